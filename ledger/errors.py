@@ -1,0 +1,140 @@
+"""Every error the ledger raises, under one root.
+
+    LedgerError
+    ├── InputError                 bad input from a user or a file; nothing was written
+    │   ├── InvalidValueError      a value that does not parse, is negative or out of range
+    │   ├── InvalidDateError       an EDTF date that does not parse, is absurd or in the future
+    │   ├── UnknownFigureError     a figure id that is not defined (with a did-you-mean)
+    │   ├── UnknownSourceError     a source id that is not registered
+    │   ├── UnknownClaimError      a claim id (or prefix) that matches no claim, or several
+    │   ├── DuplicateDefinitionError  a figure/source/signer defined again differently
+    │   └── ImportFileError        a JSONL file with a bad line (names the line)
+    ├── SignatureError             a signature that does not verify, or is not allowed
+    │   ├── UnknownSignerError     a key id that is not a registered signer
+    │   ├── RevokedSignerError     a signer revoked before the event
+    │   ├── ForeignLedgerError     a body signed for another ledger
+    │   └── NotAuthorisedError     a correction/retraction by neither the claim's signer nor an operator
+    ├── ClaimStateError            a correction of a retracted claim, and the like
+    ├── KeyStoreError              a local key that is missing, unreadable or too open
+    ├── StorageError               a database that is missing, locked or not a ledger
+    └── VerificationError          a proof, checkpoint or log that fails verification
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Root of every error Tally raises on purpose; its message is one sentence for a user."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
+
+
+class InputError(LedgerError):
+    """Raised when a command or a file carries input that cannot be accepted."""
+
+
+class InvalidValueError(InputError):
+    """Raised when a value does not parse, is negative, NaN, or out of range."""
+
+    field = "value"
+
+
+class InvalidDateError(InputError):
+    """Raised when an EDTF date does not parse, is absurd, or lies in the future."""
+
+    field = "as_of"
+
+
+class UnknownFigureError(InputError):
+    """Raised when a report names a figure that has not been defined."""
+
+    field = "figure"
+
+
+class UnknownSourceError(InputError):
+    """Raised when a report names a source (or a via) that is not registered."""
+
+    field = "source"
+
+
+class UnknownClaimError(InputError):
+    """Raised when a claim id or prefix matches no claim, or more than one."""
+
+    field = "claim"
+
+
+class DuplicateDefinitionError(InputError):
+    """Raised when a figure, source or signer is defined again with different attributes."""
+
+
+class ImportFileError(InputError):
+    """Raised when a line of an import file is refused; the message names the line."""
+
+    def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.line = line
+
+
+class SignatureError(LedgerError):
+    """Raised when a signature does not verify against the signer's key."""
+
+    field = "signature"
+
+
+class UnknownSignerError(SignatureError):
+    """Raised when a key id is not registered as a signer of this ledger."""
+
+    field = "signer"
+
+
+class RevokedSignerError(SignatureError):
+    """Raised when a signer's key was revoked before the event it signs."""
+
+    field = "signer"
+
+
+class ForeignLedgerError(SignatureError):
+    """Raised when a body was signed for another ledger (replay protection)."""
+
+    field = "ledger"
+
+
+class NotAuthorisedError(SignatureError):
+    """Raised when a correction or retraction is signed by neither the claim's signer nor an operator."""
+
+    field = "signer"
+
+
+class ClaimStateError(LedgerError):
+    """Raised when a command does not fit the claim's state (e.g. correcting a retracted claim)."""
+
+    field = "claim"
+
+
+class KeyStoreError(LedgerError):
+    """Raised when a local key is missing, unreadable, or readable by group or others."""
+
+    field = "key"
+
+
+class StorageError(LedgerError):
+    """Raised when the database is missing, locked, unreadable, or not a Tally ledger."""
+
+    field = "db"
+
+
+class VerificationError(LedgerError):
+    """Raised when a proof, a checkpoint or the log fails verification; names what failed."""
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
