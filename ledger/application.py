@@ -1,0 +1,325 @@
+"""The ledger's command API: what the CLI and the tests call.
+
+`Ledger` wraps an eventsourcing `Application` (the event store and its
+notification log) and the Merkle log kept beside it. Every method takes plain
+values or validated records, returns small DTOs, and raises only LedgerError.
+After every write the Merkle log, then every registered listener (the read
+models), catch up from the notification log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError
+from eventsourcing.utils import get_topic
+
+from ledger import signing
+from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
+from ledger.commands import (
+    Context,
+    correct_claim,
+    define_figure,
+    define_source,
+    record_claim,
+    retract_claim,
+)
+from ledger.domain import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
+from ledger.errors import (
+    ClaimStateError,
+    DuplicateDefinitionError,
+    LedgerError,
+    NotAuthorisedError,
+    StorageError,
+    UnknownClaimError,
+)
+from ledger.keystore import KeyPair
+from ledger.log import MerkleLog
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+from ledger.registry import Registry
+from ledger.storage import Store, resolve
+
+
+class _EventStore(Application[UUID]):
+    name = "Tally"
+
+
+@dataclass(frozen=True)
+class LedgerInfo:
+    ledger_id: str
+    origin: str
+    operator_public_key: str
+    operator_key_id: str
+    database: str
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What a write did: `status` is "recorded" or "already recorded"."""
+
+    id: str
+    status: str
+    position: int | None
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    key_id: str
+    name: str
+    public_key: str
+    role: str
+    revoked: bool
+
+
+class Ledger:
+    def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.store = store
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        try:
+            self.app = _EventStore(env=store.env)
+        except (PersistenceError, OSError) as e:
+            raise StorageError(f"cannot open the database {store.describe()}: {e}") from None
+        self.engine = store.engine()
+        self.log = MerkleLog(self.engine, self.app.recorder)
+        self.listeners: list[Callable[[], None]] = []
+        self._info: LedgerInfo | None = None
+
+    @classmethod
+    def open(cls, db: str | None = None, *, create: bool = False) -> Ledger:
+        """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating."""
+        store = resolve(db)
+        path = store.sqlite_path
+        if path is not None and not create and not path.exists():
+            raise StorageError(
+                f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
+            )
+        return cls(store)
+
+    def close(self) -> None:
+        self.app.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- reading the event store ------------------------------------------------
+
+    def notifications(self, start: int, limit: int, stop: int | None = None) -> Sequence[Notification]:
+        """Stored events in global order from position `start` (inclusive)."""
+        with self._storage_errors():
+            return self.app.recorder.select_notifications(start=start, limit=limit, stop=stop)
+
+    def max_position(self) -> int:
+        with self._storage_errors():
+            return self.app.recorder.max_notification_id() or 0
+
+    def _events_of(self, *event_classes: type[Aggregate.Event]) -> Iterator[Notification]:
+        topics = [get_topic(c) for c in event_classes]
+        start = 1
+        while True:
+            with self._storage_errors():
+                batch = self.app.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            yield from batch
+            if len(batch) < 1000:
+                return
+            start = batch[-1].id + 1
+
+    def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
+        ids = dict.fromkeys(n.originator_id for n in self._events_of(*event_classes))
+        return [self.app.repository.get(i) for i in ids]
+
+    def registry(self) -> Registry:
+        return Registry(self.app.repository, self.figure_ids)
+
+    def figure_ids(self) -> list[str]:
+        return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
+
+    def figures(self) -> list[dict[str, Any]]:
+        return sorted((f.definition() for f in self._aggregates(Figure.Defined)),
+                      key=lambda d: d["figure_id"])
+
+    def sources(self) -> list[SourceRecord]:
+        found = self._aggregates(Source.Registered)
+        return sorted((SourceRecord(id=s.source_id, name=s.name, kind=s.kind, key_id=s.key_id)
+                       for s in found), key=lambda s: s.id)
+
+    def signers(self) -> list[SignerInfo]:
+        found = self._aggregates(Signer.Added)
+        return sorted((SignerInfo(s.key_id, s.name, s.public_key, s.role, s.revoked)
+                       for s in found), key=lambda s: (s.role != "operator", s.name))
+
+    def info(self) -> LedgerInfo:
+        if self._info is None:
+            try:
+                with self._storage_errors():
+                    genesis: Genesis = self.app.repository.get(GENESIS_ID)
+            except AggregateNotFoundError:
+                raise StorageError(
+                    f"{self.store.describe()} is not a Tally ledger: run 'tally init --name ORIGIN'"
+                ) from None
+            public_key = bytes.fromhex(genesis.operator_public_key)
+            self._info = LedgerInfo(genesis.ledger_id, genesis.origin, genesis.operator_public_key,
+                                    signing.key_id(public_key), self.store.describe())
+        return self._info
+
+    def context(self) -> Context:
+        return Context(self.info().ledger_id, self.clock().date())
+
+    def resolve_claim(self, ref: str) -> str:
+        """The full claim id for an id or a unique prefix of at least 4 hex digits."""
+        matches = self.log.claims_with_prefix(ref.lower())
+        if not matches:
+            raise UnknownClaimError(f"no claim id starts with {ref!r}")
+        if len(matches) > 1:
+            raise UnknownClaimError(f"claim prefix {ref!r} is ambiguous: give more digits")
+        return matches[0]
+
+    def claim(self, ref: str) -> Claim:
+        return self.registry().claim(self.resolve_claim(ref))
+
+    # -- writing ------------------------------------------------------------------
+
+    @contextmanager
+    def _storage_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except LedgerError:
+            raise
+        except PersistenceError as e:
+            if "locked" in str(e):
+                raise StorageError(
+                    f"the database {self.store.describe()} is locked by another writer; "
+                    "try again when it finishes"
+                ) from None
+            raise StorageError(f"the database {self.store.describe()} failed: {e}") from None
+
+    def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
+        """Append the aggregates' pending events in one transaction, then catch up."""
+        if not aggregates:
+            return []
+        with self._storage_errors():
+            try:
+                recordings = self.app.save(*aggregates)
+            except IntegrityError:
+                raise StorageError(
+                    "another writer appended the same events at the same time; run the command again"
+                ) from None
+        self.after_write()
+        return [r.notification.id for r in recordings]
+
+    def after_write(self) -> None:
+        with self._storage_errors():
+            self.log.catch_up()
+            for listener in self.listeners:
+                listener()
+
+    def init(self, origin: str, operator: KeyPair) -> tuple[LedgerInfo, bool]:
+        """Create the ledger (genesis + operator signer); idempotent for the same name and key."""
+        try:
+            info = self.info()
+        except StorageError:
+            info = None
+        if info is not None:
+            if info.origin == origin and info.operator_public_key == operator.public_key.hex():
+                return info, False
+            raise DuplicateDefinitionError(
+                f"this database is already the ledger {info.origin!r} with operator key "
+                f"{info.operator_key_id}", field="name")
+        if not origin.strip() or "\n" in origin or len(origin) > 200:
+            raise DuplicateDefinitionError("the ledger name must be one non-empty line", field="name")
+        lid = ledger_id(origin, operator.public_key)
+        body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
+        genesis = Genesis(
+            origin=origin, ledger_id=lid,
+            operator_public_key=operator.public_key.hex(),
+            hash_algorithm=signing.HASH_ALGORITHM, signature_algorithm=signing.SIGNATURE_ALGORITHM,
+            body=body, signature=signing.sign(operator.private_key, body),
+        )
+        operator_signer = self._signed_signer(lid, operator, operator, "operator", "operator")
+        self.save([genesis, operator_signer])
+        self._info = None
+        return self.info(), True
+
+    def _signed_signer(
+        self, lid: str, operator: KeyPair, key: KeyPair | bytes, name: str, role: str
+    ) -> Signer:
+        public_key = key.public_key if isinstance(key, KeyPair) else key
+        kid = signing.key_id(public_key)
+        body = signing.canonical(signer_body(lid, operator.key_id, kid, public_key, name, role))
+        return Signer(key_id=kid, name=name,
+                      public_key=public_key.hex(), role=role, body=body,
+                      signature=signing.sign(operator.private_key, body))
+
+    def _check_operator(self, operator: KeyPair) -> None:
+        if operator.public_key.hex() != self.info().operator_public_key:
+            raise NotAuthorisedError(
+                f"key {operator.name!r} is not this ledger's operator key", field="key")
+
+    def add_signer(self, name: str, public_key: bytes, operator: KeyPair,
+                   role: str = "signer") -> Appended:
+        self._check_operator(operator)
+        existing = self.registry().find_signer(signing.key_id(public_key))
+        if existing is not None:
+            if existing.revoked:
+                raise ClaimStateError(f"signer {existing.key_id} was revoked; register a new key",
+                                      field="key")
+            return Appended(existing.key_id, "already recorded", None)
+        signer = self._signed_signer(self.info().ledger_id, operator, public_key, name, role)
+        positions = self.save([signer])
+        return Appended(signer.key_id, "recorded", positions[-1])
+
+    def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
+        self._check_operator(operator)
+        signer = self.registry().signer(key_id)
+        if signer.revoked:
+            return Appended(key_id, "already recorded", None)
+        if signer.is_operator:
+            raise NotAuthorisedError("the operator key cannot be revoked", field="key")
+        body = signing.canonical(
+            revocation_body(self.info().ledger_id, operator.key_id, key_id, reason))
+        signer.revoke(reason=reason, body=body, signature=signing.sign(operator.private_key, body))
+        positions = self.save([signer])
+        return Appended(key_id, "recorded", positions[-1])
+
+    def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
+        if aggregate is None:
+            return Appended(ident, "already recorded", None)
+        positions = self.save([aggregate])
+        return Appended(ident, "recorded", positions[-1])
+
+    def add_source(self, record: SourceRecord) -> Appended:
+        self.info()
+        return self._append(record.id, define_source(self.registry(), record))
+
+    def define_figure(self, record: FigureRecord) -> Appended:
+        self.info()
+        return self._append(record.id, define_figure(self.registry(), record))
+
+    def report(self, record: ReportRecord, key: KeyPair | None) -> Appended:
+        return self._append(*record_claim(self.registry(), self.context(), record, key))
+
+    def correct(self, record: CorrectionRecord, key: KeyPair | None) -> Appended:
+        registry = self.registry()
+        claim = registry.claim(self.resolve_claim(record.claim))
+        return self._append(*correct_claim(registry, self.context(), claim, record, key))
+
+    def retract(self, record: RetractionRecord, key: KeyPair | None) -> Appended:
+        registry = self.registry()
+        claim = registry.claim(self.resolve_claim(record.claim))
+        return self._append(*retract_claim(registry, self.context(), claim, record, key))

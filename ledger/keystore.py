@@ -1,0 +1,122 @@
+"""The local key store: Ed25519 private keys as files under TALLY_HOME, never in the database.
+
+Each key NAME is a PKCS#8 PEM file `keys/NAME.key` created with mode 0600 and a
+`keys/NAME.pub` file with the public key in hex. A private key file readable by
+group or others is refused, as ssh does, because a leaked key can sign claims.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ledger.errors import KeyStoreError
+from ledger.signing import key_id, public_bytes
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def default_home() -> Path:
+    env = os.environ.get("TALLY_HOME")
+    return Path(env) if env else Path(platformdirs.user_config_dir("tally"))
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> bytes:
+        return public_bytes(self.private_key)
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    name: str
+    key_id: str
+    public_key: str
+
+
+class KeyStore:
+    """Key files in `home/keys`; the directory is created 0700 on first use."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or default_home()
+        self.dir = self.home / "keys"
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        if not _NAME.match(name):
+            raise KeyStoreError(
+                f"key name {name!r} is invalid: use letters, digits, '.', '_' or '-'"
+            )
+        return self.dir / f"{name}.key", self.dir / f"{name}.pub"
+
+    def create(self, name: str) -> KeyPair:
+        """Generate and store a new key; refuses to overwrite an existing one."""
+        private_path, public_path = self._paths(name)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise KeyStoreError(f"key {name!r} already exists in {self.dir}") from None
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+        public_path.write_text(public_bytes(key).hex() + "\n")
+        return KeyPair(name, key)
+
+    def exists(self, name: str) -> bool:
+        return self._paths(name)[0].exists()
+
+    def load(self, name: str) -> KeyPair:
+        private_path, _ = self._paths(name)
+        try:
+            mode = private_path.stat().st_mode
+        except FileNotFoundError:
+            raise KeyStoreError(
+                f"no key named {name!r} in {self.dir}: create it with 'tally keys new {name}'"
+            ) from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise KeyStoreError(
+                f"key file {private_path} is readable by others: run 'chmod 600 {private_path}'"
+            )
+        try:
+            key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+        except (OSError, ValueError) as e:
+            raise KeyStoreError(f"key file {private_path} cannot be read: {e}") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyStoreError(f"key file {private_path} is not an Ed25519 key")
+        return KeyPair(name, key)
+
+    def list(self) -> list[KeyInfo]:
+        if not self.dir.exists():
+            return []
+        infos = []
+        for pub in sorted(self.dir.glob("*.pub")):
+            hexkey = pub.read_text().strip()
+            infos.append(KeyInfo(pub.stem, key_id(bytes.fromhex(hexkey)), hexkey))
+        return infos
+
+    def find_by_public_key(self, public_key: bytes) -> KeyPair | None:
+        """The local key pair whose public key is `public_key`, if this home holds it."""
+        for info in self.list():
+            if info.public_key == public_key.hex():
+                return self.load(info.name)
+        return None

@@ -1,0 +1,246 @@
+"""The Merkle log kept beside the event store: leaves, tree nodes and signed checkpoints.
+
+Every stored event, in the event store's global order, becomes leaf number
+0, 1, 2 … of an RFC 9162 tree. The log is derived from the events, so it
+catches up from the notification log after each write (one transaction per
+batch, serialised across processes); `verify` recomputes it from scratch and
+compares. Only complete subtrees are stored (about two rows a leaf), which is
+all `merkle` needs to answer any root or proof in O(log² n) reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Sequence
+
+from eventsourcing.persistence import ApplicationRecorder, Notification
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
+
+from ledger import merkle
+from ledger.errors import UnknownClaimError, VerificationError
+from ledger.keystore import KeyPair
+from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.proofs import ConsistencyProof, InclusionProof
+from ledger.signing import canonical
+from ledger.storage import lock_for_writing
+
+metadata = MetaData()
+
+leaves = Table(
+    "tally_log_leaves", metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False, unique=True),
+    Column("originator_id", String(32), nullable=False, index=True),
+    Column("originator_version", Integer, nullable=False),
+)
+nodes = Table(
+    "tally_log_nodes", metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+checkpoints = Table(
+    "tally_checkpoints", metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+
+BATCH = 1000
+
+
+def leaf_bytes(n: Notification) -> bytes:
+    """The bytes a leaf hashes: every persisted field of the stored event, canonically.
+
+    The event's state is carried as base64 so that a leaf is defined for any bytes,
+    even a tampered, non-UTF-8 state; position is the leaf's index in the tree.
+    """
+    return canonical({
+        "id": n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id),
+        "version": n.originator_version,
+        "topic": n.topic,
+        "state": base64.b64encode(n.state).decode("ascii"),
+    }).encode("utf-8")
+
+
+class _Nodes:
+    """Node reads for one transaction, with the nodes written in it not yet visible to SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.fresh: dict[tuple[int, int], bytes] = {}
+
+    def get(self, level: int, index: int) -> bytes:
+        found = self.fresh.get((level, index))
+        if found is None:
+            found = self.conn.execute(
+                select(nodes.c.hash).where(nodes.c.level == level, nodes.c.idx == index)
+            ).scalar_one()
+        return bytes(found)
+
+
+class MerkleLog:
+    def __init__(self, engine: Engine, recorder: ApplicationRecorder) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        metadata.create_all(engine)
+
+    # -- growing -------------------------------------------------------------
+
+    def size(self, conn: Connection | None = None) -> int:
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.size(c)
+        last = conn.execute(select(func.max(leaves.c.leaf_index))).scalar_one()
+        return 0 if last is None else int(last) + 1
+
+    def catch_up(self) -> int:
+        """Append leaves for every event not yet in the log; returns the new size."""
+        while True:
+            with self.engine.begin() as conn:
+                lock_for_writing(conn, "tally_log")
+                size = self.size(conn)
+                last = conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0
+                batch = self.recorder.select_notifications(start=last + 1, limit=BATCH)
+                if not batch:
+                    return size
+                self._append(conn, size, batch)
+
+    def _append(self, conn: Connection, size: int, batch: Sequence[Notification]) -> None:
+        store = _Nodes(conn)
+        leaf_rows, node_rows = [], []
+        for offset, n in enumerate(batch):
+            index = size + offset
+            leaf_rows.append({
+                "leaf_index": index, "position": n.id,
+                "originator_id": n.originator_id.hex if hasattr(n.originator_id, "hex")
+                else str(n.originator_id),
+                "originator_version": n.originator_version,
+            })
+            for level, idx, digest in merkle.new_nodes(index, merkle.leaf_hash(leaf_bytes(n)),
+                                                       store.get):
+                store.fresh[(level, idx)] = digest
+                node_rows.append({"level": level, "idx": idx, "hash": digest})
+        conn.execute(leaves.insert(), leaf_rows)
+        conn.execute(nodes.insert(), node_rows)
+
+    # -- reading -------------------------------------------------------------
+
+    def root(self, size: int) -> bytes:
+        with self.engine.connect() as conn:
+            return merkle.root(size, _Nodes(conn).get)
+
+    def leaf_of(self, claim_id: str) -> tuple[int, int]:
+        """(leaf index, position) of the event that recorded a claim."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(leaves.c.leaf_index, leaves.c.position).where(
+                    leaves.c.originator_id == claim_id, leaves.c.originator_version == 1)
+            ).first()
+        if row is None:
+            raise UnknownClaimError(f"claim {claim_id} is not in the log")
+        return int(row[0]), int(row[1])
+
+    def claims_with_prefix(self, prefix: str) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(leaves.c.originator_id).where(
+                    leaves.c.originator_id.startswith(prefix, autoescape=True),
+                    leaves.c.originator_version == 1,
+                ).limit(2)
+            ).scalars()
+            return list(rows)
+
+    def positions(self) -> list[tuple[int, int]]:
+        with self.engine.connect() as conn:
+            return [(int(i), int(p)) for i, p in conn.execute(
+                select(leaves.c.leaf_index, leaves.c.position).order_by(leaves.c.leaf_index))]
+
+    # -- checkpoints and proofs ------------------------------------------------
+
+    def checkpoints(self) -> list[tuple[int, str, dt.datetime]]:
+        with self.engine.connect() as conn:
+            return [(int(s), str(n), t) for s, n, t in conn.execute(
+                select(checkpoints.c.size, checkpoints.c.note, checkpoints.c.signed_at)
+                .order_by(checkpoints.c.size))]
+
+    def checkpoint_note(self, size: int | None = None) -> str:
+        with self.engine.connect() as conn:
+            query = select(checkpoints.c.note)
+            query = (query.where(checkpoints.c.size == size) if size is not None
+                     else query.order_by(checkpoints.c.size.desc()))
+            note = conn.execute(query.limit(1)).scalar_one_or_none()
+        if note is None:
+            raise VerificationError(
+                "no checkpoint " + (f"of size {size}" if size is not None else "yet")
+                + ": sign one with 'tally checkpoint'")
+        return str(note)
+
+    def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime) -> tuple[int, str]:
+        """Sign the current tree head; refuses if it is not consistent with the last checkpoint."""
+        self.catch_up()
+        with self.engine.begin() as conn:
+            lock_for_writing(conn, "tally_log")
+            store = _Nodes(conn)
+            size = self.size(conn)
+            root = merkle.root(size, store.get)
+            last = conn.execute(select(checkpoints.c.size, checkpoints.c.root)
+                                .order_by(checkpoints.c.size.desc()).limit(1)).first()
+            if last is not None:
+                old_size, old_root = int(last[0]), bytes(last[1])
+                if old_size == size:
+                    if old_root != root:
+                        raise VerificationError(
+                            f"the log no longer matches checkpoint {size}: run 'tally verify'")
+                    return size, self.checkpoint_note(size)
+                if old_size > 0:
+                    merkle.verify_consistency(old_size, size, old_root, root,
+                                              merkle.consistency_path(old_size, size, store.get))
+            note = sign_checkpoint(Checkpoint(origin=origin, size=size, root_hash=root),
+                                   operator.private_key)
+            conn.execute(checkpoints.insert().values(size=size, root=root, note=note,
+                                                     signed_at=now))
+        return size, note
+
+    def inclusion_proof(self, claim_id: str, leaf: bytes, size: int | None,
+                        operator_public_key: bytes) -> InclusionProof:
+        note = self.checkpoint_note(size)
+        checkpoint = verify_checkpoint(note, operator_public_key)
+        index, _ = self.leaf_of(claim_id)
+        if index >= checkpoint.size:
+            raise VerificationError(
+                f"claim {claim_id} is not yet covered by checkpoint {checkpoint.size}: "
+                "run 'tally checkpoint' first")
+        with self.engine.connect() as conn:
+            path = merkle.inclusion_path(index, checkpoint.size, _Nodes(conn).get)
+        return InclusionProof(
+            claim_id=claim_id, leaf_index=index, tree_size=checkpoint.size,
+            leaf=leaf.decode("utf-8"), leaf_hash=merkle.leaf_hash(leaf).hex(),
+            path=[p.hex() for p in path], checkpoint=note)
+
+    def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
+        old_note, new_note = self.checkpoint_note(old_size), self.checkpoint_note(new_size)
+        with self.engine.connect() as conn:
+            store = _Nodes(conn)
+            path = merkle.consistency_path(old_size, new_size, store.get)
+            old_root, new_root = merkle.root(old_size, store.get), merkle.root(new_size, store.get)
+        return ConsistencyProof(
+            old_size=old_size, new_size=new_size, old_root=old_root.hex(),
+            new_root=new_root.hex(), path=[p.hex() for p in path],
+            old_checkpoint=old_note, new_checkpoint=new_note)

@@ -1,0 +1,255 @@
+"""Offline proof files: what a fact-checker keeps to show a claim is in the ledger.
+
+Two forms, both verifiable with nothing but the operator's public key:
+
+- JSON models (hex hashes): ``InclusionProof`` for one claim's leaf and
+  ``ConsistencyProof`` between two checkpoints;
+- the C2SP tlog-proof@v1 text (https://c2sp.org/tlog-proof), readable by
+  transparency-log tooling::
+
+      c2sp.org/tlog-proof@v1
+      [extra <base64 opaque data>]
+      index <decimal leaf index>
+      <base64 hash>            (zero or more, leaf's sibling first)
+      <empty line>
+      <signed checkpoint note, verbatim>
+
+Every verification failure, including a malformed file, is a VerificationError.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ledger import merkle
+from ledger.errors import VerificationError
+from ledger.notes import (
+    MAX_TREE_SIZE,
+    Checkpoint,
+    parse_decimal,
+    split_note,
+    strict_b64decode,
+    verify_checkpoint,
+)
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+_HEX32 = re.compile(r"[0-9a-f]{64}")
+HexHash = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _ProofModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class InclusionProof(_ProofModel):
+    """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs."""
+
+    claim_id: str
+    leaf_index: int = Field(ge=0, le=MAX_TREE_SIZE)
+    tree_size: int = Field(ge=1, le=MAX_TREE_SIZE)
+    leaf: str  # the leaf bytes, as UTF-8 text
+    leaf_hash: HexHash
+    path: list[HexHash]
+    checkpoint: str  # the signed checkpoint note
+
+
+class ConsistencyProof(_ProofModel):
+    """That the tree signed in `new_checkpoint` extends the one signed in `old_checkpoint`."""
+
+    old_size: int = Field(ge=1, le=MAX_TREE_SIZE)
+    new_size: int = Field(ge=1, le=MAX_TREE_SIZE)
+    old_root: HexHash
+    new_root: HexHash
+    path: list[HexHash]
+    old_checkpoint: str
+    new_checkpoint: str
+
+
+def _hash(value: str, what: str) -> bytes:
+    # Re-checked here: models built with model_construct or model_copy skip validation.
+    if not isinstance(value, str) or _HEX32.fullmatch(value) is None:
+        raise VerificationError(f"{what} is not 64 lowercase hex digits.")
+    return bytes.fromhex(value)
+
+
+def _path(values: Sequence[str]) -> list[bytes]:
+    return [_hash(value, f"path hash {number}") for number, value in enumerate(values, start=1)]
+
+
+def build_inclusion_proof(
+    claim_id: str, leaf: bytes, leaf_index: int, path: Sequence[bytes], checkpoint_note: str
+) -> InclusionProof:
+    """An InclusionProof for `leaf` (raw leaf bytes) under a signed checkpoint note."""
+    checkpoint = Checkpoint.parse_body(split_note(checkpoint_note)[0])
+    return InclusionProof(
+        claim_id=claim_id,
+        leaf_index=leaf_index,
+        tree_size=checkpoint.size,
+        leaf=leaf.decode("utf-8"),
+        leaf_hash=merkle.leaf_hash(leaf).hex(),
+        path=[h.hex() for h in path],
+        checkpoint=checkpoint_note,
+    )
+
+
+def build_consistency_proof(
+    path: Sequence[bytes], old_checkpoint_note: str, new_checkpoint_note: str
+) -> ConsistencyProof:
+    """A ConsistencyProof between two signed checkpoint notes."""
+    old = Checkpoint.parse_body(split_note(old_checkpoint_note)[0])
+    new = Checkpoint.parse_body(split_note(new_checkpoint_note)[0])
+    return ConsistencyProof(
+        old_size=old.size,
+        new_size=new.size,
+        old_root=old.root_hash.hex(),
+        new_root=new.root_hash.hex(),
+        path=[h.hex() for h in path],
+        old_checkpoint=old_checkpoint_note,
+        new_checkpoint=new_checkpoint_note,
+    )
+
+
+def load_inclusion_proof(text: str | bytes) -> InclusionProof:
+    """Parse an inclusion proof JSON file; a malformed one is a VerificationError."""
+    try:
+        return InclusionProof.model_validate_json(text)
+    except ValidationError as error:
+        raise VerificationError(f"not an inclusion proof: {error.errors()[0]['msg']}.") from None
+
+
+def load_consistency_proof(text: str | bytes) -> ConsistencyProof:
+    """Parse a consistency proof JSON file; a malformed one is a VerificationError."""
+    try:
+        return ConsistencyProof.model_validate_json(text)
+    except ValidationError as error:
+        raise VerificationError(f"not a consistency proof: {error.errors()[0]['msg']}.") from None
+
+
+def verify_inclusion_proof(
+    proof: InclusionProof, checkpoint_note: str, operator_key: bytes, origin: str | None = None
+) -> Checkpoint:
+    """Check `proof` against the trusted `checkpoint_note`; return that checkpoint.
+
+    Both the given checkpoint and the one inside the proof must be signed by the
+    operator and name the same tree (origin, size, root).
+    """
+    checkpoint = verify_checkpoint(checkpoint_note, operator_key, origin)
+    embedded = verify_checkpoint(proof.checkpoint, operator_key, checkpoint.origin)
+    if (embedded.size, embedded.root_hash) != (checkpoint.size, checkpoint.root_hash):
+        raise VerificationError(
+            f"the proof's checkpoint (size {embedded.size}) is not the given checkpoint "
+            f"(size {checkpoint.size})."
+        )
+    if proof.tree_size != checkpoint.size:
+        raise VerificationError(
+            f"the proof is for tree size {proof.tree_size}, the checkpoint for {checkpoint.size}."
+        )
+    leaf_hash = _hash(proof.leaf_hash, "the leaf hash")
+    if not isinstance(proof.leaf, str) or merkle.leaf_hash(proof.leaf.encode("utf-8")) != leaf_hash:
+        raise VerificationError("the leaf hash is not the hash of the leaf.")
+    merkle.verify_inclusion(
+        leaf_hash, proof.leaf_index, proof.tree_size, _path(proof.path), checkpoint.root_hash
+    )
+    return checkpoint
+
+
+def verify_consistency_proof(
+    proof: ConsistencyProof, operator_key: bytes, origin: str | None = None
+) -> None:
+    """Check both signatures, that they match the proof's sizes and roots, and the path."""
+    old = verify_checkpoint(proof.old_checkpoint, operator_key, origin)
+    new = verify_checkpoint(proof.new_checkpoint, operator_key, old.origin)
+    old_root, new_root = (
+        _hash(proof.old_root, "the old root"),
+        _hash(proof.new_root, "the new root"),
+    )
+    if (proof.old_size, old_root) != (old.size, old.root_hash):
+        raise VerificationError("the old size and root are not those of the old checkpoint.")
+    if (proof.new_size, new_root) != (new.size, new.root_hash):
+        raise VerificationError("the new size and root are not those of the new checkpoint.")
+    merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, _path(proof.path))
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    """A parsed tlog-proof@v1 file; `extra` is unauthenticated and must not be trusted."""
+
+    index: int
+    path: list[bytes]
+    checkpoint: str
+    extra: bytes | None = None
+
+
+def format_tlog_proof(
+    index: int, path: list[bytes], checkpoint_note: str, extra: bytes | None = None
+) -> str:
+    """The tlog-proof@v1 text for the leaf at `index` under a signed checkpoint note."""
+    if index < 0 or any(len(h) != merkle.HASH_SIZE for h in path):
+        raise ValueError("index must be >= 0 and every path hash 32 bytes")
+    lines = [TLOG_PROOF_HEADER]
+    if extra is not None:
+        lines.append("extra " + base64.b64encode(extra).decode("ascii"))
+    lines.append(f"index {index}")
+    lines.extend(base64.b64encode(h).decode("ascii") for h in path)
+    return "\n".join(lines) + "\n\n" + checkpoint_note
+
+
+def read_tlog_proof(text: str) -> TlogProof:
+    """Parse a tlog-proof@v1 text strictly (the checkpoint's signatures are not checked here)."""
+
+    def bad(why: str) -> VerificationError:
+        return VerificationError(f"malformed tlog-proof: {why}.")
+
+    header, sep, rest = text.partition("\n")
+    if not sep or header != TLOG_PROOF_HEADER:
+        raise bad(f"the first line must be {TLOG_PROOF_HEADER}")
+    extra = None
+    if rest.startswith("extra "):
+        line, sep, rest = rest[len("extra ") :].partition("\n")
+        extra = strict_b64decode(line)
+        if not sep or extra is None:
+            raise bad("the extra line is not base64")
+    line, sep, rest = rest.partition("\n")
+    index = (
+        parse_decimal(line[len("index ") :], MAX_TREE_SIZE) if line.startswith("index ") else None
+    )
+    if not sep or index is None:
+        raise bad("expected 'index <decimal>' with no leading zeros")
+    path: list[bytes] = []
+    while True:
+        line, sep, rest = rest.partition("\n")
+        if not sep:
+            raise bad("the proof hashes must end with an empty line")
+        if not line:
+            break
+        value = strict_b64decode(line)
+        if value is None or len(value) != merkle.HASH_SIZE:
+            raise bad(f"proof line {len(path) + 1} is not the base64 of a 32-byte hash")
+        path.append(value)
+    # The checkpoint is verbatim: it must at least be a well-formed signed checkpoint.
+    Checkpoint.parse_body(split_note(rest)[0])
+    return TlogProof(index, path, rest, extra)
+
+
+def parse_tlog_proof(text: str) -> tuple[int, list[bytes], str]:
+    """(index, path, checkpoint note) of a tlog-proof@v1 text; read_tlog_proof also gives extra."""
+    parsed = read_tlog_proof(text)
+    return parsed.index, parsed.path, parsed.checkpoint
+
+
+def verify_tlog_proof(
+    text: str, leaf: bytes, operator_key: bytes, origin: str | None = None
+) -> Checkpoint:
+    """Verify a tlog-proof@v1 text for raw leaf bytes `leaf`; return its signed checkpoint."""
+    parsed = read_tlog_proof(text)
+    checkpoint = verify_checkpoint(parsed.checkpoint, operator_key, origin)
+    merkle.verify_inclusion(
+        merkle.leaf_hash(leaf), parsed.index, checkpoint.size, parsed.path, checkpoint.root_hash
+    )
+    return checkpoint

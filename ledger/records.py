@@ -1,0 +1,92 @@
+"""Input records, validated with pydantic: one model per JSONL line type and per command.
+
+The same models check `tally report` arguments and import lines, so a value that
+is refused on the command line is refused in a file, with the same message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
+]
+FigureId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", max_length=200),
+]
+ClaimRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
+KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Signature = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+Text = Annotated[str, StringConstraints(max_length=1000)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class SourceRecord(_Record):
+    type: Literal["source"] = "source"
+    id: Slug
+    name: ShortText
+    kind: SourceKind
+    key_id: KeyId | None = None
+
+
+class FigureRecord(_Record):
+    type: Literal["figure"] = "figure"
+    id: FigureId
+    kind: Literal["quantity", "status"] = "quantity"
+    unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
+    cumulative: bool = False
+    parts: list[FigureId] = Field(default_factory=list, max_length=100)
+    tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.\d{1,6})?$|^1$")] = "0.05"
+    states: list[Slug] = Field(default_factory=list, max_length=100)
+
+    def tolerance_decimal(self) -> Decimal:
+        return Decimal(self.tolerance)
+
+
+class _Signed(_Record):
+    ledger: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+    signer: KeyId | None = None
+    signature: Signature | None = None
+
+
+class ReportRecord(_Signed):
+    type: Literal["report"] = "report"
+    figure: FigureId
+    value: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    as_of: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    source: Slug
+    via: list[Slug] = Field(default_factory=list, max_length=20)
+    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    published: Annotated[str, StringConstraints(max_length=64)] | None = None
+    quote: Text | None = None
+    document_sha256: Hex64 | None = None
+
+
+class CorrectionRecord(_Signed):
+    type: Literal["correction"] = "correction"
+    claim: ClaimRef
+    value: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class RetractionRecord(_Signed):
+    type: Literal["retraction"] = "retraction"
+    claim: ClaimRef
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+Record = Annotated[
+    SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord,
+    Field(discriminator="type"),
+]
+RECORD = TypeAdapter(Record)

@@ -1,0 +1,95 @@
+"""Look-ups of registered entities for one command or one import, with an overlay.
+
+An import validates the whole file before writing anything, so definitions made
+earlier in the same file must be visible to later lines: they sit in the
+overlay until the file is written. Look-ups are memoised for the registry's
+life (one command), so a million-line import reads each figure once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.domain import Aggregate
+
+from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
+from ledger.errors import UnknownClaimError, UnknownFigureError, UnknownSourceError, UnknownSignerError
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Registry:
+    def __init__(self, repository: Repository[UUID], figure_ids: Callable[[], list[str]]) -> None:
+        self._repository = repository
+        self._figure_ids = figure_ids
+        self._memo: dict[UUID, Any] = {}
+        self.pending: dict[UUID, Aggregate] = {}
+
+    def _get(self, uuid: UUID, cls: type[A]) -> A | None:
+        if uuid in self.pending:
+            found = self.pending[uuid]
+            return found if isinstance(found, cls) else None
+        if uuid not in self._memo:
+            try:
+                self._memo[uuid] = self._repository.get(uuid)
+            except AggregateNotFoundError:
+                self._memo[uuid] = None
+        found = self._memo[uuid]
+        return found if isinstance(found, cls) else None
+
+    def stage(self, aggregate: Aggregate) -> None:
+        """Make a not-yet-saved aggregate visible to later look-ups in this registry."""
+        self.pending[aggregate.id] = aggregate
+
+    def find_figure(self, figure_id: str) -> Figure | None:
+        return self._get(registry_uuid("figure", figure_id), Figure)
+
+    def figure(self, figure_id: str) -> Figure:
+        found = self.find_figure(figure_id)
+        if found is None:
+            known = self._figure_ids() + [
+                a.figure_id for a in self.pending.values() if isinstance(a, Figure)
+            ]
+            close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ": define it with 'tally figures define'"
+            raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
+        return found
+
+    def find_source(self, source_id: str) -> Source | None:
+        return self._get(registry_uuid("source", source_id), Source)
+
+    def source(self, source_id: str, field: str = "source") -> Source:
+        found = self.find_source(source_id)
+        if found is None:
+            raise UnknownSourceError(
+                f"{field} {source_id!r} is not a registered source: add it with 'tally sources add'",
+                field=field,
+            )
+        return found
+
+    def find_signer(self, key_id: str) -> Signer | None:
+        return self._get(registry_uuid("signer", key_id), Signer)
+
+    def signer(self, key_id: str) -> Signer:
+        found = self.find_signer(key_id)
+        if found is None:
+            raise UnknownSignerError(
+                f"signer {key_id} is not registered in this ledger: "
+                "an operator must run 'tally signers add'"
+            )
+        return found
+
+    def claim(self, claim_id: str) -> Claim:
+        found = self._get(UUID(hex=claim_id), Claim)
+        if found is None:
+            raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
+        return found
+
+    def forget(self, uuid: UUID) -> None:
+        """Drop a memoised aggregate after it changed, so the next look-up reads it anew."""
+        self._memo.pop(uuid, None)
+        self.pending.pop(uuid, None)

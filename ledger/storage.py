@@ -1,0 +1,127 @@
+"""Where a ledger lives: one database URL gives the event store's settings and a SQLAlchemy engine.
+
+The event store is the `eventsourcing` library's own sqlite/postgres persistence
+module (see docs/architecture.md for the measurement behind that choice); every
+other table (the Merkle log, checkpoints, read models) is SQLAlchemy, in the
+same database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from ledger.errors import StorageError
+
+DEFAULT_DB = "tally.db"
+LOCK_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Store:
+    """A resolved database: the eventsourcing environment and the SQLAlchemy URL."""
+
+    url: URL
+    env: dict[str, str]
+    events_table: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return Path(self.url.database) if self.is_sqlite and self.url.database else None
+
+    def describe(self) -> str:
+        return str(self.sqlite_path) if self.is_sqlite else self.url.render_as_string()
+
+    def engine(self) -> Engine:
+        if self.is_sqlite:
+            engine = create_engine(
+                self.url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+            install_sqlite_locking(engine)
+            return engine
+        return create_engine(self.url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def resolve(db: str | None) -> Store:
+    """Turn `--db` (a path or a SQLAlchemy URL), TALLY_DB, or the default into a Store."""
+    text = db or os.environ.get("TALLY_DB") or DEFAULT_DB
+    if "://" not in text:
+        text = f"sqlite:///{Path(text).expanduser().absolute()}"
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise StorageError(f"database URL {text!r} is not a valid SQLAlchemy URL") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise StorageError("an in-memory database cannot hold a ledger: give a file path")
+        path = str(Path(url.database).expanduser().absolute())
+        url = url.set(database=path, drivername="sqlite")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),
+        }
+        return Store(url, env, "stored_events")
+    if backend == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.database or "postgres",
+            "POSTGRES_HOST": url.host or "localhost",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": url.username or "",
+            "POSTGRES_PASSWORD": url.password or "",
+            "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),
+            "POSTGRES_POOL_SIZE": "2",
+        }
+        return Store(url, env, "tally_events")
+    raise StorageError(
+        f"database engine {backend!r} is not supported: use a SQLite path or a postgresql:// URL"
+    )
+
+
+def install_sqlite_locking(engine: Engine) -> None:
+    """Make SQLAlchemy transactions on SQLite start with BEGIN IMMEDIATE.
+
+    pysqlite's own transaction handling defers the write lock until the first
+    write, so two catch-ups that both read then write deadlock; taking the write
+    lock up front (the recipe from SQLAlchemy's SQLite dialect docs) serialises them.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def lock_for_writing(connection: Connection, name: str) -> None:
+    """Serialise writers of one derived table set (Merkle log, a projection) across processes.
+
+    SQLite already holds its write lock (BEGIN IMMEDIATE); PostgreSQL takes a
+    transaction-scoped advisory lock keyed by `name`.
+    """
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
