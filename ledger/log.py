@@ -71,11 +71,12 @@ def leaf_bytes(n: Notification) -> bytes:
     The event's state is carried as base64 so that a leaf is defined for any bytes,
     even a tampered, non-UTF-8 state; position is the leaf's index in the tree.
     """
+    state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
     return canonical({
         "id": n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id),
         "version": n.originator_version,
         "topic": n.topic,
-        "state": base64.b64encode(n.state).decode("ascii"),
+        "state": base64.b64encode(state).decode("ascii"),
     }).encode("utf-8")
 
 

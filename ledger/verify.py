@@ -1,0 +1,218 @@
+"""The full audit: every signature, every leaf, every checkpoint, in one streaming pass.
+
+It walks the event store in global order, re-derives each Merkle leaf and
+compares it with the stored log, re-checks every signed body against the
+signer's key as it stood at that position (a key revoked later still vouches for
+what it signed before), and compares the recomputed root with every stored
+checkpoint. Memory stays flat: a Merkle frontier, the signers, nothing per
+claim. It reports the first bad position and never repairs anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import select
+
+from ledger import merkle, signing
+from ledger.application import Ledger
+from ledger.domain import Claim, Genesis, Signer
+from ledger.errors import LedgerError, VerificationError
+from ledger.log import leaf_bytes, leaves, nodes
+from ledger.notes import verify_checkpoint
+
+BATCH = 2000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Report:
+    """What verify checked; `problem` is None when everything holds."""
+
+    events: int = 0
+    signatures: int = 0
+    checkpoints: int = 0
+    size: int = 0
+    root: str = ""
+    problem: str | None = None
+    position: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class _SignerState:
+    public_key: bytes
+    role: str
+    revoked: bool = False
+
+
+class _Auditor:
+    def __init__(self, ledger: Ledger, operator_key: bytes | None) -> None:
+        self.ledger = ledger
+        self.expected_operator = operator_key
+        self.signers: dict[str, _SignerState] = {}
+        self.ledger_id: str | None = None
+        self.operator: bytes | None = None
+
+    def _check(self, key: bytes, body: str, signature: str, what: str) -> None:
+        try:
+            signing.check_signature(key, body, signature)
+        except LedgerError:
+            raise VerificationError(f"the {what} signature does not verify") from None
+        fields = json.loads(body)
+        if fields.get("ledger") != self.ledger_id:
+            raise VerificationError(f"the {what} body was signed for another ledger")
+
+    def _signer(self, key_id: str, what: str) -> _SignerState:
+        state = self.signers.get(key_id)
+        if state is None:
+            raise VerificationError(f"the {what} is signed by {key_id}, not a registered signer")
+        if state.revoked:
+            raise VerificationError(f"the {what} is signed by {key_id}, revoked before it")
+        return state
+
+    def check(self, event: Any) -> int:
+        """Check one domain event; returns how many signatures it verified."""
+        if isinstance(event, Genesis.Created):
+            self.operator = bytes.fromhex(event.operator_public_key)
+            if self.expected_operator is not None and self.operator != self.expected_operator:
+                raise VerificationError("the genesis names another operator key than the one given")
+            self.ledger_id = event.ledger_id
+            self._check(self.operator, event.body, event.signature, "genesis")
+            return 1
+        if self.operator is None:
+            raise VerificationError("the first event is not the ledger's genesis")
+        if isinstance(event, Signer.Added):
+            self._check(self.operator, event.body, event.signature, "signer registration")
+            fields = json.loads(event.body)
+            if fields["key_id"] != event.key_id or fields["public_key"] != event.public_key:
+                raise VerificationError("the signer registration differs from its signed body")
+            self.signers[event.key_id] = _SignerState(bytes.fromhex(event.public_key), event.role)
+            return 1
+        if isinstance(event, Signer.Revoked):
+            self._check(self.operator, event.body, event.signature, "revocation")
+            self.signers[json.loads(event.body)["key_id"]].revoked = True
+            return 1
+        if isinstance(event, Claim.Recorded | Claim.Corrected | Claim.Retracted):
+            return self._check_claim_event(event)
+        return 0
+
+    def _check_claim_event(self, event: Any) -> int:
+        what = type(event).__name__.lower().replace("recorded", "claim")
+        fields = json.loads(event.body)
+        state = self._signer(fields["signer"], what)
+        self._check(state.public_key, event.body, event.signature, what)
+        if isinstance(event, Claim.Recorded):
+            if signing.body_uuid(event.body) != event.originator_id:
+                raise VerificationError("the claim's id is not derived from its signed body")
+            return 1
+        if fields.get("claim") != event.originator_id.hex:
+            raise VerificationError(f"the {what} refers to another claim than the one it is on")
+        claim_signer = json.loads(self._claim_body(event.originator_id))["signer"]
+        if fields["signer"] != claim_signer and state.role != "operator":
+            raise VerificationError(f"the {what} is signed by neither the claim's signer nor an operator")
+        return 1
+
+    def _claim_body(self, claim_id: UUID) -> str:
+        first = self.ledger.app.events.get(claim_id, lte=1)
+        for e in first:
+            return str(e.body)
+        raise VerificationError(f"claim {claim_id.hex} has no recorded event")
+
+
+def _notifications(ledger: Ledger) -> Iterator[Notification]:
+    start = 1
+    while True:
+        batch = ledger.notifications(start, BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        start = batch[-1].id + 1
+
+
+def verify(ledger: Ledger, *, operator_key: bytes | None = None,
+           progress: Progress | None = None) -> Report:
+    """Audit the whole ledger; the report names the first bad position, if any."""
+    report = Report()
+    auditor = _Auditor(ledger, operator_key)
+    frontier = merkle.Frontier()
+    stored = dict((size, note) for size, note, _ in ledger.log.checkpoints())
+    total = ledger.max_position()
+    origin = None
+    with ledger.engine.connect() as conn:
+        logged = conn.execute(
+            select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
+            .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
+            .order_by(leaves.c.leaf_index)).yield_per(BATCH)
+        logged_rows = iter(logged)
+        try:
+            for n in _notifications(ledger):
+                report.position = n.id
+                row = next(logged_rows, None)
+                leaf = merkle.leaf_hash(leaf_bytes(n))
+                if row is None:
+                    raise VerificationError("this event is not in the Merkle log")
+                index, position, digest = int(row[0]), int(row[1]), bytes(row[2])
+                if position != n.id:
+                    missing = min(position, n.id)
+                    report.position = missing
+                    raise VerificationError(
+                        f"the log's leaf {index} is position {position} but the event store "
+                        f"holds position {n.id} there: an event was deleted or inserted")
+                if digest != leaf:
+                    raise VerificationError(
+                        f"this event differs from leaf {index} of the log: it was changed "
+                        "after it was appended")
+                try:
+                    event = ledger.app.mapper.to_domain_event(n)
+                except Exception as e:  # any decoding failure is tampering, whatever the library raises
+                    raise VerificationError(f"this event cannot be decoded ({type(e).__name__})") from None
+                report.signatures += auditor.check(event)
+                if isinstance(event, Genesis.Created):
+                    origin = event.origin
+                frontier.append(leaf)
+                report.events += 1
+                if frontier.size in stored:
+                    _check_checkpoint(stored.pop(frontier.size), frontier, auditor, origin)
+                    report.checkpoints += 1
+                if progress:
+                    progress(n.id, total)
+            extra = next(logged_rows, None)
+            if extra is not None:
+                report.position = int(extra[1])
+                raise VerificationError(
+                    f"the log has leaf {int(extra[0])} for position {int(extra[1])}, "
+                    "which is no longer in the event store: an event was deleted")
+            if stored:
+                size = min(stored)
+                report.position = None
+                raise VerificationError(
+                    f"checkpoint {size} covers more events than the ledger holds ({frontier.size})")
+        except VerificationError as e:
+            report.problem = e.message
+            return report
+    report.position = None
+    report.size = frontier.size
+    report.root = frontier.root().hex()
+    return report
+
+
+def _check_checkpoint(note: str, frontier: merkle.Frontier, auditor: _Auditor,
+                      origin: str | None) -> None:
+    if auditor.operator is None:
+        raise VerificationError("a checkpoint precedes the genesis")
+    checkpoint = verify_checkpoint(note, auditor.operator, origin)
+    if checkpoint.root_hash != frontier.root():
+        raise VerificationError(
+            f"checkpoint {checkpoint.size} does not match the events up to here: "
+            "the log was rewritten at or before this position")
