@@ -41,7 +41,8 @@ from ledger.errors import (
     UnknownClaimError,
 )
 from ledger.keystore import KeyPair
-from ledger.log import MerkleLog
+from ledger.log import MerkleLog, leaf_bytes
+from ledger.proofs import InclusionProof, format_tlog_proof
 from ledger.records import (
     CorrectionRecord,
     FigureRecord,
@@ -98,15 +99,21 @@ class Ledger:
         self._info: LedgerInfo | None = None
 
     @classmethod
-    def open(cls, db: str | None = None, *, create: bool = False) -> Ledger:
-        """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating."""
+    def open(
+        cls, db: str | None = None, *, create: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> Ledger:
+        """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating.
+
+        `clock` gives "now" (the recording time); tests pass a fixed one.
+        """
         store = resolve(db)
         path = store.sqlite_path
         if path is not None and not create and not path.exists():
             raise StorageError(
                 f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
             )
-        return cls(store)
+        return cls(store, clock=clock)
 
     def close(self) -> None:
         self.app.close()
@@ -323,3 +330,25 @@ class Ledger:
         registry = self.registry()
         claim = registry.claim(self.resolve_claim(record.claim))
         return self._append(*retract_claim(registry, self.context(), claim, record, key))
+
+    # -- checkpoints and proofs ---------------------------------------------------
+
+    def checkpoint(self, operator: KeyPair) -> tuple[int, str]:
+        """Sign the current tree head with the operator key; returns (size, signed note)."""
+        self._check_operator(operator)
+        with self._storage_errors():
+            return self.log.sign_checkpoint(self.info().origin, operator, self.clock())
+
+    def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
+        """Proof that a claim's recording event is in the tree of a checkpoint (latest by default)."""
+        claim_id = self.resolve_claim(claim_ref)
+        _, position = self.log.leaf_of(claim_id)
+        leaf = leaf_bytes(self.notifications(position, 1)[0])
+        return self.log.inclusion_proof(claim_id, leaf, size,
+                                        bytes.fromhex(self.info().operator_public_key))
+
+    @staticmethod
+    def tlog_proof_text(proof: InclusionProof) -> str:
+        """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
+        return format_tlog_proof(proof.leaf_index, [bytes.fromhex(h) for h in proof.path],
+                                 proof.checkpoint, extra=proof.leaf.encode("utf-8"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -79,6 +79,8 @@ def _hash(value: str, what: str) -> bytes:
 
 
 def _path(values: Sequence[str]) -> list[bytes]:
+    if not isinstance(values, list):
+        raise VerificationError("the path is not a list of hashes.")
     return [_hash(value, f"path hash {number}") for number, value in enumerate(values, start=1)]
 
 
@@ -131,13 +133,27 @@ def load_consistency_proof(text: str | bytes) -> ConsistencyProof:
         raise VerificationError(f"not a consistency proof: {error.errors()[0]['msg']}.") from None
 
 
+def _integer(value: object, what: str) -> int:
+    # Models built with model_construct or model_copy skip validation.
+    if type(value) is not int:
+        raise VerificationError(f"{what} is not an integer.")
+    return value
+
+
 def verify_inclusion_proof(
-    proof: InclusionProof, checkpoint_note: str, operator_key: bytes, origin: str | None = None
+    proof: InclusionProof,
+    checkpoint_note: str,
+    operator_key: bytes,
+    origin: str | None = None,
+    *,
+    claim_id_of: Callable[[bytes], str] | None = None,
 ) -> Checkpoint:
     """Check `proof` against the trusted `checkpoint_note`; return that checkpoint.
 
     Both the given checkpoint and the one inside the proof must be signed by the
-    operator and name the same tree (origin, size, root).
+    operator and name the same tree (origin, size, root). `claim_id` is only a
+    label unless `claim_id_of` (leaf bytes -> the claim id they record) is given:
+    how a leaf names its claim belongs to the event format, not to this module.
     """
     checkpoint = verify_checkpoint(checkpoint_note, operator_key, origin)
     embedded = verify_checkpoint(proof.checkpoint, operator_key, checkpoint.origin)
@@ -146,16 +162,22 @@ def verify_inclusion_proof(
             f"the proof's checkpoint (size {embedded.size}) is not the given checkpoint "
             f"(size {checkpoint.size})."
         )
-    if proof.tree_size != checkpoint.size:
+    tree_size = _integer(proof.tree_size, "the tree size")
+    if tree_size != checkpoint.size:
         raise VerificationError(
-            f"the proof is for tree size {proof.tree_size}, the checkpoint for {checkpoint.size}."
+            f"the proof is for tree size {tree_size}, the checkpoint for {checkpoint.size}."
         )
+    try:
+        leaf = proof.leaf.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError):
+        raise VerificationError("the leaf is not UTF-8 text.") from None
     leaf_hash = _hash(proof.leaf_hash, "the leaf hash")
-    if not isinstance(proof.leaf, str) or merkle.leaf_hash(proof.leaf.encode("utf-8")) != leaf_hash:
+    if merkle.leaf_hash(leaf) != leaf_hash:
         raise VerificationError("the leaf hash is not the hash of the leaf.")
-    merkle.verify_inclusion(
-        leaf_hash, proof.leaf_index, proof.tree_size, _path(proof.path), checkpoint.root_hash
-    )
+    if claim_id_of is not None and claim_id_of(leaf) != proof.claim_id:
+        raise VerificationError(f"the leaf does not record claim {proof.claim_id}.")
+    index = _integer(proof.leaf_index, "the leaf index")
+    merkle.verify_inclusion(leaf_hash, index, tree_size, _path(proof.path), checkpoint.root_hash)
     return checkpoint
 
 
@@ -169,9 +191,10 @@ def verify_consistency_proof(
         _hash(proof.old_root, "the old root"),
         _hash(proof.new_root, "the new root"),
     )
-    if (proof.old_size, old_root) != (old.size, old.root_hash):
+    old_size, new_size = _integer(proof.old_size, "old size"), _integer(proof.new_size, "new size")
+    if (old_size, old_root) != (old.size, old.root_hash):
         raise VerificationError("the old size and root are not those of the old checkpoint.")
-    if (proof.new_size, new_root) != (new.size, new.root_hash):
+    if (new_size, new_root) != (new.size, new.root_hash):
         raise VerificationError("the new size and root are not those of the new checkpoint.")
     merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, _path(proof.path))
 

@@ -1,0 +1,33 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both create the
+# virtualenv and install what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test test-sqlite bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/izium/demo.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The whole suite, on SQLite and (through pg_virtualenv) on a throwaway PostgreSQL.
+test: $(STAMP) lint
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/with-postgres $(BIN)/pytest
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --claims 50000
+
+clean:
+	rm -rf $(VENV) tally.db tally.db-wal tally.db-shm demo

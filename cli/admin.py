@@ -1,0 +1,218 @@
+"""Setting a ledger up: init, local keys, signers, sources and figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.output import console, emit_json, success
+from cli.state import State
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _state(ctx: typer.Context, as_json: bool = False) -> State:
+    state: State = ctx.obj
+    state.json = state.json or as_json
+    return state
+
+
+def _list(state: State, rows: list[dict[str, object]], title: str, columns: list[str]) -> None:
+    if state.json:
+        emit_json(rows)
+        return
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def init(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="The ledger's origin, e.g. example.org/izium.")],
+    key: Annotated[str, typer.Option("--key", help="Operator key name (created if missing).")] = "operator",
+    as_json: JsonOpt = False,
+) -> None:
+    """Create the ledger and its operator key (idempotent).
+
+    Example: tally init --name example.org/izium
+    """
+    state = _state(ctx, as_json)
+    store = state.keystore()
+    operator = store.load(key) if store.exists(key) else store.create(key)
+    info, created = state.ledger(create=True).init(name, operator)
+    if state.json:
+        emit_json({**info.__dict__, "created": created})
+    else:
+        verb = "created" if created else "already exists:"
+        success(f"ledger {verb} [bold]{info.origin}[/] at {info.database}\n"
+                f"operator key {info.operator_key_id} ({key}); public key {info.operator_public_key}")
+
+
+keys_app = typer.Typer(help="Local Ed25519 keys (private files mode 0600, never in the database).",
+                       no_args_is_help=True)
+
+
+@keys_app.command("new")
+def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+    """Generate a new key NAME in the key directory.
+
+    Example: tally keys new alice
+    """
+    state = _state(ctx, as_json)
+    pair = state.keystore().create(name)
+    if state.json:
+        emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
+    else:
+        success(f"key [bold]{name}[/] {pair.key_id}; public key {pair.public_key.hex()}")
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the local keys (names, key ids, public keys)."""
+    state = _state(ctx, as_json)
+    rows = [k.__dict__ for k in state.keystore().list()]
+    _list(state, rows, f"keys in {state.keystore().dir}", ["name", "key_id", "public_key"])
+
+
+signers_app = typer.Typer(help="Signers registered in the ledger (operator-signed).",
+                          no_args_is_help=True)
+
+
+@signers_app.command("add")
+def signers_add(
+    ctx: typer.Context,
+    name: str,
+    key: Annotated[str, typer.Option("--key", help="A local key name or a 64-hex public key.")],
+    operator: Annotated[bool, typer.Option("--operator", help="Register as an operator.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a signer NAME with a key; the operator key signs the registration.
+
+    Example: tally signers add alice --key alice
+    """
+    from ledger.signing import parse_public_key
+
+    state = _state(ctx, as_json)
+    store = state.keystore()
+    public = store.load(key).public_key if store.exists(key) else parse_public_key(key)
+    result = state.ledger().add_signer(name, public, state.operator_key(),
+                                       role="operator" if operator else "signer")
+    _done(state, result, f"signer {name}")
+
+
+@signers_app.command("revoke")
+def signers_revoke(
+    ctx: typer.Context,
+    key_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why the key is revoked.")] = "revoked",
+    as_json: JsonOpt = False,
+) -> None:
+    """Revoke signer KEYID; what it signed before stays valid.
+
+    Example: tally signers revoke 33355b6a83352cf7 --reason "key lost"
+    """
+    state = _state(ctx, as_json)
+    _done(state, state.ledger().revoke_signer(key_id, state.operator_key(), reason), "revocation")
+
+
+@signers_app.command("list")
+def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the ledger's signers and whether they are revoked."""
+    state = _state(ctx, as_json)
+    rows = [s.__dict__ for s in state.ledger().signers()]
+    _list(state, rows, "signers", ["key_id", "name", "role", "revoked", "public_key"])
+
+
+sources_app = typer.Typer(help="Sources: who said it.", no_args_is_help=True)
+
+
+@sources_app.command("add")
+def sources_add(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    kind: Annotated[str, typer.Option("--kind", help="official, media, ngo, individual, academic, other")],
+    key_id: Annotated[str | None, typer.Option("--key-id", help="The source's own signer key id.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a source ID.
+
+    Example: tally sources add suspilne --name Suspilne --kind media
+    """
+    from cli.validation import build
+    from ledger.records import SourceRecord
+
+    state = _state(ctx, as_json)
+    record = build(SourceRecord, id=source_id, name=name, kind=kind, key_id=key_id)
+    _done(state, state.ledger().add_source(record), f"source {source_id}")
+
+
+@sources_app.command("list")
+def sources_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List registered sources."""
+    state = _state(ctx, as_json)
+    rows = [s.model_dump(exclude={"type"}) for s in state.ledger().sources()]
+    _list(state, rows, "sources", ["id", "name", "kind", "key_id"])
+
+
+figures_app = typer.Typer(help="Figures: the tracked facts.", no_args_is_help=True)
+
+
+@figures_app.command("define")
+def figures_define(
+    ctx: typer.Context,
+    figure_id: Annotated[str, typer.Argument(metavar="ID")],
+    unit: Annotated[str, typer.Option("--unit", help="bodies, graves, people, %, UAH, km2 ...")] = "count",
+    kind: Annotated[str, typer.Option("--kind", help="quantity or status")] = "quantity",
+    states: Annotated[str | None, typer.Option("--states", help="Status vocabulary: a,b,c")] = None,
+    cumulative: Annotated[bool, typer.Option("--cumulative", help="Should never go down.")] = False,
+    parts: Annotated[str | None, typer.Option("--parts", help="Figure ids that sum to this one: A,B")] = None,
+    tolerance: Annotated[str, typer.Option("--tolerance", help="For ~values (0.05 = 5%).")] = "0.05",
+    as_json: JsonOpt = False,
+) -> None:
+    """Define a figure ID before reporting on it.
+
+    Example: tally figures define izium/burial-site/bodies-exhumed --unit bodies --cumulative
+    """
+    from cli.validation import build, split_list
+    from ledger.records import FigureRecord
+
+    state = _state(ctx, as_json)
+    record = build(FigureRecord, id=figure_id, unit=unit, kind=kind, states=split_list(states),
+                   cumulative=cumulative, parts=split_list(parts), tolerance=tolerance)
+    _done(state, state.ledger().define_figure(record), f"figure {figure_id}")
+
+
+@figures_app.command("list")
+def figures_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List defined figures."""
+    state = _state(ctx, as_json)
+    rows = [{**f, "parts": ",".join(f["parts"]), "states": ",".join(f["states"])}
+            for f in state.ledger().figures()]
+    if state.json:
+        rows = state.ledger().figures()
+    _list(state, rows, "figures",
+          ["figure_id", "kind", "unit", "cumulative", "parts", "tolerance", "states"])
+
+
+def _done(state: State, result: object, what: str) -> None:
+    if state.json:
+        emit_json(result)
+        return
+    status = getattr(result, "status", "")
+    position = getattr(result, "position", None)
+    where = f" at position {position}" if position else ""
+    success(f"{what}: {status}{where} [dim]{getattr(result, 'id', '')}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(signers_app, name="signers")
+    app.add_typer(sources_app, name="sources")
+    app.add_typer(figures_app, name="figures")

@@ -1,0 +1,158 @@
+"""Auditing: checkpoints, proofs, full verification, offline proof checks, rebuilds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli.admin import JsonOpt, _state
+from cli.output import console, emit_json, error, progress_bar, success
+
+
+def checkpoint(
+    ctx: typer.Context,
+    list_: Annotated[bool, typer.Option("--list", help="List stored checkpoints instead.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the note to this file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sign and store a checkpoint (C2SP signed tree head) with the operator key.
+
+    Example: tally checkpoint -o checkpoint.txt
+    """
+    state = _state(ctx, as_json)
+    ledger = state.ledger()
+    if list_:
+        rows = [{"size": s, "signed_at": t.isoformat(), "note": n}
+                for s, n, t in ledger.log.checkpoints()]
+        if state.json:
+            emit_json(rows)
+            return
+        table = Table(title="checkpoints")
+        for column in ("size", "signed_at", "root"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(str(row["size"]), str(row["signed_at"]), str(row["note"]).split("\n")[2])
+        console.print(table)
+        return
+    size, note = ledger.checkpoint(state.operator_key())
+    if output:
+        output.write_text(note, encoding="utf-8")
+    if state.json:
+        emit_json({"size": size, "note": note})
+    else:
+        success(f"checkpoint of size {size}" + (f" written to {output}" if output else ""))
+        console.print(note, markup=False, highlight=False, end="")
+
+
+def proof(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(help="Claim id or unique prefix.")],
+    checkpoint_size: Annotated[int | None, typer.Option("--checkpoint", help="Checkpoint size (default: latest).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proof here.")] = None,
+    tlog: Annotated[bool, typer.Option("--tlog", help="C2SP tlog-proof@v1 text instead of JSON.")] = False,
+) -> None:
+    """Inclusion proof for a claim against a checkpoint, as JSON (or --tlog).
+
+    Example: tally proof 69cec0ff -o proof.json
+    """
+    state = _state(ctx)
+    ledger = state.ledger()
+    made = ledger.inclusion_proof(claim, checkpoint_size)
+    text = ledger.tlog_proof_text(made) if tlog else made.model_dump_json(indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        if not state.json:
+            success(f"proof for claim {made.claim_id} at leaf {made.leaf_index} of "
+                    f"{made.tree_size} written to {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+def verify(
+    ctx: typer.Context,
+    operator_key: Annotated[str | None, typer.Option("--operator-key", help="Expected operator public key (hex).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full audit: signatures, Merkle log, checkpoints, and read models vs a rebuild.
+
+    Exits 1 naming the first bad position. Never repairs anything.
+    Example: tally verify --operator-key 980468cb...
+    """
+    from ledger.signing import parse_public_key
+    from ledger.verify import verify as run_verify
+
+    state = _state(ctx, as_json)
+    expected = parse_public_key(operator_key) if operator_key else None
+    ledger = state.ledger()
+    with progress_bar("verifying") as progress:
+        report = run_verify(ledger, operator_key=expected, progress=progress)
+    differences = state.views().diff_against_rebuild() if report.ok else []
+    result = {
+        "ok": report.ok and not differences, "events": report.events,
+        "signatures": report.signatures, "checkpoints": report.checkpoints,
+        "tree_size": report.size, "root": report.root, "problem": report.problem,
+        "position": report.position, "projection_differences": differences[:20],
+    }
+    if state.json:
+        emit_json(result)
+    elif result["ok"]:
+        success(f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
+                f"{report.checkpoints} checkpoints verified; root {report.root}")
+    elif report.problem:
+        error(f"position {report.position}: {report.problem}", as_json=False)
+    else:
+        error(f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",
+              as_json=False)
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+def verify_proof(
+    ctx: typer.Context,
+    proof_file: Annotated[Path, typer.Argument(metavar="PROOF", help="proof JSON or tlog-proof file")],
+    checkpoint_file: Annotated[Path, typer.Option("--checkpoint", help="A checkpoint note file you trust.")],
+    operator_key: Annotated[str, typer.Option("--operator-key", help="The operator's public key (hex).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a proof offline, with no database: signature, checkpoint, audit path.
+
+    Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
+    """
+    from ledger.citation import verify_proof_file
+    from ledger.signing import parse_public_key
+
+    state = _state(ctx, as_json)
+    checked = verify_proof_file(proof_file.read_text(encoding="utf-8"),
+                                checkpoint_file.read_text(encoding="utf-8"),
+                                parse_public_key(operator_key))
+    if state.json:
+        emit_json({"ok": True, **checked})
+    else:
+        success(f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
+                f"the {checked['tree_size']}-event log signed by {checked['origin']}")
+
+
+def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Drop and rebuild the read models from the event log.
+
+    Example: tally rebuild
+    """
+    state = _state(ctx, as_json)
+    views = state.views()
+    with progress_bar("rebuilding") as progress:
+        views.rebuild(progress=progress)
+    if state.json:
+        emit_json({"position": views.position()})
+    else:
+        success(f"read models rebuilt up to position {views.position()}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(checkpoint)
+    app.command()(proof)
+    app.command()(verify)
+    app.command("verify-proof")(verify_proof)
+    app.command()(rebuild)

@@ -1,0 +1,72 @@
+"""Everything the CLI prints: rich consoles, JSON output, errors and progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def emit_json(data: Any) -> None:
+    """Print `data` (a pydantic model, a list of them, or plain values) as JSON on stdout."""
+    sys.stdout.write(json.dumps(_plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _plain(data: Any) -> Any:
+    if hasattr(data, "model_dump"):
+        return data.model_dump(mode="json")
+    if isinstance(data, list | tuple):
+        return [_plain(d) for d in data]
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if hasattr(data, "__dataclass_fields__"):
+        return {k: _plain(getattr(data, k)) for k in data.__dataclass_fields__}
+    return data
+
+
+def error(message: str, *, as_json: bool, field: str | None = None, line: int | None = None) -> None:
+    if as_json:
+        payload: dict[str, Any] = {"error": message}
+        if field:
+            payload["field"] = field
+        if line is not None:
+            payload["line"] = line
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+
+
+def success(message: str) -> None:
+    console.print(message, markup=True)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[..., None]]:
+    """A progress callback `(done, total)` drawing a bar on stderr when it is a terminal."""
+    if not err_console.is_terminal:
+        yield lambda *args: None
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(),
+        MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(*args: Any) -> None:
+            # import reports (phase, done, total); verify and rebuild report (done, total)
+            if len(args) == 3:
+                phase, done, total = args
+                bar.update(task, description=phase, completed=done, total=total or None)
+            else:
+                done, total = args
+                bar.update(task, completed=done, total=total or None)
+
+        yield update

@@ -1,0 +1,65 @@
+"""Per-invocation state: global options, and the ledger, keys and read model opened lazily.
+
+Heavy modules (eventsourcing, SQLAlchemy, cryptography) are imported only when a
+command needs them, so `tally --help` starts fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger import KeyPair, KeyStore, Ledger
+    from projections import ReadModel
+
+
+@dataclass
+class State:
+    db: str | None = None
+    home: Path | None = None
+    json: bool = False
+    _ledger: Any = field(default=None, repr=False)
+    _views: Any = field(default=None, repr=False)
+
+    def keystore(self) -> KeyStore:
+        from ledger.keystore import KeyStore
+
+        return KeyStore(self.home)
+
+    def key(self, name: str) -> KeyPair:
+        return self.keystore().load(name)
+
+    def ledger(self, *, create: bool = False) -> Ledger:
+        if self._ledger is None:
+            from ledger.application import Ledger
+
+            self._ledger = Ledger.open(self.db, create=create)
+            self.views()
+        return self._ledger  # type: ignore[no-any-return]
+
+    def views(self) -> ReadModel:
+        if self._views is None:
+            from projections import ReadModel
+
+            self._views = ReadModel(self.ledger())
+            self._views.attach()
+        return self._views  # type: ignore[no-any-return]
+
+    def operator_key(self) -> KeyPair:
+        """The local key matching this ledger's operator key, or a clear error."""
+        from ledger.errors import KeyStoreError
+
+        info = self.ledger().info()
+        found = self.keystore().find_by_public_key(bytes.fromhex(info.operator_public_key))
+        if found is None:
+            raise KeyStoreError(
+                f"the operator key {info.operator_key_id} of this ledger is not in "
+                f"{self.keystore().dir}: pass --home with the directory that holds it"
+            )
+        return found
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()

@@ -1,0 +1,58 @@
+"""Checking a citation offline: a proof file, a trusted checkpoint, the operator's key.
+
+Accepts either proof form `tally proof` writes (JSON, or tlog-proof@v1 with the
+leaf in its extra line) and also checks that the proven leaf really is the
+recording event of the claim the proof names, and returns what it proved.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from ledger.errors import VerificationError
+from ledger.notes import verify_checkpoint
+from ledger.proofs import (
+    TLOG_PROOF_HEADER,
+    load_inclusion_proof,
+    read_tlog_proof,
+    verify_inclusion_proof,
+    verify_tlog_proof,
+)
+
+
+def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
+    """The claim body recorded in a leaf, or VerificationError if the leaf is not a claim."""
+    try:
+        fields = json.loads(leaf)
+        state = json.loads(base64.b64decode(fields["state"], validate=True))
+        body = json.loads(state["body"])
+    except (ValueError, KeyError, TypeError):
+        raise VerificationError("the proven leaf is not a recorded claim") from None
+    if fields.get("version") != 1 or body.get("type") != "claim":
+        raise VerificationError("the proven leaf is not a claim's recording event")
+    return {"claim_id": fields["id"], "body": body}
+
+
+def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes) -> dict[str, Any]:
+    """Verify a proof file against a checkpoint note; returns claim id, leaf index, size, claim."""
+    if proof_text.startswith(TLOG_PROOF_HEADER):
+        parsed = read_tlog_proof(proof_text)
+        if parsed.extra is None:
+            raise VerificationError("this tlog-proof carries no leaf: use the JSON proof")
+        trusted = verify_checkpoint(checkpoint_note, operator_key)
+        checkpoint = verify_tlog_proof(proof_text, parsed.extra, operator_key, trusted.origin)
+        if (trusted.size, trusted.root_hash) != (checkpoint.size, checkpoint.root_hash):
+            raise VerificationError("the proof's checkpoint is not the given checkpoint")
+        leaf, index, claimed = parsed.extra, parsed.index, None
+    else:
+        proof = load_inclusion_proof(proof_text)
+        checkpoint = verify_inclusion_proof(proof, checkpoint_note, operator_key)
+        leaf, index, claimed = proof.leaf.encode("utf-8"), proof.leaf_index, proof.claim_id
+    found = _claim_of_leaf(leaf)
+    if claimed is not None and found["claim_id"] != claimed:
+        raise VerificationError(f"the proven leaf records claim {found['claim_id']}, not {claimed}")
+    return {"claim_id": found["claim_id"], "leaf_index": index, "tree_size": checkpoint.size,
+            "origin": checkpoint.origin, "root": checkpoint.root_hash.hex(), "claim": found["body"]}
+
