@@ -75,7 +75,8 @@ def define_figure(registry: Registry, record: FigureRecord) -> Figure | None:
         "unit": record.unit,
         "cumulative": record.cumulative,
         "parts": list(record.parts),
-        "tolerance": str(Decimal(record.tolerance)),
+        # normalised, so "0.050" redefines "0.05" identically instead of being refused
+        "tolerance": format(Decimal(record.tolerance).normalize(), "f"),
         "states": list(record.states),
     }
     existing = registry.find_figure(record.id)

@@ -165,10 +165,10 @@ class Quantity:
             if given is None and name == "upper":
                 continue
             if isinstance(given, bool) or not isinstance(given, Decimal | int):
-                raise InvalidValueError(f"value {name} {given!r} must be a Decimal, not a float")
+                raise InvalidValueError(f"value {name} {given!r} must be a Decimal (never a float)")
             object.__setattr__(self, name, _check_number(Decimal(given), "value", str(given)))
         if (self.kind == "range") != (self.upper is not None):
-            raise InvalidValueError("value has an upper end if and only if it is a range")
+            raise InvalidValueError("value: a range needs an upper end, and only a range has one")
         _check_bounds(self.kind, self.number, self.upper, "value", self.written)
 
     @property

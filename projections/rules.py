@@ -133,23 +133,22 @@ def regressions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
     sorted by low end, and the A's wholly above B are one bisect away: O(k log k + R)
     comparisons for R flagged pairs (insort moves O(k) references, in C).
     """
-    live = [c for c in active(claims) if c.interval is not None]
-    by_end = sorted(live, key=lambda c: (c.latest, c.claim_id))
+    live = {c.claim_id: (c, c.interval) for c in active(claims) if c.interval is not None}
+    by_end = sorted(live.values(), key=lambda x: (x[0].latest, x[0].claim_id))
     earlier: list[tuple[tuple[Decimal, int], str]] = []
-    by_id = {c.claim_id: c for c in live}
     flags: list[Flag] = []
     i = 0
-    for b in sorted(live, key=lambda c: (c.earliest, c.claim_id)):
-        while i < len(by_end) and by_end[i].latest < b.earliest:
-            key = _low_key(by_end[i].interval)  # type: ignore[arg-type]
+    for b, b_interval in sorted(live.values(), key=lambda x: (x[0].earliest, x[0].claim_id)):
+        while i < len(by_end) and by_end[i][0].latest < b.earliest:
+            key = _low_key(by_end[i][1])
             if key is not None:
-                insort(earlier, (key, by_end[i].claim_id))
+                insort(earlier, (key, by_end[i][0].claim_id))
             i += 1
-        threshold = _wholly_below_threshold(b.interval)  # type: ignore[arg-type]
+        threshold = _wholly_below_threshold(b_interval)
         if threshold is None:
             continue
         for _, a_id in earlier[bisect_left(earlier, (threshold, "")):]:
-            a = by_id[a_id]
+            a = live[a_id][0]
             flags.append(_flag(REGRESSION, figure, (a, b),
                                f"{_ref(b)} is below the earlier {_ref(a)}, "
                                "but the figure is cumulative"))
@@ -159,10 +158,11 @@ def regressions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
 def hull(intervals: Iterable[Interval]) -> Interval:
     """The smallest interval containing all of `intervals` (one part's competing claims)."""
     items = list(intervals)
-    lows = [i for i in items if i.low is not None]
-    highs = [i for i in items if i.high is not None]
-    low = min((i.low for i in lows), default=None) if len(lows) == len(items) else None
-    high = max((i.high for i in highs), default=None) if len(highs) == len(items) else None
+    lows = [i.low for i in items if i.low is not None]
+    highs = [i.high for i in items if i.high is not None]
+    # An unbounded end in any interval leaves the hull unbounded on that side.
+    low = min(lows) if lows and len(lows) == len(items) else None
+    high = max(highs) if highs and len(highs) == len(items) else None
     # The hull's end is closed when any interval reaching that end is closed there.
     low_open = low is None or all(i.low_open for i in items if i.low == low)
     high_open = high is None or all(i.high_open for i in items if i.high == high)

@@ -8,6 +8,8 @@ Decimal numbers are kept as their written decimal strings, never as floats.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,7 +27,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
-def _ts(name: str) -> Column[object]:
+def _ts(name: str) -> Column[dt.datetime]:
     return Column(name, DateTime(timezone=True), nullable=False)
 
 
@@ -100,6 +102,10 @@ current = Table(
     Column("claim_id", String(32)),  # None while the figure has no active claim
     Column("value", String(80)),
     Column("value_kind", String(16)),
+    Column("low", String(40)),
+    Column("high", String(40)),
+    Column("low_open", Boolean),
+    Column("high_open", Boolean),
     Column("as_of", String(64)),
     Column("position", BigInteger),
     Column("competing", Text, nullable=False),  # JSON list of claim ids

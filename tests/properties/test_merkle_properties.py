@@ -213,8 +213,9 @@ def test_inclusion_in_another_tree_size_is_refused(
 ) -> None:
     n, index, audit = case
     other = data.draw(
-        st.one_of(st.sampled_from([n - 1, n + 1]), st.integers(min_value=0, max_value=STORE_SIZE))
-        .filter(lambda s: s != n and 0 <= s <= STORE_SIZE)
+        st.one_of(
+            st.sampled_from([n - 1, n + 1]), st.integers(min_value=0, max_value=STORE_SIZE)
+        ).filter(lambda s: s != n and 0 <= s <= STORE_SIZE)
     )
     # The root a signed checkpoint would bind to that size (RFC 9162 roots do not
     # encode their size; see test_merkle.py for why the pair must be signed).
@@ -299,7 +300,9 @@ def test_consistency_between_other_sizes_is_refused(
 ) -> None:
     m, n, audit = case
     any_size = st.integers(min_value=0, max_value=STORE_SIZE)
-    old = data.draw(st.one_of(st.sampled_from([m - 1, m + 1, 0]), any_size).filter(lambda s: s != m))
+    old = data.draw(
+        st.one_of(st.sampled_from([m - 1, m + 1, 0]), any_size).filter(lambda s: s != m)
+    )
     new = data.draw(st.one_of(st.sampled_from([n - 1, n + 1]), any_size).filter(lambda s: s != n))
     # Each with the honest root of the size it claims, as a signed checkpoint would give.
     if old <= STORE_SIZE:

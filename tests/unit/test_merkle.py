@@ -207,6 +207,7 @@ def test_inclusion_verifier_edge_cases(ct_store: merkle.MemoryNodes) -> None:
         (leaf, 5, 8, [*path, path[0]], root),
         (leaf, 5, 8, path[:-1], root),
         (leaf, 5, 8, [], root),
+        (b"x" * 31, 0, 1, [], b"x" * 31),  # equal, but not hashes
     ]
     for args in bad:
         with pytest.raises(VerificationError):
@@ -256,3 +257,33 @@ def test_the_root_alone_does_not_bind_the_tree_size(ct_store: merkle.MemoryNodes
     merkle.verify_inclusion(leaf0, 0, 4, path3, CT_ROOTS[3])
     with pytest.raises(VerificationError):  # with the real size-4 root it fails
         merkle.verify_inclusion(leaf0, 0, 4, path3, CT_ROOTS[4])
+
+
+def test_each_inclusion_check_names_what_failed(ct_store: merkle.MemoryNodes) -> None:
+    path = merkle.inclusion_path(5, 8, ct_store.get)
+    leaf, root = merkle.leaf_hash(CT_LEAVES[5]), CT_ROOTS[8]
+    cases = [
+        ((leaf, 8, 8, path, root), "index 8 is not in a tree of size 8"),
+        ((leaf, 5, 8, [path[0], path[1][:31], path[2]], root), "hash 2 of the inclusion proof"),
+        ((leaf, 5, 8, path[:2], root), "has 2 hashes; index 5 in a tree of size 8 needs 3"),
+        ((leaf[:31], 5, 8, path, root), "32-byte hashes"),
+    ]
+    for args, message in cases:
+        with pytest.raises(VerificationError, match=message):
+            merkle.verify_inclusion(*args)
+
+
+def test_each_consistency_check_names_what_failed(ct_store: merkle.MemoryNodes) -> None:
+    proof = merkle.consistency_path(6, 8, ct_store.get)
+    r6, r8 = CT_ROOTS[6], CT_ROOTS[8]
+    cases = [
+        ((8, 6, r8, r6, proof), "larger than the new tree size"),
+        ((6, 8, r6, r8, proof[:2]), "has 2 hashes; from size 6 to size 8 it needs 3"),
+        ((6, 8, r6, r8, [proof[0], proof[1][:31], proof[2]]), "hash 2 of the consistency proof"),
+        ((1, 1, b"x", b"x", []), "32-byte hashes"),  # equal, but not hashes
+        ((6, 8, r6, CT_ROOTS[7], proof), "root of the new tree"),
+        ((6, 8, CT_ROOTS[5], r8, proof), "root of the old tree"),
+    ]
+    for args, message in cases:
+        with pytest.raises(VerificationError, match=message):
+            merkle.verify_consistency(*args)

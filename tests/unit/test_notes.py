@@ -18,7 +18,10 @@ from ledger.notes import Checkpoint
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY_B64 = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"  # 0x01 || Ed25519 seed
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+TEXT = (
+    "If you think cryptography is the answer to your problem,\n"
+    "then you don't know what your problem is.\n"
+)
 PETER_SIG = (
     "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZS"
     "NXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
@@ -94,6 +97,13 @@ def test_a_note_without_our_signature_is_refused() -> None:
         notes.open_note(TEXT + "\n" + ENOCH_SIG, "PeterNeumann", PETER_PUB)
 
 
+def test_a_signature_relabelled_with_another_name_is_ignored() -> None:
+    # The key is (name, key id): our signature under another name is not ours.
+    relabelled = TEXT + "\n" + PETER_SIG.replace("PeterNeumann", "PeterNeumannX")
+    with pytest.raises(VerificationError, match="not signed by"):
+        notes.open_note(relabelled, "PeterNeumann", PETER_PUB)
+
+
 def test_wrong_key_and_wrong_name_are_refused() -> None:
     other = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
     with pytest.raises(VerificationError):
@@ -110,7 +120,8 @@ def test_a_forged_signature_by_our_key_is_refused() -> None:
         notes.open_note(forged, "PeterNeumann", PETER_PUB)
     # Every line by our key must verify, not just the first one.
     with pytest.raises(VerificationError):
-        notes.open_note(PETER_NOTE + PETER_SIG[:60] + "ABCD" + PETER_SIG[60:], "PeterNeumann", PETER_PUB)
+        forged_line = PETER_SIG[:60] + "ABCD" + PETER_SIG[60:]
+        notes.open_note(PETER_NOTE + forged_line, "PeterNeumann", PETER_PUB)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +133,12 @@ def test_a_forged_signature_by_our_key_is_refused() -> None:
         "\x01" + PETER_NOTE,  # control character
         "\udcff" + PETER_NOTE,  # not UTF-8
         TEXT + "\n" + "\u2014 Bad Name " + PETER_SIG.split()[-1] + "\n",
+        # A valid signature does not excuse a malformed line beside it.
+        PETER_NOTE + "\u2014 Bad Name " + PETER_SIG.split()[-1] + "\n",
+        PETER_NOTE + "\u2014 PeterNeumann AAAA\n",
+        PETER_NOTE + "\u2014 a+b " + PETER_SIG.split()[-1] + "\n",
+        PETER_NOTE + "\u2014 NoSpaceAtAll\n",
+        PETER_NOTE + ENOCH_SIG[:-1] + "x",  # the block must end in a newline
         PETER_NOTE + "Unexpected line.\n",
         TEXT + "\n" + PETER_SIG.replace("\u2014 ", "- "),
         TEXT + "\n" + PETER_SIG.replace("x08go", "x08g!"),  # not base64
@@ -216,7 +233,7 @@ ROOT_B64 = base64.b64encode(ROOT).decode()
     "body",
     [
         f"log\n5\n{ROOT_B64}",  # no final newline
-        f"log\n5\n",
+        "log\n5\n",
         f"log\n{ROOT_B64}\n",
         f"\n5\n{ROOT_B64}\n",  # empty origin
         f"log\n\n{ROOT_B64}\n",
@@ -252,9 +269,18 @@ def test_parse_body_is_strict(body: str) -> None:
         Checkpoint.parse_body(body)
 
 
+def test_parse_body_names_what_is_wrong() -> None:
+    with pytest.raises(VerificationError, match="non-empty lines"):
+        Checkpoint.parse_body(f"log\n5\n{ROOT_B64}\n\next\n")
+    with pytest.raises(VerificationError, match="base64 of 32 bytes"):
+        Checkpoint.parse_body(f"log\n5\n{base64.b64encode(ROOT[:31]).decode()}\n")
+
+
 @given(
     origin=st.text(
-        st.characters(codec="utf-8", min_codepoint=0x21).filter(lambda c: not c.isspace() and c != "+"),
+        st.characters(codec="utf-8", min_codepoint=0x21).filter(
+            lambda c: not c.isspace() and c != "+"
+        ),
         min_size=1,
         max_size=40,
     ),
@@ -280,7 +306,7 @@ def test_checkpoint_model_validates_its_fields() -> None:
             Checkpoint(**fields)  # type: ignore[arg-type]
     cp = Checkpoint(origin="log", size=1, root_hash=ROOT)
     with pytest.raises(ValidationError):
-        cp.size = 2  # type: ignore[misc]
+        setattr(cp, "size", 2)  # noqa: B010 - frozen models refuse assignment
 
 
 @pytest.fixture
@@ -314,6 +340,8 @@ def test_checkpoint_verification_refuses_forgeries(operator: Ed25519PrivateKey) 
         # A validly signed note that is not a checkpoint.
         (notes.sign_note("tally.example/izium\n", "tally.example/izium", operator), public, None),
         (cp.body(), public, None),  # unsigned
+        # Signed under the expected name, but the text names another log.
+        (notes.sign_note(cp.body(), "someone-else", operator), public, "someone-else"),
     ]
     for forged, key, origin in refused:
         with pytest.raises(VerificationError):

@@ -80,6 +80,9 @@ def test_integral_numbers_are_stored_without_exponent() -> None:
         number = parse_quantity(text).number
         assert number.as_tuple().exponent == 0
     assert str(parse_quantity("1000.0").number) == "1000"
+    # fractional numbers are kept without trailing zeros, so str() is already canonical
+    assert str(parse_quantity("12.50").number) == "12.5"
+    assert str(parse_quantity("~0.100").number) == "0.1"
     assert Quantity("exact", D("1E+3")).to_dict()["number"] == "1000"
 
 
@@ -254,9 +257,7 @@ def test_sum_of_parts_is_the_minkowski_sum() -> None:
     half_open = parse_quantity("<30").interval() + parse_quantity(">=5").interval()
     assert half_open == Interval(D(5), None, False, True)
     assert parse_quantity(">5").interval() + closed("1", "1") == Interval(D(6), None, True, True)
-    assert closed("1", "1") + Interval(D(0), D(3), False, True) == Interval(
-        D(1), D(4), False, True
-    )
+    assert closed("1", "1") + Interval(D(0), D(3), False, True) == Interval(D(1), D(4), False, True)
 
 
 def test_empty_intervals_are_refused() -> None:

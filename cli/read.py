@@ -1,0 +1,102 @@
+"""Reading: show, history, discrepancies, provenance (all with --json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from cli import render
+from cli.admin import JsonOpt, _state
+from cli.output import console, emit_json
+
+KnownAt = Annotated[str | None, typer.Option(
+    "--known-at", help="What the ledger knew at a position (integer) or a time (ISO 8601).")]
+
+
+def _known_at(text: str | None) -> int | dt.datetime | None:
+    if text is None:
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("give a position (e.g. 120) or an ISO time "
+                                 "(e.g. 2025-03-01T00:00)", param_hint="--known-at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def show(
+    ctx: typer.Context,
+    figure: str,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Valid time (EDTF), e.g. 2025-01.")] = None,
+    known_at: KnownAt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The value in force for FIGURE, its source chain and the competing claims.
+
+    Example: tally show izium/burial-site/people-unidentified --as-of 2025-01 --known-at 2025-03-01
+    """
+    state = _state(ctx, as_json)
+    out = state.views().show(figure, as_of=as_of, known_at=_known_at(known_at))
+    emit_json(out) if state.json else console.print(render.show(out))
+
+
+def history(
+    ctx: typer.Context,
+    figure: str,
+    known_at: KnownAt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every claim, correction and retraction of FIGURE in valid-time order, with a chart.
+
+    Example: tally history izium/burial-site/bodies-identified-reburied
+    """
+    state = _state(ctx, as_json)
+    out = state.views().history(figure, known_at=_known_at(known_at))
+    emit_json(out) if state.json else console.print(render.history(out))
+
+
+def discrepancies(
+    ctx: typer.Context,
+    figure: Annotated[str | None, typer.Argument(help="Only this figure.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Contradictions, regressions and sum mismatches, grouped per figure.
+
+    Example: tally discrepancies izium/burial-site/bodies-exhumed
+    """
+    state = _state(ctx, as_json)
+    views = state.views()
+    out = views.discrepancies(figure)
+    if state.json:
+        emit_json(out)
+        return
+    claims = {}
+    for name in sorted({d.figure for d in out.discrepancies}):
+        for entry in views.claims(name):
+            claims[entry.claim_id] = entry
+    console.print(render.discrepancies(out, claims))
+
+
+def provenance(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(help="Claim id or unique prefix.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Where a claim comes from: source → via → signer → signature → checkpoint.
+
+    Example: tally provenance 69cec0ff
+    """
+    state = _state(ctx, as_json)
+    out = state.views().provenance(state.ledger().resolve_claim(claim.lower()))
+    emit_json(out) if state.json else console.print(render.provenance(out))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(show)
+    app.command()(history)
+    app.command()(discrepancies)
+    app.command()(provenance)

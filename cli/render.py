@@ -1,0 +1,155 @@
+"""Rich renderings of the read models: show, history (with a bar chart), discrepancies, provenance."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+BAR_WIDTH = 24
+
+
+def _chain(claim: Any) -> str:
+    return " → ".join([claim.source, *claim.via])
+
+
+def _quote(text: str | None) -> str:
+    return f"“{text}”" if text else ""
+
+
+def show(out: Any) -> RenderableType:
+    """The value in force, its source chain, and the competing claims side by side."""
+    head = Text()
+    head.append(f"{out.figure}", style="bold")
+    head.append(f"  ({out.kind}, {out.unit})\n")
+    if out.claim is None:
+        head.append("no active claim" + (f" as of {out.query_as_of}" if out.query_as_of else ""))
+        return Panel(head, title="show")
+    head.append("value in force: ")
+    head.append(out.value.written, style="bold green")
+    head.append(f"  as of {out.as_of.text}\n")
+    head.append(f"source: {_chain(out.claim)}   signer: {out.claim.signer}   "
+                f"position: {out.claim.position}\n")
+    if out.claim.quote:
+        head.append(_quote(out.claim.quote) + "\n", style="italic")
+    if out.disputed:
+        head.append("DISPUTED", style="bold red")
+        head.append(f": {len(out.discrepancies)} discrepancy(ies) involve it\n")
+    parts: list[RenderableType] = [head]
+    if out.competing:
+        table = Table(title="competing claims (overlapping as_of)", expand=True)
+        for column in ("value", "as of", "source chain", "quote", "claim"):
+            table.add_column(column, overflow="fold")
+        for c in [out.claim, *out.competing]:
+            table.add_row(c.value.written, c.as_of.text, _chain(c), _quote(c.quote), c.claim_id[:8])
+        parts.append(table)
+    subtitle = []
+    if out.query_as_of:
+        subtitle.append(f"as of {out.query_as_of}")
+    if out.known_at is not None:
+        subtitle.append(f"known at position {out.known_at}")
+    return Panel(Group(*parts), title="show", subtitle=", ".join(subtitle) or None)
+
+
+def _magnitude(value: Any) -> Decimal | None:
+    """A representative number for the chart: the interval's finite middle, if any."""
+    interval = getattr(value, "interval", None) if value is not None else None
+    if interval is None:
+        return None
+    try:
+        low = Decimal(interval.low) if interval.low is not None else None
+        high = Decimal(interval.high) if interval.high is not None else None
+    except InvalidOperation:
+        return None
+    if low is not None and high is not None:
+        return (low + high) / 2
+    return low if low is not None else high
+
+
+def history(out: Any) -> RenderableType:
+    """The timeline in valid-time order, with a bar per value; corrections and retractions marked."""
+    sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
+    top = max(sizes, default=Decimal(0))
+    table = Table(title=f"history of {out.figure} ({out.unit})", expand=True)
+    table.add_column("as of", no_wrap=True)
+    table.add_column("event", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("chart", no_wrap=True, min_width=BAR_WIDTH // 2)
+    table.add_column("source (via) / reason", overflow="fold", ratio=1)
+    table.add_column("pos", justify="right", no_wrap=True)
+    for e in out.entries:
+        style = {"claim": "", "correction": "yellow", "retraction": "red strike"}[e.kind]
+        magnitude = _magnitude(e.value)
+        bar = ""
+        if magnitude is not None and top > 0:
+            bar = "█" * max(1, int(BAR_WIDTH // 2 * magnitude / top))
+        who = " → ".join([e.source, *e.via]) if e.kind == "claim" else (e.reason or "")
+        table.add_row(e.as_of.text, f"{e.kind} {e.claim_id[:8]}",
+                      e.value.written if e.value else "—", Text(bar, style=style or "cyan"),
+                      who, str(e.position), style=style or None)
+    return table
+
+
+def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
+    """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
+    if not out.discrepancies:
+        return Text("no discrepancies" + (f" for {out.figure}" if out.figure else ""))
+    by_figure: dict[str, list[Any]] = {}
+    for d in out.discrepancies:
+        by_figure.setdefault(d.figure, []).append(d)
+    tree = Tree("discrepancies")
+    for figure, items in sorted(by_figure.items()):
+        node = tree.add(Text(figure, style="bold"))
+        for d in items:
+            flag = node.add(Text.assemble((d.kind, "bold red"), f": {d.detail}"))
+            for claim_id in d.claims:
+                c = claims.get(claim_id)
+                if c is None:
+                    flag.add(claim_id[:8])
+                    continue
+                flag.add(Text.assemble((f"{c.value.written}", "bold"), f" as of {c.as_of.text} — ",
+                                       _chain(c), " ", (_quote(c.quote), "italic"),
+                                       f" [{claim_id[:8]}]"))
+    return tree
+
+
+def provenance(out: Any) -> RenderableType:
+    """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
+    root = Tree(Text.assemble(("claim ", "bold"), out.claim_id, f"  {out.figure} = ",
+                              (out.value.written, "bold green"), f" as of {out.as_of.text}"))
+    if out.value.written != out.reported.written:
+        root.add(f"reported as {out.reported.written}, corrected since")
+    node = root.add(Text.assemble(("source ", "bold"), f"{out.source.name} ({out.source.id}, "
+                                  f"{out.source.kind})"))
+    for hop in out.via:
+        node = node.add(Text.assemble(("via ", "bold"), f"{hop.name} ({hop.id})"))
+    signer = node.add(Text.assemble(("signer ", "bold"), f"{out.signer.name} {out.signer.key_id} "
+                                    f"({out.mode})"))
+    ok = out.signature_status == "valid"
+    signature = signer.add(Text.assemble(("signature ", "bold"),
+                                         (out.signature_status, "green" if ok else "bold red")))
+    where = f"position {out.position}"
+    if out.leaf_index is not None:
+        where += f", leaf {out.leaf_index}"
+    checkpoint = (f"checkpoint {out.checkpoint}" if out.checkpoint is not None
+                  else "no checkpoint yet: run 'tally checkpoint'")
+    signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
+    details = root.add("details")
+    if out.quote:
+        details.add(Text(_quote(out.quote), style="italic"))
+    for label, value in (("url", out.url), ("published", out.published),
+                         ("document sha256", out.document_sha256)):
+        if value:
+            details.add(f"{label}: {value}")
+    for c in out.corrections:
+        details.add(Text(f"corrected to {c.value.written if c.value else '?'} by "
+                         f"{c.signer.key_id}: {c.reason} (position {c.position})", style="yellow"))
+    if out.retraction is not None:
+        details.add(Text(f"retracted by {out.retraction.signer.key_id}: {out.retraction.reason} "
+                         f"(position {out.retraction.position})", style="red"))
+    return root

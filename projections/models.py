@@ -1,0 +1,233 @@
+"""The JSON shapes of the read side's answers: what `tally ... --json` prints.
+
+These keys are a contract: add keys if you must, never rename or drop one.
+Numbers inside values are decimal strings (never floats); dates are ISO
+`YYYY-MM-DD`; timestamps are ISO 8601 in UTC; claim ids are 32 hex digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IntervalOut(_Out):
+    """Keys: `low`, `high` (decimal strings; null = unbounded), `low_open`, `high_open`."""
+
+    low: str | None
+    high: str | None
+    low_open: bool
+    high_open: bool
+
+
+class ValueOut(_Out):
+    """Keys: `written` (as written: "447", ">=440", "~450", "completed"), `kind` (exact,
+    at_least, more_than, at_most, fewer_than, about, range, or status), `interval`
+    (IntervalOut; null for a status)."""
+
+    written: str
+    kind: str
+    interval: IntervalOut | None
+
+
+class AsOfOut(_Out):
+    """Keys: `text` (EDTF as written), `earliest`, `latest` (the days it may mean)."""
+
+    text: str
+    earliest: dt.date
+    latest: dt.date
+
+
+class ClaimOut(_Out):
+    """A claim as known. Keys: `claim_id`, `figure`, `value` (after corrections),
+    `reported` (the value first written), `corrections` (correction ids, in order),
+    `retracted`, `as_of`, `source`, `via` (source ids, outermost last), `url`, `published`,
+    `quote`, `document_sha256`, `signer` (key id), `position`, `recorded_at`."""
+
+    claim_id: str
+    figure: str
+    value: ValueOut
+    reported: ValueOut
+    corrections: list[str]
+    retracted: bool
+    as_of: AsOfOut
+    source: str
+    via: list[str]
+    url: str | None
+    published: str | None
+    quote: str | None
+    document_sha256: str | None
+    signer: str
+    position: int
+    recorded_at: dt.datetime
+
+
+class DiscrepancyOut(_Out):
+    """Keys: `id` (hash of kind + sorted claim ids), `kind` (contradiction, regression,
+    sum_mismatch), `figure` (a sum_mismatch: the total), `claims` (sorted claim ids), `detail`."""
+
+    id: str
+    kind: str
+    figure: str
+    claims: list[str]
+    detail: str
+
+
+class ShowOut(_Out):
+    """`tally show`. Keys: `figure`, `kind`, `unit`, `value` (ValueOut in force, or null),
+    `as_of` (of the value in force), `claim` (ClaimOut in force), `competing` (ClaimOuts whose
+    as_of overlaps it), `disputed` (the claim in force is in a contradiction), `discrepancies`
+    (flags on this figure, and sum_mismatch flags of totals it is a part of), `query_as_of`,
+    `known_at` (the position the answer is as of; null = everything)."""
+
+    figure: str
+    kind: str
+    unit: str
+    value: ValueOut | None
+    as_of: AsOfOut | None
+    claim: ClaimOut | None
+    competing: list[ClaimOut]
+    disputed: bool
+    discrepancies: list[DiscrepancyOut]
+    query_as_of: str | None
+    known_at: int | None
+
+
+class HistoryEntryOut(_Out):
+    """One history entry. Keys: `kind` (claim, correction, retraction), `id` (its own id),
+    `claim_id`, `value` (null for a retraction), `as_of` (the claim's), `source`, `via`, `url`,
+    `published`, `quote`, `document_sha256` (claims only), `reason` (follow-ups only), `signer`,
+    `signature`, `position`, `recorded_at`."""
+
+    kind: Literal["claim", "correction", "retraction"]
+    id: str
+    claim_id: str
+    value: ValueOut | None
+    as_of: AsOfOut
+    source: str
+    via: list[str]
+    url: str | None
+    published: str | None
+    quote: str | None
+    document_sha256: str | None
+    reason: str | None
+    signer: str
+    signature: str
+    position: int
+    recorded_at: dt.datetime
+
+
+class HistoryOut(_Out):
+    """`tally history`. Keys: `figure`, `kind`, `unit`, `known_at`, `entries` (in valid-time
+    order: as_of earliest, then latest, then position)."""
+
+    figure: str
+    kind: str
+    unit: str
+    known_at: int | None
+    entries: list[HistoryEntryOut]
+
+
+class DiscrepancyList(_Out):
+    """`tally discrepancies`. Keys: `figure` (the filter, or null), `discrepancies`."""
+
+    figure: str | None
+    discrepancies: list[DiscrepancyOut]
+
+
+class SourceOut(_Out):
+    """Keys: `id`, `name`, `kind`, `key_id` (the source's own signing key, or null)."""
+
+    id: str
+    name: str
+    kind: str
+    key_id: str | None
+
+
+class SignerOut(_Out):
+    """Keys: `key_id`, `name` (empty if unknown), `role` (operator, signer), `revoked`."""
+
+    key_id: str
+    name: str
+    role: str
+    revoked: bool
+
+
+class FollowupOut(_Out):
+    """A correction or retraction. Keys: `kind`, `id`, `value` (null for a retraction),
+    `reason`, `signer` (SignerOut), `signature_status`, `position`, `recorded_at`."""
+
+    kind: Literal["correction", "retraction"]
+    id: str
+    value: ValueOut | None
+    reason: str
+    signer: SignerOut
+    signature_status: str
+    position: int
+    recorded_at: dt.datetime
+
+
+class ProvenanceOut(_Out):
+    """`tally provenance`. Keys: `claim_id`, `figure`, `value` (after corrections),
+    `reported`, `as_of`, `source` (SourceOut), `via` (SourceOuts), `url`, `published`,
+    `quote`, `document_sha256`, `signer` (SignerOut), `first_party` (signed by the source's
+    own key), `mode` ("first-party" or "attestation"), `signature_status` ("valid", "invalid",
+    "unknown signer", "revoked signer"; re-verified on every query), `corrections`
+    (FollowupOuts), `retraction` (FollowupOut or null), `retracted`, `position`,
+    `leaf_index` (null until the Merkle log has it), `checkpoint` (size of the first
+    checkpoint that covers it, or null), `recorded_at`."""
+
+    claim_id: str
+    figure: str
+    value: ValueOut
+    reported: ValueOut
+    as_of: AsOfOut
+    source: SourceOut
+    via: list[SourceOut]
+    url: str | None
+    published: str | None
+    quote: str | None
+    document_sha256: str | None
+    signer: SignerOut
+    first_party: bool
+    mode: Literal["first-party", "attestation"]
+    signature_status: str
+    corrections: list[FollowupOut]
+    retraction: FollowupOut | None
+    retracted: bool
+    position: int
+    leaf_index: int | None
+    checkpoint: int | None
+    recorded_at: dt.datetime
+
+
+class FigureOut(_Out):
+    """Keys: `id`, `kind`, `unit`, `cumulative`, `parts`, `tolerance` (decimal string),
+    `states`, `position` (where it was defined)."""
+
+    id: str
+    kind: str
+    unit: str
+    cumulative: bool
+    parts: list[str]
+    tolerance: str
+    states: list[str]
+    position: int
+
+
+class FigureList(_Out):
+    """`tally figures list`. Keys: `figures` (FigureOuts by id)."""
+
+    figures: list[FigureOut]
+
+
+class SourceList(_Out):
+    """`tally sources list`. Keys: `sources` (SourceOuts by id)."""
+
+    sources: list[SourceOut]

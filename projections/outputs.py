@@ -1,0 +1,102 @@
+"""Building the JSON answer models from table rows and rule results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from projections.models import (
+    AsOfOut,
+    ClaimOut,
+    DiscrepancyOut,
+    HistoryEntryOut,
+    IntervalOut,
+    SignerOut,
+    SourceOut,
+    ValueOut,
+)
+from projections.rows import Row, interval_columns, interval_of, str_list, utc
+from projections.rules import Flag
+
+
+def value_out(row: Row) -> ValueOut | None:
+    """The value columns of a history or current row; None when it has none."""
+    if row["value"] is None:
+        return None
+    interval = interval_of(row)
+    columns = interval_columns(interval)
+    return ValueOut(written=row["value"], kind=row["value_kind"],
+                    interval=None if interval is None else IntervalOut(**columns))
+
+
+def as_of_out(row: Row) -> AsOfOut:
+    return AsOfOut(text=row["as_of"], earliest=row["as_of_earliest"],
+                   latest=row["as_of_latest"])
+
+
+def entry_out(row: Row) -> HistoryEntryOut:
+    return HistoryEntryOut(
+        kind=row["kind"], id=row["event_id"], claim_id=row["claim_id"], value=value_out(row),
+        as_of=as_of_out(row), source=row["source"], via=str_list(row["via"]), url=row["url"],
+        published=row["published"], quote=row["quote"],
+        document_sha256=row["document_sha256"], reason=row["reason"], signer=row["signer"],
+        signature=row["signature"], position=int(row["position"]),
+        recorded_at=utc(row["recorded_at"]),
+    )
+
+
+def claim_out(rows: Sequence[Row]) -> ClaimOut:
+    """A claim from its history rows (the claim first, then its follow-ups by position)."""
+    ordered = sorted(rows, key=lambda r: int(r["position"]))
+    claim = ordered[0]
+    assert claim["kind"] == "claim"
+    corrections = [r for r in ordered if r["kind"] == "correction"]
+    reported = value_out(claim)
+    latest = value_out(corrections[-1]) if corrections else reported
+    assert reported is not None and latest is not None
+    return ClaimOut(
+        claim_id=claim["claim_id"], figure=claim["figure"], value=latest, reported=reported,
+        corrections=[r["event_id"] for r in corrections],
+        retracted=any(r["kind"] == "retraction" for r in ordered), as_of=as_of_out(claim),
+        source=claim["source"], via=str_list(claim["via"]), url=claim["url"],
+        published=claim["published"], quote=claim["quote"],
+        document_sha256=claim["document_sha256"], signer=claim["signer"],
+        position=int(claim["position"]), recorded_at=utc(claim["recorded_at"]),
+    )
+
+
+def claims_by_id(rows: Iterable[Row]) -> dict[str, ClaimOut]:
+    grouped: dict[str, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row["claim_id"], []).append(row)
+    return {k: claim_out(v) for k, v in grouped.items()
+            if any(r["kind"] == "claim" for r in v)}
+
+
+def flag_out(flag: Flag) -> DiscrepancyOut:
+    return DiscrepancyOut(id=flag.id, kind=flag.kind, figure=flag.figure,
+                          claims=list(flag.claim_ids), detail=flag.detail)
+
+
+def flag_row_out(row: Row) -> DiscrepancyOut:
+    return DiscrepancyOut(id=row["id"], kind=row["kind"], figure=row["figure"],
+                          claims=str_list(row["claim_ids"]), detail=row["detail"])
+
+
+def sorted_flags(flags: Iterable[DiscrepancyOut]) -> list[DiscrepancyOut]:
+    """One order for flags, whichever path found them: figure, kind, then claim ids."""
+    return sorted(flags, key=lambda f: (f.figure, f.kind, f.claims))
+
+
+def source_out(source_id: str, sources: Mapping[str, Row]) -> SourceOut:
+    row = sources.get(source_id)
+    if row is None:
+        return SourceOut(id=source_id, name="", kind="", key_id=None)
+    return SourceOut(id=row["source_id"], name=row["name"], kind=row["kind"],
+                     key_id=row["key_id"])
+
+
+def signer_out(key_id: str, signer: Row | None) -> SignerOut:
+    if signer is None:
+        return SignerOut(key_id=key_id, name="", role="", revoked=False)
+    return SignerOut(key_id=key_id, name=signer["name"], role=signer["role"],
+                     revoked=signer["revoked_position"] is not None)

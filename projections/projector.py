@@ -1,0 +1,224 @@
+"""Turning one batch of stored events into read-model rows, inside the caller's transaction.
+
+New rows are buffered and written with one executemany per table; look-ups
+(figures, signers, sources, claims) see both the database and this batch.
+After the rows, only the figures the batch touched (and the totals whose parts
+it touched) have their `current` row and discrepancy flags recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import Connection, Table, select, update
+
+from ledger.dates import parse_edtf_date
+from ledger.domain import Claim, Figure, Signer, Source
+from ledger.errors import InvalidDateError, VerificationError
+from ledger.values import Quantity, value_from_dict
+from projections import tables as t
+from projections.rows import (
+    Row,
+    dumps,
+    figure_def,
+    interval_columns,
+    signature_status,
+    str_list,
+)
+from projections.views import recompute
+
+Decode = Callable[[Notification], Any]  # the ledger mapper's to_domain_event
+
+
+def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:
+    try:
+        # An open end ("2022-09/..") runs to the recording date, as when it was appended.
+        parsed = parse_edtf_date(text, now=recorded.date())
+    except InvalidDateError:
+        # Only a writer whose clock ran ahead of the event's timestamp gets here.
+        parsed = parse_edtf_date(text, now=dt.date.max)
+    return parsed.earliest, parsed.latest
+
+
+class Projector:
+    """Projects the events of one batch; `flush()` writes rows and recomputes figures."""
+
+    def __init__(self, conn: Connection, decode: Decode) -> None:
+        self.conn = conn
+        self.decode = decode
+        self.inserts: dict[str, list[dict[str, Any]]] = {}
+        self.touched: set[str] = set()
+        self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._new: set[tuple[str, str]] = set()  # rows inserted by this batch
+        self._dirty_provenance: dict[str, dict[str, Any]] = {}
+        self._dirty_signers: dict[str, dict[str, Any]] = {}
+
+    # -- look-ups over the database and this batch -----------------------------
+
+    def _row(self, table: Table, key: str, where: Any) -> dict[str, Any] | None:
+        cache_key = (table.name, key)
+        if cache_key not in self._cache:
+            found = self.conn.execute(select(table).where(where)).mappings().first()
+            self._cache[cache_key] = None if found is None else dict(found)
+        return self._cache[cache_key]
+
+    def _add(self, table: Table, key: str, row: dict[str, Any]) -> None:
+        self.inserts.setdefault(table.name, []).append(row)
+        self._cache[(table.name, key)] = row
+        self._new.add((table.name, key))
+
+    def figure(self, figure_id: str) -> Row:
+        found = self._row(t.figures, figure_id, t.figures.c.figure_id == figure_id)
+        if found is None:
+            raise VerificationError(f"a claim names figure {figure_id!r}, which is not defined")
+        return found
+
+    def signer(self, key_id: str) -> dict[str, Any] | None:
+        return self._row(t.signers, key_id, t.signers.c.key_id == key_id)
+
+    def claim(self, claim_id: str) -> Row:
+        where = (t.history.c.claim_id == claim_id) & (t.history.c.kind == "claim")
+        found = self._row(t.history, claim_id, where)
+        if found is None:
+            raise VerificationError(
+                f"a follow-up refers to claim {claim_id}, which is not recorded")
+        return found
+
+    def provenance(self, claim_id: str) -> dict[str, Any]:
+        found = self._row(t.provenance, claim_id, t.provenance.c.claim_id == claim_id)
+        assert found is not None  # every recorded claim has one
+        if (t.provenance.name, claim_id) not in self._new:
+            self._dirty_provenance[claim_id] = found
+        return found
+
+    # -- events ------------------------------------------------------------------
+
+    def apply(self, notifications: Sequence[Notification]) -> None:
+        for n in notifications:
+            try:
+                event = self.decode(n)
+            except Exception as e:  # a tampered event: say where, let verify say the rest
+                raise VerificationError(
+                    f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
+                    "run 'tally verify'", position=n.id) from None
+            recorded = event.timestamp
+            self._add(t.events, str(n.id), {
+                "position": n.id, "recorded_at": recorded, "topic": n.topic.split(":")[-1],
+                "originator_id": event.originator_id.hex})
+            self._apply(n.id, recorded, event)
+
+    def _apply(self, position: int, recorded: dt.datetime, e: Any) -> None:
+        if isinstance(e, Signer.Added):
+            self._add(t.signers, e.key_id, {
+                "key_id": e.key_id, "name": e.name, "public_key": e.public_key, "role": e.role,
+                "position": position, "revoked_position": None, "revoked_reason": None})
+        elif isinstance(e, Signer.Revoked):
+            signer = self.signer(json.loads(e.body)["key_id"])
+            if signer is not None:
+                signer.update(revoked_position=position, revoked_reason=e.reason)
+                if (t.signers.name, signer["key_id"]) not in self._new:
+                    self._dirty_signers[signer["key_id"]] = signer
+        elif isinstance(e, Source.Registered):
+            self._add(t.sources, e.source_id, {
+                "source_id": e.source_id, "name": e.name, "kind": e.kind, "key_id": e.key_id,
+                "position": position})
+        elif isinstance(e, Figure.Defined):
+            self._add(t.figures, e.figure_id, {
+                "figure_id": e.figure_id, "kind": e.kind, "unit": e.unit,
+                "cumulative": e.cumulative, "parts": dumps(list(e.parts)),
+                "tolerance": e.tolerance, "states": dumps(list(e.states)), "position": position})
+            self.touched.add(e.figure_id)
+        elif isinstance(e, Claim.Recorded):
+            self._claim(position, recorded, e.originator_id.hex, e)
+        elif isinstance(e, Claim.Corrected | Claim.Retracted):
+            self._followup(position, recorded, e.originator_id.hex, e)
+
+    def _value_columns(self, figure_id: str, value: dict[str, Any]) -> dict[str, Any]:
+        parsed = value_from_dict(value)
+        columns: dict[str, Any] = {"value": parsed.written, "value_kind": value["kind"]}
+        interval = None
+        if isinstance(parsed, Quantity):
+            interval = parsed.interval(figure_def(self.figure(figure_id)).tolerance)
+        return columns | interval_columns(interval)
+
+    def _signed(self, body: str, signature: str, position: int) -> dict[str, Any]:
+        signer_id = json.loads(body)["signer"]
+        return {"signer": signer_id, "signature": signature, "body": body,
+                "status": signature_status(self.signer(signer_id), body, signature, position)}
+
+    def _claim(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
+        body = json.loads(e.body)
+        figure, signed = body["figure"], self._signed(e.body, e.signature, position)
+        earliest, latest = _as_of_dates(body["as_of"], recorded)
+        row = {
+            "position": position, "kind": "claim", "event_id": claim_id, "claim_id": claim_id,
+            "figure": figure, **self._value_columns(figure, e.value),
+            "as_of": body["as_of"], "as_of_earliest": earliest, "as_of_latest": latest,
+            "source": body["source"], "via": dumps(list(body["via"])), "url": body["url"],
+            "published": body["published"], "quote": body["quote"],
+            "document_sha256": body["document_sha256"], "reason": None,
+            "signer": signed["signer"], "signature": e.signature, "body": e.body,
+            "recorded_at": recorded,
+        }
+        self._add(t.history, claim_id, row)
+        signer = self.signer(signed["signer"]) or {"name": "", "role": ""}
+        source = self._row(t.sources, body["source"], t.sources.c.source_id == body["source"])
+        self._add(t.provenance, claim_id, {
+            "claim_id": claim_id, "figure": figure, "source": body["source"], "via": row["via"],
+            "signer": signed["signer"], "signer_name": signer["name"],
+            "signer_role": signer["role"],
+            "first_party": source is not None and source["key_id"] == signed["signer"],
+            "signature_status": signed["status"], "document_sha256": body["document_sha256"],
+            "corrections": dumps([]), "retraction_id": None, "position": position,
+            "recorded_at": recorded,
+        })
+        self.touched.add(figure)
+
+    def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
+        claim = self.claim(claim_id)
+        correcting = isinstance(e, Claim.Corrected)
+        event_id = e.correction_id if correcting else e.retraction_id
+        value = (self._value_columns(claim["figure"], e.value) if correcting
+                 else {"value": None, "value_kind": None, "low": None, "high": None,
+                       "low_open": None, "high_open": None})
+        copied = {k: claim[k] for k in ("figure", "as_of", "as_of_earliest", "as_of_latest",
+                                        "source", "via")}
+        self._add(t.history, f"{claim_id}:{position}", {
+            "position": position, "kind": "correction" if correcting else "retraction",
+            "event_id": event_id, "claim_id": claim_id, **copied, **value,
+            "url": None, "published": None, "quote": None, "document_sha256": None,
+            "reason": json.loads(e.body)["reason"], "signer": json.loads(e.body)["signer"],
+            "signature": e.signature, "body": e.body, "recorded_at": recorded,
+        })
+        prov = self.provenance(claim_id)
+        if correcting:
+            prov["corrections"] = dumps([*str_list(prov["corrections"]), event_id])
+        else:
+            prov["retraction_id"] = event_id
+        self.touched.add(claim["figure"])
+
+    # -- writing -------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the buffered rows and updates, then recompute the touched figures."""
+        for table in (t.events, t.signers, t.sources, t.figures, t.history, t.provenance)[:5]:
+            rows = self.inserts.get(table.name)
+            if rows:
+                self.conn.execute(table.insert(), rows)
+        _updates(self.conn, t.signers, t.signers.c.key_id, self._dirty_signers.items(),
+                 ("revoked_position", "revoked_reason"))
+        _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
+                 ("corrections", "retraction_id"))
+        if self.touched:
+            recompute(self.conn, self.touched)
+
+
+def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],
+             columns: tuple[str, ...]) -> None:
+    for ident, row in rows:
+        conn.execute(update(table).where(key == ident).values({c: row[c] for c in columns}))
+

@@ -1,0 +1,181 @@
+"""The read side's queries: show, history, discrepancies, provenance, listings.
+
+Plain `show` reads the projected `current` and `discrepancies` rows. With
+`as_of` (valid time) or `known_at` (a ledger position or recorded time), it
+recomputes from the history rows with the same pure rules, filtered by
+position, so the answer "known at k" is that of a ledger holding only its
+first k events (invariant 6).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Collection
+
+from sqlalchemy import Connection, func, select
+
+from ledger.dates import parse_edtf_date
+from ledger.errors import UnknownClaimError, UnknownFigureError
+from ledger.log import checkpoints, leaves
+from projections import tables as t
+from projections.claims import FigureDef
+from projections.models import (
+    DiscrepancyList,
+    DiscrepancyOut,
+    FigureList,
+    FigureOut,
+    HistoryOut,
+    ShowOut,
+    SourceList,
+)
+from projections.outputs import (
+    claims_by_id,
+    entry_out,
+    flag_out,
+    flag_row_out,
+    sorted_flags,
+    source_out,
+)
+from projections.rows import Row, str_list, utc
+from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
+from projections.views import claims, definitions, evaluate, with_parts
+
+
+def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int | None:
+    """A `known_at` as a position: a timestamp maps to the last event recorded at or before it."""
+    if known_at is None or isinstance(known_at, int):
+        return known_at
+    found = conn.execute(select(func.max(t.events.c.position))
+                         .where(t.events.c.recorded_at <= utc(known_at))).scalar_one_or_none()
+    return 0 if found is None else int(found)
+
+
+def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:
+    found = defs.get(figure)
+    if found is None:
+        close = difflib.get_close_matches(figure, sorted(defs), n=1, cutoff=0.6)
+        hint = (f"; did you mean {close[0]!r}?" if close
+                else ": define it with 'tally figures define'")
+        raise UnknownFigureError(f"figure {figure!r} is not defined{hint}")
+    return found
+
+
+def _totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
+    return sorted(f for f, d in defs.items() if figure in d.parts)
+
+
+def _claim_rows(conn: Connection, ids: Collection[str], known_at: int | None) -> list[Row]:
+    if not ids:
+        return []
+    query = select(t.history).where(t.history.c.claim_id.in_(sorted(ids)))
+    if known_at is not None:
+        query = query.where(t.history.c.position <= known_at)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def show(conn: Connection, figure: str, as_of: str | None = None,
+         known_at: int | dt.datetime | None = None) -> ShowOut:
+    """The value in force of `figure`, its claim, competitors and flags (see ShowOut)."""
+    k = known_position(conn, known_at)
+    defs = definitions(conn, k)
+    definition = _definition(defs, figure)
+    totals = _totals_of(defs, figure)
+    if as_of is None and k is None:
+        row = conn.execute(select(t.current).where(t.current.c.figure == figure)).mappings().first()
+        chosen = None if row is None else row["claim_id"]
+        competing = [] if row is None else str_list(row["competing"])
+        disputed = bool(row and row["disputed"])
+        flag_rows = conn.execute(select(t.discrepancies).where(
+            (t.discrepancies.c.figure == figure)
+            | ((t.discrepancies.c.kind == SUM_MISMATCH) & t.discrepancies.c.figure.in_(totals))
+        )).mappings()
+        flags = [flag_row_out(r) for r in flag_rows]
+    else:
+        found = claims(conn, with_parts(defs, [figure, *totals]), k)
+        if as_of is not None:
+            latest = parse_edtf_date(as_of, field="as_of", now=dt.date.max).latest
+            found = {f: as_of_before(cs, latest) for f, cs in found.items()}
+        own_flags, now = evaluate(defs, found, figure)
+        for total in totals:
+            parts = {p: found.get(p, []) for p in defs[total].parts}
+            own_flags += sum_mismatches(defs[total], found.get(total, []), parts)
+        chosen = None if now.claim is None else now.claim.claim_id
+        competing, disputed = list(now.competing), now.disputed
+        flags = [flag_out(f) for f in own_flags]
+    by_id = claims_by_id(_claim_rows(conn, [*competing, *([chosen] if chosen else [])], k))
+    claim = by_id.get(chosen) if chosen else None
+    return ShowOut(
+        figure=figure, kind=definition.kind, unit=definition.unit,
+        value=None if claim is None else claim.value,
+        as_of=None if claim is None else claim.as_of, claim=claim,
+        competing=[by_id[c] for c in competing], disputed=disputed,
+        discrepancies=sorted_flags(flags), query_as_of=as_of, known_at=k,
+    )
+
+
+def history(conn: Connection, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
+    """Every claim, correction and retraction of `figure`, in valid-time order."""
+    k = known_position(conn, known_at)
+    definition = _definition(definitions(conn, k), figure)
+    h = t.history.c
+    query = select(t.history).where(h.figure == figure)
+    if k is not None:
+        query = query.where(h.position <= k)
+    rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
+                      entries=[entry_out(r) for r in rows])
+
+
+def discrepancies(conn: Connection, figure: str | None = None) -> DiscrepancyList:
+    """All flags, or those of one figure (and the sum_mismatch flags of its totals)."""
+    query = select(t.discrepancies)
+    if figure is not None:
+        defs = definitions(conn)
+        _definition(defs, figure)
+        d = t.discrepancies.c
+        query = query.where((d.figure == figure) | (
+            (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
+    found: list[DiscrepancyOut] = [flag_row_out(r) for r in conn.execute(query).mappings()]
+    return DiscrepancyList(figure=figure, discrepancies=sorted_flags(found))
+
+
+def figures(conn: Connection) -> FigureList:
+    rows = conn.execute(select(t.figures).order_by(t.figures.c.figure_id)).mappings()
+    return FigureList(figures=[
+        FigureOut(id=r["figure_id"], kind=r["kind"], unit=r["unit"],
+                  cumulative=bool(r["cumulative"]), parts=str_list(r["parts"]),
+                  tolerance=r["tolerance"], states=str_list(r["states"]),
+                  position=int(r["position"]))
+        for r in rows])
+
+
+def sources(conn: Connection) -> SourceList:
+    rows = {r["source_id"]: r for r in conn.execute(select(t.sources)).mappings()}
+    return SourceList(sources=[source_out(s, rows) for s in sorted(rows)])
+
+
+def leaf_and_checkpoint(conn: Connection, position: int) -> tuple[int | None, int | None]:
+    """The claim's Merkle leaf index and the size of the first checkpoint that covers it."""
+    index = conn.execute(select(leaves.c.leaf_index)
+                         .where(leaves.c.position == position)).scalar_one_or_none()
+    if index is None:
+        return None, None
+    size = conn.execute(select(func.min(checkpoints.c.size))
+                        .where(checkpoints.c.size > index)).scalar_one_or_none()
+    return int(index), None if size is None else int(size)
+
+
+def resolve_claim(conn: Connection, claim_id: str) -> str:
+    """A full claim id from an id or a unique prefix (4+ hex digits) of a projected claim."""
+    ref = claim_id.strip().lower()
+    p = t.provenance.c
+    if len(ref) >= 4:
+        found = list(conn.execute(select(p.claim_id).where(
+            p.claim_id.startswith(ref, autoescape=True)).limit(2)).scalars())
+        if len(found) == 1:
+            return str(found[0])
+        if len(found) > 1:
+            raise UnknownClaimError(f"claim prefix {claim_id!r} is ambiguous: give more digits")
+    raise UnknownClaimError(f"no claim id starts with {claim_id!r}")
+

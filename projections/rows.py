@@ -1,0 +1,96 @@
+"""Conversions between table rows and the pure facts the rules use.
+
+Intervals are stored as decimal strings with open/closed flags, JSON lists as
+canonical text, timestamps as UTC; these helpers are the one place that knows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, cast
+
+from ledger import signing
+from ledger.errors import SignatureError
+from ledger.values import Interval
+from projections.claims import Entry, EntryKind, FigureDef
+
+Row = Mapping[Any, Any]  # a dict, or SQLAlchemy's RowMapping
+
+VALID = "valid"
+INVALID = "invalid"
+UNKNOWN_SIGNER = "unknown signer"
+REVOKED_SIGNER = "revoked signer"
+
+
+def dumps(value: object) -> str:
+    """Canonical JSON text, so equal values are equal strings in every row."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def str_list(text: str | None) -> list[str]:
+    return [str(x) for x in json.loads(text)] if text else []
+
+
+def _number(d: Decimal | None) -> str | None:
+    if d is None:
+        return None
+    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
+
+
+def interval_columns(i: Interval | None) -> dict[str, Any]:
+    """The low/high/low_open/high_open columns; all None for a status or a retraction."""
+    if i is None:
+        return {"low": None, "high": None, "low_open": None, "high_open": None}
+    return {"low": _number(i.low), "high": _number(i.high),
+            "low_open": i.low_open, "high_open": i.high_open}
+
+
+def interval_of(row: Row) -> Interval | None:
+    if row["low_open"] is None:
+        return None
+    low, high = row["low"], row["high"]
+    return Interval(None if low is None else Decimal(low), None if high is None else Decimal(high),
+                    bool(row["low_open"]), bool(row["high_open"]))
+
+
+def entry_of(row: Row) -> Entry:
+    """A history row as an entry for `claims.fold`."""
+    return Entry(
+        kind=cast(EntryKind, row["kind"]), claim_id=row["claim_id"], figure=row["figure"],
+        position=int(row["position"]), written=row["value"], value_kind=row["value_kind"],
+        interval=interval_of(row), as_of=row["as_of"], earliest=row["as_of_earliest"],
+        latest=row["as_of_latest"], source=row["source"],
+    )
+
+
+def figure_def(row: Row) -> FigureDef:
+    return FigureDef(
+        figure_id=row["figure_id"], kind=row["kind"], cumulative=bool(row["cumulative"]),
+        parts=tuple(str_list(row["parts"])), tolerance=Decimal(row["tolerance"]),
+        unit=row["unit"], states=tuple(str_list(row["states"])),
+    )
+
+
+def utc(ts: dt.datetime) -> dt.datetime:
+    """A timestamp in UTC; SQLite hands back naive datetimes that were stored as UTC."""
+    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
+
+
+def signature_status(signer: Row | None, body: str, signature: str, position: int) -> str:
+    """Re-verify a signed body against its signer's registered key, as of `position`.
+
+    A key revoked later does not invalidate what it signed before its revocation.
+    """
+    if signer is None:
+        return UNKNOWN_SIGNER
+    revoked = signer["revoked_position"]
+    if revoked is not None and int(revoked) < position:
+        return REVOKED_SIGNER
+    try:
+        signing.check_signature(bytes.fromhex(signer["public_key"]), body, signature)
+    except (SignatureError, ValueError):
+        return INVALID
+    return VALID

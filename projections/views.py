@@ -1,0 +1,112 @@
+"""Loading figures' claims from history rows and recomputing their derived views.
+
+`current` and `discrepancies` are functions of the history rows, so after a
+batch only the figures it touched, and the totals whose parts it touched, are
+recomputed. The same loaders, filtered by position, answer `known_at` queries.
+
+Cost of a recompute: one indexed range scan per affected figure (and its parts)
+plus the rules: O(k log k + P) for a figure's k claims and P flagged or
+as_of-overlapping pairs (see `rules`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Mapping, Sequence
+
+from sqlalchemy import Connection, delete, select
+
+from projections import tables as t
+from projections.claims import ClaimState, Entry, FigureDef, fold
+from projections.rows import dumps, entry_of, figure_def, interval_columns
+from projections.rules import Current, Flag, current, figure_flags
+
+_CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
+
+
+def _chunks(items: Collection[str]) -> Iterator[list[str]]:
+    ordered = sorted(items)
+    for i in range(0, len(ordered), _CHUNK):
+        yield ordered[i : i + _CHUNK]
+
+
+def definitions(conn: Connection, known_at: int | None = None) -> dict[str, FigureDef]:
+    """Figure definitions, as known at position `known_at` (all of them when None)."""
+    query = select(t.figures)
+    if known_at is not None:
+        query = query.where(t.figures.c.position <= known_at)
+    return {row["figure_id"]: figure_def(row) for row in conn.execute(query).mappings()}
+
+
+def entries(conn: Connection, figure_ids: Collection[str],
+            known_at: int | None = None) -> dict[str, list[Entry]]:
+    """History entries of some figures, grouped by figure, up to position `known_at`."""
+    found: dict[str, list[Entry]] = defaultdict(list)
+    for chunk in _chunks(figure_ids):
+        query = select(t.history).where(t.history.c.figure.in_(chunk))
+        if known_at is not None:
+            query = query.where(t.history.c.position <= known_at)
+        for row in conn.execute(query).mappings():
+            found[row["figure"]].append(entry_of(row))
+    return found
+
+
+def claims(conn: Connection, figure_ids: Collection[str],
+           known_at: int | None = None) -> dict[str, list[ClaimState]]:
+    return {f: fold(es) for f, es in entries(conn, figure_ids, known_at).items()}
+
+
+def affected(defs: Mapping[str, FigureDef], touched: Collection[str]) -> set[str]:
+    """The touched figures and every total that has one of them as a part."""
+    hit = set(touched)
+    return {f for f in defs if f in hit or hit.intersection(defs[f].parts)}
+
+
+def with_parts(defs: Mapping[str, FigureDef], figure_ids: Collection[str]) -> set[str]:
+    return set(figure_ids).union(*(defs[f].parts for f in figure_ids if f in defs))
+
+
+def evaluate(
+    defs: Mapping[str, FigureDef], found: Mapping[str, Sequence[ClaimState]], figure_id: str
+) -> tuple[list[Flag], Current]:
+    """The flags attributed to one figure and its value in force, by the pure rules."""
+    definition = defs[figure_id]
+    own = found.get(figure_id, [])
+    flags = figure_flags(definition, own, {p: found.get(p, []) for p in definition.parts})
+    return flags, current(own, flags)
+
+
+def recompute(conn: Connection, touched: Collection[str]) -> None:
+    """Replace the `current` rows and flags of the figures affected by `touched`."""
+    defs = definitions(conn)
+    figs = affected(defs, touched)
+    found = claims(conn, with_parts(defs, figs))
+    current_rows, flag_rows = [], []
+    for figure_id in sorted(figs):
+        flags, now = evaluate(defs, found, figure_id)
+        flag_rows += [{"id": f.id, "kind": f.kind, "figure": f.figure,
+                       "claim_ids": dumps(list(f.claim_ids)), "detail": f.detail} for f in flags]
+        current_rows.append(current_row(figure_id, now, found.get(figure_id, [])))
+    for chunk in _chunks(figs):
+        conn.execute(delete(t.current).where(t.current.c.figure.in_(chunk)))
+        conn.execute(delete(t.discrepancies).where(t.discrepancies.c.figure.in_(chunk)))
+    if current_rows:
+        conn.execute(t.current.insert(), current_rows)
+    if flag_rows:
+        conn.execute(t.discrepancies.insert(), flag_rows)
+
+
+def current_row(figure_id: str, now: Current, own: Sequence[ClaimState]) -> dict[str, object]:
+    c = now.claim
+    return {
+        "figure": figure_id,
+        "claim_id": None if c is None else c.claim_id,
+        "value": None if c is None else c.written,
+        "value_kind": None if c is None else c.value_kind,
+        **interval_columns(None if c is None else c.interval),
+        "as_of": None if c is None else c.as_of,
+        "position": None if c is None else c.position,
+        "competing": dumps(list(now.competing)),
+        "disputed": now.disputed,
+        "active_claims": sum(1 for x in own if x.active),
+    }

@@ -1,0 +1,255 @@
+"""The read model through a real SQLite ledger: current, history, discrepancies, provenance,
+as_of and known_at queries, rebuild, and the comparison that verify relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from ledger.application import Ledger
+from ledger.errors import UnknownClaimError, UnknownFigureError
+from ledger.keystore import KeyPair, KeyStore
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+from projections.readmodel import ReadModel
+from projections import tables as t
+from projections.compare import snapshot
+
+BODIES = "izium/bodies"
+PARTS = ["izium/women", "izium/men", "izium/undetermined", "izium/children", "izium/military"]
+
+
+class World:
+    """A ledger with an operator, a signer, a first-party source, and the Izium figures."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        keys = KeyStore(tmp_path / "home")
+        self.operator, self.alice = keys.create("operator"), keys.create("alice")
+        self.official: KeyPair = keys.create("official")
+        self.ledger = Ledger.open(str(tmp_path / "tally.db"), create=True)
+        self.rm = ReadModel(self.ledger).attach()
+        led = self.ledger
+        led.init("example.org/izium", self.operator)
+        led.add_signer("alice", self.alice.public_key, self.operator)
+        led.add_signer("official", self.official.public_key, self.operator)
+        led.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="media"))
+        led.add_source(SourceRecord(id="suspilne", name="Suspilne", kind="media"))
+        led.add_source(SourceRecord(id="police", name="Police", kind="official",
+                                    key_id=self.official.key_id))
+        for part in PARTS:
+            led.define_figure(FigureRecord(id=part, unit="bodies"))
+        led.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True, parts=PARTS))
+        led.define_figure(FigureRecord(id="izium/exhumation", kind="status", unit="status",
+                                       states=["started", "completed"]))
+
+    def report(self, figure: str, value: str, as_of: str, source: str = "hromadske",
+               key: KeyPair | None = None, **kw: Any) -> str:
+        record = ReportRecord(figure=figure, value=value, as_of=as_of, source=source, **kw)
+        return self.ledger.report(record, key or self.alice).id
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Any:
+    w = World(tmp_path)
+    yield w
+    w.ledger.close()
+
+
+def test_show_reports_the_value_in_force_with_its_claim(world: World) -> None:
+    first = world.report(BODIES, "440", "2022-09-16", quote="440 bodies")
+    latest = world.report(BODIES, "447", "2022-09-23", source="suspilne", via=["hromadske"],
+                          url="https://example.org/a", published="2022-09", quote="447")
+    shown = world.rm.show(BODIES)
+    assert shown.value is not None and shown.value.written == "447"
+    assert shown.value.interval is not None and shown.value.interval.low == "447"
+    assert shown.claim is not None and shown.claim.claim_id == latest
+    assert shown.claim.source == "suspilne" and shown.claim.via == ["hromadske"]
+    assert shown.claim.quote == "447" and shown.claim.signer == world.alice.key_id
+    assert shown.competing == [] and not shown.disputed and shown.discrepancies == []
+    assert shown.as_of is not None and shown.as_of.text == "2022-09-23"
+    assert world.rm.show(BODIES, as_of="2022-09-20").claim.claim_id == first  # type: ignore[union-attr]
+    empty = world.rm.show("izium/exhumation")
+    assert empty.value is None and empty.claim is None and empty.kind == "status"
+
+
+def test_contradiction_is_flagged_and_cleared_by_a_retraction(world: World) -> None:
+    a = world.report(BODIES, "447", "2022-09")
+    b = world.report(BODIES, "451", "2022-09")
+    shown = world.rm.show(BODIES)
+    assert shown.claim is not None and shown.claim.claim_id == b
+    assert [c.claim_id for c in shown.competing] == [a] and shown.disputed
+    (flag,) = world.rm.discrepancies().discrepancies
+    assert flag.kind == "contradiction" and flag.claims == sorted([a, b])
+    world.ledger.retract(RetractionRecord(claim=b, reason="misread"), world.alice)
+    assert world.rm.discrepancies().discrepancies == []
+    shown = world.rm.show(BODIES)
+    assert shown.claim is not None and shown.claim.claim_id == a and not shown.disputed
+    kinds = [(e.kind, e.claim_id) for e in world.rm.history(BODIES).entries]
+    assert kinds == [("claim", a), ("claim", b), ("retraction", b)]
+
+
+def test_a_correction_replaces_the_value_and_reconciles(world: World) -> None:
+    a = world.report(BODIES, "447", "2022-09")
+    b = world.report(BODIES, "451", "2022-09")
+    fix = world.ledger.correct(CorrectionRecord(claim=b, value="447", reason="typo"), world.alice)
+    assert world.rm.discrepancies(BODIES).discrepancies == []
+    shown = world.rm.show(BODIES)
+    assert shown.claim is not None and shown.claim.value.written == "447"
+    assert shown.claim.reported.written == "451" and shown.claim.corrections == [fix.id]
+    assert [c.claim_id for c in shown.competing] == [a]
+    entries = world.rm.history(BODIES).entries
+    assert [e.kind for e in entries] == ["claim", "claim", "correction"]
+    assert entries[-1].reason == "typo" and entries[-1].value.written == "447"  # type: ignore[union-attr]
+
+
+def test_status_contradiction_and_regression_and_sum_mismatch(world: World) -> None:
+    world.report("izium/exhumation", "started", "2022-09")
+    world.report("izium/exhumation", "completed", "2022-09-23")
+    early = world.report(BODIES, "447", "2022-09-23")
+    late = world.report(BODIES, "440", "2023-01")
+    parts = [world.report(p, v, "2022-09-23") for p, v in zip(PARTS, ["215", "194", "11", "5",
+                                                                      "20"], strict=True)]
+    flags = {(f.kind, f.figure): f for f in world.rm.discrepancies().discrepancies}
+    assert set(flags) == {("contradiction", "izium/exhumation"), ("regression", BODIES),
+                          ("sum_mismatch", BODIES)}
+    assert flags[("regression", BODIES)].claims == sorted([early, late])
+    assert flags[("sum_mismatch", BODIES)].claims == sorted([early, *parts])
+    # A part's own view lists the total's sum mismatch it takes part in.
+    assert [f.kind for f in world.rm.discrepancies("izium/military").discrepancies] == [
+        "sum_mismatch"]
+    world.ledger.correct(CorrectionRecord(claim=parts[-1], value="22", reason="recount"),
+                         world.alice)
+    kinds = {f.kind for f in world.rm.discrepancies(BODIES).discrepancies}
+    assert kinds == {"regression"}
+
+
+def test_provenance_first_party_attestation_signature_and_checkpoint(world: World) -> None:
+    attested = world.report(BODIES, "447", "2022-09-23", via=["suspilne"],
+                            document_sha256="ab" * 32)
+    first_party = world.report(BODIES, "449", "2022-11", source="police", key=world.official)
+    fix = world.ledger.correct(CorrectionRecord(claim=first_party, value="450", reason="r"),
+                               world.official)
+    prov = world.rm.provenance(attested)
+    assert prov.mode == "attestation" and not prov.first_party
+    assert prov.signer.name == "alice" and prov.signer.role == "signer"
+    assert prov.signature_status == "valid" and prov.document_sha256 == "ab" * 32
+    assert [v.name for v in prov.via] == ["Suspilne"] and prov.source.name == "Hromadske"
+    assert prov.checkpoint is None and prov.leaf_index is not None
+    size, _ = world.ledger.log.sign_checkpoint("example.org/izium", world.operator,
+                                               world.ledger.clock())
+    assert world.rm.provenance(attested).checkpoint == size
+    prov = world.rm.provenance(first_party)
+    assert prov.first_party and prov.mode == "first-party"
+    assert [c.id for c in prov.corrections] == [fix.id] and prov.value.written == "450"
+    assert prov.corrections[0].signature_status == "valid" and prov.reported.written == "449"
+    world.ledger.retract(RetractionRecord(claim=attested, reason="dup"), world.alice)
+    prov = world.rm.provenance(attested)
+    assert prov.retracted and prov.retraction is not None and prov.retraction.reason == "dup"
+    with pytest.raises(UnknownClaimError):
+        world.rm.provenance("0" * 32)
+
+
+def test_provenance_flags_a_signature_altered_in_the_tables(world: World) -> None:
+    claim = world.report(BODIES, "447", "2022-09-23")
+    with world.ledger.engine.begin() as conn:
+        conn.execute(update(t.history).where(t.history.c.claim_id == claim)
+                     .values(body='{"tampered": true}'))
+    assert world.rm.provenance(claim).signature_status == "invalid"
+
+
+def test_unknown_figure_suggests_the_closest_id(world: World) -> None:
+    with pytest.raises(UnknownFigureError, match="did you mean 'izium/bodies'"):
+        world.rm.show("izium/bodie")
+    with pytest.raises(UnknownFigureError):
+        world.rm.history("nothing/like/it")
+
+
+def test_known_at_answers_what_the_ledger_knew_then(world: World) -> None:
+    a = world.report(BODIES, "447", "2022-09")
+    k = world.ledger.max_position()
+    b = world.report(BODIES, "451", "2022-09")
+    world.ledger.correct(CorrectionRecord(claim=a, value="449", reason="r"), world.alice)
+    world.ledger.retract(RetractionRecord(claim=a, reason="r"), world.alice)
+    then = world.rm.show(BODIES, known_at=k)
+    assert then.claim is not None and then.claim.claim_id == a and then.known_at == k
+    assert then.claim.value.written == "447" and then.claim.corrections == []
+    assert not then.claim.retracted
+    assert then.discrepancies == [] and [e.claim_id for e in world.rm.history(
+        BODIES, known_at=k).entries] == [a]
+    middle = world.rm.show(BODIES, known_at=k + 1)
+    assert middle.disputed and len(middle.discrepancies) == 1
+    now = world.rm.show(BODIES)
+    assert now.claim is not None and now.claim.claim_id == b and not now.disputed
+    assert world.rm.show(BODIES, known_at=world.ledger.max_position()) == now.model_copy(
+        update={"known_at": world.ledger.max_position()})
+    with pytest.raises(UnknownFigureError):
+        world.rm.show(BODIES, known_at=3)  # before the figure was defined
+    stamp = world.rm.history(BODIES).entries[0].recorded_at
+    assert world.rm.show(BODIES, known_at=stamp).known_at == k
+    with pytest.raises(UnknownFigureError):  # a day earlier the ledger did not exist
+        world.rm.show(BODIES, known_at=stamp - dt.timedelta(days=1))
+
+
+def test_as_of_restricts_to_claims_that_started_by_then(world: World) -> None:
+    world.report(BODIES, "447", "2022-09-23")
+    later = world.report(BODIES, "449", "2025-11-24")
+    assert world.rm.show(BODIES, as_of="2022-12").value.written == "447"  # type: ignore[union-attr]
+    assert world.rm.show(BODIES, as_of="2025").claim.claim_id == later  # type: ignore[union-attr]
+    assert world.rm.show(BODIES, as_of="2021").value is None
+
+
+def test_rebuild_equals_incremental_and_diff_detects_an_altered_row(world: World) -> None:
+    a = world.report(BODIES, "447", "2022-09")
+    world.report(BODIES, "451", "2022-09")
+    world.ledger.correct(CorrectionRecord(claim=a, value="449", reason="r"), world.alice)
+    assert world.rm.diff_against_rebuild() == []
+    with world.ledger.engine.connect() as conn:
+        before = snapshot(conn)
+    seen: list[tuple[int, int]] = []
+    assert world.rm.rebuild(progress=lambda done, total: seen.append((done, total))) == (
+        world.ledger.max_position())
+    assert seen and seen[-1][0] == seen[-1][1] == world.ledger.max_position()
+    with world.ledger.engine.connect() as conn:
+        assert snapshot(conn) == before
+    with world.ledger.engine.begin() as conn:
+        conn.execute(update(t.current).where(t.current.c.figure == BODIES)
+                     .values(disputed=False))
+    problems = world.rm.diff_against_rebuild()
+    assert len(problems) == 1 and "tally_view_current" in problems[0]
+    assert "disputed" in problems[0]
+    with world.ledger.engine.begin() as conn:
+        conn.execute(t.discrepancies.delete())
+    assert any("missing" in p for p in world.rm.diff_against_rebuild())
+
+
+def test_catch_up_is_exactly_once_and_tracks_its_position(world: World) -> None:
+    world.report(BODIES, "447", "2022-09")
+    position = world.rm.position()
+    assert position == world.ledger.max_position()
+    assert world.rm.catch_up() == position  # nothing new: no change, no duplicate rows
+    assert world.rm.diff_against_rebuild() == []
+    # Another reader of the same tables (another process) finds nothing left to do.
+    other = ReadModel(world.ledger)
+    assert other.catch_up(batch_size=1) == position
+    with world.ledger.engine.connect() as conn:
+        rows = conn.execute(select(t.tracking)).all()
+    assert [tuple(r) for r in rows] == [("Tally", position)]
+
+
+def test_listings(world: World) -> None:
+    figures = world.rm.figures().figures
+    assert [f.id for f in figures] == sorted([*PARTS, BODIES, "izium/exhumation"])
+    total = next(f for f in figures if f.id == BODIES)
+    assert total.cumulative and total.parts == PARTS and total.tolerance == "0.05"
+    sources = world.rm.sources().sources
+    assert [s.id for s in sources] == ["hromadske", "police", "suspilne"]
+    assert sources[1].key_id == world.official.key_id

@@ -1,0 +1,455 @@
+"""The ledger as a state machine, checked step by step against a plain Python model.
+
+In the style of HypothesisWorks' tests/nocover/test_database_agreement.py: the
+rules drive a real SQLite ledger and a model side by side (definitions, valid and
+invalid reports, corrections, retractions, revocations, file imports, tampered
+pre-signed lines) and the invariants after every step are the design's:
+(1) append-only, (4) signature soundness, (5) idempotence, (9) bad input changes
+nothing, and the model's claims are the ledger's claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eventsourcing.utils import get_topic
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
+
+from ledger import signing
+from ledger.application import Ledger
+from ledger.domain import Claim, Signer
+from ledger.errors import (
+    ClaimStateError,
+    DuplicateDefinitionError,
+    ImportFileError,
+    InvalidDateError,
+    InvalidValueError,
+    LedgerError,
+    NotAuthorisedError,
+    RevokedSignerError,
+    SignatureError,
+    UnknownFigureError,
+    UnknownSignerError,
+    UnknownSourceError,
+)
+from ledger.importer import import_lines
+from ledger.keystore import KeyPair
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+from ledger.values import value_from_dict
+
+ORIGIN = "example.org/machine"
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+# Keys are made once: a ledger's id and every signature depend only on them and the input.
+OPERATOR = KeyPair("operator", Ed25519PrivateKey.generate())
+SIGNERS = [KeyPair("s1", Ed25519PrivateKey.generate()), KeyPair("s2", Ed25519PrivateKey.generate())]
+STRANGER = KeyPair("stranger", Ed25519PrivateKey.generate())
+KEYS = {k.key_id: k for k in [OPERATOR, *SIGNERS, STRANGER]}
+
+VOCABULARY = ["planned", "in-progress", "completed"]
+FIGURE_POOL = [
+    FigureRecord(id="izium/bodies", unit="bodies", cumulative=True),
+    FigureRecord(id="izium/bodies", unit="graves", cumulative=True),
+    FigureRecord(id="izium/exhumation", kind="status", unit="state", states=VOCABULARY),
+    FigureRecord(id="izium/children", unit="bodies"),
+    FigureRecord(id="izium/children", unit="people"),
+    FigureRecord(id="izium/total", unit="bodies", parts=["izium/children"]),
+    FigureRecord(id="izium/site", kind="status", unit="state"),
+]
+INITIAL_FIGURES = [FIGURE_POOL[0], FIGURE_POOL[2]]
+SOURCE_POOL = [
+    SourceRecord(id="hromadske", name="Hromadske", kind="media"),
+    SourceRecord(id="suspilne", name="Suspilne", kind="media"),
+    SourceRecord(id="empr", name="EMPR", kind="media"),
+    SourceRecord(id="empr", name="EMPR", kind="ngo"),
+]
+INITIAL_SOURCES = SOURCE_POOL[:2]
+QUANTITIES = ["447", "449", "451", "~450", ">=440", "440..451", "0", "22"]
+FREE_STATES = ["open", "closed", "completed"]
+DATES = ["2022-09-23", "2022-09", "2025-01", "2025-11-24", "2022-09-16/2022-09-23", "2022-09?"]
+REASONS = ["typo", "updated by the source"]
+INVALID = ["unknown figure", "bad value", "negative", "future", "bad date", "unknown source",
+           "unknown via", "unknown signer", "revoked signer", "outside vocabulary"]
+CLAIM_TOPIC = get_topic(Claim.Recorded)
+REVOKED_TOPIC = get_topic(Signer.Revoked)
+
+
+@dataclass
+class ModelClaim:
+    record: ReportRecord
+    figure: str
+    signer: str
+    value: str
+    retracted: bool = False
+    followups: set[tuple[str, ...]] = field(default_factory=set)
+
+
+Row = tuple[Any, ...]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    claims = Bundle("claims")
+
+    @initialize()
+    def create_ledger(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="tally-machine-"))
+        self.ledger = Ledger.open(str(self.dir / "t.db"), create=True, clock=lambda: NOW)
+        self.ledger.init(ORIGIN, OPERATOR)
+        for key in SIGNERS:
+            self.ledger.add_signer(key.name, key.public_key, OPERATOR)
+        for source in INITIAL_SOURCES:
+            self.ledger.add_source(source)
+        for figure in INITIAL_FIGURES:
+            self.ledger.define_figure(figure)
+        self.ledger_id = self.ledger.info().ledger_id
+        # the model
+        self.figures: dict[str, FigureRecord] = {f.id: f for f in INITIAL_FIGURES}
+        self.sources: dict[str, SourceRecord] = {s.id: s for s in INITIAL_SOURCES}
+        self.revoked: set[str] = set()
+        self.model: dict[str, ModelClaim] = {}
+        self.reported: dict[tuple[Any, ...], str] = {}
+        # what the ledger returned so far, and the keys revoked as of the last event seen
+        self.seen: list[Row] = []
+        self.revoked_seen: set[str] = set()
+        self.check_new_events()
+
+    def teardown(self) -> None:
+        if hasattr(self, "ledger"):
+            self.ledger.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def raw(self) -> tuple[int, list[Row]]:
+        with sqlite3.connect(self.dir / "t.db") as conn:
+            rows = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events ORDER BY rowid").fetchall()
+        return self.ledger.max_position(), rows
+
+    def refused(self, error: type[LedgerError], command: Callable[[], Any]) -> LedgerError:
+        """Run a command that must be refused with `error`; invariant 9: nothing changed."""
+        before = self.raw()
+        with pytest.raises(error) as caught:
+            command()
+        assert self.raw() == before
+        return caught.value
+
+    def active_keys(self) -> list[KeyPair]:
+        return [OPERATOR, *(k for k in SIGNERS if k.key_id not in self.revoked)]
+
+    def values_for(self, figure: str) -> st.SearchStrategy[str]:
+        definition = self.figures[figure]
+        if definition.kind == "status":
+            return st.sampled_from(definition.states or FREE_STATES)
+        return st.sampled_from(QUANTITIES)
+
+    def draw_report(self, data: st.DataObject) -> ReportRecord:
+        figure = data.draw(st.sampled_from(sorted(self.figures)), label="figure")
+        sources = sorted(self.sources)
+        return ReportRecord(
+            figure=figure,
+            value=data.draw(self.values_for(figure), label="value"),
+            as_of=data.draw(st.sampled_from(DATES), label="as_of"),
+            source=data.draw(st.sampled_from(sources), label="source"),
+            via=data.draw(st.lists(st.sampled_from(sources), max_size=1), label="via"),
+        )
+
+    def expect_report(self, record: ReportRecord, key: KeyPair) -> tuple[str | None, str]:
+        """What the model says reporting `record` signed by `key` does: (known id, status)."""
+        known = self.reported.get((record.model_dump_json(), key.key_id))
+        return known, "already recorded" if known else "recorded"
+
+    def remember(self, record: ReportRecord, key: KeyPair, claim_id: str) -> None:
+        self.reported[(record.model_dump_json(), key.key_id)] = claim_id
+        if claim_id not in self.model:
+            self.model[claim_id] = ModelClaim(record, record.figure, key.key_id, record.value)
+
+    def follow_up_key(self, claim: ModelClaim, who: str) -> KeyPair:
+        if who == "signer":
+            return KEYS[claim.signer]
+        if who == "operator":
+            return OPERATOR
+        return next(k for k in SIGNERS if k.key_id != claim.signer)
+
+    def follow_up_refusal(self, claim: ModelClaim, key: KeyPair) -> type[LedgerError] | None:
+        if key.key_id in self.revoked:
+            return RevokedSignerError
+        if key.key_id != claim.signer and key is not OPERATOR:
+            return NotAuthorisedError
+        return None
+
+    # -- definitions ------------------------------------------------------------------------
+
+    @rule(figure=st.sampled_from(FIGURE_POOL))
+    def define_figure(self, figure: FigureRecord) -> None:
+        if any(part not in self.figures for part in figure.parts):
+            self.refused(UnknownFigureError, lambda: self.ledger.define_figure(figure))
+        elif figure.id in self.figures and self.figures[figure.id] != figure:
+            self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure))
+        else:
+            known = figure.id in self.figures
+            before = self.ledger.max_position()
+            appended = self.ledger.define_figure(figure)
+            assert appended.status == ("already recorded" if known else "recorded")
+            assert self.ledger.max_position() == before + (0 if known else 1)
+            self.figures[figure.id] = figure
+
+    @rule(source=st.sampled_from(SOURCE_POOL))
+    def add_source(self, source: SourceRecord) -> None:
+        if source.id in self.sources and self.sources[source.id] != source:
+            self.refused(DuplicateDefinitionError, lambda: self.ledger.add_source(source))
+        else:
+            known = source.id in self.sources
+            assert self.ledger.add_source(source).status == (
+                "already recorded" if known else "recorded")
+            self.sources[source.id] = source
+
+    @rule(key=st.sampled_from(SIGNERS))
+    def revoke_signer(self, key: KeyPair) -> None:
+        appended = self.ledger.revoke_signer(key.key_id, OPERATOR, "key lost")
+        assert appended.status == ("already recorded" if key.key_id in self.revoked
+                                   else "recorded")
+        self.revoked.add(key.key_id)
+
+    # -- reports ---------------------------------------------------------------------------------
+
+    @rule(target=claims, data=st.data())
+    def report(self, data: st.DataObject) -> str:
+        record = self.draw_report(data)
+        key = data.draw(st.sampled_from(self.active_keys()), label="key")
+        known, status = self.expect_report(record, key)
+        before = self.ledger.max_position()
+        appended = self.ledger.report(record, key)
+        assert appended.status == status
+        if known:
+            assert appended.id == known
+            assert self.ledger.max_position() == before
+        else:
+            assert appended.id not in self.model
+            assert appended.position == before + 1 == self.ledger.max_position()
+        self.remember(record, key, appended.id)
+        return appended.id
+
+    @rule(claim=claims)
+    def report_again(self, claim: str) -> None:
+        """Invariant 5 for single reports: the same report again is already recorded."""
+        model = self.model[claim]
+        key = KEYS[model.signer]
+        if key.key_id in self.revoked:
+            self.refused(RevokedSignerError, lambda: self.ledger.report(model.record, key))
+            return
+        before = self.raw()
+        appended = self.ledger.report(model.record, key)
+        assert (appended.id, appended.status) == (claim, "already recorded")
+        assert self.raw() == before
+
+    @rule(data=st.data(), kind=st.sampled_from(INVALID))
+    def report_invalid(self, data: st.DataObject, kind: str) -> None:
+        record = self.draw_report(data)
+        key = data.draw(st.sampled_from(self.active_keys()), label="key")
+        error: type[LedgerError]
+        change: dict[str, Any] = {}
+        if kind == "unknown figure":
+            change, error = {"figure": "izium/bodys"}, UnknownFigureError
+        elif kind == "bad value":
+            change, error = {"value": "4 47"}, InvalidValueError
+        elif kind == "negative":
+            change, error = {"value": "-5"}, InvalidValueError
+        elif kind == "future":
+            change, error = {"as_of": "2026-02"}, InvalidDateError
+        elif kind == "bad date":
+            change, error = {"as_of": "2022-13-01"}, InvalidDateError
+        elif kind == "unknown source":
+            change, error = {"source": "nobody"}, UnknownSourceError
+        elif kind == "unknown via":
+            change, error = {"via": ["nobody"]}, UnknownSourceError
+        elif kind == "unknown signer":
+            key, error = STRANGER, UnknownSignerError
+        elif kind == "revoked signer" and self.revoked:
+            key, error = KEYS[sorted(self.revoked)[0]], RevokedSignerError
+        elif kind == "revoked signer":
+            key, error = STRANGER, UnknownSignerError
+        else:  # a state outside the exhumation's vocabulary, or a number for a state
+            change, error = {"figure": "izium/exhumation", "value": "abandoned"}, InvalidValueError
+        bad = record.model_copy(update=change)
+        self.refused(error, lambda: self.ledger.report(bad, key))
+
+    @rule(claim=claims, altered=st.sampled_from(["value", "as_of", "source", None]))
+    def pre_signed_copy(self, claim: str, altered: str | None) -> None:
+        """A line carrying a stored claim's signature: verifies as is, refused if altered."""
+        model = self.model[claim]
+        stored = self.ledger.claim(claim)
+        body = json.loads(stored.body)
+        fields = {k: body[k] for k in ReportRecord.model_fields if k in body and k not in {"ledger", "type"}}
+        record = ReportRecord(**{**fields, "signer": body["signer"],
+                                 "signature": stored.signature})
+        if altered is not None:
+            choices = {"value": [*self.figures[model.figure].states, "planned", "449", "451"],
+                       "as_of": ["2025-01", "2022-09"], "source": ["suspilne", "hromadske"]}
+            if self.figures[model.figure].kind == "quantity":
+                choices["value"] = ["449", "451"]
+            new = next(c for c in choices[altered] if c != body[altered])
+            record = record.model_copy(update={altered: new})
+        if model.signer in self.revoked:
+            self.refused(RevokedSignerError, lambda: self.ledger.report(record, None))
+        elif altered is not None:
+            error = self.refused(SignatureError, lambda: self.ledger.report(record, None))
+            assert type(error) is SignatureError
+        else:
+            before = self.raw()
+            appended = self.ledger.report(record, None)
+            assert (appended.id, appended.status) == (claim, "already recorded")
+            assert self.raw() == before
+
+    # -- follow-ups ------------------------------------------------------------------------------
+
+    @rule(claim=claims, who=st.sampled_from(["signer", "operator", "other"]), data=st.data())
+    def correct(self, claim: str, who: str, data: st.DataObject) -> None:
+        model = self.model[claim]
+        key = self.follow_up_key(model, who)
+        value = data.draw(self.values_for(model.figure), label="value")
+        reason = data.draw(st.sampled_from(REASONS), label="reason")
+        record = CorrectionRecord(claim=claim, value=value, reason=reason)
+        mark = ("correction", value, reason, key.key_id)
+        error = self.follow_up_refusal(model, key)
+        if error is None and mark not in model.followups and model.retracted:
+            error = ClaimStateError
+        if error is not None:
+            self.refused(error, lambda: self.ledger.correct(record, key))
+            return
+        appended = self.ledger.correct(record, key)
+        if mark in model.followups:
+            assert appended.status == "already recorded"
+        else:
+            assert appended.status == "recorded"
+            model.followups.add(mark)
+            model.value = value
+
+    @rule(claim=claims, who=st.sampled_from(["signer", "operator", "other"]),
+          reason=st.sampled_from(REASONS))
+    def retract(self, claim: str, who: str, reason: str) -> None:
+        model = self.model[claim]
+        key = self.follow_up_key(model, who)
+        record = RetractionRecord(claim=claim[:8], reason=reason)
+        mark = ("retraction", reason, key.key_id)
+        error = self.follow_up_refusal(model, key)
+        if error is None and mark not in model.followups and model.retracted:
+            error = ClaimStateError
+        if error is not None:
+            self.refused(error, lambda: self.ledger.retract(record, key))
+            return
+        appended = self.ledger.retract(record, key)
+        assert appended.status == ("already recorded" if mark in model.followups else "recorded")
+        model.followups.add(mark)
+        model.retracted = True
+
+    # -- files -------------------------------------------------------------------------------------
+
+    @rule(target=claims, data=st.data(), bad_last_line=st.booleans())
+    def import_twice(self, data: st.DataObject, bad_last_line: bool) -> Any:
+        key = data.draw(st.sampled_from([OPERATOR, *SIGNERS]), label="key")
+        source = data.draw(st.sampled_from(SOURCE_POOL), label="source line")
+        count = data.draw(st.integers(1, 3), label="reports")
+        reports = [self.draw_report(data) for _ in range(count)]
+        lines = [source.model_dump_json().encode() + b"\n", b"\n"]
+        lines += [r.model_dump_json().encode() + b"\n" for r in reports]
+        if bad_last_line:
+            lines.append(b'{"type": "report", "figure": "izium/bodies", "value": "-1"}\n')
+        source_conflicts = source.id in self.sources and self.sources[source.id] != source
+        if source_conflicts or key.key_id in self.revoked or bad_last_line:
+            # invariant 9 for files: the first bad line stops it, and nothing is written
+            first_bad = 1 if source_conflicts else 3 if key.key_id in self.revoked else len(lines)
+            error = self.refused(ImportFileError, lambda: import_lines(self.ledger, lines, key))
+            assert error.line == first_bad
+            return multiple()
+        import_lines(self.ledger, lines, key)
+        self.sources[source.id] = source
+        before = self.raw()
+        again = import_lines(self.ledger, lines, key)
+        assert self.raw() == before  # invariant 5
+        assert again.added == 0
+        ids = []
+        for record in reports:
+            appended = self.ledger.report(record, key)
+            assert appended.status == "already recorded"
+            self.remember(record, key, appended.id)
+            ids.append(appended.id)
+        return multiple(*ids)
+
+    # -- invariants --------------------------------------------------------------------------------
+
+    @invariant()
+    def check_new_events(self) -> None:
+        """(1) every event returned before is still there, byte-identical, at its position;
+        (4) every new signed event verifies with its signer's key, a key not revoked then."""
+        notifications = self.ledger.notifications(1, 100_000)
+        rows = [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in notifications]
+        assert rows[: len(self.seen)] == self.seen
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+        for n in notifications[len(self.seen):]:
+            event = self.ledger.app.mapper.to_domain_event(n)
+            body = json.loads(event.body) if hasattr(event, "body") else None
+            if body is not None:
+                assert signing.canonical(body) == event.body
+                assert body["ledger"] == self.ledger_id
+                signing.check_signature(KEYS[body["signer"]].public_key, event.body,
+                                        event.signature)
+                if body["type"] in {"claim", "correction", "retraction"}:
+                    assert body["signer"] not in self.revoked_seen
+                if body["type"] == "claim":
+                    assert n.originator_id.hex == signing.body_id(event.body)
+                else:
+                    assert body.get("claim", n.originator_id.hex) == n.originator_id.hex
+            if n.topic == REVOKED_TOPIC:
+                self.revoked_seen.add(self.ledger.app.repository.get(n.originator_id).key_id)
+        self.seen = rows
+
+    @invariant()
+    def claims_agree(self) -> None:
+        recorded = {row[1].hex for row in self.seen if row[3] == CLAIM_TOPIC}
+        assert recorded == set(self.model)
+        registry = self.ledger.registry()
+        for claim_id, model in self.model.items():
+            claim = registry.claim(claim_id)
+            assert claim.signer == model.signer
+            assert claim.retracted == model.retracted
+            assert value_from_dict(claim.value).written == model.value
+
+    @invariant()
+    def registrations_agree(self) -> None:
+        assert set(self.ledger.figure_ids()) == set(self.figures)
+        assert {s.id: s for s in self.ledger.sources()} == self.sources
+        assert {s.key_id for s in self.ledger.signers() if s.revoked} == self.revoked
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=20, stateful_step_count=15, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestLedgerMachine = LedgerMachine.TestCase

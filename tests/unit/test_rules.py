@@ -1,0 +1,296 @@
+"""Unit tests for projections.rules and projections.claims: the pure read-side rules."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.dates import parse_edtf_date
+from ledger.values import Interval, parse_quantity
+from projections.claims import ClaimState, Entry, FigureDef, fold
+from projections.rules import (
+    CONTRADICTION,
+    REGRESSION,
+    SUM_MISMATCH,
+    contradictions,
+    current,
+    figure_flags,
+    hull,
+    in_force,
+    interval_text,
+    regressions,
+    sum_mismatches,
+)
+
+FIG = FigureDef("izium/bodies")
+CUMULATIVE = FigureDef("izium/bodies", cumulative=True)
+STATUS = FigureDef("izium/exhumation", kind="status", states=("started", "completed"))
+_ids = itertools.count(1)
+
+
+def entry(value: str | None, as_of: str, *, kind: str = "claim", claim: str | None = None,
+          source: str = "hromadske", figure: str = "izium/bodies", position: int | None = None,
+          tolerance: str = "0.05", status: bool = False) -> Entry:
+    date = parse_edtf_date(as_of)
+    n = next(_ids)
+    written = value_kind = interval = None
+    if value is not None and status:
+        written, value_kind = value, "status"
+    elif value is not None:
+        q = parse_quantity(value)
+        written, value_kind, interval = q.written, q.kind, q.interval(Decimal(tolerance))
+    return Entry(kind, claim or f"{n:032x}", figure, n if position is None else position,  # type: ignore[arg-type]
+                 written, value_kind, interval, as_of, date.earliest, date.latest, source)
+
+
+def claim(value: str, as_of: str, **kw: object) -> ClaimState:
+    (state,) = fold([entry(value, as_of, **kw)])  # type: ignore[arg-type]
+    return state
+
+
+def kinds(flags: list) -> list[str]:  # type: ignore[type-arg]
+    return [f.kind for f in flags]
+
+
+# --- contradiction ----------------------------------------------------------------------
+
+
+def test_at_least_is_not_a_contradiction_of_an_exact_value_inside_it() -> None:
+    assert contradictions("f", [claim(">=440", "2022-09"), claim("447", "2022-09-23")]) == []
+
+
+def test_about_450_is_not_a_contradiction_of_445_with_the_default_tolerance() -> None:
+    assert contradictions("f", [claim("~450", "2022-09"), claim("445", "2022-09")]) == []
+
+
+def test_about_uses_the_figure_tolerance() -> None:
+    tight = [claim("~450", "2022-09", tolerance="0.01"), claim("445", "2022-09")]
+    assert kinds(contradictions("f", tight)) == [CONTRADICTION]
+
+
+def test_447_and_451_as_of_the_same_month_contradict_and_name_both_claims() -> None:
+    a, b = claim("447", "2022-09"), claim("451", "2022-09")
+    (flag,) = contradictions("izium/bodies", [a, b])
+    assert flag.kind == CONTRADICTION and flag.figure == "izium/bodies"
+    assert flag.claim_ids == tuple(sorted([a.claim_id, b.claim_id]))
+    assert "447" in flag.detail and "451" in flag.detail
+
+
+def test_disjoint_values_whose_as_of_do_not_overlap_are_no_contradiction() -> None:
+    assert contradictions("f", [claim("447", "2022-09"), claim("451", "2022-10")]) == []
+
+
+def test_day_inside_a_month_overlaps_it() -> None:
+    assert kinds(contradictions("f", [claim("447", "2022-09"), claim("451", "2022-09-23")])) == [
+        CONTRADICTION]
+
+
+def test_retracting_one_side_clears_the_contradiction() -> None:
+    a, b = entry("447", "2022-09"), entry("451", "2022-09")
+    assert kinds(contradictions("f", fold([a, b]))) == [CONTRADICTION]
+    retraction = entry(None, "2022-09", kind="retraction", claim=b.claim_id)
+    states = fold([a, b, retraction])
+    assert contradictions("f", states) == []
+    assert [s.claim_id for s in states if s.retracted] == [b.claim_id]
+
+
+def test_a_correction_that_reconciles_clears_the_contradiction() -> None:
+    a, b = entry("447", "2022-09"), entry("451", "2022-09")
+    correction = entry("447", "2022-09", kind="correction", claim=b.claim_id)
+    assert contradictions("f", fold([a, b, correction])) == []
+
+
+def test_the_latest_correction_wins_whatever_order_entries_come_in() -> None:
+    a = entry("447", "2022-09")
+    first = entry("449", "2022-09", kind="correction", claim=a.claim_id, position=a.position + 1)
+    second = entry("451", "2022-09", kind="correction", claim=a.claim_id, position=a.position + 2)
+    (state,) = fold([second, a, first])
+    assert state.written == "451"
+
+
+def test_status_contradiction_is_different_states_with_overlapping_as_of() -> None:
+    started = claim("started", "2022-09", status=True, figure="izium/exhumation")
+    completed = claim("completed", "2022-09-23", status=True, figure="izium/exhumation")
+    again = claim("completed", "2022-09", status=True, figure="izium/exhumation")
+    assert kinds(contradictions("izium/exhumation", [started, completed])) == [CONTRADICTION]
+    assert contradictions("izium/exhumation", [completed, again]) == []
+
+
+def test_contradictions_do_not_depend_on_the_order_of_claims() -> None:
+    claims = [claim(v, "2022-09") for v in ("447", "451", "~450", ">=440", "445", "440..446")]
+    expected = contradictions("f", claims)
+    assert len(expected) > 1
+    for seed in range(5):
+        shuffled = claims[:]
+        random.Random(seed).shuffle(shuffled)
+        assert contradictions("f", shuffled) == expected
+
+
+# --- regression -------------------------------------------------------------------------
+
+
+def test_regression_when_a_later_value_is_wholly_below_an_earlier_one() -> None:
+    early, late = claim("447", "2022-09"), claim("440", "2023-01")
+    (flag,) = regressions("f", [late, early])
+    assert flag.kind == REGRESSION
+    assert flag.claim_ids == tuple(sorted([early.claim_id, late.claim_id]))
+
+
+def test_no_regression_when_values_or_dates_overlap_or_the_figure_is_not_cumulative() -> None:
+    assert regressions("f", [claim("440..450", "2022-09"), claim("445", "2023-01")]) == []
+    assert regressions("f", [claim("447", "2022-09"), claim("449", "2023-01")]) == []
+    # as_of overlap: not wholly later
+    assert regressions("f", [claim("447", "2022"), claim("440", "2022-12")]) == []
+    rising = [claim("447", "2022-09"), claim("440", "2023-01")]
+    assert figure_flags(FIG, rising) == []
+    assert kinds(figure_flags(CUMULATIVE, rising)) == [REGRESSION]
+
+
+def test_regression_respects_open_ends() -> None:
+    # "<447" later than "447": every value below 447, so wholly below.
+    assert kinds(regressions("f", [claim("447", "2022-09"), claim("<447", "2023-01")])) == [
+        REGRESSION]
+    # "<=447" may be 447 itself: not wholly below.
+    assert regressions("f", [claim("447", "2022-09"), claim("<=447", "2023-01")]) == []
+    # "447" later than ">447": below every value of it.
+    assert kinds(regressions("f", [claim(">447", "2022-09"), claim("447", "2023-01")])) == [
+        REGRESSION]
+
+
+def test_retracted_claims_are_not_flagged_for_regression() -> None:
+    a, b = entry("447", "2022-09"), entry("440", "2023-01")
+    retraction = entry(None, "2023-01", kind="retraction", claim=b.claim_id)
+    assert regressions("f", fold([a, b, retraction])) == []
+
+
+# --- sum_mismatch -----------------------------------------------------------------------
+
+PARTS = ("w", "m", "u", "c", "mil")
+TOTAL = FigureDef("total", cumulative=True, parts=PARTS)
+
+
+def parts_claims(values: dict[str, list[tuple[str, str]]], as_of: str = "2022-09-23"
+                 ) -> dict[str, list[ClaimState]]:
+    return {p: [claim(v, as_of, source=s, figure=p) for v, s in vs] for p, vs in values.items()}
+
+
+def izium_parts(military: list[tuple[str, str]]) -> dict[str, list[ClaimState]]:
+    return parts_claims({"w": [("215", "a")], "m": [("194", "a")], "u": [("11", "a")],
+                         "c": [("5", "a")], "mil": military})
+
+
+def test_parts_that_add_up_hold() -> None:
+    total = claim("447", "2022-09-23", source="a", figure="total")
+    assert sum_mismatches(TOTAL, [total], izium_parts([("22", "a")])) == []
+
+
+def test_parts_that_do_not_add_up_are_flagged_naming_every_claim() -> None:
+    total = claim("447", "2022-09-23", source="a", figure="total")
+    parts = izium_parts([("20", "a")])
+    (flag,) = sum_mismatches(TOTAL, [total], parts)
+    assert flag.kind == SUM_MISMATCH and flag.figure == "total"
+    named = {total.claim_id, *(c.claim_id for cs in parts.values() for c in cs)}
+    assert set(flag.claim_ids) == named and list(flag.claim_ids) == sorted(named)
+    assert "[445, 445]" in flag.detail
+
+
+def test_a_total_with_a_missing_part_is_not_checked() -> None:
+    total = claim("447", "2022-09-23", source="a", figure="total")
+    parts = izium_parts([("20", "a")])
+    del parts["mil"]
+    assert sum_mismatches(TOTAL, [total], parts) == []
+    late = izium_parts([])
+    late["mil"] = [claim("20", "2023-05", source="a", figure="mil")]
+    assert sum_mismatches(TOTAL, [total], late) == []
+
+
+def test_the_totals_own_source_is_preferred_for_a_part() -> None:
+    total = claim("447", "2022-09-23", source="a", figure="total")
+    # Source a says 20 military: with a's own figures the parts make 445, not 447.
+    parts = izium_parts([("20", "a"), ("22", "b")])
+    (flag,) = sum_mismatches(TOTAL, [total], parts)
+    b_claim = parts["mil"][1]
+    assert b_claim.claim_id not in flag.claim_ids
+
+
+def test_without_a_same_source_claim_all_overlapping_claims_count_as_a_hull() -> None:
+    total = claim("447", "2022-09-23", source="a", figure="total")
+    # Neither military claim is from a: the hull [20, 22] makes [445, 447], which meets 447.
+    assert sum_mismatches(TOTAL, [total], izium_parts([("20", "b"), ("22", "c")])) == []
+    parts = izium_parts([("20", "b"), ("21", "c")])
+    (flag,) = sum_mismatches(TOTAL, [total], parts)
+    assert all(c.claim_id in flag.claim_ids for c in parts["mil"])
+
+
+def test_sum_mismatch_ignores_retracted_totals_and_parts() -> None:
+    t = entry("447", "2022-09-23", source="a", figure="total")
+    gone = entry(None, "2022-09-23", kind="retraction", claim=t.claim_id, figure="total")
+    assert sum_mismatches(TOTAL, fold([t, gone]), izium_parts([("20", "a")])) == []
+
+
+def test_hull_and_interval_text() -> None:
+    D = Decimal
+    assert hull([Interval(D(20), D(20)), Interval(D(22), D(22))]) == Interval(D(20), D(22))
+    assert hull([Interval(D(1), None), Interval(D(0), D(2), low_open=True)]) == Interval(
+        D(0), None, low_open=True)
+    assert interval_text(Interval(D(440), None)) == "[440, ∞)"
+    assert interval_text(Interval(D(0), D(30), high_open=True)) == "[0, 30)"
+
+
+# --- the value in force -----------------------------------------------------------------
+
+
+def test_in_force_is_the_latest_as_of_then_the_latest_position() -> None:
+    month = claim("447", "2022-09", position=2)
+    day = claim("449", "2022-09-23", position=3)
+    assert in_force([day, month]) == month  # ends later, though recorded earlier
+    same_end = claim("450", "2022-09-30", position=1)
+    assert in_force([month, same_end]) == same_end  # same end, starts later
+    twin = claim("451", "2022-09", position=4)
+    assert in_force([twin, month]) == twin  # same as_of: recorded later
+
+
+def test_current_lists_competing_claims_and_the_disputed_flag() -> None:
+    a, b = claim("447", "2022-09", position=1), claim("451", "2022-09", position=2)
+    old = claim("400", "2021", position=3)
+    flags = contradictions("f", [a, b, old])
+    now = current([a, b, old], flags)
+    assert now.claim == b and now.competing == (a.claim_id,) and now.disputed
+    calm = current([a, old], contradictions("f", [a, old]))
+    assert calm.claim == a and calm.competing == () and not calm.disputed
+    assert current([], []).claim is None
+
+
+def test_retracted_claims_are_never_in_force() -> None:
+    a, b = entry("447", "2022-09"), entry("451", "2023-01")
+    gone = entry(None, "2023-01", kind="retraction", claim=b.claim_id)
+    assert in_force(fold([a, b, gone])) == fold([a])[0]
+
+
+# --- the sweeps agree with the definitions (brute force over all pairs) ---------------------
+
+values = st.sampled_from(["440", "445", "447", "451", ">=440", ">447", "<447", "<=447",
+                          "~450", "440..446", "0"])
+dates = st.sampled_from(["2022", "2022-09", "2022-09-16", "2022-09-23", "2022-10", "2023-01",
+                         "2022-09/2022-10", "2023"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(values, dates), max_size=12))
+def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> None:
+    claims = [claim(v, d) for v, d in pairs]
+    want_c, want_r = set(), set()
+    for a, b in itertools.permutations(claims, 2):
+        ids = tuple(sorted((a.claim_id, b.claim_id)))
+        if a.as_of_overlaps(b) and not a.interval.overlaps(b.interval):  # type: ignore[union-attr]
+            want_c.add(ids)
+        if a.latest < b.earliest and b.interval.wholly_below(a.interval):  # type: ignore[union-attr]
+            want_r.add(ids)
+    got_c = [f.claim_ids for f in contradictions("f", claims)]
+    got_r = [f.claim_ids for f in regressions("f", claims)]
+    assert sorted(got_c) == sorted(want_c) and len(got_c) == len(want_c)
+    assert sorted(got_r) == sorted(want_r) and len(got_r) == len(want_r)
