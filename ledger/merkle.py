@@ -1,19 +1,17 @@
 """The RFC 9162 (section 2.1) Merkle tree that makes the ledger tamper-evident.
 
-Every function here works on *leaf hashes* (``leaf_hash(leaf bytes)``), never on
-raw leaf bytes, so a caller cannot confuse the two: anything that is not 32 bytes
-is refused.
+Everything here works on *leaf hashes* (``leaf_hash(leaf bytes)``); anything
+that is not 32 bytes is refused, so raw leaf bytes cannot be passed by mistake.
 
-Persisted layout: a node ``(level, index)`` is the hash of the *complete*,
-aligned subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``;
-level 0 holds the leaf hashes. Such a node never changes once it exists, so a
-store only ever inserts rows (about two per leaf, see ``new_nodes``), and the
-root, audit paths and consistency proofs of *any* earlier tree size can be
-computed from O(log^2 n) stored nodes without reading the leaves.
+Persisted layout: node ``(level, index)`` is the hash of the *complete* aligned
+subtree over leaves ``[index * 2**level, (index + 1) * 2**level)``; level 0 holds
+the leaf hashes. A node never changes once it exists, so a store only inserts
+(about two rows per leaf), and the root and proofs of *any* earlier tree size
+come from O(log^2 n) stored nodes, never from a scan of the leaves.
 
-The two verifiers transcribe RFC 9162 sections 2.1.3.2 and 2.1.4.2 step by step
-and raise ``VerificationError`` on any failure; they never return False, so a
-forgotten ``if`` cannot turn a failed check into a pass.
+The verifiers transcribe RFC 9162 sections 2.1.3.2 and 2.1.4.2 and raise
+``VerificationError`` on any failure; they never return False, so a forgotten
+``if`` cannot turn a failed check into a pass.
 """
 
 from __future__ import annotations
@@ -143,14 +141,12 @@ def consistency_path(old_size: int, new_size: int, get_node: GetNode) -> list[by
     return hashes
 
 
-def _fail(message: str) -> VerificationError:
-    return VerificationError(message)
-
-
 def _check_proof_hashes(path: Sequence[bytes], what: str) -> None:
     for number, value in enumerate(path, start=1):
         if len(value) != HASH_SIZE:
-            raise _fail(f"hash {number} of the {what} is {len(value)} bytes, not {HASH_SIZE}.")
+            raise VerificationError(
+                f"hash {number} of the {what} is {len(value)} bytes, not {HASH_SIZE}."
+            )
 
 
 def _inclusion_shape(index: int, size: int) -> tuple[int, int]:
@@ -169,20 +165,20 @@ def verify_inclusion(
     signed checkpoint before trusting either.
     """
     if len(leaf) != HASH_SIZE or len(root) != HASH_SIZE:
-        raise _fail(f"the leaf hash and the root must be {HASH_SIZE}-byte hashes.")
+        raise VerificationError(f"the leaf hash and the root must be {HASH_SIZE}-byte hashes.")
     _check_proof_hashes(path, "inclusion proof")
     if size < 1 or not 0 <= index < size:
-        raise _fail(f"leaf index {index} is not in a tree of size {size}.")
+        raise VerificationError(f"leaf index {index} is not in a tree of size {size}.")
     inner, border = _inclusion_shape(index, size)
     if len(path) != inner + border:
-        raise _fail(
-            f"the inclusion proof has {len(path)} hashes; index {index} in a tree of size "
-            f"{size} needs {inner + border}."
+        where = f"index {index} in a tree of size {size}"
+        raise VerificationError(
+            f"the inclusion proof has {len(path)} hashes; {where} needs {inner + border}."
         )
     fn, sn, r = index, size - 1, leaf
     for p in path:
         if sn == 0:
-            raise _fail("the inclusion proof is longer than the tree is deep.")
+            raise VerificationError("the inclusion proof is longer than the tree is deep.")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -191,11 +187,9 @@ def verify_inclusion(
             r = node_hash(r, p)
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
-        raise _fail("the inclusion proof is shorter than the tree is deep.")
+        raise VerificationError("the inclusion proof is shorter than the tree is deep.")
     if not hmac.compare_digest(r, root):
-        raise _fail(
-            f"the inclusion proof for index {index} does not lead to the root of tree size {size}."
-        )
+        raise VerificationError(f"the inclusion proof for index {index} does not reach the root.")
 
 
 def verify_consistency(
@@ -208,32 +202,34 @@ def verify_consistency(
     to their sizes by signed checkpoints.
     """
     if len(old_root) != HASH_SIZE or len(new_root) != HASH_SIZE:
-        raise _fail(f"both roots must be {HASH_SIZE}-byte hashes.")
+        raise VerificationError(f"both roots must be {HASH_SIZE}-byte hashes.")
     _check_proof_hashes(path, "consistency proof")
     if old_size < 1:
-        raise _fail(
-            "a consistency proof from an empty tree is not defined (RFC 9162 needs size >= 1)."
-        )
+        raise VerificationError("a consistency proof from the empty tree is not defined.")
     if old_size > new_size:
-        raise _fail(f"the old tree size {old_size} is larger than the new tree size {new_size}.")
+        raise VerificationError(
+            f"the old tree size {old_size} is larger than the new tree size {new_size}."
+        )
     if old_size == new_size:
         if path:
-            raise _fail("a consistency proof between two trees of the same size must be empty.")
+            raise VerificationError(
+                "a consistency proof between two trees of the same size must be empty."
+            )
         if not hmac.compare_digest(old_root, new_root):
-            raise _fail(f"two different roots for the same tree size {old_size}.")
+            raise VerificationError(f"two different roots for the same tree size {old_size}.")
         return
     inner, border = _inclusion_shape(old_size - 1, new_size)
     shift = (old_size & -old_size).bit_length() - 1
     seeded = old_size == 1 << shift  # a power of two: old_root is the proof's first node
     expected = inner - shift + border + (0 if seeded else 1)
     if len(path) != expected:
-        raise _fail(
-            f"the consistency proof has {len(path)} hashes; from size {old_size} to size "
-            f"{new_size} it needs {expected}."
+        span = f"from size {old_size} to size {new_size}"
+        raise VerificationError(
+            f"the consistency proof has {len(path)} hashes; {span} it needs {expected}."
         )
     # Step 1-2: an empty path fails; a power-of-two old size starts from old_root.
     if not path:
-        raise _fail("the consistency proof is empty.")
+        raise VerificationError("the consistency proof is empty.")
     proof = [old_root, *path] if seeded else list(path)
     fn, sn = old_size - 1, new_size - 1
     while fn & 1:
@@ -241,7 +237,7 @@ def verify_consistency(
     fr = sr = proof[0]
     for c in proof[1:]:
         if sn == 0:
-            raise _fail("the consistency proof is longer than the tree is deep.")
+            raise VerificationError("the consistency proof is longer than the tree is deep.")
         if fn & 1 or fn == sn:
             fr, sr = node_hash(c, fr), node_hash(c, sr)
             while not fn & 1 and fn != 0:
@@ -250,15 +246,11 @@ def verify_consistency(
             sr = node_hash(sr, c)
         fn, sn = fn >> 1, sn >> 1
     if sn != 0:
-        raise _fail("the consistency proof is shorter than the tree is deep.")
+        raise VerificationError("the consistency proof is shorter than the tree is deep.")
     if not hmac.compare_digest(fr, old_root):
-        raise _fail(
-            f"the consistency proof does not lead to the root of the old tree (size {old_size})."
-        )
+        raise VerificationError(f"the consistency proof does not reach the old root ({old_size}).")
     if not hmac.compare_digest(sr, new_root):
-        raise _fail(
-            f"the consistency proof does not lead to the root of the new tree (size {new_size})."
-        )
+        raise VerificationError(f"the consistency proof does not reach the new root ({new_size}).")
 
 
 class Frontier:

@@ -75,13 +75,8 @@ def _bad_characters(text: str) -> bool:
 
 def is_valid_key_name(name: str) -> bool:
     """Key names are non-empty, with no Unicode spaces, no '+', and no control characters."""
-    return (
-        bool(name)
-        and not _bad_characters(name)
-        and "\n" not in name
-        and "+" not in name
-        and not any(c.isspace() for c in name)
-    )
+    spaces = any(c.isspace() for c in name)  # newlines included
+    return bool(name) and "+" not in name and not spaces and not _bad_characters(name)
 
 
 def key_hash(name: str, public_key: bytes) -> bytes:
@@ -104,13 +99,8 @@ def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
     name, _, rest = vkey.partition("+")
     hex_id, _, encoded = rest.partition("+")
     key = strict_b64decode(encoded)
-    if (
-        not is_valid_key_name(name)
-        or re.fullmatch(r"[0-9a-f]{8}", hex_id) is None
-        or key is None
-        or len(key) != 33
-        or key[:1] != ED25519_TYPE
-    ):
+    well_formed = is_valid_key_name(name) and re.fullmatch(r"[0-9a-f]{8}", hex_id) is not None
+    if not well_formed or key is None or len(key) != 33 or key[:1] != ED25519_TYPE:
         raise VerificationError(f"{vkey!r} is not an Ed25519 verifier key (name+keyid+base64).")
     if key_hash(name, key[1:]).hex() != hex_id:
         raise VerificationError(f"the key id in verifier key {vkey!r} does not match its key.")
@@ -125,16 +115,10 @@ class NoteSignature(NamedTuple):
     signature: bytes
 
 
-def _check_text(text: str) -> None:
-    if not text.endswith("\n") or _bad_characters(text):
-        raise ValueError(
-            "note text must end in a newline and hold no control characters but newlines"
-        )
-
-
 def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
     """The signed note: `text`, a blank line, and one Ed25519 signature line by `name`."""
-    _check_text(text)
+    if not text.endswith("\n") or _bad_characters(text):
+        raise ValueError("note text must be lines ending in newlines, without control characters")
     public = private_key.public_key().public_bytes_raw()
     blob = key_hash(name, public) + private_key.sign(text.encode("utf-8"))
     return f"{text}\n{_SIG_PREFIX}{name} {base64.b64encode(blob).decode('ascii')}\n"

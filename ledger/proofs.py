@@ -84,39 +84,6 @@ def _path(values: Sequence[str]) -> list[bytes]:
     return [_hash(value, f"path hash {number}") for number, value in enumerate(values, start=1)]
 
 
-def build_inclusion_proof(
-    claim_id: str, leaf: bytes, leaf_index: int, path: Sequence[bytes], checkpoint_note: str
-) -> InclusionProof:
-    """An InclusionProof for `leaf` (raw leaf bytes) under a signed checkpoint note."""
-    checkpoint = Checkpoint.parse_body(split_note(checkpoint_note)[0])
-    return InclusionProof(
-        claim_id=claim_id,
-        leaf_index=leaf_index,
-        tree_size=checkpoint.size,
-        leaf=leaf.decode("utf-8"),
-        leaf_hash=merkle.leaf_hash(leaf).hex(),
-        path=[h.hex() for h in path],
-        checkpoint=checkpoint_note,
-    )
-
-
-def build_consistency_proof(
-    path: Sequence[bytes], old_checkpoint_note: str, new_checkpoint_note: str
-) -> ConsistencyProof:
-    """A ConsistencyProof between two signed checkpoint notes."""
-    old = Checkpoint.parse_body(split_note(old_checkpoint_note)[0])
-    new = Checkpoint.parse_body(split_note(new_checkpoint_note)[0])
-    return ConsistencyProof(
-        old_size=old.size,
-        new_size=new.size,
-        old_root=old.root_hash.hex(),
-        new_root=new.root_hash.hex(),
-        path=[h.hex() for h in path],
-        old_checkpoint=old_checkpoint_note,
-        new_checkpoint=new_checkpoint_note,
-    )
-
-
 def load_inclusion_proof(text: str | bytes) -> InclusionProof:
     """Parse an inclusion proof JSON file; a malformed one is a VerificationError."""
     try:

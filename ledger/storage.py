@@ -82,12 +82,21 @@ def resolve(db: str | None) -> Store:
         }
         return Store(url, env, "stored_events")
     if backend == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
+        # Parts missing from the URL come from libpq's usual PG* variables.
+        pg = os.environ
+        url = url.set(
+            drivername="postgresql+psycopg",
+            host=url.host or pg.get("PGHOST") or "localhost",
+            port=url.port or int(pg.get("PGPORT", "5432")),
+            username=url.username or pg.get("PGUSER") or None,
+            password=url.password or pg.get("PGPASSWORD") or None,
+            database=url.database or pg.get("PGDATABASE") or "postgres",
+        )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.database or "postgres",
-            "POSTGRES_HOST": url.host or "localhost",
-            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_DBNAME": str(url.database),
+            "POSTGRES_HOST": str(url.host),
+            "POSTGRES_PORT": str(url.port),
             "POSTGRES_USER": url.username or "",
             "POSTGRES_PASSWORD": url.password or "",
             "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),

@@ -46,12 +46,27 @@ NOTES = {size: checkpoint_note(size) for size in range(1, SIZE + 1)}
 
 def inclusion(index: int, size: int = SIZE) -> InclusionProof:
     path = merkle.inclusion_path(index, size, STORE.get)
-    return proofs.build_inclusion_proof(f"c{index:02d}", LEAVES[index], index, path, NOTES[size])
+    return InclusionProof(
+        claim_id=f"c{index:02d}",
+        leaf_index=index,
+        tree_size=size,
+        leaf=LEAVES[index].decode("utf-8"),
+        leaf_hash=merkle.leaf_hash(LEAVES[index]).hex(),
+        path=[h.hex() for h in path],
+        checkpoint=NOTES[size],
+    )
 
 
 def consistency(old: int, new: int) -> ConsistencyProof:
-    path = merkle.consistency_path(old, new, STORE.get)
-    return proofs.build_consistency_proof(path, NOTES[old], NOTES[new])
+    return ConsistencyProof(
+        old_size=old,
+        new_size=new,
+        old_root=merkle.root(old, STORE.get).hex(),
+        new_root=merkle.root(new, STORE.get).hex(),
+        path=[h.hex() for h in merkle.consistency_path(old, new, STORE.get)],
+        old_checkpoint=NOTES[old],
+        new_checkpoint=NOTES[new],
+    )
 
 
 def flip_hex(value: str, bit: int) -> str:
