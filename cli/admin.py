@@ -156,8 +156,11 @@ def sources_add(
 def sources_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List registered sources."""
     state = _state(ctx, as_json)
-    rows = [s.model_dump(exclude={"type"}) for s in state.ledger().sources()]
-    _list(state, rows, "sources", ["id", "name", "kind", "key_id"])
+    out = state.views().sources()
+    if state.json:
+        emit_json(out)
+        return
+    _list(state, [s.model_dump() for s in out.sources], "sources", ["id", "name", "kind", "key_id"])
 
 
 figures_app = typer.Typer(help="Figures: the tracked facts.", no_args_is_help=True)
@@ -192,12 +195,13 @@ def figures_define(
 def figures_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List defined figures."""
     state = _state(ctx, as_json)
-    rows = [{**f, "parts": ",".join(f["parts"]), "states": ",".join(f["states"])}
-            for f in state.ledger().figures()]
+    out = state.views().figures()
     if state.json:
-        rows = state.ledger().figures()
-    _list(state, rows, "figures",
-          ["figure_id", "kind", "unit", "cumulative", "parts", "tolerance", "states"])
+        emit_json(out)
+        return
+    rows = [{**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
+            for f in out.figures]
+    _list(state, rows, "figures", ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"])
 
 
 def _done(state: State, result: object, what: str) -> None:

@@ -91,7 +91,7 @@ class Projector:
     def provenance(self, claim_id: str) -> dict[str, Any]:
         found = self._row(t.provenance, claim_id, t.provenance.c.claim_id == claim_id)
         assert found is not None  # every recorded claim has one
-        if False:
+        if (t.provenance.name, claim_id) not in self._new:
             self._dirty_provenance[claim_id] = found
         return found
 

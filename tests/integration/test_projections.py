@@ -20,9 +20,9 @@ from ledger.records import (
     RetractionRecord,
     SourceRecord,
 )
-from projections.readmodel import ReadModel
 from projections import tables as t
 from projections.compare import snapshot
+from projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"
 PARTS = ["izium/women", "izium/men", "izium/undetermined", "izium/children", "izium/military"]
@@ -151,6 +151,10 @@ def test_provenance_first_party_attestation_signature_and_checkpoint(world: Worl
     assert prov.first_party and prov.mode == "first-party"
     assert [c.id for c in prov.corrections] == [fix.id] and prov.value.written == "450"
     assert prov.corrections[0].signature_status == "valid" and prov.reported.written == "449"
+    world.ledger.revoke_signer(world.official.key_id, world.operator, "key rotated")
+    prov = world.rm.provenance(first_party)
+    assert prov.signer.revoked and prov.signature_status == "valid"  # signed before revocation
+    assert world.rm.diff_against_rebuild() == []
     world.ledger.retract(RetractionRecord(claim=attested, reason="dup"), world.alice)
     prov = world.rm.provenance(attested)
     assert prov.retracted and prov.retraction is not None and prov.retraction.reason == "dup"

@@ -286,9 +286,10 @@ def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> 
     want_c, want_r = set(), set()
     for a, b in itertools.permutations(claims, 2):
         ids = tuple(sorted((a.claim_id, b.claim_id)))
-        if a.as_of_overlaps(b) and not a.interval.overlaps(b.interval):  # type: ignore[union-attr]
+        assert a.interval is not None and b.interval is not None
+        if a.as_of_overlaps(b) and not a.interval.overlaps(b.interval):
             want_c.add(ids)
-        if a.latest < b.earliest and b.interval.wholly_below(a.interval):  # type: ignore[union-attr]
+        if a.latest < b.earliest and b.interval.wholly_below(a.interval):
             want_r.add(ids)
     got_c = [f.claim_ids for f in contradictions("f", claims)]
     got_r = [f.claim_ids for f in regressions("f", claims)]

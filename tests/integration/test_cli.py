@@ -1,0 +1,203 @@
+"""The `tally` command as a user runs it: every command, its JSON, its errors, its help."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURE = "izium/burial-site/bodies-exhumed"
+
+
+class Tally:
+    """Runs `tally` in-process against one ledger file and one key directory."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.runner = CliRunner()
+        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": str(tmp / "t.db"),
+                    "COLUMNS": "100"}
+        self.tmp = tmp
+
+    def __call__(self, *args: str, code: int = 0):
+        result = self.runner.invoke(app, list(args), env=self.env)
+        assert result.exit_code == code, (args, result.output, result.exception)
+        assert "Traceback" not in result.output
+        return result
+
+    def json(self, *args: str, code: int = 0):
+        return json.loads(self("--json", *args, code=code).stdout)
+
+
+@pytest.fixture
+def tally(tmp_path: Path) -> Tally:
+    t = Tally(tmp_path)
+    t("init", "--name", "test.example/izium")
+    t("keys", "new", "alice")
+    t("signers", "add", "alice", "--key", "alice")
+    t("sources", "add", "hromadske", "--name", "Hromadske", "--kind", "media")
+    t("sources", "add", "gwara", "--name", "Gwara Media", "--kind", "media")
+    t("figures", "define", FIGURE, "--unit", "bodies", "--cumulative")
+    return t
+
+
+def report(t: Tally, value: str, source: str = "hromadske", as_of: str = "2022-09") -> str:
+    out = t.json("report", FIGURE, value, "--as-of", as_of, "--source", source,
+                 "--quote", f"{value} bodies", "--key", "alice")
+    assert out["status"] == "recorded"
+    return str(out["id"])
+
+
+def test_from_init_to_a_verified_proof(tally: Tally) -> None:
+    claim = report(tally, "447", as_of="2022-09-23")
+    tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
+    tally("proof", claim[:8], "-o", str(tally.tmp / "proof.json"))
+    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    out = tally.json("verify-proof", str(tally.tmp / "proof.json"), "--checkpoint",
+                     str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
+    assert out["ok"] and out["claim_id"] == claim and out["claim"]["value"] == "447"
+    tally("proof", claim, "--tlog", "-o", str(tally.tmp / "proof.tlog"))
+    assert (tally.tmp / "proof.tlog").read_text().startswith("c2sp.org/tlog-proof@v1\n")
+    tally("verify-proof", str(tally.tmp / "proof.tlog"), "--checkpoint",
+          str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
+    verified = tally.json("verify", "--operator-key", operator["public_key"])
+    assert verified["ok"] and verified["checkpoints"] == 1
+
+
+def test_a_forged_proof_is_refused(tally: Tally) -> None:
+    claim = report(tally, "447")
+    report(tally, "451", source="gwara")
+    tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
+    proof = tally.json("proof", claim)
+    proof["leaf"] = proof["leaf"].replace('"version":1', '"version":2')
+    (tally.tmp / "forged.json").write_text(json.dumps(proof))
+    operator = tally.json("init", "--name", "test.example/izium")["operator_public_key"]
+    out = tally.json("verify-proof", str(tally.tmp / "forged.json"), "--checkpoint",
+                     str(tally.tmp / "cp.txt"), "--operator-key", operator, code=1)
+    assert "leaf" in out["error"]
+
+
+def test_show_history_discrepancies_provenance(tally: Tally) -> None:
+    first = report(tally, "447")
+    report(tally, "451", source="gwara")
+    shown = tally.json("show", FIGURE)
+    assert shown["disputed"] is True and len(shown["competing"]) == 1
+    assert {d["kind"] for d in tally.json("discrepancies")["discrepancies"]} == {"contradiction"}
+    tally("correct", first[:8], "451", "--reason", "recount", "--key", "alice")
+    assert tally.json("discrepancies")["discrepancies"] == []
+    kinds = [e["kind"] for e in tally.json("history", FIGURE)["entries"]]
+    assert sorted(kinds) == ["claim", "claim", "correction"]
+    prov = tally.json("provenance", first)
+    assert prov["value"]["written"] == "451" and prov["reported"]["written"] == "447"
+    assert prov["signature_status"] == "valid" and prov["mode"] == "attestation"
+    tally("retract", first[:8], "--reason", "duplicate", "--key", "alice")
+    assert tally.json("show", FIGURE)["disputed"] is False
+    for command in (["show", FIGURE], ["history", FIGURE], ["discrepancies"],
+                    ["provenance", first], ["figures", "list"], ["sources", "list"],
+                    ["signers", "list"], ["keys", "list"], ["checkpoint", "--list"]):
+        assert tally(*command).stdout.strip()
+
+
+def test_known_at_answers_what_the_ledger_knew(tally: Tally) -> None:
+    report(tally, "447")
+    position = tally.json("show", FIGURE)["claim"]["position"]
+    report(tally, "451", source="gwara", as_of="2022-10")
+    assert tally.json("show", FIGURE)["value"]["written"] == "451"
+    then = tally.json("show", FIGURE, "--known-at", str(position))
+    assert then["value"]["written"] == "447" and then["known_at"] == position
+    tally("show", FIGURE, "--known-at", "yesterday", code=2)
+
+
+def test_import_export_round_trip(tally: Tally, tmp_path: Path) -> None:
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    exported = tally("export").stdout
+    (tmp_path / "out.jsonl").write_text(exported)
+    again = tally.json("import", str(tmp_path / "out.jsonl"))
+    assert again["added"] == 0 and again["skipped"] == len(exported.splitlines())
+    csv_text = tally("export", "--format", "csv").stdout
+    assert csv_text.count("\n") == 3 and "claim_id" in csv_text.splitlines()[0]
+
+
+def test_a_bad_import_line_names_line_and_field_and_writes_nothing(tally: Tally) -> None:
+    before = tally.json("history", FIGURE)
+    lines = [json.dumps({"type": "report", "figure": FIGURE, "value": str(400 + i),
+                         "as_of": "2022-09", "source": "hromadske"}) for i in range(20)]
+    lines[12] = lines[12].replace('"value": "412"', '"value": "-3"')
+    path = tally.tmp / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    out = tally.json("import", str(path), "--key", "alice", code=1)
+    assert out["line"] == 13 and out["field"] == "value"
+    assert tally.json("history", FIGURE) == before
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["report", "izium/burial-site/bodies-exhume", "447", "--as-of", "2022-09",
+      "--source", "hromadske", "--key", "alice"], "did you mean"),
+    (["report", FIGURE, "44x", "--as-of", "2022-09", "--source", "hromadske", "--key", "alice"],
+     "value"),
+    (["report", FIGURE, "447", "--as-of", "2099-01", "--source", "hromadske", "--key", "alice"],
+     "future"),
+    (["report", FIGURE, "447", "--as-of", "2022-09", "--source", "nobody", "--key", "alice"],
+     "source"),
+    (["report", FIGURE, "447", "--as-of", "2022-09", "--source", "hromadske", "--key", "bob"],
+     "tally keys new bob"),
+    (["provenance", "ffffffff"], "no claim"),
+])
+def test_refusals_are_one_sentence_exit_1(tally: Tally, args: list[str], fragment: str) -> None:
+    result = tally(*args, code=1)
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2
+    assert "error" in tally.json(*args, code=1)
+
+
+def test_missing_database_and_usage_errors(tmp_path: Path) -> None:
+    t = Tally(tmp_path)
+    assert "tally init" in t("show", FIGURE, code=1).stderr
+    t("report", code=2)
+    t("no-such-command", code=2)
+
+
+def test_world_readable_key_is_refused(tally: Tally) -> None:
+    key = tally.tmp / "home" / "keys" / "alice.key"
+    key.chmod(0o644)
+    result = tally("report", FIGURE, "447", "--as-of", "2022-09", "--source", "hromadske",
+                   "--key", "alice", code=1)
+    assert "chmod 600" in result.stderr
+
+
+def _commands(group: object, prefix: str = "") -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            found += _commands(command, f"{prefix}{name} ")
+        else:
+            found.append((prefix + name, command))
+    return found
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text()
+    commands = _commands(get_command(app))  # type: ignore[arg-type]
+    assert len(commands) >= 20
+    for name, command in commands:
+        assert command.help and len(command.help) > 20, name  # type: ignore[attr-defined]
+        assert re.search(rf"`tally {re.escape(name)}\b", docs), f"{name} missing from docs/cli.md"
+
+
+def test_real_process_help_and_error_exit_codes(tmp_path: Path) -> None:
+    tally = [sys.executable, "-c", "from cli.main import main; main()"]
+    helped = subprocess.run([*tally, "--help"], capture_output=True, text=True, check=False)
+    assert helped.returncode == 0 and "verify-proof" in helped.stdout
+    env = {"TALLY_DB": str(tmp_path / "none.db"), "TALLY_HOME": str(tmp_path), "PATH": ""}
+    failed = subprocess.run([*tally, "show", FIGURE], capture_output=True, text=True,
+                            check=False, env=env)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
