@@ -1,1 +1,1 @@
-"""The `tally` command: parses arguments, calls the ledger and read-model APIs, renders with rich."""
+"""The `tally` command: parses arguments, calls the ledger and read-model APIs, renders."""

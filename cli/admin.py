@@ -33,8 +33,12 @@ def _list(state: State, rows: list[dict[str, object]], title: str, columns: list
 
 def init(
     ctx: typer.Context,
-    name: Annotated[str, typer.Option("--name", help="The ledger's origin, e.g. example.org/izium.")],
-    key: Annotated[str, typer.Option("--key", help="Operator key name (created if missing).")] = "operator",
+    name: Annotated[
+        str, typer.Option("--name", help="The ledger's origin, e.g. example.org/izium.")
+    ],
+    key: Annotated[
+        str, typer.Option("--key", help="Operator key name (created if missing).")
+    ] = "operator",
     as_json: JsonOpt = False,
 ) -> None:
     """Create the ledger and its operator key (idempotent).
@@ -49,12 +53,16 @@ def init(
         emit_json({**info.__dict__, "created": created})
     else:
         verb = "created" if created else "already exists:"
-        success(f"ledger {verb} [bold]{info.origin}[/] at {info.database}\n"
-                f"operator key {info.operator_key_id} ({key}); public key {info.operator_public_key}")
+        success(
+            f"ledger {verb} [bold]{info.origin}[/] at {info.database}\n"
+            f"operator key {info.operator_key_id} ({key}); public key {info.operator_public_key}"
+        )
 
 
-keys_app = typer.Typer(help="Local Ed25519 keys (private files mode 0600, never in the database).",
-                       no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Local Ed25519 keys (private files mode 0600, never in the database).",
+    no_args_is_help=True,
+)
 
 
 @keys_app.command("new")
@@ -79,8 +87,9 @@ def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _list(state, rows, f"keys in {state.keystore().dir}", ["name", "key_id", "public_key"])
 
 
-signers_app = typer.Typer(help="Signers registered in the ledger (operator-signed).",
-                          no_args_is_help=True)
+signers_app = typer.Typer(
+    help="Signers registered in the ledger (operator-signed).", no_args_is_help=True
+)
 
 
 @signers_app.command("add")
@@ -100,8 +109,9 @@ def signers_add(
     state = _state(ctx, as_json)
     store = state.keystore()
     public = store.load(key).public_key if store.exists(key) else parse_public_key(key)
-    result = state.ledger().add_signer(name, public, state.operator_key(),
-                                       role="operator" if operator else "signer")
+    result = state.ledger().add_signer(
+        name, public, state.operator_key(), role="operator" if operator else "signer"
+    )
     _done(state, result, f"signer {name}")
 
 
@@ -136,8 +146,12 @@ def sources_add(
     ctx: typer.Context,
     source_id: Annotated[str, typer.Argument(metavar="ID")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
-    kind: Annotated[str, typer.Option("--kind", help="official, media, ngo, individual, academic, other")],
-    key_id: Annotated[str | None, typer.Option("--key-id", help="The source's own signer key id.")] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="official, media, ngo, individual, academic, other")
+    ],
+    key_id: Annotated[
+        str | None, typer.Option("--key-id", help="The source's own signer key id.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a source ID.
@@ -170,12 +184,18 @@ figures_app = typer.Typer(help="Figures: the tracked facts.", no_args_is_help=Tr
 def figures_define(
     ctx: typer.Context,
     figure_id: Annotated[str, typer.Argument(metavar="ID")],
-    unit: Annotated[str, typer.Option("--unit", help="bodies, graves, people, %, UAH, km2 ...")] = "count",
+    unit: Annotated[
+        str, typer.Option("--unit", help="bodies, graves, people, %, UAH, km2 ...")
+    ] = "count",
     kind: Annotated[str, typer.Option("--kind", help="quantity or status")] = "quantity",
     states: Annotated[str | None, typer.Option("--states", help="Status vocabulary: a,b,c")] = None,
     cumulative: Annotated[bool, typer.Option("--cumulative", help="Should never go down.")] = False,
-    parts: Annotated[str | None, typer.Option("--parts", help="Figure ids that sum to this one: A,B")] = None,
-    tolerance: Annotated[str, typer.Option("--tolerance", help="For ~values (0.05 = 5%).")] = "0.05",
+    parts: Annotated[
+        str | None, typer.Option("--parts", help="Figure ids that sum to this one: A,B")
+    ] = None,
+    tolerance: Annotated[
+        str, typer.Option("--tolerance", help="For ~values (0.05 = 5%).")
+    ] = "0.05",
     as_json: JsonOpt = False,
 ) -> None:
     """Define a figure ID before reporting on it.
@@ -186,8 +206,16 @@ def figures_define(
     from ledger.records import FigureRecord
 
     state = _state(ctx, as_json)
-    record = build(FigureRecord, id=figure_id, unit=unit, kind=kind, states=split_list(states),
-                   cumulative=cumulative, parts=split_list(parts), tolerance=tolerance)
+    record = build(
+        FigureRecord,
+        id=figure_id,
+        unit=unit,
+        kind=kind,
+        states=split_list(states),
+        cumulative=cumulative,
+        parts=split_list(parts),
+        tolerance=tolerance,
+    )
     _done(state, state.ledger().define_figure(record), f"figure {figure_id}")
 
 
@@ -199,9 +227,13 @@ def figures_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if state.json:
         emit_json(out)
         return
-    rows = [{**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
-            for f in out.figures]
-    _list(state, rows, "figures", ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"])
+    rows = [
+        {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
+        for f in out.figures
+    ]
+    _list(
+        state, rows, "figures", ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"]
+    )
 
 
 def _done(state: State, result: object, what: str) -> None:

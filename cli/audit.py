@@ -15,7 +15,9 @@ from cli.output import console, emit_json, error, progress_bar, success
 def checkpoint(
     ctx: typer.Context,
     list_: Annotated[bool, typer.Option("--list", help="List stored checkpoints instead.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the note to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the note to this file.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Sign and store a checkpoint (C2SP signed tree head) with the operator key.
@@ -25,8 +27,10 @@ def checkpoint(
     state = _state(ctx, as_json)
     ledger = state.ledger()
     if list_:
-        rows = [{"size": s, "signed_at": t.isoformat(), "note": n}
-                for s, n, t in ledger.log.checkpoints()]
+        rows = [
+            {"size": s, "signed_at": t.isoformat(), "note": n}
+            for s, n, t in ledger.log.checkpoints()
+        ]
         if state.json:
             emit_json(rows)
             return
@@ -50,9 +54,15 @@ def checkpoint(
 def proof(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(help="Claim id or unique prefix.")],
-    checkpoint_size: Annotated[int | None, typer.Option("--checkpoint", help="Checkpoint size (default: latest).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the proof here.")] = None,
-    tlog: Annotated[bool, typer.Option("--tlog", help="C2SP tlog-proof@v1 text instead of JSON.")] = False,
+    checkpoint_size: Annotated[
+        int | None, typer.Option("--checkpoint", help="Checkpoint size (default: latest).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the proof here.")
+    ] = None,
+    tlog: Annotated[
+        bool, typer.Option("--tlog", help="C2SP tlog-proof@v1 text instead of JSON.")
+    ] = False,
 ) -> None:
     """Inclusion proof for a claim against a checkpoint, as JSON (or --tlog).
 
@@ -65,15 +75,19 @@ def proof(
     if output:
         output.write_text(text, encoding="utf-8")
         if not state.json:
-            success(f"proof for claim {made.claim_id} at leaf {made.leaf_index} of "
-                    f"{made.tree_size} written to {output}")
+            success(
+                f"proof for claim {made.claim_id} at leaf {made.leaf_index} of "
+                f"{made.tree_size} written to {output}"
+            )
     else:
         typer.echo(text, nl=False)
 
 
 def verify(
     ctx: typer.Context,
-    operator_key: Annotated[str | None, typer.Option("--operator-key", help="Expected operator public key (hex).")] = None,
+    operator_key: Annotated[
+        str | None, typer.Option("--operator-key", help="Expected operator public key (hex).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Full audit: signatures, Merkle log, checkpoints, and read models vs a rebuild.
@@ -91,30 +105,45 @@ def verify(
         report = run_verify(ledger, operator_key=expected, progress=progress)
     differences = state.views().diff_against_rebuild() if report.ok else []
     result = {
-        "ok": report.ok and not differences, "events": report.events,
-        "signatures": report.signatures, "checkpoints": report.checkpoints,
-        "tree_size": report.size, "root": report.root, "problem": report.problem,
-        "position": report.position, "projection_differences": differences[:20],
+        "ok": report.ok and not differences,
+        "events": report.events,
+        "signatures": report.signatures,
+        "checkpoints": report.checkpoints,
+        "tree_size": report.size,
+        "root": report.root,
+        "problem": report.problem,
+        "position": report.position,
+        "projection_differences": differences[:20],
     }
     if state.json:
         emit_json(result)
     elif result["ok"]:
-        success(f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
-                f"{report.checkpoints} checkpoints verified; root {report.root}")
+        success(
+            f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
+            f"{report.checkpoints} checkpoints verified; root {report.root}"
+        )
     elif report.problem:
         error(f"position {report.position}: {report.problem}", as_json=False)
     else:
-        error(f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",
-              as_json=False)
+        error(
+            f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",
+            as_json=False,
+        )
     if not result["ok"]:
         raise typer.Exit(1)
 
 
 def verify_proof(
     ctx: typer.Context,
-    proof_file: Annotated[Path, typer.Argument(metavar="PROOF", help="proof JSON or tlog-proof file")],
-    checkpoint_file: Annotated[Path, typer.Option("--checkpoint", help="A checkpoint note file you trust.")],
-    operator_key: Annotated[str, typer.Option("--operator-key", help="The operator's public key (hex).")],
+    proof_file: Annotated[
+        Path, typer.Argument(metavar="PROOF", help="proof JSON or tlog-proof file")
+    ],
+    checkpoint_file: Annotated[
+        Path, typer.Option("--checkpoint", help="A checkpoint note file you trust.")
+    ],
+    operator_key: Annotated[
+        str, typer.Option("--operator-key", help="The operator's public key (hex).")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Check a proof offline, with no database: signature, checkpoint, audit path.
@@ -125,14 +154,18 @@ def verify_proof(
     from ledger.signing import parse_public_key
 
     state = _state(ctx, as_json)
-    checked = verify_proof_file(proof_file.read_text(encoding="utf-8"),
-                                checkpoint_file.read_text(encoding="utf-8"),
-                                parse_public_key(operator_key))
+    checked = verify_proof_file(
+        proof_file.read_text(encoding="utf-8"),
+        checkpoint_file.read_text(encoding="utf-8"),
+        parse_public_key(operator_key),
+    )
     if state.json:
         emit_json({"ok": True, **checked})
     else:
-        success(f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
-                f"the {checked['tree_size']}-event log signed by {checked['origin']}")
+        success(
+            f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
+            f"the {checked['tree_size']}-event log signed by {checked['origin']}"
+        )
 
 
 def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
 from typer.core import TyperGroup
 
 from cli import admin, audit, read, record
@@ -21,15 +20,13 @@ class _Group(TyperGroup):
     """Maps every LedgerError (and OS error on a file) to one sentence and exit code 1."""
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
-        from ledger.errors import LedgerError
-
         from cli.output import error
+        from ledger.errors import LedgerError
 
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            error(e.message, as_json=_wants_json(ctx), field=e.field,
-                  line=getattr(e, "line", None))
+            error(e.message, as_json=_wants_json(ctx), field=e.field, line=getattr(e, "line", None))
             raise typer.Exit(1) from None
         except OSError as e:
             where = f" {e.filename}" if e.filename else ""
@@ -39,7 +36,8 @@ class _Group(TyperGroup):
 
 def _wants_json(ctx: typer.Context) -> bool:
     state = ctx.obj
-    return bool(getattr(state, "json", False)) or "--json" in (ctx.protected_args + ctx.args)
+    return bool(getattr(state, "json", False))
+
 
 app = typer.Typer(
     name="tally",
@@ -62,12 +60,23 @@ app = typer.Typer(
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option(
-        "--db", envvar="TALLY_DB", help="Ledger database: a SQLite path or a SQLAlchemy URL "
-        "(postgresql+psycopg://...). Default ./tally.db.")] = None,
-    home: Annotated[Path | None, typer.Option(
-        "--home", envvar="TALLY_HOME", help="Directory holding your keys (default: the user "
-        "config dir).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="TALLY_DB",
+            help="Ledger database: a SQLite path or a SQLAlchemy URL "
+            "(postgresql+psycopg://...). Default ./tally.db.",
+        ),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="TALLY_HOME",
+            help="Directory holding your keys (default: the user config dir).",
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     ctx.obj = State(db=db, home=home, json=json)

@@ -32,7 +32,9 @@ def _plain(data: Any) -> Any:
     return data
 
 
-def error(message: str, *, as_json: bool, field: str | None = None, line: int | None = None) -> None:
+def error(
+    message: str, *, as_json: bool, field: str | None = None, line: int | None = None
+) -> None:
     if as_json:
         payload: dict[str, Any] = {"error": message}
         if field:
@@ -55,8 +57,12 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
         yield lambda *args: None
         return
     with Progress(
-        TextColumn("[progress.description]{task.description}"), BarColumn(),
-        MofNCompleteColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
 

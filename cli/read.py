@@ -11,8 +11,12 @@ from cli import render
 from cli.admin import JsonOpt, _state
 from cli.output import console, emit_json
 
-KnownAt = Annotated[str | None, typer.Option(
-    "--known-at", help="What the ledger knew at a position (integer) or a time (ISO 8601).")]
+KnownAt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at", help="What the ledger knew at a position (integer) or a time (ISO 8601)."
+    ),
+]
 
 
 def _known_at(text: str | None) -> int | dt.datetime | None:
@@ -23,15 +27,19 @@ def _known_at(text: str | None) -> int | dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter("give a position (e.g. 120) or an ISO time "
-                                 "(e.g. 2025-03-01T00:00)", param_hint="--known-at") from None
+        raise typer.BadParameter(
+            "give a position (e.g. 120) or an ISO time (e.g. 2025-03-01T00:00)",
+            param_hint="--known-at",
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def show(
     ctx: typer.Context,
     figure: str,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Valid time (EDTF), e.g. 2025-01.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Valid time (EDTF), e.g. 2025-01.")
+    ] = None,
     known_at: KnownAt = None,
     as_json: JsonOpt = False,
 ) -> None:

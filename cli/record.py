@@ -17,28 +17,51 @@ KeyOpt = Annotated[str, typer.Option("--key", help="The local key that signs (se
 def report(
     ctx: typer.Context,
     figure: Annotated[str, typer.Argument(help="Figure id, e.g. izium/burial-site/bodies-exhumed")],
-    value: Annotated[str, typer.Argument(help="449, >=440, >440, <=30, <30, ~450, 440..451 or a state")],
-    as_of: Annotated[str, typer.Option("--as-of", help="When it was true (EDTF: 2025-01, 2022-09?, 2022-09-16/2022-09-23).")],
+    value: Annotated[
+        str, typer.Argument(help="449, >=440, >440, <=30, <30, ~450, 440..451 or a state")
+    ],
+    as_of: Annotated[
+        str,
+        typer.Option(
+            "--as-of", help="When it was true (EDTF: 2025-01, 2022-09?, 2022-09-16/2022-09-23)."
+        ),
+    ],
     source: Annotated[str, typer.Option("--source", help="Who said it (a source id).")],
     key: KeyOpt,
-    via: Annotated[list[str] | None, typer.Option("--via", help="Source ids it came through, in order.")] = None,
+    via: Annotated[
+        list[str] | None, typer.Option("--via", help="Source ids it came through, in order.")
+    ] = None,
     url: Annotated[str | None, typer.Option("--url")] = None,
-    published: Annotated[str | None, typer.Option("--published", help="Publication date (EDTF).")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="Publication date (EDTF).")
+    ] = None,
     quote: Annotated[str | None, typer.Option("--quote", help="A short exact quote.")] = None,
-    document_sha256: Annotated[str | None, typer.Option("--document-sha256", help="SHA-256 of an archived copy.")] = None,
+    document_sha256: Annotated[
+        str | None, typer.Option("--document-sha256", help="SHA-256 of an archived copy.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Append a signed claim: FIGURE was VALUE as of a date, according to a source.
 
-    Example: tally report izium/burial-site/bodies-exhumed 447 --as-of 2022-09-23 --source hromadske --key alice
+    Example: tally report izium/burial-site/bodies-exhumed 447 --as-of 2022-09-23
+    --source hromadske --key alice
     """
     from cli.validation import build
     from ledger.records import ReportRecord
 
     state = _state(ctx, as_json)
-    record = build(ReportRecord, figure=figure, value=value, as_of=as_of, source=source,
-                   via=via or [], url=url, published=published, quote=quote,
-                   document_sha256=document_sha256)
+    record = build(
+        ReportRecord,
+        figure=figure,
+        value=value,
+        as_of=as_of,
+        source=source,
+        via=via or [],
+        url=url,
+        published=published,
+        quote=quote,
+        document_sha256=document_sha256,
+    )
     _done(state, state.ledger().report(record, state.key(key)), "claim")
 
 
@@ -83,8 +106,12 @@ def retract(
 
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A JSONL file (see docs/cli.md for the line format).")],
-    key: Annotated[str | None, typer.Option("--key", help="Signs lines that carry no signature.")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="A JSONL file (see docs/cli.md for the line format).")
+    ],
+    key: Annotated[
+        str | None, typer.Option("--key", help="Signs lines that carry no signature.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Import a JSONL file: all lines are validated before anything is written; idempotent.
@@ -104,14 +131,20 @@ def import_(
         emit_json(summary)
     else:
         kinds = ", ".join(f"{n} {t}s" for t, n in sorted(summary.by_type.items()))
-        success(f"imported {file}: {summary.added} added ({kinds or 'nothing new'}), "
-                f"{summary.skipped} already recorded")
+        success(
+            f"imported {file}: {summary.added} added ({kinds or 'nothing new'}), "
+            f"{summary.skipped} already recorded"
+        )
 
 
 def export(
     ctx: typer.Context,
-    format_: Annotated[str, typer.Option("--format", help="jsonl (re-importable) or csv (one row per claim)")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="jsonl (re-importable) or csv (one row per claim)")
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
+    ] = None,
 ) -> None:
     """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets.
 

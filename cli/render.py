@@ -1,4 +1,4 @@
-"""Rich renderings of the read models: show, history (with a bar chart), discrepancies, provenance."""
+"""Rich renderings of the read models: show, history (with a chart), discrepancies, provenance."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def show(out: Any) -> RenderableType:
     head.append("value in force: ")
     head.append(out.value.written, style="bold green")
     head.append(f"  as of {out.as_of.text}\n")
-    head.append(f"source: {_chain(out.claim)}   signer: {out.claim.signer}   "
-                f"position: {out.claim.position}\n")
+    head.append(
+        f"source: {_chain(out.claim)}   signer: {out.claim.signer}   "
+        f"position: {out.claim.position}\n"
+    )
     if out.claim.quote:
         head.append(_quote(out.claim.quote) + "\n", style="italic")
     if out.disputed:
@@ -72,7 +74,7 @@ def _magnitude(value: Any) -> Decimal | None:
 
 
 def history(out: Any) -> RenderableType:
-    """The timeline in valid-time order, with a bar per value; corrections and retractions marked."""
+    """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
     sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
     top = max(sizes, default=Decimal(0))
     table = Table(title=f"history of {out.figure} ({out.unit})", expand=True)
@@ -89,9 +91,15 @@ def history(out: Any) -> RenderableType:
         if magnitude is not None and top > 0:
             bar = "█" * max(1, int(BAR_WIDTH // 2 * magnitude / top))
         who = " → ".join([e.source, *e.via]) if e.kind == "claim" else (e.reason or "")
-        table.add_row(e.as_of.text, f"{e.kind} {e.claim_id[:8]}",
-                      e.value.written if e.value else "—", Text(bar, style=style or "cyan"),
-                      who, str(e.position), style=style or None)
+        table.add_row(
+            e.as_of.text,
+            f"{e.kind} {e.claim_id[:8]}",
+            e.value.written if e.value else "—",
+            Text(bar, style=style or "cyan"),
+            who,
+            str(e.position),
+            style=style or None,
+        )
     return table
 
 
@@ -112,44 +120,79 @@ def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
                 if c is None:
                     flag.add(claim_id[:8])
                     continue
-                flag.add(Text.assemble((f"{c.value.written}", "bold"), f" as of {c.as_of.text} — ",
-                                       _chain(c), " ", (_quote(c.quote), "italic"),
-                                       f" [{claim_id[:8]}]"))
+                flag.add(
+                    Text.assemble(
+                        (f"{c.value.written}", "bold"),
+                        f" as of {c.as_of.text} — ",
+                        _chain(c),
+                        " ",
+                        (_quote(c.quote), "italic"),
+                        f" [{claim_id[:8]}]",
+                    )
+                )
     return tree
 
 
 def provenance(out: Any) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
-    root = Tree(Text.assemble(("claim ", "bold"), out.claim_id, f"  {out.figure} = ",
-                              (out.value.written, "bold green"), f" as of {out.as_of.text}"))
+    root = Tree(
+        Text.assemble(
+            ("claim ", "bold"),
+            out.claim_id,
+            f"  {out.figure} = ",
+            (out.value.written, "bold green"),
+            f" as of {out.as_of.text}",
+        )
+    )
     if out.value.written != out.reported.written:
         root.add(f"reported as {out.reported.written}, corrected since")
-    node = root.add(Text.assemble(("source ", "bold"), f"{out.source.name} ({out.source.id}, "
-                                  f"{out.source.kind})"))
+    node = root.add(
+        Text.assemble(
+            ("source ", "bold"), f"{out.source.name} ({out.source.id}, {out.source.kind})"
+        )
+    )
     for hop in out.via:
         node = node.add(Text.assemble(("via ", "bold"), f"{hop.name} ({hop.id})"))
-    signer = node.add(Text.assemble(("signer ", "bold"), f"{out.signer.name} {out.signer.key_id} "
-                                    f"({out.mode})"))
+    signer = node.add(
+        Text.assemble(("signer ", "bold"), f"{out.signer.name} {out.signer.key_id} ({out.mode})")
+    )
     ok = out.signature_status == "valid"
-    signature = signer.add(Text.assemble(("signature ", "bold"),
-                                         (out.signature_status, "green" if ok else "bold red")))
+    signature = signer.add(
+        Text.assemble(("signature ", "bold"), (out.signature_status, "green" if ok else "bold red"))
+    )
     where = f"position {out.position}"
     if out.leaf_index is not None:
         where += f", leaf {out.leaf_index}"
-    checkpoint = (f"checkpoint {out.checkpoint}" if out.checkpoint is not None
-                  else "no checkpoint yet: run 'tally checkpoint'")
+    checkpoint = (
+        f"checkpoint {out.checkpoint}"
+        if out.checkpoint is not None
+        else "no checkpoint yet: run 'tally checkpoint'"
+    )
     signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
     details = root.add("details")
     if out.quote:
         details.add(Text(_quote(out.quote), style="italic"))
-    for label, value in (("url", out.url), ("published", out.published),
-                         ("document sha256", out.document_sha256)):
+    for label, value in (
+        ("url", out.url),
+        ("published", out.published),
+        ("document sha256", out.document_sha256),
+    ):
         if value:
             details.add(f"{label}: {value}")
     for c in out.corrections:
-        details.add(Text(f"corrected to {c.value.written if c.value else '?'} by "
-                         f"{c.signer.key_id}: {c.reason} (position {c.position})", style="yellow"))
+        details.add(
+            Text(
+                f"corrected to {c.value.written if c.value else '?'} by "
+                f"{c.signer.key_id}: {c.reason} (position {c.position})",
+                style="yellow",
+            )
+        )
     if out.retraction is not None:
-        details.add(Text(f"retracted by {out.retraction.signer.key_id}: {out.retraction.reason} "
-                         f"(position {out.retraction.position})", style="red"))
+        details.add(
+            Text(
+                f"retracted by {out.retraction.signer.key_id}: {out.retraction.reason} "
+                f"(position {out.retraction.position})",
+                style="red",
+            )
+        )
     return root

@@ -34,17 +34,16 @@ class State:
     def ledger(self, *, create: bool = False) -> Ledger:
         if self._ledger is None:
             from ledger.application import Ledger
+            from projections import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
-            self.views()
+            self._views = ReadModel(self._ledger).attach()
         return self._ledger  # type: ignore[no-any-return]
 
     def views(self) -> ReadModel:
-        if self._views is None:
-            from projections import ReadModel
-
-            self._views = ReadModel(self.ledger())
-            self._views.attach()
+        """The read model, caught up first: another process may have written since."""
+        self.ledger()
+        self._views.catch_up()
         return self._views  # type: ignore[no-any-return]
 
     def operator_key(self) -> KeyPair:

@@ -1,4 +1,4 @@
-"""Building input records from command-line options, with pydantic's errors made into one sentence."""
+"""Input records from command-line options, pydantic's errors made into one sentence."""
 
 from __future__ import annotations
 

@@ -100,7 +100,10 @@ class Ledger:
 
     @classmethod
     def open(
-        cls, db: str | None = None, *, create: bool = False,
+        cls,
+        db: str | None = None,
+        *,
+        create: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> Ledger:
         """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating.
@@ -127,7 +130,9 @@ class Ledger:
 
     # -- reading the event store ------------------------------------------------
 
-    def notifications(self, start: int, limit: int, stop: int | None = None) -> Sequence[Notification]:
+    def notifications(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> Sequence[Notification]:
         """Stored events in global order from position `start` (inclusive)."""
         with self._storage_errors():
             return self.app.recorder.select_notifications(start=start, limit=limit, stop=stop)
@@ -141,7 +146,9 @@ class Ledger:
         start = 1
         while True:
             with self._storage_errors():
-                batch = self.app.recorder.select_notifications(start=start, limit=1000, topics=topics)
+                batch = self.app.recorder.select_notifications(
+                    start=start, limit=1000, topics=topics
+                )
             yield from batch
             if len(batch) < 1000:
                 return
@@ -158,18 +165,26 @@ class Ledger:
         return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
 
     def figures(self) -> list[dict[str, Any]]:
-        return sorted((f.definition() for f in self._aggregates(Figure.Defined)),
-                      key=lambda d: d["figure_id"])
+        return sorted(
+            (f.definition() for f in self._aggregates(Figure.Defined)), key=lambda d: d["figure_id"]
+        )
 
     def sources(self) -> list[SourceRecord]:
         found = self._aggregates(Source.Registered)
-        return sorted((SourceRecord(id=s.source_id, name=s.name, kind=s.kind, key_id=s.key_id)
-                       for s in found), key=lambda s: s.id)
+        return sorted(
+            (
+                SourceRecord(id=s.source_id, name=s.name, kind=s.kind, key_id=s.key_id)
+                for s in found
+            ),
+            key=lambda s: s.id,
+        )
 
     def signers(self) -> list[SignerInfo]:
         found = self._aggregates(Signer.Added)
-        return sorted((SignerInfo(s.key_id, s.name, s.public_key, s.role, s.revoked)
-                       for s in found), key=lambda s: (s.role != "operator", s.name))
+        return sorted(
+            (SignerInfo(s.key_id, s.name, s.public_key, s.role, s.revoked) for s in found),
+            key=lambda s: (s.role != "operator", s.name),
+        )
 
     def info(self) -> LedgerInfo:
         if self._info is None:
@@ -181,8 +196,13 @@ class Ledger:
                     f"{self.store.describe()} is not a Tally ledger: run 'tally init --name ORIGIN'"
                 ) from None
             public_key = bytes.fromhex(genesis.operator_public_key)
-            self._info = LedgerInfo(genesis.ledger_id, genesis.origin, genesis.operator_public_key,
-                                    signing.key_id(public_key), self.store.describe())
+            self._info = LedgerInfo(
+                genesis.ledger_id,
+                genesis.origin,
+                genesis.operator_public_key,
+                signing.key_id(public_key),
+                self.store.describe(),
+            )
         return self._info
 
     def context(self) -> Context:
@@ -225,7 +245,7 @@ class Ledger:
                 recordings = self.app.save(*aggregates)
             except IntegrityError:
                 raise StorageError(
-                    "another writer appended the same events at the same time; run the command again"
+                    "another writer appended the same events at once; run the command again"
                 ) from None
         self.after_write()
         return [r.notification.id for r in recordings]
@@ -247,16 +267,23 @@ class Ledger:
                 return info, False
             raise DuplicateDefinitionError(
                 f"this database is already the ledger {info.origin!r} with operator key "
-                f"{info.operator_key_id}", field="name")
+                f"{info.operator_key_id}",
+                field="name",
+            )
         if not origin.strip() or "\n" in origin or len(origin) > 200:
-            raise DuplicateDefinitionError("the ledger name must be one non-empty line", field="name")
+            raise DuplicateDefinitionError(
+                "the ledger name must be one non-empty line", field="name"
+            )
         lid = ledger_id(origin, operator.public_key)
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
         genesis = Genesis(
-            origin=origin, ledger_id=lid,
+            origin=origin,
+            ledger_id=lid,
             operator_public_key=operator.public_key.hex(),
-            hash_algorithm=signing.HASH_ALGORITHM, signature_algorithm=signing.SIGNATURE_ALGORITHM,
-            body=body, signature=signing.sign(operator.private_key, body),
+            hash_algorithm=signing.HASH_ALGORITHM,
+            signature_algorithm=signing.SIGNATURE_ALGORITHM,
+            body=body,
+            signature=signing.sign(operator.private_key, body),
         )
         operator_signer = self._signed_signer(lid, operator, operator, "operator", "operator")
         self.save([genesis, operator_signer])
@@ -269,23 +296,31 @@ class Ledger:
         public_key = key.public_key if isinstance(key, KeyPair) else key
         kid = signing.key_id(public_key)
         body = signing.canonical(signer_body(lid, operator.key_id, kid, public_key, name, role))
-        return Signer(key_id=kid, name=name,
-                      public_key=public_key.hex(), role=role, body=body,
-                      signature=signing.sign(operator.private_key, body))
+        return Signer(
+            key_id=kid,
+            name=name,
+            public_key=public_key.hex(),
+            role=role,
+            body=body,
+            signature=signing.sign(operator.private_key, body),
+        )
 
     def _check_operator(self, operator: KeyPair) -> None:
         if operator.public_key.hex() != self.info().operator_public_key:
             raise NotAuthorisedError(
-                f"key {operator.name!r} is not this ledger's operator key", field="key")
+                f"key {operator.name!r} is not this ledger's operator key", field="key"
+            )
 
-    def add_signer(self, name: str, public_key: bytes, operator: KeyPair,
-                   role: str = "signer") -> Appended:
+    def add_signer(
+        self, name: str, public_key: bytes, operator: KeyPair, role: str = "signer"
+    ) -> Appended:
         self._check_operator(operator)
         existing = self.registry().find_signer(signing.key_id(public_key))
         if existing is not None:
             if existing.revoked:
-                raise ClaimStateError(f"signer {existing.key_id} was revoked; register a new key",
-                                      field="key")
+                raise ClaimStateError(
+                    f"signer {existing.key_id} was revoked; register a new key", field="key"
+                )
             return Appended(existing.key_id, "already recorded", None)
         signer = self._signed_signer(self.info().ledger_id, operator, public_key, name, role)
         positions = self.save([signer])
@@ -299,7 +334,8 @@ class Ledger:
         if signer.is_operator:
             raise NotAuthorisedError("the operator key cannot be revoked", field="key")
         body = signing.canonical(
-            revocation_body(self.info().ledger_id, operator.key_id, key_id, reason))
+            revocation_body(self.info().ledger_id, operator.key_id, key_id, reason)
+        )
         signer.revoke(reason=reason, body=body, signature=signing.sign(operator.private_key, body))
         positions = self.save([signer])
         return Appended(key_id, "recorded", positions[-1])
@@ -340,15 +376,20 @@ class Ledger:
             return self.log.sign_checkpoint(self.info().origin, operator, self.clock())
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
-        """Proof that a claim's recording event is in the tree of a checkpoint (latest by default)."""
+        """Proof that a claim's recording event is in a checkpoint's tree (latest by default)."""
         claim_id = self.resolve_claim(claim_ref)
         _, position = self.log.leaf_of(claim_id)
         leaf = leaf_bytes(self.notifications(position, 1)[0])
-        return self.log.inclusion_proof(claim_id, leaf, size,
-                                        bytes.fromhex(self.info().operator_public_key))
+        return self.log.inclusion_proof(
+            claim_id, leaf, size, bytes.fromhex(self.info().operator_public_key)
+        )
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:
         """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
-        return format_tlog_proof(proof.leaf_index, [bytes.fromhex(h) for h in proof.path],
-                                 proof.checkpoint, extra=proof.leaf.encode("utf-8"))
+        return format_tlog_proof(
+            proof.leaf_index,
+            [bytes.fromhex(h) for h in proof.path],
+            proof.checkpoint,
+            extra=proof.leaf.encode("utf-8"),
+        )

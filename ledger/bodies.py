@@ -20,7 +20,9 @@ def ledger_id(origin: str, operator_public_key: bytes) -> str:
     return hashlib.sha256(material).hexdigest()[:32]
 
 
-def genesis_body(ledger: str, origin: str, operator_public_key: bytes, signer: str) -> dict[str, Any]:
+def genesis_body(
+    ledger: str, origin: str, operator_public_key: bytes, signer: str
+) -> dict[str, Any]:
     return {
         "type": "genesis",
         "ledger": ledger,
@@ -47,8 +49,13 @@ def signer_body(
 
 
 def revocation_body(ledger: str, signer: str, key_id: str, reason: str) -> dict[str, Any]:
-    return {"type": "revocation", "ledger": ledger, "signer": signer, "key_id": key_id,
-            "reason": reason}
+    return {
+        "type": "revocation",
+        "ledger": ledger,
+        "signer": signer,
+        "key_id": key_id,
+        "reason": reason,
+    }
 
 
 def claim_body(ledger: str, signer: str, report: ReportRecord, value: str) -> dict[str, Any]:
@@ -72,10 +79,23 @@ def claim_body(ledger: str, signer: str, report: ReportRecord, value: str) -> di
 def correction_body(
     ledger: str, signer: str, claim: str, record: CorrectionRecord, value: str
 ) -> dict[str, Any]:
-    return {"type": "correction", "ledger": ledger, "signer": signer, "claim": claim,
-            "value": value, "reason": record.reason}
+    return {
+        "type": "correction",
+        "ledger": ledger,
+        "signer": signer,
+        "claim": claim,
+        "value": value,
+        "reason": record.reason,
+    }
 
 
-def retraction_body(ledger: str, signer: str, claim: str, record: RetractionRecord) -> dict[str, Any]:
-    return {"type": "retraction", "ledger": ledger, "signer": signer, "claim": claim,
-            "reason": record.reason}
+def retraction_body(
+    ledger: str, signer: str, claim: str, record: RetractionRecord
+) -> dict[str, Any]:
+    return {
+        "type": "retraction",
+        "ledger": ledger,
+        "signer": signer,
+        "claim": claim,
+        "reason": record.reason,
+    }

@@ -148,7 +148,10 @@ def record_claim(
     for hop in record.via:
         registry.source(hop, field="via")
     _, body, signature = _sign_or_verify(
-        registry, ctx, record, key,
+        registry,
+        ctx,
+        record,
+        key,
         lambda signer: claim_body(ctx.ledger_id, signer, record, value.written),
     )
     claim_uuid = signing.body_uuid(body)
@@ -165,8 +168,12 @@ def record_claim(
 
 
 def _followup_signer(
-    registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord | RetractionRecord,
-    key: KeyPair | None, build: Any,
+    registry: Registry,
+    ctx: Context,
+    claim: Claim,
+    record: CorrectionRecord | RetractionRecord,
+    key: KeyPair | None,
+    build: Any,
 ) -> tuple[str, str, str]:
     signer, body, signature = _sign_or_verify(registry, ctx, record, key, build)
     if signer.key_id != claim.signer and not signer.is_operator:
@@ -183,15 +190,22 @@ def correct_claim(
     figure = registry.figure(claim.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
     correction_id, body, signature = _followup_signer(
-        registry, ctx, claim, record, key,
-        lambda signer: correction_body(ctx.ledger_id, signer, claim.claim_id, record, value.written),
+        registry,
+        ctx,
+        claim,
+        record,
+        key,
+        lambda signer: correction_body(
+            ctx.ledger_id, signer, claim.claim_id, record, value.written
+        ),
     )
     if correction_id in claim.followups:
         return correction_id, None
     if claim.retracted:
         raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
-    claim.correct(correction_id=correction_id, body=body, signature=signature,
-                  value=value.to_dict())
+    claim.correct(
+        correction_id=correction_id, body=body, signature=signature, value=value.to_dict()
+    )
     return correction_id, claim
 
 
@@ -199,7 +213,11 @@ def retract_claim(
     registry: Registry, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
     retraction_id, body, signature = _followup_signer(
-        registry, ctx, claim, record, key,
+        registry,
+        ctx,
+        claim,
+        record,
+        key,
         lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record),
     )
     if retraction_id in claim.followups:

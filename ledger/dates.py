@@ -174,9 +174,62 @@ class _Parsed:
     open_end: bool
 
 
+_FAST_END = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%]?)", re.ASCII)
+
+
+def _fast_end(text: str) -> _End | None:
+    """A plain year, month or day, maybe qualified, read without the library; None otherwise."""
+    m = _FAST_END.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+    if year < EARLIEST_YEAR or (m[2] and not 1 <= month <= 12):
+        return None
+    try:
+        first = dt.date(year, month or 1, day or 1)
+    except ValueError:
+        return None
+    if m[3] and not day:
+        return None
+    last = first if day else _last_day(year, month or 12)
+    precision: Precision = "day" if day else "month" if month else "year"
+    qualifier = m[4]
+    return _End(first, last, precision, qualifier in ("?", "%"), qualifier in ("~", "%"))
+
+
+def _fast_parse(text: str) -> _Parsed | None:
+    """The common shapes (YYYY, YYYY-MM, YYYY-MM-DD, a qualifier, a/b, a/..) without the
+    library, which takes milliseconds per text; None for anything else, including every
+    text the ledger refuses, so refusals keep the library's reasons. Same result as the
+    library path (tests/properties/test_edtf_fast_path.py)."""
+    lower, slash, upper = text.partition("/")
+    low = _fast_end(lower)
+    if low is None:
+        return None
+    if not slash:
+        earliest, latest = _widen(low)
+        date = EdtfDate(text, earliest, latest, low.uncertain, low.approximate, low.precision)
+        return _Parsed(date, low.earliest, open_end=False)
+    open_end = upper == ".."
+    high = low if open_end else _fast_end(upper)
+    if high is None or low.earliest > high.latest:
+        return None
+    earliest, latest = _widen(low)[0], _widen(high)[1]
+    date = EdtfDate(text, earliest, latest, low.uncertain or high.uncertain,
+                    low.approximate or high.approximate, low.precision)
+    return _Parsed(date, low.earliest, open_end)
+
+
 @lru_cache(maxsize=65536)
 def _parse(text: str, field: str) -> _Parsed:
     """Parse once per distinct text: the library is slow (milliseconds), imports are big."""
+    fast = _fast_parse(text)
+    if fast is not None:
+        return fast
+    return _library_parse(text, field)
+
+
+def _library_parse(text: str, field: str) -> _Parsed:
     try:
         node = parse_edtf(text)
     except EDTFParseException:

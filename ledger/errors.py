@@ -1,23 +1,23 @@
 """Every error the ledger raises, under one root.
 
-    LedgerError
-    ├── InputError                 bad input from a user or a file; nothing was written
-    │   ├── InvalidValueError      a value that does not parse, is negative or out of range
-    │   ├── InvalidDateError       an EDTF date that does not parse, is absurd or in the future
-    │   ├── UnknownFigureError     a figure id that is not defined (with a did-you-mean)
-    │   ├── UnknownSourceError     a source id that is not registered
-    │   ├── UnknownClaimError      a claim id (or prefix) that matches no claim, or several
-    │   ├── DuplicateDefinitionError  a figure/source/signer defined again differently
-    │   └── ImportFileError        a JSONL file with a bad line (names the line)
-    ├── SignatureError             a signature that does not verify, or is not allowed
-    │   ├── UnknownSignerError     a key id that is not a registered signer
-    │   ├── RevokedSignerError     a signer revoked before the event
-    │   ├── ForeignLedgerError     a body signed for another ledger
-    │   └── NotAuthorisedError     a correction/retraction by neither the claim's signer nor an operator
-    ├── ClaimStateError            a correction of a retracted claim, and the like
-    ├── KeyStoreError              a local key that is missing, unreadable or too open
-    ├── StorageError               a database that is missing, locked or not a ledger
-    └── VerificationError          a proof, checkpoint or log that fails verification
+LedgerError
+├── InputError                 bad input from a user or a file; nothing was written
+│   ├── InvalidValueError      a value that does not parse, is negative or out of range
+│   ├── InvalidDateError       an EDTF date that does not parse, is absurd or in the future
+│   ├── UnknownFigureError     a figure id that is not defined (with a did-you-mean)
+│   ├── UnknownSourceError     a source id that is not registered
+│   ├── UnknownClaimError      a claim id (or prefix) that matches no claim, or several
+│   ├── DuplicateDefinitionError  a figure/source/signer defined again differently
+│   └── ImportFileError        a JSONL file with a bad line (names the line)
+├── SignatureError             a signature that does not verify, or is not allowed
+│   ├── UnknownSignerError     a key id that is not a registered signer
+│   ├── RevokedSignerError     a signer revoked before the event
+│   ├── ForeignLedgerError     a body signed for another ledger
+│   └── NotAuthorisedError     a correction/retraction by neither the claim's signer nor an operator
+├── ClaimStateError            a correction of a retracted claim, and the like
+├── KeyStoreError              a local key that is missing, unreadable or too open
+├── StorageError               a database that is missing, locked or not a ledger
+└── VerificationError          a proof, checkpoint or log that fails verification
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ class ForeignLedgerError(SignatureError):
 
 
 class NotAuthorisedError(SignatureError):
-    """Raised when a correction or retraction is signed by neither the claim's signer nor an operator."""
+    """Raised when a correction or retraction is signed by neither the claim's signer nor
+    an operator key."""
 
     field = "signer"
 

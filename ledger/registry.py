@@ -17,7 +17,12 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 
 from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
-from ledger.errors import UnknownClaimError, UnknownFigureError, UnknownSourceError, UnknownSignerError
+from ledger.errors import (
+    UnknownClaimError,
+    UnknownFigureError,
+    UnknownSignerError,
+    UnknownSourceError,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -55,7 +60,11 @@ class Registry:
                 a.figure_id for a in self.pending.values() if isinstance(a, Figure)
             ]
             close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ": define it with 'tally figures define'"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else ": define it with 'tally figures define'"
+            )
             raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
         return found
 
@@ -66,7 +75,8 @@ class Registry:
         found = self.find_source(source_id)
         if found is None:
             raise UnknownSourceError(
-                f"{field} {source_id!r} is not a registered source: add it with 'tally sources add'",
+                f"{field} {source_id!r} is not a registered source: "
+                "add it with 'tally sources add'",
                 field=field,
             )
         return found

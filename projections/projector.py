@@ -21,15 +21,17 @@ from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import InvalidDateError, VerificationError
 from ledger.values import Quantity, value_from_dict
 from projections import tables as t
+from projections.claims import Entry
 from projections.rows import (
     Row,
     dumps,
+    entry_of,
     figure_def,
     interval_columns,
     signature_status,
     str_list,
 )
-from projections.views import recompute
+from projections.views import EntryCache, recompute
 
 Decode = Callable[[Notification], Any]  # the ledger mapper's to_domain_event
 
@@ -47,9 +49,10 @@ def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:
 class Projector:
     """Projects the events of one batch; `flush()` writes rows and recomputes figures."""
 
-    def __init__(self, conn: Connection, decode: Decode) -> None:
+    def __init__(self, conn: Connection, decode: Decode, cache: EntryCache) -> None:
         self.conn = conn
         self.decode = decode
+        self.cache = cache
         self.inserts: dict[str, list[dict[str, Any]]] = {}
         self.touched: set[str] = set()
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -59,10 +62,13 @@ class Projector:
 
     # -- look-ups over the database and this batch -----------------------------
 
-    def _row(self, table: Table, key: str, where: Any) -> dict[str, Any] | None:
+    def _row(self, table: Table, column: str, key: str) -> dict[str, Any] | None:
         cache_key = (table.name, key)
         if cache_key not in self._cache:
-            found = self.conn.execute(select(table).where(where)).mappings().first()
+            query = select(table).where(table.c[column] == key)
+            if table is t.history:  # keyed by claim id: the claim's own row
+                query = query.where(t.history.c.kind == "claim")
+            found = self.conn.execute(query).mappings().first()
             self._cache[cache_key] = None if found is None else dict(found)
         return self._cache[cache_key]
 
@@ -72,24 +78,23 @@ class Projector:
         self._new.add((table.name, key))
 
     def figure(self, figure_id: str) -> Row:
-        found = self._row(t.figures, figure_id, t.figures.c.figure_id == figure_id)
+        found = self._row(t.figures, "figure_id", figure_id)
         if found is None:
             raise VerificationError(f"a claim names figure {figure_id!r}, which is not defined")
         return found
 
     def signer(self, key_id: str) -> dict[str, Any] | None:
-        return self._row(t.signers, key_id, t.signers.c.key_id == key_id)
+        return self._row(t.signers, "key_id", key_id)
 
     def claim(self, claim_id: str) -> Row:
-        where = (t.history.c.claim_id == claim_id) & (t.history.c.kind == "claim")
-        found = self._row(t.history, claim_id, where)
+        found = self._row(t.history, "claim_id", claim_id)
         if found is None:
             raise VerificationError(
                 f"a follow-up refers to claim {claim_id}, which is not recorded")
         return found
 
     def provenance(self, claim_id: str) -> dict[str, Any]:
-        found = self._row(t.provenance, claim_id, t.provenance.c.claim_id == claim_id)
+        found = self._row(t.provenance, "claim_id", claim_id)
         assert found is not None  # every recorded claim has one
         if (t.provenance.name, claim_id) not in self._new:
             self._dirty_provenance[claim_id] = found
@@ -166,7 +171,7 @@ class Projector:
         }
         self._add(t.history, claim_id, row)
         signer = self.signer(signed["signer"]) or {"name": "", "role": ""}
-        source = self._row(t.sources, body["source"], t.sources.c.source_id == body["source"])
+        source = self._row(t.sources, "source_id", body["source"])
         self._add(t.provenance, claim_id, {
             "claim_id": claim_id, "figure": figure, "source": body["source"], "via": row["via"],
             "signer": signed["signer"], "signer_name": signer["name"],
@@ -214,7 +219,10 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         if self.touched:
-            recompute(self.conn, self.touched)
+            new: dict[str, list[Entry]] = {}
+            for row in self.inserts.get(t.history.name, []):
+                new.setdefault(row["figure"], []).append(entry_of(row))
+            recompute(self.conn, self.touched, self.cache, new)
 
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],

@@ -19,8 +19,10 @@ from ledger.dates import parse_edtf_date
 from ledger.errors import UnknownClaimError, UnknownFigureError
 from ledger.log import checkpoints, leaves
 from projections import tables as t
+from projections import views
 from projections.claims import FigureDef
 from projections.models import (
+    ClaimOut,
     DiscrepancyList,
     DiscrepancyOut,
     FigureList,
@@ -39,7 +41,7 @@ from projections.outputs import (
 )
 from projections.rows import Row, str_list, utc
 from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
-from projections.views import claims, definitions, evaluate, with_parts
+from projections.views import definitions, evaluate, with_parts
 
 
 def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int | None:
@@ -92,7 +94,7 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
         )).mappings()
         flags = [flag_row_out(r) for r in flag_rows]
     else:
-        found = claims(conn, with_parts(defs, [figure, *totals]), k)
+        found = views.claims(conn, with_parts(defs, [figure, *totals]), k)
         if as_of is not None:
             latest = parse_edtf_date(as_of, field="as_of", now=dt.date.max).latest
             found = {f: as_of_before(cs, latest) for f, cs in found.items()}
@@ -125,6 +127,43 @@ def history(conn: Connection, figure: str, known_at: int | dt.datetime | None = 
     rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
     return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
                       entries=[entry_out(r) for r in rows])
+
+
+def claims(conn: Connection, figure: str, known_at: int | dt.datetime | None = None
+           ) -> list[ClaimOut]:
+    """Every claim of `figure` as known (retracted ones too), in valid-time order."""
+    k = known_position(conn, known_at)
+    _definition(definitions(conn, k), figure)
+    h = t.history.c
+    query = select(t.history).where(h.figure == figure)
+    if k is not None:
+        query = query.where(h.position <= k)
+    rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    # A claim's row comes before its follow-ups (same as_of, later position): order is kept.
+    return list(claims_by_id(rows).values())
+
+
+def claim_rows(conn: Connection) -> list[dict[str, object]]:
+    """One flat row per claim of every figure, for CSV export (lists joined with ';')."""
+    h = t.history.c
+    rows = conn.execute(select(t.history).order_by(
+        h.figure, h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    flat: list[dict[str, object]] = []
+    for c in claims_by_id(rows).values():
+        interval = c.value.interval
+        flat.append({
+            "claim_id": c.claim_id, "figure": c.figure, "value": c.value.written,
+            "reported": c.reported.written, "kind": c.value.kind,
+            "low": interval.low if interval else None,
+            "high": interval.high if interval else None, "as_of": c.as_of.text,
+            "as_of_earliest": c.as_of.earliest.isoformat(),
+            "as_of_latest": c.as_of.latest.isoformat(), "source": c.source,
+            "via": ";".join(c.via), "url": c.url, "published": c.published, "quote": c.quote,
+            "document_sha256": c.document_sha256, "signer": c.signer,
+            "corrections": ";".join(c.corrections), "retracted": c.retracted,
+            "position": c.position, "recorded_at": c.recorded_at.isoformat(),
+        })
+    return flat
 
 
 def discrepancies(conn: Connection, figure: str | None = None) -> DiscrepancyList:

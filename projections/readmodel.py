@@ -23,6 +23,7 @@ from projections import queries
 from projections import tables as t
 from projections.compare import differences, snapshot
 from projections.models import (
+    ClaimOut,
     DiscrepancyList,
     FigureList,
     HistoryOut,
@@ -32,6 +33,7 @@ from projections.models import (
 )
 from projections.projector import Projector
 from projections.provenance import provenance as provenance_query
+from projections.views import EntryCache
 
 LOCK = "tally_views"
 Progress = Callable[[int, int], None]
@@ -69,6 +71,7 @@ class ReadModel:
         self.ledger = ledger
         self.engine = engine or ledger.engine
         self.name = ledger.app.name
+        self._entries = EntryCache()
         t.metadata.create_all(self.engine)
 
     def attach(self) -> ReadModel:
@@ -108,18 +111,26 @@ class ReadModel:
                 progress(last, max(total, last))
 
     def _batch(self, batch_size: int, stop: int | None) -> int | None:
-        with self.engine.begin() as conn:
-            lock_for_writing(conn, LOCK)
-            previous = _tracked(conn, self.name)
-            batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
-                                              stop=stop)
-            if not batch:
-                return None
-            projector = Projector(conn, self.ledger.app.mapper.to_domain_event)
-            projector.apply(batch)
-            projector.flush()
-            _record(conn, Tracking(self.name, batch[-1].id), previous)
-            return batch[-1].id
+        try:
+            with self.engine.begin() as conn:
+                lock_for_writing(conn, LOCK)
+                previous = _tracked(conn, self.name)
+                if previous is None or previous != self._entries.position:
+                    self._entries.clear()  # someone else moved the tables on: reload
+                batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
+                                                  stop=stop)
+                if not batch:
+                    return None
+                projector = Projector(conn, self.ledger.app.mapper.to_domain_event,
+                                      self._entries)
+                projector.apply(batch)
+                projector.flush()
+                _record(conn, Tracking(self.name, batch[-1].id), previous)
+        except BaseException:
+            self._entries.clear()  # it may hold entries of the batch rolled back
+            raise
+        self._entries.position = batch[-1].id
+        return batch[-1].id
 
     def rebuild(self, progress: Progress | None = None, batch_size: int = 500) -> int:
         """Drop every projected row and the tracking record, then catch up from scratch."""
@@ -127,6 +138,7 @@ class ReadModel:
             lock_for_writing(conn, LOCK)
             t.metadata.drop_all(conn)
             t.metadata.create_all(conn)
+        self._entries.clear()
         if progress is not None:
             progress(0, self.ledger.max_position())
         return self.catch_up(batch_size=batch_size, progress=progress)
@@ -154,6 +166,14 @@ class ReadModel:
     def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
         with self.engine.connect() as conn:
             return queries.history(conn, figure, known_at=known_at)
+
+    def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
+        with self.engine.connect() as conn:
+            return queries.claims(conn, figure, known_at=known_at)
+
+    def claim_rows(self) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            return queries.claim_rows(conn)
 
     def discrepancies(self, figure: str | None = None) -> DiscrepancyList:
         with self.engine.connect() as conn:

@@ -80,8 +80,13 @@ def as_of_before(claims: Iterable[ClaimState], latest: dt.date) -> list[ClaimSta
 
 
 def in_force(claims: Iterable[ClaimState]) -> ClaimState | None:
-    """The active claim with the latest as_of: latest end, then latest start, then position."""
-    return max(active(claims), key=lambda c: (c.latest, c.earliest, c.position), default=None)
+    """The active claim with the latest as_of: latest start, then latest end, then position.
+
+    The start decides because an uncertain or coarse date ("2022-09?", widened to
+    August-October) must not outrank a precise later one ("2022-09-23"); among
+    equal starts the narrower, more recent knowledge wins.
+    """
+    return max(active(claims), key=lambda c: (c.earliest, c.latest, c.position), default=None)
 
 
 def current(claims: Sequence[ClaimState], flags: Iterable[Flag]) -> Current:

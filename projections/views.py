@@ -4,9 +4,10 @@
 batch only the figures it touched, and the totals whose parts it touched, are
 recomputed. The same loaders, filtered by position, answer `known_at` queries.
 
-Cost of a recompute: one indexed range scan per affected figure (and its parts)
-plus the rules: O(k log k + P) for a figure's k claims and P flagged or
-as_of-overlapping pairs (see `rules`).
+Cost of a recompute: the rules, O(k log k + P) for a figure's k claims and P
+as_of-overlapping or flagged pairs (see `rules`), plus one indexed range scan
+per affected figure (and its parts) that is not in the `EntryCache`, so a long
+catch-up reads each figure's history once rather than once per batch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,38 @@ from projections.rows import dumps, entry_of, figure_def, interval_columns
 from projections.rules import Current, Flag, current, figure_flags
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
+
+
+class EntryCache:
+    """Figures' history entries as committed at `position`, kept between batches.
+
+    Valid only while nobody else advanced the tracking record: the read model
+    checks `position` against the tracked one at the start of every batch, and
+    clears the cache when they differ or a batch fails. Bounded by `limit` entries.
+    """
+
+    def __init__(self, limit: int = 250_000) -> None:
+        self.limit = limit
+        self.position: int | None = None
+        self.by_figure: dict[str, list[Entry]] = {}
+
+    def clear(self) -> None:
+        self.position = None
+        self.by_figure = {}
+
+    def load(self, conn: Connection, figure_ids: Collection[str],
+             new: Mapping[str, Sequence[Entry]]) -> dict[str, list[ClaimState]]:
+        """Claims of `figure_ids`; `new` holds this batch's entries, already in the table."""
+        missing = [f for f in figure_ids if f not in self.by_figure]
+        for f in figure_ids:
+            if f in self.by_figure:
+                self.by_figure[f].extend(new.get(f, ()))
+        loaded = entries(conn, missing)
+        self.by_figure.update({f: loaded.get(f, []) for f in missing})
+        found = {f: fold(self.by_figure[f]) for f in figure_ids}
+        if sum(len(es) for es in self.by_figure.values()) > self.limit:
+            self.by_figure = {}
+        return found
 
 
 def _chunks(items: Collection[str]) -> Iterator[list[str]]:
@@ -76,11 +109,12 @@ def evaluate(
     return flags, current(own, flags)
 
 
-def recompute(conn: Connection, touched: Collection[str]) -> None:
+def recompute(conn: Connection, touched: Collection[str], cache: EntryCache,
+              new: Mapping[str, Sequence[Entry]]) -> None:
     """Replace the `current` rows and flags of the figures affected by `touched`."""
     defs = definitions(conn)
     figs = affected(defs, touched)
-    found = claims(conn, with_parts(defs, figs))
+    found = cache.load(conn, with_parts(defs, figs), new)
     current_rows, flag_rows = [], []
     for figure_id in sorted(figs):
         flags, now = evaluate(defs, found, figure_id)

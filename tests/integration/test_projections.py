@@ -4,6 +4,7 @@ as_of and known_at queries, rebuild, and the comparison that verify relies on.""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,56 @@ def test_listings(world: World) -> None:
     sources = world.rm.sources().sources
     assert [s.id for s in sources] == ["hromadske", "police", "suspilne"]
     assert sources[1].key_id == world.official.key_id
+
+
+def test_concurrent_catch_ups_serialise_and_apply_each_event_once(tmp_path: Path) -> None:
+    world = World(tmp_path)
+    world.ledger.listeners.clear()  # leave the projection behind, then race to catch it up
+    for i in range(12):
+        world.report(BODIES, str(440 + i), f"2022-{1 + i % 12:02d}")
+    errors: list[BaseException] = []
+
+    def catch_up() -> None:
+        try:
+            with Ledger.open(str(tmp_path / "tally.db")) as ledger:
+                ReadModel(ledger).catch_up(batch_size=3)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=catch_up) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert world.rm.position() == world.ledger.max_position()
+    assert world.rm.diff_against_rebuild() == []
+    world.ledger.close()
+
+
+def test_claims_and_flat_claim_rows(world: World) -> None:
+    a = world.report(BODIES, "447", "2022-09-23", via=["suspilne"])
+    b = world.report(BODIES, "~450", "2022-09")
+    world.ledger.correct(CorrectionRecord(claim=a, value="449", reason="r"), world.alice)
+    world.ledger.retract(RetractionRecord(claim=b, reason="r"), world.alice)
+    listed = world.rm.claims(BODIES)
+    assert [c.claim_id for c in listed] == [b, a]  # valid-time order: the month starts first
+    assert listed[0].retracted and listed[1].value.written == "449"
+    assert [c.claim_id for c in world.rm.claims(BODIES, known_at=listed[1].position)] == [a]
+    rows = {r["claim_id"]: r for r in world.rm.claim_rows()}
+    assert rows[a]["value"] == "449" and rows[a]["reported"] == "447"
+    assert rows[a]["via"] == "suspilne" and rows[b]["retracted"] is True
+    assert rows[b]["low"] == "427.5" and rows[b]["high"] == "472.5"
+
+
+def test_a_catch_up_by_another_process_invalidates_cached_history(world: World) -> None:
+    world.report(BODIES, "447", "2022-09")  # the attached read model now caches BODIES
+    world.ledger.listeners.clear()
+    middle = world.report(BODIES, "451", "2022-09")
+    with Ledger.open(str(Path(world.ledger.store.describe()))) as elsewhere:
+        ReadModel(elsewhere).catch_up()  # "another process" projects `middle`
+    world.rm.attach()
+    world.report(BODIES, "449", "2023-01")
+    assert world.rm.diff_against_rebuild() == []
+    flags = world.rm.discrepancies(BODIES).discrepancies
+    assert any(middle in f.claims for f in flags)

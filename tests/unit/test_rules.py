@@ -247,9 +247,11 @@ def test_hull_and_interval_text() -> None:
 def test_in_force_is_the_latest_as_of_then_the_latest_position() -> None:
     month = claim("447", "2022-09", position=2)
     day = claim("449", "2022-09-23", position=3)
-    assert in_force([day, month]) == month  # ends later, though recorded earlier
-    same_end = claim("450", "2022-09-30", position=1)
-    assert in_force([month, same_end]) == same_end  # same end, starts later
+    assert in_force([day, month]) == day  # starts later, though the month ends later
+    uncertain = claim("451", "2022-09?", position=5)
+    assert in_force([uncertain, day]) == day  # a widened date does not outrank a precise one
+    same_start = claim("450", "2022-09-01", position=1)
+    assert in_force([month, same_start]) == month  # same start, ends later
     twin = claim("451", "2022-09", position=4)
     assert in_force([twin, month]) == twin  # same as_of: recorded later
 

@@ -1,0 +1,401 @@
+"""The Tally benchmark: one run on the embedded SQLite default, one table.
+
+    python benchmarks/run.py --claims 50000        (what `make bench` runs)
+
+It generates (or reuses) a deterministic synthetic file (benchmarks/generate.py),
+creates a ledger in a temporary directory, registers the file's signers, then
+measures, each in its own process where memory matters:
+
+- bulk import of the pre-signed file with `tally import` (end to end: parsing,
+  validation, every signature check, the event store, the Merkle log and the
+  read-model catch-up), in claims/s and events/s, and its peak RSS;
+- `tally verify` (the streaming audit alone, and the whole command, which also
+  compares the read models with a fresh rebuild) and `tally rebuild`, in events/s,
+  with their peak RSS;
+- one `tally report` as a user runs it (process start included), median of 5;
+- `show` and `history` in process (median and p99 over 200 figures), and the
+  generation of an inclusion proof (median over 50 claims);
+- bytes on disk per claim.
+
+In the same run it measures two references on this machine: the raw Ed25519
+verify rate on 2 threads (the library Tally verifies with, and OpenSSL's through
+`cryptography` for comparison), and the bare `eventsourcing` batched append rate
+(an aggregate with a body of the same size, batches of 500, same SQLite module);
+every throughput is also printed as a ratio to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import ORIGIN, Workload, write  # noqa: E402
+
+TALLY = str(Path(sys.executable).parent / "tally")
+CORES = os.cpu_count() or 1
+
+# Run a command and report its wall time and peak RSS: ru_maxrss of RUSAGE_CHILDREN in a
+# wrapper process whose only child is the command, so each figure is that command's own.
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+wall = time.perf_counter() - started
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as f:
+    json.dump({"rc": done.returncode, "wall": wall, "rss_kb": rss,
+               "stdout": done.stdout.decode(errors="replace")[-20000:],
+               "stderr": done.stderr.decode(errors="replace")[-4000:]}, f)
+"""
+
+
+@dataclass
+class Child:
+    wall: float
+    rss_mb: float
+    stdout: str
+
+
+def measured(cmd: list[str], env: dict[str, str], tmp: Path) -> Child:
+    out = tmp / "child.json"
+    subprocess.run([sys.executable, "-c", _WRAPPER, str(out), *cmd], env=env, check=True)
+    result = json.loads(out.read_text())
+    print(f"  {Path(cmd[0]).name} {cmd[-1] if len(cmd) < 6 else cmd[3]}: {result['wall']:.1f} s, "
+          f"{result['rss_kb'] / 1024:.0f} MB", flush=True)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({result['rc']}):\n{result['stderr']}"
+                         f"\n{result['stdout'][-2000:]}")
+    return Child(result["wall"], result["rss_kb"] / 1024, result["stdout"])
+
+
+# -- references -----------------------------------------------------------------------
+
+def ed25519_rates(workload: Workload, bodies: list[str]) -> dict[str, float]:
+    """Raw verify rate (verifications/s) with 1 and 2 threads, libsodium and OpenSSL."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from nacl.bindings import crypto_sign_open
+
+    key = workload.signers[0]
+    messages = [b.encode() for b in bodies]
+    signatures = [key.private_key.sign(m) for m in messages]
+    public = key.public_key
+    openssl = Ed25519PublicKey.from_public_bytes(public)
+
+    def sodium_chunk(r: range) -> None:
+        for i in r:
+            crypto_sign_open(signatures[i] + messages[i], public)
+
+    def openssl_chunk(r: range) -> None:
+        for i in r:
+            openssl.verify(signatures[i], messages[i])
+
+    n = len(messages)
+    chunks = [range(i, min(n, i + 256)) for i in range(0, n, 256)]
+    rates: dict[str, float] = {}
+    for name, fn in (("sodium", sodium_chunk), ("openssl", openssl_chunk)):
+        for threads in (1, 2):
+            best = 0.0
+            for _ in range(2):
+                with ThreadPoolExecutor(threads) as pool:
+                    started = time.perf_counter()
+                    list(pool.map(fn, chunks))
+                    best = max(best, n / (time.perf_counter() - started))
+            rates[f"{name}_{threads}"] = best
+    return rates
+
+
+def bare_append_rate(tmp: Path, n: int, body: str) -> float:
+    """eventsourcing alone: an aggregate event with a body and a signature, batches of 500."""
+    from uuid import UUID
+
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Item(Aggregate):
+        @event("Recorded")
+        def __init__(self, body: str, signature: str, value: dict[str, str]) -> None:
+            self.body = body
+
+    class Bare(Application[UUID]):
+        name = "Bare"
+
+    path = tmp / "bare.db"
+    app = Bare(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+    value = {"kind": "exact", "low": "447", "high": None}
+    started = time.perf_counter()
+    for start in range(0, n, 500):
+        app.save(*[Item(body=body, signature="ab" * 64, value=value)
+                   for _ in range(min(500, n - start))])
+    rate = n / (time.perf_counter() - started)
+    app.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return rate
+
+
+# -- setup ---------------------------------------------------------------------------
+
+def write_key(home: Path, name: str, key: Any) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    keys = home / "keys"
+    keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = key.private_key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+    path = keys / f"{name}.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    (keys / f"{name}.pub").write_text(key.public_key.hex() + "\n")
+
+
+def create_ledger(db: Path, home: Path, workload: Workload) -> None:
+    from ledger.application import Ledger
+    from projections import ReadModel
+
+    with Ledger.open(str(db), create=True) as ledger:
+        ReadModel(ledger).attach()
+        ledger.init(ORIGIN, workload.operator)
+        for i, key in enumerate(workload.signers):
+            ledger.add_signer(f"signer{i}", key.public_key, workload.operator)
+    write_key(home, "operator", workload.operator)
+    write_key(home, "signer0", workload.signers[0])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+# -- the run ---------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Tally benchmark (see module docstring)")
+    parser.add_argument("--claims", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-bench",
+                        help="where generated files are kept between runs")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the ledger here instead of a temporary directory")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+
+    args.cache.mkdir(parents=True, exist_ok=True)
+    workload = Workload(args.claims, args.seed)
+    source = args.cache / f"claims-{args.claims}-seed{args.seed}.jsonl"
+    if not source.exists():
+        print(f"generating {args.claims:,} claims into {source} ...", flush=True)
+        took = timed(lambda: write(workload, source))
+        print(f"  generated in {took:.1f} s", flush=True)
+    counts = {"report": 0, "correction": 0, "retraction": 0}
+    bodies: list[str] = []
+    figures: list[str] = []
+    with source.open("rb") as f:
+        for raw in f:
+            if raw.startswith(b'{"type":"figure"'):
+                figures.append(json.loads(raw)["id"])
+            for k in counts:
+                if raw.startswith(b'{"type":"' + k.encode()):
+                    counts[k] += 1
+                    if k == "report" and len(bodies) < 20_000:
+                        bodies.append(raw.decode())
+    signed_events = sum(counts.values())
+
+    tmp_root = args.workdir or Path(tempfile.mkdtemp(prefix="tally-bench-"))
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    db, home = tmp_root / "tally.db", tmp_root / "home"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TALLY_")}
+    env["TALLY_HOME"] = str(home)
+    base = [TALLY, "--db", str(db)]
+    figures_out: dict[str, Any] = {"claims": args.claims, "cores": CORES, **counts}
+    try:
+        print(f"{CORES} cores; {counts['report']:,} reports, {counts['correction']:,} "
+              f"corrections, {counts['retraction']:,} retractions, {len(figures):,} figures; "
+              f"ledger in {tmp_root}", flush=True)
+
+        print("references ...", flush=True)
+        rates = ed25519_rates(workload, bodies)
+        bare = bare_append_rate(tmp_root, min(args.claims, 50_000), bodies[0])
+        ref_sig, ref_append = rates["sodium_2"], bare
+
+        create_ledger(db, home, workload)
+
+        print("import ...", flush=True)
+        imported = measured([*base, "--json", "import", str(source)], env, tmp_root)
+        summary = json.loads(imported.stdout)
+        assert summary["skipped"] == 0, summary
+        events = signed_events + summary["by_type"].get("source", 0) + summary["by_type"].get(
+            "figure", 0)
+
+        from ledger.application import Ledger
+        from projections import ReadModel
+
+        with Ledger.open(str(db)) as ledger:
+            checkpoint_s = timed(lambda: ledger.checkpoint(workload.operator))
+            total_events = ledger.max_position()
+
+        print("verify ...", flush=True)
+        audit = measured([sys.executable, str(Path(__file__).resolve()), "--audit-only",
+                          str(db)], env, tmp_root)
+        verified = measured([*base, "--json", "verify"], env, tmp_root)
+        assert json.loads(verified.stdout)["ok"], verified.stdout[:2000]
+        print("rebuild ...", flush=True)
+        rebuilt = measured([*base, "--json", "rebuild"], env, tmp_root)
+
+        print("report, show, history, proof ...", flush=True)
+        rng = random.Random(args.seed)
+        site_figures = [f for f in figures if f.endswith("/unidentified")]
+        report_walls = []
+        for i in range(5):
+            figure = rng.choice(site_figures)
+            cmd = [*base, "report", figure, str(1000 + i), "--as-of", "2025-06-01",
+                   "--source", "src-0000", "--key", "signer0", "--quote", f"bench {i}"]
+            started = time.perf_counter()
+            subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+            report_walls.append(time.perf_counter() - started)
+
+        with Ledger.open(str(db)) as ledger:
+            views = ReadModel(ledger).attach()
+            sample = [rng.choice(figures) for _ in range(200)]
+            show_ms = [1000 * timed(lambda f=f: views.show(f)) for f in sample]
+            history_ms = [1000 * timed(lambda f=f: views.history(f)) for f in sample]
+            history_entries = statistics.mean(len(views.history(f).entries) for f in sample[:50])
+            with ledger.engine.connect() as conn:
+                from sqlalchemy import text
+                ids = [r[0] for r in conn.execute(text(
+                    "SELECT claim_id FROM tally_view_history WHERE kind = 'claim' "
+                    "ORDER BY random() LIMIT 50"))]
+            proof_ms = [1000 * timed(lambda c=c: ledger.inclusion_proof(c)) for c in ids]
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        disk = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal", "-shm")
+                   if Path(str(db) + s).exists())
+
+        import_rate = counts["report"] / imported.wall
+        import_events = events / imported.wall
+        rows: list[tuple[str, str, str, str, str]] = []
+
+        def ratio(rate: float) -> str:
+            return f"{rate / ref_sig:.2f} x sig, {rate / ref_append:.2f} x append"
+
+        def row(name: str, value: str, target: str, ok: bool | None, ratios: str = "") -> None:
+            mark = "" if ok is None else ("met" if ok else "MISSED")
+            rows.append((name, value, target, mark, ratios))
+
+        row("bulk import", f"{import_rate:,.0f} claims/s ({import_events:,.0f} events/s)",
+            ">= 20,000 claims/s", import_rate >= 20_000, ratio(import_events))
+        row("  vs 0.5 x 2-thread Ed25519", f"{import_rate / ref_sig:.2f} x",
+            ">= 0.5 x", import_rate / ref_sig >= 0.5)
+        audit_rate = total_events / audit.wall
+        verify_rate = total_events / verified.wall
+        rebuild_rate = total_events / rebuilt.wall
+        row("verify (audit only)", f"{audit_rate:,.0f} events/s", ">= 30,000 events/s",
+            audit_rate >= 30_000, ratio(audit_rate))
+        row("tally verify (+ read models vs rebuild)", f"{verify_rate:,.0f} events/s",
+            ">= 30,000 events/s", verify_rate >= 30_000, ratio(verify_rate))
+        row("tally rebuild", f"{rebuild_rate:,.0f} events/s", ">= 50,000 events/s",
+            rebuild_rate >= 50_000, ratio(rebuild_rate))
+        report_ms = 1000 * statistics.median(report_walls)
+        row("tally report (wall, median of 5)", f"{report_ms:,.0f} ms", "<= 300 ms",
+            report_ms <= 300)
+        for name, values in (("show", show_ms), ("history", history_ms)):
+            p50, p99 = statistics.median(values), percentile(values, 99)
+            row(f"{name} in process (median / p99)", f"{p50:.1f} / {p99:.1f} ms", "<= 20 ms",
+                p99 <= 20)
+        row("inclusion proof (median)", f"{statistics.median(proof_ms):.1f} ms", "", None)
+        row("checkpoint", f"{1000 * checkpoint_s:,.0f} ms", "", None)
+        for name, child in (("import", imported), ("verify (audit only)", audit),
+                            ("tally verify", verified), ("rebuild", rebuilt)):
+            row(f"peak RSS {name}", f"{child.rss_mb:,.0f} MB", "<= 300 MB", child.rss_mb <= 300)
+        per_claim = disk / counts["report"]
+        row("disk per claim", f"{per_claim:,.0f} B ({disk / 2**20:,.0f} MiB)", "<= 2,048 B",
+            per_claim <= 2048)
+        row("ref: Ed25519 verify, 2 threads", f"{ref_sig:,.0f} /s",
+            f"1 thread {rates['sodium_1']:,.0f}", None,
+            f"OpenSSL {rates['openssl_1']:,.0f} / {rates['openssl_2']:,.0f}")
+        row("ref: eventsourcing batched append", f"{ref_append:,.0f} events/s", "batches of 500",
+            None)
+
+        figures_out.update(
+            events=total_events, import_claims_s=import_rate, import_events_s=import_events,
+            import_s=imported.wall, audit_events_s=audit_rate, verify_events_s=verify_rate,
+            rebuild_events_s=rebuild_rate, report_ms=report_ms,
+            show_ms=[statistics.median(show_ms), percentile(show_ms, 99)],
+            history_ms=[statistics.median(history_ms), percentile(history_ms, 99)],
+            history_entries_mean=history_entries, proof_ms=statistics.median(proof_ms),
+            rss_mb={"import": imported.rss_mb, "audit": audit.rss_mb,
+                    "verify": verified.rss_mb, "rebuild": rebuilt.rss_mb},
+            disk_bytes=disk, disk_per_claim=per_claim, ed25519=rates, bare_append=ref_append)
+        print_table(args.claims, total_events, rows, history_entries)
+        if args.json:
+            args.json.write_text(json.dumps(figures_out, indent=2))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, str]],
+                history_entries: float) -> None:
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # pragma: no cover
+        for r in rows:
+            print(" | ".join(r))
+        return
+    table = Table(title=f"Tally at {claims:,} claims ({events:,} events), SQLite, {CORES} cores")
+    for column in ("measure", "result", "target", "", "ratio to references"):
+        table.add_column(column)
+    for r in rows:
+        style = "bold red" if r[3] == "MISSED" else None
+        table.add_row(*r, style=style)
+    Console(width=160).print(table)
+    print(f"(history queries return {history_entries:.1f} entries on average; "
+          "sig = 2-thread Ed25519 verify, append = bare eventsourcing append)")
+
+
+def audit_only(db: str) -> None:
+    """Child mode: the streaming audit alone (ledger.verify), as `tally verify` runs it."""
+    from ledger.application import Ledger
+    from ledger.verify import verify
+
+    with Ledger.open(db) as ledger:
+        report = verify(ledger)
+    print(json.dumps({"ok": report.ok, "events": report.events, "problem": report.problem}))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--audit-only":
+        audit_only(sys.argv[2])
+    else:
+        main()

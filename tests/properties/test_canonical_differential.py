@@ -1,0 +1,121 @@
+"""`signing.canonical` (a fast path over the C JSON encoder) is byte-identical to rfc8785.dumps.
+
+The fast path is only allowed because of this test: for every body the ledger can
+build (claims, corrections, retractions, genesis, signers, revocations, Merkle
+leaves) and for arbitrary JSON-like values, both give the same bytes, or both
+refuse the input with the same error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger import signing
+from ledger.bodies import (
+    claim_body,
+    correction_body,
+    genesis_body,
+    retraction_body,
+    revocation_body,
+    signer_body,
+)
+from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
+
+# Every code point, lone surrogates included (the CLI can pass them through argv).
+ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
+TEXT = st.text(ANY_CHAR, max_size=40)
+# Edge characters: controls, quote, backslash, DEL, line separators, BMP vs astral.
+TRICKY = st.text(st.sampled_from(
+    ["\x00", "\x01", "\x08", "\t", "\n", "\x0b", "\x0c", "\r", "\x1f", " ", '"', "\\", "/",
+     "\x7f", "\x80", "\u2028", "\u2029", "\ud800", "\udfff", "\ue000", "\uffff", "é",
+     "\U0001f600", "\U0010ffff", "a", "Z", "0"]), max_size=20)
+STRINGS = TEXT | TRICKY
+HEX = st.text("0123456789abcdef", min_size=16, max_size=16)
+NUMBERS = (st.integers() | st.integers(-(2**53) - 2, 2**53 + 2)
+           | st.floats(allow_nan=True, allow_infinity=True))
+SCALARS = st.none() | st.booleans() | NUMBERS | STRINGS
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(STRINGS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def outcome(fn: Any, value: Any) -> tuple[str, Any]:
+    try:
+        result = fn(value)
+    except Exception as e:
+        return "refused", type(e)
+    return "ok", result.encode("utf-8") if isinstance(result, str) else result
+
+
+def same(value: dict[str, Any]) -> None:
+    assert outcome(signing.canonical, value) == outcome(rfc8785.dumps, value)
+
+
+@settings(max_examples=500)
+@given(st.dictionaries(STRINGS, JSON, max_size=8))
+def test_any_json_object_is_canonicalised_as_rfc8785_does(value: dict[str, Any]) -> None:
+    same(value)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(
+    st.text(st.sampled_from(["a", "é", "\ud7ff", "\ue000", "\uffff", "\U00010000",
+                             "\U0001f600"]), max_size=2) | st.text(ANY_CHAR, max_size=3),
+    st.integers(0, 3), min_size=2, max_size=8))
+def test_keys_sort_as_utf16_code_units(value: dict[str, Any]) -> None:
+    same(value)
+
+
+OPTIONAL = st.none() | STRINGS
+
+
+@settings(max_examples=300)
+@given(ledger=st.text("0123456789abcdef", min_size=32, max_size=32), signer=HEX,
+       figure=STRINGS, value=STRINGS, as_of=STRINGS, source=STRINGS,
+       via=st.lists(STRINGS, max_size=3), url=OPTIONAL, published=OPTIONAL, quote=OPTIONAL,
+       sha=OPTIONAL)
+def test_every_claim_body(ledger: str, signer: str, figure: str, value: str, as_of: str,
+                          source: str, via: list[str], url: str | None, published: str | None,
+                          quote: str | None, sha: str | None) -> None:
+    # model_construct: the body builder's input without validation, so any text reaches it
+    record = ReportRecord.model_construct(figure=figure, value=value, as_of=as_of, source=source,
+                                          via=via, url=url, published=published, quote=quote,
+                                          document_sha256=sha)
+    same(claim_body(ledger, signer, record, value))
+
+
+@settings(max_examples=200)
+@given(ledger=HEX, signer=HEX, claim=STRINGS, value=STRINGS, reason=STRINGS)
+def test_every_followup_body(ledger: str, signer: str, claim: str, value: str,
+                             reason: str) -> None:
+    correction = CorrectionRecord.model_construct(claim=claim, value=value, reason=reason)
+    retraction = RetractionRecord.model_construct(claim=claim, reason=reason)
+    same(correction_body(ledger, signer, claim, correction, value))
+    same(retraction_body(ledger, signer, claim, retraction))
+
+
+@settings(max_examples=200)
+@given(ledger=HEX, origin=STRINGS, key=st.binary(min_size=32, max_size=32), name=STRINGS,
+       role=STRINGS, reason=STRINGS)
+def test_every_registration_body(ledger: str, origin: str, key: bytes, name: str, role: str,
+                                 reason: str) -> None:
+    same(genesis_body(ledger, origin, key, "k" * 16))
+    same(signer_body(ledger, "k" * 16, "j" * 16, key, name, role))
+    same(revocation_body(ledger, "k" * 16, "j" * 16, reason))
+
+
+@settings(max_examples=200)
+@given(ident=STRINGS, version=st.integers(-(2**60), 2**60), topic=STRINGS,
+       state=st.binary(max_size=64))
+def test_every_merkle_leaf(ident: str, version: int, topic: str, state: bytes) -> None:
+    import base64
+
+    same({"id": ident, "version": version, "topic": topic,
+          "state": base64.b64encode(state).decode("ascii")})
