@@ -82,10 +82,10 @@ def discrepancies(
     if state.json:
         emit_json(out)
         return
-    claims = {}
-    for name in sorted({d.figure for d in out.discrepancies}):
-        for entry in views.claims(name):
-            claims[entry.claim_id] = entry
+    parts = {f.id: f.parts for f in views.figures().figures}
+    involved = {d.figure for d in out.discrepancies}
+    involved |= {p for d in out.discrepancies if d.kind == "sum_mismatch" for p in parts[d.figure]}
+    claims = {c.claim_id: c for name in sorted(involved) for c in views.claims(name)}
     console.print(render.discrepancies(out, claims))
 
 

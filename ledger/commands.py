@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
+from uuid import UUID
 
 from ledger import signing
 from ledger.bodies import claim_body, correction_body, retraction_body
@@ -35,7 +36,26 @@ from ledger.records import (
     SourceRecord,
 )
 from ledger.registry import Registry
-from ledger.values import parse_value
+from ledger.values import Quantity, Status, parse_value
+
+BAD_SIGNATURE = (
+    "signature does not verify: the line was altered after signing, "
+    "or it was signed for another ledger"
+)
+# Where a bulk import queues (public key, body, signature) to check them later, on threads.
+Deferred = list[tuple[bytes, str, str]]
+
+
+class ClaimLike(Protocol):
+    """What a correction or retraction needs of the claim it refers to."""
+
+    @property
+    def claim_id(self) -> str: ...
+
+    figure: str
+    signer: str
+    retracted: bool
+    followups: list[str]
 
 
 @dataclass(frozen=True)
@@ -105,8 +125,13 @@ def _sign_or_verify(
     record: ReportRecord | CorrectionRecord | RetractionRecord,
     key: KeyPair | None,
     build: Any,
+    defer: Deferred | None = None,
 ) -> tuple[Signer, str, str]:
-    """Resolve who signs, build the canonical body and sign it, or verify the line's signature."""
+    """Resolve who signs, build the canonical body and sign it, or verify the line's signature.
+
+    With `defer`, the line's own signature is queued there instead of checked here: the
+    caller checks it (refusing with BAD_SIGNATURE) before anything is written.
+    """
     if record.ledger is not None and record.ledger != ctx.ledger_id:
         raise ForeignLedgerError(
             f"this line was signed for ledger {record.ledger}, not this ledger ({ctx.ledger_id})"
@@ -116,13 +141,13 @@ def _sign_or_verify(
             raise SignatureError("a line with a signature must name its signer", field="signer")
         signer = _check_signer(registry, record.signer)
         body = signing.canonical(build(signer.key_id))
+        if defer is not None:
+            defer.append((bytes.fromhex(signer.public_key), body, record.signature))
+            return signer, body, record.signature
         try:
             signing.check_signature(bytes.fromhex(signer.public_key), body, record.signature)
         except SignatureError:
-            raise SignatureError(
-                "signature does not verify: the line was altered after signing, "
-                "or it was signed for another ledger"
-            ) from None
+            raise SignatureError(BAD_SIGNATURE) from None
         return signer, body, record.signature
     if key is None:
         raise SignatureError("no key to sign with: pass --key NAME", field="key")
@@ -136,9 +161,14 @@ def _sign_or_verify(
     return signer, body, signing.sign(key.private_key, body)
 
 
-def record_claim(
-    registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
-) -> tuple[str, Claim | None]:
+def prepare_claim(
+    registry: Registry,
+    ctx: Context,
+    record: ReportRecord,
+    key: KeyPair | None,
+    defer: Deferred | None = None,
+) -> tuple[UUID, str, str, Quantity | Status]:
+    """Check a report and build its signed body: (claim id, body, signature, value)."""
     figure = registry.figure(record.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
     parse_edtf_date(record.as_of, field="as_of", now=ctx.today)
@@ -153,14 +183,26 @@ def record_claim(
         record,
         key,
         lambda signer: claim_body(ctx.ledger_id, signer, record, value.written),
+        defer,
     )
-    claim_uuid = signing.body_uuid(body)
+    return signing.body_uuid(body), body, signature, value
+
+
+def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) -> None:
+    """The same claim appended twice is a no-op, unless it comes with another signature."""
+    if existing_signature != signature:
+        raise SignatureError(
+            f"claim {claim_uuid.hex} is already recorded with a different signature"
+        )
+
+
+def record_claim(
+    registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
+) -> tuple[str, Claim | None]:
+    claim_uuid, body, signature, value = prepare_claim(registry, ctx, record, key)
     existing = registry._get(claim_uuid, Claim)
     if existing is not None:
-        if existing.signature != signature:
-            raise SignatureError(
-                f"claim {claim_uuid.hex} is already recorded with a different signature"
-            )
+        already_recorded(claim_uuid, existing.signature, signature)
         return claim_uuid.hex, None
     claim = Claim(body=body, signature=signature, value=value.to_dict())
     registry.stage(claim)
@@ -170,12 +212,13 @@ def record_claim(
 def _followup_signer(
     registry: Registry,
     ctx: Context,
-    claim: Claim,
+    claim: ClaimLike,
     record: CorrectionRecord | RetractionRecord,
     key: KeyPair | None,
     build: Any,
+    defer: Deferred | None = None,
 ) -> tuple[str, str, str]:
-    signer, body, signature = _sign_or_verify(registry, ctx, record, key, build)
+    signer, body, signature = _sign_or_verify(registry, ctx, record, key, build, defer)
     if signer.key_id != claim.signer and not signer.is_operator:
         raise NotAuthorisedError(
             f"only the claim's signer ({claim.signer}) or an operator key may correct "
@@ -184,9 +227,15 @@ def _followup_signer(
     return signing.body_id(body), body, signature
 
 
-def correct_claim(
-    registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
-) -> tuple[str, Claim | None]:
+def prepare_correction(
+    registry: Registry,
+    ctx: Context,
+    claim: ClaimLike,
+    record: CorrectionRecord,
+    key: KeyPair | None,
+    defer: Deferred | None = None,
+) -> tuple[str, str, str, Quantity | Status]:
+    """Check a correction and build its signed body: (correction id, body, signature, value)."""
     figure = registry.figure(claim.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
     correction_id, body, signature = _followup_signer(
@@ -198,11 +247,48 @@ def correct_claim(
         lambda signer: correction_body(
             ctx.ledger_id, signer, claim.claim_id, record, value.written
         ),
+        defer,
     )
-    if correction_id in claim.followups:
-        return correction_id, None
+    return correction_id, body, signature, value
+
+
+def prepare_retraction(
+    registry: Registry,
+    ctx: Context,
+    claim: ClaimLike,
+    record: RetractionRecord,
+    key: KeyPair | None,
+    defer: Deferred | None = None,
+) -> tuple[str, str, str]:
+    """Check a retraction and build its signed body: (retraction id, body, signature)."""
+    return _followup_signer(
+        registry,
+        ctx,
+        claim,
+        record,
+        key,
+        lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record),
+        defer,
+    )
+
+
+def followup_is_new(claim: ClaimLike, followup_id: str, *, correcting: bool) -> bool:
+    """False when this exact follow-up is already recorded; refuses one on a retracted claim."""
+    if followup_id in claim.followups:
+        return False
     if claim.retracted:
-        raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
+        if correcting:
+            raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
+        raise ClaimStateError(f"claim {claim.claim_id} is already retracted")
+    return True
+
+
+def correct_claim(
+    registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
+) -> tuple[str, Claim | None]:
+    correction_id, body, signature, value = prepare_correction(registry, ctx, claim, record, key)
+    if not followup_is_new(claim, correction_id, correcting=True):
+        return correction_id, None
     claim.correct(
         correction_id=correction_id, body=body, signature=signature, value=value.to_dict()
     )
@@ -212,17 +298,8 @@ def correct_claim(
 def retract_claim(
     registry: Registry, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    retraction_id, body, signature = _followup_signer(
-        registry,
-        ctx,
-        claim,
-        record,
-        key,
-        lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record),
-    )
-    if retraction_id in claim.followups:
+    retraction_id, body, signature = prepare_retraction(registry, ctx, claim, record, key)
+    if not followup_is_new(claim, retraction_id, correcting=False):
         return retraction_id, None
-    if claim.retracted:
-        raise ClaimStateError(f"claim {claim.claim_id} is already retracted")
     claim.retract(retraction_id=retraction_id, body=body, signature=signature)
     return retraction_id, claim

@@ -1,4 +1,4 @@
-"""Fixtures for tests that run a real ledger on a SQLite file.
+"""Fixtures for tests that run a real ledger, on each engine of `db_url` (SQLite, PostgreSQL).
 
 `ledger` is a fresh ledger with the operator, alice as a signer, three sources,
 a quantity figure (`izium/bodies`) and a status figure (`izium/exhumation`),
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from ledger.application import Ledger
 from ledger.bodies import claim_body, correction_body, retraction_body
@@ -56,7 +56,7 @@ def fixed_clock() -> dt.datetime:
 
 
 def build_ledger(
-    path: Path,
+    path: Path | str,
     operator: KeyPair,
     signers: list[KeyPair],
     *,
@@ -65,7 +65,8 @@ def build_ledger(
     figures: list[FigureRecord] = FIGURES,
     clock: Callable[[], dt.datetime] = fixed_clock,
 ) -> Ledger:
-    """A new SQLite ledger at `path`, initialised, with the signers, sources and figures."""
+    """A new ledger at `path` (a SQLite path or a database URL), initialised, with the
+    signers, sources and figures."""
     ledger = Ledger.open(str(path), create=True, clock=clock)
     ledger.init(origin, operator)
     for key in signers:
@@ -79,13 +80,12 @@ def build_ledger(
 
 def raw_events(ledger: Ledger) -> list[tuple[Any, ...]]:
     """Every row of the event store's table, as stored: position, id, version, topic, state."""
-    path = ledger.store.sqlite_path
-    assert path is not None
-    with sqlite3.connect(path) as conn:
-        return conn.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state "
-            "FROM stored_events ORDER BY rowid"
-        ).fetchall()
+    table = ledger.store.events_table
+    position = "rowid" if ledger.store.is_sqlite else "notification_id"
+    with ledger.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(
+            f"SELECT {position}, originator_id, originator_version, topic, state "
+            f"FROM {table} ORDER BY {position}"))]
 
 
 def sign_elsewhere(
@@ -155,9 +155,9 @@ def clock() -> Callable[[], dt.datetime]:
 
 @pytest.fixture
 def ledger(
-    tmp_path: Path, operator: KeyPair, alice: KeyPair, clock: Callable[[], dt.datetime]
+    db_url: str, operator: KeyPair, alice: KeyPair, clock: Callable[[], dt.datetime]
 ) -> Iterator[Ledger]:
-    with build_ledger(tmp_path / "t.db", operator, [alice], clock=clock) as ledger:
+    with build_ledger(db_url, operator, [alice], clock=clock) as ledger:
         yield ledger
 
 
@@ -187,12 +187,13 @@ def one_sentence() -> Callable[..., None]:
 
 
 @pytest.fixture
-def make_ledger(tmp_path: Path) -> Iterator[Callable[..., Ledger]]:
-    """Build more ledgers (`make_ledger("b.db", operator, [alice], origin=...)`), closed after."""
+def make_ledger(new_db: Callable[[str], str]) -> Iterator[Callable[..., Ledger]]:
+    """Build more ledgers (`make_ledger("b.db", operator, [alice], origin=...)`) on the
+    engine under test, closed after."""
     opened: list[Ledger] = []
 
     def make(name: str, operator: KeyPair, signers: list[KeyPair], **options: Any) -> Ledger:
-        opened.append(build_ledger(tmp_path / name, operator, signers, **options))
+        opened.append(build_ledger(new_db(name), operator, signers, **options))
         return opened[-1]
 
     yield make

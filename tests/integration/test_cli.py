@@ -19,11 +19,12 @@ FIGURE = "izium/burial-site/bodies-exhumed"
 
 
 class Tally:
-    """Runs `tally` in-process against one ledger file and one key directory."""
+    """Runs `tally` in-process against one ledger (`db`: a path or URL, by default a SQLite
+    file in `tmp`) and one key directory."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, db: str | None = None) -> None:
         self.runner = CliRunner()
-        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": str(tmp / "t.db"),
+        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db or str(tmp / "t.db"),
                     "COLUMNS": "100"}
         self.tmp = tmp
 
@@ -38,8 +39,8 @@ class Tally:
 
 
 @pytest.fixture
-def tally(tmp_path: Path) -> Tally:
-    t = Tally(tmp_path)
+def tally(tmp_path: Path, db_url: str) -> Tally:
+    t = Tally(tmp_path, db_url)
     t("init", "--name", "test.example/izium")
     t("keys", "new", "alice")
     t("signers", "add", "alice", "--key", "alice")

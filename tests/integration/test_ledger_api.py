@@ -76,9 +76,9 @@ def line(record: Any) -> bytes:
 
 
 def test_init_creates_the_genesis_and_the_operator_signer(
-    tmp_path: Path, operator: KeyPair
+    db_url: str, operator: KeyPair
 ) -> None:
-    with Ledger.open(str(tmp_path / "new.db"), create=True) as ledger:
+    with Ledger.open(db_url, create=True) as ledger:
         with pytest.raises(StorageError) as caught:
             ledger.info()
         assert caught.value.field == "db"

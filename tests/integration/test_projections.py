@@ -1,5 +1,6 @@
-"""The read model through a real SQLite ledger: current, history, discrepancies, provenance,
-as_of and known_at queries, rebuild, and the comparison that verify relies on."""
+"""The read model through a real ledger (SQLite and PostgreSQL): current, history,
+discrepancies, provenance, as_of and known_at queries, rebuild, and the comparison that
+verify relies on."""
 
 from __future__ import annotations
 
@@ -32,11 +33,12 @@ PARTS = ["izium/women", "izium/men", "izium/undetermined", "izium/children", "iz
 class World:
     """A ledger with an operator, a signer, a first-party source, and the Izium figures."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, db_url: str, tmp_path: Path) -> None:
         keys = KeyStore(tmp_path / "home")
         self.operator, self.alice = keys.create("operator"), keys.create("alice")
         self.official: KeyPair = keys.create("official")
-        self.ledger = Ledger.open(str(tmp_path / "tally.db"), create=True)
+        self.url = db_url
+        self.ledger = Ledger.open(db_url, create=True)
         self.rm = ReadModel(self.ledger).attach()
         led = self.ledger
         led.init("example.org/izium", self.operator)
@@ -59,8 +61,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Any:
-    w = World(tmp_path)
+def world(db_url: str, tmp_path: Path) -> Any:
+    w = World(db_url, tmp_path)
     yield w
     w.ledger.close()
 
@@ -260,8 +262,10 @@ def test_listings(world: World) -> None:
     assert sources[1].key_id == world.official.key_id
 
 
-def test_concurrent_catch_ups_serialise_and_apply_each_event_once(tmp_path: Path) -> None:
-    world = World(tmp_path)
+def test_concurrent_catch_ups_serialise_and_apply_each_event_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    world = World(db_url, tmp_path)
     world.ledger.listeners.clear()  # leave the projection behind, then race to catch it up
     for i in range(12):
         world.report(BODIES, str(440 + i), f"2022-{1 + i % 12:02d}")
@@ -269,7 +273,7 @@ def test_concurrent_catch_ups_serialise_and_apply_each_event_once(tmp_path: Path
 
     def catch_up() -> None:
         try:
-            with Ledger.open(str(tmp_path / "tally.db")) as ledger:
+            with Ledger.open(db_url) as ledger:
                 ReadModel(ledger).catch_up(batch_size=3)
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
@@ -304,7 +308,7 @@ def test_a_catch_up_by_another_process_invalidates_cached_history(world: World) 
     world.report(BODIES, "447", "2022-09")  # the attached read model now caches BODIES
     world.ledger.listeners.clear()
     middle = world.report(BODIES, "451", "2022-09")
-    with Ledger.open(str(Path(world.ledger.store.describe()))) as elsewhere:
+    with Ledger.open(world.url) as elsewhere:
         ReadModel(elsewhere).catch_up()  # "another process" projects `middle`
     world.rm.attach()
     world.report(BODIES, "449", "2023-01")
