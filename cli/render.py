@@ -120,8 +120,10 @@ def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
                 if c is None:
                     flag.add(claim_id[:8])
                     continue
+                part = f"{c.figure.rsplit('/', 1)[-1]} " if c.figure != figure else ""
                 flag.add(
                     Text.assemble(
+                        part,
                         (f"{c.value.written}", "bold"),
                         f" as of {c.as_of.text} — ",
                         _chain(c),
