@@ -18,8 +18,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.utils import get_topic
+from sqlalchemy import text
 
 from ledger import signing
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
@@ -249,6 +255,44 @@ class Ledger:
                 ) from None
         self.after_write()
         return [r.notification.id for r in recordings]
+
+    def append_stored(self, events: Sequence[StoredEvent], *, catch_up: bool = True) -> list[int]:
+        """Append already-mapped events (see `mapper`) in one transaction, then catch up.
+
+        The bulk import builds its events and maps them while it validates the file, so
+        that the append needs neither the aggregates nor the file any more; the stored
+        rows are the same as `save` would write for the same events.
+        """
+        if not events:
+            return []
+        with self._storage_errors():
+            try:
+                positions = self.app.recorder.insert_events(list(events))
+            except IntegrityError:
+                raise StorageError(
+                    "another writer appended the same events at once; run the command again"
+                ) from None
+        if catch_up:
+            self.after_write()
+        return list(positions or [])
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregate ids have events in the store: one query per 500 ids."""
+        table = self.store.events_table
+        sqlite = self.store.is_sqlite
+        found: set[UUID] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params = {f"i{n}": (u.hex if sqlite else u) for n, u in enumerate(chunk)}
+            marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+            query = text(
+                f"SELECT originator_id FROM {table} "
+                f"WHERE originator_version = 1 AND originator_id IN ({marks})"
+            )
+            with self._storage_errors(), self.engine.connect() as conn:
+                for (ident,) in conn.execute(query, params):
+                    found.add(ident if isinstance(ident, UUID) else UUID(str(ident)))
+        return found
 
     def after_write(self) -> None:
         with self._storage_errors():
