@@ -162,7 +162,7 @@ class Ledger:
 
     def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
         ids = dict.fromkeys(n.originator_id for n in self._events_of(*event_classes))
-        return [self.app.repository.get(i) for i in ids]
+        return [self.app.repository.get(i if isinstance(i, UUID) else UUID(i)) for i in ids]
 
     def registry(self) -> Registry:
         return Registry(self.app.repository, self.figure_ids)
