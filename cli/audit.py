@@ -83,6 +83,26 @@ def proof(
         typer.echo(text, nl=False)
 
 
+def consistency(
+    ctx: typer.Context,
+    old: Annotated[int, typer.Argument(help="Size of the older checkpoint.")],
+    new: Annotated[int, typer.Argument(help="Size of the newer checkpoint.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write it here.")] = None,
+) -> None:
+    """Consistency proof (JSON) that checkpoint NEW extends checkpoint OLD append-only.
+
+    Example: tally consistency 83 120 -o consistency.json
+    """
+    state = _state(ctx)
+    text = state.ledger().consistency_proof(old, new).model_dump_json(indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        if not state.json:
+            success(f"consistency proof {old} -> {new} written to {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
 def verify(
     ctx: typer.Context,
     operator_key: Annotated[
@@ -161,6 +181,11 @@ def verify_proof(
     )
     if state.json:
         emit_json({"ok": True, **checked})
+    elif "old_size" in checked:
+        success(
+            f"[green]ok[/]: checkpoint {checked['new_size']} extends checkpoint "
+            f"{checked['old_size']} of {checked['origin']} append-only"
+        )
     else:
         success(
             f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
@@ -186,6 +211,7 @@ def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def register(app: typer.Typer) -> None:
     app.command()(checkpoint)
     app.command()(proof)
+    app.command()(consistency)
     app.command()(verify)
     app.command("verify-proof")(verify_proof)
     app.command()(rebuild)

@@ -45,10 +45,11 @@ from ledger.errors import (
     NotAuthorisedError,
     StorageError,
     UnknownClaimError,
+    VerificationError,
 )
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
-from ledger.proofs import InclusionProof, format_tlog_proof
+from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from ledger.records import (
     CorrectionRecord,
     FigureRecord,
@@ -427,6 +428,12 @@ class Ledger:
         return self.log.inclusion_proof(
             claim_id, leaf, size, bytes.fromhex(self.info().operator_public_key)
         )
+
+    def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
+        """Proof that the checkpoint of `new_size` extends the one of `old_size` append-only."""
+        if not 0 < old_size <= new_size:
+            raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
+        return self.log.consistency_proof(old_size, new_size)
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

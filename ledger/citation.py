@@ -15,8 +15,10 @@ from ledger.errors import VerificationError
 from ledger.notes import verify_checkpoint
 from ledger.proofs import (
     TLOG_PROOF_HEADER,
+    load_consistency_proof,
     load_inclusion_proof,
     read_tlog_proof,
+    verify_consistency_proof,
     verify_inclusion_proof,
     verify_tlog_proof,
 )
@@ -36,7 +38,13 @@ def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
 
 
 def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes) -> dict[str, Any]:
-    """Verify a proof file against a checkpoint note; returns claim id, leaf index, size, claim."""
+    """Verify a proof file against a checkpoint note; returns claim id, leaf index, size, claim.
+
+    A consistency proof (JSON with `old_size`) is checked too: both of its checkpoints must
+    be signed by the operator and the given checkpoint must be one of them.
+    """
+    if proof_text.lstrip().startswith("{") and '"old_size"' in proof_text:
+        return _verify_consistency_file(proof_text, checkpoint_note, operator_key)
     if proof_text.startswith(TLOG_PROOF_HEADER):
         parsed = read_tlog_proof(proof_text)
         if parsed.extra is None:
@@ -53,6 +61,28 @@ def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes
     found = _claim_of_leaf(leaf)
     if claimed is not None and found["claim_id"] != claimed:
         raise VerificationError(f"the proven leaf records claim {found['claim_id']}, not {claimed}")
-    return {"claim_id": found["claim_id"], "leaf_index": index, "tree_size": checkpoint.size,
-            "origin": checkpoint.origin, "root": checkpoint.root_hash.hex(), "claim": found["body"]}
+    return {
+        "claim_id": found["claim_id"],
+        "leaf_index": index,
+        "tree_size": checkpoint.size,
+        "origin": checkpoint.origin,
+        "root": checkpoint.root_hash.hex(),
+        "claim": found["body"],
+    }
 
+
+def _verify_consistency_file(
+    proof_text: str, checkpoint_note: str, operator_key: bytes
+) -> dict[str, Any]:
+    proof = load_consistency_proof(proof_text)
+    trusted = verify_checkpoint(checkpoint_note, operator_key)
+    verify_consistency_proof(proof, operator_key, trusted.origin)
+    if trusted.root_hash.hex() not in (proof.old_root, proof.new_root):
+        raise VerificationError("the given checkpoint is neither end of this consistency proof")
+    return {
+        "old_size": proof.old_size,
+        "new_size": proof.new_size,
+        "origin": trusted.origin,
+        "old_root": proof.old_root,
+        "new_root": proof.new_root,
+    }
