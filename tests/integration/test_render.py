@@ -1,0 +1,105 @@
+"""What a person sees: show, history, discrepancies and provenance rendered at 80 columns."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from cli import render
+from ledger.application import Ledger
+from ledger.keystore import KeyStore
+from ledger.records import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
+from projections.readmodel import ReadModel
+
+FIGURE = "izium/bodies"
+
+
+def text(renderable: object) -> str:
+    console = Console(file=io.StringIO(), width=80, color_system=None, legacy_windows=False)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def views(tmp_path: Path) -> ReadModel:
+    keys = KeyStore(tmp_path / "home")
+    operator, alice = keys.create("operator"), keys.create("alice")
+    ledger = Ledger.open(str(tmp_path / "t.db"), create=True)
+    ledger.init("test.example/render", operator)
+    ledger.add_signer("alice", alice.public_key, operator)
+    for source, name in (
+        ("hromadske", "Hromadske"),
+        ("gwara", "Gwara Media"),
+        ("police", "National Police"),
+    ):
+        ledger.add_source(SourceRecord(id=source, name=name, kind="media"))
+    ledger.define_figure(FigureRecord(id=FIGURE, unit="bodies", cumulative=True))
+    views = ReadModel(ledger).attach()
+    first = ledger.report(
+        ReportRecord(
+            figure=FIGURE,
+            value="440",
+            as_of="2022-09-23",
+            source="police",
+            via=["hromadske"],
+            quote="440 bodies",
+        ),
+        alice,
+    )
+    ledger.report(
+        ReportRecord(
+            figure=FIGURE,
+            value="451",
+            as_of="2022-09",
+            source="gwara",
+            quote="451 bodies were found",
+        ),
+        alice,
+    )
+    ledger.correct(CorrectionRecord(claim=first.id, value="447", reason="final count"), alice)
+    ledger.checkpoint(operator)
+    views.first_claim = first.id  # type: ignore[attr-defined]
+    return views
+
+
+def test_show_puts_the_value_in_force_beside_its_competitors(views: ReadModel) -> None:
+    out = text(render.show(views.show(FIGURE)))
+    assert "value in force: 447  as of 2022-09-23" in out
+    assert "police → hromadske" in out and "DISPUTED" in out
+    assert "451" in out and "gwara" in out and "“451 bodies" in out
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_history_marks_corrections_and_draws_bars(views: ReadModel) -> None:
+    out = text(render.history(views.history(FIGURE)))
+    rows = [line for line in out.splitlines() if "2022-09" in line]
+    assert [("correction" in r, "█" in r) for r in rows] == [
+        (False, True),
+        (False, True),
+        (True, True),
+    ]
+    assert "final count" in out
+
+
+def test_discrepancies_group_per_figure_with_quotes(views: ReadModel) -> None:
+    claims = {c.claim_id: c for c in views.claims(FIGURE)}
+    out = text(render.discrepancies(views.discrepancies(), claims))
+    assert out.splitlines()[0] == "discrepancies" and FIGURE in out
+    assert "contradiction" in out and "“451 bodies were found”" in out and "gwara" in out
+
+
+def test_provenance_is_a_tree_from_source_to_checkpoint(views: ReadModel) -> None:
+    out = text(render.provenance(views.provenance(views.first_claim)))  # type: ignore[attr-defined]
+    order = [
+        "source National Police",
+        "via Hromadske",
+        "signer alice",
+        "signature valid",
+        "checkpoint",
+    ]
+    positions = [out.index(label) for label in order]
+    assert positions == sorted(positions)
+    assert "reported as 440, corrected since" in out and "corrected to 447" in out
