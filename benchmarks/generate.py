@@ -53,7 +53,13 @@ LAST_DAY = dt.date(2025, 12, 31)
 SPAN = (LAST_DAY - FIRST_DAY).days
 STATES = ["planned", "ongoing", "completed", "suspended"]
 KINDS = ["official", "media", "ngo", "individual", "academic", "other"]
-WORDS = ["bodies", "exhumed", "site", "forest", "graves", "reburied", "identified", "families", "police", "report", "official", "count", "according", "preliminary", "final", "update", "investigators", "tally", "records", "тіла", "ексгумовано", "могили", "слідчі", "остаточно", "кількість", "ідентифіковано", "поліція", "corps", "fosses", "enquêteurs", "décompte", "selon", "préliminaire"]
+WORDS = [
+    "bodies", "exhumed", "site", "forest", "graves", "reburied", "identified", "families",
+    "police", "report", "official", "count", "according", "preliminary", "final", "update",
+    "investigators", "tally", "records", "тіла", "ексгумовано", "могили", "слідчі", "остаточно",
+    "кількість", "ідентифіковано", "поліція", "corps", "fosses", "enquêteurs", "décompte",
+    "selon", "préliminaire",
+]
 CHUNK = 2000
 
 

@@ -31,7 +31,7 @@ def run(env: dict[str, str], n: int, batch: int = 500) -> tuple[float, float]:
     app = Bench(env=env)
     body = '{"figure":"izium/bodies","value":"447","as_of":"2022-09-23"}' * 4
     started = time.perf_counter()
-    for start in range(0, n, batch):
+    for _start in range(0, n, batch):
         app.save(*[Item(body=body, signature="ab" * 64) for _ in range(batch)])
     append = n / (time.perf_counter() - started)
     started = time.perf_counter()

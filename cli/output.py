@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 console = Console(highlight=False)
@@ -32,6 +33,9 @@ def _plain(data: Any) -> Any:
     return data
 
 
+_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
 def error(
     message: str, *, as_json: bool, field: str | None = None, line: int | None = None
 ) -> None:
@@ -43,7 +47,9 @@ def error(
             payload["line"] = line
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
-        err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+        # the message may quote what the user wrote: no markup, no terminal control codes
+        shown = escape(message.translate(_VISIBLE))
+        err_console.print(f"[bold red]error:[/] {shown}", markup=True, soft_wrap=True)
 
 
 def success(message: str) -> None:

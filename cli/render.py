@@ -48,7 +48,8 @@ def show(out: Any) -> RenderableType:
         for column in ("value", "as of", "source chain", "quote", "claim"):
             table.add_column(column, overflow="fold")
         for c in [out.claim, *out.competing]:
-            table.add_row(c.value.written, c.as_of.text, _chain(c), _quote(c.quote), c.claim_id[:8])
+            table.add_row(c.value.written, c.as_of.text, _chain(c), Text(_quote(c.quote)),
+                          c.claim_id[:8])
         parts.append(table)
     subtitle = []
     if out.query_as_of:
@@ -77,7 +78,8 @@ def history(out: Any) -> RenderableType:
     """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
     sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
     top = max(sizes, default=Decimal(0))
-    table = Table(title=f"history of {out.figure} ({out.unit})", expand=True)
+    # Text, not str, wherever a cell holds what a user wrote: a str is parsed as rich markup
+    table = Table(title=Text(f"history of {out.figure} ({out.unit})"), expand=True)
     table.add_column("as of", no_wrap=True)
     table.add_column("event", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
@@ -96,7 +98,7 @@ def history(out: Any) -> RenderableType:
             f"{e.kind} {e.claim_id[:8]}",
             e.value.written if e.value else "—",
             Text(bar, style=style or "cyan"),
-            who,
+            Text(who),
             str(e.position),
             style=style or None,
         )
@@ -180,7 +182,7 @@ def provenance(out: Any) -> RenderableType:
         ("document sha256", out.document_sha256),
     ):
         if value:
-            details.add(f"{label}: {value}")
+            details.add(Text(f"{label}: {value}"))
     for c in out.corrections:
         details.add(
             Text(

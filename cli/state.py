@@ -37,6 +37,7 @@ class State:
             from projections import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
+            self._ledger.catch_up_log()  # a writer killed mid-command may have left it behind
             self._views = ReadModel(self._ledger).attach()
         return self._ledger  # type: ignore[no-any-return]
 

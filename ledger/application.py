@@ -25,7 +25,8 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import get_topic
-from sqlalchemy import text
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from ledger import signing
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
@@ -58,7 +59,7 @@ from ledger.records import (
     SourceRecord,
 )
 from ledger.registry import Registry
-from ledger.storage import Store, resolve
+from ledger.storage import Store, create_tables, resolve
 
 
 class _EventStore(Application[UUID]):
@@ -98,10 +99,13 @@ class Ledger:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         try:
             self.app = _EventStore(env=store.env)
-        except (PersistenceError, OSError) as e:
+            self.engine = store.engine()
+            if not store.is_sqlite:  # the library's own DDL, serialised across processes
+                recorder: Any = self.app.recorder
+                create_tables(self.engine, lambda _: recorder.create_table())
+            self.log = MerkleLog(self.engine, self.app.recorder)
+        except (PersistenceError, SQLAlchemyError, OSError) as e:
             raise StorageError(f"cannot open the database {store.describe()}: {e}") from None
-        self.engine = store.engine()
-        self.log = MerkleLog(self.engine, self.app.recorder)
         self.listeners: list[Callable[[], None]] = []
         self._info: LedgerInfo | None = None
 
@@ -235,13 +239,15 @@ class Ledger:
             yield
         except LedgerError:
             raise
-        except PersistenceError as e:
-            if "locked" in str(e):
+        except (PersistenceError, SQLAlchemyError) as e:
+            # SQLAlchemy's own text adds the statement and a link: keep the driver's sentence
+            detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+            if "locked" in detail:
                 raise StorageError(
                     f"the database {self.store.describe()} is locked by another writer; "
                     "try again when it finishes"
                 ) from None
-            raise StorageError(f"the database {self.store.describe()} failed: {e}") from None
+            raise StorageError(f"the database {self.store.describe()} failed: {detail}") from None
 
     def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
         """Append the aggregates' pending events in one transaction, then catch up."""
@@ -281,18 +287,42 @@ class Ledger:
         """Which of these aggregate ids have events in the store: one query per 500 ids."""
         table = self.store.events_table
         sqlite = self.store.is_sqlite
+        mark = "?" if sqlite else "%s"
         found: set[UUID] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            params = {f"i{n}": (u.hex if sqlite else u) for n, u in enumerate(chunk)}
-            marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-            query = text(
-                f"SELECT originator_id FROM {table} "
-                f"WHERE originator_version = 1 AND originator_id IN ({marks})"
-            )
-            with self._storage_errors(), self.engine.connect() as conn:
-                for (ident,) in conn.execute(query, params):
+        with self._storage_errors(), self.engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                query = (f"SELECT originator_id FROM {table} WHERE originator_version = 1 "
+                         f"AND originator_id IN ({', '.join([mark] * len(chunk))})")
+                params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
+                for (ident,) in conn.exec_driver_sql(query, params):
                     found.add(ident if isinstance(ident, UUID) else UUID(str(ident)))
+        return found
+
+    def first_events(self, ids: Sequence[UUID], conn: Connection | None = None) -> dict[UUID, Any]:
+        """The first event (version 1) of each of these aggregates that has one, decoded.
+
+        Pass the caller's connection when it has one open: on SQLite every SQLAlchemy
+        transaction here takes the write lock (see storage.install_sqlite_locking)."""
+        if conn is None:
+            with self._storage_errors(), self.engine.connect() as own:
+                return self.first_events(ids, own)
+        table = self.store.events_table
+        sqlite = self.store.is_sqlite
+        mark = "?" if sqlite else "%s"
+        found: dict[UUID, Any] = {}
+        with self._storage_errors():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                query = (f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                         f"WHERE originator_version = 1 "
+                         f"AND originator_id IN ({', '.join([mark] * len(chunk))})")
+                params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
+                for ident, version, topic, state in conn.exec_driver_sql(query, params):
+                    uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
+                    found[uuid] = self.app.mapper.to_domain_event(StoredEvent(
+                        originator_id=uuid, originator_version=version, topic=topic,
+                        state=bytes(state)))
         return found
 
     def after_write(self) -> None:
@@ -300,6 +330,16 @@ class Ledger:
             self.log.catch_up()
             for listener in self.listeners:
                 listener()
+
+    def catch_up_log(self) -> int:
+        """Log the stored events the Merkle log lacks; returns its size.
+
+        A writer killed between committing events and logging them leaves the log
+        behind the event store (and `verify` would flag the unlogged events); the
+        next command calls this before anything else.
+        """
+        with self._storage_errors():
+            return self.log.catch_up()
 
     def init(self, origin: str, operator: KeyPair) -> tuple[LedgerInfo, bool]:
         """Create the ledger (genesis + operator signer); idempotent for the same name and key."""

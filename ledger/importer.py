@@ -4,20 +4,66 @@ Nothing is written unless the whole file is valid: the first bad line stops the
 import with its line number and field. Then the events are appended in batches,
 one transaction each; a crash leaves whole batches, and running the import
 again skips what is already recorded.
+
+How a million lines stay fast and flat in memory:
+
+- Pass 1 validates line by line, in file order, with the same checks as the single
+  commands (`ledger.commands`), and builds each new event directly (a claim's
+  `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the aggregate would) and
+  maps it to its stored form at once. The stored events go to a private temporary
+  SQLite file (the staging area), not to memory, nor to the ledger.
+- Pre-signed lines have their signatures checked on a thread pool
+  (`signing.verify_many_async`), overlapping the validation of the next lines. Any
+  refusal waits for the checks of the lines before it, so the error named is always
+  that of the first bad line, as if every line were checked in turn.
+- Whether a new claim is already in the ledger is asked once per chunk of lines
+  (`Ledger.existing`), not once per line. Claims recorded in this file, and the
+  state that later follow-ups need (figure, signer, version, follow-ups,
+  retracted), also live in the staging file.
+- Pass 2 streams the staged events into the event store in batches
+  (`Ledger.append_stored`), each followed by the Merkle log and read-model catch-up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import difflib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
+from ledger import signing
 from ledger.application import Ledger
-from ledger.commands import correct_claim, define_figure, define_source, record_claim, retract_claim
-from ledger.errors import ImportFileError, LedgerError
+from ledger.commands import (
+    BAD_SIGNATURE,
+    Context,
+    Deferred,
+    already_recorded,
+    define_figure,
+    define_source,
+    followup_is_new,
+    prepare_claim,
+    prepare_correction,
+    prepare_retraction,
+)
+from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
+from ledger.errors import (
+    ImportFileError,
+    LedgerError,
+    SignatureError,
+    UnknownClaimError,
+    UnknownFigureError,
+)
 from ledger.keystore import KeyPair
 from ledger.records import (
     RECORD,
@@ -27,11 +73,16 @@ from ledger.records import (
     RetractionRecord,
     SourceRecord,
 )
+from ledger.registry import Registry
 
 MAX_LINE_BYTES = 1 << 20
-BATCH = 500
+BATCH = 1000  # events per append transaction
+CHUNK = 2000  # lines whose new claims are looked up in the store together
+SIGNATURES = 512  # pre-signed lines per job on the verification threads
+PROGRESS_EVERY = 1000
 
 Progress = Callable[[str, int, int], None]
+_CLAIM_TOPIC = get_topic(Claim)
 
 
 @dataclass
@@ -60,7 +111,10 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
     return (f"{loc}: {message}" if loc else message), fieldname
 
 
-def parse_line(number: int, raw: bytes) -> SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord | None:
+Line = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+
+
+def parse_line(number: int, raw: bytes) -> Line | None:
     """One JSONL line as a validated record (None for a blank line)."""
     if len(raw) > MAX_LINE_BYTES:
         raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
@@ -89,48 +143,417 @@ def import_lines(
     total: int = 0,
 ) -> ImportSummary:
     """Validate every line, then append; raises ImportFileError before writing anything."""
-    registry = ledger.registry()
-    ctx = ledger.context()
-    summary = ImportSummary()
-    touched: dict[UUID, Aggregate] = {}
-    for number, raw in enumerate(lines, start=1):
-        record = parse_line(number, raw)
-        if progress:
-            progress("validating", number, total)
-        if record is None:
-            continue
-        summary.lines += 1
-        try:
-            changed = _apply(ledger, registry, ctx, record, key)
-        except ImportFileError:
-            raise
-        except LedgerError as e:
-            raise ImportFileError(f"line {number}: {e.message}", line=number,
-                                  field=e.field) from None
-        if changed is None:
-            summary.skipped += 1
-        else:
-            touched.setdefault(changed.id, changed)
-            summary.added += 1
-            summary.by_type[record.type] = summary.by_type.get(record.type, 0) + 1
-    aggregates = list(touched.values())
-    for start in range(0, len(aggregates), BATCH):
-        ledger.save(aggregates[start:start + BATCH])
-        if progress:
-            progress("appending", min(start + BATCH, len(aggregates)), len(aggregates))
+    with _Staging() as staging:
+        summary = _Validator(ledger, key, staging, progress, total).run(lines)
+        appended = 0
+        count = staging.count()
+        for batch in staging.batches(BATCH):
+            ledger.append_stored(batch)
+            appended += len(batch)
+            if progress:
+                progress("appending", appended, count)
     return summary
 
 
-def _apply(ledger: Ledger, registry, ctx, record, key: KeyPair | None) -> Aggregate | None:  # type: ignore[no-untyped-def]
-    if isinstance(record, SourceRecord):
-        return define_source(registry, record)
-    if isinstance(record, FigureRecord):
-        return define_figure(registry, record)
-    if isinstance(record, ReportRecord):
-        return record_claim(registry, ctx, record, key)[1]
-    claim_id = record.claim if len(record.claim) == 32 else ledger.resolve_claim(record.claim)
-    claim = registry.claim(claim_id)
-    if isinstance(record, CorrectionRecord):
-        return correct_claim(registry, ctx, claim, record, key)[1]
-    assert isinstance(record, RetractionRecord)
-    return retract_claim(registry, ctx, claim, record, key)[1]
+# -- the staging file ----------------------------------------------------------------------
+
+
+@dataclass
+class _ClaimState:
+    """What follow-ups need of a claim: from this file or from the ledger."""
+
+    uuid: UUID
+    figure: str
+    signer: str
+    signature: str
+    version: int
+    retracted: bool
+    followups: list[str]
+    line: int = 0  # the line that records it, while its presence in the ledger is unknown
+    tentative: bool = False
+
+    @property
+    def claim_id(self) -> str:
+        return self.uuid.hex
+
+
+class _Staging:
+    """A private temporary SQLite file: the validated events, and the claims of this file."""
+
+    def __init__(self) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="tally-import-", suffix=".db")
+        os.close(fd)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA cache_size=-8192")
+        self.db.execute("BEGIN")
+        self.db.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, id BLOB, version INTEGER, "
+                        "topic TEXT, state BLOB)")
+        self.db.execute("CREATE TABLE claims (id BLOB PRIMARY KEY, figure TEXT, signer TEXT, "
+                        "signature TEXT, version INTEGER, retracted INTEGER, followups TEXT)")
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.db.close()
+        for suffix in ("", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path + suffix)
+
+    def add_events(self, events: list[StoredEvent]) -> None:
+        self.db.executemany(
+            "INSERT INTO events (id, version, topic, state) VALUES (?, ?, ?, ?)",
+            [(e.originator_id.bytes, e.originator_version, e.topic, e.state) for e in events])
+
+    def put_claims(self, claims: Iterable[_ClaimState]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(c.uuid.bytes, c.figure, c.signer, c.signature, c.version, int(c.retracted),
+              "\n".join(c.followups)) for c in claims])
+
+    def claim(self, uuid: UUID) -> _ClaimState | None:
+        row = self.db.execute("SELECT figure, signer, signature, version, retracted, followups "
+                              "FROM claims WHERE id = ?", (uuid.bytes,)).fetchone()
+        if row is None:
+            return None
+        return _ClaimState(uuid, row[0], row[1], row[2], row[3], bool(row[4]),
+                           row[5].split("\n") if row[5] else [])
+
+    def known(self, uuids: list[UUID]) -> set[UUID]:
+        found: set[UUID] = set()
+        for start in range(0, len(uuids), 500):
+            chunk = [u.bytes for u in uuids[start:start + 500]]
+            marks = ", ".join("?" * len(chunk))
+            found.update(UUID(bytes=r[0]) for r in self.db.execute(
+                f"SELECT id FROM claims WHERE id IN ({marks})", chunk))
+        return found
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def batches(self, size: int) -> Iterator[list[StoredEvent]]:
+        self.db.execute("COMMIT")
+        cursor = self.db.execute("SELECT id, version, topic, state FROM events ORDER BY seq")
+        while True:
+            rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            yield [StoredEvent(originator_id=UUID(bytes=r[0]), originator_version=r[1],
+                               topic=r[2], state=r[3]) for r in rows]
+
+
+# -- figures without their aggregates ---------------------------------------------------------
+
+
+class _FigureView:
+    """What validation needs of a figure: its definition, without the aggregate."""
+
+    __slots__ = ("_definition", "figure_id", "kind", "states")
+
+    def __init__(self, definition: dict[str, Any]) -> None:
+        self._definition = definition
+        self.figure_id: str = definition["figure_id"]
+        self.kind: str = definition["kind"]
+        self.states: list[str] = list(definition["states"])
+
+    def definition(self) -> dict[str, Any]:
+        d = dict(self._definition)
+        d["parts"], d["states"] = list(d["parts"]), list(d["states"])
+        return d
+
+
+class _ImportRegistry(Registry):
+    """The registry of one import: figures kept as small views, not as aggregates."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__(ledger.app.repository, ledger.figure_ids)
+        self.figures: dict[str, _FigureView | None] = {}
+        self._by_name: dict[tuple[str, str], Any] = {}
+
+    def find_source(self, source_id: str) -> Source | None:
+        key = ("source", source_id)
+        if key not in self._by_name:
+            self._by_name[key] = super().find_source(source_id)
+        return self._by_name[key]  # type: ignore[no-any-return]
+
+    def find_signer(self, key_id: str) -> Signer | None:
+        key = ("signer", key_id)
+        if key not in self._by_name:
+            self._by_name[key] = super().find_signer(key_id)
+        return self._by_name[key]  # type: ignore[no-any-return]
+
+    def find_figure(self, figure_id: str) -> Figure | None:
+        if figure_id not in self.figures:
+            found = super().find_figure(figure_id)
+            self._memo.pop(registry_uuid("figure", figure_id), None)
+            self.figures[figure_id] = None if found is None else _FigureView(found.definition())
+        return self.figures[figure_id]  # type: ignore[return-value]
+
+    def figure(self, figure_id: str) -> Figure:
+        found = self.find_figure(figure_id)
+        if found is None:
+            # the same refusal and hint as Registry.figure, counting this file's figures
+            known = self._figure_ids() + [f for f, v in self.figures.items() if v is not None]
+            close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
+            hint = (f"; did you mean {close[0]!r}?" if close
+                    else ": define it with 'tally figures define'")
+            raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
+        return found
+
+    def stage(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, Figure):
+            self.figures[aggregate.figure_id] = _FigureView(aggregate.definition())
+            return
+        if isinstance(aggregate, Source):
+            self._by_name[("source", aggregate.source_id)] = aggregate
+        super().stage(aggregate)
+
+
+# -- pass 1 -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Staged:
+    """One line's new event, held until its chunk is resolved."""
+
+    number: int
+    kind: str
+    event: Any  # a domain event, mapped when the chunk is written
+    claim: _ClaimState | None = None  # for a report: the claim it records
+
+
+class _Validator:
+    def __init__(self, ledger: Ledger, key: KeyPair | None, staging: _Staging,
+                 progress: Progress | None, total: int) -> None:
+        self.ledger = ledger
+        self.key = key
+        self.staging = staging
+        self.progress = progress
+        self.total = total
+        self.registry = _ImportRegistry(ledger)
+        self.ctx: Context = ledger.context()
+        self.summary = ImportSummary()
+        self.to_store = ledger.app.mapper.to_stored_event
+        # this chunk's new events in line order, and the claims it created or changed
+        self.staged: list[_Staged] = []
+        self.claims: dict[UUID, _ClaimState] = {}
+        # signatures queued for the threads: (line, item), and the jobs sent
+        self.queued: list[tuple[int, tuple[bytes, str, str]]] = []
+        self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
+
+    def run(self, lines: Iterable[bytes]) -> ImportSummary:
+        number = 0
+        for number, raw in enumerate(lines, start=1):
+            try:
+                record = parse_line(number, raw)
+            except ImportFileError:
+                self._first_error_before(number - 1)
+                raise
+            if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
+                self.progress("validating", number, self.total)
+            if record is None:
+                continue
+            self.summary.lines += 1
+            try:
+                self._line(number, record)
+            except ImportFileError:
+                self._first_error_before(number)
+                raise
+            except LedgerError as e:
+                self._first_error_before(number)
+                raise ImportFileError(f"line {number}: {e.message}", line=number,
+                                      field=e.field) from None
+            if len(self.queued) >= SIGNATURES:
+                self._send_signatures()
+            if len(self.staged) >= CHUNK:
+                self._flush()
+        if self.progress and number % PROGRESS_EVERY and number:
+            self.progress("validating", number, self.total)
+        self._flush()
+        self._check_signatures(None)
+        return self.summary
+
+    # -- one line -----------------------------------------------------------------------
+
+    def _line(self, number: int, record: Any) -> None:
+        if isinstance(record, SourceRecord | FigureRecord):
+            made = (define_source(self.registry, record) if isinstance(record, SourceRecord)
+                    else define_figure(self.registry, record))
+            if made is None:
+                self._skipped()
+                return
+            for event in made.collect_events():
+                self.staged.append(_Staged(number, record.type, event))
+            self._added(record.type)
+            return
+        defer: Deferred = []
+        try:
+            if isinstance(record, ReportRecord):
+                self._report(number, record, defer)
+            else:
+                self._followup(number, record, defer)
+        finally:
+            self.queued.extend((number, item) for item in defer)
+
+    def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
+        claim_uuid, body, signature, value = prepare_claim(
+            self.registry, self.ctx, record, self.key, defer)
+        # a claim new to this chunk is looked up in this file and the ledger with the
+        # others of its chunk (`_resolve`); one already seen is settled here
+        existing = self.claims.get(claim_uuid)
+        if existing is not None:
+            already_recorded(claim_uuid, existing.signature, signature)
+            self._skipped()
+            return
+        # the body names this figure and this signer (see commands._sign_or_verify)
+        signer = record.signer if record.signature is not None else self.key.key_id  # type: ignore[union-attr]
+        state = _ClaimState(claim_uuid, record.figure, str(signer), signature, 1, False, [],
+                            line=number, tentative=True)
+        self.claims[claim_uuid] = state
+        event = Claim.Recorded(
+            originator_id=claim_uuid, originator_version=1,
+            timestamp=Claim.Recorded.create_timestamp(), originator_topic=_CLAIM_TOPIC,
+            body=body, signature=signature, value=value.to_dict())
+        self.staged.append(_Staged(number, "report", event, state))
+        self._added("report")
+
+    def _followup(self, number: int, record: CorrectionRecord | RetractionRecord,
+                  defer: Deferred) -> None:
+        claim_id = record.claim if len(record.claim) == 32 else self.ledger.resolve_claim(
+            record.claim)
+        claim = self._claim(UUID(hex=claim_id), resolve=True)
+        if claim is None:
+            raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
+        event: Any
+        if isinstance(record, CorrectionRecord):
+            followup_id, body, signature, value = prepare_correction(
+                self.registry, self.ctx, claim, record, self.key, defer)
+            if not followup_is_new(claim, followup_id, correcting=True):
+                self._skipped()
+                return
+            event = Claim.Corrected(
+                originator_id=claim.uuid, originator_version=claim.version + 1,
+                timestamp=Claim.Corrected.create_timestamp(), correction_id=followup_id,
+                body=body, signature=signature, value=value.to_dict())
+        else:
+            followup_id, body, signature = prepare_retraction(
+                self.registry, self.ctx, claim, record, self.key, defer)
+            if not followup_is_new(claim, followup_id, correcting=False):
+                self._skipped()
+                return
+            event = Claim.Retracted(
+                originator_id=claim.uuid, originator_version=claim.version + 1,
+                timestamp=Claim.Retracted.create_timestamp(), retraction_id=followup_id,
+                body=body, signature=signature)
+            claim.retracted = True
+        claim.version += 1
+        claim.followups.append(followup_id)
+        self.claims[claim.uuid] = claim
+        self.staged.append(_Staged(number, record.type, event))
+        self._added(record.type)
+
+    def _added(self, kind: str) -> None:
+        self.summary.added += 1
+        self.summary.by_type[kind] = self.summary.by_type.get(kind, 0) + 1
+
+    def _skipped(self) -> None:
+        self.summary.skipped += 1
+
+    # -- claims: this chunk, this file, the ledger -----------------------------------------
+
+    def _claim(self, uuid: UUID, *, resolve: bool) -> _ClaimState | None:
+        """A claim's state; `resolve` settles whether a claim new in this chunk is in the
+        ledger already (a follow-up must build on the ledger's version if it is)."""
+        found = self.claims.get(uuid)
+        if found is not None:
+            if found.tentative and resolve:
+                # settle the whole chunk so far: one look-up instead of one per follow-up
+                self._resolve([c for c in self.claims.values() if c.tentative])
+                return self.claims.get(uuid) or self._claim(uuid, resolve=True)
+            return found
+        found = self.staging.claim(uuid)
+        if found is not None:
+            return found
+        if resolve:
+            return self._stored_claim(uuid)
+        return None
+
+    def _stored_claim(self, uuid: UUID) -> _ClaimState | None:
+        try:
+            claim = self.ledger.app.repository.get(uuid)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(claim, Claim):
+            return None
+        return _ClaimState(uuid, claim.figure, claim.signer, claim.signature, claim.version,
+                           claim.retracted, list(claim.followups))
+
+    def _resolve(self, tentative: list[_ClaimState]) -> None:
+        """Settle whether claims new to this chunk were recorded by an earlier chunk of this
+        file or in the ledger before: then their lines are no-ops, or conflicts."""
+        if not tentative:
+            return
+        uuids = [c.uuid for c in tentative]
+        in_file = self.staging.known(uuids)
+        rest = [u for u in uuids if u not in in_file]
+        stored = self.ledger.existing(rest) if rest else set()
+        for state in tentative:
+            state.tentative = False
+            if state.uuid not in stored and state.uuid not in in_file:
+                continue
+            self._check_signatures(state.line)
+            earlier = (self.staging.claim(state.uuid) if state.uuid in in_file
+                       else self._stored_claim(state.uuid))
+            assert earlier is not None
+            try:
+                already_recorded(state.uuid, earlier.signature, state.signature)
+            except LedgerError as e:
+                raise ImportFileError(f"line {state.line}: {e.message}", line=state.line,
+                                      field=e.field) from None
+            del self.claims[state.uuid]
+            self.staged = [s for s in self.staged if s.claim is not state]
+            self.summary.added -= 1
+            self.summary.skipped += 1
+            self.summary.by_type["report"] -= 1
+            if not self.summary.by_type["report"]:
+                del self.summary.by_type["report"]
+
+    def _flush(self) -> None:
+        """Settle this chunk's new claims and move its events to the staging file."""
+        self._resolve([c for c in self.claims.values() if c.tentative])
+        # the signature checks sent before the last job are done by now (or nearly)
+        if len(self.jobs) > 1:
+            self._check_signatures(self.jobs[-1][0][0] - 1)
+        self.staging.add_events([self.to_store(s.event) for s in self.staged])
+        for state in self.claims.values():
+            state.line = 0
+        self.staging.put_claims(self.claims.values())
+        self.staged, self.claims = [], {}
+
+    def _first_error_before(self, number: int) -> None:
+        """Before refusing line `number`, refuse an earlier line whose check was pending."""
+        self._resolve([c for c in self.claims.values() if c.tentative and c.line < number])
+        self._check_signatures(number)
+
+    # -- signatures on threads -----------------------------------------------------------------
+
+    def _send_signatures(self) -> None:
+        if self.queued:
+            numbers = [n for n, _ in self.queued]
+            self.jobs.append((numbers, signing.verify_many_async([i for _, i in self.queued])))
+            self.queued = []
+
+    def _check_signatures(self, upto: int | None) -> None:
+        """Wait for the checks of the lines up to `upto` (all with None); refuse the first bad."""
+        if self.queued and (upto is None or self.queued[0][0] <= upto):
+            self._send_signatures()
+        while self.jobs and (upto is None or self.jobs[0][0][0] <= upto):
+            numbers, wait = self.jobs.pop(0)
+            for number, ok in zip(numbers, wait(), strict=True):
+                if not ok:
+                    raise ImportFileError(f"line {number}: {BAD_SIGNATURE}", line=number,
+                                          field=SignatureError(BAD_SIGNATURE).field)
+
+

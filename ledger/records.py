@@ -6,10 +6,12 @@ is refused on the command line is refused in a file, with the same message.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
+from pydantic_core import PydanticCustomError
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
@@ -27,8 +29,24 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
 
 
+# C0 controls but tab and newline, DEL and C1: NUL cannot be stored in a PostgreSQL text
+# column (the read model would stop at that event), and ESC sequences would reach the
+# terminal of whoever runs `tally show`. Escaped in JSON ("\u0000") they pass the
+# importer's raw-byte checks, so every text field refuses them here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and _CONTROL.search(text):
+                raise PydanticCustomError(
+                    "control_character", "control characters such as NUL or ESC are not allowed")
+        return value
 
 
 class SourceRecord(_Record):

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -41,14 +39,22 @@ _FAST_ENCODE = json.JSONEncoder(
 def _jcs_plain(value: Any) -> bool:
     """True when the fast encoder writes `value` exactly as RFC 8785 does."""
     kind = type(value)
+    if kind is dict:
+        for k, v in value.items():
+            if type(k) is not str or not k.isascii():
+                return False
+            t = type(v)
+            if t is str or v is None or t is bool:
+                continue
+            if not _jcs_plain(v):
+                return False
+        return True
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
         return _INT_MIN <= value <= _INT_MAX
     if kind is list or kind is tuple:
         return all(_jcs_plain(v) for v in value)
-    if kind is dict:
-        return all(type(k) is str and k.isascii() and _jcs_plain(v) for k, v in value.items())
     return False
 
 
@@ -106,8 +112,7 @@ def _signature_bytes(signature_hex: str) -> bytes:
 
 
 def _verifies(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """Ed25519 verification with libsodium (PyNaCl): about twice OpenSSL's rate here, and it
-    releases the GIL, so `verify_many` runs it on two cores."""
+    """Ed25519 verification with libsodium (PyNaCl): about twice OpenSSL's rate here."""
     if len(public_key) != 32:
         return False
     try:
@@ -126,13 +131,21 @@ def check_signature(public_key: bytes, body_text: str, signature_hex: str) -> No
         )
 
 
+# -- many signatures at once -------------------------------------------------------------
+#
+# Bulk checks (import, verify, rebuild) run in worker processes (`ledger.verifier`): a
+# thread pool does not overlap with a caller that is busy with Python, because of the
+# GIL (see that module). Small batches are checked in place.
+
 # (public key, body text, signature hex)
 SignedItem = tuple[bytes, str, str]
-VERIFY_THREADS = 2
-_CHUNK = 256
+VERIFY_WORKERS = 2
+PARALLEL_FROM = 512  # fewer signatures than this are checked in the calling process
+_CHUNK = 512
 
 
-def _verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
+def verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
+    """Whether each signature verifies (runs in a worker process, or in place)."""
     out = []
     for public_key, body, signature_hex in items:
         try:
@@ -144,30 +157,34 @@ def _verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(VERIFY_THREADS, thread_name_prefix="tally-verify")
+def verify_many_async(
+    items: Sequence[SignedItem], parallel_from: int = PARALLEL_FROM
+) -> Callable[[], list[bool]]:
+    """Start checking the signatures and return a function that waits for the results,
+    so the caller goes on (parsing, hashing, writing) while they are checked."""
+    from ledger import verifier
+
+    workers = verifier.pool(VERIFY_WORKERS) if len(items) >= parallel_from else None
+    if workers is None:
+        results = verify_chunk(items)
+        return lambda: results
+    futures = [workers.submit(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
+
+    def wait() -> list[bool]:
+        out: list[bool] = []
+        for n, f in enumerate(futures):
+            try:
+                out.extend(f.result())
+            except Exception:  # a worker stopped: check its share here instead
+                out.extend(verify_chunk(items[n * _CHUNK : (n + 1) * _CHUNK]))
+        return out
+
+    return wait
 
 
 def verify_many(items: Sequence[SignedItem]) -> list[bool]:
-    """Whether each signature verifies, checked on a pool of threads (the work releases the GIL)."""
-    if len(items) < 2 * _CHUNK:
-        return _verify_chunk(items)
-    chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    return [ok for part in _pool().map(_verify_chunk, chunks) for ok in part]
-
-
-def verify_many_async(items: Sequence[SignedItem]) -> Callable[[], list[bool]]:
-    """Start `verify_many` on the pool and return a function that waits for its result,
-    so the caller can go on (hashing, decoding, writing) while the signatures are checked."""
-    chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    futures = [_pool().submit(_verify_chunk, c) for c in chunks]
-    return lambda: [ok for f in futures for ok in f.result()]
-
-
-def first_failure(results: Iterable[bool]) -> int | None:
-    """The index of the first False, or None."""
-    return next((i for i, ok in enumerate(results) if not ok), None)
+    """Whether each signature verifies (in the worker processes when there are many)."""
+    return verify_many_async(items)()
 
 
 def parse_public_key(text: str) -> bytes:

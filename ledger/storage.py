@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,9 @@ def resolve(db: str | None) -> Store:
             "POSTGRES_PASSWORD": url.password or "",
             "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),
             "POSTGRES_POOL_SIZE": "2",
+            # The library would run its DDL on every open, and two processes opening at
+            # once fail ("tuple concurrently updated"): Ledger runs it under create_tables.
+            "CREATE_TABLE": "false",
         }
         return Store(url, env, "tally_events")
     raise StorageError(
@@ -134,3 +138,21 @@ def lock_for_writing(connection: Connection, name: str) -> None:
     if connection.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+SCHEMA_LOCK = "tally_schema"
+
+
+def create_tables(engine: Engine, *creators: Callable[[Connection], object]) -> None:
+    """Create missing tables, one process at a time.
+
+    Each creator gets the connection (SQLAlchemy's `metadata.create_all` takes it
+    as its bind). On PostgreSQL, concurrent `CREATE TABLE`/`CREATE OR REPLACE
+    FUNCTION` of the same objects fail with a unique violation or "tuple
+    concurrently updated", so the creators run holding an advisory lock until the
+    DDL is committed; SQLite's BEGIN IMMEDIATE serialises them already.
+    """
+    with engine.begin() as connection:
+        lock_for_writing(connection, SCHEMA_LOCK)
+        for create in creators:
+            create(connection)

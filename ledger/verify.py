@@ -11,22 +11,25 @@ claim. It reports the first bad position and never repairs anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import select
+from eventsourcing.utils import get_topic
+from sqlalchemy import Connection, select
 
 from ledger import merkle, signing
 from ledger.application import Ledger
 from ledger.domain import Claim, Genesis, Signer
-from ledger.errors import LedgerError, VerificationError
+from ledger.errors import VerificationError
 from ledger.log import leaf_bytes, leaves, nodes
 from ledger.notes import verify_checkpoint
 
 BATCH = 2000
+_RECORDED = get_topic(Claim.Recorded)
+_FOLLOWUPS = {get_topic(Claim.Corrected), get_topic(Claim.Retracted)}
 
 Progress = Callable[[int, int], None]
 
@@ -57,19 +60,59 @@ class _SignerState:
 
 
 class _Auditor:
+    """Checks events in order; their signatures are queued and checked in worker processes
+    (`signing.verify_many_async`) while the next batch is read, hashed and decoded. A
+    failure is reported at the first bad position, as if each were checked in turn."""
+
     def __init__(self, ledger: Ledger, operator_key: bytes | None) -> None:
         self.ledger = ledger
         self.expected_operator = operator_key
         self.signers: dict[str, _SignerState] = {}
         self.ledger_id: str | None = None
         self.operator: bytes | None = None
+        self.position = 0
+        # signatures waiting: (position, what) and (key, body, signature), then the jobs sent
+        self.queued: list[tuple[tuple[int, str], signing.SignedItem]] = []
+        self.jobs: list[tuple[list[tuple[int, str]], Callable[[], list[bool]]]] = []
+        # the signer of each claim whose follow-ups this batch holds
+        self.claim_signers: dict[UUID, str] = {}
+
+    def send(self) -> None:
+        if self.queued:
+            self.jobs.append(([w for w, _ in self.queued],
+                              signing.verify_many_async([i for _, i in self.queued])))
+            self.queued = []
+
+    def wait(self, upto: int | None, keep: int = 0) -> None:
+        """Check the queued signatures of positions up to `upto` (all with None), leaving
+        the last `keep` jobs running; raise at the first that does not verify."""
+        if upto is None or (self.queued and self.queued[0][0][0] <= upto):
+            self.send()
+        while len(self.jobs) > keep and (upto is None or self.jobs[0][0][0][0] <= upto):
+            where, results = self.jobs.pop(0)
+            for (position, what), ok in zip(where, results(), strict=True):
+                if not ok and (upto is None or position <= upto):
+                    raise VerificationError(f"the {what} signature does not verify",
+                                            position=position)
+
+    def prefetch(self, batch: Sequence[Notification], conn: Connection) -> None:
+        """Read the first events of the claims this batch's follow-ups are on, in one query."""
+        recorded = {n.originator_id for n in batch if n.topic == _RECORDED}
+        wanted = list({n.originator_id for n in batch if n.topic in _FOLLOWUPS} - recorded)
+        self.claim_signers = {}
+        if wanted:
+            for uuid, event in self.ledger.first_events(wanted, conn).items():
+                try:
+                    self.claim_signers[uuid] = json.loads(event.body)["signer"]
+                except (AttributeError, TypeError, ValueError, KeyError):
+                    continue  # the point read in _claim_signer says what is wrong
 
     def _check(self, key: bytes, body: str, signature: str, what: str) -> None:
+        self.queued.append(((self.position, what), (key, body, signature)))
         try:
-            signing.check_signature(key, body, signature)
-        except LedgerError:
+            fields = json.loads(body)
+        except ValueError:
             raise VerificationError(f"the {what} signature does not verify") from None
-        fields = json.loads(body)
         if fields.get("ledger") != self.ledger_id:
             raise VerificationError(f"the {what} body was signed for another ledger")
 
@@ -115,12 +158,16 @@ class _Auditor:
         if isinstance(event, Claim.Recorded):
             if signing.body_uuid(event.body) != event.originator_id:
                 raise VerificationError("the claim's id is not derived from its signed body")
+            self.claim_signers[event.originator_id] = fields["signer"]
             return 1
         if fields.get("claim") != event.originator_id.hex:
             raise VerificationError(f"the {what} refers to another claim than the one it is on")
-        claim_signer = json.loads(self._claim_body(event.originator_id))["signer"]
+        claim_signer = self.claim_signers.get(event.originator_id)
+        if claim_signer is None:
+            claim_signer = json.loads(self._claim_body(event.originator_id))["signer"]
         if fields["signer"] != claim_signer and state.role != "operator":
-            raise VerificationError(f"the {what} is signed by neither the claim's signer nor an operator")
+            raise VerificationError(
+                f"the {what} is signed by neither the claim's signer nor an operator")
         return 1
 
     def _claim_body(self, claim_id: UUID) -> str:
@@ -130,10 +177,14 @@ class _Auditor:
         raise VerificationError(f"claim {claim_id.hex} has no recorded event")
 
 
-def _notifications(ledger: Ledger) -> Iterator[Notification]:
+def _notifications(ledger: Ledger, auditor: _Auditor, conn: Connection) -> Iterator[Notification]:
     start = 1
     while True:
         batch = ledger.notifications(start, BATCH)
+        # the previous batch's signatures go to the workers; those sent before it are done
+        auditor.send()
+        auditor.wait(batch[0].id - 1 if batch else None, keep=1)
+        auditor.prefetch(batch, conn)
         yield from batch
         if len(batch) < BATCH:
             return
@@ -156,8 +207,8 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None,
             .order_by(leaves.c.leaf_index)).yield_per(BATCH)
         logged_rows = iter(logged)
         try:
-            for n in _notifications(ledger):
-                report.position = n.id
+            for n in _notifications(ledger, auditor, conn):
+                report.position = auditor.position = n.id
                 row = next(logged_rows, None)
                 leaf = merkle.leaf_hash(leaf_bytes(n))
                 if row is None:
@@ -175,8 +226,9 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None,
                         "after it was appended")
                 try:
                     event = ledger.app.mapper.to_domain_event(n)
-                except Exception as e:  # any decoding failure is tampering, whatever the library raises
-                    raise VerificationError(f"this event cannot be decoded ({type(e).__name__})") from None
+                except Exception as e:  # any decoding failure is tampering, whatever it raises
+                    raise VerificationError(
+                        f"this event cannot be decoded ({type(e).__name__})") from None
                 report.signatures += auditor.check(event)
                 if isinstance(event, Genesis.Created):
                     origin = event.origin
@@ -193,13 +245,20 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None,
                 raise VerificationError(
                     f"the log has leaf {int(extra[0])} for position {int(extra[1])}, "
                     "which is no longer in the event store: an event was deleted")
+            auditor.wait(None)
             if stored:
                 size = min(stored)
                 report.position = None
                 raise VerificationError(
                     f"checkpoint {size} covers more events than the ledger holds ({frontier.size})")
         except VerificationError as e:
-            report.problem = e.message
+            problem = e.message
+            # a signature still being checked at or before this position fails first
+            try:
+                auditor.wait(report.position)
+            except VerificationError as earlier:
+                problem, report.position = earlier.message, earlier.position
+            report.problem = problem
             return report
     report.position = None
     report.size = frontier.size

@@ -16,6 +16,7 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Table, select, update
 
+from ledger import signing
 from ledger.dates import parse_edtf_date
 from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import InvalidDateError, VerificationError
@@ -23,12 +24,14 @@ from ledger.values import Quantity, value_from_dict
 from projections import tables as t
 from projections.claims import Entry
 from projections.rows import (
+    INVALID,
+    VALID,
     Row,
     dumps,
     entry_of,
     figure_def,
     interval_columns,
-    signature_status,
+    signature_precheck,
     str_list,
 )
 from projections.views import EntryCache, recompute
@@ -49,10 +52,15 @@ def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:
 class Projector:
     """Projects the events of one batch; `flush()` writes rows and recomputes figures."""
 
-    def __init__(self, conn: Connection, decode: Decode, cache: EntryCache) -> None:
+    def __init__(self, conn: Connection, decode: Decode, cache: EntryCache,
+                 figures: dict[str, dict[str, Any]] | None = None) -> None:
         self.conn = conn
         self.decode = decode
         self.cache = cache
+        # figure rows never change once defined: the read model keeps the committed ones
+        self.figures = {} if figures is None else figures
+        # provenance rows whose signature is checked in bulk at flush: (row, key, body, sig)
+        self._unchecked: list[tuple[dict[str, Any], str, str, str]] = []
         self.inserts: dict[str, list[dict[str, Any]]] = {}
         self.touched: set[str] = set()
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
@@ -78,6 +86,9 @@ class Projector:
         self._new.add((table.name, key))
 
     def figure(self, figure_id: str) -> Row:
+        known = self.figures.get(figure_id)
+        if known is not None:
+            return known
         found = self._row(t.figures, "figure_id", figure_id)
         if found is None:
             raise VerificationError(f"a claim names figure {figure_id!r}, which is not defined")
@@ -150,10 +161,18 @@ class Projector:
             interval = parsed.interval(figure_def(self.figure(figure_id)).tolerance)
         return columns | interval_columns(interval)
 
+    def figure_rows(self) -> dict[str, dict[str, Any]]:
+        """The figure rows this batch read or wrote (for the read model, once committed)."""
+        return {key: row for (table, key), row in self._cache.items()
+                if table == t.figures.name and row is not None}
+
     def _signed(self, body: str, signature: str, position: int) -> dict[str, Any]:
+        """The signer and the signature status (None: to be checked at flush, in bulk)."""
         signer_id = json.loads(body)["signer"]
+        signer = self.signer(signer_id)
         return {"signer": signer_id, "signature": signature, "body": body,
-                "status": signature_status(self.signer(signer_id), body, signature, position)}
+                "status": signature_precheck(signer, position),
+                "public_key": None if signer is None else signer["public_key"]}
 
     def _claim(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
         body = json.loads(e.body)
@@ -172,7 +191,7 @@ class Projector:
         self._add(t.history, claim_id, row)
         signer = self.signer(signed["signer"]) or {"name": "", "role": ""}
         source = self._row(t.sources, "source_id", body["source"])
-        self._add(t.provenance, claim_id, {
+        provenance = {
             "claim_id": claim_id, "figure": figure, "source": body["source"], "via": row["via"],
             "signer": signed["signer"], "signer_name": signer["name"],
             "signer_role": signer["role"],
@@ -180,7 +199,10 @@ class Projector:
             "signature_status": signed["status"], "document_sha256": body["document_sha256"],
             "corrections": dumps([]), "retraction_id": None, "position": position,
             "recorded_at": recorded,
-        })
+        }
+        self._add(t.provenance, claim_id, provenance)
+        if signed["status"] is None:
+            self._unchecked.append((provenance, signed["public_key"], e.body, e.signature))
         self.touched.add(figure)
 
     def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
@@ -208,9 +230,29 @@ class Projector:
 
     # -- writing -------------------------------------------------------------------
 
+    def _check_signatures(self) -> Callable[[], None]:
+        """Start checking this batch's claim signatures (in the ledger's verifier processes,
+        while the other rows are written and the figures recomputed); the returned function
+        waits and fills in each provenance row's `signature_status`."""
+        items, rows = [], []
+        for row, public_key, body, signature in self._unchecked:
+            try:
+                items.append((bytes.fromhex(public_key), body, signature))
+                rows.append(row)
+            except ValueError:  # a registered key that is not hex: nothing verifies
+                row["signature_status"] = INVALID
+        wait = signing.verify_many_async(items, parallel_from=64)
+
+        def fill() -> None:
+            for row, ok in zip(rows, wait(), strict=True):
+                row["signature_status"] = VALID if ok else INVALID
+
+        return fill
+
     def flush(self) -> None:
         """Write the buffered rows and updates, then recompute the touched figures."""
-        for table in (t.events, t.signers, t.sources, t.figures, t.history, t.provenance):
+        fill_signature_status = self._check_signatures()
+        for table in (t.events, t.signers, t.sources, t.figures, t.history):
             rows = self.inserts.get(table.name)
             if rows:
                 self.conn.execute(table.insert(), rows)
@@ -223,6 +265,9 @@ class Projector:
             for row in self.inserts.get(t.history.name, []):
                 new.setdefault(row["figure"], []).append(entry_of(row))
             recompute(self.conn, self.touched, self.cache, new)
+        fill_signature_status()
+        if self.inserts.get(t.provenance.name):
+            self.conn.execute(t.provenance.insert(), self.inserts[t.provenance.name])
 
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],

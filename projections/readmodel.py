@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection, Engine, create_engine, insert, select, update
@@ -18,7 +19,7 @@ from sqlalchemy.pool import StaticPool
 
 from ledger.application import Ledger
 from ledger.errors import StorageError
-from ledger.storage import lock_for_writing
+from ledger.storage import create_tables, lock_for_writing
 from projections import queries
 from projections import tables as t
 from projections.compare import differences, snapshot
@@ -72,7 +73,8 @@ class ReadModel:
         self.engine = engine or ledger.engine
         self.name = ledger.app.name
         self._entries = EntryCache()
-        t.metadata.create_all(self.engine)
+        self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
+        create_tables(self.engine, t.metadata.create_all)
 
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
@@ -122,10 +124,12 @@ class ReadModel:
                 if not batch:
                     return None
                 projector = Projector(conn, self.ledger.app.mapper.to_domain_event,
-                                      self._entries)
+                                      self._entries, self._figures)
                 projector.apply(batch)
                 projector.flush()
                 _record(conn, Tracking(self.name, batch[-1].id), previous)
+            # committed: the figure rows it read or wrote hold from now on (never redefined)
+            self._figures.update(projector.figure_rows())
         except BaseException:
             self._entries.clear()  # it may hold entries of the batch rolled back
             raise
@@ -139,6 +143,7 @@ class ReadModel:
             t.metadata.drop_all(conn)
             t.metadata.create_all(conn)
         self._entries.clear()
+        self._figures.clear()
         if progress is not None:
             progress(0, self.ledger.max_position())
         return self.catch_up(batch_size=batch_size, progress=progress)

@@ -202,3 +202,20 @@ def test_real_process_help_and_error_exit_codes(tmp_path: Path) -> None:
     failed = subprocess.run([*tally, "show", FIGURE], capture_output=True, text=True,
                             check=False, env=env)
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
+
+
+def test_consistency_proof_between_checkpoints(tally: Tally) -> None:
+    report(tally, "447")
+    first = tally.json("checkpoint", "-o", str(tally.tmp / "old.txt"))["size"]
+    report(tally, "451", source="gwara")
+    second = tally.json("checkpoint", "-o", str(tally.tmp / "new.txt"))["size"]
+    tally("consistency", str(first), str(second), "-o", str(tally.tmp / "c.json"))
+    operator = tally.json("init", "--name", "test.example/izium")["operator_public_key"]
+    args = ["verify-proof", str(tally.tmp / "c.json"), "--operator-key", operator, "--checkpoint"]
+    out = tally.json(*args, str(tally.tmp / "new.txt"))
+    assert out["ok"] and (out["old_size"], out["new_size"]) == (first, second)
+    proof = json.loads((tally.tmp / "c.json").read_text())
+    proof["path"][0] = "0" * 64 if proof["path"][0] != "0" * 64 else "1" * 64
+    (tally.tmp / "c.json").write_text(json.dumps(proof))
+    tally(*args, str(tally.tmp / "new.txt"), code=1)
+    tally("consistency", str(second), str(first), code=1)

@@ -161,8 +161,8 @@ def test_progress_is_reported(ledger: Ledger, alice: KeyPair, small_file: list[b
                  total=len(small_file))
     assert calls[0] == ("validating", 1, len(small_file))
     assert ("validating", len(small_file), len(small_file)) in calls
-    # appended per aggregate: a claim and its follow-ups in one file are saved together
-    assert calls[-1] == ("appending", 8, 8)
+    # appended per event, in file order: 1 new source, 3 figures, 4 claims, 2 follow-ups
+    assert calls[-1] == ("appending", 10, 10)
 
 
 # --- a bad line writes nothing ----------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""Ed25519 checks in worker processes, for the bulk paths (import, verify, rebuild).
+
+Why processes and not threads: the caller's thread is busy with Python (parsing,
+hashing, SQL) and holds the GIL; a verifying thread needs the GIL between two C
+calls and waits a whole switch interval (5 ms) each time. Measured here: a
+verifying thread next to a busy main thread checks ~200 signatures/s; two worker
+processes check ~33,000/s and leave the caller its core.
+
+Why not `multiprocessing`: its spawn and forkserver methods re-run the caller's
+`__main__` in every worker (a script without a main guard would run again), and
+fork copies open database connections and threads. The workers here are plain
+`python -m ledger.verifier` processes that read pickled batches on stdin and write
+the results on stdout; two threads per worker feed and drain the pipes, so the
+caller never blocks on a pipe.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import IO, Any
+
+_HEADER = struct.Struct("<Q")
+
+
+def _read(stream: IO[bytes]) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def _write(stream: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+class _Worker:
+    def __init__(self) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "ledger.verifier"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self.outbox: queue.SimpleQueue[tuple[Future[list[bool]], Any] | None] = (
+            queue.SimpleQueue())
+        self.waiting: queue.SimpleQueue[tuple[Future[list[bool]], Any] | None] = (
+            queue.SimpleQueue())
+        self.broken = False
+        threading.Thread(target=self._feed, daemon=True, name="tally-verify-feed").start()
+        threading.Thread(target=self._drain, daemon=True, name="tally-verify-drain").start()
+
+    def submit(self, items: Sequence[Any]) -> Future[list[bool]]:
+        future: Future[list[bool]] = Future()
+        if self.broken:
+            future.set_exception(BrokenPipeError("the verifier process stopped"))
+        else:
+            self.outbox.put((future, items))
+        return future
+
+    def _feed(self) -> None:
+        assert self.proc.stdin is not None
+        while True:
+            job = self.outbox.get()
+            if job is None:
+                break
+            try:
+                _write(self.proc.stdin, list(job[1]))
+            except (OSError, ValueError) as e:
+                self.broken = True
+                job[0].set_exception(e)
+                continue
+            self.waiting.put(job)
+        self.waiting.put(None)
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        while True:
+            job = self.waiting.get()
+            if job is None:
+                return
+            try:
+                job[0].set_result(_read(self.proc.stdout))
+            except (OSError, EOFError, pickle.UnpicklingError) as e:
+                self.broken = True
+                job[0].set_exception(e)
+
+    def close(self) -> None:
+        self.outbox.put(None)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Pool:
+    """Worker processes, used round-robin; futures complete in submission order per worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = [_Worker() for _ in range(workers)]
+        self.next = 0
+
+    def submit(self, items: Sequence[Any]) -> Future[list[bool]]:
+        worker = self.workers[self.next % len(self.workers)]
+        self.next += 1
+        return worker.submit(items)
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.close()
+
+
+_pool: Pool | None = None
+_failed = False
+_lock = threading.Lock()
+
+
+def pool(workers: int) -> Pool | None:
+    """The shared pool, started on first use; None where processes cannot be started."""
+    global _pool, _failed
+    with _lock:
+        if _pool is None and not _failed:
+            try:
+                _pool = Pool(workers)
+                atexit.register(_pool.close)
+            except OSError:
+                _failed = True
+        return _pool
+
+
+def _main() -> None:
+    from ledger.signing import verify_chunk
+
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            items = _read(stdin)
+        except EOFError:
+            return
+        _write(stdout, verify_chunk(items))
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,74 @@
+"""The bulk import builds claim events directly (not through the aggregates): the stored
+events must be exactly those the single commands store for the same lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger.application import Ledger
+from ledger.importer import import_lines
+from ledger.keystore import KeyPair
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+
+SOURCE = {"type": "source", "id": "empr", "name": "EMPR", "kind": "media"}
+FIGURES = [{"type": "figure", "id": "izium/children", "unit": "bodies", "cumulative": True},
+           {"type": "figure", "id": "izium/total", "unit": "bodies", "parts": ["izium/children"]},
+           {"type": "figure", "id": "izium/state", "kind": "status",
+            "states": ["ongoing", "completed"]}]
+REPORTS = [
+    {"type": "report", "figure": "izium/total", "value": " ~450 ", "as_of": "2022-09?",
+     "source": "empr", "via": ["empr"], "url": "https://x.example/1", "published": "2022-09-30",
+     "quote": "«близько 450» \u2028 \"quoted\"", "document_sha256": "ab" * 32},
+    {"type": "report", "figure": "izium/children", "value": "5..7",
+     "as_of": "2022-09-16/2022-09-23", "source": "empr"},
+    {"type": "report", "figure": "izium/state", "value": "ongoing", "as_of": "2022",
+     "source": "empr"},
+]
+
+
+def stored(ledger: Ledger, start: int) -> list[tuple[Any, ...]]:
+    """Every stored field of the events from `start`, the state without its timestamp."""
+    out = []
+    for n in ledger.notifications(start, 100):
+        state = json.loads(n.state)
+        assert set(state["timestamp"]) == {"_type_", "_data_"}
+        state.pop("timestamp")
+        out.append((n.originator_id, n.originator_version, n.topic, list(state.items()),
+                    list(json.loads(n.state))))
+    return out
+
+
+def test_imported_events_are_the_events_the_commands_store(
+    make_ledger: Any, operator: KeyPair, alice: KeyPair
+) -> None:
+    by_api: Ledger = make_ledger("api.db", operator, [alice])
+    by_file: Ledger = make_ledger("file.db", operator, [alice])
+    start = by_api.max_position() + 1
+    assert start == by_file.max_position() + 1
+    by_api.add_source(SourceRecord(**SOURCE))
+    for f in FIGURES:
+        by_api.define_figure(FigureRecord(**f))
+    ids = [by_api.report(ReportRecord(**r), alice).id for r in REPORTS]
+    followups = [
+        {"type": "correction", "claim": ids[0], "value": "449", "reason": "final count"},
+        {"type": "correction", "claim": ids[2], "value": "completed", "reason": "done"},
+        {"type": "retraction", "claim": ids[1], "reason": "misattributed"},
+        {"type": "retraction", "claim": ids[0], "reason": "withdrawn"},
+    ]
+    for f in followups:
+        if f["type"] == "correction":
+            by_api.correct(CorrectionRecord(**f), alice)
+        else:
+            by_api.retract(RetractionRecord(**f), alice)
+    lines = [json.dumps(x, ensure_ascii=False).encode() for x in
+             (SOURCE, *FIGURES, *REPORTS, *followups)]
+    summary = import_lines(by_file, lines, alice)
+    assert summary.added == len(lines)
+    assert stored(by_file, start) == stored(by_api, start)
