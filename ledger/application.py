@@ -10,6 +10,7 @@ models), catch up from the notification log.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,7 +60,16 @@ from ledger.records import (
     SourceRecord,
 )
 from ledger.registry import Registry
-from ledger.storage import Store, create_tables, resolve
+from ledger.storage import Store, create_tables, prepare_sqlite, resolve
+
+
+def _storage_error(store: Store, error: Exception, what: str) -> StorageError:
+    """One sentence for a database error (SQLAlchemy's text adds the statement and a link)."""
+    detail = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"])[0]
+    if "locked" in detail:
+        return StorageError(f"the database {store.describe()} is locked by another writer; "
+                            "try again when it finishes")
+    return StorageError(f"the database {store.describe()} {what}: {detail}")
 
 
 class _EventStore(Application[UUID]):
@@ -98,14 +108,16 @@ class Ledger:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         try:
+            if store.sqlite_path is not None:
+                prepare_sqlite(store.sqlite_path)
             self.app = _EventStore(env=store.env)
             self.engine = store.engine()
             if not store.is_sqlite:  # the library's own DDL, serialised across processes
                 recorder: Any = self.app.recorder
                 create_tables(self.engine, lambda _: recorder.create_table())
             self.log = MerkleLog(self.engine, self.app.recorder)
-        except (PersistenceError, SQLAlchemyError, OSError) as e:
-            raise StorageError(f"cannot open the database {store.describe()}: {e}") from None
+        except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
+            raise _storage_error(store, e, "cannot be opened") from None
         self.listeners: list[Callable[[], None]] = []
         self._info: LedgerInfo | None = None
 
@@ -240,14 +252,7 @@ class Ledger:
         except LedgerError:
             raise
         except (PersistenceError, SQLAlchemyError) as e:
-            # SQLAlchemy's own text adds the statement and a link: keep the driver's sentence
-            detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-            if "locked" in detail:
-                raise StorageError(
-                    f"the database {self.store.describe()} is locked by another writer; "
-                    "try again when it finishes"
-                ) from None
-            raise StorageError(f"the database {self.store.describe()} failed: {detail}") from None
+            raise _storage_error(self.store, e, "failed") from None
 
     def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
         """Append the aggregates' pending events in one transaction, then catch up."""

@@ -14,25 +14,58 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Literal
 
-from edtf import parse_edtf
-from edtf.parser import (
-    Date,
-    DateAndTime,
-    EDTFParseException,
-    Interval,
-    LongYear,
-    MultipleDates,
-    OneOfASet,
-    PartialUncertainOrApproximate,
-    Season,
-    UncertainOrApproximate,
-    Unspecified,
-    UnspecifiedIntervalSection,
-)
-
 from ledger.errors import InvalidDateError
+
+
+@lru_cache(maxsize=1)
+def _edtf() -> Any:
+    """The `edtf` library, imported on first use: building its grammars costs ~50 ms of
+    every command's start-up, and the common dates never need it (see `_fast_parse`)."""
+    from edtf import parse_edtf
+    from edtf.parser import (
+        Date,
+        DateAndTime,
+        EDTFParseException,
+        Interval,
+        LongYear,
+        MultipleDates,
+        OneOfASet,
+        PartialUncertainOrApproximate,
+        Season,
+        UncertainOrApproximate,
+        Unspecified,
+        UnspecifiedIntervalSection,
+    )
+
+    return SimpleNamespace(
+        parse_edtf=parse_edtf, Date=Date, EDTFParseException=EDTFParseException,
+        Interval=Interval, UncertainOrApproximate=UncertainOrApproximate,
+        UnspecifiedIntervalSection=UnspecifiedIntervalSection,
+        # What to tell a user who wrote valid EDTF that the ledger does not model (and why
+        # not: each maps poorly to one interval of days, or is absurd for a reported figure).
+        unsupported=(
+            (Season, f"is a season, {_NOT_SUPPORTED}: write months, e.g. 2022-03/2022-05"),
+            (
+                Unspecified,
+                f"has unspecified digits (X), {_NOT_SUPPORTED}: write an interval, "
+                "e.g. 2020/2029",
+            ),
+            (
+                PartialUncertainOrApproximate,
+                f"qualifies part of a date, {_NOT_SUPPORTED}: put ?, ~ or % at the end",
+            ),
+            (OneOfASet, f"is a set of dates, {_NOT_SUPPORTED}: write an interval a/b"),
+            (MultipleDates, f"is a set of dates, {_NOT_SUPPORTED}: write an interval a/b"),
+            (DateAndTime,
+             f"has a time of day, {_NOT_SUPPORTED}: write the date only, e.g. 2022-09-16"),
+            (LongYear,
+             f"has a year written with Y, {_NOT_SUPPORTED}: write a year from 1000 to 9999"),
+        ),
+    )
+
 
 Precision = Literal["year", "month", "day"]
 EARLIEST_YEAR = 1000
@@ -40,25 +73,7 @@ EARLIEST_YEAR = 1000
 _EXAMPLES = "2022, 2025-01, 2025-11-24, 2022-09?, 2022-09~ or 2022-09-16/2022-09-23"
 _CALENDAR = "months run from 01 to 12 and days to the end of the month"
 _DATE_SHAPED = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?[?~%]?", re.ASCII)
-
-# What to tell a user who wrote valid EDTF that the ledger does not model (and why not:
-# each of these maps poorly to one interval of days, or is absurd for a reported figure).
 _NOT_SUPPORTED = "which is not supported"
-_UNSUPPORTED: tuple[tuple[type[Any], str], ...] = (
-    (Season, f"is a season, {_NOT_SUPPORTED}: write months, e.g. 2022-03/2022-05"),
-    (
-        Unspecified,
-        f"has unspecified digits (X), {_NOT_SUPPORTED}: write an interval, e.g. 2020/2029",
-    ),
-    (
-        PartialUncertainOrApproximate,
-        f"qualifies part of a date, {_NOT_SUPPORTED}: put ?, ~ or % at the end",
-    ),
-    (OneOfASet, f"is a set of dates, {_NOT_SUPPORTED}: write an interval a/b"),
-    (MultipleDates, f"is a set of dates, {_NOT_SUPPORTED}: write an interval a/b"),
-    (DateAndTime, f"has a time of day, {_NOT_SUPPORTED}: write the date only, e.g. 2022-09-16"),
-    (LongYear, f"has a year written with Y, {_NOT_SUPPORTED}: write a year from 1000 to 9999"),
-)
 
 
 @dataclass(frozen=True)
@@ -143,12 +158,13 @@ def _widen(end: _End) -> tuple[dt.date, dt.date]:
 
 def _end(node: Any, field: str, text: str) -> _End:
     """Read one end (a date, possibly qualified) of the parsed EDTF tree."""
-    for kind, why in _UNSUPPORTED:
+    lib = _edtf()
+    for kind, why in lib.unsupported:
         if isinstance(node, kind) or isinstance(getattr(node, "date", None), kind):
             raise _refuse(field, text, why)
-    qualified = isinstance(node, UncertainOrApproximate)
+    qualified = isinstance(node, lib.UncertainOrApproximate)
     date = node.date if qualified else node
-    if type(date) is not Date or date.significant_digits:
+    if type(date) is not lib.Date or date.significant_digits:
         raise _refuse(field, text, f"is not a supported EDTF date: write e.g. {_EXAMPLES}")
     year, month, day = int(date.year), date.month, date.day
     if year < EARLIEST_YEAR:  # also year 0 and negative years
@@ -230,21 +246,22 @@ def _parse(text: str, field: str) -> _Parsed:
 
 
 def _library_parse(text: str, field: str) -> _Parsed:
+    lib = _edtf()
     try:
-        node = parse_edtf(text)
-    except EDTFParseException:
+        node = lib.parse_edtf(text)
+    except lib.EDTFParseException:
         if _DATE_SHAPED.fullmatch(text):  # e.g. 2022-13-45, 2022-02-30: say what is wrong
             raise _refuse(field, text, f"is not a date in the calendar: {_CALENDAR}") from None
         raise _refuse(field, text, f"is not an EDTF date: write e.g. {_EXAMPLES}") from None
-    if not isinstance(node, Interval):
+    if not isinstance(node, lib.Interval):
         end = _end(node, field, text)
         earliest, latest = _widen(end)
         date = EdtfDate(text, earliest, latest, end.uncertain, end.approximate, end.precision)
         return _Parsed(date, end.earliest, open_end=False)
-    if isinstance(node.lower, UnspecifiedIntervalSection):
+    if isinstance(node.lower, lib.UnspecifiedIntervalSection):
         raise _refuse(field, text, "has no start: write the first date, e.g. 2022-09-16/..")
     low = _end(node.lower, field, text)
-    open_end = isinstance(node.upper, UnspecifiedIntervalSection)
+    open_end = isinstance(node.upper, lib.UnspecifiedIntervalSection)
     if open_end and not node.upper.is_open:
         raise _refuse(field, text, "has an unknown end: write .. for an open end, e.g. 2022-09/..")
     high = low if open_end else _end(node.upper, field, text)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +112,29 @@ def resolve(db: str | None) -> Store:
     raise StorageError(
         f"database engine {backend!r} is not supported: use a SQLite path or a postgresql:// URL"
     )
+
+
+def prepare_sqlite(path: Path) -> None:
+    """Put a SQLite file (created if missing) in WAL mode before anything else opens it.
+
+    Switching the journal mode needs the file to itself, and SQLite refuses at
+    once ("database is locked", whatever the busy timeout) while another
+    connection has it open: processes opening a new ledger together failed in
+    the event store's own switch. Done here, retried until the lock timeout,
+    the library and the engine find WAL already on and have nothing to switch.
+    """
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        connection = sqlite3.connect(path, timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        finally:
+            connection.close()
+        time.sleep(0.01)
 
 
 def install_sqlite_locking(engine: Engine) -> None:

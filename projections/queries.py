@@ -41,7 +41,7 @@ from projections.outputs import (
 )
 from projections.rows import Row, str_list, utc
 from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
-from projections.views import definitions, evaluate, with_parts
+from projections.views import definitions, definitions_for, evaluate, with_parts
 
 
 def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int | None:
@@ -51,6 +51,13 @@ def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int 
     found = conn.execute(select(func.max(t.events.c.position))
                          .where(t.events.c.recorded_at <= utc(known_at))).scalar_one_or_none()
     return 0 if found is None else int(found)
+
+
+def _definitions(conn: Connection, figure: str, known_at: int | None) -> dict[str, FigureDef]:
+    """The figure's definition and those of the totals it is a part of (all of them only to
+    suggest a name when the figure is unknown)."""
+    defs = definitions_for(conn, [figure], known_at)
+    return defs if figure in defs else definitions(conn, known_at)
 
 
 def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:
@@ -80,7 +87,7 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
          known_at: int | dt.datetime | None = None) -> ShowOut:
     """The value in force of `figure`, its claim, competitors and flags (see ShowOut)."""
     k = known_position(conn, known_at)
-    defs = definitions(conn, k)
+    defs = _definitions(conn, figure, k)
     definition = _definition(defs, figure)
     totals = _totals_of(defs, figure)
     if as_of is None and k is None:
@@ -119,7 +126,7 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
 def history(conn: Connection, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
     """Every claim, correction and retraction of `figure`, in valid-time order."""
     k = known_position(conn, known_at)
-    definition = _definition(definitions(conn, k), figure)
+    definition = _definition(_definitions(conn, figure, k), figure)
     h = t.history.c
     query = select(t.history).where(h.figure == figure)
     if k is not None:
@@ -133,7 +140,7 @@ def claims(conn: Connection, figure: str, known_at: int | dt.datetime | None = N
            ) -> list[ClaimOut]:
     """Every claim of `figure` as known (retracted ones too), in valid-time order."""
     k = known_position(conn, known_at)
-    _definition(definitions(conn, k), figure)
+    _definition(_definitions(conn, figure, k), figure)
     h = t.history.c
     query = select(t.history).where(h.figure == figure)
     if k is not None:

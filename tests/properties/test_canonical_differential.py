@@ -119,3 +119,23 @@ def test_every_merkle_leaf(ident: str, version: int, topic: str, state: bytes) -
 
     same({"id": ident, "version": version, "topic": topic,
           "state": base64.b64encode(state).decode("ascii")})
+
+
+@settings(max_examples=300)
+@given(ident=STRINGS, version=st.integers(-(2**60), 2**60), topic=STRINGS,
+       state=st.binary(max_size=64), uuid=st.uuids())
+def test_merkle_leaf_bytes_are_canonical(ident: str, version: int, topic: str, state: bytes,
+                                         uuid: object) -> None:
+    """`log.leaf_bytes` writes its four keys itself: the same bytes as rfc8785 (or refused)."""
+    import base64
+
+    from eventsourcing.persistence import Notification
+
+    from ledger.log import leaf_bytes
+
+    for originator in (ident, uuid):
+        n = Notification(id=1, originator_id=originator, originator_version=version, topic=topic,
+                         state=state)
+        expected = {"id": getattr(originator, "hex", originator), "version": version,
+                    "topic": topic, "state": base64.b64encode(state).decode("ascii")}
+        assert outcome(leaf_bytes, n) == outcome(rfc8785.dumps, expected)
