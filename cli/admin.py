@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.output import console, emit_json, success
@@ -54,8 +55,9 @@ def init(
     else:
         verb = "created" if created else "already exists:"
         success(
-            f"ledger {verb} [bold]{info.origin}[/] at {info.database}\n"
-            f"operator key {info.operator_key_id} ({key}); public key {info.operator_public_key}"
+            f"ledger {verb} [bold]{escape(info.origin)}[/] at {escape(info.database)}\n"
+            f"operator key {info.operator_key_id} ({escape(key)}); "
+            f"public key {info.operator_public_key}"
         )
 
 
@@ -76,7 +78,7 @@ def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     if state.json:
         emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
     else:
-        success(f"key [bold]{name}[/] {pair.key_id}; public key {pair.public_key.hex()}")
+        success(f"key [bold]{escape(name)}[/] {pair.key_id}; public key {pair.public_key.hex()}")
 
 
 @keys_app.command("list")
@@ -243,7 +245,7 @@ def _done(state: State, result: object, what: str) -> None:
     status = getattr(result, "status", "")
     position = getattr(result, "position", None)
     where = f" at position {position}" if position else ""
-    success(f"{what}: {status}{where} [dim]{getattr(result, 'id', '')}[/]")
+    success(f"{escape(what)}: {status}{where} [dim]{escape(str(getattr(result, 'id', '')))}[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import JsonOpt, _state
@@ -47,7 +48,9 @@ def checkpoint(
     if state.json:
         emit_json({"size": size, "note": note})
     else:
-        success(f"checkpoint of size {size}" + (f" written to {output}" if output else ""))
+        success(
+            f"checkpoint of size {size}" + (f" written to {escape(str(output))}" if output else "")
+        )
         console.print(note, markup=False, highlight=False, end="")
 
 
@@ -77,7 +80,7 @@ def proof(
         if not state.json:
             success(
                 f"proof for claim {made.claim_id} at leaf {made.leaf_index} of "
-                f"{made.tree_size} written to {output}"
+                f"{made.tree_size} written to {escape(str(output))}"
             )
     else:
         typer.echo(text, nl=False)
@@ -98,7 +101,7 @@ def consistency(
     if output:
         output.write_text(text, encoding="utf-8")
         if not state.json:
-            success(f"consistency proof {old} -> {new} written to {output}")
+            success(f"consistency proof {old} -> {new} written to {escape(str(output))}")
     else:
         typer.echo(text, nl=False)
 
@@ -184,12 +187,12 @@ def verify_proof(
     elif "old_size" in checked:
         success(
             f"[green]ok[/]: checkpoint {checked['new_size']} extends checkpoint "
-            f"{checked['old_size']} of {checked['origin']} append-only"
+            f"{checked['old_size']} of {escape(checked['origin'])} append-only"
         )
     else:
         success(
             f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
-            f"the {checked['tree_size']}-event log signed by {checked['origin']}"
+            f"the {checked['tree_size']}-event log signed by {escape(checked['origin'])}"
         )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.admin import JsonOpt, _done, _state
 from cli.output import emit_json, progress_bar, success
@@ -132,7 +133,7 @@ def import_(
     else:
         kinds = ", ".join(f"{n} {t}s" for t, n in sorted(summary.by_type.items()))
         success(
-            f"imported {file}: {summary.added} added ({kinds or 'nothing new'}), "
+            f"imported {escape(str(file))}: {summary.added} added ({kinds or 'nothing new'}), "
             f"{summary.skipped} already recorded"
         )
 

@@ -48,8 +48,9 @@ def show(out: Any) -> RenderableType:
         for column in ("value", "as of", "source chain", "quote", "claim"):
             table.add_column(column, overflow="fold")
         for c in [out.claim, *out.competing]:
-            table.add_row(c.value.written, c.as_of.text, _chain(c), Text(_quote(c.quote)),
-                          c.claim_id[:8])
+            table.add_row(
+                c.value.written, c.as_of.text, _chain(c), Text(_quote(c.quote)), c.claim_id[:8]
+            )
         parts.append(table)
     subtitle = []
     if out.query_as_of:

@@ -219,3 +219,11 @@ def test_consistency_proof_between_checkpoints(tally: Tally) -> None:
     (tally.tmp / "c.json").write_text(json.dumps(proof))
     tally(*args, str(tally.tmp / "new.txt"), code=1)
     tally("consistency", str(second), str(first), code=1)
+
+
+def test_user_text_is_never_read_as_markup(tmp_path: Path) -> None:
+    t = Tally(tmp_path)
+    out = t("init", "--name", "example.org/[/x]").stdout
+    assert "example.org/[/x]" in out
+    t("keys", "new", "bob")
+    assert "signer [/x]" in t("signers", "add", "[/x]", "--key", "bob").stdout
