@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,7 @@ from ledger import signing
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
 from ledger.commands import (
     Context,
+    check_name,
     correct_claim,
     define_figure,
     define_source,
@@ -51,6 +52,7 @@ from ledger.errors import (
 )
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
+from ledger.positions import PositionRuns
 from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from ledger.records import (
     CorrectionRecord,
@@ -118,8 +120,12 @@ class Ledger:
             self.log = MerkleLog(self.engine, self.app.recorder)
         except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
             raise _storage_error(store, e, "cannot be opened") from None
-        self.listeners: list[Callable[[], None]] = []
+        # called after every write with `settle`: False while a bulk write has more to come
+        self.listeners: list[Callable[[bool], None]] = []
         self._info: LedgerInfo | None = None
+        # Positions this process appended: every signature in them was made here or
+        # checked before the append, so the read model need not check them again.
+        self._appended = PositionRuns()
 
     @classmethod
     def open(
@@ -265,10 +271,12 @@ class Ledger:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
                 ) from None
+        positions = [r.notification.id for r in recordings]
+        self._appended.add(positions)
         self.after_write()
-        return [r.notification.id for r in recordings]
+        return positions
 
-    def append_stored(self, events: Sequence[StoredEvent], *, catch_up: bool = True) -> list[int]:
+    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True) -> list[int]:
         """Append already-mapped events (see `mapper`) in one transaction, then catch up.
 
         The bulk import builds its events and maps them while it validates the file, so
@@ -279,14 +287,36 @@ class Ledger:
             return []
         with self._storage_errors():
             try:
-                positions = self.app.recorder.insert_events(list(events))
+                positions = list(self.app.recorder.insert_events(list(events)) or [])
             except IntegrityError:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
                 ) from None
-        if catch_up:
-            self.after_write()
-        return list(positions or [])
+        self._appended.add(positions)
+        self.after_write(settle=settle)
+        return positions
+
+    def vouched(self, position: int) -> bool:
+        """Whether this process appended `position` itself, every signature in it checked."""
+        return position in self._appended
+
+    def signed(self, positions: Collection[int]) -> dict[int, tuple[str, str]]:
+        """The signed body and signature of the events at these positions (those that have
+        them); one read per run of consecutive positions."""
+        found: dict[int, tuple[str, str]] = {}
+        ordered = sorted(set(positions))
+        i = 0
+        while i < len(ordered):
+            j = i
+            while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
+                j += 1
+            for n in self.notifications(start=ordered[i], limit=j - i + 1, stop=ordered[j]):
+                event = self.app.mapper.to_domain_event(n)
+                body, signature = getattr(event, "body", None), getattr(event, "signature", None)
+                if isinstance(body, str) and isinstance(signature, str):
+                    found[n.id] = (body, signature)
+            i = j + 1
+        return found
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         """Which of these aggregate ids have events in the store: one query per 500 ids."""
@@ -330,11 +360,13 @@ class Ledger:
                         state=bytes(state)))
         return found
 
-    def after_write(self) -> None:
+    def after_write(self, settle: bool = True) -> None:
+        """Log the new events and let the listeners catch up; with `settle` False (a bulk
+        write with more batches to come) they may leave work for the last call."""
         with self._storage_errors():
             self.log.catch_up()
             for listener in self.listeners:
-                listener()
+                listener(settle)
 
     def catch_up_log(self) -> int:
         """Log the stored events the Merkle log lacks; returns its size.
@@ -364,6 +396,7 @@ class Ledger:
             raise DuplicateDefinitionError(
                 "the ledger name must be one non-empty line", field="name"
             )
+        check_name(origin, "ledger")
         lid = ledger_id(origin, operator.public_key)
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
         genesis = Genesis(
@@ -404,6 +437,7 @@ class Ledger:
     def add_signer(
         self, name: str, public_key: bytes, operator: KeyPair, role: str = "signer"
     ) -> Appended:
+        check_name(name, "signer")
         self._check_operator(operator)
         existing = self.registry().find_signer(signing.key_id(public_key))
         if existing is not None:

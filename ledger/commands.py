@@ -34,6 +34,7 @@ from ledger.records import (
     ReportRecord,
     RetractionRecord,
     SourceRecord,
+    has_control_character,
 )
 from ledger.registry import Registry
 from ledger.values import Quantity, Status, parse_value
@@ -64,6 +65,15 @@ class Context:
 
     ledger_id: str
     today: dt.date
+
+
+def check_name(name: str, what: str) -> None:
+    """Refuse a signer or ledger name holding a control character, as every text field is."""
+    if has_control_character(name):
+        raise InputError(
+            f"the {what} name must not contain control characters such as NUL or ESC",
+            field="name",
+        )
 
 
 def define_source(registry: Registry, record: SourceRecord) -> Source | None:
@@ -112,11 +122,11 @@ def define_figure(registry: Registry, record: FigureRecord) -> Figure | None:
     return figure
 
 
-def _check_signer(registry: Registry, key_id: str) -> Signer:
-    signer = registry.signer(key_id)
+def check_unrevoked(signer: Signer) -> None:
+    """Refuse a revoked signer, for an event known to be new: what a key signed before its
+    revocation stays valid, so appending that again is "already recorded", not refused."""
     if signer.revoked:
-        raise RevokedSignerError(f"signer {key_id} was revoked and can no longer sign")
-    return signer
+        raise RevokedSignerError(f"signer {signer.key_id} was revoked and can no longer sign")
 
 
 def _sign_or_verify(
@@ -129,8 +139,10 @@ def _sign_or_verify(
 ) -> tuple[Signer, str, str]:
     """Resolve who signs, build the canonical body and sign it, or verify the line's signature.
 
-    With `defer`, the line's own signature is queued there instead of checked here: the
-    caller checks it (refusing with BAD_SIGNATURE) before anything is written.
+    A revoked signer is not refused here: the caller checks `check_unrevoked` once it knows
+    the event is new (see `record_claim`). With `defer`, the line's own signature is queued
+    there instead of checked here: the caller checks it (refusing with BAD_SIGNATURE) before
+    anything is written.
     """
     if record.ledger is not None and record.ledger != ctx.ledger_id:
         raise ForeignLedgerError(
@@ -139,7 +151,7 @@ def _sign_or_verify(
     if record.signature is not None:
         if record.signer is None:
             raise SignatureError("a line with a signature must name its signer", field="signer")
-        signer = _check_signer(registry, record.signer)
+        signer = registry.signer(record.signer)
         body = signing.canonical(build(signer.key_id))
         if defer is not None:
             defer.append((bytes.fromhex(signer.public_key), body, record.signature))
@@ -156,7 +168,7 @@ def _sign_or_verify(
             f"the line names signer {record.signer} but key {key.name!r} is {key.key_id}",
             field="signer",
         )
-    signer = _check_signer(registry, key.key_id)
+    signer = registry.signer(key.key_id)
     body = signing.canonical(build(signer.key_id))
     return signer, body, signing.sign(key.private_key, body)
 
@@ -167,8 +179,10 @@ def prepare_claim(
     record: ReportRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
-) -> tuple[UUID, str, str, Quantity | Status]:
-    """Check a report and build its signed body: (claim id, body, signature, value)."""
+) -> tuple[UUID, str, str, Quantity | Status, Signer]:
+    """Check a report and build its signed body: (claim id, body, signature, value, signer).
+
+    Unless the claim is already recorded, the caller must `check_unrevoked(signer)`."""
     figure = registry.figure(record.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
     parse_edtf_date(record.as_of, field="as_of", now=ctx.today)
@@ -177,7 +191,7 @@ def prepare_claim(
     registry.source(record.source)
     for hop in record.via:
         registry.source(hop, field="via")
-    _, body, signature = _sign_or_verify(
+    signer, body, signature = _sign_or_verify(
         registry,
         ctx,
         record,
@@ -185,7 +199,7 @@ def prepare_claim(
         lambda signer: claim_body(ctx.ledger_id, signer, record, value.written),
         defer,
     )
-    return signing.body_uuid(body), body, signature, value
+    return signing.body_uuid(body), body, signature, value, signer
 
 
 def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) -> None:
@@ -199,32 +213,15 @@ def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) 
 def record_claim(
     registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    claim_uuid, body, signature, value = prepare_claim(registry, ctx, record, key)
+    claim_uuid, body, signature, value, signer = prepare_claim(registry, ctx, record, key)
     existing = registry._get(claim_uuid, Claim)
     if existing is not None:
         already_recorded(claim_uuid, existing.signature, signature)
         return claim_uuid.hex, None
+    check_unrevoked(signer)
     claim = Claim(body=body, signature=signature, value=value.to_dict())
     registry.stage(claim)
     return claim_uuid.hex, claim
-
-
-def _followup_signer(
-    registry: Registry,
-    ctx: Context,
-    claim: ClaimLike,
-    record: CorrectionRecord | RetractionRecord,
-    key: KeyPair | None,
-    build: Any,
-    defer: Deferred | None = None,
-) -> tuple[str, str, str]:
-    signer, body, signature = _sign_or_verify(registry, ctx, record, key, build, defer)
-    if signer.key_id != claim.signer and not signer.is_operator:
-        raise NotAuthorisedError(
-            f"only the claim's signer ({claim.signer}) or an operator key may correct "
-            f"or retract claim {claim.claim_id}"
-        )
-    return signing.body_id(body), body, signature
 
 
 def prepare_correction(
@@ -234,14 +231,14 @@ def prepare_correction(
     record: CorrectionRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
-) -> tuple[str, str, str, Quantity | Status]:
-    """Check a correction and build its signed body: (correction id, body, signature, value)."""
+) -> tuple[str, str, str, Quantity | Status, Signer]:
+    """Check a correction and build its signed body: (correction id, body, signature, value,
+    signer); `followup_is_new` then checks the signer may add it."""
     figure = registry.figure(claim.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
-    correction_id, body, signature = _followup_signer(
+    signer, body, signature = _sign_or_verify(
         registry,
         ctx,
-        claim,
         record,
         key,
         lambda signer: correction_body(
@@ -249,7 +246,7 @@ def prepare_correction(
         ),
         defer,
     )
-    return correction_id, body, signature, value
+    return signing.body_id(body), body, signature, value, signer
 
 
 def prepare_retraction(
@@ -259,23 +256,34 @@ def prepare_retraction(
     record: RetractionRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
-) -> tuple[str, str, str]:
-    """Check a retraction and build its signed body: (retraction id, body, signature)."""
-    return _followup_signer(
+) -> tuple[str, str, str, Signer]:
+    """Check a retraction and build its signed body: (retraction id, body, signature, signer);
+    `followup_is_new` then checks the signer may add it."""
+    signer, body, signature = _sign_or_verify(
         registry,
         ctx,
-        claim,
         record,
         key,
         lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record),
         defer,
     )
+    return signing.body_id(body), body, signature, signer
 
 
-def followup_is_new(claim: ClaimLike, followup_id: str, *, correcting: bool) -> bool:
-    """False when this exact follow-up is already recorded; refuses one on a retracted claim."""
+def followup_is_new(
+    claim: ClaimLike, followup_id: str, signer: Signer, *, correcting: bool
+) -> bool:
+    """False when this exact follow-up is already recorded (even if its signer was revoked
+    since); a new one is refused if its signer is revoked, is neither the claim's signer nor
+    an operator, or if the claim is retracted."""
     if followup_id in claim.followups:
         return False
+    check_unrevoked(signer)
+    if signer.key_id != claim.signer and not signer.is_operator:
+        raise NotAuthorisedError(
+            f"only the claim's signer ({claim.signer}) or an operator key may correct "
+            f"or retract claim {claim.claim_id}"
+        )
     if claim.retracted:
         if correcting:
             raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
@@ -286,8 +294,10 @@ def followup_is_new(claim: ClaimLike, followup_id: str, *, correcting: bool) -> 
 def correct_claim(
     registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    correction_id, body, signature, value = prepare_correction(registry, ctx, claim, record, key)
-    if not followup_is_new(claim, correction_id, correcting=True):
+    correction_id, body, signature, value, signer = prepare_correction(
+        registry, ctx, claim, record, key
+    )
+    if not followup_is_new(claim, correction_id, signer, correcting=True):
         return correction_id, None
     claim.correct(
         correction_id=correction_id, body=body, signature=signature, value=value.to_dict()
@@ -298,8 +308,10 @@ def correct_claim(
 def retract_claim(
     registry: Registry, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    retraction_id, body, signature = prepare_retraction(registry, ctx, claim, record, key)
-    if not followup_is_new(claim, retraction_id, correcting=False):
+    retraction_id, body, signature, signer = prepare_retraction(
+        registry, ctx, claim, record, key
+    )
+    if not followup_is_new(claim, retraction_id, signer, correcting=False):
         return retraction_id, None
     claim.retract(retraction_id=retraction_id, body=body, signature=signature)
     return retraction_id, claim

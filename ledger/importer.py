@@ -21,7 +21,8 @@ How a million lines stay fast and flat in memory:
   state that later follow-ups need (figure, signer, version, follow-ups,
   retracted), also live in the staging file.
 - Pass 2 streams the staged events into the event store in batches
-  (`Ledger.append_stored`), each followed by the Merkle log and read-model catch-up.
+  (`Ledger.append_stored`), each followed by the Merkle log and read-model catch-up;
+  the figures they touched are recomputed once, after the last batch.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from ledger.commands import (
     Context,
     Deferred,
     already_recorded,
+    check_unrevoked,
     define_figure,
     define_source,
     followup_is_new,
@@ -148,10 +150,13 @@ def import_lines(
         appended = 0
         count = staging.count()
         for batch in staging.batches(BATCH):
-            ledger.append_stored(batch)
+            # the read model recomputes the figures all batches touched once, at the end
+            ledger.append_stored(batch, settle=False)
             appended += len(batch)
             if progress:
                 progress("appending", appended, count)
+        if appended:
+            ledger.after_write()
     return summary
 
 
@@ -171,6 +176,7 @@ class _ClaimState:
     followups: list[str]
     line: int = 0  # the line that records it, while its presence in the ledger is unknown
     tentative: bool = False
+    revoked: bool = False  # its signer is revoked: refused unless it is recorded already
 
     @property
     def claim_id(self) -> str:
@@ -349,7 +355,9 @@ class _Validator:
             try:
                 record = parse_line(number, raw)
             except ImportFileError:
-                self._first_error_before(number - 1)
+                # this line has nothing pending: settle every line before it, the one just
+                # before included (a new claim there may be refused, e.g. a revoked signer's)
+                self._first_error_before(number)
                 raise
             if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
                 self.progress("validating", number, self.total)
@@ -358,8 +366,11 @@ class _Validator:
             self.summary.lines += 1
             try:
                 self._line(number, record)
-            except ImportFileError:
-                self._first_error_before(number)
+            except ImportFileError as e:
+                # one naming an earlier line comes from settling the chunk (`_resolve`),
+                # which checked the lines before it: it is the first error already
+                if e.line == number:
+                    self._first_error_before(number)
                 raise
             except LedgerError as e:
                 self._first_error_before(number)
@@ -398,19 +409,19 @@ class _Validator:
             self.queued.extend((number, item) for item in defer)
 
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        claim_uuid, body, signature, value = prepare_claim(
+        claim_uuid, body, signature, value, signer = prepare_claim(
             self.registry, self.ctx, record, self.key, defer)
         # a claim new to this chunk is looked up in this file and the ledger with the
-        # others of its chunk (`_resolve`); one already seen is settled here
+        # others of its chunk (`_resolve`), which also refuses it if its signer is revoked;
+        # one already seen is settled here
         existing = self.claims.get(claim_uuid)
         if existing is not None:
             already_recorded(claim_uuid, existing.signature, signature)
             self._skipped()
             return
         # the body names this figure and this signer (see commands._sign_or_verify)
-        signer = record.signer if record.signature is not None else self.key.key_id  # type: ignore[union-attr]
-        state = _ClaimState(claim_uuid, record.figure, str(signer), signature, 1, False, [],
-                            line=number, tentative=True)
+        state = _ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
+                            line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
         event = Claim.Recorded(
             originator_id=claim_uuid, originator_version=1,
@@ -428,9 +439,9 @@ class _Validator:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
         event: Any
         if isinstance(record, CorrectionRecord):
-            followup_id, body, signature, value = prepare_correction(
+            followup_id, body, signature, value, signer = prepare_correction(
                 self.registry, self.ctx, claim, record, self.key, defer)
-            if not followup_is_new(claim, followup_id, correcting=True):
+            if not followup_is_new(claim, followup_id, signer, correcting=True):
                 self._skipped()
                 return
             event = Claim.Corrected(
@@ -438,9 +449,9 @@ class _Validator:
                 timestamp=Claim.Corrected.create_timestamp(), correction_id=followup_id,
                 body=body, signature=signature, value=value.to_dict())
         else:
-            followup_id, body, signature = prepare_retraction(
+            followup_id, body, signature, signer = prepare_retraction(
                 self.registry, self.ctx, claim, record, self.key, defer)
-            if not followup_is_new(claim, followup_id, correcting=False):
+            if not followup_is_new(claim, followup_id, signer, correcting=False):
                 self._skipped()
                 return
             event = Claim.Retracted(
@@ -502,6 +513,13 @@ class _Validator:
         for state in tentative:
             state.tentative = False
             if state.uuid not in stored and state.uuid not in in_file:
+                if state.revoked:  # new, so its signer must not be revoked
+                    self._check_signatures(state.line)
+                    try:
+                        check_unrevoked(self.registry.signer(state.signer))
+                    except LedgerError as e:
+                        raise ImportFileError(f"line {state.line}: {e.message}",
+                                              line=state.line, field=e.field) from None
                 continue
             self._check_signatures(state.line)
             earlier = (self.staging.claim(state.uuid) if state.uuid in in_file

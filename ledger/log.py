@@ -42,9 +42,12 @@ from ledger.storage import create_tables, lock_for_writing
 
 metadata = MetaData()
 
+# On SQLite an INTEGER PRIMARY KEY is the rowid itself (BIGINT would get a second index),
+# and the nodes table is stored clustered on its key (WITHOUT ROWID).
 leaves = Table(
     "tally_log_leaves", metadata,
-    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_index", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+           autoincrement=False),
     Column("position", BigInteger, nullable=False, unique=True),
     Column("originator_id", String(32), nullable=False, index=True),
     Column("originator_version", Integer, nullable=False),
@@ -54,6 +57,7 @@ nodes = Table(
     Column("level", Integer, primary_key=True, autoincrement=False),
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", LargeBinary(32), nullable=False),
+    sqlite_with_rowid=False,
 )
 checkpoints = Table(
     "tally_checkpoints", metadata,

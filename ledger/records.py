@@ -36,6 +36,12 @@ SourceKind = Literal["official", "media", "ngo", "individual", "academic", "othe
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def has_control_character(text: str) -> bool:
+    """Whether `text` holds a character no text of the ledger may hold (also used for the
+    signer and ledger names, which are not records)."""
+    return _CONTROL.search(text) is not None
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -43,7 +49,7 @@ class _Record(BaseModel):
     @classmethod
     def _no_control_characters(cls, value: Any) -> Any:
         for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and _CONTROL.search(text):
+            if isinstance(text, str) and has_control_character(text):
                 raise PydanticCustomError(
                     "control_character", "control characters such as NUL or ESC are not allowed")
         return value

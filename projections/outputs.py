@@ -35,7 +35,8 @@ def as_of_out(row: Row) -> AsOfOut:
 
 def entry_out(row: Row) -> HistoryEntryOut:
     return HistoryEntryOut(
-        kind=row["kind"], id=row["event_id"], claim_id=row["claim_id"], value=value_out(row),
+        kind=row["kind"], id=row["event_id"] or row["claim_id"], claim_id=row["claim_id"],
+        value=value_out(row),
         as_of=as_of_out(row), source=row["source"], via=str_list(row["via"]), url=row["url"],
         published=row["published"], quote=row["quote"],
         document_sha256=row["document_sha256"], reason=row["reason"], signer=row["signer"],

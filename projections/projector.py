@@ -2,8 +2,9 @@
 
 New rows are buffered and written with one executemany per table; look-ups
 (figures, signers, sources, claims) see both the database and this batch.
-After the rows, only the figures the batch touched (and the totals whose parts
-it touched) have their `current` row and discrepancy flags recomputed.
+The figures the batch touched are listed as dirty: their `current` rows and
+discrepancy flags are recomputed once the catch-up has projected every batch
+(`views.settle`), not after each one.
 """
 
 from __future__ import annotations
@@ -22,19 +23,17 @@ from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import InvalidDateError, VerificationError
 from ledger.values import Quantity, value_from_dict
 from projections import tables as t
-from projections.claims import Entry
 from projections.rows import (
     INVALID,
     VALID,
     Row,
     dumps,
-    entry_of,
     figure_def,
     interval_columns,
     signature_precheck,
     str_list,
 )
-from projections.views import EntryCache, recompute
+from projections.views import mark_dirty
 
 Decode = Callable[[Notification], Any]  # the ledger mapper's to_domain_event
 
@@ -52,11 +51,13 @@ def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:
 class Projector:
     """Projects the events of one batch; `flush()` writes rows and recomputes figures."""
 
-    def __init__(self, conn: Connection, decode: Decode, cache: EntryCache,
-                 figures: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, conn: Connection, decode: Decode,
+                 figures: dict[str, dict[str, Any]] | None = None,
+                 vouched: Callable[[int], bool] = lambda _: False) -> None:
         self.conn = conn
         self.decode = decode
-        self.cache = cache
+        # positions whose signatures this process checked (or made) as it appended them
+        self.vouched = vouched
         # figure rows never change once defined: the read model keeps the committed ones
         self.figures = {} if figures is None else figures
         # provenance rows whose signature is checked in bulk at flush: (row, key, body, sig)
@@ -114,18 +115,36 @@ class Projector:
     # -- events ------------------------------------------------------------------
 
     def apply(self, notifications: Sequence[Notification]) -> None:
-        for n in notifications:
-            try:
-                event = self.decode(n)
-            except Exception as e:  # a tampered event: say where, let verify say the rest
-                raise VerificationError(
-                    f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
-                    "run 'tally verify'", position=n.id) from None
+        events = [(n.id, self._decode(n)) for n in notifications]
+        self._prefetch_claims({e.originator_id.hex for _, e in events
+                               if isinstance(e, Claim.Corrected | Claim.Retracted)})
+        for position, event in events:
             recorded = event.timestamp
-            self._add(t.events, str(n.id), {
-                "position": n.id, "recorded_at": recorded, "topic": n.topic.split(":")[-1],
-                "originator_id": event.originator_id.hex})
-            self._apply(n.id, recorded, event)
+            self._add(t.events, str(position), {"position": position, "recorded_at": recorded})
+            self._apply(position, recorded, event)
+
+    def _decode(self, n: Notification) -> Any:
+        try:
+            return self.decode(n)
+        except Exception as e:  # a tampered event: say where, let verify say the rest
+            raise VerificationError(
+                f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
+                "run 'tally verify'", position=n.id) from None
+
+    def _prefetch_claims(self, claim_ids: set[str]) -> None:
+        """Read the rows the batch's follow-ups update with one query per table, not one
+        per follow-up (claims recorded in this batch are found in it later)."""
+        wanted = sorted(c for c in claim_ids if (t.history.name, c) not in self._cache)
+        for table, where in ((t.history, t.history.c.kind == "claim"), (t.provenance, None)):
+            column = table.c.claim_id
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                query = select(table).where(column.in_(chunk))
+                if where is not None:
+                    query = query.where(where)
+                found = {r["claim_id"]: dict(r) for r in self.conn.execute(query).mappings()}
+                for claim_id in chunk:
+                    self._cache[(table.name, claim_id)] = found.get(claim_id)
 
     def _apply(self, position: int, recorded: dt.datetime, e: Any) -> None:
         if isinstance(e, Signer.Added):
@@ -147,6 +166,8 @@ class Projector:
                 "figure_id": e.figure_id, "kind": e.kind, "unit": e.unit,
                 "cumulative": e.cumulative, "parts": dumps(list(e.parts)),
                 "tolerance": e.tolerance, "states": dumps(list(e.states)), "position": position})
+            for part in dict.fromkeys(e.parts):
+                self._add(t.parts, f"{part}\n{e.figure_id}", {"part": part, "total": e.figure_id})
             self.touched.add(e.figure_id)
         elif isinstance(e, Claim.Recorded):
             self._claim(position, recorded, e.originator_id.hex, e)
@@ -166,39 +187,34 @@ class Projector:
         return {key: row for (table, key), row in self._cache.items()
                 if table == t.figures.name and row is not None}
 
-    def _signed(self, body: str, signature: str, position: int) -> dict[str, Any]:
+    def _signed(self, body: str, position: int) -> dict[str, Any]:
         """The signer and the signature status (None: to be checked at flush, in bulk)."""
         signer_id = json.loads(body)["signer"]
         signer = self.signer(signer_id)
-        return {"signer": signer_id, "signature": signature, "body": body,
-                "status": signature_precheck(signer, position),
+        status = signature_precheck(signer, position)
+        if status is None and self.vouched(position):
+            status = VALID
+        return {"signer": signer_id, "status": status,
                 "public_key": None if signer is None else signer["public_key"]}
 
     def _claim(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
         body = json.loads(e.body)
-        figure, signed = body["figure"], self._signed(e.body, e.signature, position)
+        figure, signed = body["figure"], self._signed(e.body, position)
         earliest, latest = _as_of_dates(body["as_of"], recorded)
         row = {
-            "position": position, "kind": "claim", "event_id": claim_id, "claim_id": claim_id,
+            "position": position, "kind": "claim", "event_id": None, "claim_id": claim_id,
             "figure": figure, **self._value_columns(figure, e.value),
             "as_of": body["as_of"], "as_of_earliest": earliest, "as_of_latest": latest,
-            "source": body["source"], "via": dumps(list(body["via"])), "url": body["url"],
-            "published": body["published"], "quote": body["quote"],
-            "document_sha256": body["document_sha256"], "reason": None,
-            "signer": signed["signer"], "signature": e.signature, "body": e.body,
-            "recorded_at": recorded,
+            "source": body["source"], "via": dumps(list(body["via"])),
+            "signer": signed["signer"], "recorded_at": recorded,
         }
         self._add(t.history, claim_id, row)
-        signer = self.signer(signed["signer"]) or {"name": "", "role": ""}
         source = self._row(t.sources, "source_id", body["source"])
         provenance = {
-            "claim_id": claim_id, "figure": figure, "source": body["source"], "via": row["via"],
-            "signer": signed["signer"], "signer_name": signer["name"],
-            "signer_role": signer["role"],
+            "claim_id": claim_id,
             "first_party": source is not None and source["key_id"] == signed["signer"],
-            "signature_status": signed["status"], "document_sha256": body["document_sha256"],
-            "corrections": dumps([]), "retraction_id": None, "position": position,
-            "recorded_at": recorded,
+            "signature_status": signed["status"], "corrections": dumps([]),
+            "retraction_id": None,
         }
         self._add(t.provenance, claim_id, provenance)
         if signed["status"] is None:
@@ -217,9 +233,7 @@ class Projector:
         self._add(t.history, f"{claim_id}:{position}", {
             "position": position, "kind": "correction" if correcting else "retraction",
             "event_id": event_id, "claim_id": claim_id, **copied, **value,
-            "url": None, "published": None, "quote": None, "document_sha256": None,
-            "reason": json.loads(e.body)["reason"], "signer": json.loads(e.body)["signer"],
-            "signature": e.signature, "body": e.body, "recorded_at": recorded,
+            "signer": json.loads(e.body)["signer"], "recorded_at": recorded,
         })
         prov = self.provenance(claim_id)
         if correcting:
@@ -250,9 +264,9 @@ class Projector:
         return fill
 
     def flush(self) -> None:
-        """Write the buffered rows and updates, then recompute the touched figures."""
+        """Write the buffered rows and updates, and list the touched figures as dirty."""
         fill_signature_status = self._check_signatures()
-        for table in (t.events, t.signers, t.sources, t.figures, t.history):
+        for table in (t.events, t.signers, t.sources, t.figures, t.parts, t.history):
             rows = self.inserts.get(table.name)
             if rows:
                 self.conn.execute(table.insert(), rows)
@@ -260,11 +274,7 @@ class Projector:
                  ("revoked_position", "revoked_reason"))
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
-        if self.touched:
-            new: dict[str, list[Entry]] = {}
-            for row in self.inserts.get(t.history.name, []):
-                new.setdefault(row["figure"], []).append(entry_of(row))
-            recompute(self.conn, self.touched, self.cache, new)
+        mark_dirty(self.conn, self.touched)
         fill_signature_status()
         if self.inserts.get(t.provenance.name):
             self.conn.execute(t.provenance.insert(), self.inserts[t.provenance.name])

@@ -15,7 +15,7 @@ from projections import tables as t
 from projections.models import FollowupOut, ProvenanceOut
 from projections.outputs import as_of_out, claim_out, signer_out, source_out, value_out
 from projections.queries import leaf_and_checkpoint, resolve_claim
-from projections.rows import Row, signature_status, str_list, utc
+from projections.rows import Row, Signed, signature_status, utc, with_signed
 
 
 def _signers(conn: Connection, key_ids: set[str]) -> dict[str, Row]:
@@ -34,34 +34,38 @@ def _followup(row: Row, signers: dict[str, Row]) -> FollowupOut:
     )
 
 
-def provenance(conn: Connection, claim_id: str) -> ProvenanceOut:
-    """Source chain, signer, signature status, follow-ups and covering checkpoint of a claim."""
+def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut:
+    """Source chain, signer, signature status, follow-ups and covering checkpoint of a claim.
+
+    `signed` reads the signed bodies at some positions from the event store (the read
+    model does not copy them)."""
     full = resolve_claim(conn, claim_id)
     prov = conn.execute(
         select(t.provenance).where(t.provenance.c.claim_id == full)).mappings().one()
-    rows = sorted((dict(r) for r in conn.execute(
-        select(t.history).where(t.history.c.claim_id == full)).mappings()),
+    rows = sorted(with_signed(conn.execute(
+        select(t.history).where(t.history.c.claim_id == full)).mappings(), signed),
         key=lambda r: int(r["position"]))
     claim_row: dict[str, Any] = rows[0]
+    position = int(claim_row["position"])
     claim = claim_out(rows)
     signers = _signers(conn, {r["signer"] for r in rows})
-    via = str_list(prov["via"])
+    via = claim.via
     sources = {r["source_id"]: r for r in conn.execute(
-        select(t.sources).where(t.sources.c.source_id.in_([prov["source"], *via]))).mappings()}
+        select(t.sources).where(t.sources.c.source_id.in_([claim.source, *via]))).mappings()}
     followups = [_followup(r, signers) for r in rows[1:]]
-    leaf_index, checkpoint = leaf_and_checkpoint(conn, int(prov["position"]))
+    leaf_index, checkpoint = leaf_and_checkpoint(conn, position)
     first_party = bool(prov["first_party"])
     return ProvenanceOut(
-        claim_id=full, figure=prov["figure"], value=claim.value, reported=claim.reported,
-        as_of=as_of_out(claim_row), source=source_out(prov["source"], sources),
+        claim_id=full, figure=claim.figure, value=claim.value, reported=claim.reported,
+        as_of=as_of_out(claim_row), source=source_out(claim.source, sources),
         via=[source_out(v, sources) for v in via], url=claim.url, published=claim.published,
-        quote=claim.quote, document_sha256=prov["document_sha256"],
-        signer=signer_out(prov["signer"], signers.get(prov["signer"])),
+        quote=claim.quote, document_sha256=claim.document_sha256,
+        signer=signer_out(claim.signer, signers.get(claim.signer)),
         first_party=first_party, mode="first-party" if first_party else "attestation",
-        signature_status=signature_status(signers.get(prov["signer"]), claim_row["body"],
-                                          claim_row["signature"], int(prov["position"])),
+        signature_status=signature_status(signers.get(claim.signer), claim_row["body"],
+                                          claim_row["signature"], position),
         corrections=[f for f in followups if f.kind == "correction"],
         retraction=next((f for f in followups if f.kind == "retraction"), None),
-        retracted=prov["retraction_id"] is not None, position=int(prov["position"]),
-        leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=utc(prov["recorded_at"]),
+        retracted=prov["retraction_id"] is not None, position=position,
+        leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=claim.recorded_at,
     )

@@ -1,17 +1,19 @@
 """The read side's queries: show, history, discrepancies, provenance, listings.
 
-Plain `show` reads the projected `current` and `discrepancies` rows. With
-`as_of` (valid time) or `known_at` (a ledger position or recorded time), it
-recomputes from the history rows with the same pure rules, filtered by
-position, so the answer "known at k" is that of a ledger holding only its
-first k events (invariant 6).
+Plain `show` reads the projected `current` and `discrepancies` rows (unless a
+catch-up has not settled the figure yet: see `views.settle`). With `as_of`
+(valid time) or `known_at` (a ledger position or recorded time), it recomputes
+from the history rows with the same pure rules, filtered by position, so the
+answer "known at k" is that of a ledger holding only its first k events
+(invariant 6). What an answer shows of the signed bodies (url, quote, signature…)
+is read from the event store (`rows.with_signed`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from sqlalchemy import Connection, func, select
 
@@ -39,7 +41,7 @@ from projections.outputs import (
     sorted_flags,
     source_out,
 )
-from projections.rows import Row, str_list, utc
+from projections.rows import Row, Signed, str_list, utc, with_signed
 from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
 from projections.views import definitions, definitions_for, evaluate, with_parts
 
@@ -74,23 +76,26 @@ def _totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
     return sorted(f for f, d in defs.items() if figure in d.parts)
 
 
-def _claim_rows(conn: Connection, ids: Collection[str], known_at: int | None) -> list[Row]:
+def _claim_rows(conn: Connection, ids: Collection[str], known_at: int | None,
+                signed: Signed) -> list[Row]:
     if not ids:
         return []
     query = select(t.history).where(t.history.c.claim_id.in_(sorted(ids)))
     if known_at is not None:
         query = query.where(t.history.c.position <= known_at)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return with_signed(conn.execute(query).mappings(), signed)
 
 
-def show(conn: Connection, figure: str, as_of: str | None = None,
+def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None,
          known_at: int | dt.datetime | None = None) -> ShowOut:
     """The value in force of `figure`, its claim, competitors and flags (see ShowOut)."""
     k = known_position(conn, known_at)
     defs = _definitions(conn, figure, k)
     definition = _definition(defs, figure)
     totals = _totals_of(defs, figure)
-    if as_of is None and k is None:
+    inputs = with_parts(defs, [figure, *totals])
+    # the projected rows, unless a catch-up is still settling one of the figures they rest on
+    if as_of is None and k is None and not views.dirty(conn, inputs):
         row = conn.execute(select(t.current).where(t.current.c.figure == figure)).mappings().first()
         chosen = None if row is None else row["claim_id"]
         competing = [] if row is None else str_list(row["competing"])
@@ -101,7 +106,7 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
         )).mappings()
         flags = [flag_row_out(r) for r in flag_rows]
     else:
-        found = views.claims(conn, with_parts(defs, [figure, *totals]), k)
+        found = views.claims(conn, inputs, k)
         if as_of is not None:
             latest = parse_edtf_date(as_of, field="as_of", now=dt.date.max).latest
             found = {f: as_of_before(cs, latest) for f, cs in found.items()}
@@ -112,7 +117,8 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
         chosen = None if now.claim is None else now.claim.claim_id
         competing, disputed = list(now.competing), now.disputed
         flags = [flag_out(f) for f in own_flags]
-    by_id = claims_by_id(_claim_rows(conn, [*competing, *([chosen] if chosen else [])], k))
+    by_id = claims_by_id(_claim_rows(conn, [*competing, *([chosen] if chosen else [])], k,
+                                     signed))
     claim = by_id.get(chosen) if chosen else None
     return ShowOut(
         figure=figure, kind=definition.kind, unit=definition.unit,
@@ -123,7 +129,8 @@ def show(conn: Connection, figure: str, as_of: str | None = None,
     )
 
 
-def history(conn: Connection, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
+def history(conn: Connection, figure: str, signed: Signed,
+            known_at: int | dt.datetime | None = None) -> HistoryOut:
     """Every claim, correction and retraction of `figure`, in valid-time order."""
     k = known_position(conn, known_at)
     definition = _definition(_definitions(conn, figure, k), figure)
@@ -133,11 +140,11 @@ def history(conn: Connection, figure: str, known_at: int | dt.datetime | None = 
         query = query.where(h.position <= k)
     rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
     return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
-                      entries=[entry_out(r) for r in rows])
+                      entries=[entry_out(r) for r in with_signed(rows, signed)])
 
 
-def claims(conn: Connection, figure: str, known_at: int | dt.datetime | None = None
-           ) -> list[ClaimOut]:
+def claims(conn: Connection, figure: str, signed: Signed,
+           known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
     """Every claim of `figure` as known (retracted ones too), in valid-time order."""
     k = known_position(conn, known_at)
     _definition(_definitions(conn, figure, k), figure)
@@ -147,16 +154,27 @@ def claims(conn: Connection, figure: str, known_at: int | dt.datetime | None = N
         query = query.where(h.position <= k)
     rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
     # A claim's row comes before its follow-ups (same as_of, later position): order is kept.
-    return list(claims_by_id(rows).values())
+    return list(claims_by_id(with_signed(rows, signed)).values())
 
 
-def claim_rows(conn: Connection) -> list[dict[str, object]]:
-    """One flat row per claim of every figure, for CSV export (lists joined with ';')."""
+def _claims_in_order(conn: Connection, signed: Signed, chunk: int = 5000) -> Iterator[ClaimOut]:
+    """Every claim, figure by figure in valid-time order, a few thousand rows in memory."""
     h = t.history.c
     rows = conn.execute(select(t.history).order_by(
         h.figure, h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    pending: list[Row] = []
+    for row in rows:
+        if len(pending) >= chunk and row["figure"] != pending[-1]["figure"]:
+            yield from claims_by_id(with_signed(pending, signed)).values()
+            pending = []
+        pending.append(row)
+    yield from claims_by_id(with_signed(pending, signed)).values()
+
+
+def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
+    """One flat row per claim of every figure, for CSV export (lists joined with ';')."""
     flat: list[dict[str, object]] = []
-    for c in claims_by_id(rows).values():
+    for c in _claims_in_order(conn, signed):
         interval = c.value.interval
         flat.append({
             "claim_id": c.claim_id, "figure": c.figure, "value": c.value.written,

@@ -9,20 +9,22 @@ serialised across processes by `lock_for_writing(conn, "tally_views")`.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Engine, create_engine, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import StaticPool
 
 from ledger.application import Ledger
 from ledger.errors import StorageError
 from ledger.storage import create_tables, lock_for_writing
 from projections import queries
 from projections import tables as t
-from projections.compare import differences, snapshot
+from projections.compare import compare
 from projections.models import (
     ClaimOut,
     DiscrepancyList,
@@ -34,9 +36,10 @@ from projections.models import (
 )
 from projections.projector import Projector
 from projections.provenance import provenance as provenance_query
-from projections.views import EntryCache
+from projections.views import settle
 
 LOCK = "tally_views"
+SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
 Progress = Callable[[int, int], None]
 
 
@@ -65,6 +68,22 @@ def _record(conn: Connection, tracking: Tracking, previous: int | None) -> None:
         raise TrackingConflictError(f"tracking moved past {previous} during this batch")
 
 
+def _create_current_schema(conn: Connection, fresh: bool = False) -> None:
+    """Create the tables; drop them first when `fresh` or when they were made by another
+    version of Tally (a read model is derived: the next catch-up fills it again)."""
+    meta = t.schema.c
+    if not fresh and inspect(conn).has_table(t.schema.name):
+        found = conn.execute(select(meta.version)).scalar_one_or_none()
+        fresh = found != t.SCHEMA_VERSION
+    elif not fresh:
+        fresh = inspect(conn).has_table(t.tracking.name)  # tables from before versioning
+    if fresh:
+        t.metadata.drop_all(conn)
+    t.metadata.create_all(conn)
+    if conn.execute(select(meta.version)).scalar_one_or_none() is None:
+        conn.execute(insert(t.schema).values(version=t.SCHEMA_VERSION))
+
+
 class ReadModel:
     """The projected tables of one ledger, kept in `engine` (the ledger's own by default)."""
 
@@ -72,9 +91,8 @@ class ReadModel:
         self.ledger = ledger
         self.engine = engine or ledger.engine
         self.name = ledger.app.name
-        self._entries = EntryCache()
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
-        create_tables(self.engine, t.metadata.create_all)
+        create_tables(self.engine, _create_current_schema)
 
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
@@ -82,8 +100,8 @@ class ReadModel:
             self.ledger.listeners.append(self._listener)
         return self
 
-    def _listener(self) -> None:
-        self.catch_up()
+    def _listener(self, settle: bool) -> None:
+        self.catch_up(settle=settle)
 
     def position(self) -> int:
         """The last ledger position whose events are in the tables (0 before any)."""
@@ -91,8 +109,9 @@ class ReadModel:
             return _tracked(conn, self.name) or 0
 
     def catch_up(self, batch_size: int = 500, progress: Progress | None = None,
-                 stop: int | None = None) -> int:
-        """Project every event not yet projected (up to `stop`), one commit per batch."""
+                 stop: int | None = None, settle: bool = True) -> int:
+        """Project every event not yet projected (up to `stop`), one commit per batch, then
+        (unless `settle` is False: more is coming) recompute the figures they touched."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         total = self.ledger.max_position() if stop is None else stop
@@ -108,77 +127,98 @@ class ReadModel:
                                        "this catch-up; run 'tally rebuild'") from None
                 continue
             if last is None:
-                return self.position()
+                break
             if progress is not None:
                 progress(last, max(total, last))
+        if settle:
+            self.settle()
+        return self.position()
 
-    def _batch(self, batch_size: int, stop: int | None) -> int | None:
-        try:
+    def settle(self, chunk: int = SETTLE_CHUNK) -> None:
+        """Recompute the figures the projected batches left dirty, `chunk` per transaction
+        (a crash leaves the rest listed for the next catch-up)."""
+        while True:
             with self.engine.begin() as conn:
                 lock_for_writing(conn, LOCK)
+                if not settle(conn, chunk):
+                    return
+
+    def _batch(self, batch_size: int, stop: int | None) -> int | None:
+        with self.engine.begin() as conn:
+                lock_for_writing(conn, LOCK)
                 previous = _tracked(conn, self.name)
-                if previous is None or previous != self._entries.position:
-                    self._entries.clear()  # someone else moved the tables on: reload
                 batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
                                                   stop=stop)
                 if not batch:
                     return None
                 projector = Projector(conn, self.ledger.app.mapper.to_domain_event,
-                                      self._entries, self._figures)
+                                      self._figures, self.ledger.vouched)
                 projector.apply(batch)
                 projector.flush()
                 _record(conn, Tracking(self.name, batch[-1].id), previous)
-            # committed: the figure rows it read or wrote hold from now on (never redefined)
-            self._figures.update(projector.figure_rows())
-        except BaseException:
-            self._entries.clear()  # it may hold entries of the batch rolled back
-            raise
-        self._entries.position = batch[-1].id
+        # committed: the figure rows it read or wrote hold from now on (never redefined)
+        self._figures.update(projector.figure_rows())
         return batch[-1].id
 
     def rebuild(self, progress: Progress | None = None, batch_size: int = 500) -> int:
         """Drop every projected row and the tracking record, then catch up from scratch."""
         with self.engine.begin() as conn:
             lock_for_writing(conn, LOCK)
-            t.metadata.drop_all(conn)
-            t.metadata.create_all(conn)
-        self._entries.clear()
+            _create_current_schema(conn, fresh=True)
         self._figures.clear()
         if progress is not None:
             progress(0, self.ledger.max_position())
         return self.catch_up(batch_size=batch_size, progress=progress)
 
     def diff_against_rebuild(self) -> list[str]:
-        """Differences between these tables and a rebuild, in memory, to the same position."""
+        """Differences between these tables and a rebuild to the same position.
+
+        The rebuild goes to a throwaway SQLite file in a temporary directory (removed
+        afterwards, also on error), and the two copies are compared a batch of rows at a
+        time (`compare`), so memory stays flat whatever the size of the ledger.
+        """
         position = self.position()
-        memory = create_engine("sqlite://", poolclass=StaticPool)
+
+        def throwaway(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.close()
+
+        directory = tempfile.mkdtemp(prefix="tally-rebuild-")
         try:
-            fresh = ReadModel(self.ledger, memory)
-            if position:
-                fresh.catch_up(stop=position)
-            with self.engine.connect() as live, memory.connect() as rebuilt:
-                return differences(snapshot(live), snapshot(rebuilt))
+            scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
+            event.listen(scratch, "connect", throwaway)
+            try:
+                fresh = ReadModel(self.ledger, scratch)
+                if position:
+                    fresh.catch_up(stop=position)
+                with self.engine.connect() as live, scratch.connect() as rebuilt:
+                    return compare(live, rebuilt)
+            finally:
+                scratch.dispose()
         finally:
-            memory.dispose()
+            shutil.rmtree(directory, ignore_errors=True)
 
     # -- queries -------------------------------------------------------------------
 
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:
         with self.engine.connect() as conn:
-            return queries.show(conn, figure, as_of=as_of, known_at=known_at)
+            return queries.show(conn, figure, self.ledger.signed, as_of=as_of,
+                                known_at=known_at)
 
     def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
         with self.engine.connect() as conn:
-            return queries.history(conn, figure, known_at=known_at)
+            return queries.history(conn, figure, self.ledger.signed, known_at=known_at)
 
     def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
         with self.engine.connect() as conn:
-            return queries.claims(conn, figure, known_at=known_at)
+            return queries.claims(conn, figure, self.ledger.signed, known_at=known_at)
 
     def claim_rows(self) -> list[dict[str, object]]:
         with self.engine.connect() as conn:
-            return queries.claim_rows(conn)
+            return queries.claim_rows(conn, self.ledger.signed)
 
     def discrepancies(self, figure: str | None = None) -> DiscrepancyList:
         with self.engine.connect() as conn:
@@ -186,7 +226,7 @@ class ReadModel:
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with self.engine.connect() as conn:
-            return provenance_query(conn, claim_id)
+            return provenance_query(conn, claim_id, self.ledger.signed)
 
     def figures(self) -> FigureList:
         with self.engine.connect() as conn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -23,6 +23,28 @@ VALID = "valid"
 INVALID = "invalid"
 UNKNOWN_SIGNER = "unknown signer"
 REVOKED_SIGNER = "revoked signer"
+
+
+# The signed fields an answer shows that the history table does not copy: each is read
+# from the body signed at the row's position (None where a body lacks it).
+SIGNED_FIELDS = ("url", "published", "quote", "document_sha256", "reason")
+Signed = Callable[[Collection[int]], dict[int, tuple[str, str]]]  # positions -> (body, sig)
+
+
+def with_signed(rows: Iterable[Row], signed: Signed) -> list[dict[str, Any]]:
+    """History rows completed with their signed body, signature and `SIGNED_FIELDS`."""
+    found = [dict(r) for r in rows]
+    events = signed([int(r["position"]) for r in found])
+    for row in found:
+        body, signature = events.get(int(row["position"]), ("", ""))
+        try:
+            fields = json.loads(body) if body else {}
+        except ValueError:  # a tampered body: shown as missing, flagged by its signature
+            fields = {}
+        if not isinstance(fields, dict):
+            fields = {}
+        row.update({k: fields.get(k) for k in SIGNED_FIELDS}, body=body, signature=signature)
+    return found
 
 
 def dumps(value: object) -> str:

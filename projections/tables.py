@@ -26,9 +26,21 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Raised whenever a table or column changes: the read model then rebuilds itself.
+SCHEMA_VERSION = 4
+
 
 def _ts(name: str) -> Column[dt.datetime]:
     return Column(name, DateTime(timezone=True), nullable=False)
+
+
+# A ledger position as the primary key: on SQLite an INTEGER PRIMARY KEY is the rowid
+# itself, so the table needs no second index for it (BIGINT would get one).
+POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
+
+# Tables keyed by text are stored clustered on their key on SQLite (WITHOUT ROWID),
+# instead of as a rowid table plus an index repeating every key.
+CLUSTERED = {"sqlite_with_rowid": False}
 
 
 figures = Table(
@@ -41,6 +53,16 @@ figures = Table(
     Column("tolerance", String(16), nullable=False),
     Column("states", Text, nullable=False),  # JSON list of state names
     Column("position", BigInteger, nullable=False),
+    **CLUSTERED,
+)
+
+# Which totals each figure is a part of, so that recomputing a figure finds the totals
+# it feeds with one indexed look-up (`figures.parts` is JSON text).
+parts = Table(
+    "tally_view_parts", metadata,
+    Column("part", String(200), primary_key=True),
+    Column("total", String(200), primary_key=True),
+    **CLUSTERED,
 )
 
 sources = Table(
@@ -65,11 +87,13 @@ signers = Table(
 
 # One row per claim, correction and retraction. Follow-ups repeat their claim's
 # figure, as_of and source so that a figure's history is one indexed range scan.
+# What only an answer shows (url, quote, reason, signature…) is not copied: it is
+# read from the signed event at the row's position (`rows.SIGNED_FIELDS`).
 history = Table(
     "tally_view_history", metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", POSITION_KEY, primary_key=True, autoincrement=False),
     Column("kind", String(16), nullable=False),  # claim | correction | retraction
-    Column("event_id", String(64), nullable=False),  # the claim, correction or retraction id
+    Column("event_id", String(64)),  # a correction's or retraction's id; None for a claim
     Column("claim_id", String(32), nullable=False),
     Column("figure", String(200), nullable=False),
     Column("value", String(80)),  # as written; a status' state; None for a retraction
@@ -83,14 +107,7 @@ history = Table(
     Column("as_of_latest", Date, nullable=False),
     Column("source", String(64), nullable=False),
     Column("via", Text, nullable=False),  # JSON list of source ids
-    Column("url", Text),
-    Column("published", String(64)),
-    Column("quote", Text),
-    Column("document_sha256", String(64)),
-    Column("reason", Text),
     Column("signer", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
-    Column("body", Text, nullable=False),  # the exact signed canonical body
     _ts("recorded_at"),
     Index("ix_tally_view_history_figure_as_of", "figure", "as_of_earliest"),
     Index("ix_tally_view_history_claim", "claim_id"),
@@ -111,43 +128,48 @@ current = Table(
     Column("competing", Text, nullable=False),  # JSON list of claim ids
     Column("disputed", Boolean, nullable=False),
     Column("active_claims", Integer, nullable=False),
+    **CLUSTERED,
 )
 
+# Keyed by figure first: a figure's flags are one range of the clustered table.
 discrepancies = Table(
     "tally_view_discrepancies", metadata,
+    Column("figure", String(200), primary_key=True),  # a sum_mismatch: the total
     Column("id", String(16), primary_key=True),  # hash of kind + sorted claim ids
     Column("kind", String(16), nullable=False),
-    Column("figure", String(200), nullable=False, index=True),  # a sum_mismatch: the total
     Column("claim_ids", Text, nullable=False),  # JSON list, sorted
     Column("detail", Text, nullable=False),
+    **CLUSTERED,
 )
 
+# What a claim's history rows do not say: how its signature checked out when it was
+# projected, whether its source holds the signing key, and its follow-ups' ids.
 provenance = Table(
     "tally_view_provenance", metadata,
     Column("claim_id", String(32), primary_key=True),
-    Column("figure", String(200), nullable=False),
-    Column("source", String(64), nullable=False),
-    Column("via", Text, nullable=False),  # JSON list of source ids
-    Column("signer", String(16), nullable=False),
-    Column("signer_name", String(200), nullable=False),
-    Column("signer_role", String(16), nullable=False),
     Column("first_party", Boolean, nullable=False),
     Column("signature_status", String(32), nullable=False),
-    Column("document_sha256", String(64)),
     Column("corrections", Text, nullable=False),  # JSON list of correction ids, in order
     Column("retraction_id", String(64)),
-    Column("position", BigInteger, nullable=False),
-    _ts("recorded_at"),
+    **CLUSTERED,
 )
 
 # Every event's position and recorded time, so a `known_at` timestamp maps to the
 # last position recorded at or before it without reading the event store.
 events = Table(
     "tally_view_events", metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", POSITION_KEY, primary_key=True, autoincrement=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("topic", String(64), nullable=False),
-    Column("originator_id", String(32), nullable=False),
+)
+
+# Figures whose `current` row and flags lag their history rows: a catch-up projects
+# batches of events first and re-evaluates each figure they touched once at the end
+# (`views.settle`), in transactions of its own. Queries of a figure listed here
+# evaluate it from its history instead of reading the lagging rows.
+dirty = Table(
+    "tally_view_dirty", metadata,
+    Column("figure", String(200), primary_key=True),
+    **CLUSTERED,
 )
 
 # Single-row tracking per upstream application, as eventsourcing's own recorders
@@ -158,4 +180,10 @@ tracking = Table(
     Column("notification_id", BigInteger, nullable=False),
 )
 
-VIEWS = (figures, sources, signers, history, current, discrepancies, provenance, events)
+schema = Table(
+    "tally_view_schema", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+)
+
+VIEWS = (figures, parts, sources, signers, history, current, discrepancies, provenance, events,
+         dirty)

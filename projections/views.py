@@ -1,22 +1,23 @@
 """Loading figures' claims from history rows and recomputing their derived views.
 
-`current` and `discrepancies` are functions of the history rows, so after a
-batch only the figures it touched, and the totals whose parts it touched, are
-recomputed. The same loaders, filtered by position, answer `known_at` queries.
+`current` and `discrepancies` are functions of the history rows. A batch of
+events marks the figures it touched as dirty (`mark_dirty`); `settle` then
+recomputes the dirty figures, and the totals they are parts of, a chunk at a
+time. A catch-up of n events over figures of k claims each therefore evaluates
+each touched figure once, O(n log k) in all, instead of once per batch. The same
+loaders, filtered by position, answer `known_at` queries.
 
-Cost of a recompute: the rules, O(k log k + P) for a figure's k claims and P
+Cost of one figure: the rules, O(k log k + P) for its k claims and P
 as_of-overlapping or flagged pairs (see `rules`), plus one indexed range scan
-per affected figure (and its parts) that is not in the `EntryCache`, so a long
-catch-up reads each figure's history once rather than once per batch.
+of its history (and its parts').
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
 
-from sqlalchemy import Connection, delete, or_, select
+from sqlalchemy import Connection, delete, select
 
 from projections import tables as t
 from projections.claims import ClaimState, Entry, FigureDef, fold
@@ -24,38 +25,6 @@ from projections.rows import dumps, entry_of, figure_def, interval_columns
 from projections.rules import Current, Flag, current, figure_flags
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
-
-
-class EntryCache:
-    """Figures' history entries as committed at `position`, kept between batches.
-
-    Valid only while nobody else advanced the tracking record: the read model
-    checks `position` against the tracked one at the start of every batch, and
-    clears the cache when they differ or a batch fails. Bounded by `limit` entries.
-    """
-
-    def __init__(self, limit: int = 250_000) -> None:
-        self.limit = limit
-        self.position: int | None = None
-        self.by_figure: dict[str, list[Entry]] = {}
-
-    def clear(self) -> None:
-        self.position = None
-        self.by_figure = {}
-
-    def load(self, conn: Connection, figure_ids: Collection[str],
-             new: Mapping[str, Sequence[Entry]]) -> dict[str, list[ClaimState]]:
-        """Claims of `figure_ids`; `new` holds this batch's entries, already in the table."""
-        missing = [f for f in figure_ids if f not in self.by_figure]
-        for f in figure_ids:
-            if f in self.by_figure:
-                self.by_figure[f].extend(new.get(f, ()))
-        loaded = entries(conn, missing)
-        self.by_figure.update({f: loaded.get(f, []) for f in missing})
-        found = {f: fold(self.by_figure[f]) for f in figure_ids}
-        if sum(len(es) for es in self.by_figure.values()) > self.limit:
-            self.by_figure = {}
-        return found
 
 
 def _chunks(items: Collection[str], size: int = _CHUNK) -> Iterator[list[str]]:
@@ -78,22 +47,14 @@ def definitions_for(conn: Connection, figure_ids: Collection[str],
     what showing or recomputing a few figures needs, without reading every definition (a
     large ledger defines tens of thousands, and `definitions` costs milliseconds each 1,000).
     """
-    f = t.figures.c
-
-    def load(where: Any) -> dict[str, FigureDef]:
-        query = select(t.figures).where(where)
+    f, p = t.figures.c, t.parts.c
+    found: dict[str, FigureDef] = {}
+    for chunk in _chunks(figure_ids):
+        totals = select(p.total).where(p.part.in_(chunk))
+        query = select(t.figures).where(f.figure_id.in_(chunk) | f.figure_id.in_(totals))
         if known_at is not None:
             query = query.where(f.position <= known_at)
-        return {row["figure_id"]: figure_def(row) for row in conn.execute(query).mappings()}
-
-    ids = set(figure_ids)
-    found: dict[str, FigureDef] = {}
-    for chunk in _chunks(ids):
-        found.update(load(f.figure_id.in_(chunk)))
-    for chunk in _chunks(ids, 32):
-        # `parts` is JSON text: LIKE '%"id"%' narrows the scan, the parsed list decides
-        named = or_(*(f.parts.contains(dumps(i), autoescape=True) for i in chunk))
-        found.update({k: d for k, d in load(named).items() if ids.intersection(d.parts)})
+        found.update((r["figure_id"], figure_def(r)) for r in conn.execute(query).mappings())
     return found
 
 
@@ -135,13 +96,39 @@ def evaluate(
     return flags, current(own, flags)
 
 
-def recompute(conn: Connection, touched: Collection[str], cache: EntryCache,
-              new: Mapping[str, Sequence[Entry]]) -> None:
+def mark_dirty(conn: Connection, touched: Collection[str]) -> None:
+    """List these figures for `settle` (those listed already stay listed once)."""
+    d = t.dirty.c.figure
+    for chunk in _chunks(touched):
+        listed = set(conn.execute(select(d).where(d.in_(chunk))).scalars())
+        fresh = [{"figure": f} for f in chunk if f not in listed]
+        if fresh:
+            conn.execute(t.dirty.insert(), fresh)
+
+
+def dirty(conn: Connection, figure_ids: Collection[str]) -> bool:
+    """Whether any of these figures lags its history (a catch-up is settling it)."""
+    d = t.dirty.c.figure
+    return conn.execute(select(d).where(d.in_(sorted(figure_ids))).limit(1)).first() is not None
+
+
+def settle(conn: Connection, limit: int) -> int:
+    """Recompute up to `limit` dirty figures (and the totals they are parts of), then unlist
+    them; returns how many were settled (0 when none was dirty)."""
+    d = t.dirty.c.figure
+    touched = list(conn.execute(select(d).order_by(d).limit(limit)).scalars())
+    if touched:
+        recompute(conn, touched)
+        for chunk in _chunks(touched):
+            conn.execute(delete(t.dirty).where(d.in_(chunk)))
+    return len(touched)
+
+
+def recompute(conn: Connection, touched: Collection[str]) -> None:
     """Replace the `current` rows and flags of the figures affected by `touched`."""
-    # a single command touches a figure or two: read just their definitions
-    defs = definitions(conn) if len(touched) > 32 else definitions_for(conn, touched)
+    defs = definitions_for(conn, touched)
     figs = affected(defs, touched)
-    found = cache.load(conn, with_parts(defs, figs), new)
+    found = claims(conn, with_parts(defs, figs))
     current_rows, flag_rows = [], []
     for figure_id in sorted(figs):
         flags, now = evaluate(defs, found, figure_id)

@@ -165,11 +165,13 @@ def test_provenance_first_party_attestation_signature_and_checkpoint(world: Worl
         world.rm.provenance("0" * 32)
 
 
-def test_provenance_flags_a_signature_altered_in_the_tables(world: World) -> None:
+def test_provenance_reverifies_the_signature_against_the_registered_key(world: World) -> None:
     claim = world.report(BODIES, "447", "2022-09-23")
-    with world.ledger.engine.begin() as conn:
-        conn.execute(update(t.history).where(t.history.c.claim_id == claim)
-                     .values(body='{"tampered": true}'))
+    assert world.rm.provenance(claim).signature_status == "valid"
+    signer = world.rm.provenance(claim).signer.key_id
+    with world.ledger.engine.begin() as conn:  # a key altered in the tables
+        conn.execute(update(t.signers).where(t.signers.c.key_id == signer)
+                     .values(public_key="00" * 32))
     assert world.rm.provenance(claim).signature_status == "invalid"
 
 

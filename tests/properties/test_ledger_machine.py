@@ -197,7 +197,11 @@ class LedgerMachine(RuleBasedStateMachine):
             return OPERATOR
         return next(k for k in SIGNERS if k.key_id != claim.signer)
 
-    def follow_up_refusal(self, claim: ModelClaim, key: KeyPair) -> type[LedgerError] | None:
+    def follow_up_refusal(
+        self, claim: ModelClaim, key: KeyPair, mark: tuple[str, ...]
+    ) -> type[LedgerError] | None:
+        if mark in claim.followups:  # already recorded, even if its signer was revoked since
+            return None
         if key.key_id in self.revoked:
             return RevokedSignerError
         if key.key_id != claim.signer and key is not OPERATOR:
@@ -258,12 +262,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(claim=claims)
     def report_again(self, claim: str) -> None:
-        """Invariant 5 for single reports: the same report again is already recorded."""
+        """Invariant 5 for single reports: the same report again is already recorded, even
+        after its signer was revoked."""
         model = self.model[claim]
         key = KEYS[model.signer]
-        if key.key_id in self.revoked:
-            self.refused(RevokedSignerError, lambda: self.ledger.report(model.record, key))
-            return
         before = self.raw()
         appended = self.ledger.report(model.record, key)
         assert (appended.id, appended.status) == (claim, "already recorded")
@@ -298,6 +300,10 @@ class LedgerMachine(RuleBasedStateMachine):
         else:  # a state outside the exhumation's vocabulary, or a number for a state
             change, error = {"figure": "izium/exhumation", "value": "abandoned"}, InvalidValueError
         bad = record.model_copy(update=change)
+        if error is RevokedSignerError and self.expect_report(bad, key)[0]:
+            # what a revoked key signed before stays recorded: again, it is a no-op
+            assert self.ledger.report(bad, key).status == "already recorded"
+            return
         self.refused(error, lambda: self.ledger.report(bad, key))
 
     @rule(claim=claims, altered=st.sampled_from(["value", "as_of", "source", None]))
@@ -317,9 +323,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 choices["value"] = ["449", "451"]
             new = next(c for c in choices[altered] if c != body[altered])
             record = record.model_copy(update={altered: new})
-        if model.signer in self.revoked:
-            self.refused(RevokedSignerError, lambda: self.ledger.report(record, None))
-        elif altered is not None:
+        if altered is not None:  # a new claim: the signature fails first, revoked or not
             error = self.refused(SignatureError, lambda: self.ledger.report(record, None))
             assert type(error) is SignatureError
         else:
@@ -338,7 +342,7 @@ class LedgerMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from(REASONS), label="reason")
         record = CorrectionRecord(claim=claim, value=value, reason=reason)
         mark = ("correction", value, reason, key.key_id)
-        error = self.follow_up_refusal(model, key)
+        error = self.follow_up_refusal(model, key, mark)
         if error is None and mark not in model.followups and model.retracted:
             error = ClaimStateError
         if error is not None:
@@ -374,7 +378,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = self.follow_up_key(model, who)
         record = RetractionRecord(claim=claim[:8], reason=reason)
         mark = ("retraction", reason, key.key_id)
-        error = self.follow_up_refusal(model, key)
+        error = self.follow_up_refusal(model, key, mark)
         if error is None and mark not in model.followups and model.retracted:
             error = ClaimStateError
         if error is not None:
@@ -398,9 +402,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if bad_last_line:
             lines.append(b'{"type": "report", "figure": "izium/bodies", "value": "-1"}\n')
         source_conflicts = source.id in self.sources and self.sources[source.id] != source
-        if source_conflicts or key.key_id in self.revoked or bad_last_line:
+        # a revoked key may not sign a new claim; one it signed before is skipped
+        revoked_at = next((3 + i for i, r in enumerate(reports) if key.key_id in self.revoked
+                           and not self.expect_report(r, key)[0]), None)
+        if source_conflicts or revoked_at or bad_last_line:
             # invariant 9 for files: the first bad line stops it, and nothing is written
-            first_bad = 1 if source_conflicts else 3 if key.key_id in self.revoked else len(lines)
+            first_bad = 1 if source_conflicts else revoked_at or len(lines)
             error = self.refused(ImportFileError, lambda: import_lines(self.ledger, lines, key))
             assert error.line == first_bad
             return multiple()

@@ -1,0 +1,74 @@
+"""Signer and ledger names are refused with a control character (NUL, ESC, CR, DEL, C1 ...),
+through the API and the CLI, in one sentence and without writing anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from ledger.application import Ledger
+from ledger.errors import InputError
+from ledger.keystore import KeyPair
+
+BAD = ["\x00", "\x1b[31m", "\r", "\x07", "\x7f", "\x85", "\x9b"]
+
+
+@pytest.mark.parametrize("control", BAD, ids=[f"U+{ord(c[0]):04X}" for c in BAD])
+def test_a_signer_name_with_a_control_character_is_refused(
+    ledger: Ledger, bob: KeyPair, operator: KeyPair, control: str, nothing_written: Any,
+    one_sentence: Any,
+) -> None:
+    with nothing_written(), pytest.raises(InputError) as caught:
+        ledger.add_signer(f"bob{control}smith", bob.public_key, operator)
+    one_sentence(caught.value, "name", named="signer")
+    assert "control characters" in caught.value.message
+    assert bob.key_id not in [s.key_id for s in ledger.signers()]
+
+
+@pytest.mark.parametrize("name", ["Bob Smith", "Боб — «редактор»", "bob\tsmith", "b" * 300])
+def test_signer_names_without_one_are_accepted(
+    ledger: Ledger, bob: KeyPair, operator: KeyPair, name: str
+) -> None:
+    assert ledger.add_signer(name, bob.public_key, operator).status == "recorded"
+    assert [s.name for s in ledger.signers() if s.key_id == bob.key_id] == [name]
+
+
+@pytest.mark.parametrize("control", BAD, ids=[f"U+{ord(c[0]):04X}" for c in BAD])
+def test_a_ledger_name_with_a_control_character_is_refused(
+    db_url: str, operator: KeyPair, control: str, one_sentence: Any
+) -> None:
+    with Ledger.open(db_url, create=True) as ledger:
+        with pytest.raises(InputError) as caught:
+            ledger.init(f"example.org/{control}izium", operator)
+        one_sentence(caught.value, "name", named="ledger")
+        assert ledger.max_position() == 0
+        info, created = ledger.init("example.org/izium\tbis", operator)
+        assert created and info.origin == "example.org/izium\tbis"
+
+
+def test_the_cli_refuses_them_in_one_sentence_exit_1(tmp_path: Path, db_url: str) -> None:
+    runner = CliRunner()
+    env = {"TALLY_HOME": str(tmp_path / "home"), "TALLY_DB": db_url, "COLUMNS": "100"}
+
+    def tally(*args: str, code: int = 0) -> Any:
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == code, (args, result.output, result.exception)
+        assert "Traceback" not in result.output
+        return result
+
+    refused = tally("init", "--name", "example.org/\x1b[2Jizium", code=1)
+    assert "ledger name" in refused.stderr and "\x1b" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    tally("init", "--name", "example.org/izium")
+    tally("keys", "new", "bob")
+    refused = tally("signers", "add", "bob\x00", "--key", "bob", code=1)
+    assert "signer name" in refused.stderr
+    out = json.loads(tally("--json", "signers", "add", "bob\x9b", "--key", "bob", code=1).stdout)
+    assert out["field"] == "name"
+    assert [s["name"] for s in json.loads(tally("--json", "signers", "list").stdout)] == [
+        "operator"]
