@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import JsonOpt, _state
-from cli.output import console, emit_json, error, progress_bar, success
+from cli.output import console, emit_json, error, progress_bar, success, warn
 
 
 def checkpoint(
@@ -137,7 +137,12 @@ def verify(
         "problem": report.problem,
         "position": report.position,
         "projection_differences": differences[:20],
+        "logged_on_open": state.logged_on_open,
     }
+    if not state.json and state.logged_on_open:
+        warn(f"the last {state.logged_on_open} events were not in the Merkle log (a writer "
+             "stopped before logging them) and were logged before this audit: their "
+             "signatures are checked, but no earlier checkpoint covers them")
     if state.json:
         emit_json(result)
     elif result["ok"]:

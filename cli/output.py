@@ -56,6 +56,11 @@ def success(message: str) -> None:
     console.print(message, markup=True)
 
 
+def warn(message: str) -> None:
+    """A note on stderr that does not change the outcome (our own text, no user input)."""
+    err_console.print(f"[bold yellow]note:[/] {escape(message)}", markup=True, soft_wrap=True)
+
+
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[..., None]]:
     """A progress callback `(done, total)` drawing a bar on stderr when it is a terminal."""

@@ -22,6 +22,8 @@ class State:
     json: bool = False
     _ledger: Any = field(default=None, repr=False)
     _views: Any = field(default=None, repr=False)
+    # events a killed writer left out of the Merkle log, logged when the ledger was opened
+    logged_on_open: int = 0
 
     def keystore(self) -> KeyStore:
         from ledger.keystore import KeyStore
@@ -37,7 +39,8 @@ class State:
             from projections import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
-            self._ledger.catch_up_log()  # a writer killed mid-command may have left it behind
+            # a writer killed mid-command may have left the log behind
+            self.logged_on_open = self._ledger.catch_up_log()
             self._views = ReadModel(self._ledger).attach()
         return self._ledger  # type: ignore[no-any-return]
 

@@ -369,14 +369,15 @@ class Ledger:
                 listener(settle)
 
     def catch_up_log(self) -> int:
-        """Log the stored events the Merkle log lacks; returns its size.
+        """Log the stored events the Merkle log lacks; returns how many it logged.
 
         A writer killed between committing events and logging them leaves the log
         behind the event store (and `verify` would flag the unlogged events); the
         next command calls this before anything else.
         """
         with self._storage_errors():
-            return self.log.catch_up()
+            before = self.log.size()
+            return self.log.catch_up() - before
 
     def init(self, origin: str, operator: KeyPair) -> tuple[LedgerInfo, bool]:
         """Create the ledger (genesis + operator signer); idempotent for the same name and key."""

@@ -47,7 +47,8 @@ def _normal(value: Any) -> Any:
 
 def read_model_tables() -> tuple[Table, ...]:
     """The tables a rebuild must reproduce, in the order their differences are listed."""
-    return tuple(sorted((*t.VIEWS, t.tracking), key=lambda table: table.name))
+    by_name = {table.name: table for table in (*t.VIEWS, t.tracking)}
+    return tuple(by_name[name] for name in sorted(by_name))
 
 
 # -- collecting messages --------------------------------------------------------------------

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from ledger import signing
 from ledger.dates import parse_edtf_date
@@ -28,7 +29,6 @@ from projections.rows import (
     VALID,
     Row,
     dumps,
-    figure_def,
     interval_columns,
     signature_precheck,
     str_list,
@@ -179,7 +179,7 @@ class Projector:
         columns: dict[str, Any] = {"value": parsed.written, "value_kind": value["kind"]}
         interval = None
         if isinstance(parsed, Quantity):
-            interval = parsed.interval(figure_def(self.figure(figure_id)).tolerance)
+            interval = parsed.interval(Decimal(self.figure(figure_id)["tolerance"]))
         return columns | interval_columns(interval)
 
     def figure_rows(self) -> dict[str, dict[str, Any]]:
@@ -282,6 +282,8 @@ class Projector:
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],
              columns: tuple[str, ...]) -> None:
-    for ident, row in rows:
-        conn.execute(update(table).where(key == ident).values({c: row[c] for c in columns}))
+    """One executemany for every row's new `columns`, each row found by its `key`."""
+    params = [{"_key": ident, **{c: row[c] for c in columns}} for ident, row in rows]
+    if params:
+        conn.execute(update(table).where(key == bindparam("_key")), params)
 

@@ -108,7 +108,7 @@ class ReadModel:
         with self.engine.connect() as conn:
             return _tracked(conn, self.name) or 0
 
-    def catch_up(self, batch_size: int = 500, progress: Progress | None = None,
+    def catch_up(self, batch_size: int = 1000, progress: Progress | None = None,
                  stop: int | None = None, settle: bool = True) -> int:
         """Project every event not yet projected (up to `stop`), one commit per batch, then
         (unless `settle` is False: more is coming) recompute the figures they touched."""
@@ -160,7 +160,7 @@ class ReadModel:
         self._figures.update(projector.figure_rows())
         return batch[-1].id
 
-    def rebuild(self, progress: Progress | None = None, batch_size: int = 500) -> int:
+    def rebuild(self, progress: Progress | None = None, batch_size: int = 2000) -> int:
         """Drop every projected row and the tracking record, then catch up from scratch."""
         with self.engine.begin() as conn:
             lock_for_writing(conn, LOCK)

@@ -227,3 +227,19 @@ def test_user_text_is_never_read_as_markup(tmp_path: Path) -> None:
     assert "example.org/[/x]" in out
     t("keys", "new", "bob")
     assert "signer [/x]" in t("signers", "add", "[/x]", "--key", "bob").stdout
+
+
+def test_verify_says_when_it_logged_events_a_killed_writer_left_unlogged(tally: Tally) -> None:
+    from ledger.application import Ledger
+    from ledger.commands import define_figure
+    from ledger.records import FigureRecord
+
+    assert tally.json("verify")["logged_on_open"] == 0
+    with Ledger.open(tally.env["TALLY_DB"]) as ledger:  # appended, then "killed" before logging
+        figure = define_figure(ledger.registry(), FigureRecord(id="izium/other", unit="x"))
+        assert figure is not None
+        ledger.app.save(figure)
+    out = tally("verify")
+    assert "were not in the Merkle log" in out.stderr and "ok" in out.stdout
+    again = tally.json("verify")
+    assert again["ok"] and again["logged_on_open"] == 0

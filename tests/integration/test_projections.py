@@ -317,3 +317,39 @@ def test_a_catch_up_by_another_process_invalidates_cached_history(world: World) 
     assert world.rm.diff_against_rebuild() == []
     flags = world.rm.discrepancies(BODIES).discrepancies
     assert any(middle in f.claims for f in flags)
+
+
+def test_figures_left_unsettled_are_answered_from_history_until_settled(world: World) -> None:
+    """A catch-up killed between its batches and `settle` leaves figures listed as dirty:
+    `show` must not serve their stale rows, and the next catch-up settles them."""
+    world.report(BODIES, "447", "2022-09-23")
+    world.ledger.listeners.clear()
+    latest = world.report(BODIES, "451", "2022-09-24")
+    world.report("izium/children", "7", "2022-09-24")
+    world.rm.catch_up(settle=False)  # projected, not settled: `current` still says 447
+    with world.ledger.engine.connect() as conn:
+        stale = conn.execute(select(t.current.c.value)
+                             .where(t.current.c.figure == BODIES)).scalar_one()
+        listed = set(conn.execute(select(t.dirty.c.figure)).scalars())
+    assert stale == "447" and listed == {BODIES, "izium/children"}
+    unsettled = world.rm.show(BODIES)
+    assert unsettled.claim is not None and unsettled.claim.claim_id == latest
+    world.rm.catch_up()
+    settled = world.rm.show(BODIES)
+    assert settled == unsettled
+    assert world.rm.diff_against_rebuild() == []
+    with world.ledger.engine.connect() as conn:
+        assert conn.execute(select(t.dirty)).first() is None
+
+
+def test_a_read_model_of_another_schema_version_is_rebuilt(world: World) -> None:
+    world.report(BODIES, "447", "2022-09-23")
+    with world.ledger.engine.begin() as conn:
+        conn.execute(update(t.schema).values(version=t.SCHEMA_VERSION - 1))
+        conn.execute(update(t.current).values(value="999"))
+    again = ReadModel(world.ledger)  # sees the old version: drops and re-creates the tables
+    assert again.position() == 0
+    again.catch_up()
+    shown = again.show(BODIES)
+    assert shown.value is not None and shown.value.written == "447"
+    assert again.diff_against_rebuild() == []
