@@ -52,7 +52,6 @@ from ledger.errors import (
 )
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
-from ledger.positions import PositionRuns
 from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from ledger.records import (
     CorrectionRecord,
@@ -123,9 +122,6 @@ class Ledger:
         # called after every write with `settle`: False while a bulk write has more to come
         self.listeners: list[Callable[[bool], None]] = []
         self._info: LedgerInfo | None = None
-        # Positions this process appended: every signature in them was made here or
-        # checked before the append, so the read model need not check them again.
-        self._appended = PositionRuns()
 
     @classmethod
     def open(
@@ -271,10 +267,8 @@ class Ledger:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
                 ) from None
-        positions = [r.notification.id for r in recordings]
-        self._appended.add(positions)
         self.after_write()
-        return positions
+        return [r.notification.id for r in recordings]
 
     def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True) -> list[int]:
         """Append already-mapped events (see `mapper`) in one transaction, then catch up.
@@ -292,13 +286,8 @@ class Ledger:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
                 ) from None
-        self._appended.add(positions)
         self.after_write(settle=settle)
         return positions
-
-    def vouched(self, position: int) -> bool:
-        """Whether this process appended `position` itself, every signature in it checked."""
-        return position in self._appended
 
     def signed(self, positions: Collection[int]) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (those that have

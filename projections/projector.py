@@ -18,19 +18,15 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from ledger import signing
 from ledger.dates import parse_edtf_date
 from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import InvalidDateError, VerificationError
 from ledger.values import Quantity, value_from_dict
 from projections import tables as t
 from projections.rows import (
-    INVALID,
-    VALID,
     Row,
     dumps,
     interval_columns,
-    signature_precheck,
     str_list,
 )
 from projections.views import mark_dirty
@@ -52,12 +48,9 @@ class Projector:
     """Projects the events of one batch; `flush()` writes rows and recomputes figures."""
 
     def __init__(self, conn: Connection, decode: Decode,
-                 figures: dict[str, dict[str, Any]] | None = None,
-                 vouched: Callable[[int], bool] = lambda _: False) -> None:
+                 figures: dict[str, dict[str, Any]] | None = None) -> None:
         self.conn = conn
         self.decode = decode
-        # positions whose signatures this process checked (or made) as it appended them
-        self.vouched = vouched
         # figure rows never change once defined: the read model keeps the committed ones
         self.figures = {} if figures is None else figures
         # provenance rows whose signature is checked in bulk at flush: (row, key, body, sig)
@@ -187,38 +180,23 @@ class Projector:
         return {key: row for (table, key), row in self._cache.items()
                 if table == t.figures.name and row is not None}
 
-    def _signed(self, body: str, position: int) -> dict[str, Any]:
-        """The signer and the signature status (None: to be checked at flush, in bulk)."""
-        signer_id = json.loads(body)["signer"]
-        signer = self.signer(signer_id)
-        status = signature_precheck(signer, position)
-        if status is None and self.vouched(position):
-            status = VALID
-        return {"signer": signer_id, "status": status,
-                "public_key": None if signer is None else signer["public_key"]}
-
     def _claim(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
         body = json.loads(e.body)
-        figure, signed = body["figure"], self._signed(e.body, position)
+        figure, signer = body["figure"], body["signer"]
         earliest, latest = _as_of_dates(body["as_of"], recorded)
         row = {
             "position": position, "kind": "claim", "event_id": None, "claim_id": claim_id,
             "figure": figure, **self._value_columns(figure, e.value),
             "as_of": body["as_of"], "as_of_earliest": earliest, "as_of_latest": latest,
             "source": body["source"], "via": dumps(list(body["via"])),
-            "signer": signed["signer"], "recorded_at": recorded,
+            "signer": signer, "recorded_at": recorded,
         }
         self._add(t.history, claim_id, row)
         source = self._row(t.sources, "source_id", body["source"])
-        provenance = {
-            "claim_id": claim_id,
-            "first_party": source is not None and source["key_id"] == signed["signer"],
-            "signature_status": signed["status"], "corrections": dumps([]),
-            "retraction_id": None,
-        }
-        self._add(t.provenance, claim_id, provenance)
-        if signed["status"] is None:
-            self._unchecked.append((provenance, signed["public_key"], e.body, e.signature))
+        self._add(t.provenance, claim_id, {
+            "claim_id": claim_id, "first_party": source is not None and source["key_id"] == signer,
+            "corrections": dumps([]), "retraction_id": None,
+        })
         self.touched.add(figure)
 
     def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
@@ -244,29 +222,10 @@ class Projector:
 
     # -- writing -------------------------------------------------------------------
 
-    def _check_signatures(self) -> Callable[[], None]:
-        """Start checking this batch's claim signatures (in the ledger's verifier processes,
-        while the other rows are written and the figures recomputed); the returned function
-        waits and fills in each provenance row's `signature_status`."""
-        items, rows = [], []
-        for row, public_key, body, signature in self._unchecked:
-            try:
-                items.append((bytes.fromhex(public_key), body, signature))
-                rows.append(row)
-            except ValueError:  # a registered key that is not hex: nothing verifies
-                row["signature_status"] = INVALID
-        wait = signing.verify_many_async(items, parallel_from=64)
-
-        def fill() -> None:
-            for row, ok in zip(rows, wait(), strict=True):
-                row["signature_status"] = VALID if ok else INVALID
-
-        return fill
-
     def flush(self) -> None:
         """Write the buffered rows and updates, and list the touched figures as dirty."""
-        fill_signature_status = self._check_signatures()
-        for table in (t.events, t.signers, t.sources, t.figures, t.parts, t.history):
+        for table in (t.events, t.signers, t.sources, t.figures, t.parts, t.history,
+                      t.provenance):
             rows = self.inserts.get(table.name)
             if rows:
                 self.conn.execute(table.insert(), rows)
@@ -275,9 +234,6 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         mark_dirty(self.conn, self.touched)
-        fill_signature_status()
-        if self.inserts.get(t.provenance.name):
-            self.conn.execute(t.provenance.insert(), self.inserts[t.provenance.name])
 
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],

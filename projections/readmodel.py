@@ -152,7 +152,7 @@ class ReadModel:
                 if not batch:
                     return None
                 projector = Projector(conn, self.ledger.app.mapper.to_domain_event,
-                                      self._figures, self.ledger.vouched)
+                                      self._figures)
                 projector.apply(batch)
                 projector.flush()
                 _record(conn, Tracking(self.name, batch[-1].id), previous)

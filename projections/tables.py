@@ -27,7 +27,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 # Raised whenever a table or column changes: the read model then rebuilds itself.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _ts(name: str) -> Column[dt.datetime]:
@@ -142,13 +142,13 @@ discrepancies = Table(
     **CLUSTERED,
 )
 
-# What a claim's history rows do not say: how its signature checked out when it was
-# projected, whether its source holds the signing key, and its follow-ups' ids.
+# What a claim's history rows do not say: whether its source holds the signing key,
+# and its follow-ups' ids. (Its signature status is not projected: `tally provenance`
+# checks the body as stored against the signer's key on every query.)
 provenance = Table(
     "tally_view_provenance", metadata,
     Column("claim_id", String(32), primary_key=True),
     Column("first_party", Boolean, nullable=False),
-    Column("signature_status", String(32), nullable=False),
     Column("corrections", Text, nullable=False),  # JSON list of correction ids, in order
     Column("retraction_id", String(64)),
     **CLUSTERED,
