@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -168,12 +169,12 @@ class Projector:
             self._followup(position, recorded, e.originator_id.hex, e)
 
     def _value_columns(self, figure_id: str, value: dict[str, Any]) -> dict[str, Any]:
-        parsed = value_from_dict(value)
-        columns: dict[str, Any] = {"value": parsed.written, "value_kind": value["kind"]}
-        interval = None
-        if isinstance(parsed, Quantity):
-            interval = parsed.interval(Decimal(self.figure(figure_id)["tolerance"]))
-        return columns | interval_columns(interval)
+        key = tuple(sorted(value.items()))
+        tolerance = str(self.figure(figure_id)["tolerance"])
+        try:
+            return dict(_value_columns(key, tolerance))
+        except TypeError:  # an unhashable (tampered) value: parse it uncached, to fail there
+            return _value_columns.__wrapped__(key, tolerance)
 
     def figure_rows(self) -> dict[str, dict[str, Any]]:
         """The figure rows this batch read or wrote (for the read model, once committed)."""
@@ -234,6 +235,18 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         mark_dirty(self.conn, self.touched)
+
+
+@lru_cache(maxsize=8192)
+def _value_columns(value: tuple[tuple[str, Any], ...], tolerance: str) -> dict[str, Any]:
+    """A value's history columns under a figure's tolerance; small counts repeat a lot, so
+    each distinct (value, tolerance) is parsed once (callers copy the dict)."""
+    parsed = value_from_dict(dict(value))
+    columns: dict[str, Any] = {"value": parsed.written, "value_kind": dict(value)["kind"]}
+    interval = None
+    if isinstance(parsed, Quantity):
+        interval = parsed.interval(Decimal(tolerance))
+    return columns | interval_columns(interval)
 
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],

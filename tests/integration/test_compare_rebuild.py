@@ -33,7 +33,6 @@ from ledger.keystore import KeyPair
 from ledger.records import ReportRecord
 from ledger.storage import resolve
 from projections import compare as cmp
-from projections import readmodel
 from projections import tables as t
 from projections.readmodel import ReadModel
 
@@ -60,14 +59,14 @@ def scratch_dirs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         made.append(real(*args, **kw))
         return made[-1]
 
-    monkeypatch.setattr(readmodel.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
     return made
 
 
 def test_the_rebuild_is_a_throwaway_file_removed_afterwards(
         views: ReadModel, scratch_dirs: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict[str, Any] = {}
-    real = readmodel.compare
+    real = cmp.compare
 
     def spy(live: Connection, rebuilt: Connection) -> list[str]:
         seen["file"] = rebuilt.engine.url.database
@@ -76,7 +75,7 @@ def test_the_rebuild_is_a_throwaway_file_removed_afterwards(
         seen["synchronous"] = rebuilt.exec_driver_sql("PRAGMA synchronous").scalar()
         return real(live, rebuilt)
 
-    monkeypatch.setattr(readmodel, "compare", spy)
+    monkeypatch.setattr("projections.readmodel.compare", spy)
     assert views.diff_against_rebuild() == []
     assert len(scratch_dirs) == 1 and seen["exists"]
     assert Path(seen["file"]).parent == Path(scratch_dirs[0])
@@ -92,7 +91,7 @@ def test_the_throwaway_file_is_removed_on_error(
         raise RuntimeError("boom")
 
     if failing == "compare":
-        monkeypatch.setattr(readmodel, "compare", fail)
+        monkeypatch.setattr("projections.readmodel.compare", fail)
     else:
         monkeypatch.setattr(ReadModel, "catch_up", fail)
     with pytest.raises(RuntimeError, match="boom"):

@@ -244,7 +244,7 @@ SAMPLE = Table(
     Column("at", DateTime(timezone=True)),
 )
 
-names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+names = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
                 max_size=4)
 keys = st.tuples(names, st.integers(-(2 ** 40), 2 ** 40))
 values = st.fixed_dictionaries({
