@@ -37,7 +37,7 @@ from ledger.errors import UnknownClaimError, VerificationError
 from ledger.keystore import KeyPair
 from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.proofs import ConsistencyProof, InclusionProof
-from ledger.signing import canonical
+from ledger.signing import canonical, id_prefix_range
 from ledger.storage import create_tables, lock_for_writing
 
 metadata = MetaData()
@@ -176,12 +176,15 @@ class MerkleLog:
         return int(row[0]), int(row[1])
 
     def claims_with_prefix(self, prefix: str) -> list[str]:
+        """Up to two claim ids that start with `prefix` (lowercase hex)."""
+        bounds = id_prefix_range(prefix)
+        if bounds is None:
+            return []
+        ident = leaves.c.originator_id
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(leaves.c.originator_id).where(
-                    leaves.c.originator_id.startswith(prefix, autoescape=True),
-                    leaves.c.originator_version == 1,
-                ).limit(2)
+                select(ident).where(ident >= bounds[0], ident < bounds[1],
+                                    leaves.c.originator_version == 1).limit(2)
             ).scalars()
             return list(rows)
 

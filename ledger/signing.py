@@ -87,6 +87,17 @@ def body_uuid(body_text: str) -> UUID:
     return UUID(hex=body_id(body_text))
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def id_prefix_range(prefix: str) -> tuple[str, str] | None:
+    """The half-open range [low, high) of lowercase hex ids that start with `prefix`, for an
+    indexed range scan (`LIKE 'ab%'` is not one on SQLite); None if no hex id can match."""
+    if not set(prefix) <= _HEX:
+        return None
+    return prefix, prefix + "g"  # "g" sorts after every hex digit
+
+
 def key_id(public_key: bytes) -> str:
     """A signer's key id: the first 64 bits of SHA-256 of the raw public key, in hex."""
     return hashlib.sha256(public_key).hexdigest()[:16]

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, func, select
 from ledger.dates import parse_edtf_date
 from ledger.errors import UnknownClaimError, UnknownFigureError
 from ledger.log import checkpoints, leaves
+from ledger.signing import id_prefix_range
 from projections import tables as t
 from projections import views
 from projections.claims import FigureDef
@@ -234,9 +235,10 @@ def resolve_claim(conn: Connection, claim_id: str) -> str:
     """A full claim id from an id or a unique prefix (4+ hex digits) of a projected claim."""
     ref = claim_id.strip().lower()
     p = t.provenance.c
-    if len(ref) >= 4:
+    bounds = id_prefix_range(ref)
+    if len(ref) >= 4 and bounds is not None:
         found = list(conn.execute(select(p.claim_id).where(
-            p.claim_id.startswith(ref, autoescape=True)).limit(2)).scalars())
+            p.claim_id >= bounds[0], p.claim_id < bounds[1]).limit(2)).scalars())
         if len(found) == 1:
             return str(found[0])
         if len(found) > 1:

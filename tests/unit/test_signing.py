@@ -13,6 +13,8 @@ import struct
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger import signing
 from ledger.errors import SignatureError
@@ -238,3 +240,12 @@ def test_parse_public_key() -> None:
     assert caught.value.field == "key"
     with pytest.raises(SignatureError, match="not hexadecimal"):
         signing.parse_public_key("not hex")
+
+
+@given(st.text("0123456789abcdef", min_size=32, max_size=32),
+       st.text("0123456789abcdefg-%_A", max_size=6))
+def test_an_id_is_in_a_prefix_range_exactly_when_it_starts_with_the_prefix(
+        ident: str, prefix: str) -> None:
+    bounds = signing.id_prefix_range(prefix)
+    inside = bounds is not None and bounds[0] <= ident < bounds[1]
+    assert inside == ident.startswith(prefix)
