@@ -33,6 +33,7 @@ from ledger.records import (
     RetractionRecord,
     SourceRecord,
 )
+from projections import views
 from projections.compare import snapshot
 from projections.readmodel import ReadModel
 
@@ -222,3 +223,29 @@ def test_discrepancies_do_not_depend_on_arrival_order(
         finally:
             ledger.close()
     assert answers[0] == answers[1]
+
+
+@PROFILE
+@given(script=commands, settled=st.integers(0, 6))
+def test_figures_not_yet_settled_answer_as_settled_ones(
+    keys: tuple[KeyPair, KeyPair], workdir: Path, script: list[tuple[Any, ...]], settled: int
+) -> None:
+    """A catch-up stopped between projecting and settling (after settling any number of
+    figures, one per transaction) answers every `show` as the settled read model does, and
+    the next catch-up settles it into exactly a rebuild."""
+    path = workdir / f"{uuid.uuid4().hex}.db"
+    ledger, rm = open_ledger(path, keys, attach=False)
+    try:
+        run(ledger, keys[1], script)
+        rm.catch_up(settle=False)
+        for _ in range(settled):
+            with ledger.engine.begin() as conn:
+                views.settle(conn, 1)
+        figures = [f.id for f in rm.figures().figures]
+        unsettled = {f: rm.show(f) for f in figures}
+        rm.catch_up()
+        assert {f: rm.show(f) for f in figures} == unsettled
+        with ledger.engine.connect() as conn:
+            assert snapshot(conn) == memory_snapshot(ledger, 500)
+    finally:
+        ledger.close()
