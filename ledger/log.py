@@ -38,7 +38,7 @@ from ledger.keystore import KeyPair
 from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.proofs import ConsistencyProof, InclusionProof
 from ledger.signing import canonical, id_prefix_range
-from ledger.storage import create_tables, lock_for_writing
+from ledger.storage import create_tables, lock_for_writing, writing
 
 metadata = MetaData()
 
@@ -128,7 +128,7 @@ class MerkleLog:
     def catch_up(self) -> int:
         """Append leaves for every event not yet in the log; returns the new size."""
         while True:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 lock_for_writing(conn, "tally_log")
                 size = self.size(conn)
                 last = conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0
@@ -216,7 +216,7 @@ class MerkleLog:
     def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime) -> tuple[int, str]:
         """Sign the current tree head; refuses if it is not consistent with the last checkpoint."""
         self.catch_up()
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             lock_for_writing(conn, "tally_log")
             store = _Nodes(conn)
             size = self.size(conn)

@@ -12,7 +12,8 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,11 +142,14 @@ def prepare_sqlite(path: Path) -> None:
 
 
 def install_sqlite_locking(engine: Engine) -> None:
-    """Make SQLAlchemy transactions on SQLite start with BEGIN IMMEDIATE.
+    """Make SQLAlchemy write transactions on SQLite (`writing`) start with BEGIN IMMEDIATE.
 
     pysqlite's own transaction handling defers the write lock until the first
     write, so two catch-ups that both read then write deadlock; taking the write
     lock up front (the recipe from SQLAlchemy's SQLite dialect docs) serialises them.
+    Every other transaction only reads (nothing else commits) and begins deferred:
+    in WAL mode it reads a snapshot beside the writer, so an audit, a comparison or
+    a query never holds the write lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -153,8 +157,23 @@ def install_sqlite_locking(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Connection) -> None:
+        writes = connection.get_execution_options().get(_WRITING, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_WRITING = "tally_writing"
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes: committed at the end of the block, rolled back on error.
+    On SQLite it holds the write lock from its first statement (see install_sqlite_locking).
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITING: True})
+        with connection.begin():
+            yield connection
 
 
 def lock_for_writing(connection: Connection, name: str) -> None:
@@ -180,7 +199,7 @@ def create_tables(engine: Engine, *creators: Callable[[Connection], object]) -> 
     concurrently updated", so the creators run holding an advisory lock until the
     DDL is committed; SQLite's BEGIN IMMEDIATE serialises them already.
     """
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         lock_for_writing(connection, SCHEMA_LOCK)
         for create in creators:
             create(connection)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.application import Ledger
 from ledger.errors import StorageError
-from ledger.storage import create_tables, lock_for_writing
+from ledger.storage import create_tables, lock_for_writing, writing
 from projections import queries
 from projections import tables as t
 from projections.compare import compare
@@ -138,13 +138,13 @@ class ReadModel:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
         (a crash leaves the rest listed for the next catch-up)."""
         while True:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
                 if not settle(conn, chunk):
                     return
 
     def _batch(self, batch_size: int, stop: int | None) -> int | None:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
                 previous = _tracked(conn, self.name)
                 batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
@@ -162,7 +162,7 @@ class ReadModel:
 
     def rebuild(self, progress: Progress | None = None, batch_size: int = 2000) -> int:
         """Drop every projected row and the tracking record, then catch up from scratch."""
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             lock_for_writing(conn, LOCK)
             _create_current_schema(conn, fresh=True)
         self._figures.clear()
