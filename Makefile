@@ -18,6 +18,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # The whole suite, on SQLite and (through pg_virtualenv) on a throwaway PostgreSQL.
 test: $(STAMP) lint

@@ -20,6 +20,11 @@ NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
 
 
+def as_uuid(ident: UUID | str) -> UUID:
+    """An aggregate id as the event store hands it back (typed `UUID | str`) as a UUID."""
+    return ident if isinstance(ident, UUID) else UUID(ident)
+
+
 def registry_uuid(kind: str, name: str) -> UUID:
     """The aggregate id of a registered entity: stable, derived from kind and name."""
     return uuid5(NAMESPACE, f"{kind}:{name}")

@@ -58,7 +58,7 @@ from ledger.commands import (
     prepare_correction,
     prepare_retraction,
 )
-from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
+from ledger.domain import Claim, Figure, Signer, Source, as_uuid, registry_uuid
 from ledger.errors import (
     ImportFileError,
     LedgerError,
@@ -129,7 +129,7 @@ def parse_line(number: int, raw: bytes) -> Line | None:
     except UnicodeDecodeError:
         raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
     try:
-        return RECORD.validate_json(raw)  # type: ignore[no-any-return]
+        return RECORD.validate_json(raw)
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
@@ -211,7 +211,8 @@ class _Staging:
     def add_events(self, events: list[StoredEvent]) -> None:
         self.db.executemany(
             "INSERT INTO events (id, version, topic, state) VALUES (?, ?, ?, ?)",
-            [(e.originator_id.bytes, e.originator_version, e.topic, e.state) for e in events])
+            [(as_uuid(e.originator_id).bytes, e.originator_version, e.topic, e.state)
+             for e in events])
 
     def put_claims(self, claims: Iterable[_ClaimState]) -> None:
         self.db.executemany(
@@ -320,6 +321,13 @@ class _ImportRegistry(Registry):
 # -- pass 1 -------------------------------------------------------------------------------------
 
 
+def _claim_event(cls: Any, claim: UUID, version: int, **fields: Any) -> Any:
+    """One of Claim's events, built as the aggregate builds it (eventsourcing turns event
+    classes into dataclasses at run time, so their fields are keyword arguments)."""
+    return cls(originator_id=claim, originator_version=version,
+               timestamp=cls.create_timestamp(), **fields)
+
+
 @dataclass
 class _Staged:
     """One line's new event, held until its chunk is resolved."""
@@ -423,10 +431,8 @@ class _Validator:
         state = _ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
-        event = Claim.Recorded(
-            originator_id=claim_uuid, originator_version=1,
-            timestamp=Claim.Recorded.create_timestamp(), originator_topic=_CLAIM_TOPIC,
-            body=body, signature=signature, value=value.to_dict())
+        event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=_CLAIM_TOPIC,
+                             body=body, signature=signature, value=value.to_dict())
         self.staged.append(_Staged(number, "report", event, state))
         self._added("report")
 
@@ -444,20 +450,17 @@ class _Validator:
             if not followup_is_new(claim, followup_id, signer, correcting=True):
                 self._skipped()
                 return
-            event = Claim.Corrected(
-                originator_id=claim.uuid, originator_version=claim.version + 1,
-                timestamp=Claim.Corrected.create_timestamp(), correction_id=followup_id,
-                body=body, signature=signature, value=value.to_dict())
+            event = _claim_event(Claim.Corrected, claim.uuid, claim.version + 1,
+                                 correction_id=followup_id, body=body, signature=signature,
+                                 value=value.to_dict())
         else:
             followup_id, body, signature, signer = prepare_retraction(
                 self.registry, self.ctx, claim, record, self.key, defer)
             if not followup_is_new(claim, followup_id, signer, correcting=False):
                 self._skipped()
                 return
-            event = Claim.Retracted(
-                originator_id=claim.uuid, originator_version=claim.version + 1,
-                timestamp=Claim.Retracted.create_timestamp(), retraction_id=followup_id,
-                body=body, signature=signature)
+            event = _claim_event(Claim.Retracted, claim.uuid, claim.version + 1,
+                                 retraction_id=followup_id, body=body, signature=signature)
             claim.retracted = True
         claim.version += 1
         claim.followups.append(followup_id)
@@ -493,7 +496,7 @@ class _Validator:
 
     def _stored_claim(self, uuid: UUID) -> _ClaimState | None:
         try:
-            claim = self.ledger.app.repository.get(uuid)
+            claim: Any = self.ledger.app.repository.get(uuid)
         except AggregateNotFoundError:
             return None
         if not isinstance(claim, Claim):

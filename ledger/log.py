@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Sequence
-from json.encoder import encode_basestring as _json_string  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _json_string
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import (

@@ -52,7 +52,7 @@ def _jcs_plain(value: Any) -> bool:
     if kind is str or value is None or kind is bool:
         return True
     if kind is int:
-        return _INT_MIN <= value <= _INT_MAX
+        return bool(_INT_MIN <= value <= _INT_MAX)
     if kind is list or kind is tuple:
         return all(_jcs_plain(v) for v in value)
     return False

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 
 from ledger import merkle, signing
 from ledger.application import Ledger
-from ledger.domain import Claim, Genesis, Signer
+from ledger.domain import Claim, Genesis, Signer, as_uuid
 from ledger.errors import VerificationError
 from ledger.log import leaf_bytes, leaves, nodes
 from ledger.notes import verify_checkpoint
@@ -98,8 +98,9 @@ class _Auditor:
 
     def prefetch(self, batch: Sequence[Notification], conn: Connection) -> None:
         """Read the first events of the claims this batch's follow-ups are on, in one query."""
-        recorded = {n.originator_id for n in batch if n.topic == _RECORDED}
-        wanted = list({n.originator_id for n in batch if n.topic in _FOLLOWUPS} - recorded)
+        recorded = {as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
+        wanted = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS}
+                      - recorded)
         self.claim_signers = {}
         if wanted:
             for uuid, event in self.ledger.first_events(wanted, conn).items():
@@ -178,7 +179,7 @@ class _Auditor:
     def _claim_body(self, claim_id: UUID) -> str:
         first = self.ledger.app.events.get(claim_id, lte=1)
         for e in first:
-            return str(e.body)
+            return str(getattr(e, "body", ""))
         raise VerificationError(f"claim {claim_id.hex} has no recorded event")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Collection, Iterator
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -78,7 +79,7 @@ def _totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
 
 
 def _claim_rows(conn: Connection, ids: Collection[str], known_at: int | None,
-                signed: Signed) -> list[Row]:
+                signed: Signed) -> list[dict[str, Any]]:
     if not ids:
         return []
     query = select(t.history).where(t.history.c.claim_id.in_(sorted(ids)))

@@ -9,6 +9,7 @@ Decimal numbers are kept as their written decimal strings, never as floats.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -40,7 +41,7 @@ POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
 
 # Tables keyed by text are stored clustered on their key on SQLite (WITHOUT ROWID),
 # instead of as a rowid table plus an index repeating every key.
-CLUSTERED = {"sqlite_with_rowid": False}
+CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
 figures = Table(
