@@ -44,6 +44,7 @@ from ledger.domain import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
 from ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
+    InputError,
     LedgerError,
     NotAuthorisedError,
     StorageError,
@@ -383,8 +384,9 @@ class Ledger:
                 field="name",
             )
         if not origin.strip() or "\n" in origin or len(origin) > 200:
-            raise DuplicateDefinitionError(
-                "the ledger name must be one non-empty line", field="name"
+            raise InputError(
+                "the ledger name must be one non-empty line of at most 200 characters",
+                field="name",
             )
         check_name(origin, "ledger")
         lid = ledger_id(origin, operator.public_key)

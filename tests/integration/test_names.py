@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.application import Ledger
-from ledger.errors import InputError
-from ledger.keystore import KeyPair
+from ledger.errors import DuplicateDefinitionError, InputError
+from ledger.keystore import KeyPair, KeyStore
 
 BAD = ["\x00", "\x1b[31m", "\r", "\x07", "\x7f", "\x85", "\x9b"]
 
@@ -72,3 +72,13 @@ def test_the_cli_refuses_them_in_one_sentence_exit_1(tmp_path: Path, db_url: str
     assert out["field"] == "name"
     assert [s["name"] for s in json.loads(tally("--json", "signers", "list").stdout)] == [
         "operator"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "two\nlines", "x" * 201])
+def test_a_ledger_name_must_be_one_short_line(tmp_path: Path, name: str) -> None:
+    operator = KeyStore(tmp_path / "home").create("operator")
+    with Ledger.open(str(tmp_path / "t.db"), create=True) as ledger:
+        with pytest.raises(InputError, match="one non-empty line") as refused:
+            ledger.init(name, operator)
+        assert not isinstance(refused.value, DuplicateDefinitionError)
+        assert refused.value.field == "name" and ledger.max_position() == 0
