@@ -87,6 +87,9 @@ class LedgerInfo:
     database: str
 
 
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
 @dataclass(frozen=True)
 class Appended:
     """What a write did: `status` is "recorded" or "already recorded"."""
@@ -120,8 +123,9 @@ class Ledger:
             self.log = MerkleLog(self.engine, self.app.recorder)
         except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
             raise _storage_error(store, e, "cannot be opened") from None
-        # called after every write with `settle`: False while a bulk write has more to come
-        self.listeners: list[Callable[[bool], None]] = []
+        # called after every write with `settle` (False while a bulk write has more to come)
+        # and a progress callback `(phase, done, total)` for the work settling does, or None
+        self.listeners: list[Callable[[bool, Progress | None], None]] = []
         self._info: LedgerInfo | None = None
 
     @classmethod
@@ -350,13 +354,13 @@ class Ledger:
                         state=bytes(state)))
         return found
 
-    def after_write(self, settle: bool = True) -> None:
+    def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:
         """Log the new events and let the listeners catch up; with `settle` False (a bulk
         write with more batches to come) they may leave work for the last call."""
         with self._storage_errors():
             self.log.catch_up()
             for listener in self.listeners:
-                listener(settle)
+                listener(settle, progress)
 
     def catch_up_log(self) -> int:
         """Log the stored events the Merkle log lacks; returns how many it logged.

@@ -44,7 +44,7 @@ from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
 from ledger import signing
-from ledger.application import Ledger
+from ledger.application import Ledger, Progress
 from ledger.commands import (
     BAD_SIGNATURE,
     Context,
@@ -83,7 +83,6 @@ CHUNK = 2000  # lines whose new claims are looked up in the store together
 SIGNATURES = 512  # pre-signed lines per job on the verification threads
 PROGRESS_EVERY = 1000
 
-Progress = Callable[[str, int, int], None]
 _CLAIM_TOPIC = get_topic(Claim)
 
 
@@ -156,7 +155,7 @@ def import_lines(
             if progress:
                 progress("appending", appended, count)
         if appended:
-            ledger.after_write()
+            ledger.after_write(progress=progress)
     return summary
 
 

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Tracking
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ledger.application import Ledger
@@ -40,7 +50,8 @@ from projections.views import settle
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+PROJECTING, SETTLING = "projecting events", "settling figures"
 
 
 class TrackingConflictError(Exception):
@@ -100,8 +111,8 @@ class ReadModel:
             self.ledger.listeners.append(self._listener)
         return self
 
-    def _listener(self, settle: bool) -> None:
-        self.catch_up(settle=settle)
+    def _listener(self, settle: bool, progress: Progress | None) -> None:
+        self.catch_up(settle=settle, progress=progress if settle else None)
 
     def position(self) -> int:
         """The last ledger position whose events are in the tables (0 before any)."""
@@ -129,19 +140,27 @@ class ReadModel:
             if last is None:
                 break
             if progress is not None:
-                progress(last, max(total, last))
+                progress(PROJECTING, last, max(total, last))
         if settle:
-            self.settle()
+            self.settle(progress=progress)
         return self.position()
 
-    def settle(self, chunk: int = SETTLE_CHUNK) -> None:
+    def settle(self, chunk: int = SETTLE_CHUNK, progress: Progress | None = None) -> None:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
         (a crash leaves the rest listed for the next catch-up)."""
+        total = done = 0
+        if progress is not None:
+            with self.engine.connect() as conn:
+                total = conn.execute(select(func.count()).select_from(t.dirty)).scalar_one()
         while True:
             with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
-                if not settle(conn, chunk):
-                    return
+                settled = settle(conn, chunk)
+            if not settled:
+                return
+            done += settled
+            if progress is not None:
+                progress(SETTLING, done, max(done, total))
 
     def _batch(self, batch_size: int, stop: int | None) -> int | None:
         with writing(self.engine) as conn:
@@ -167,7 +186,7 @@ class ReadModel:
             _create_current_schema(conn, fresh=True)
         self._figures.clear()
         if progress is not None:
-            progress(0, self.ledger.max_position())
+            progress(PROJECTING, 0, self.ledger.max_position())
         return self.catch_up(batch_size=batch_size, progress=progress)
 
     def diff_against_rebuild(self) -> list[str]:

@@ -15,6 +15,7 @@ from ledger.keystore import KeyPair
 from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
 from ledger.signing import body_id, canonical
 from ledger.values import value_from_dict
+from projections.readmodel import ReadModel
 
 ORIGIN = "example.org/izium"
 
@@ -157,12 +158,17 @@ def test_a_correction_may_name_a_stored_claim_by_prefix(
 
 def test_progress_is_reported(ledger: Ledger, alice: KeyPair, small_file: list[bytes]) -> None:
     calls: list[tuple[str, int, int]] = []
+    ReadModel(ledger).attach()
     import_lines(ledger, small_file, alice, progress=lambda *a: calls.append(a),
                  total=len(small_file))
     assert calls[0] == ("validating", 1, len(small_file))
     assert ("validating", len(small_file), len(small_file)) in calls
-    # appended per event, in file order: 1 new source, 3 figures, 4 claims, 2 follow-ups
-    assert calls[-1] == ("appending", 10, 10)
+    # appended per event, in file order: 1 new source, 3 figures, 4 claims, 2 follow-ups,
+    # then the figures they touched are settled once
+    assert ("appending", 10, 10) in calls
+    settling = [c for c in calls if c[0] == "settling figures"]
+    assert settling and settling[-1][1] == settling[-1][2] > 0
+    assert calls.index(("appending", 10, 10)) < calls.index(settling[0])
 
 
 # --- a bad line writes nothing ----------------------------------------------------------------

@@ -223,10 +223,15 @@ def test_rebuild_equals_incremental_and_diff_detects_an_altered_row(world: World
     assert world.rm.diff_against_rebuild() == []
     with world.ledger.engine.connect() as conn:
         before = snapshot(conn)
-    seen: list[tuple[int, int]] = []
-    assert world.rm.rebuild(progress=lambda done, total: seen.append((done, total))) == (
-        world.ledger.max_position())
-    assert seen and seen[-1][0] == seen[-1][1] == world.ledger.max_position()
+    seen: list[tuple[str, int, int]] = []
+    assert world.rm.rebuild(progress=lambda *phase_done_total: seen.append(phase_done_total)
+                            ) == world.ledger.max_position()
+    projected = [s for s in seen if s[0] == "projecting events"]
+    assert projected[-1][1] == projected[-1][2] == world.ledger.max_position()
+    settled = [s for s in seen if s[0] == "settling figures"]
+    figures = len(world.rm.figures().figures)  # every figure was touched (defined)
+    assert settled and settled[-1][1] == settled[-1][2] == figures
+    assert seen.index(projected[-1]) < seen.index(settled[0])
     with world.ledger.engine.connect() as conn:
         assert snapshot(conn) == before
     with world.ledger.engine.begin() as conn:

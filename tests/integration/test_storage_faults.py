@@ -113,7 +113,7 @@ def test_the_next_command_logs_events_a_killed_writer_left_unlogged(
         ledger.checkpoint(operator)
         # What a writer killed right after its commit leaves: events, no leaves, no rows.
         ledger.listeners.clear()
-        ledger.after_write = lambda settle=True: None  # type: ignore[method-assign]
+        ledger.after_write = lambda *_, **__: None  # type: ignore[method-assign]
         claim = ledger.report(ReportRecord(figure="f/bodies", value="447", as_of="2022-09",
                                            source="wire"), alice).id
         assert ledger.log.size() == ledger.max_position() - 1
