@@ -168,14 +168,12 @@ def verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
     return out
 
 
-def verify_many_async(
-    items: Sequence[SignedItem], parallel_from: int = PARALLEL_FROM
-) -> Callable[[], list[bool]]:
+def verify_many_async(items: Sequence[SignedItem]) -> Callable[[], list[bool]]:
     """Start checking the signatures and return a function that waits for the results,
     so the caller goes on (parsing, hashing, writing) while they are checked."""
     from ledger import verifier
 
-    workers = verifier.pool(VERIFY_WORKERS) if len(items) >= parallel_from else None
+    workers = verifier.pool(VERIFY_WORKERS) if len(items) >= PARALLEL_FROM else None
     if workers is None:
         results = verify_chunk(items)
         return lambda: results
