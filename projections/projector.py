@@ -169,12 +169,7 @@ class Projector:
             self._followup(position, recorded, e.originator_id.hex, e)
 
     def _value_columns(self, figure_id: str, value: dict[str, Any]) -> dict[str, Any]:
-        key = tuple(sorted(value.items()))
-        tolerance = str(self.figure(figure_id)["tolerance"])
-        try:
-            return dict(_value_columns(key, tolerance))
-        except TypeError:  # an unhashable (tampered) value: parse it uncached, to fail there
-            return _value_columns.__wrapped__(key, tolerance)
+        return dict(_value_columns(dumps(value), str(self.figure(figure_id)["tolerance"])))
 
     def figure_rows(self) -> dict[str, dict[str, Any]]:
         """The figure rows this batch read or wrote (for the read model, once committed)."""
@@ -238,11 +233,13 @@ class Projector:
 
 
 @lru_cache(maxsize=8192)
-def _value_columns(value: tuple[tuple[str, Any], ...], tolerance: str) -> dict[str, Any]:
-    """A value's history columns under a figure's tolerance; small counts repeat a lot, so
-    each distinct (value, tolerance) is parsed once (callers copy the dict)."""
-    parsed = value_from_dict(dict(value))
-    columns: dict[str, Any] = {"value": parsed.written, "value_kind": dict(value)["kind"]}
+def _value_columns(value_json: str, tolerance: str) -> dict[str, Any]:
+    """A value's history columns under a figure's tolerance, from the value's canonical JSON;
+    small counts repeat a lot, so each distinct (value, tolerance) is parsed once (callers
+    copy the dict)."""
+    value = json.loads(value_json)
+    parsed = value_from_dict(value)
+    columns: dict[str, Any] = {"value": parsed.written, "value_kind": value["kind"]}
     interval = None
     if isinstance(parsed, Quantity):
         interval = parsed.interval(Decimal(tolerance))

@@ -103,25 +103,16 @@ def utc(ts: dt.datetime) -> dt.datetime:
     return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
 
 
-def signature_precheck(signer: Row | None, position: int) -> str | None:
-    """The status that needs no cryptography (unknown or revoked signer), or None."""
-    if signer is None:
-        return UNKNOWN_SIGNER
-    revoked = signer["revoked_position"]
-    if revoked is not None and int(revoked) < position:
-        return REVOKED_SIGNER
-    return None
-
-
 def signature_status(signer: Row | None, body: str, signature: str, position: int) -> str:
     """Re-verify a signed body against its signer's registered key, as of `position`.
 
     A key revoked later does not invalidate what it signed before its revocation.
     """
-    known = signature_precheck(signer, position)
-    if known is not None:
-        return known
-    assert signer is not None
+    if signer is None:
+        return UNKNOWN_SIGNER
+    revoked = signer["revoked_position"]
+    if revoked is not None and int(revoked) < position:
+        return REVOKED_SIGNER
     try:
         signing.check_signature(bytes.fromhex(signer["public_key"]), body, signature)
     except (SignatureError, ValueError):
