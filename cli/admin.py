@@ -140,6 +140,11 @@ def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _list(state, rows, "signers", ["key_id", "name", "role", "revoked", "public_key"])
 
 
+KeyOpt = Annotated[
+    str | None,
+    typer.Option("--key", help="Local key that signs the definition (default: the operator's)."),
+]
+
 sources_app = typer.Typer(help="Sources: who said it.", no_args_is_help=True)
 
 
@@ -154,6 +159,7 @@ def sources_add(
     key_id: Annotated[
         str | None, typer.Option("--key-id", help="The source's own signer key id.")
     ] = None,
+    key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a source ID.
@@ -165,7 +171,8 @@ def sources_add(
 
     state = _state(ctx, as_json)
     record = build(SourceRecord, id=source_id, name=name, kind=kind, key_id=key_id)
-    _done(state, state.ledger().add_source(record), f"source {source_id}")
+    _done(state, state.ledger().add_source(record, state.signing_key(key)),
+          f"source {source_id}")
 
 
 @sources_app.command("list")
@@ -198,6 +205,7 @@ def figures_define(
     tolerance: Annotated[
         str, typer.Option("--tolerance", help="For ~values (0.05 = 5%).")
     ] = "0.05",
+    key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Define a figure ID before reporting on it.
@@ -218,7 +226,8 @@ def figures_define(
         parts=split_list(parts),
         tolerance=tolerance,
     )
-    _done(state, state.ledger().define_figure(record), f"figure {figure_id}")
+    _done(state, state.ledger().define_figure(record, state.signing_key(key)),
+          f"figure {figure_id}")
 
 
 @figures_app.command("list")

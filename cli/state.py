@@ -63,6 +63,10 @@ class State:
             )
         return found
 
+    def signing_key(self, name: str | None) -> KeyPair:
+        """The named local key, or the operator key when no name is given."""
+        return self.key(name) if name else self.operator_key()
+
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import get_topic
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger import signing
@@ -51,8 +51,10 @@ from ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
+from ledger.eventstore import EventStore
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
+from ledger.policy import may_revoke
 from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from ledger.records import (
     CorrectionRecord,
@@ -63,6 +65,7 @@ from ledger.records import (
 )
 from ledger.registry import Registry
 from ledger.storage import Store, create_tables, prepare_sqlite, resolve
+from ledger.tailcheck import TailCheck
 
 
 def _storage_error(store: Store, error: Exception, what: str) -> StorageError:
@@ -72,10 +75,6 @@ def _storage_error(store: Store, error: Exception, what: str) -> StorageError:
         return StorageError(f"the database {store.describe()} is locked by another writer; "
                             "try again when it finishes")
     return StorageError(f"the database {store.describe()} {what}: {detail}")
-
-
-class _EventStore(Application[UUID]):
-    name = "Tally"
 
 
 @dataclass(frozen=True)
@@ -115,12 +114,13 @@ class Ledger:
         try:
             if store.sqlite_path is not None:
                 prepare_sqlite(store.sqlite_path)
-            self.app = _EventStore(env=store.env)
+            self.app = EventStore(env=store.env)
             self.engine = store.engine()
             if not store.is_sqlite:  # the library's own DDL, serialised across processes
                 recorder: Any = self.app.recorder
                 create_tables(self.engine, lambda _: recorder.create_table())
             self.log = MerkleLog(self.engine, self.app.recorder)
+            self.tail_check = TailCheck(self)
         except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
             raise _storage_error(store, e, "cannot be opened") from None
         # called after every write with `settle` (False while a bulk write has more to come)
@@ -161,28 +161,57 @@ class Ledger:
     # -- reading the event store ------------------------------------------------
 
     def notifications(
-        self, start: int, limit: int, stop: int | None = None
+        self, start: int, limit: int, stop: int | None = None, conn: Connection | None = None
     ) -> Sequence[Notification]:
-        """Stored events in global order from position `start` (inclusive)."""
+        """Stored events in global order from position `start` (inclusive); read on `conn`
+        (and so in its snapshot) when given."""
         with self._storage_errors():
-            return self.app.recorder.select_notifications(start=start, limit=limit, stop=stop)
+            if conn is None:
+                return self.app.recorder.select_notifications(start=start, limit=limit,
+                                                              stop=stop)
+            position = self._position_column
+            query = (f"SELECT {position}, originator_id, originator_version, topic, state "
+                     f"FROM {self.store.events_table} WHERE {position} >= :start"
+                     + (f" AND {position} <= :stop" if stop is not None else "")
+                     + f" ORDER BY {position} LIMIT :limit")
+            rows = conn.execute(text(query), {"start": start, "stop": stop, "limit": limit})
+            return [Notification(id=int(p), originator_id=i if isinstance(i, UUID)
+                                 else UUID(str(i)), originator_version=int(v), topic=str(t),
+                                 state=bytes(s)) for p, i, v, t, s in rows]
 
-    def max_position(self) -> int:
+    @property
+    def _position_column(self) -> str:
+        return "rowid" if self.store.is_sqlite else "notification_id"
+
+    def logged_position(self) -> int:
+        """The position of the last event in the Merkle log: checked, and safe to serve."""
+        with self._storage_errors(), self.engine.connect() as conn:
+            return self.log.last_position(conn)
+
+    def max_position(self, conn: Connection | None = None) -> int:
         with self._storage_errors():
-            return self.app.recorder.max_notification_id() or 0
+            if conn is None:
+                return self.app.recorder.max_notification_id() or 0
+            found = conn.execute(text(f"SELECT max({self._position_column}) "
+                                      f"FROM {self.store.events_table}")).scalar()
+            return int(found or 0)
 
-    def _events_of(self, *event_classes: type[Aggregate.Event]) -> Iterator[Notification]:
-        topics = [get_topic(c) for c in event_classes]
+    def notifications_of(self, topics: Sequence[str], stop: int | None = None
+                         ) -> Iterator[Notification]:
+        """The stored events of these types, in order (up to position `stop`)."""
         start = 1
         while True:
             with self._storage_errors():
                 batch = self.app.recorder.select_notifications(
-                    start=start, limit=1000, topics=topics
+                    start=start, limit=1000, topics=topics, stop=stop
                 )
             yield from batch
             if len(batch) < 1000:
                 return
             start = batch[-1].id + 1
+
+    def _events_of(self, *event_classes: type[Aggregate.Event]) -> Iterator[Notification]:
+        return self.notifications_of([get_topic(c) for c in event_classes])
 
     def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
         ids = dict.fromkeys(n.originator_id for n in self._events_of(*event_classes))
@@ -268,6 +297,7 @@ class Ledger:
         with self._storage_errors():
             try:
                 recordings = self.app.save(*aggregates)
+                self.tail_check.trust(r.notification.id for r in recordings)
             except IntegrityError:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
@@ -287,6 +317,7 @@ class Ledger:
         with self._storage_errors():
             try:
                 positions = list(self.app.recorder.insert_events(list(events)) or [])
+                self.tail_check.trust(positions)
             except IntegrityError:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"
@@ -328,37 +359,38 @@ class Ledger:
                     found.add(ident if isinstance(ident, UUID) else UUID(str(ident)))
         return found
 
-    def first_events(self, ids: Sequence[UUID], conn: Connection | None = None) -> dict[UUID, Any]:
-        """The first event (version 1) of each of these aggregates that has one, decoded.
+    def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None
+                         ) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
+        """Every stored event of these aggregates: (position, version, type, state) each.
 
         Pass the caller's connection when it has one open: on SQLite every SQLAlchemy
         transaction here takes the write lock (see storage.install_sqlite_locking)."""
         if conn is None:
             with self._storage_errors(), self.engine.connect() as own:
-                return self.first_events(ids, own)
+                return self.aggregate_events(ids, own)
         table = self.store.events_table
         sqlite = self.store.is_sqlite
         mark = "?" if sqlite else "%s"
-        found: dict[UUID, Any] = {}
+        position = self._position_column
+        found: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
         with self._storage_errors():
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                query = (f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                         f"WHERE originator_version = 1 "
-                         f"AND originator_id IN ({', '.join([mark] * len(chunk))})")
+                query = (f"SELECT originator_id, {position}, originator_version, topic, state "
+                         f"FROM {table} WHERE originator_id IN "
+                         f"({', '.join([mark] * len(chunk))})")
                 params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
-                for ident, version, topic, state in conn.exec_driver_sql(query, params):
+                for ident, pos, version, topic, state in conn.exec_driver_sql(query, params):
                     uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
-                    found[uuid] = self.app.mapper.to_domain_event(StoredEvent(
-                        originator_id=uuid, originator_version=version, topic=topic,
-                        state=bytes(state)))
+                    found.setdefault(uuid, []).append(
+                        (int(pos), int(version), str(topic), bytes(state)))
         return found
 
     def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:
         """Log the new events and let the listeners catch up; with `settle` False (a bulk
         write with more batches to come) they may leave work for the last call."""
         with self._storage_errors():
-            self.log.catch_up()
+            self.log.catch_up(self.tail_check)
             for listener in self.listeners:
                 listener(settle, progress)
 
@@ -371,7 +403,7 @@ class Ledger:
         """
         with self._storage_errors():
             before = self.log.size()
-            return self.log.catch_up() - before
+            return self.log.catch_up(self.tail_check) - before
 
     def init(self, origin: str, operator: KeyPair) -> tuple[LedgerInfo, bool]:
         """Create the ledger (genesis + operator signer); idempotent for the same name and key."""
@@ -395,15 +427,7 @@ class Ledger:
         check_name(origin, "ledger")
         lid = ledger_id(origin, operator.public_key)
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
-        genesis = Genesis(
-            origin=origin,
-            ledger_id=lid,
-            operator_public_key=operator.public_key.hex(),
-            hash_algorithm=signing.HASH_ALGORITHM,
-            signature_algorithm=signing.SIGNATURE_ALGORITHM,
-            body=body,
-            signature=signing.sign(operator.private_key, body),
-        )
+        genesis = Genesis(body=body, signature=signing.sign(operator.private_key, body))
         operator_signer = self._signed_signer(lid, operator, operator, "operator", "operator")
         self.save([genesis, operator_signer])
         self._info = None
@@ -415,14 +439,7 @@ class Ledger:
         public_key = key.public_key if isinstance(key, KeyPair) else key
         kid = signing.key_id(public_key)
         body = signing.canonical(signer_body(lid, operator.key_id, kid, public_key, name, role))
-        return Signer(
-            key_id=kid,
-            name=name,
-            public_key=public_key.hex(),
-            role=role,
-            body=body,
-            signature=signing.sign(operator.private_key, body),
-        )
+        return Signer(body=body, signature=signing.sign(operator.private_key, body))
 
     def _check_operator(self, operator: KeyPair) -> None:
         if operator.public_key.hex() != self.info().operator_public_key:
@@ -451,12 +468,11 @@ class Ledger:
         signer = self.registry().signer(key_id)
         if signer.revoked:
             return Appended(key_id, "already recorded", None)
-        if signer.is_operator:
-            raise NotAuthorisedError("the operator key cannot be revoked", field="key")
+        may_revoke(key_id, self.info().operator_key_id)
         body = signing.canonical(
             revocation_body(self.info().ledger_id, operator.key_id, key_id, reason)
         )
-        signer.revoke(reason=reason, body=body, signature=signing.sign(operator.private_key, body))
+        signer.revoke(body=body, signature=signing.sign(operator.private_key, body))
         positions = self.save([signer])
         return Appended(key_id, "recorded", positions[-1])
 
@@ -466,13 +482,15 @@ class Ledger:
         positions = self.save([aggregate])
         return Appended(ident, "recorded", positions[-1])
 
-    def add_source(self, record: SourceRecord) -> Appended:
-        self.info()
-        return self._append(record.id, define_source(self.registry(), record))
+    def add_source(self, record: SourceRecord, key: KeyPair | None) -> Appended:
+        """Register a source, signed by `key` (any registered signer; the CLI's default is
+        the operator key)."""
+        return self._append(record.id, define_source(self.registry(), self.context(), record,
+                                                     key))
 
-    def define_figure(self, record: FigureRecord) -> Appended:
-        self.info()
-        return self._append(record.id, define_figure(self.registry(), record))
+    def define_figure(self, record: FigureRecord, key: KeyPair | None) -> Appended:
+        return self._append(record.id, define_figure(self.registry(), self.context(), record,
+                                                     key))
 
     def report(self, record: ReportRecord, key: KeyPair | None) -> Appended:
         return self._append(*record_claim(self.registry(), self.context(), record, key))

@@ -1,8 +1,8 @@
-"""The signed bodies: which fields each kind of signed event commits to.
+"""Building the signed statements (`ledger.statements`) from validated input.
 
-Each builder returns a plain dict; `signing.canonical` turns it into the exact
-text that is signed and stored. Changing a builder changes every id and
-signature, so these are versioned by the `type` they carry.
+Each builder returns the statement's fields as a plain dict; `signing.canonical`
+turns it into the exact text that is signed and stored. Changing a builder
+changes every id and signature: the format is versioned (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -10,7 +10,23 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+from ledger.statements import (
+    ClaimCorrected,
+    ClaimRecorded,
+    ClaimRetracted,
+    FigureDefined,
+    LedgerCreated,
+    SignerAdded,
+    SignerRevoked,
+    SourceRegistered,
+)
 
 
 def ledger_id(origin: str, operator_public_key: bytes) -> str:
@@ -23,79 +39,53 @@ def ledger_id(origin: str, operator_public_key: bytes) -> str:
 def genesis_body(
     ledger: str, origin: str, operator_public_key: bytes, signer: str
 ) -> dict[str, Any]:
-    return {
-        "type": "genesis",
-        "ledger": ledger,
-        "signer": signer,
-        "origin": origin,
-        "operator_public_key": operator_public_key.hex(),
-        "hash_algorithm": "sha256",
-        "signature_algorithm": "ed25519",
-    }
+    return LedgerCreated(ledger=ledger, signer=signer, origin=origin,
+                         operator_public_key=operator_public_key.hex()).model_dump()
 
 
 def signer_body(
     ledger: str, signer: str, key_id: str, public_key: bytes, name: str, role: str
 ) -> dict[str, Any]:
-    return {
-        "type": "signer",
-        "ledger": ledger,
-        "signer": signer,
-        "key_id": key_id,
-        "public_key": public_key.hex(),
-        "name": name,
-        "role": role,
-    }
+    return SignerAdded(ledger=ledger, signer=signer, key_id=key_id,
+                       public_key=public_key.hex(), name=name, role=role).model_dump()  # type: ignore[arg-type]
 
 
 def revocation_body(ledger: str, signer: str, key_id: str, reason: str) -> dict[str, Any]:
-    return {
-        "type": "revocation",
-        "ledger": ledger,
-        "signer": signer,
-        "key_id": key_id,
-        "reason": reason,
-    }
+    return SignerRevoked(ledger=ledger, signer=signer, key_id=key_id,
+                         reason=reason).model_dump()
+
+
+def source_body(ledger: str, signer: str, record: SourceRecord) -> dict[str, Any]:
+    return SourceRegistered(ledger=ledger, signer=signer, id=record.id, name=record.name,
+                            kind=record.kind, key_id=record.key_id).model_dump()
+
+
+def figure_body(ledger: str, signer: str, record: FigureRecord, tolerance: str) -> dict[str, Any]:
+    """`tolerance` is the normalised form, so "0.050" defines "0.05" identically."""
+    return FigureDefined(ledger=ledger, signer=signer, id=record.id, kind=record.kind,
+                         unit=record.unit, cumulative=record.cumulative,
+                         parts=list(record.parts), tolerance=tolerance,
+                         states=list(record.states)).model_dump()
 
 
 def claim_body(ledger: str, signer: str, report: ReportRecord, value: str) -> dict[str, Any]:
     """`value` is the canonical written form, so `~450` and ` ~450 ` sign the same body."""
-    return {
-        "type": "claim",
-        "ledger": ledger,
-        "signer": signer,
-        "figure": report.figure,
-        "value": value,
-        "as_of": report.as_of,
-        "source": report.source,
-        "via": list(report.via),
-        "url": report.url,
-        "published": report.published,
-        "quote": report.quote,
-        "document_sha256": report.document_sha256,
-    }
+    return ClaimRecorded(
+        ledger=ledger, signer=signer, figure=report.figure, value=value, as_of=report.as_of,
+        source=report.source, via=list(report.via), url=report.url,
+        published=report.published, quote=report.quote,
+        document_sha256=report.document_sha256).model_dump()
 
 
 def correction_body(
     ledger: str, signer: str, claim: str, record: CorrectionRecord, value: str
 ) -> dict[str, Any]:
-    return {
-        "type": "correction",
-        "ledger": ledger,
-        "signer": signer,
-        "claim": claim,
-        "value": value,
-        "reason": record.reason,
-    }
+    return ClaimCorrected(ledger=ledger, signer=signer, claim=claim, value=value,
+                          reason=record.reason).model_dump()
 
 
 def retraction_body(
     ledger: str, signer: str, claim: str, record: RetractionRecord
 ) -> dict[str, Any]:
-    return {
-        "type": "retraction",
-        "ledger": ledger,
-        "signer": signer,
-        "claim": claim,
-        "reason": record.reason,
-    }
+    return ClaimRetracted(ledger=ledger, signer=signer, claim=claim,
+                          reason=record.reason).model_dump()

@@ -7,10 +7,9 @@ recording event of the claim the proof names, and returns what it proved.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
+from ledger.envelope import parse_leaf
 from ledger.errors import VerificationError
 from ledger.notes import verify_checkpoint
 from ledger.proofs import (
@@ -22,19 +21,22 @@ from ledger.proofs import (
     verify_inclusion_proof,
     verify_tlog_proof,
 )
+from ledger.signing import body_id
+from ledger.statements import parse_statement
 
 
 def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
-    """The claim body recorded in a leaf, or VerificationError if the leaf is not a claim."""
-    try:
-        fields = json.loads(leaf)
-        state = json.loads(base64.b64decode(fields["state"], validate=True))
-        body = json.loads(state["body"])
-    except (ValueError, KeyError, TypeError):
-        raise VerificationError("the proven leaf is not a recorded claim") from None
-    if fields.get("version") != 1 or body.get("type") != "claim":
+    """The claim body recorded in a leaf, or VerificationError if the leaf is not the
+    recording event of the claim its body identifies."""
+    fields = parse_leaf(leaf)
+    body = fields.get("body")
+    if fields.get("type") != "claim.recorded" or fields.get("version") != 1 \
+            or not isinstance(body, str):
         raise VerificationError("the proven leaf is not a claim's recording event")
-    return {"claim_id": fields["id"], "body": body}
+    statement = parse_statement(body, "claim.recorded")
+    if fields.get("id") != body_id(body):
+        raise VerificationError("the proven leaf's claim id is not derived from its body")
+    return {"claim_id": fields["id"], "body": statement.model_dump()}
 
 
 def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes) -> dict[str, Any]:

@@ -1,33 +1,44 @@
-"""Turning validated input records into new events, or refusing them.
+"""Turning validated input records into new signed events, or refusing them.
 
-Each function checks one record against the registry and either returns the
-aggregate whose pending events should be saved, or None when the exact same
-thing is already recorded (appending twice is a no-op), or raises a LedgerError
-naming the field. Nothing here writes: the caller saves.
+Each function checks one record against the registry with the rules of
+`ledger.policy` and either returns the aggregate whose pending events should be
+saved, or None when the exact same thing is already recorded (appending twice
+is a no-op), or raises a LedgerError naming the field. Nothing here writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from ledger import signing
-from ledger.bodies import claim_body, correction_body, retraction_body
-from ledger.dates import parse_edtf_date
+from ledger.bodies import (
+    claim_body,
+    correction_body,
+    figure_body,
+    retraction_body,
+    source_body,
+)
 from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import (
-    ClaimStateError,
     DuplicateDefinitionError,
     ForeignLedgerError,
     InputError,
-    NotAuthorisedError,
-    RevokedSignerError,
     SignatureError,
 )
 from ledger.keystore import KeyPair
+from ledger.policy import (
+    ClaimFacts,
+    check_dates,
+    check_figure_shape,
+    followup_is_new,
+    signer_may_sign,
+    value_for,
+)
 from ledger.records import (
     CorrectionRecord,
     FigureRecord,
@@ -37,7 +48,7 @@ from ledger.records import (
     has_control_character,
 )
 from ledger.registry import Registry
-from ledger.values import Quantity, Status, parse_value
+from ledger.values import Quantity, Status
 
 BAD_SIGNATURE = (
     "signature does not verify: the line was altered after signing, "
@@ -45,18 +56,7 @@ BAD_SIGNATURE = (
 )
 # Where a bulk import queues (public key, body, signature) to check them later, on threads.
 Deferred = list[tuple[bytes, str, str]]
-
-
-class ClaimLike(Protocol):
-    """What a correction or retraction needs of the claim it refers to."""
-
-    @property
-    def claim_id(self) -> str: ...
-
-    figure: str
-    signer: str
-    retracted: bool
-    followups: list[str]
+Signed = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
 
 
 @dataclass(frozen=True)
@@ -76,73 +76,20 @@ def check_name(name: str, what: str) -> None:
         )
 
 
-def define_source(registry: Registry, record: SourceRecord) -> Source | None:
-    existing = registry.find_source(record.id)
-    wanted = (record.name, record.kind, record.key_id)
-    if existing is not None:
-        if (existing.name, existing.kind, existing.key_id) == wanted:
-            return None
-        raise DuplicateDefinitionError(
-            f"source {record.id!r} is already registered with other attributes", field="id"
-        )
-    source = Source(source_id=record.id, name=record.name, kind=record.kind, key_id=record.key_id)
-    registry.stage(source)
-    return source
-
-
-def define_figure(registry: Registry, record: FigureRecord) -> Figure | None:
-    for part in record.parts:
-        registry.figure(part)
-    if record.kind == "status" and (record.cumulative or record.parts):
-        raise InputError("a status figure cannot be cumulative or have parts", field="kind")
-    if record.kind == "quantity" and record.states:
-        raise InputError("only a status figure has states", field="states")
-    if record.id in record.parts:
-        raise InputError(f"figure {record.id!r} cannot be one of its own parts", field="parts")
-    definition: dict[str, Any] = {
-        "figure_id": record.id,
-        "kind": record.kind,
-        "unit": record.unit,
-        "cumulative": record.cumulative,
-        "parts": list(record.parts),
-        # normalised, so "0.050" redefines "0.05" identically instead of being refused
-        "tolerance": format(Decimal(record.tolerance).normalize(), "f"),
-        "states": list(record.states),
-    }
-    existing = registry.find_figure(record.id)
-    if existing is not None:
-        if existing.definition() == definition:
-            return None
-        raise DuplicateDefinitionError(
-            f"figure {record.id!r} is already defined differently; define a new id instead",
-            field="id",
-        )
-    figure = Figure(**definition)
-    registry.stage(figure)
-    return figure
-
-
-def check_unrevoked(signer: Signer) -> None:
-    """Refuse a revoked signer, for an event known to be new: what a key signed before its
-    revocation stays valid, so appending that again is "already recorded", not refused."""
-    if signer.revoked:
-        raise RevokedSignerError(f"signer {signer.key_id} was revoked and can no longer sign")
-
-
-def _sign_or_verify(
+def sign_or_verify(
     registry: Registry,
     ctx: Context,
-    record: ReportRecord | CorrectionRecord | RetractionRecord,
+    record: Signed,
     key: KeyPair | None,
-    build: Any,
+    build: Callable[[str], dict[str, Any]],
     defer: Deferred | None = None,
 ) -> tuple[Signer, str, str]:
     """Resolve who signs, build the canonical body and sign it, or verify the line's signature.
 
-    A revoked signer is not refused here: the caller checks `check_unrevoked` once it knows
-    the event is new (see `record_claim`). With `defer`, the line's own signature is queued
-    there instead of checked here: the caller checks it (refusing with BAD_SIGNATURE) before
-    anything is written.
+    A revoked signer is not refused here: the caller asks `signer_may_sign` once it knows
+    the event is new. With `defer`, the line's own signature is queued there instead of
+    checked here: the caller checks it (refusing with BAD_SIGNATURE) before anything is
+    written.
     """
     if record.ledger is not None and record.ledger != ctx.ledger_id:
         raise ForeignLedgerError(
@@ -173,6 +120,52 @@ def _sign_or_verify(
     return signer, body, signing.sign(key.private_key, body)
 
 
+def define_source(registry: Registry, ctx: Context, record: SourceRecord,
+                  key: KeyPair | None, defer: Deferred | None = None) -> Source | None:
+    existing = registry.find_source(record.id)
+    if existing is not None:
+        if (existing.name, existing.kind, existing.key_id) == (record.name, record.kind,
+                                                               record.key_id):
+            return None
+        raise DuplicateDefinitionError(
+            f"source {record.id!r} is already registered with other attributes", field="id"
+        )
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key, lambda s: source_body(ctx.ledger_id, s, record), defer)
+    signer_may_sign(signer, signer.key_id)
+    source = Source(body=body, signature=signature)
+    registry.stage(source)
+    return source
+
+
+def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
+                  key: KeyPair | None, defer: Deferred | None = None) -> Figure | None:
+    check_figure_shape(record.id, record.kind, record.cumulative, record.parts, record.states,
+                       registry.figure)
+    # normalised, so "0.050" redefines "0.05" identically instead of being refused
+    tolerance = format(Decimal(record.tolerance).normalize(), "f")
+    definition: dict[str, Any] = {
+        "figure_id": record.id, "kind": record.kind, "unit": record.unit,
+        "cumulative": record.cumulative, "parts": list(record.parts),
+        "tolerance": tolerance, "states": list(record.states),
+    }
+    existing = registry.find_figure(record.id)
+    if existing is not None:
+        if existing.definition() == definition:
+            return None
+        raise DuplicateDefinitionError(
+            f"figure {record.id!r} is already defined differently; define a new id instead",
+            field="id",
+        )
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key,
+        lambda s: figure_body(ctx.ledger_id, s, record, tolerance), defer)
+    signer_may_sign(signer, signer.key_id)
+    figure = Figure(body=body, signature=signature)
+    registry.stage(figure)
+    return figure
+
+
 def prepare_claim(
     registry: Registry,
     ctx: Context,
@@ -182,23 +175,16 @@ def prepare_claim(
 ) -> tuple[UUID, str, str, Quantity | Status, Signer]:
     """Check a report and build its signed body: (claim id, body, signature, value, signer).
 
-    Unless the claim is already recorded, the caller must `check_unrevoked(signer)`."""
+    Unless the claim is already recorded, the caller must ask `signer_may_sign(signer)`."""
     figure = registry.figure(record.figure)
-    value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
-    parse_edtf_date(record.as_of, field="as_of", now=ctx.today)
-    if record.published is not None:
-        parse_edtf_date(record.published, field="published", now=ctx.today)
+    value = value_for(figure, record.value)
+    check_dates(record.as_of, record.published, ctx.today)
     registry.source(record.source)
     for hop in record.via:
         registry.source(hop, field="via")
-    signer, body, signature = _sign_or_verify(
-        registry,
-        ctx,
-        record,
-        key,
-        lambda signer: claim_body(ctx.ledger_id, signer, record, value.written),
-        defer,
-    )
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key,
+        lambda signer: claim_body(ctx.ledger_id, signer, record, value.written), defer)
     return signing.body_uuid(body), body, signature, value, signer
 
 
@@ -213,13 +199,13 @@ def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) 
 def record_claim(
     registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    claim_uuid, body, signature, value, signer = prepare_claim(registry, ctx, record, key)
-    existing = registry._get(claim_uuid, Claim)
+    claim_uuid, body, signature, _, signer = prepare_claim(registry, ctx, record, key)
+    existing = registry.find_claim(claim_uuid)
     if existing is not None:
         already_recorded(claim_uuid, existing.signature, signature)
         return claim_uuid.hex, None
-    check_unrevoked(signer)
-    claim = Claim(body=body, signature=signature, value=value.to_dict())
+    signer_may_sign(signer, signer.key_id)
+    claim = Claim(body=body, signature=signature)
     registry.stage(claim)
     return claim_uuid.hex, claim
 
@@ -227,81 +213,45 @@ def record_claim(
 def prepare_correction(
     registry: Registry,
     ctx: Context,
-    claim: ClaimLike,
+    claim: ClaimFacts,
     record: CorrectionRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
-) -> tuple[str, str, str, Quantity | Status, Signer]:
-    """Check a correction and build its signed body: (correction id, body, signature, value,
+) -> tuple[str, str, str, Signer]:
+    """Check a correction and build its signed body: (correction id, body, signature,
     signer); `followup_is_new` then checks the signer may add it."""
-    figure = registry.figure(claim.figure)
-    value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
-    signer, body, signature = _sign_or_verify(
-        registry,
-        ctx,
-        record,
-        key,
-        lambda signer: correction_body(
-            ctx.ledger_id, signer, claim.claim_id, record, value.written
-        ),
-        defer,
-    )
-    return signing.body_id(body), body, signature, value, signer
+    value = value_for(registry.figure(claim.figure), record.value)
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key,
+        lambda signer: correction_body(ctx.ledger_id, signer, claim.claim_id, record,
+                                       value.written), defer)
+    return signing.body_id(body), body, signature, signer
 
 
 def prepare_retraction(
     registry: Registry,
     ctx: Context,
-    claim: ClaimLike,
+    claim: ClaimFacts,
     record: RetractionRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
 ) -> tuple[str, str, str, Signer]:
     """Check a retraction and build its signed body: (retraction id, body, signature, signer);
     `followup_is_new` then checks the signer may add it."""
-    signer, body, signature = _sign_or_verify(
-        registry,
-        ctx,
-        record,
-        key,
-        lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record),
-        defer,
-    )
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key,
+        lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record), defer)
     return signing.body_id(body), body, signature, signer
-
-
-def followup_is_new(
-    claim: ClaimLike, followup_id: str, signer: Signer, *, correcting: bool
-) -> bool:
-    """False when this exact follow-up is already recorded (even if its signer was revoked
-    since); a new one is refused if its signer is revoked, is neither the claim's signer nor
-    an operator, or if the claim is retracted."""
-    if followup_id in claim.followups:
-        return False
-    check_unrevoked(signer)
-    if signer.key_id != claim.signer and not signer.is_operator:
-        raise NotAuthorisedError(
-            f"only the claim's signer ({claim.signer}) or an operator key may correct "
-            f"or retract claim {claim.claim_id}"
-        )
-    if claim.retracted:
-        if correcting:
-            raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
-        raise ClaimStateError(f"claim {claim.claim_id} is already retracted")
-    return True
 
 
 def correct_claim(
     registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    correction_id, body, signature, value, signer = prepare_correction(
-        registry, ctx, claim, record, key
-    )
+    correction_id, body, signature, signer = prepare_correction(
+        registry, ctx, claim, record, key)
     if not followup_is_new(claim, correction_id, signer, correcting=True):
         return correction_id, None
-    claim.correct(
-        correction_id=correction_id, body=body, signature=signature, value=value.to_dict()
-    )
+    claim.correct(body=body, signature=signature)
     return correction_id, claim
 
 
@@ -309,9 +259,8 @@ def retract_claim(
     registry: Registry, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
     retraction_id, body, signature, signer = prepare_retraction(
-        registry, ctx, claim, record, key
-    )
+        registry, ctx, claim, record, key)
     if not followup_is_new(claim, retraction_id, signer, correcting=False):
         return retraction_id, None
-    claim.retract(retraction_id=retraction_id, body=body, signature=signature)
+    claim.retract(body=body, signature=signature)
     return retraction_id, claim

@@ -1,9 +1,13 @@
 """The ledger's aggregates and their past-tense events, as the event store keeps them.
 
+Every event holds exactly a signed body and its signature (and the library's
+id, version and recording time); each aggregate derives its state from the
+bodies, never from unsigned fields. Event types carry Tally's own names
+(`TOPIC`, e.g. `claim.recorded`), which is what the store persists.
+
 Registered entities (the genesis, signers, sources, figures) have ids derived
 from their names, so a second definition lands on the same aggregate. A claim's
 id is derived from its signed body, so appending the same body twice is a no-op.
-Every signed event keeps the exact canonical body it was signed over.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.signing import body_uuid
+from ledger.signing import body_id, body_uuid
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
@@ -38,67 +42,49 @@ class Genesis(Aggregate):
         return GENESIS_ID
 
     class Created(Aggregate.Created):
+        TOPIC = "ledger.created"
         class_version = 1
-        origin: str
-        ledger_id: str
-        operator_public_key: str
-        hash_algorithm: str
-        signature_algorithm: str
         body: str
         signature: str
 
     @event(Created)
-    def __init__(
-        self,
-        origin: str,
-        ledger_id: str,
-        operator_public_key: str,
-        hash_algorithm: str,
-        signature_algorithm: str,
-        body: str,
-        signature: str,
-    ) -> None:
-        self.origin = origin
-        self.ledger_id = ledger_id
-        self.operator_public_key = operator_public_key
-        self.hash_algorithm = hash_algorithm
-        self.signature_algorithm = signature_algorithm
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.origin: str = fields["origin"]
+        self.ledger_id: str = fields["ledger"]
+        self.operator_public_key: str = fields["operator_public_key"]
 
 
 class Signer(Aggregate):
-    """An Ed25519 key allowed to sign reports; registered and revoked by the operator."""
+    """An Ed25519 key allowed to sign; registered and revoked by the operator."""
 
     @staticmethod
-    def create_id(key_id: str) -> UUID:
-        return registry_uuid("signer", key_id)
+    def create_id(body: str) -> UUID:
+        return registry_uuid("signer", json.loads(body)["key_id"])
 
     class Added(Aggregate.Created):
+        TOPIC = "signer.added"
         class_version = 1
-        key_id: str
-        name: str
-        public_key: str
-        role: str
         body: str
         signature: str
 
     class Revoked(Aggregate.Event):
+        TOPIC = "signer.revoked"
         class_version = 1
-        reason: str
         body: str
         signature: str
 
     @event(Added)
-    def __init__(
-        self, key_id: str, name: str, public_key: str, role: str, body: str, signature: str
-    ) -> None:
-        self.key_id = key_id
-        self.name = name
-        self.public_key = public_key
-        self.role = role
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.key_id: str = fields["key_id"]
+        self.name: str = fields["name"]
+        self.public_key: str = fields["public_key"]
+        self.role: str = fields["role"]
         self.revoked = False
 
     @event(Revoked)
-    def revoke(self, reason: str, body: str, signature: str) -> None:
+    def revoke(self, body: str, signature: str) -> None:
         self.revoked = True
 
     @property
@@ -110,59 +96,47 @@ class Source(Aggregate):
     """Who said it: an outlet, an official body, an NGO, a person."""
 
     @staticmethod
-    def create_id(source_id: str) -> UUID:
-        return registry_uuid("source", source_id)
+    def create_id(body: str) -> UUID:
+        return registry_uuid("source", json.loads(body)["id"])
 
     class Registered(Aggregate.Created):
+        TOPIC = "source.registered"
         class_version = 1
-        source_id: str
-        name: str
-        kind: str
-        key_id: str | None
+        body: str
+        signature: str
 
     @event(Registered)
-    def __init__(self, source_id: str, name: str, kind: str, key_id: str | None) -> None:
-        self.source_id = source_id
-        self.name = name
-        self.kind = kind
-        self.key_id = key_id
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.source_id: str = fields["id"]
+        self.name: str = fields["name"]
+        self.kind: str = fields["kind"]
+        self.key_id: str | None = fields["key_id"]
 
 
 class Figure(Aggregate):
     """A tracked fact with a stable slug id, a kind, and what is known of its shape."""
 
     @staticmethod
-    def create_id(figure_id: str) -> UUID:
-        return registry_uuid("figure", figure_id)
+    def create_id(body: str) -> UUID:
+        return registry_uuid("figure", json.loads(body)["id"])
 
     class Defined(Aggregate.Created):
+        TOPIC = "figure.defined"
         class_version = 1
-        figure_id: str
-        kind: str
-        unit: str
-        cumulative: bool
-        parts: list[str]
-        tolerance: str
-        states: list[str]
+        body: str
+        signature: str
 
     @event(Defined)
-    def __init__(
-        self,
-        figure_id: str,
-        kind: str,
-        unit: str,
-        cumulative: bool,
-        parts: list[str],
-        tolerance: str,
-        states: list[str],
-    ) -> None:
-        self.figure_id = figure_id
-        self.kind = kind
-        self.unit = unit
-        self.cumulative = cumulative
-        self.parts = list(parts)
-        self.tolerance = tolerance
-        self.states = list(states)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.figure_id: str = fields["id"]
+        self.kind: str = fields["kind"]
+        self.unit: str = fields["unit"]
+        self.cumulative: bool = fields["cumulative"]
+        self.parts: list[str] = list(fields["parts"])
+        self.tolerance: str = fields["tolerance"]
+        self.states: list[str] = list(fields["states"])
 
     def definition(self) -> dict[str, Any]:
         return {
@@ -184,45 +158,62 @@ class Claim(Aggregate):
         return body_uuid(body)
 
     class Recorded(Aggregate.Created):
+        TOPIC = "claim.recorded"
         class_version = 1
         body: str
         signature: str
-        value: dict[str, Any]
 
     class Corrected(Aggregate.Event):
+        TOPIC = "claim.corrected"
         class_version = 1
-        correction_id: str
         body: str
         signature: str
-        value: dict[str, Any]
 
     class Retracted(Aggregate.Event):
+        TOPIC = "claim.retracted"
         class_version = 1
-        retraction_id: str
         body: str
         signature: str
 
     @event(Recorded)
-    def __init__(self, body: str, signature: str, value: dict[str, Any]) -> None:
+    def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.body = body
         self.signature = signature
         self.figure: str = fields["figure"]
         self.signer: str = fields["signer"]
-        self.value = value
+        self.value: str = fields["value"]
         self.retracted = False
         self.followups: list[str] = []
 
     @event(Corrected)
-    def correct(self, correction_id: str, body: str, signature: str, value: dict[str, Any]) -> None:
-        self.value = value
-        self.followups.append(correction_id)
+    def correct(self, body: str, signature: str) -> None:
+        self.value = json.loads(body)["value"]
+        self.followups.append(body_id(body))
 
     @event(Retracted)
-    def retract(self, retraction_id: str, body: str, signature: str) -> None:
+    def retract(self, body: str, signature: str) -> None:
         self.retracted = True
-        self.followups.append(retraction_id)
+        self.followups.append(body_id(body))
 
     @property
     def claim_id(self) -> str:
         return self.id.hex
+
+
+# The event store persists these names (see ledger.eventstore); never a Python path.
+EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
+    cls.TOPIC: (cls, aggregate)  # type: ignore[attr-defined]
+    for aggregate, classes in (
+        (Genesis, (Genesis.Created,)),
+        (Signer, (Signer.Added, Signer.Revoked)),
+        (Source, (Source.Registered,)),
+        (Figure, (Figure.Defined,)),
+        (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
+    )
+    for cls in classes
+}
+
+
+def type_name(cls: type[Aggregate.Event]) -> str:
+    return str(cls.TOPIC)  # type: ignore[attr-defined]

@@ -29,6 +29,15 @@ def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict
 
 _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quote",
            "document_sha256")
+# the import line type and the body fields it carries, by event type
+_LINES: dict[type, tuple[str, tuple[str, ...]]] = {
+    Source.Registered: ("source", ("id", "name", "kind", "key_id")),
+    Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
+                                "states")),
+    Claim.Recorded: ("report", _REPORT),
+    Claim.Corrected: ("correction", ("claim", "value", "reason")),
+    Claim.Retracted: ("retraction", ("claim", "reason")),
+}
 
 
 def export_lines(ledger: Ledger) -> Iterator[str]:
@@ -38,22 +47,9 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
         batch = ledger.notifications(start, 1000)
         for n in batch:
             event = ledger.app.mapper.to_domain_event(n)
-            if isinstance(event, Source.Registered):
-                yield _line({"type": "source", "id": event.source_id, "name": event.name,
-                             "kind": event.kind, "key_id": event.key_id})
-            elif isinstance(event, Figure.Defined):
-                yield _line({"type": "figure", "id": event.figure_id, "kind": event.kind,
-                             "unit": event.unit, "cumulative": event.cumulative,
-                             "parts": event.parts, "tolerance": event.tolerance,
-                             "states": event.states})
-            elif isinstance(event, Claim.Recorded):
-                yield _line(_signed("report", event.body, event.signature, _REPORT))
-            elif isinstance(event, Claim.Corrected):
-                yield _line(_signed("correction", event.body, event.signature,
-                                    ("claim", "value", "reason")))
-            elif isinstance(event, Claim.Retracted):
-                yield _line(_signed("retraction", event.body, event.signature,
-                                    ("claim", "reason")))
+            line = _LINES.get(type(event))
+            if line is not None:
+                yield _line(_signed(line[0], event.body, event.signature, line[1]))
         if len(batch) < 1000:
             return
         start = batch[-1].id + 1

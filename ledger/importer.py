@@ -50,10 +50,8 @@ from ledger.commands import (
     Context,
     Deferred,
     already_recorded,
-    check_unrevoked,
     define_figure,
     define_source,
-    followup_is_new,
     prepare_claim,
     prepare_correction,
     prepare_retraction,
@@ -67,6 +65,7 @@ from ledger.errors import (
     UnknownFigureError,
 )
 from ledger.keystore import KeyPair
+from ledger.policy import followup_is_new, signer_may_sign
 from ledger.records import (
     RECORD,
     CorrectionRecord,
@@ -396,27 +395,31 @@ class _Validator:
     # -- one line -----------------------------------------------------------------------
 
     def _line(self, number: int, record: Any) -> None:
-        if isinstance(record, SourceRecord | FigureRecord):
-            made = (define_source(self.registry, record) if isinstance(record, SourceRecord)
-                    else define_figure(self.registry, record))
-            if made is None:
-                self._skipped()
-                return
-            for event in made.collect_events():
-                self.staged.append(_Staged(number, record.type, event))
-            self._added(record.type)
-            return
         defer: Deferred = []
         try:
-            if isinstance(record, ReportRecord):
+            if isinstance(record, SourceRecord | FigureRecord):
+                self._definition(number, record, defer)
+            elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
             else:
                 self._followup(number, record, defer)
         finally:
             self.queued.extend((number, item) for item in defer)
 
+    def _definition(self, number: int, record: SourceRecord | FigureRecord,
+                    defer: Deferred) -> None:
+        made = (define_source(self.registry, self.ctx, record, self.key, defer)
+                if isinstance(record, SourceRecord)
+                else define_figure(self.registry, self.ctx, record, self.key, defer))
+        if made is None:
+            self._skipped()
+            return
+        for event in made.collect_events():
+            self.staged.append(_Staged(number, record.type, event))
+        self._added(record.type)
+
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        claim_uuid, body, signature, value, signer = prepare_claim(
+        claim_uuid, body, signature, _, signer = prepare_claim(
             self.registry, self.ctx, record, self.key, defer)
         # a claim new to this chunk is looked up in this file and the ledger with the
         # others of its chunk (`_resolve`), which also refuses it if its signer is revoked;
@@ -431,7 +434,7 @@ class _Validator:
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
         event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=_CLAIM_TOPIC,
-                             body=body, signature=signature, value=value.to_dict())
+                             body=body, signature=signature)
         self.staged.append(_Staged(number, "report", event, state))
         self._added("report")
 
@@ -444,14 +447,13 @@ class _Validator:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
         event: Any
         if isinstance(record, CorrectionRecord):
-            followup_id, body, signature, value, signer = prepare_correction(
+            followup_id, body, signature, signer = prepare_correction(
                 self.registry, self.ctx, claim, record, self.key, defer)
             if not followup_is_new(claim, followup_id, signer, correcting=True):
                 self._skipped()
                 return
             event = _claim_event(Claim.Corrected, claim.uuid, claim.version + 1,
-                                 correction_id=followup_id, body=body, signature=signature,
-                                 value=value.to_dict())
+                                 body=body, signature=signature)
         else:
             followup_id, body, signature, signer = prepare_retraction(
                 self.registry, self.ctx, claim, record, self.key, defer)
@@ -459,7 +461,7 @@ class _Validator:
                 self._skipped()
                 return
             event = _claim_event(Claim.Retracted, claim.uuid, claim.version + 1,
-                                 retraction_id=followup_id, body=body, signature=signature)
+                                 body=body, signature=signature)
             claim.retracted = True
         claim.version += 1
         claim.followups.append(followup_id)
@@ -518,7 +520,7 @@ class _Validator:
                 if state.revoked:  # new, so its signer must not be revoked
                     self._check_signatures(state.line)
                     try:
-                        check_unrevoked(self.registry.signer(state.signer))
+                        signer_may_sign(self.registry.signer(state.signer), state.signer)
                     except LedgerError as e:
                         raise ImportFileError(f"line {state.line}: {e.message}",
                                               line=state.line, field=e.field) from None

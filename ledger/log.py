@@ -10,10 +10,8 @@ all `merkle` needs to answer any root or proof in O(log² n) reads.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-from collections.abc import Sequence
-from json.encoder import encode_basestring as _json_string
+from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import (
@@ -32,12 +30,12 @@ from sqlalchemy import (
     select,
 )
 
-from ledger import merkle
+from ledger import envelope, merkle
 from ledger.errors import UnknownClaimError, VerificationError
 from ledger.keystore import KeyPair
 from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.proofs import ConsistencyProof, InclusionProof
-from ledger.signing import canonical, id_prefix_range
+from ledger.signing import id_prefix_range
 from ledger.storage import create_tables, lock_for_writing, writing
 
 metadata = MetaData()
@@ -71,27 +69,20 @@ BATCH = 1000
 
 
 def leaf_bytes(n: Notification) -> bytes:
-    """The bytes a leaf hashes: every persisted field of the stored event, canonically.
-
-    The event's state is carried as base64 so that a leaf is defined for any bytes,
-    even a tampered, non-UTF-8 state; position is the leaf's index in the tree.
-    """
-    state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
+    """The Merkle leaf of a stored event (`ledger.envelope`); VerificationError naming the
+    position if the event does not decode."""
     ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
-    encoded = base64.b64encode(state).decode("ascii")
-    version, topic = n.originator_version, n.topic
-    if (type(ident) is str and type(topic) is str and type(version) is int
-            and -(2**53) < version < 2**53):
-        # What canonical() writes for these four keys (sorted; strings escaped as JCS
-        # does), without building and checking a dict: the hot path of catch-up and verify.
-        text = (f'{{"id":{_json_string(ident)},"state":"{encoded}",'
-                f'"topic":{_json_string(topic)},"version":{version}}}')
-        try:
-            return text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: canonical() refuses it in its words
-            pass
-    return canonical({"id": ident, "version": version, "topic": topic,
-                      "state": encoded}).encode("utf-8")
+    state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
+    try:
+        return envelope.leaf_bytes(str(n.topic), ident, n.originator_version, state)
+    except VerificationError as e:
+        raise VerificationError(f"the event at position {n.id} is not a valid Tally event: "
+                                f"{e.message}", position=n.id) from None
+
+
+# Checks a batch of events before they are logged: raises VerificationError at the first
+# that fails (the ones before it are logged, it and the rest are not).
+BatchCheck = Callable[[Sequence[Notification]], None]
 
 
 class _Nodes:
@@ -125,17 +116,34 @@ class MerkleLog:
         last = conn.execute(select(func.max(leaves.c.leaf_index))).scalar_one()
         return 0 if last is None else int(last) + 1
 
-    def catch_up(self) -> int:
-        """Append leaves for every event not yet in the log; returns the new size."""
+    def last_position(self, conn: Connection) -> int:
+        """The event store position of the last logged event (0 before any)."""
+        return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+
+    def catch_up(self, check: BatchCheck | None = None) -> int:
+        """Append leaves for every event not yet in the log; returns the new size.
+
+        `check` sees each batch first: an event it refuses is not logged, nor any after it
+        (the error goes on to the caller once the events before it are logged)."""
         while True:
+            refused: VerificationError | None = None
             with writing(self.engine) as conn:
                 lock_for_writing(conn, "tally_log")
                 size = self.size(conn)
-                last = conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0
-                batch = self.recorder.select_notifications(start=last + 1, limit=BATCH)
+                batch = self.recorder.select_notifications(
+                    start=self.last_position(conn) + 1, limit=BATCH)
                 if not batch:
                     return size
-                self._append(conn, size, batch)
+                if check is not None:
+                    try:
+                        check(batch)
+                    except VerificationError as e:
+                        refused = e
+                        batch = [n for n in batch if e.position is None or n.id < e.position]
+                if batch:
+                    self._append(conn, size, batch)
+            if refused is not None:
+                raise refused
 
     def _append(self, conn: Connection, size: int, batch: Sequence[Notification]) -> None:
         store = _Nodes(conn)

@@ -55,7 +55,13 @@ class _Record(BaseModel):
         return value
 
 
-class SourceRecord(_Record):
+class _Signed(_Record):
+    ledger: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+    signer: KeyId | None = None
+    signature: Signature | None = None
+
+
+class SourceRecord(_Signed):
     type: Literal["source"] = "source"
     id: Slug
     name: ShortText
@@ -63,7 +69,7 @@ class SourceRecord(_Record):
     key_id: KeyId | None = None
 
 
-class FigureRecord(_Record):
+class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
     id: FigureId
     kind: Literal["quantity", "status"] = "quantity"
@@ -75,12 +81,6 @@ class FigureRecord(_Record):
 
     def tolerance_decimal(self) -> Decimal:
         return Decimal(self.tolerance)
-
-
-class _Signed(_Record):
-    ledger: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
-    signer: KeyId | None = None
-    signature: Signature | None = None
 
 
 class ReportRecord(_Signed):

@@ -93,6 +93,9 @@ class Registry:
             )
         return found
 
+    def find_claim(self, uuid: UUID) -> Claim | None:
+        return self._get(uuid, Claim)
+
     def claim(self, claim_id: str) -> Claim:
         found = self._get(UUID(hex=claim_id), Claim)
         if found is None:

@@ -176,6 +176,20 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction over one consistent snapshot of the database.
+
+    SQLite in WAL mode keeps the snapshot of a read transaction's first read until it
+    ends; PostgreSQL does with REPEATABLE READ. Whatever commits meanwhile is not seen.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
 def lock_for_writing(connection: Connection, name: str) -> None:
     """Serialise writers of one derived table set (Merkle log, a projection) across processes.
 

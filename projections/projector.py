@@ -22,7 +22,8 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from ledger.dates import parse_edtf_date
 from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import InvalidDateError, VerificationError
-from ledger.values import Quantity, value_from_dict
+from ledger.signing import body_id
+from ledger.values import Quantity, parse_value
 from projections import tables as t
 from projections.rows import (
     Row,
@@ -141,48 +142,55 @@ class Projector:
                     self._cache[(table.name, claim_id)] = found.get(claim_id)
 
     def _apply(self, position: int, recorded: dt.datetime, e: Any) -> None:
+        # every column comes from the signed body (checked before the event was logged)
+        body = json.loads(e.body)
         if isinstance(e, Signer.Added):
-            self._add(t.signers, e.key_id, {
-                "key_id": e.key_id, "name": e.name, "public_key": e.public_key, "role": e.role,
-                "position": position, "revoked_position": None, "revoked_reason": None})
+            self._add(t.signers, body["key_id"], {
+                "key_id": body["key_id"], "name": body["name"], "public_key": body["public_key"],
+                "role": body["role"], "position": position, "revoked_position": None,
+                "revoked_reason": None})
         elif isinstance(e, Signer.Revoked):
-            signer = self.signer(json.loads(e.body)["key_id"])
+            signer = self.signer(body["key_id"])
             if signer is not None:
-                signer.update(revoked_position=position, revoked_reason=e.reason)
+                signer.update(revoked_position=position, revoked_reason=body["reason"])
                 if (t.signers.name, signer["key_id"]) not in self._new:
                     self._dirty_signers[signer["key_id"]] = signer
         elif isinstance(e, Source.Registered):
-            self._add(t.sources, e.source_id, {
-                "source_id": e.source_id, "name": e.name, "kind": e.kind, "key_id": e.key_id,
-                "position": position})
+            self._add(t.sources, body["id"], {
+                "source_id": body["id"], "name": body["name"], "kind": body["kind"],
+                "key_id": body["key_id"], "position": position})
         elif isinstance(e, Figure.Defined):
-            self._add(t.figures, e.figure_id, {
-                "figure_id": e.figure_id, "kind": e.kind, "unit": e.unit,
-                "cumulative": e.cumulative, "parts": dumps(list(e.parts)),
-                "tolerance": e.tolerance, "states": dumps(list(e.states)), "position": position})
-            for part in dict.fromkeys(e.parts):
-                self._add(t.parts, f"{part}\n{e.figure_id}", {"part": part, "total": e.figure_id})
-            self.touched.add(e.figure_id)
+            figure_id = body["id"]
+            self._add(t.figures, figure_id, {
+                "figure_id": figure_id, "kind": body["kind"], "unit": body["unit"],
+                "cumulative": body["cumulative"], "parts": dumps(list(body["parts"])),
+                "tolerance": body["tolerance"], "states": dumps(list(body["states"])),
+                "position": position})
+            for part in dict.fromkeys(body["parts"]):
+                self._add(t.parts, f"{part}\n{figure_id}", {"part": part, "total": figure_id})
+            self.touched.add(figure_id)
         elif isinstance(e, Claim.Recorded):
-            self._claim(position, recorded, e.originator_id.hex, e)
+            self._claim(position, recorded, e.originator_id.hex, body)
         elif isinstance(e, Claim.Corrected | Claim.Retracted):
-            self._followup(position, recorded, e.originator_id.hex, e)
+            self._followup(position, recorded, e.originator_id.hex, e, body)
 
-    def _value_columns(self, figure_id: str, value: dict[str, Any]) -> dict[str, Any]:
-        return dict(_value_columns(dumps(value), str(self.figure(figure_id)["tolerance"])))
+    def _value_columns(self, figure_id: str, written: str) -> dict[str, Any]:
+        figure = self.figure(figure_id)
+        return dict(_value_columns(written, str(figure["kind"]), str(figure["tolerance"]),
+                                   str(figure["states"])))
 
     def figure_rows(self) -> dict[str, dict[str, Any]]:
         """The figure rows this batch read or wrote (for the read model, once committed)."""
         return {key: row for (table, key), row in self._cache.items()
                 if table == t.figures.name and row is not None}
 
-    def _claim(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
-        body = json.loads(e.body)
+    def _claim(self, position: int, recorded: dt.datetime, claim_id: str,
+               body: dict[str, Any]) -> None:
         figure, signer = body["figure"], body["signer"]
         earliest, latest = _as_of_dates(body["as_of"], recorded)
         row = {
             "position": position, "kind": "claim", "event_id": None, "claim_id": claim_id,
-            "figure": figure, **self._value_columns(figure, e.value),
+            "figure": figure, **self._value_columns(figure, body["value"]),
             "as_of": body["as_of"], "as_of_earliest": earliest, "as_of_latest": latest,
             "source": body["source"], "via": dumps(list(body["via"])),
             "signer": signer, "recorded_at": recorded,
@@ -195,11 +203,12 @@ class Projector:
         })
         self.touched.add(figure)
 
-    def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any) -> None:
+    def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any,
+                  body: dict[str, Any]) -> None:
         claim = self.claim(claim_id)
         correcting = isinstance(e, Claim.Corrected)
-        event_id = e.correction_id if correcting else e.retraction_id
-        value = (self._value_columns(claim["figure"], e.value) if correcting
+        event_id = body_id(e.body)
+        value = (self._value_columns(claim["figure"], body["value"]) if correcting
                  else {"value": None, "value_kind": None, "low": None, "high": None,
                        "low_open": None, "high_open": None})
         copied = {k: claim[k] for k in ("figure", "as_of", "as_of_earliest", "as_of_latest",
@@ -207,7 +216,7 @@ class Projector:
         self._add(t.history, f"{claim_id}:{position}", {
             "position": position, "kind": "correction" if correcting else "retraction",
             "event_id": event_id, "claim_id": claim_id, **copied, **value,
-            "signer": json.loads(e.body)["signer"], "recorded_at": recorded,
+            "signer": body["signer"], "recorded_at": recorded,
         })
         prov = self.provenance(claim_id)
         if correcting:
@@ -233,13 +242,12 @@ class Projector:
 
 
 @lru_cache(maxsize=8192)
-def _value_columns(value_json: str, tolerance: str) -> dict[str, Any]:
-    """A value's history columns under a figure's tolerance, from the value's canonical JSON;
-    small counts repeat a lot, so each distinct (value, tolerance) is parsed once (callers
-    copy the dict)."""
-    value = json.loads(value_json)
-    parsed = value_from_dict(value)
-    columns: dict[str, Any] = {"value": parsed.written, "value_kind": value["kind"]}
+def _value_columns(written: str, kind: str, tolerance: str, states: str) -> dict[str, Any]:
+    """A value's history columns under a figure's kind and tolerance, from its signed written
+    form; small counts repeat a lot, so each distinct one is parsed once (callers copy)."""
+    parsed = parse_value(written, kind=kind,  # type: ignore[arg-type]
+                         states=json.loads(states) or None)
+    columns: dict[str, Any] = {"value": parsed.written, "value_kind": parsed.to_dict()["kind"]}
     interval = None
     if isinstance(parsed, Quantity):
         interval = parsed.interval(Decimal(tolerance))

@@ -166,8 +166,11 @@ class ReadModel:
         with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
                 previous = _tracked(conn, self.name)
+                # only what the Merkle log took: it checks what no process of ours checked
+                logged = self.ledger.logged_position()
                 batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
-                                                  stop=stop)
+                                                  stop=logged if stop is None
+                                                  else min(stop, logged))
                 if not batch:
                     return None
                 projector = Projector(conn, self.ledger.app.mapper.to_domain_event,

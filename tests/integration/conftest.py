@@ -72,9 +72,9 @@ def build_ledger(
     for key in signers:
         ledger.add_signer(key.name, key.public_key, operator)
     for source in sources:
-        ledger.add_source(source)
+        ledger.add_source(source, operator)
     for figure in figures:
-        ledger.define_figure(figure)
+        ledger.define_figure(figure, operator)
     return ledger
 
 

@@ -232,11 +232,15 @@ def test_user_text_is_never_read_as_markup(tmp_path: Path) -> None:
 def test_verify_says_when_it_logged_events_a_killed_writer_left_unlogged(tally: Tally) -> None:
     from ledger.application import Ledger
     from ledger.commands import define_figure
+    from ledger.keystore import KeyStore
     from ledger.records import FigureRecord
 
     assert tally.json("verify")["logged_on_open"] == 0
+    operator = KeyStore(Path(tally.env["TALLY_HOME"])).find_by_public_key(
+        bytes.fromhex(tally.json("signers", "list")[0]["public_key"]))
     with Ledger.open(tally.env["TALLY_DB"]) as ledger:  # appended, then "killed" before logging
-        figure = define_figure(ledger.registry(), FigureRecord(id="izium/other", unit="x"))
+        figure = define_figure(ledger.registry(), ledger.context(),
+                               FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
         ledger.app.save(figure)
     out = tally("verify")

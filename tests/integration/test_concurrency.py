@@ -113,9 +113,9 @@ def test_four_writers_lose_nothing_duplicate_nothing_and_verify(
         ledger.init("example.org/load", operator)
         for key in writers:
             ledger.add_signer(key.name, key.public_key, operator)
-        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"))
+        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"), operator)
         for i in range(WRITERS):
-            ledger.define_figure(FigureRecord(id=f"load/writer{i}", unit="bodies"))
+            ledger.define_figure(FigureRecord(id=f"load/writer{i}", unit="bodies"), operator)
         ReadModel(ledger).catch_up()
         base = ledger.max_position()
         lid = ledger.info().ledger_id

@@ -14,7 +14,6 @@ from ledger.importer import ImportSummary, import_lines
 from ledger.keystore import KeyPair
 from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
 from ledger.signing import body_id, canonical
-from ledger.values import value_from_dict
 from projections.readmodel import ReadModel
 
 ORIGIN = "example.org/izium"
@@ -46,7 +45,7 @@ def jsonl(*lines: dict[str, Any] | str) -> list[bytes]:
 
 
 def written(ledger: Ledger, claim: str) -> str:
-    return value_from_dict(ledger.claim(claim).value).written
+    return ledger.claim(claim).value
 
 
 @pytest.fixture

@@ -52,9 +52,9 @@ def test_imported_events_are_the_events_the_commands_store(
     by_file: Ledger = make_ledger("file.db", operator, [alice])
     start = by_api.max_position() + 1
     assert start == by_file.max_position() + 1
-    by_api.add_source(SourceRecord(**SOURCE))
+    by_api.add_source(SourceRecord(**SOURCE), alice)
     for f in FIGURES:
-        by_api.define_figure(FigureRecord(**f))
+        by_api.define_figure(FigureRecord(**f), alice)
     ids = [by_api.report(ReportRecord(**r), alice).id for r in REPORTS]
     followups = [
         {"type": "correction", "claim": ids[0], "value": "449", "reason": "final count"},

@@ -44,15 +44,15 @@ class World:
         led.init("example.org/izium", self.operator)
         led.add_signer("alice", self.alice.public_key, self.operator)
         led.add_signer("official", self.official.public_key, self.operator)
-        led.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="media"))
-        led.add_source(SourceRecord(id="suspilne", name="Suspilne", kind="media"))
+        led.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="media"), self.operator)
+        led.add_source(SourceRecord(id="suspilne", name="Suspilne", kind="media"), self.operator)
         led.add_source(SourceRecord(id="police", name="Police", kind="official",
-                                    key_id=self.official.key_id))
+                                    key_id=self.official.key_id), self.operator)
         for part in PARTS:
-            led.define_figure(FigureRecord(id=part, unit="bodies"))
-        led.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True, parts=PARTS))
+            led.define_figure(FigureRecord(id=part, unit="bodies"), self.operator)
+        led.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True, parts=PARTS), self.operator)
         led.define_figure(FigureRecord(id="izium/exhumation", kind="status", unit="status",
-                                       states=["started", "completed"]))
+                                       states=["started", "completed"]), self.operator)
 
     def report(self, figure: str, value: str, as_of: str, source: str = "hromadske",
                key: KeyPair | None = None, **kw: Any) -> str:

@@ -35,8 +35,8 @@ def views(tmp_path: Path) -> ReadModel:
         ("gwara", "Gwara Media"),
         ("police", "National Police"),
     ):
-        ledger.add_source(SourceRecord(id=source, name=name, kind="media"))
-    ledger.define_figure(FigureRecord(id=FIGURE, unit="bodies", cumulative=True))
+        ledger.add_source(SourceRecord(id=source, name=name, kind="media"), operator)
+    ledger.define_figure(FigureRecord(id=FIGURE, unit="bodies", cumulative=True), operator)
     views = ReadModel(ledger).attach()
     first = ledger.report(
         ReportRecord(

@@ -24,8 +24,8 @@ def test_reads_go_on_while_another_process_holds_the_write_lock(tmp_path: Path) 
         views = ReadModel(ledger).attach()
         ledger.init("example.org/readers", operator)
         ledger.add_signer("alice", alice.public_key, operator)
-        ledger.add_source(SourceRecord(id="src", name="Src", kind="media"))
-        ledger.define_figure(FigureRecord(id="fig"))
+        ledger.add_source(SourceRecord(id="src", name="Src", kind="media"), operator)
+        ledger.define_figure(FigureRecord(id="fig"), operator)
         claim = ledger.report(ReportRecord(figure="fig", value="7", as_of="2024-01",
                                            source="src"), alice).id
         ledger.checkpoint(operator)

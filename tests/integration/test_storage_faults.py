@@ -108,8 +108,8 @@ def test_the_next_command_logs_events_a_killed_writer_left_unlogged(
         ReadModel(ledger).attach()
         ledger.init("example.org/faults", operator)
         ledger.add_signer("alice", alice.public_key, operator)
-        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"))
-        ledger.define_figure(FigureRecord(id="f/bodies", unit="bodies"))
+        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"), operator)
+        ledger.define_figure(FigureRecord(id="f/bodies", unit="bodies"), operator)
         ledger.checkpoint(operator)
         # What a writer killed right after its commit leaves: events, no leaves, no rows.
         ledger.listeners.clear()
@@ -144,7 +144,7 @@ def test_a_locked_sqlite_database_is_one_sentence(tmp_path: Path) -> None:
     try:
         # through the API, on a ledger opened before the lock was taken
         for write in (lambda: opened.checkpoint(operator), opened.after_write,
-                      lambda: opened.add_source(SourceRecord(id="w", name="W", kind="media"))):
+                      lambda: opened.add_source(SourceRecord(id="w", name="W", kind="media"), operator)):
             with pytest.raises(StorageError, match="is locked by another writer"):
                 write()
         # through the CLI, which cannot even open it

@@ -61,7 +61,6 @@ from ledger.records import (
     RetractionRecord,
     SourceRecord,
 )
-from ledger.values import value_from_dict
 
 ORIGIN = "example.org/machine"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
@@ -123,9 +122,9 @@ class LedgerMachine(RuleBasedStateMachine):
         for key in SIGNERS:
             self.ledger.add_signer(key.name, key.public_key, OPERATOR)
         for source in INITIAL_SOURCES:
-            self.ledger.add_source(source)
+            self.ledger.add_source(source, OPERATOR)
         for figure in INITIAL_FIGURES:
-            self.ledger.define_figure(figure)
+            self.ledger.define_figure(figure, OPERATOR)
         self.ledger_id = self.ledger.info().ledger_id
         # the model
         self.figures: dict[str, FigureRecord] = {f.id: f for f in INITIAL_FIGURES}
@@ -213,13 +212,13 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(figure=st.sampled_from(FIGURE_POOL))
     def define_figure(self, figure: FigureRecord) -> None:
         if any(part not in self.figures for part in figure.parts):
-            self.refused(UnknownFigureError, lambda: self.ledger.define_figure(figure))
+            self.refused(UnknownFigureError, lambda: self.ledger.define_figure(figure, OPERATOR))
         elif figure.id in self.figures and self.figures[figure.id] != figure:
-            self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure))
+            self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure, OPERATOR))
         else:
             known = figure.id in self.figures
             before = self.ledger.max_position()
-            appended = self.ledger.define_figure(figure)
+            appended = self.ledger.define_figure(figure, OPERATOR)
             assert appended.status == ("already recorded" if known else "recorded")
             assert self.ledger.max_position() == before + (0 if known else 1)
             self.figures[figure.id] = figure
@@ -227,10 +226,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(source=st.sampled_from(SOURCE_POOL))
     def add_source(self, source: SourceRecord) -> None:
         if source.id in self.sources and self.sources[source.id] != source:
-            self.refused(DuplicateDefinitionError, lambda: self.ledger.add_source(source))
+            self.refused(DuplicateDefinitionError, lambda: self.ledger.add_source(source, OPERATOR))
         else:
             known = source.id in self.sources
-            assert self.ledger.add_source(source).status == (
+            assert self.ledger.add_source(source, OPERATOR).status == (
                 "already recorded" if known else "recorded")
             self.sources[source.id] = source
 
@@ -463,7 +462,7 @@ class LedgerMachine(RuleBasedStateMachine):
             claim = registry.claim(claim_id)
             assert claim.signer == model.signer
             assert claim.retracted == model.retracted
-            assert value_from_dict(claim.value).written == model.value
+            assert claim.value == model.value
 
     @invariant()
     def registrations_agree(self) -> None:

@@ -77,9 +77,9 @@ def open_ledger(path: Path, keys: tuple[KeyPair, KeyPair], *, attach: bool = Tru
     ledger.init(ORIGIN, operator)
     ledger.add_signer("alice", alice.public_key, operator)
     for s in SOURCES:
-        ledger.add_source(SourceRecord(id=s, name=s.title(), kind="media"))
+        ledger.add_source(SourceRecord(id=s, name=s.title(), kind="media"), operator)
     for f in [*PART_FIGURES, *FIGURES.values()]:
-        ledger.define_figure(f)
+        ledger.define_figure(f, operator)
     return ledger, rm
 
 

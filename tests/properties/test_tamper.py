@@ -26,8 +26,8 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     with Ledger.open(str(path), create=True) as ledger:
         ledger.init("test.example/tamper", operator)
         ledger.add_signer("alice", alice.public_key, operator)
-        ledger.add_source(SourceRecord(id="src", name="A source", kind="media"))
-        ledger.define_figure(FigureRecord(id="f/bodies", unit="bodies"))
+        ledger.add_source(SourceRecord(id="src", name="A source", kind="media"), operator)
+        ledger.define_figure(FigureRecord(id="f/bodies", unit="bodies"), operator)
         claims = [
             ledger.report(
                 ReportRecord(

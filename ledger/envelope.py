@@ -1,0 +1,112 @@
+"""Tally's own stored-event format (version 1) and the Merkle leaf built from it.
+
+A stored event is four persisted values: the aggregate id, its version, the type
+name (`claim.recorded` …) and the state. The state is the canonical JSON of
+exactly three strings: the signed body, the signature (128 hex digits) and the
+operator's recording time (ISO 8601, UTC, microseconds). It is parsed strictly,
+so one event has one byte string.
+
+The leaf is the canonical JSON of the type, aggregate id, version, body,
+signature, recording time, the format version, and the SHA-256 of the state
+bytes as persisted: every persisted byte is in the leaf or bound by that
+digest. This module is pure (no database): an auditor's own verifier needs only
+it, `signing` and `merkle`. See docs/formats.md for the vectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string
+
+from ledger.errors import VerificationError
+from ledger.signing import canonical
+
+FORMAT_VERSION = 1
+MAX_LEAF_BYTES = 65535  # a C2SP tile entry carries a 2-byte length
+_SIGNATURE_CHARS = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a stored event's state holds, decoded."""
+
+    body: str
+    signature: str
+    recorded: dt.datetime
+
+
+def format_time(recorded: dt.datetime) -> str:
+    """The one text form of a recording time: UTC, microseconds, `+00:00`."""
+    if recorded.tzinfo is None:
+        raise ValueError("a recording time must carry its time zone")
+    return recorded.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def encode_state(body: str, signature: str, recorded: dt.datetime) -> bytes:
+    return canonical({"body": body, "recorded": format_time(recorded),
+                      "signature": signature}).encode("utf-8")
+
+
+def decode_state(state: bytes) -> Stored:
+    """The state's three fields; VerificationError unless it is exactly their canonical form."""
+    try:
+        text = bytes(state).decode("utf-8")
+        fields = json.loads(text)
+    except (UnicodeDecodeError, ValueError, TypeError):
+        raise VerificationError("the stored state is not UTF-8 JSON") from None
+    if not isinstance(fields, dict) or set(fields) != {"body", "recorded", "signature"} \
+            or not all(type(v) is str for v in fields.values()):
+        raise VerificationError("the stored state must hold exactly body, recorded, signature")
+    signature = fields["signature"]
+    if len(signature) != 128 or not set(signature) <= _SIGNATURE_CHARS:
+        raise VerificationError("the stored signature is not 128 lowercase hex digits")
+    try:
+        recorded = dt.datetime.fromisoformat(fields["recorded"])
+        exact = format_time(recorded) == fields["recorded"]
+    except ValueError:
+        exact = False
+    if not exact:
+        raise VerificationError("the stored recording time is not in its one ISO 8601 form")
+    if canonical(fields) != text:
+        raise VerificationError("the stored state is not in canonical form (RFC 8785)")
+    return Stored(fields["body"], signature, recorded)
+
+
+def leaf_bytes(type_name: str, aggregate_id: str, version: int, state: bytes) -> bytes:
+    """The Merkle leaf of one stored event (VerificationError if its state does not decode)."""
+    stored = decode_state(state)
+    return leaf_from(type_name, aggregate_id, version, stored,
+                     hashlib.sha256(state).hexdigest())
+
+
+def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,
+              state_sha256: str) -> bytes:
+    # What canonical() writes for these keys, in their sorted order, built directly: this
+    # runs once per event on every catch-up and audit (test_envelope checks the two agree).
+    text = (f'{{"body":{_json_string(stored.body)},"id":{_json_string(aggregate_id)},'
+            f'"recorded":"{format_time(stored.recorded)}","signature":"{stored.signature}",'
+            f'"state_sha256":"{state_sha256}","type":{_json_string(type_name)},'
+            f'"v":{FORMAT_VERSION},"version":{int(version)}}}')
+    try:
+        leaf = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise VerificationError("the stored event holds text that is not valid Unicode") from None
+    if len(leaf) > MAX_LEAF_BYTES:
+        raise VerificationError(f"the event's leaf is {len(leaf)} bytes, over the 64 KiB cap")
+    return leaf
+
+
+def parse_leaf(leaf: bytes) -> dict[str, object]:
+    """A leaf's fields (for offline readers of proofs and published tiles)."""
+    try:
+        fields = json.loads(leaf.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise VerificationError("the leaf is not UTF-8 JSON") from None
+    if not isinstance(fields, dict) or canonical(fields).encode("utf-8") != leaf:
+        raise VerificationError("the leaf is not a canonical Tally envelope")
+    if fields.get("v") != FORMAT_VERSION:
+        raise VerificationError(f"the leaf is not Tally format version {FORMAT_VERSION}")
+    return fields

@@ -1,0 +1,125 @@
+"""The ledger's rules, as pure functions over small facts: one copy for every path.
+
+`tally report` and the other commands (through `ledger.commands`), the bulk
+import, the check of a tail another process left unlogged, and the full audit
+(`ledger.replay`) all call these, each with facts from its own source (the
+aggregates, the import's staging file, the audit's running state).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from ledger.dates import parse_edtf_date
+from ledger.errors import (
+    ClaimStateError,
+    InputError,
+    InvalidDateError,
+    NotAuthorisedError,
+    RevokedSignerError,
+    UnknownSignerError,
+)
+from ledger.values import Quantity, Status, parse_value
+
+
+class SignerFacts(Protocol):
+    key_id: str
+    role: str
+    revoked: bool
+
+
+class ClaimFacts(Protocol):
+    """What a correction or retraction needs of the claim it refers to."""
+
+    @property
+    def claim_id(self) -> str: ...
+
+    figure: str
+    signer: str
+    retracted: bool
+    followups: list[str]
+
+
+class FigureFacts(Protocol):
+    figure_id: str
+    kind: str
+    states: list[str]
+
+
+def signer_may_sign(signer: SignerFacts | None, key_id: str) -> SignerFacts:
+    """The signer of a new event: registered and not revoked (what a key signed before its
+    revocation stays valid, so this is asked of new events only)."""
+    if signer is None:
+        raise UnknownSignerError(
+            f"signer {key_id} is not registered in this ledger: "
+            "an operator must run 'tally signers add'")
+    if signer.revoked:
+        raise RevokedSignerError(f"signer {key_id} was revoked and can no longer sign")
+    return signer
+
+
+def operator_only(signer_key_id: str, operator_key_id: str, what: str) -> None:
+    """Signer registrations and revocations are signed by the ledger's operator key."""
+    if signer_key_id != operator_key_id:
+        raise NotAuthorisedError(f"only the ledger's operator key may sign {what}", field="key")
+
+
+def may_revoke(key_id: str, operator_key_id: str) -> None:
+    if key_id == operator_key_id:
+        raise NotAuthorisedError(
+            "the ledger's operator key is its trust root and cannot be revoked", field="key")
+
+
+def followup_is_new(claim: ClaimFacts, followup_id: str, signer: SignerFacts, *,
+                    correcting: bool) -> bool:
+    """False when this exact follow-up is already recorded; a new one is refused if its
+    signer is revoked, is neither the claim's signer nor an operator, or if the claim is
+    retracted."""
+    if followup_id in claim.followups:
+        return False
+    signer_may_sign(signer, signer.key_id)
+    if signer.key_id != claim.signer and signer.role != "operator":
+        raise NotAuthorisedError(
+            f"only the claim's signer ({claim.signer}) or an operator key may correct "
+            f"or retract claim {claim.claim_id}")
+    if claim.retracted:
+        if correcting:
+            raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
+        raise ClaimStateError(f"claim {claim.claim_id} is already retracted")
+    return True
+
+
+def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Sequence[str],
+                       states: Sequence[str], defined: Callable[[str], object]) -> None:
+    """A figure definition that can hold: its parts defined first, once each, and not itself;
+    `defined(id)` raises for a figure that is not defined."""
+    for part in parts:
+        defined(part)
+    if kind == "status" and (cumulative or parts):
+        raise InputError("a status figure cannot be cumulative or have parts", field="kind")
+    if kind == "quantity" and states:
+        raise InputError("only a status figure has states", field="states")
+    if figure_id in parts:
+        raise InputError(f"figure {figure_id!r} cannot be one of its own parts", field="parts")
+    if len(set(parts)) != len(parts):
+        raise InputError("a figure's parts must not repeat", field="parts")
+    if len(set(states)) != len(states):
+        raise InputError("a figure's states must not repeat", field="states")
+
+
+def value_for(figure: FigureFacts, written: str) -> Quantity | Status:
+    return parse_value(written, kind=figure.kind,  # type: ignore[arg-type]
+                       states=figure.states or None)
+
+
+def check_dates(as_of: str, published: str | None, today: dt.date) -> None:
+    """as_of and published parse, are not in the future, and published is not before as_of."""
+    valid = parse_edtf_date(as_of, field="as_of", now=today)
+    if published is not None:
+        when = parse_edtf_date(published, field="published", now=today)
+        if when.latest < valid.earliest:
+            raise InvalidDateError(
+                f"published {published!r} is before as_of {as_of!r}: a source cannot "
+                "report a figure before the date it is true", field="published")

@@ -1,0 +1,205 @@
+"""The ledger's rules replayed event by event, in global order, with a running state.
+
+`Replay.admit` takes one decoded event at its position and checks everything but
+the signature arithmetic: the body is a canonical statement of the event's type
+for this ledger; the aggregate id and version are the ones the body determines
+(so a replayed copy cannot land anywhere); the signer was registered and not
+revoked at that position, with the role its signed registration gave it; a
+correction or retraction is by the claim's signer or an operator and never
+follows a retraction; every id, figure, source and signer appears once; values
+and dates parse as the commands parse them. It returns the (key, body,
+signature) whose check the caller runs, at once or in worker processes.
+
+The audit (`ledger.verify`) replays the whole ledger; the Merkle log replays a
+tail that no process of ours checked (`ledger.tailcheck`). Claims are looked up
+through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from ledger import policy, signing
+from ledger.bodies import ledger_id as derive_ledger_id
+from ledger.domain import GENESIS_ID, registry_uuid
+from ledger.errors import LedgerError, VerificationError
+from ledger.statements import (
+    ClaimCorrected,
+    ClaimRecorded,
+    ClaimRetracted,
+    FigureDefined,
+    LedgerCreated,
+    SignerAdded,
+    SignerRevoked,
+    SourceRegistered,
+    parse_statement,
+)
+
+# (position, version, type name, body) of a claim's events, in any order
+ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
+
+
+@dataclass
+class SignerState:
+    key_id: str
+    public_key: bytes
+    role: str
+    revoked: bool = False
+
+
+@dataclass
+class FigureState:
+    figure_id: str
+    kind: str
+    states: list[str]
+
+
+@dataclass
+class ClaimState:
+    claim_id: str
+    figure: str
+    signer: str
+    retracted: bool = False
+    followups: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """An event that holds by the rules: its statement, and the signature still to check."""
+
+    statement: Any
+    public_key: bytes
+    body: str
+    signature: str
+
+
+class Replay:
+    def __init__(self, expected_operator: bytes | None = None) -> None:
+        self.expected_operator = expected_operator
+        self.ledger_id: str | None = None
+        self.origin: str | None = None
+        self.operator_key: bytes | None = None
+        self.operator_key_id = ""
+        self.signers: dict[str, SignerState] = {}
+        self.sources: set[str] = set()
+        self.figures: dict[str, FigureState] = {}
+
+    def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
+        """Check one event against the rules at `position`; VerificationError if it breaks one."""
+        topic = type(event).TOPIC
+        statement = parse_statement(event.body, topic)
+        ident, version = event.originator_id, event.originator_version
+        if isinstance(statement, LedgerCreated):
+            return self._genesis(position, statement, ident, version, event)
+        if self.ledger_id is None:
+            raise VerificationError("the first event is not the ledger's genesis")
+        if statement.ledger != self.ledger_id:
+            raise VerificationError(f"the {topic} body was signed for another ledger")
+        try:
+            key = self._rules(position, statement, ident, version, event, claim_events)
+        except VerificationError:
+            raise
+        except LedgerError as e:  # a rule of ledger.policy, in the words the commands use
+            raise VerificationError(f"the {topic} breaks a rule: {e.message}") from None
+        return Admitted(statement, key, event.body, event.signature)
+
+    def _genesis(self, position: int, s: LedgerCreated, ident: UUID, version: int,
+                 event: Any) -> Admitted:
+        if self.ledger_id is not None or position != 1:
+            raise VerificationError("a second genesis: the ledger was created once")
+        _where(ident, version, GENESIS_ID, 1)
+        key = bytes.fromhex(s.operator_public_key)
+        if self.expected_operator is not None and key != self.expected_operator:
+            raise VerificationError("the genesis names another operator key than the one given")
+        if s.signer != signing.key_id(key) or s.ledger != derive_ledger_id(s.origin, key):
+            raise VerificationError("the genesis's ledger id or signer is not derived from it")
+        self.ledger_id, self.origin, self.operator_key = s.ledger, s.origin, key
+        self.operator_key_id = s.signer
+        return Admitted(s, key, event.body, event.signature)
+
+    def _signer(self, key_id: str) -> SignerState:
+        return policy.signer_may_sign(self.signers.get(key_id), key_id)  # type: ignore[return-value]
+
+    def _rules(self, position: int, s: Any, ident: UUID, version: int, event: Any,
+               claim_events: ClaimEvents) -> bytes:
+        recorded: dt.datetime = event.timestamp
+        if isinstance(s, SignerAdded | SignerRevoked):
+            policy.operator_only(s.signer, self.operator_key_id, "signer changes")
+            assert self.operator_key is not None
+            _where(ident, version, registry_uuid("signer", s.key_id),
+                   1 if isinstance(s, SignerAdded) else 2)
+            if isinstance(s, SignerAdded):
+                if s.key_id in self.signers:
+                    raise VerificationError(f"signer {s.key_id} is registered twice")
+                if s.key_id != signing.key_id(bytes.fromhex(s.public_key)):
+                    raise VerificationError("the signer's key id is not derived from its key")
+                self.signers[s.key_id] = SignerState(s.key_id, bytes.fromhex(s.public_key),
+                                                     s.role)
+            else:
+                policy.may_revoke(s.key_id, self.operator_key_id)
+                self._signer(s.key_id).revoked = True
+            return self.operator_key
+        signer = self._signer(s.signer)
+        if isinstance(s, SourceRegistered):
+            _where(ident, version, registry_uuid("source", s.id), 1)
+            if s.id in self.sources:
+                raise VerificationError(f"source {s.id!r} is registered twice")
+            self.sources.add(s.id)
+        elif isinstance(s, FigureDefined):
+            _where(ident, version, registry_uuid("figure", s.id), 1)
+            if s.id in self.figures:
+                raise VerificationError(f"figure {s.id!r} is defined twice")
+            policy.check_figure_shape(s.id, s.kind, s.cumulative, s.parts, s.states,
+                                      self._figure)
+            self.figures[s.id] = FigureState(s.id, s.kind, list(s.states))
+        elif isinstance(s, ClaimRecorded):
+            _where(ident, version, signing.body_uuid(event.body), 1)
+            policy.value_for(self._figure(s.figure), s.value)
+            policy.check_dates(s.as_of, s.published, recorded.date())
+            for source in (s.source, *s.via):
+                if source not in self.sources:
+                    raise VerificationError(f"the claim names source {source!r}, not registered")
+        else:
+            self._followup(position, s, event.body, ident, version, signer, claim_events)
+        return signer.public_key
+
+    def _figure(self, figure_id: str) -> FigureState:
+        found = self.figures.get(figure_id)
+        if found is None:
+            raise VerificationError(f"figure {figure_id!r} is not defined before it is used")
+        return found
+
+    def _followup(self, position: int, s: ClaimCorrected | ClaimRetracted, body: str,
+                  ident: UUID, version: int, signer: SignerState,
+                  claim_events: ClaimEvents) -> None:
+        if ident.hex != s.claim:
+            raise VerificationError("the follow-up is stored on another claim than it names")
+        earlier = sorted((v, p, t, b) for p, v, t, b in claim_events(ident) if p < position)
+        if [v for v, *_ in earlier] != list(range(1, version)) or not earlier \
+                or earlier[0][2] != "claim.recorded":
+            raise VerificationError(
+                f"the follow-up is version {version} of claim {s.claim}, whose earlier "
+                "events are not all before it")
+        first = parse_statement(earlier[0][3], "claim.recorded")
+        assert isinstance(first, ClaimRecorded)
+        claim = ClaimState(s.claim, first.figure, first.signer)
+        for _, _, type_name, body in earlier[1:]:
+            claim.followups.append(signing.body_id(body))
+            claim.retracted = claim.retracted or type_name == "claim.retracted"
+        correcting = isinstance(s, ClaimCorrected)
+        if not policy.followup_is_new(claim, signing.body_id(body), signer,
+                                      correcting=correcting):
+            raise VerificationError(f"the follow-up is recorded twice on claim {s.claim}")
+        if isinstance(s, ClaimCorrected):
+            policy.value_for(self._figure(first.figure), s.value)
+
+
+def _where(ident: UUID, version: int, expected: UUID, expected_version: int) -> None:
+    if ident != expected or version != expected_version:
+        raise VerificationError(
+            f"the event is stored as version {version} of aggregate {ident.hex}, not where its "
+            f"signed body puts it (version {expected_version} of {expected.hex})")

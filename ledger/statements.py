@@ -1,0 +1,144 @@
+"""The signed statements: one pydantic model per event type, the body every event carries.
+
+A body is the RFC 8785 canonical JSON of one of these models. It names its own
+event type, the ledger it belongs to and the key id that signs it, so it cannot
+be replayed into another ledger, under another type, or credited to another key.
+Everything a reader is shown comes from a body: nothing is stored unsigned
+beside it but the operator's recording time (see docs/formats.md).
+
+`parse_statement` is strict: the text must be exactly the canonical form of a
+valid model, so one statement has one byte string and one id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from ledger.errors import VerificationError
+from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
+from ledger.signing import canonical
+
+FORMAT_VERSION = 1
+
+LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+ClaimId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+# No control characters in anything a statement names (ids, names, units, reasons…): the
+# same rule as the input records, enforced again here because a body may come from anywhere.
+_SAFE = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+Line = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=200)]
+Written = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=80)]
+Edtf = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=64)]
+Reason = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=1000)]
+Quote = Annotated[str, StringConstraints(pattern=_SAFE, max_length=1000)]
+Url = Annotated[str, StringConstraints(pattern=_SAFE, max_length=2048)]
+Unit = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=32)]
+Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.\d{0,5}[1-9])?$|^1$")]
+
+
+class _Statement(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    ledger: LedgerId
+    signer: KeyId
+
+
+class LedgerCreated(_Statement):
+    type: Literal["ledger.created"] = "ledger.created"
+    origin: Line
+    operator_public_key: Hex64
+    hash_algorithm: Literal["sha256"] = "sha256"
+    signature_algorithm: Literal["ed25519"] = "ed25519"
+
+
+class SignerAdded(_Statement):
+    type: Literal["signer.added"] = "signer.added"
+    key_id: KeyId
+    public_key: Hex64
+    name: Line
+    role: Literal["operator", "signer"]
+
+
+class SignerRevoked(_Statement):
+    type: Literal["signer.revoked"] = "signer.revoked"
+    key_id: KeyId
+    reason: Reason
+
+
+class SourceRegistered(_Statement):
+    type: Literal["source.registered"] = "source.registered"
+    id: Slug
+    name: Line
+    kind: SourceKind
+    key_id: KeyId | None
+
+
+class FigureDefined(_Statement):
+    type: Literal["figure.defined"] = "figure.defined"
+    id: FigureId
+    kind: Literal["quantity", "status"]
+    unit: Unit
+    cumulative: bool
+    parts: list[FigureId] = Field(max_length=100)
+    tolerance: Tolerance
+    states: list[Slug] = Field(max_length=100)
+
+
+class ClaimRecorded(_Statement):
+    type: Literal["claim.recorded"] = "claim.recorded"
+    figure: FigureId
+    value: Written
+    as_of: Edtf
+    source: Slug
+    via: list[Slug] = Field(max_length=20)
+    url: Url | None
+    published: Edtf | None
+    quote: Quote | None
+    document_sha256: Hex64 | None
+
+
+class ClaimCorrected(_Statement):
+    type: Literal["claim.corrected"] = "claim.corrected"
+    claim: ClaimId
+    value: Written
+    reason: Reason
+
+
+class ClaimRetracted(_Statement):
+    type: Literal["claim.retracted"] = "claim.retracted"
+    claim: ClaimId
+    reason: Reason
+
+
+Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
+             | ClaimRecorded | ClaimCorrected | ClaimRetracted)
+_STATEMENT: TypeAdapter[Statement] = TypeAdapter(
+    Annotated[Statement, Field(discriminator="type")])
+
+TYPES: tuple[str, ...] = tuple(
+    m.model_fields["type"].default for m in (
+        LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
+        ClaimRecorded, ClaimCorrected, ClaimRetracted))
+
+def statement_text(statement: Statement) -> str:
+    """The canonical text of a statement: exactly what is signed and stored."""
+    return canonical(statement.model_dump())
+
+
+def parse_statement(text: str, expected_type: str | None = None) -> Statement:
+    """The statement a body holds; VerificationError unless `text` is exactly the canonical
+    form of a valid statement (of `expected_type`, when given)."""
+    try:
+        statement = _STATEMENT.validate_json(text)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
+        raise VerificationError(f"the signed body is not a valid statement ({where}: "
+                                f"{first['msg']})") from None
+    if expected_type is not None and statement.type != expected_type:
+        raise VerificationError(
+            f"the signed body is a {statement.type!r} statement stored as {expected_type!r}")
+    if statement_text(statement) != text:
+        raise VerificationError("the signed body is not in canonical form (RFC 8785)")
+    return statement
