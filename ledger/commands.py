@@ -68,7 +68,10 @@ class Context:
 
 
 def check_name(name: str, what: str) -> None:
-    """Refuse a signer or ledger name holding a control character, as every text field is."""
+    """Refuse a signer or ledger name holding a control character, as every text field is,
+    or longer than a signed statement keeps (200 characters)."""
+    if not name or len(name) > 200:
+        raise InputError(f"the {what} name must have 1 to 200 characters", field="name")
     if has_control_character(name):
         raise InputError(
             f"the {what} name must not contain control characters such as NUL or ESC",

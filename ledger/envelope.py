@@ -84,12 +84,14 @@ def leaf_bytes(type_name: str, aggregate_id: str, version: int, state: bytes) ->
 
 def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,
               state_sha256: str) -> bytes:
+    if type(version) is not int or not 0 < version < 2**53:
+        raise VerificationError(f"the stored event's version {version!r} is out of range")
     # What canonical() writes for these keys, in their sorted order, built directly: this
     # runs once per event on every catch-up and audit (test_envelope checks the two agree).
     text = (f'{{"body":{_json_string(stored.body)},"id":{_json_string(aggregate_id)},'
             f'"recorded":"{format_time(stored.recorded)}","signature":"{stored.signature}",'
             f'"state_sha256":"{state_sha256}","type":{_json_string(type_name)},'
-            f'"v":{FORMAT_VERSION},"version":{int(version)}}}')
+            f'"v":{FORMAT_VERSION},"version":{version}}}')
     try:
         leaf = text.encode("utf-8")
     except UnicodeEncodeError:

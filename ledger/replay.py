@@ -187,8 +187,8 @@ class Replay:
         first = parse_statement(earlier[0][3], "claim.recorded")
         assert isinstance(first, ClaimRecorded)
         claim = ClaimState(s.claim, first.figure, first.signer)
-        for _, _, type_name, body in earlier[1:]:
-            claim.followups.append(signing.body_id(body))
+        for _, _, type_name, earlier_body in earlier[1:]:
+            claim.followups.append(signing.body_id(earlier_body))
             claim.retracted = claim.retracted or type_name == "claim.retracted"
         correcting = isinstance(s, ClaimCorrected)
         if not policy.followup_is_new(claim, signing.body_id(body), signer,

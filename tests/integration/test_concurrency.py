@@ -21,7 +21,6 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.bodies import claim_body
-from ledger.domain import Claim
 from ledger.keystore import KeyPair, KeyStore
 from ledger.records import FigureRecord, ReportRecord, SourceRecord
 from ledger.signing import body_id, canonical
@@ -133,8 +132,7 @@ def test_four_writers_lose_nothing_duplicate_nothing_and_verify(
         assert len(expected) == WRITERS * CLAIMS
         events = [n for start in range(1, ledger.max_position() + 1, 5000)
                   for n in ledger.notifications(start, 5000)]
-        recorded = [n.originator_id.hex for n in events if n.topic.endswith(
-            Claim.Recorded.__qualname__)]
+        recorded = [n.originator_id.hex for n in events if n.topic == "claim.recorded"]
         assert len(recorded) == len(set(recorded)) == WRITERS * CLAIMS
         assert set(recorded) == expected
         # The writers really ran at once: their batches interleave in the global order.

@@ -38,7 +38,6 @@ from cli.main import app
 from ledger import importer
 from ledger.application import Ledger
 from ledger.bodies import claim_body
-from ledger.domain import Claim
 from ledger.importer import import_lines
 from ledger.keystore import KeyPair, KeyStore
 from ledger.records import ReportRecord
@@ -82,7 +81,7 @@ def all_events(ledger: Ledger) -> list[Notification]:
 
 def recorded_claims(events: list[Notification]) -> list[str]:
     return [n.originator_id.hex for n in events  # type: ignore[attr-defined]
-            if n.topic.endswith(Claim.Recorded.__qualname__)]
+            if n.topic == "claim.recorded"]
 
 
 class Rounds:

@@ -34,14 +34,13 @@ REPORTS = [
 
 
 def stored(ledger: Ledger, start: int) -> list[tuple[Any, ...]]:
-    """Every stored field of the events from `start`, the state without its timestamp."""
+    """Every stored field of the events from `start`, the state without its recording time."""
     out = []
     for n in ledger.notifications(start, 100):
         state = json.loads(n.state)
-        assert set(state["timestamp"]) == {"_type_", "_data_"}
-        state.pop("timestamp")
-        out.append((n.originator_id, n.originator_version, n.topic, list(state.items()),
-                    list(json.loads(n.state))))
+        assert list(state) == ["body", "recorded", "signature"]
+        state.pop("recorded")
+        out.append((n.originator_id, n.originator_version, n.topic, list(state.items())))
     return out
 
 

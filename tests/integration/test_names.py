@@ -30,7 +30,7 @@ def test_a_signer_name_with_a_control_character_is_refused(
     assert bob.key_id not in [s.key_id for s in ledger.signers()]
 
 
-@pytest.mark.parametrize("name", ["Bob Smith", "Боб — «редактор»", "bob\tsmith", "b" * 300])
+@pytest.mark.parametrize("name", ["Bob Smith", "Боб — «редактор»", "bob\tsmith", "b" * 200])
 def test_signer_names_without_one_are_accepted(
     ledger: Ledger, bob: KeyPair, operator: KeyPair, name: str
 ) -> None:

@@ -400,7 +400,9 @@ class LedgerMachine(RuleBasedStateMachine):
         lines += [r.model_dump_json().encode() + b"\n" for r in reports]
         if bad_last_line:
             lines.append(b'{"type": "report", "figure": "izium/bodies", "value": "-1"}\n')
-        source_conflicts = source.id in self.sources and self.sources[source.id] != source
+        # a new source line is signed by the key too: refused if the key is revoked
+        source_conflicts = (source.id in self.sources and self.sources[source.id] != source
+                            or source.id not in self.sources and key.key_id in self.revoked)
         # a revoked key may not sign a new claim; one it signed before is skipped
         revoked_at = next((3 + i for i, r in enumerate(reports) if key.key_id in self.revoked
                            and not self.expect_report(r, key)[0]), None)

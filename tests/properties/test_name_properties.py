@@ -33,9 +33,15 @@ def test_a_name_with_a_control_character_is_refused(
     assert "\n" not in caught.value.message
 
 
-@given(name=allowed_text)
+@given(name=allowed_text.filter(bool))
 def test_a_name_without_one_is_accepted(name: str) -> None:
     check_name(name, "signer")
+
+
+@given(name=st.text(min_size=201, max_size=300).filter(lambda t: len(t) > 200) | st.just(""))
+def test_an_empty_or_overlong_name_is_refused_in_one_sentence(name: str) -> None:
+    with pytest.raises(InputError, match="must have 1 to 200 characters"):
+        check_name(name, "ledger")
 
 
 @given(text=st.one_of(allowed_text, st.builds(lambda a, c, b: a + c + b, allowed_text,
@@ -43,7 +49,7 @@ def test_a_name_without_one_is_accepted(name: str) -> None:
 def test_names_and_record_fields_agree(text: str) -> None:
     """A name is refused exactly when a record's text field (a source's name) would be."""
     try:
-        check_name(text, "signer")
+        check_name(text or "x", "signer")
         name_ok = True
     except InputError:
         name_ok = False
