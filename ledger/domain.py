@@ -203,7 +203,7 @@ class Claim(Aggregate):
 
 # The event store persists these names (see ledger.eventstore); never a Python path.
 EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
-    cls.TOPIC: (cls, aggregate)  # type: ignore[attr-defined]
+    cls.TOPIC: (cls, aggregate)
     for aggregate, classes in (
         (Genesis, (Genesis.Created,)),
         (Signer, (Signer.Added, Signer.Revoked)),

@@ -46,7 +46,7 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
     while True:
         batch = ledger.notifications(start, 1000)
         for n in batch:
-            event = ledger.app.mapper.to_domain_event(n)
+            event: Any = ledger.app.mapper.to_domain_event(n)
             line = _LINES.get(type(event))
             if line is not None:
                 yield _line(_signed(line[0], event.body, event.signature, line[1]))

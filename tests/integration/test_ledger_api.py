@@ -236,7 +236,9 @@ def test_a_revoked_signers_earlier_claims_stand(
     assert again.status == "already recorded"
 
 
-def test_signers_sources_and_figures_are_listed(ledger: Ledger, alice: KeyPair, operator: KeyPair) -> None:
+def test_signers_sources_and_figures_are_listed(
+    ledger: Ledger, alice: KeyPair, operator: KeyPair,
+) -> None:
     assert [s.name for s in ledger.signers()] == ["operator", "alice"]
     assert [s.id for s in ledger.sources()] == ["hromadske", "izium-cma", "suspilne"]
     assert [f["figure_id"] for f in ledger.figures()] == [BODIES, EXHUMATION]
@@ -275,9 +277,12 @@ def test_the_operator_key_cannot_be_revoked(
         ledger.revoke_signer(operator.key_id, operator, "no")
 
 
-def test_a_figure_redefined_identically_is_a_no_op(ledger: Ledger, nothing_written: Any, operator: KeyPair) -> None:
+def test_a_figure_redefined_identically_is_a_no_op(
+    ledger: Ledger, nothing_written: Any, operator: KeyPair,
+) -> None:
     with nothing_written():
-        again = ledger.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True), operator)
+        again = ledger.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True),
+                                     operator)
         # "0.050" is the same tolerance as the default "0.05"
         same = ledger.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True,
                                                  tolerance="0.050"), operator)
@@ -294,15 +299,20 @@ def test_a_figure_redefined_identically_is_a_no_op(ledger: Ledger, nothing_writt
     ],
 )
 def test_a_figure_redefined_differently_is_refused(
-    ledger: Ledger, figure: FigureRecord, nothing_written: Any, one_sentence: Any, operator: KeyPair) -> None:
+    ledger: Ledger, figure: FigureRecord, nothing_written: Any, one_sentence: Any,
+    operator: KeyPair,
+) -> None:
     with nothing_written(), pytest.raises(DuplicateDefinitionError) as caught:
         ledger.define_figure(figure, operator)
     one_sentence(caught.value, "id", named="figure")
 
 
-def test_a_source_redefined(ledger: Ledger, nothing_written: Any, one_sentence: Any, operator: KeyPair) -> None:
+def test_a_source_redefined(
+    ledger: Ledger, nothing_written: Any, one_sentence: Any, operator: KeyPair,
+) -> None:
     with nothing_written():
-        same = ledger.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="media"), operator)
+        same = ledger.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="media"),
+                                 operator)
         assert same.status == "already recorded"
         with pytest.raises(DuplicateDefinitionError) as caught:
             ledger.add_source(SourceRecord(id="hromadske", name="Hromadske", kind="ngo"), operator)
@@ -319,7 +329,8 @@ def test_a_source_redefined(ledger: Ledger, nothing_written: Any, one_sentence: 
     ],
 )
 def test_bad_figure_definitions_are_refused(
-    ledger: Ledger, figure: FigureRecord, field: str, nothing_written: Any, operator: KeyPair) -> None:
+    ledger: Ledger, figure: FigureRecord, field: str, nothing_written: Any, operator: KeyPair,
+) -> None:
     with nothing_written(), pytest.raises(LedgerError) as caught:
         ledger.define_figure(figure, operator)
     assert caught.value.field == field

@@ -50,7 +50,8 @@ class World:
                                     key_id=self.official.key_id), self.operator)
         for part in PARTS:
             led.define_figure(FigureRecord(id=part, unit="bodies"), self.operator)
-        led.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True, parts=PARTS), self.operator)
+        led.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True, parts=PARTS),
+                          self.operator)
         led.define_figure(FigureRecord(id="izium/exhumation", kind="status", unit="status",
                                        states=["started", "completed"]), self.operator)
 

@@ -144,7 +144,8 @@ def test_a_locked_sqlite_database_is_one_sentence(tmp_path: Path) -> None:
     try:
         # through the API, on a ledger opened before the lock was taken
         for write in (lambda: opened.checkpoint(operator), opened.after_write,
-                      lambda: opened.add_source(SourceRecord(id="w", name="W", kind="media"), operator)):
+                      lambda: opened.add_source(SourceRecord(id="w", name="W", kind="media"),
+                                                operator)):
             with pytest.raises(StorageError, match="is locked by another writer"):
                 write()
         # through the CLI, which cannot even open it

@@ -214,7 +214,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if any(part not in self.figures for part in figure.parts):
             self.refused(UnknownFigureError, lambda: self.ledger.define_figure(figure, OPERATOR))
         elif figure.id in self.figures and self.figures[figure.id] != figure:
-            self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure, OPERATOR))
+            self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure,
+                                                                                     OPERATOR))
         else:
             known = figure.id in self.figures
             before = self.ledger.max_position()
@@ -401,8 +402,8 @@ class LedgerMachine(RuleBasedStateMachine):
         if bad_last_line:
             lines.append(b'{"type": "report", "figure": "izium/bodies", "value": "-1"}\n')
         # a new source line is signed by the key too: refused if the key is revoked
-        source_conflicts = (source.id in self.sources and self.sources[source.id] != source
-                            or source.id not in self.sources and key.key_id in self.revoked)
+        source_conflicts = ((source.id in self.sources and self.sources[source.id] != source)
+                            or (source.id not in self.sources and key.key_id in self.revoked))
         # a revoked key may not sign a new claim; one it signed before is skipped
         revoked_at = next((3 + i for i, r in enumerate(reports) if key.key_id in self.revoked
                            and not self.expect_report(r, key)[0]), None)
