@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import JsonOpt, _state
-from cli.output import console, emit_json, error, progress_bar, success, warn
+from cli.output import console, emit_json, error, progress_bar, read_text_file, success, warn
 
 
 def checkpoint(
@@ -111,27 +111,35 @@ def verify(
     operator_key: Annotated[
         str | None, typer.Option("--operator-key", help="Expected operator public key (hex).")
     ] = None,
+    kept: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="A checkpoint note you kept (repeatable): the "
+                     "ledger must hold the same root at its size."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Full audit: signatures, Merkle log, checkpoints, and read models vs a rebuild.
+    """Full audit: rules and signatures at every position, Merkle log, stored checkpoints
+    and the ones you kept, and read models vs a rebuild.
 
     Exits 1 naming the first bad position. Never repairs anything.
-    Example: tally verify --operator-key 980468cb...
+    Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
     from ledger.signing import parse_public_key
     from ledger.verify import verify as run_verify
 
     state = _state(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
+    notes = [read_text_file(path, "checkpoint") for path in kept or []]
     ledger = state.ledger()
     with progress_bar("verifying") as progress:
-        report = run_verify(ledger, operator_key=expected, progress=progress)
+        report = run_verify(ledger, operator_key=expected, kept=notes, progress=progress)
     differences = state.views().diff_against_rebuild() if report.ok else []
     result = {
         "ok": report.ok and not differences,
         "events": report.events,
         "signatures": report.signatures,
         "checkpoints": report.checkpoints,
+        "kept_checkpoints": report.kept,
         "tree_size": report.size,
         "root": report.root,
         "problem": report.problem,
@@ -148,7 +156,9 @@ def verify(
     elif result["ok"]:
         success(
             f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
-            f"{report.checkpoints} checkpoints verified; root {report.root}"
+            f"{report.checkpoints} checkpoints"
+            + (f" and {report.kept} kept checkpoints" if report.kept else "")
+            + f" verified; root {report.root}"
         )
     elif report.problem:
         error(f"position {report.position}: {report.problem}", as_json=False)

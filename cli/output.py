@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -87,3 +88,16 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
                 bar.update(task, completed=done, total=total or None)
 
         yield update
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A small UTF-8 text file the user named, or one sentence saying why it cannot be read."""
+    from ledger.errors import InputError
+
+    try:
+        data = path.read_bytes()[: 1 << 20]
+        return data.decode("utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read the {what} file {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} file {path} is not UTF-8 text") from None

@@ -511,7 +511,14 @@ class Ledger:
         """Sign the current tree head with the operator key; returns (size, signed note)."""
         self._check_operator(operator)
         with self._storage_errors():
-            return self.log.sign_checkpoint(self.info().origin, operator, self.clock())
+            self.log.catch_up(self.tail_check)
+            # never sign over events that fail the audit: those since the last checkpoint
+            # are checked again (rules, signatures, leaves) whoever appended them
+            first = self.log.position_of_leaf(self.log.last_checkpoint_size())
+            if first is not None:
+                self.tail_check.recheck_from(first, self.log.leaf_hashes)
+            return self.log.sign_checkpoint(self.info().origin, operator, self.clock(),
+                                            self.tail_check)
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default)."""

@@ -221,9 +221,28 @@ class MerkleLog:
                 + ": sign one with 'tally checkpoint'")
         return str(note)
 
-    def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime) -> tuple[int, str]:
+    def last_checkpoint_size(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(checkpoints.c.size))).scalar() or 0)
+
+    def leaf_hashes(self, first: int, last: int) -> dict[int, bytes]:
+        """The leaf hashes the log stores for the events at positions first..last."""
+        with self.engine.connect() as conn:
+            return {int(p): bytes(h) for p, h in conn.execute(
+                select(leaves.c.position, nodes.c.hash)
+                .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
+                .where(leaves.c.position >= first, leaves.c.position <= last))}
+
+    def position_of_leaf(self, index: int) -> int | None:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(leaves.c.position)
+                                 .where(leaves.c.leaf_index == index)).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime,
+                        check: BatchCheck | None = None) -> tuple[int, str]:
         """Sign the current tree head; refuses if it is not consistent with the last checkpoint."""
-        self.catch_up()
+        self.catch_up(check)
         with writing(self.engine) as conn:
             lock_for_writing(conn, "tally_log")
             store = _Nodes(conn)

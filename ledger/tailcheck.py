@@ -11,16 +11,17 @@ logged events only; every command then names its position.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection
 
-from ledger import signing
+from ledger import merkle, signing
 from ledger.envelope import decode_state
 from ledger.errors import VerificationError
+from ledger.log import leaf_bytes
 from ledger.replay import ClaimEvents, Replay
 
 if TYPE_CHECKING:
@@ -65,18 +66,43 @@ class TailCheck:
         if not untrusted:
             return
         first = min(untrusted)
-        replay = self._state_before(first)
+        self._check(self._state_before(first), [n for n in batch if n.id >= first], untrusted)
+        self.checked += len(untrusted)
+
+    def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]]) -> int:
+        """Check every event from `position` on again, rules and signatures, and that each
+        is the event its Merkle leaf hashes (`logged(first, last)` gives the leaf hashes
+        stored for those positions): what `tally checkpoint` does before signing. Returns
+        how many it checked."""
+        replay = self._state_before(position)
+        checked = 0
+        while True:
+            batch = self.ledger.notifications(position, 1000)
+            hashes = logged(batch[0].id, batch[-1].id) if batch else {}
+            for n in batch:
+                if hashes.get(n.id) != merkle.leaf_hash(leaf_bytes(n)):
+                    raise VerificationError(f"the event at position {n.id} differs from its "
+                                            "Merkle leaf: run 'tally verify'", position=n.id)
+            self._check(replay, batch, {n.id for n in batch})
+            checked += len(batch)
+            if len(batch) < 1000:
+                return checked
+            position = batch[-1].id + 1
+
+    def _check(self, replay: Replay, batch: Sequence[Notification], untrusted: set[int]) -> None:
+        """Replay the rules over `batch` (in order) and check the signatures of `untrusted`;
+        VerificationError at the first event that fails either."""
         lookup = claim_events_from(self.ledger)
+        queued: list[tuple[int, signing.SignedItem]] = []
         for n in batch:
-            if n.id < first:
-                continue
-            admitted = _admit(replay, n, decode(self.ledger, n), lookup)
+            try:
+                admitted = _admit(replay, n, decode(self.ledger, n), lookup)
+            except VerificationError:
+                _signatures(queued)  # one before it that fails is the first bad
+                raise
             if n.id in untrusted:
-                item = (admitted.public_key, admitted.body, admitted.signature)
-                if not signing.verify_chunk([item])[0]:
-                    raise VerificationError(f"the signature of the event at position {n.id} "
-                                            "does not verify", position=n.id)
-                self.checked += 1
+                queued.append((n.id, (admitted.public_key, admitted.body, admitted.signature)))
+        _signatures(queued)
 
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position`: the registry events logged
@@ -85,6 +111,14 @@ class TailCheck:
         for n in self.ledger.notifications_of(REGISTRY_TYPES, stop=position - 1):
             _admit(replay, n, decode(self.ledger, n), _no_claims)
         return replay
+
+
+def _signatures(queued: Sequence[tuple[int, signing.SignedItem]]) -> None:
+    results = signing.verify_many([item for _, item in queued])
+    for (position, _), ok in zip(queued, results, strict=True):
+        if not ok:
+            raise VerificationError(f"the signature of the event at position {position} "
+                                    "does not verify", position=position)
 
 
 def _no_claims(_: UUID) -> list[tuple[int, int, str, str]]:

@@ -1,0 +1,160 @@
+"""The insider's tools: write access to the database, no key.
+
+`full_ledger` builds a ledger holding every event type; `served` is everything
+the read commands answer; `relog`, `drop_checkpoints_from` and `rebuild` are what
+an insider does after editing a row to hide it from the Merkle log, the stored
+checkpoints and the read model; `edit_row` and `insert_row` change the event
+store by SQL, as anyone holding the database file can.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import text
+
+from ledger.application import Ledger
+from ledger.errors import VerificationError
+from ledger.keystore import KeyPair
+from ledger.log import MerkleLog, checkpoints, leaf_bytes, leaves, nodes
+from ledger.records import (
+    CorrectionRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    SourceRecord,
+)
+from ledger.signing import canonical
+from projections import ReadModel
+
+FIGURES = ["izium/bodies", "izium/children", "izium/exhumation"]
+NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
+                origin: str = "test.example/insider") -> list[str]:
+    """A ledger with every event type (genesis, signers added and revoked, sources, figures,
+    claims, a correction, a retraction) and two checkpoints; returns the claim ids."""
+    ticks = iter(range(10_000))
+    with Ledger.open(db, create=True, clock=lambda: NOW + dt.timedelta(seconds=next(ticks))
+                     ) as ledger:
+        views = ReadModel(ledger).attach()
+        ledger.init(origin, operator)
+        for key in (alice, bob):
+            ledger.add_signer(key.name, key.public_key, operator)
+        for sid, name in (("hromadske", "Hromadske"), ("suspilne", "Suspilne")):
+            ledger.add_source(SourceRecord(id=sid, name=name, kind="media"), operator)
+        ledger.define_figure(FigureRecord(id="izium/children", unit="bodies"), alice)
+        ledger.define_figure(FigureRecord(id="izium/bodies", unit="bodies", cumulative=True,
+                                          parts=["izium/children"]), operator)
+        ledger.define_figure(FigureRecord(id="izium/exhumation", kind="status", unit="status",
+                                          states=["started", "completed"]), operator)
+        claims = [ledger.report(ReportRecord(figure=f, value=v, as_of=a, source=s,
+                                             quote=f"{v} as reported"), key).id
+                  for f, v, a, s, key in (
+                      ("izium/bodies", "447", "2022-09-23", "hromadske", alice),
+                      ("izium/bodies", "451", "2022-09-23", "suspilne", bob),
+                      ("izium/children", "5", "2022-09-23", "hromadske", alice),
+                      ("izium/exhumation", "completed", "2022-09-23", "suspilne", bob))]
+        ledger.checkpoint(operator)
+        ledger.correct(CorrectionRecord(claim=claims[0], value="449", reason="recount"), alice)
+        ledger.retract(RetractionRecord(claim=claims[2], reason="misread"), operator)
+        ledger.revoke_signer(bob.key_id, operator, "key rotated")
+        ledger.report(ReportRecord(figure="izium/bodies", value=">=440", as_of="2022-09",
+                                   source="hromadske", via=["suspilne"]), alice)
+        ledger.checkpoint(operator)
+        views.catch_up()
+    return claims
+
+
+def _outcome(call: Any, *args: Any) -> Any:
+    try:
+        out = call(*args)
+    except Exception as e:  # what a read command would print instead
+        return ("refused", type(e).__name__)
+    return json.loads(out.model_dump_json()) if hasattr(out, "model_dump_json") else out
+
+
+def served(db: str, claim_ids: list[str]) -> dict[str, Any]:
+    """Everything show, history, provenance, discrepancies and the lists answer."""
+    with Ledger.open(db) as ledger:
+        views = ReadModel(ledger)
+        answers: dict[str, Any] = {
+            "figures": _outcome(views.figures), "sources": _outcome(views.sources),
+            "discrepancies": _outcome(views.discrepancies),
+            "signers": _outcome(lambda: [vars(s) for s in ledger.signers()]),
+        }
+        for figure in FIGURES:
+            answers[f"show {figure}"] = _outcome(views.show, figure)
+            answers[f"history {figure}"] = _outcome(views.history, figure)
+        for claim in claim_ids:
+            answers[f"provenance {claim}"] = _outcome(views.provenance, claim)
+    return answers
+
+
+def rows(db: str) -> list[tuple[int, str, int, str, bytes]]:
+    with Ledger.open(db) as ledger:
+        position = "rowid" if ledger.store.is_sqlite else "notification_id"
+        with ledger.engine.connect() as conn:
+            return [(int(p), str(i), int(v), str(t), bytes(s)) for p, i, v, t, s in conn.execute(
+                text(f"SELECT {position}, originator_id, originator_version, topic, state "
+                     f"FROM {ledger.store.events_table} ORDER BY {position}"))]
+
+
+def edit_row(db: str, position: int, **changes: Any) -> None:
+    """Set columns (originator_id, originator_version, topic, state) of the event at
+    `position` by SQL."""
+    with Ledger.open(db) as ledger:
+        where = "rowid" if ledger.store.is_sqlite else "notification_id"
+        sets = ", ".join(f"{column} = :{column}" for column in changes)
+        with ledger.engine.begin() as conn:
+            conn.execute(text(f"UPDATE {ledger.store.events_table} SET {sets} "
+                              f"WHERE {where} = :position"), {**changes, "position": position})
+
+
+def insert_row(db: str, ident: Any, version: int, topic: str, state: bytes) -> None:
+    """Append a row to the event store by SQL, as an insider would (it lands last)."""
+    with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {ledger.store.events_table} (originator_id, "
+                          "originator_version, topic, state) VALUES (:i, :v, :t, :s)"),
+                     {"i": ident, "v": version, "t": topic, "s": state})
+
+
+def state_of(body: dict[str, Any] | str, signature: str, recorded: str) -> bytes:
+    text_body = body if isinstance(body, str) else canonical(body)
+    return canonical({"body": text_body, "recorded": recorded,
+                      "signature": signature}).encode("utf-8")
+
+
+def relog(db: str) -> None:
+    """Throw the Merkle log away and build it again from the events as they now are, with
+    the log's own code and no check: the insider's best cover."""
+    with Ledger.open(db) as ledger:
+        with ledger.engine.begin() as conn:
+            conn.execute(leaves.delete())
+            conn.execute(nodes.delete())
+        events = ledger.notifications(1, 10_000)
+        loggable = []
+        for n in events:  # up to an event no leaf can be made of
+            try:
+                leaf_bytes(n)
+            except VerificationError:
+                break
+            loggable.append(n)
+        with ledger.engine.begin() as conn:
+            MerkleLog(ledger.engine, ledger.app.recorder)._append(conn, 0, loggable)
+
+
+def drop_checkpoints_from(db: str, position: int) -> None:
+    """Delete every stored checkpoint that covers `position` (its size is at least it)."""
+    with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
+        conn.execute(checkpoints.delete().where(checkpoints.c.size >= position))
+
+
+def rebuild(db: str) -> None:
+    with Ledger.open(db) as ledger:
+        with contextlib.suppress(Exception):  # one that stops at a bad event serves the rest
+            ReadModel(ledger).rebuild()

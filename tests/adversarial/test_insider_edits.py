@@ -1,0 +1,141 @@
+"""Invariant 10 against the strongest insider: edit any stored field of any event, rebuild
+the Merkle log over the edit, drop the checkpoints that cover it, rebuild the read model.
+Then `verify` fails at exactly that position, or nothing the read commands serve changed.
+
+The recording time and the order of events are the operator's metadata, not signed: the
+last tests show what catches an edit of them (a stored or a kept checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from insider import (
+    drop_checkpoints_from,
+    edit_row,
+    full_ledger,
+    rebuild,
+    relog,
+    rows,
+    served,
+    state_of,
+)
+
+from ledger.application import Ledger
+from ledger.domain import EVENT_TYPES
+from ledger.verify import verify
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, keys: Any) -> tuple[Path, list[str], Any]:
+    path = tmp_path_factory.mktemp("insider") / "pristine.db"
+    claims = full_ledger(str(path), *keys)
+    with Ledger.open(str(path)) as ledger:
+        assert verify(ledger).ok
+    return path, claims, served(str(path), claims)
+
+
+def _copy(pristine: tuple[Path, list[str], Any], tmp: Path) -> str:
+    target = tmp / f"{uuid.uuid4().hex}.db"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(str(pristine[0]) + suffix).exists():
+            shutil.copyfile(str(pristine[0]) + suffix, str(target) + suffix)
+    return str(target)
+
+
+def _changed(value: Any, data: st.DataObject) -> Any:
+    """Another value of the same JSON kind (or null for a string, a string for a null)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, str):
+        return data.draw(st.sampled_from([value + "0", value[:-1], value.upper() + "!", "9999",
+                                          None]).filter(lambda v: v != value), label="new")
+    if isinstance(value, list):
+        return data.draw(st.sampled_from([[*value, "hromadske"], value[:-1]]).filter(
+            lambda v: v != value), label="new list")
+    return "x" if value is None else None
+
+
+def _edit(db: str, position: int, data: st.DataObject) -> dict[str, Any]:
+    """One edit of one stored field of the event at `position`, drawn by hypothesis."""
+    _, ident, version, topic, state = next(r for r in rows(db) if r[0] == position)
+    stored = json.loads(state)
+    field = data.draw(st.sampled_from(["body", "signature", "id", "version", "topic", "bytes"]),
+                      label="field")
+    if field == "body":
+        body = json.loads(stored["body"])
+        key = data.draw(st.sampled_from(sorted(body)), label="body field")
+        body[key] = _changed(body[key], data)
+        return {"state": state_of(body, stored["signature"], stored["recorded"])}
+    if field == "signature":
+        i = data.draw(st.integers(0, 127), label="hex digit")
+        digit = "1" if stored["signature"][i] != "1" else "2"
+        signature = stored["signature"][:i] + digit + stored["signature"][i + 1:]
+        return {"state": state_of(stored["body"], signature, stored["recorded"])}
+    if field == "id":
+        other = data.draw(st.sampled_from([r[1] for r in rows(db)] + [uuid.uuid4().hex]),
+                          label="other id")
+        assume(other.replace("-", "") != ident.replace("-", ""))
+        return {"originator_id": other}
+    if field == "version":
+        return {"originator_version": data.draw(st.sampled_from([version + 5, version - 1]),
+                                                label="version")}
+    if field == "topic":
+        return {"topic": data.draw(st.sampled_from(sorted(set(EVENT_TYPES) - {topic})),
+                                   label="topic")}
+    i = data.draw(st.integers(0, len(state) - 1), label="byte")
+    flipped = bytearray(state)
+    flipped[i] ^= data.draw(st.sampled_from([0x01, 0x20, 0x80]), label="bit")
+    return {"state": bytes(flipped)}
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(data=st.data())
+def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
+    pristine: tuple[Path, list[str], Any], tmp_path: Path, data: st.DataObject,
+) -> None:
+    db = _copy(pristine, tmp_path)
+    position = data.draw(st.integers(1, len(rows(db))), label="position")
+    changes = _edit(db, position, data)
+    try:
+        edit_row(db, position, **changes)
+    except Exception:  # the edit breaks a constraint (a duplicate id and version)
+        assume(False)
+    relog(db)
+    drop_checkpoints_from(db, position)
+    rebuild(db)
+    with Ledger.open(db) as ledger:
+        report = verify(ledger)
+    if report.ok:
+        assert served(db, pristine[1]) == pristine[2], f"served changed, verify passed: {changes}"
+    else:
+        assert report.position == position, (report.problem, changes)
+
+
+@pytest.mark.parametrize("keep", ["stored", "kept"])
+def test_an_edited_recording_time_is_caught_by_a_checkpoint(
+    pristine: tuple[Path, list[str], Any], tmp_path: Path, keep: str,
+) -> None:
+    db = _copy(pristine, tmp_path)
+    with Ledger.open(db) as ledger:
+        notes = [note for _, note, _ in ledger.log.checkpoints()]
+    position = 3  # covered by both checkpoints
+    _, _, _, _, state = next(r for r in rows(db) if r[0] == position)
+    stored = json.loads(state)
+    edit_row(db, position, state=state_of(stored["body"], stored["signature"],
+                                          "2020-01-01T00:00:00.000000+00:00"))
+    relog(db)
+    if keep == "kept":
+        drop_checkpoints_from(db, 1)
+    with Ledger.open(db) as ledger:
+        report = verify(ledger, kept=notes if keep == "kept" else ())
+    assert not report.ok
+    assert "checkpoint" in (report.problem or "")

@@ -1,0 +1,90 @@
+"""The insider's replays and forgeries, on SQLite and PostgreSQL: a signed event copied to
+where it does not belong, a revoked signer registered again, definitions with no valid
+signature. Each is appended by SQL and re-logged; each fails `verify` at its position, and
+no command serves it (the log refuses to take it, naming the position)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from insider import full_ledger, insert_row, relog, rows, state_of
+
+from ledger.application import Ledger
+from ledger.domain import registry_uuid
+from ledger.errors import VerificationError
+from ledger.statements import SourceRegistered
+from ledger.verify import verify
+
+
+@pytest.fixture
+def ledger_db(db_url: str, keys: Any) -> str:
+    full_ledger(db_url, *keys)
+    return db_url
+
+
+def _last(db: str, topic: str) -> tuple[int, str, int, str, bytes]:
+    return [r for r in rows(db) if r[3] == topic][-1]
+
+
+def _fails_at_the_replay(db: str, relogged: bool) -> None:
+    position = rows(db)[-1][0]
+    if relogged:
+        relog(db)
+    with Ledger.open(db) as ledger:
+        report = verify(ledger)
+        assert not report.ok and report.position == position, report
+        if not relogged:  # what every command meets first: the log refuses to take it
+            with pytest.raises(VerificationError, match=f"position {position}"):
+                ledger.catch_up_log()
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_correction_replayed_on_its_claim_fails(ledger_db: str, relogged: bool) -> None:
+    _, ident, version, topic, state = _last(ledger_db, "claim.corrected")
+    last_version = max(r[2] for r in rows(ledger_db) if r[1] == ident)
+    insert_row(ledger_db, ident, last_version + 1, topic, state)
+    _fails_at_the_replay(ledger_db, relogged)
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_revoked_signer_registered_again_fails(ledger_db: str, relogged: bool) -> None:
+    _, ident, _, _, state = _last(ledger_db, "signer.added")  # bob, revoked later
+    insert_row(ledger_db, ident, 3, "signer.added", state)
+    _fails_at_the_replay(ledger_db, relogged)
+
+
+@pytest.mark.parametrize("role", ["operator"])
+def test_a_registration_with_another_role_fails(ledger_db: str, role: str) -> None:
+    _, ident, _, _, state = _last(ledger_db, "signer.added")
+    stored = json.loads(state)
+    body = json.loads(stored["body"]) | {"role": role}
+    insert_row(ledger_db, uuid.uuid4().hex, 1, "signer.added",
+               state_of(body, stored["signature"], stored["recorded"]))
+    _fails_at_the_replay(ledger_db, True)
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_source_with_a_borrowed_signature_fails(ledger_db: str, relogged: bool) -> None:
+    """A definition an insider writes cannot carry a valid signature: the one borrowed from
+    another source's registration does not verify over the new body."""
+    _, _, _, _, state = _last(ledger_db, "source.registered")
+    stored = json.loads(state)
+    body = json.loads(stored["body"]) | {"id": "reuters", "name": "Reuters"}
+    SourceRegistered.model_validate(body)  # a well-formed statement, only unsigned
+    insert_row(ledger_db, registry_uuid("source", "reuters").hex, 1, "source.registered",
+               state_of(body, stored["signature"], stored["recorded"]))
+    _fails_at_the_replay(ledger_db, relogged)
+
+
+def test_a_claim_signed_for_another_ledger_fails(db_url: str, new_db: Any, keys: Any) -> None:
+    """The same keys, another ledger: alice's valid signature there is no signature here."""
+    other = new_db("other.db")
+    full_ledger(other, *keys, origin="test.example/elsewhere")
+    full_ledger(db_url, *keys)
+    _, ident, version, topic, state = [r for r in rows(other) if r[3] == "claim.recorded"][0]
+    assert ident not in {r[1] for r in rows(db_url)}
+    insert_row(db_url, ident, version, topic, state)
+    _fails_at_the_replay(db_url, True)
