@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger import signing
+from ledger.access import lag_error, require_ledger
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
 from ledger.commands import (
     Context,
@@ -113,7 +114,7 @@ class Ledger:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         try:
-            if store.sqlite_path is not None:
+            if store.sqlite_path is not None and not store.read_only:
                 prepare_sqlite(store.sqlite_path)
             self.app = _EventStore(env=store.env)
             self.engine = store.engine()
@@ -136,7 +137,9 @@ class Ledger:
         create: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> Ledger:
-        """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating.
+        """Open the ledger at `db` (path or URL); unless creating, refuse a missing SQLite
+        file or a database that is not a Tally ledger before writing anything to it, and
+        open read-only a SQLite ledger that cannot be written (see `access`).
 
         `clock` gives "now" (the recording time); tests pass a fixed one.
         """
@@ -146,7 +149,7 @@ class Ledger:
             raise StorageError(
                 f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
             )
-        return cls(store, clock=clock)
+        return cls(store if create else require_ledger(store), clock=clock)
 
     def close(self) -> None:
         self.app.close()
@@ -370,6 +373,11 @@ class Ledger:
         next command calls this before anything else.
         """
         with self._storage_errors():
+            if self.store.read_only:  # nothing can be logged: answer only if nothing lags
+                logged, last = self.log.last_position(), self.max_position()
+                if logged < last:
+                    raise lag_error(self.store, f"Merkle log stops at position {logged} of {last}")
+                return 0
             before = self.log.size()
             return self.log.catch_up() - before
 

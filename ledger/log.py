@@ -125,13 +125,20 @@ class MerkleLog:
         last = conn.execute(select(func.max(leaves.c.leaf_index))).scalar_one()
         return 0 if last is None else int(last) + 1
 
+    def last_position(self, conn: Connection | None = None) -> int:
+        """The position of the last event in the log (0 when it is empty)."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.last_position(c)
+        return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+
     def catch_up(self) -> int:
         """Append leaves for every event not yet in the log; returns the new size."""
         while True:
             with writing(self.engine) as conn:
                 lock_for_writing(conn, "tally_log")
                 size = self.size(conn)
-                last = conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0
+                last = self.last_position(conn)
                 batch = self.recorder.select_notifications(start=last + 1, limit=BATCH)
                 if not batch:
                     return size

@@ -29,9 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from ledger.access import lag_error
 from ledger.application import Ledger
 from ledger.errors import StorageError
-from ledger.storage import create_tables, lock_for_writing, writing
+from ledger.storage import create_tables, lock_for_writing, read_only, writing
 from projections import queries
 from projections import tables as t
 from projections.compare import compare
@@ -125,6 +126,9 @@ class ReadModel:
         (unless `settle` is False: more is coming) recompute the figures they touched."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if read_only(self.engine):
+            self._require_caught_up()
+            return self.position()
         total = self.ledger.max_position() if stop is None else stop
         conflicts = 0
         while True:
@@ -144,6 +148,21 @@ class ReadModel:
         if settle:
             self.settle(progress=progress)
         return self.position()
+
+    def _require_caught_up(self) -> None:
+        """On a ledger opened read-only nothing can be projected: the tables must be whole."""
+        last = self.ledger.max_position()
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(t.schema.name) or conn.execute(
+                    select(t.schema.c.version)).scalar_one_or_none() != t.SCHEMA_VERSION:
+                lag = "read model is missing or was made by another version of Tally"
+            elif (reached := _tracked(conn, self.name) or 0) < last:
+                lag = f"read model stops at position {reached} of {last}"
+            elif conn.execute(select(t.dirty).limit(1)).first() is not None:
+                lag = "read model has figures left to settle"
+            else:
+                return
+        raise lag_error(self.ledger.store, lag)
 
     def settle(self, chunk: int = SETTLE_CHUNK, progress: Progress | None = None) -> None:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
