@@ -29,7 +29,7 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger import signing
+from ledger import signing, snapshot
 from ledger.access import lag_error, require_ledger
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
 from ledger.commands import (
@@ -63,7 +63,7 @@ from ledger.records import (
     SourceRecord,
 )
 from ledger.registry import Registry
-from ledger.storage import Store, create_tables, prepare_sqlite, resolve
+from ledger.storage import Store, create_tables, prepare_sqlite, reading, resolve
 
 
 def _storage_error(store: Store, error: Exception, what: str) -> StorageError:
@@ -241,9 +241,9 @@ class Ledger:
     def context(self) -> Context:
         return Context(self.info().ledger_id, self.clock().date())
 
-    def resolve_claim(self, ref: str) -> str:
+    def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
-        matches = self.log.claims_with_prefix(ref.lower())
+        matches = self.log.claims_with_prefix(ref.lower(), conn)
         if not matches:
             raise UnknownClaimError(f"no claim id starts with {ref!r}")
         if len(matches) > 1:
@@ -297,9 +297,12 @@ class Ledger:
         self.after_write(settle=settle)
         return positions
 
-    def signed(self, positions: Collection[int]) -> dict[int, tuple[str, str]]:
+    def signed(
+        self, positions: Collection[int], conn: Connection | None = None
+    ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (those that have
-        them); one read per run of consecutive positions."""
+        them); one read per run of consecutive positions, on `conn` when given (a query's
+        snapshot, see storage.reading)."""
         found: dict[int, tuple[str, str]] = {}
         ordered = sorted(set(positions))
         i = 0
@@ -307,7 +310,9 @@ class Ledger:
             j = i
             while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
                 j += 1
-            for n in self.notifications(start=ordered[i], limit=j - i + 1, stop=ordered[j]):
+            start, limit, stop = ordered[i], j - i + 1, ordered[j]
+            for n in (self.notifications(start, limit, stop) if conn is None
+                      else snapshot.notifications(conn, self.store, start, limit, stop)):
                 event = self.app.mapper.to_domain_event(n)
                 body, signature = getattr(event, "body", None), getattr(event, "signature", None)
                 if isinstance(body, str) and isinstance(signature, str):
@@ -504,19 +509,21 @@ class Ledger:
             return self.log.sign_checkpoint(self.info().origin, operator, self.clock())
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
-        """Proof that a claim's recording event is in a checkpoint's tree (latest by default)."""
-        claim_id = self.resolve_claim(claim_ref)
-        _, position = self.log.leaf_of(claim_id)
-        leaf = leaf_bytes(self.notifications(position, 1)[0])
-        return self.log.inclusion_proof(
-            claim_id, leaf, size, bytes.fromhex(self.info().operator_public_key)
-        )
+        """Proof that a claim's recording event is in a checkpoint's tree (latest by default);
+        the claim, its leaf and event, the checkpoint and the nodes are read in one snapshot."""
+        operator_key = bytes.fromhex(self.info().operator_public_key)
+        with self._storage_errors(), reading(self.engine) as conn:
+            claim_id = self.resolve_claim(claim_ref, conn)
+            _, position = self.log.leaf_of(claim_id, conn)
+            leaf = leaf_bytes(snapshot.notifications(conn, self.store, position, 1)[0])
+            return self.log.inclusion_proof(claim_id, leaf, size, operator_key, conn)
 
     def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
         """Proof that the checkpoint of `new_size` extends the one of `old_size` append-only."""
         if not 0 < old_size <= new_size:
             raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
-        return self.log.consistency_proof(old_size, new_size)
+        with self._storage_errors(), reading(self.engine) as conn:
+            return self.log.consistency_proof(old_size, new_size, conn)
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

@@ -245,6 +245,25 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """One read-only transaction: every statement in the block sees one snapshot.
+
+    On SQLite a deferred transaction (install_sqlite_locking), which in WAL mode reads
+    the snapshot of its first statement beside any writer; on PostgreSQL REPEATABLE
+    READ (the default READ COMMITTED gives each statement a newer snapshot), read only.
+    Read the event store through `snapshot` on this connection too, not through the
+    event store's own pool.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with connection.begin():
+            yield connection
+
+
 def lock_for_writing(connection: Connection, name: str) -> None:
     """Serialise writers of one derived table set (Merkle log, a projection) across processes.
 
