@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,6 +92,29 @@ def _foreign(db: str) -> None:
     engine.dispose()
 
 
+def _eventsourcing(db: str) -> None:
+    """Another eventsourcing application's database: the event store table Tally uses, but
+    no genesis in it, and no Merkle log."""
+    table = resolve(db).events_table
+    row = (uuid.uuid4().hex, 1, "shop.domain:Order.Created", b"{}")
+    if "://" not in db:
+        conn = sqlite3.connect(db)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"CREATE TABLE {table} (originator_id TEXT, originator_version INTEGER, "
+                     "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+        conn.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", row)
+        conn.commit()
+        conn.close()
+        return
+    engine = create_engine(resolve(db).url)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {table} (originator_id uuid, originator_version bigint, "
+                          "topic text, state bytea, notification_id bigserial)"))
+        conn.execute(text(f"INSERT INTO {table} VALUES (:i, :v, :t, :s)"),
+                     dict(zip("ivts", row, strict=True)))
+    engine.dispose()
+
+
 def _empty(db: str) -> None:
     """A 0-byte file on SQLite; a new database with no table at all on PostgreSQL."""
     if "://" not in db:
@@ -114,13 +138,14 @@ def _wiped(db: str, home: KeyStore) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["foreign", "empty", "wiped"])
+@pytest.fixture(params=["foreign", "eventsourcing", "empty", "wiped"])
 def not_a_ledger(request: pytest.FixtureRequest, db_engine: str, db_url: str,
                  tmp_path: Path) -> str:
     db = _database(db_engine, db_url, tmp_path)
     home = KeyStore(tmp_path / "home")
     home.create("alice")
-    {"foreign": _foreign, "empty": _empty}.get(request.param, lambda d: _wiped(d, home))(db)
+    makers = {"foreign": _foreign, "eventsourcing": _eventsourcing, "empty": _empty}
+    makers.get(request.param, lambda d: _wiped(d, home))(db)
     return db
 
 
@@ -154,3 +179,21 @@ def test_init_still_creates_a_ledger_there(new_db: Callable[[str], str], tmp_pat
     assert shown.exit_code == 0 and '"operator"' in shown.stdout
     verified = runner.invoke(app, ["verify"], env=env)
     assert verified.exit_code == 0 and "ok" in verified.stdout
+
+
+def test_a_ledger_whose_genesis_was_deleted_opens_for_verify_to_name_position_1(
+    db_engine: str, db_url: str, tmp_path: Path
+) -> None:
+    db = _database(db_engine, db_url, tmp_path)
+    with Ledger.open(db, create=True) as ledger:
+        ledger.init(ORIGIN, KeyStore(tmp_path / "home").create("operator"))
+        table = ledger.store.events_table
+        position = "rowid" if ledger.store.is_sqlite else "notification_id"
+    engine = create_engine(resolve(db).url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM {table} WHERE {position} = 1"))
+    engine.dispose()
+    result = CliRunner().invoke(app, ["verify"], env={"TALLY_DB": db,
+                                                      "TALLY_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 1
+    assert "position 1" in result.stderr and "not a Tally ledger" not in result.stderr
