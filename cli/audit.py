@@ -171,6 +171,14 @@ def verify(
         raise typer.Exit(1)
 
 
+def _read(path: Path) -> str:
+    """A proof or checkpoint file's text: a binary or oversized file is one sentence."""
+    from ledger.citation import MAX_FILE_BYTES, file_text
+
+    with path.open("rb") as file:
+        return file_text(file.read(MAX_FILE_BYTES + 1), str(path))
+
+
 def verify_proof(
     ctx: typer.Context,
     proof_file: Annotated[
@@ -182,10 +190,20 @@ def verify_proof(
     operator_key: Annotated[
         str, typer.Option("--operator-key", help="The operator's public key (hex).")
     ],
+    consistency_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--consistency",
+            help="A consistency proof from the proof's own (older) checkpoint to the "
+            "--checkpoint you trust (newer), as 'tally consistency' writes it.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a proof offline, with no database: signature, checkpoint, audit path.
 
+    With --consistency, an inclusion proof made against an older checkpoint is checked
+    through a newer checkpoint you trust.
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
     from ledger.citation import verify_proof_file
@@ -193,9 +211,10 @@ def verify_proof(
 
     state = _state(ctx, as_json)
     checked = verify_proof_file(
-        proof_file.read_text(encoding="utf-8"),
-        checkpoint_file.read_text(encoding="utf-8"),
+        _read(proof_file),
+        _read(checkpoint_file),
         parse_public_key(operator_key),
+        None if consistency_file is None else _read(consistency_file),
     )
     if state.json:
         emit_json({"ok": True, **checked})
@@ -205,9 +224,14 @@ def verify_proof(
             f"{checked['old_size']} of {escape(checked['origin'])} append-only"
         )
     else:
+        through = (
+            f", which the trusted checkpoint of size {checked['trusted_tree_size']} "
+            "extends append-only" if "trusted_tree_size" in checked else ""
+        )
         success(
             f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
             f"the {checked['tree_size']}-event log signed by {escape(checked['origin'])}"
+            + through
         )
 
 

@@ -99,7 +99,7 @@ def provenance(
     Example: tally provenance 69cec0ff
     """
     state = _state(ctx, as_json)
-    out = state.views().provenance(state.ledger().resolve_claim(claim.lower()))
+    out = state.views().provenance(claim)  # resolved in the query's own snapshot
     emit_json(out) if state.json else console.print(render.provenance(out))
 
 

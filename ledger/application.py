@@ -29,7 +29,8 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger import signing
+from ledger import signing, snapshot
+from ledger.access import lag_error, require_ledger
 from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
 from ledger.commands import (
     Context,
@@ -64,7 +65,7 @@ from ledger.records import (
     SourceRecord,
 )
 from ledger.registry import Registry
-from ledger.storage import Store, create_tables, prepare_sqlite, resolve
+from ledger.storage import Store, create_tables, prepare_sqlite, reading, resolve
 from ledger.tailcheck import TailCheck
 
 
@@ -112,7 +113,7 @@ class Ledger:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         try:
-            if store.sqlite_path is not None:
+            if store.sqlite_path is not None and not store.read_only:
                 prepare_sqlite(store.sqlite_path)
             self.app = EventStore(env=store.env)
             self.engine = store.engine()
@@ -136,7 +137,9 @@ class Ledger:
         create: bool = False,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> Ledger:
-        """Open the ledger at `db` (path or URL); refuse a missing SQLite file unless creating.
+        """Open the ledger at `db` (path or URL); unless creating, refuse a missing SQLite
+        file or a database that is not a Tally ledger before writing anything to it, and
+        open read-only a SQLite ledger that cannot be written (see `access`).
 
         `clock` gives "now" (the recording time); tests pass a fixed one.
         """
@@ -146,7 +149,7 @@ class Ledger:
             raise StorageError(
                 f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
             )
-        return cls(store, clock=clock)
+        return cls(store if create else require_ledger(store), clock=clock)
 
     def close(self) -> None:
         self.app.close()
@@ -169,15 +172,7 @@ class Ledger:
             if conn is None:
                 return self.app.recorder.select_notifications(start=start, limit=limit,
                                                               stop=stop)
-            position = self._position_column
-            query = (f"SELECT {position}, originator_id, originator_version, topic, state "
-                     f"FROM {self.store.events_table} WHERE {position} >= :start"
-                     + (f" AND {position} <= :stop" if stop is not None else "")
-                     + f" ORDER BY {position} LIMIT :limit")
-            rows = conn.execute(text(query), {"start": start, "stop": stop, "limit": limit})
-            return [Notification(id=int(p), originator_id=i if isinstance(i, UUID)
-                                 else UUID(str(i)), originator_version=int(v), topic=str(t),
-                                 state=bytes(s)) for p, i, v, t, s in rows]
+            return snapshot.notifications(conn, self.store, start, limit, stop)
 
     @property
     def _position_column(self) -> str:
@@ -267,9 +262,9 @@ class Ledger:
     def context(self) -> Context:
         return Context(self.info().ledger_id, self.clock().date())
 
-    def resolve_claim(self, ref: str) -> str:
+    def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
-        matches = self.log.claims_with_prefix(ref.lower())
+        matches = self.log.claims_with_prefix(ref.lower(), conn)
         if not matches:
             raise UnknownClaimError(f"no claim id starts with {ref!r}")
         if len(matches) > 1:
@@ -325,9 +320,12 @@ class Ledger:
         self.after_write(settle=settle)
         return positions
 
-    def signed(self, positions: Collection[int]) -> dict[int, tuple[str, str]]:
+    def signed(
+        self, positions: Collection[int], conn: Connection | None = None
+    ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (those that have
-        them); one read per run of consecutive positions."""
+        them); one read per run of consecutive positions, on `conn` when given (a query's
+        snapshot, see storage.reading)."""
         found: dict[int, tuple[str, str]] = {}
         ordered = sorted(set(positions))
         i = 0
@@ -335,7 +333,9 @@ class Ledger:
             j = i
             while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
                 j += 1
-            for n in self.notifications(start=ordered[i], limit=j - i + 1, stop=ordered[j]):
+            start, limit, stop = ordered[i], j - i + 1, ordered[j]
+            for n in (self.notifications(start, limit, stop) if conn is None
+                      else snapshot.notifications(conn, self.store, start, limit, stop)):
                 event = self.app.mapper.to_domain_event(n)
                 body, signature = getattr(event, "body", None), getattr(event, "signature", None)
                 if isinstance(body, str) and isinstance(signature, str):
@@ -402,6 +402,11 @@ class Ledger:
         next command calls this before anything else.
         """
         with self._storage_errors():
+            if self.store.read_only:  # nothing can be logged: answer only if nothing lags
+                logged, last = self.log.last_position(), self.max_position()
+                if logged < last:
+                    raise lag_error(self.store, f"Merkle log stops at position {logged} of {last}")
+                return 0
             before = self.log.size()
             return self.log.catch_up(self.tail_check) - before
 
@@ -521,19 +526,21 @@ class Ledger:
                                             self.tail_check)
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
-        """Proof that a claim's recording event is in a checkpoint's tree (latest by default)."""
-        claim_id = self.resolve_claim(claim_ref)
-        _, position = self.log.leaf_of(claim_id)
-        leaf = leaf_bytes(self.notifications(position, 1)[0])
-        return self.log.inclusion_proof(
-            claim_id, leaf, size, bytes.fromhex(self.info().operator_public_key)
-        )
+        """Proof that a claim's recording event is in a checkpoint's tree (latest by default);
+        the claim, its leaf and event, the checkpoint and the nodes are read in one snapshot."""
+        operator_key = bytes.fromhex(self.info().operator_public_key)
+        with self._storage_errors(), reading(self.engine) as conn:
+            claim_id = self.resolve_claim(claim_ref, conn)
+            _, position = self.log.leaf_of(claim_id, conn)
+            leaf = leaf_bytes(snapshot.notifications(conn, self.store, position, 1)[0])
+            return self.log.inclusion_proof(claim_id, leaf, size, operator_key, conn)
 
     def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
         """Proof that the checkpoint of `new_size` extends the one of `old_size` append-only."""
         if not 0 < old_size <= new_size:
             raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
-        return self.log.consistency_proof(old_size, new_size)
+        with self._storage_errors(), reading(self.engine) as conn:
+            return self.log.consistency_proof(old_size, new_size, conn)
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

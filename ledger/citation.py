@@ -2,7 +2,8 @@
 
 Accepts either proof form `tally proof` writes (JSON, or tlog-proof@v1 with the
 leaf in its extra line) and also checks that the proven leaf really is the
-recording event of the claim the proof names, and returns what it proved.
+recording event of the claim the proof names, and returns what it proved. With a
+consistency proof, the trusted checkpoint may be newer than the proof's own.
 """
 
 from __future__ import annotations
@@ -18,11 +19,28 @@ from ledger.proofs import (
     load_inclusion_proof,
     read_tlog_proof,
     verify_consistency_proof,
+    verify_extended_inclusion,
+    verify_extension,
     verify_inclusion_proof,
     verify_tlog_proof,
 )
 from ledger.signing import body_id
 from ledger.statements import parse_statement
+
+MAX_FILE_BYTES = 8 * 2**20  # far above any proof or checkpoint file `tally` writes
+
+
+def file_text(data: bytes, name: str) -> str:
+    """The text of a proof or checkpoint file read as bytes (at most MAX_FILE_BYTES + 1);
+    VerificationError if it is too big or not UTF-8 text (a binary, say)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise VerificationError(f"{name} is not a proof or checkpoint file: it is too big")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise VerificationError(
+            f"{name} is not a proof or checkpoint file: it is not UTF-8 text"
+        ) from None
 
 
 def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
@@ -39,31 +57,54 @@ def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
     return {"claim_id": fields["id"], "body": statement.model_dump()}
 
 
-def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes) -> dict[str, Any]:
+def verify_proof_file(
+    proof_text: str,
+    checkpoint_note: str,
+    operator_key: bytes,
+    consistency_text: str | None = None,
+) -> dict[str, Any]:
     """Verify a proof file against a checkpoint note; returns claim id, leaf index, size, claim.
 
     A consistency proof (JSON with `old_size`) is checked too: both of its checkpoints must
     be signed by the operator and the given checkpoint must be one of them.
+
+    With `consistency_text`, the inclusion proof is checked against its own checkpoint,
+    and the consistency proof from that checkpoint to the given (newer, trusted) one
+    (`proofs.verify_extension`); the answer adds `trusted_tree_size` and `trusted_root`.
     """
     if proof_text.lstrip().startswith("{") and '"old_size"' in proof_text:
+        if consistency_text is not None:
+            raise VerificationError(
+                "this is a consistency proof: --consistency goes with an inclusion proof"
+            )
         return _verify_consistency_file(proof_text, checkpoint_note, operator_key)
+    link = None if consistency_text is None else load_consistency_proof(consistency_text)
+    newer = None
     if proof_text.startswith(TLOG_PROOF_HEADER):
         parsed = read_tlog_proof(proof_text)
         if parsed.extra is None:
             raise VerificationError("this tlog-proof carries no leaf: use the JSON proof")
-        trusted = verify_checkpoint(checkpoint_note, operator_key)
+        if link is not None:
+            _, newer = verify_extension(parsed.checkpoint, checkpoint_note, link, operator_key)
+        anchor = checkpoint_note if link is None else parsed.checkpoint
+        trusted = verify_checkpoint(anchor, operator_key)
         checkpoint = verify_tlog_proof(proof_text, parsed.extra, operator_key, trusted.origin)
         if (trusted.size, trusted.root_hash) != (checkpoint.size, checkpoint.root_hash):
             raise VerificationError("the proof's checkpoint is not the given checkpoint")
         leaf, index, claimed = parsed.extra, parsed.index, None
     else:
         proof = load_inclusion_proof(proof_text)
-        checkpoint = verify_inclusion_proof(proof, checkpoint_note, operator_key)
+        if link is None:
+            checkpoint = verify_inclusion_proof(proof, checkpoint_note, operator_key)
+        else:
+            checkpoint, newer = verify_extended_inclusion(
+                proof, checkpoint_note, link, operator_key
+            )
         leaf, index, claimed = proof.leaf.encode("utf-8"), proof.leaf_index, proof.claim_id
     found = _claim_of_leaf(leaf)
     if claimed is not None and found["claim_id"] != claimed:
         raise VerificationError(f"the proven leaf records claim {found['claim_id']}, not {claimed}")
-    return {
+    result = {
         "claim_id": found["claim_id"],
         "leaf_index": index,
         "tree_size": checkpoint.size,
@@ -71,6 +112,9 @@ def verify_proof_file(proof_text: str, checkpoint_note: str, operator_key: bytes
         "root": checkpoint.root_hash.hex(),
         "claim": found["body"],
     }
+    if newer is not None:
+        result |= {"trusted_tree_size": newer.size, "trusted_root": newer.root_hash.hex()}
+    return result
 
 
 def _verify_consistency_file(

@@ -11,7 +11,8 @@ all `merkle` needs to answer any root or proof in O(log² n) reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import (
@@ -116,8 +117,11 @@ class MerkleLog:
         last = conn.execute(select(func.max(leaves.c.leaf_index))).scalar_one()
         return 0 if last is None else int(last) + 1
 
-    def last_position(self, conn: Connection) -> int:
-        """The event store position of the last logged event (0 before any)."""
+    def last_position(self, conn: Connection | None = None) -> int:
+        """The position of the last event in the log (0 when it is empty)."""
+        if conn is None:
+            with self.engine.connect() as c:
+                return self.last_position(c)
         return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
 
     def catch_up(self, check: BatchCheck | None = None) -> int:
@@ -167,14 +171,23 @@ class MerkleLog:
             node_rows)
 
     # -- reading -------------------------------------------------------------
+    # Reads take the caller's connection when it has a snapshot open (storage.reading).
+
+    @contextmanager
+    def _connected(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as own:
+                yield own
 
     def root(self, size: int) -> bytes:
         with self.engine.connect() as conn:
             return merkle.root(size, _Nodes(conn).get)
 
-    def leaf_of(self, claim_id: str) -> tuple[int, int]:
+    def leaf_of(self, claim_id: str, conn: Connection | None = None) -> tuple[int, int]:
         """(leaf index, position) of the event that recorded a claim."""
-        with self.engine.connect() as conn:
+        with self._connected(conn) as conn:
             row = conn.execute(
                 select(leaves.c.leaf_index, leaves.c.position).where(
                     leaves.c.originator_id == claim_id, leaves.c.originator_version == 1)
@@ -183,13 +196,13 @@ class MerkleLog:
             raise UnknownClaimError(f"claim {claim_id} is not in the log")
         return int(row[0]), int(row[1])
 
-    def claims_with_prefix(self, prefix: str) -> list[str]:
+    def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""
         bounds = id_prefix_range(prefix)
         if bounds is None:
             return []
         ident = leaves.c.originator_id
-        with self.engine.connect() as conn:
+        with self._connected(conn) as conn:
             rows = conn.execute(
                 select(ident).where(ident >= bounds[0], ident < bounds[1],
                                     leaves.c.originator_version == 1).limit(2)
@@ -209,8 +222,8 @@ class MerkleLog:
                 select(checkpoints.c.size, checkpoints.c.note, checkpoints.c.signed_at)
                 .order_by(checkpoints.c.size))]
 
-    def checkpoint_note(self, size: int | None = None) -> str:
-        with self.engine.connect() as conn:
+    def checkpoint_note(self, size: int | None = None, conn: Connection | None = None) -> str:
+        with self._connected(conn) as conn:
             query = select(checkpoints.c.note)
             query = (query.where(checkpoints.c.size == size) if size is not None
                      else query.order_by(checkpoints.c.size.desc()))
@@ -269,24 +282,27 @@ class MerkleLog:
         return size, note
 
     def inclusion_proof(self, claim_id: str, leaf: bytes, size: int | None,
-                        operator_public_key: bytes) -> InclusionProof:
-        note = self.checkpoint_note(size)
+                        operator_public_key: bytes,
+                        conn: Connection | None = None) -> InclusionProof:
+        note = self.checkpoint_note(size, conn)
         checkpoint = verify_checkpoint(note, operator_public_key)
-        index, _ = self.leaf_of(claim_id)
+        index, _ = self.leaf_of(claim_id, conn)
         if index >= checkpoint.size:
             raise VerificationError(
                 f"claim {claim_id} is not yet covered by checkpoint {checkpoint.size}: "
                 "run 'tally checkpoint' first")
-        with self.engine.connect() as conn:
+        with self._connected(conn) as conn:
             path = merkle.inclusion_path(index, checkpoint.size, _Nodes(conn).get)
         return InclusionProof(
             claim_id=claim_id, leaf_index=index, tree_size=checkpoint.size,
             leaf=leaf.decode("utf-8"), leaf_hash=merkle.leaf_hash(leaf).hex(),
             path=[p.hex() for p in path], checkpoint=note)
 
-    def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
-        old_note, new_note = self.checkpoint_note(old_size), self.checkpoint_note(new_size)
-        with self.engine.connect() as conn:
+    def consistency_proof(self, old_size: int, new_size: int,
+                          conn: Connection | None = None) -> ConsistencyProof:
+        old_note = self.checkpoint_note(old_size, conn)
+        new_note = self.checkpoint_note(new_size, conn)
+        with self._connected(conn) as conn:
             store = _Nodes(conn)
             path = merkle.consistency_path(old_size, new_size, store.get)
             old_root, new_root = merkle.root(old_size, store.get), merkle.root(new_size, store.get)

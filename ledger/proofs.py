@@ -166,6 +166,57 @@ def verify_consistency_proof(
     merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, _path(proof.path))
 
 
+def verify_extension(
+    older_note: str, trusted_note: str, link: ConsistencyProof, operator_key: bytes
+) -> tuple[Checkpoint, Checkpoint]:
+    """Check that the trusted checkpoint extends the older one append-only; return both.
+
+    Both are signed by the operator for one origin, the trusted one is no smaller, and
+    `link` is a valid consistency proof (its own two checkpoints signed and matching its
+    sizes and roots) from exactly the older tree to exactly the trusted one.
+    """
+    trusted = verify_checkpoint(trusted_note, operator_key)
+    older = verify_checkpoint(older_note, operator_key, trusted.origin)
+    if older.size > trusted.size:
+        raise VerificationError(
+            f"the trusted checkpoint (size {trusted.size}) is older than the proof's "
+            f"checkpoint (size {older.size})."
+        )
+    verify_consistency_proof(link, operator_key, trusted.origin)
+    old = (_integer(link.old_size, "old size"), _hash(link.old_root, "the old root"))
+    new = (_integer(link.new_size, "new size"), _hash(link.new_root, "the new root"))
+    if old != (older.size, older.root_hash):
+        raise VerificationError(
+            f"the consistency proof starts at size {old[0]}, not at the proof's checkpoint "
+            f"(size {older.size})."
+        )
+    if new != (trusted.size, trusted.root_hash):
+        raise VerificationError(
+            f"the consistency proof ends at size {new[0]}, not at the trusted checkpoint "
+            f"(size {trusted.size})."
+        )
+    return older, trusted
+
+
+def verify_extended_inclusion(
+    proof: InclusionProof,
+    trusted_note: str,
+    link: ConsistencyProof,
+    operator_key: bytes,
+    *,
+    claim_id_of: Callable[[bytes], str] | None = None,
+) -> tuple[Checkpoint, Checkpoint]:
+    """Check an inclusion proof made against an older checkpoint, through a newer trusted
+    one: the proof in its own (signed) checkpoint's tree, then `verify_extension` from
+    that checkpoint to the trusted one. Returns (the proof's checkpoint, the trusted one).
+    """
+    trusted = verify_checkpoint(trusted_note, operator_key)
+    verify_inclusion_proof(
+        proof, proof.checkpoint, operator_key, trusted.origin, claim_id_of=claim_id_of
+    )
+    return verify_extension(proof.checkpoint, trusted_note, link, operator_key)
+
+
 @dataclass(frozen=True)
 class TlogProof:
     """A parsed tlog-proof@v1 file; `extra` is unauthenticated and must not be trusted."""

@@ -14,10 +14,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -34,6 +35,7 @@ class Store:
     url: URL
     env: dict[str, str]
     events_table: str
+    read_only: bool = False  # SQLite only: see `reading_only`
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,7 +48,32 @@ class Store:
     def describe(self) -> str:
         return str(self.sqlite_path) if self.is_sqlite else self.url.render_as_string()
 
+    def sqlite_uri(self) -> str:
+        """The read-only `file:` URI of a SQLite ledger (see `reading_only`)."""
+        path = self.sqlite_path
+        assert path is not None
+        return read_only_uri(path)
+
+    def reading_only(self) -> Store:
+        """This SQLite store opened read-only: the event store and the engine connect with a
+        `mode=ro` URI and create no table, and `writing` refuses with one sentence."""
+        env = {**self.env, "SQLITE_DBNAME": self.sqlite_uri(), "CREATE_TABLE": "false"}
+        return replace(self, env=env, read_only=True)
+
     def engine(self) -> Engine:
+        if self.is_sqlite and self.read_only:
+            uri = self.sqlite_uri()
+            engine = create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(
+                    uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS, check_same_thread=False
+                ),
+                poolclass=QueuePool,
+            )
+            engine.update_execution_options(**{_READ_ONLY: self.describe()})
+            event.listen(engine, "connect", _sqlite_cache)
+            install_sqlite_locking(engine)
+            return engine
         if self.is_sqlite:
             engine = create_engine(
                 self.url, connect_args={"timeout": LOCK_TIMEOUT_SECONDS}
@@ -57,10 +84,40 @@ class Store:
         return create_engine(self.url, pool_pre_ping=True)
 
 
+def read_only_uri(path: Path) -> str:
+    """A `file:` URI that opens `path` read-only and creates no file beside it.
+
+    A read-only connection to a WAL database creates its `-wal` and `-shm` files and,
+    unable to delete them, leaves them behind; on read-only media it cannot create
+    them and fails. When a file in WAL mode has no `-wal` file, every committed
+    transaction is in the main file, which is then read as `immutable` (no locks, no
+    side files); otherwise (a WAL file in use, or a file not in WAL mode) `mode=ro`
+    alone adds no file.
+    """
+    uri = "file:" + quote(str(path)) + "?mode=ro"
+    return uri + "&immutable=1" if wal_without_log(path) else uri
+
+
+def wal_without_log(path: Path) -> bool:
+    """Whether the SQLite file at `path` is in WAL mode (header bytes 18-19) with no -wal file."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and 2 in header[18:20] and not Path(f"{path}-wal").exists()
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    _sqlite_cache(dbapi_connection, _record)
+
+
+def _sqlite_cache(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # 32 MiB of page cache (the default is 2 MiB): a catch-up inserts into indexes keyed by
     # figure and claim id in no particular order, which thrashes a small cache on a big file
     cursor.execute("PRAGMA cache_size=-32768")
@@ -163,13 +220,25 @@ def install_sqlite_locking(engine: Engine) -> None:
 
 
 _WRITING = "tally_writing"
+_READ_ONLY = "tally_read_only"  # on an engine opened read-only: the database's description
+
+
+def read_only(engine: Engine) -> bool:
+    return bool(engine.get_execution_options().get(_READ_ONLY))
 
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A transaction that writes: committed at the end of the block, rolled back on error.
     On SQLite it holds the write lock from its first statement (see install_sqlite_locking).
+    On a read-only ledger it refuses with one sentence.
     """
+    where = engine.get_execution_options().get(_READ_ONLY)
+    if where:
+        raise StorageError(
+            f"the database {where} can only be read here (a read-only file or medium) "
+            "and this command writes to it"
+        )
     with engine.connect() as connection:
         connection.execution_options(**{_WRITING: True})
         with connection.begin():
@@ -178,14 +247,19 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction over one consistent snapshot of the database.
+    """One read-only transaction: every statement in the block sees one snapshot.
 
-    SQLite in WAL mode keeps the snapshot of a read transaction's first read until it
-    ends; PostgreSQL does with REPEATABLE READ. Whatever commits meanwhile is not seen.
+    On SQLite a deferred transaction (install_sqlite_locking), which in WAL mode reads
+    the snapshot of its first statement beside any writer; on PostgreSQL REPEATABLE
+    READ (the default READ COMMITTED gives each statement a newer snapshot), read only.
+    Read the event store through `snapshot` on this connection too, not through the
+    event store's own pool.
     """
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="REPEATABLE READ")
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         with connection.begin():
             yield connection
 
@@ -211,8 +285,12 @@ def create_tables(engine: Engine, *creators: Callable[[Connection], object]) -> 
     as its bind). On PostgreSQL, concurrent `CREATE TABLE`/`CREATE OR REPLACE
     FUNCTION` of the same objects fail with a unique violation or "tuple
     concurrently updated", so the creators run holding an advisory lock until the
-    DDL is committed; SQLite's BEGIN IMMEDIATE serialises them already.
+    DDL is committed; SQLite's BEGIN IMMEDIATE serialises them already. A ledger
+    opened read-only creates nothing: it was found to be a ledger before it was opened,
+    and what it lacks shows as a lag (see `access`).
     """
+    if read_only(engine):
+        return
     with writing(engine) as connection:
         lock_for_writing(connection, SCHEMA_LOCK)
         for create in creators:

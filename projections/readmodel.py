@@ -29,9 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from ledger.access import lag_error
 from ledger.application import Ledger
 from ledger.errors import StorageError
-from ledger.storage import create_tables, lock_for_writing, writing
+from ledger.storage import create_tables, lock_for_writing, read_only, reading, writing
 from projections import queries
 from projections import tables as t
 from projections.compare import compare
@@ -46,6 +47,7 @@ from projections.models import (
 )
 from projections.projector import Projector
 from projections.provenance import provenance as provenance_query
+from projections.rows import Signed
 from projections.views import settle
 
 LOCK = "tally_views"
@@ -125,6 +127,9 @@ class ReadModel:
         (unless `settle` is False: more is coming) recompute the figures they touched."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if read_only(self.engine):
+            self._require_caught_up()
+            return self.position()
         total = self.ledger.max_position() if stop is None else stop
         conflicts = 0
         while True:
@@ -144,6 +149,21 @@ class ReadModel:
         if settle:
             self.settle(progress=progress)
         return self.position()
+
+    def _require_caught_up(self) -> None:
+        """On a ledger opened read-only nothing can be projected: the tables must be whole."""
+        last = self.ledger.max_position()
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(t.schema.name) or conn.execute(
+                    select(t.schema.c.version)).scalar_one_or_none() != t.SCHEMA_VERSION:
+                lag = "read model is missing or was made by another version of Tally"
+            elif (reached := _tracked(conn, self.name) or 0) < last:
+                lag = f"read model stops at position {reached} of {last}"
+            elif conn.execute(select(t.dirty).limit(1)).first() is not None:
+                lag = "read model has figures left to settle"
+            else:
+                return
+        raise lag_error(self.ledger.store, lag)
 
     def settle(self, chunk: int = SETTLE_CHUNK, progress: Progress | None = None) -> None:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
@@ -223,37 +243,43 @@ class ReadModel:
             shutil.rmtree(directory, ignore_errors=True)
 
     # -- queries -------------------------------------------------------------------
+    # Each query reads one snapshot (storage.reading), the signed bodies it shows included.
+
+    def _signed(self, conn: Connection) -> Signed:
+        if self.engine is not self.ledger.engine:  # tables kept apart from the event store
+            return self.ledger.signed
+        return lambda positions: self.ledger.signed(positions, conn)
 
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:
-        with self.engine.connect() as conn:
-            return queries.show(conn, figure, self.ledger.signed, as_of=as_of,
+        with reading(self.engine) as conn:
+            return queries.show(conn, figure, self._signed(conn), as_of=as_of,
                                 known_at=known_at)
 
     def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
-        with self.engine.connect() as conn:
-            return queries.history(conn, figure, self.ledger.signed, known_at=known_at)
+        with reading(self.engine) as conn:
+            return queries.history(conn, figure, self._signed(conn), known_at=known_at)
 
     def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
-        with self.engine.connect() as conn:
-            return queries.claims(conn, figure, self.ledger.signed, known_at=known_at)
+        with reading(self.engine) as conn:
+            return queries.claims(conn, figure, self._signed(conn), known_at=known_at)
 
     def claim_rows(self) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
-            return queries.claim_rows(conn, self.ledger.signed)
+        with reading(self.engine) as conn:
+            return queries.claim_rows(conn, self._signed(conn))
 
     def discrepancies(self, figure: str | None = None) -> DiscrepancyList:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return queries.discrepancies(conn, figure)
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
-        with self.engine.connect() as conn:
-            return provenance_query(conn, claim_id, self.ledger.signed)
+        with reading(self.engine) as conn:
+            return provenance_query(conn, claim_id, self._signed(conn))
 
     def figures(self) -> FigureList:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return queries.figures(conn)
 
     def sources(self) -> SourceList:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return queries.sources(conn)
