@@ -144,8 +144,9 @@ def relog(db: str) -> None:
             except VerificationError:
                 break
             loggable.append(n)
-        with ledger.engine.begin() as conn:
-            MerkleLog(ledger.engine, ledger.app.recorder)._append(conn, 0, loggable)
+        if loggable:
+            with ledger.engine.begin() as conn:
+                MerkleLog(ledger.engine, ledger.app.recorder)._append(conn, 0, loggable)
 
 
 def drop_checkpoints_from(db: str, position: int) -> None:
@@ -155,6 +156,5 @@ def drop_checkpoints_from(db: str, position: int) -> None:
 
 
 def rebuild(db: str) -> None:
-    with Ledger.open(db) as ledger:
-        with contextlib.suppress(Exception):  # one that stops at a bad event serves the rest
-            ReadModel(ledger).rebuild()
+    with Ledger.open(db) as ledger, contextlib.suppress(Exception):
+        ReadModel(ledger).rebuild()  # one that stops at a bad event serves the rest

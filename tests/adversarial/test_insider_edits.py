@@ -30,6 +30,7 @@ from insider import (
 
 from ledger.application import Ledger
 from ledger.domain import EVENT_TYPES
+from ledger.errors import StorageError
 from ledger.verify import verify
 
 
@@ -109,11 +110,15 @@ def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
         edit_row(db, position, **changes)
     except Exception:  # the edit breaks a constraint (a duplicate id and version)
         assume(False)
-    relog(db)
-    drop_checkpoints_from(db, position)
-    rebuild(db)
-    with Ledger.open(db) as ledger:
-        report = verify(ledger)
+    try:
+        relog(db)
+        drop_checkpoints_from(db, position)
+        rebuild(db)
+        with Ledger.open(db) as ledger:
+            report = verify(ledger)
+    except StorageError as e:  # the genesis no longer reads as one: nothing opens it at all
+        assert "not a Tally ledger" in e.message and position == 1, (e.message, changes)
+        return
     if report.ok:
         assert served(db, pristine[1]) == pristine[2], f"served changed, verify passed: {changes}"
     else:

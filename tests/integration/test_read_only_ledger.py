@@ -100,8 +100,8 @@ def claim(data: Path, tmp_path: Path) -> str:
         ReadModel(ledger).attach()
         ledger.init(ORIGIN, operator)
         ledger.add_signer("alice", alice.public_key, operator)
-        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"))
-        ledger.define_figure(FigureRecord(id=FIGURE, unit="bodies"))
+        ledger.add_source(SourceRecord(id="wire", name="Wire", kind="media"), operator)
+        ledger.define_figure(FigureRecord(id=FIGURE, unit="bodies"), operator)
         found = ledger.report(ReportRecord(figure=FIGURE, value="447", as_of="2022-09",
                                            source="wire"), alice).id
         ledger.checkpoint(operator)
@@ -176,8 +176,10 @@ def test_a_lagging_read_model_is_one_sentence(
 def test_a_lagging_merkle_log_is_one_sentence(
     claim: str, data: Path, on_read_only_media: Run
 ) -> None:
+    operator = KeyStore(data.parent / "home").load("operator")
     with Ledger.open(str(data / "t.db")) as ledger:  # appended, then "killed" before logging
-        figure = define_figure(ledger.registry(), FigureRecord(id="izium/other", unit="x"))
+        figure = define_figure(ledger.registry(), ledger.context(),
+                               FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
         ledger.app.save(figure)
         last = ledger.max_position()
