@@ -21,11 +21,33 @@ from ledger.errors import KeyStoreError
 from ledger.signing import key_id, public_bytes
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")
+_PUBLIC_FILE_MAX = 256  # a .pub file is 65 bytes; never read a planted huge one whole
 
 
 def default_home() -> Path:
     env = os.environ.get("TALLY_HOME")
     return Path(env) if env else Path(platformdirs.user_config_dir("tally"))
+
+
+def _public_hex(path: Path) -> str:
+    """The public key a `.pub` file holds, as 64 lowercase hex digits, or a KeyStoreError
+    naming the file: one bad file must not make every command that looks for a key fail
+    with a traceback."""
+    fix = "fix or remove it"
+    if not path.is_file():
+        raise KeyStoreError(f"public key file {path} is not a regular file: {fix}")
+    try:
+        with path.open("rb") as f:
+            data = f.read(_PUBLIC_FILE_MAX)
+    except OSError as e:
+        raise KeyStoreError(
+            f"public key file {path} cannot be read ({e.strerror}): {fix}") from None
+    text = data.decode("ascii", errors="replace").strip().lower()
+    if not _PUBLIC_HEX.fullmatch(text):
+        raise KeyStoreError(
+            f"public key file {path} does not hold a public key (64 hex digits): {fix}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -110,7 +132,7 @@ class KeyStore:
             return []
         infos = []
         for pub in sorted(self.dir.glob("*.pub")):
-            hexkey = pub.read_text().strip()
+            hexkey = _public_hex(pub)
             infos.append(KeyInfo(pub.stem, key_id(bytes.fromhex(hexkey)), hexkey))
         return infos
 
