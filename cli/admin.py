@@ -98,19 +98,25 @@ signers_app = typer.Typer(
 def signers_add(
     ctx: typer.Context,
     name: str,
-    key: Annotated[str, typer.Option("--key", help="A local key name or a 64-hex public key.")],
+    key: Annotated[
+        str,
+        typer.Option(
+            "--key",
+            help="A public key (exactly 64 hex digits, always read as a key) "
+            "or the name of a local key.",
+        ),
+    ],
     operator: Annotated[bool, typer.Option("--operator", help="Register as an operator.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a signer NAME with a key; the operator key signs the registration.
 
+    --key takes a public key as 64 hex digits (someone else's key) or the name of a key
+    in your key folder; 64 hex digits are always read as a public key.
     Example: tally signers add alice --key alice
     """
-    from ledger.signing import parse_public_key
-
     state = _state(ctx, as_json)
-    store = state.keystore()
-    public = store.load(key).public_key if store.exists(key) else parse_public_key(key)
+    public = state.keystore().public_key_of(key)
     result = state.ledger().add_signer(
         name, public, state.operator_key(), role="operator" if operator else "signer"
     )
