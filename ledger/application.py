@@ -451,8 +451,11 @@ class Ledger:
         signer = self.registry().signer(key_id)
         if signer.revoked:
             return Appended(key_id, "already recorded", None)
-        if signer.is_operator:
-            raise NotAuthorisedError("the operator key cannot be revoked", field="key")
+        if signer.public_key == self.info().operator_public_key:
+            raise NotAuthorisedError(
+                "the genesis operator key is the ledger's trust root and cannot be revoked",
+                field="key",
+            )
         body = signing.canonical(
             revocation_body(self.info().ledger_id, operator.key_id, key_id, reason)
         )
