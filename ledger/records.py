@@ -73,6 +73,18 @@ class FigureRecord(_Record):
     tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.\d{1,6})?$|^1$")] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
 
+    @field_validator("parts", "states", mode="after")
+    @classmethod
+    def _each_once(cls, items: list[str]) -> list[str]:
+        # a part listed twice would be counted twice in the sum its figure is checked against
+        seen: set[str] = set()
+        for item in items:
+            if item in seen:
+                raise PydanticCustomError(
+                    "duplicate", "{item} is listed more than once", {"item": item})
+            seen.add(item)
+        return items
+
     def tolerance_decimal(self) -> Decimal:
         return Decimal(self.tolerance)
 
