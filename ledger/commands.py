@@ -16,7 +16,7 @@ from uuid import UUID
 
 from ledger import signing
 from ledger.bodies import claim_body, correction_body, retraction_body
-from ledger.dates import parse_edtf_date
+from ledger.dates import check_published, parse_edtf_date
 from ledger.domain import Claim, Figure, Signer, Source
 from ledger.errors import (
     ClaimStateError,
@@ -185,9 +185,10 @@ def prepare_claim(
     Unless the claim is already recorded, the caller must `check_unrevoked(signer)`."""
     figure = registry.figure(record.figure)
     value = parse_value(record.value, kind=figure.kind, states=figure.states or None)  # type: ignore[arg-type]
-    parse_edtf_date(record.as_of, field="as_of", now=ctx.today)
+    as_of = parse_edtf_date(record.as_of, field="as_of", now=ctx.today)
     if record.published is not None:
-        parse_edtf_date(record.published, field="published", now=ctx.today)
+        published = parse_edtf_date(record.published, field="published", now=ctx.today)
+        check_published(as_of, published)
     registry.source(record.source)
     for hop in record.via:
         registry.source(hop, field="via")
