@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.admin import JsonOpt, _state
+from cli.files import output_file
 from cli.output import console, emit_json, error, progress_bar, success, warn
 
 
@@ -42,9 +43,9 @@ def checkpoint(
             table.add_row(str(row["size"]), str(row["signed_at"]), str(row["note"]).split("\n")[2])
         console.print(table)
         return
-    size, note = ledger.checkpoint(state.operator_key())
-    if output:
-        output.write_text(note, encoding="utf-8")
+    with output_file(output) as write:  # a path that cannot be written fails before signing
+        size, note = ledger.checkpoint(state.operator_key())
+        write(note)
     if state.json:
         emit_json({"size": size, "note": note})
     else:
