@@ -34,7 +34,7 @@ from ledger.records import (
     ReportRecord,
     RetractionRecord,
     SourceRecord,
-    has_control_character,
+    name_problem,
 )
 from ledger.registry import Registry
 from ledger.values import Quantity, Status, parse_value
@@ -68,12 +68,10 @@ class Context:
 
 
 def check_name(name: str, what: str) -> None:
-    """Refuse a signer or ledger name holding a control character, as every text field is."""
-    if has_control_character(name):
-        raise InputError(
-            f"the {what} name must not contain control characters such as NUL or ESC",
-            field="name",
-        )
+    """Refuse a signer or ledger name holding a hidden character, as a source name is."""
+    problem = name_problem(name)
+    if problem is not None:
+        raise InputError(f"the {what} name {problem}", field="name")
 
 
 def define_source(registry: Registry, record: SourceRecord) -> Source | None:
