@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from cli.output import console, emit_json, success
+from cli.safe_text import literal
 from cli.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -21,15 +21,12 @@ def _state(ctx: typer.Context, as_json: bool = False) -> State:
 
 
 def _list(state: State, rows: list[dict[str, object]], title: str, columns: list[str]) -> None:
+    from cli.render import listing
+
     if state.json:
         emit_json(rows)
         return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    console.print(table)
+    console.print(listing(rows, title, columns))
 
 
 def init(
@@ -55,9 +52,11 @@ def init(
     else:
         verb = "created" if created else "already exists:"
         success(
-            f"ledger {verb} [bold]{escape(info.origin)}[/] at {escape(info.database)}\n"
-            f"operator key {info.operator_key_id} ({escape(key)}); "
-            f"public key {info.operator_public_key}"
+            Text.assemble(
+                f"ledger {verb} ", literal(info.origin, "bold"), " at ", literal(info.database),
+                "\noperator key ", literal(info.operator_key_id), " (", literal(key),
+                "); public key ", literal(info.operator_public_key),
+            )
         )
 
 
@@ -78,7 +77,8 @@ def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     if state.json:
         emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
     else:
-        success(f"key [bold]{escape(name)}[/] {pair.key_id}; public key {pair.public_key.hex()}")
+        success(Text.assemble("key ", literal(name, "bold"),
+                              f" {pair.key_id}; public key {pair.public_key.hex()}"))
 
 
 @keys_app.command("list")
@@ -251,7 +251,8 @@ def _done(state: State, result: object, what: str) -> None:
     status = getattr(result, "status", "")
     position = getattr(result, "position", None)
     where = f" at position {position}" if position else ""
-    success(f"{escape(what)}: {status}{where} [dim]{escape(str(getattr(result, 'id', '')))}[/]")
+    success(Text.assemble(literal(what), ": ", literal(status), where, " ",
+                          literal(getattr(result, "id", ""), "dim")))
 
 
 def register(app: typer.Typer) -> None:
