@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from cli.output import console, emit_json, success
+from cli.safe_text import literal
 from cli.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -21,15 +21,12 @@ def _state(ctx: typer.Context, as_json: bool = False) -> State:
 
 
 def _list(state: State, rows: list[dict[str, object]], title: str, columns: list[str]) -> None:
+    from cli.render import listing
+
     if state.json:
         emit_json(rows)
         return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    console.print(table)
+    console.print(listing(rows, title, columns))
 
 
 def init(
@@ -55,9 +52,11 @@ def init(
     else:
         verb = "created" if created else "already exists:"
         success(
-            f"ledger {verb} [bold]{escape(info.origin)}[/] at {escape(info.database)}\n"
-            f"operator key {info.operator_key_id} ({escape(key)}); "
-            f"public key {info.operator_public_key}"
+            Text.assemble(
+                f"ledger {verb} ", literal(info.origin, "bold"), " at ", literal(info.database),
+                "\noperator key ", literal(info.operator_key_id), " (", literal(key),
+                "); public key ", literal(info.operator_public_key),
+            )
         )
 
 
@@ -78,7 +77,8 @@ def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     if state.json:
         emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
     else:
-        success(f"key [bold]{escape(name)}[/] {pair.key_id}; public key {pair.public_key.hex()}")
+        success(Text.assemble("key ", literal(name, "bold"),
+                              f" {pair.key_id}; public key {pair.public_key.hex()}"))
 
 
 @keys_app.command("list")
@@ -98,19 +98,25 @@ signers_app = typer.Typer(
 def signers_add(
     ctx: typer.Context,
     name: str,
-    key: Annotated[str, typer.Option("--key", help="A local key name or a 64-hex public key.")],
+    key: Annotated[
+        str,
+        typer.Option(
+            "--key",
+            help="A public key (exactly 64 hex digits, always read as a key) "
+            "or the name of a local key.",
+        ),
+    ],
     operator: Annotated[bool, typer.Option("--operator", help="Register as an operator.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a signer NAME with a key; the operator key signs the registration.
 
+    --key takes a public key as 64 hex digits (someone else's key) or the name of a key
+    in your key folder; 64 hex digits are always read as a public key.
     Example: tally signers add alice --key alice
     """
-    from ledger.signing import parse_public_key
-
     state = _state(ctx, as_json)
-    store = state.keystore()
-    public = store.load(key).public_key if store.exists(key) else parse_public_key(key)
+    public = state.keystore().public_key_of(key)
     result = state.ledger().add_signer(
         name, public, state.operator_key(), role="operator" if operator else "signer"
     )
@@ -254,7 +260,8 @@ def _done(state: State, result: object, what: str) -> None:
     status = getattr(result, "status", "")
     position = getattr(result, "position", None)
     where = f" at position {position}" if position else ""
-    success(f"{escape(what)}: {status}{where} [dim]{escape(str(getattr(result, 'id', '')))}[/]")
+    success(Text.assemble(literal(what), ": ", literal(status), where, " ",
+                          literal(getattr(result, "id", ""), "dim")))
 
 
 def register(app: typer.Typer) -> None:

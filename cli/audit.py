@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.admin import JsonOpt, _state
+from cli.files import output_file
 from cli.output import console, emit_json, error, progress_bar, read_text_file, success, warn
+from cli.safe_text import json_text, literal, visible
 
 
 def checkpoint(
@@ -39,19 +41,21 @@ def checkpoint(
         for column in ("size", "signed_at", "root"):
             table.add_column(column)
         for row in rows:
-            table.add_row(str(row["size"]), str(row["signed_at"]), str(row["note"]).split("\n")[2])
+            note_lines = str(row["note"]).split("\n")
+            root = note_lines[2] if len(note_lines) > 2 else ""
+            table.add_row(literal(row["size"]), literal(row["signed_at"]), literal(root))
         console.print(table)
         return
-    size, note = ledger.checkpoint(state.operator_key())
-    if output:
-        output.write_text(note, encoding="utf-8")
+    with output_file(output) as write:  # a path that cannot be written fails before signing
+        size, note = ledger.checkpoint(state.operator_key())
+        write(note)
     if state.json:
         emit_json({"size": size, "note": note})
     else:
-        success(
-            f"checkpoint of size {size}" + (f" written to {escape(str(output))}" if output else "")
-        )
-        console.print(note, markup=False, highlight=False, end="")
+        written = (" written to ", literal(output)) if output else ()
+        success(Text.assemble(f"checkpoint of size {size}", *written))
+        console.print("\n".join(visible(line) for line in note.split("\n")), markup=False,
+                      highlight=False, end="")
 
 
 def proof(
@@ -78,12 +82,14 @@ def proof(
     if output:
         output.write_text(text, encoding="utf-8")
         if not state.json:
-            success(
-                f"proof for claim {made.claim_id} at leaf {made.leaf_index} of "
-                f"{made.tree_size} written to {escape(str(output))}"
-            )
+            success(Text.assemble(
+                "proof for claim ", literal(made.claim_id), f" at leaf {made.leaf_index} of "
+                f"{made.tree_size} written to ", literal(output)
+            ))
+    elif tlog:
+        typer.echo("\n".join(visible(line) for line in text.split("\n")), nl=False)
     else:
-        typer.echo(text, nl=False)
+        typer.echo(json_text(text), nl=False)
 
 
 def consistency(
@@ -101,9 +107,10 @@ def consistency(
     if output:
         output.write_text(text, encoding="utf-8")
         if not state.json:
-            success(f"consistency proof {old} -> {new} written to {escape(str(output))}")
+            success(Text.assemble(f"consistency proof {old} -> {new} written to ",
+                                  literal(output)))
     else:
-        typer.echo(text, nl=False)
+        typer.echo(json_text(text), nl=False)
 
 
 def verify(
@@ -219,20 +226,20 @@ def verify_proof(
     if state.json:
         emit_json({"ok": True, **checked})
     elif "old_size" in checked:
-        success(
-            f"[green]ok[/]: checkpoint {checked['new_size']} extends checkpoint "
-            f"{checked['old_size']} of {escape(checked['origin'])} append-only"
-        )
+        success(Text.assemble(
+            ("ok", "green"), f": checkpoint {checked['new_size']} extends checkpoint "
+            f"{checked['old_size']} of ", literal(checked["origin"]), " append-only"
+        ))
     else:
         through = (
             f", which the trusted checkpoint of size {checked['trusted_tree_size']} "
             "extends append-only" if "trusted_tree_size" in checked else ""
         )
-        success(
-            f"[green]ok[/]: claim {checked['claim_id']} is leaf {checked['leaf_index']} of "
-            f"the {checked['tree_size']}-event log signed by {escape(checked['origin'])}"
-            + through
-        )
+        success(Text.assemble(
+            ("ok", "green"), ": claim ", literal(checked["claim_id"]),
+            f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
+            literal(checked["origin"]), through,
+        ))
 
 
 def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:

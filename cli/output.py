@@ -1,4 +1,10 @@
-"""Everything the CLI prints: rich consoles, JSON output, errors and progress bars."""
+"""Everything the CLI prints: rich consoles, JSON output, errors and progress bars.
+
+Recorded text reaches these only as `safe_text.literal(...)` Texts (or inside
+renderables built of them), never inside a markup string: rich's markup escaping
+cannot keep every backslash and bracket as written. The consoles never turn
+":name:" into an emoji either.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
+from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+from cli.safe_text import json_text, literal, visible
+
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def emit_json(data: Any) -> None:
-    """Print `data` (a pydantic model, a list of them, or plain values) as JSON on stdout."""
-    sys.stdout.write(json.dumps(_plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
+    """Print `data` (a pydantic model, a list of them, or plain values) as JSON on stdout:
+    the exact text, hidden characters written as JSON escapes."""
+    document = json.dumps(_plain(data), indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json_text(document) + "\n")
 
 
 def _plain(data: Any) -> Any:
@@ -34,9 +44,6 @@ def _plain(data: Any) -> Any:
     return data
 
 
-_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
 def error(
     message: str, *, as_json: bool, field: str | None = None, line: int | None = None
 ) -> None:
@@ -46,20 +53,22 @@ def error(
             payload["field"] = field
         if line is not None:
             payload["line"] = line
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False)) + "\n")
     else:
         # the message may quote what the user wrote: no markup, no terminal control codes
-        shown = escape(message.translate(_VISIBLE))
-        err_console.print(f"[bold red]error:[/] {shown}", markup=True, soft_wrap=True)
+        err_console.print(Text.assemble(("error:", "bold red"), " ", literal(message)),
+                          soft_wrap=True)
 
 
-def success(message: str) -> None:
+def success(message: RenderableType) -> None:
+    """A Text holding recorded text as `literal`s, or a markup string of our own words."""
     console.print(message, markup=True)
 
 
 def warn(message: str) -> None:
-    """A note on stderr that does not change the outcome (our own text, no user input)."""
-    err_console.print(f"[bold yellow]note:[/] {escape(message)}", markup=True, soft_wrap=True)
+    """A note on stderr that does not change the outcome."""
+    err_console.print(Text.assemble(("note:", "bold yellow"), " ", literal(message)),
+                      soft_wrap=True)
 
 
 @contextmanager
@@ -69,20 +78,21 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
         yield lambda *args: None
         return
     with Progress(
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task(description, total=None)
+        task = bar.add_task(visible(description), total=None)  # may name a file
 
         def update(*args: Any) -> None:
             # import reports (phase, done, total); verify and rebuild report (done, total)
             if len(args) == 3:
                 phase, done, total = args
-                bar.update(task, description=phase, completed=done, total=total or None)
+                bar.update(task, description=visible(phase), completed=done,
+                           total=total or None)
             else:
                 done, total = args
                 bar.update(task, completed=done, total=total or None)

@@ -22,7 +22,7 @@ KnownAt = Annotated[
 def _known_at(text: str | None) -> int | dt.datetime | None:
     if text is None:
         return None
-    if text.isdigit():
+    if text.isdecimal():  # what int() reads; "²".isdigit() is true, int("²") fails
         return int(text)
     try:
         moment = dt.datetime.fromisoformat(text)

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from cli.admin import JsonOpt, _done, _state
 from cli.output import emit_json, progress_bar, success
+from cli.safe_text import literal
 
 KeyOpt = Annotated[str, typer.Option("--key", help="The local key that signs (see 'tally keys').")]
 
@@ -132,10 +133,10 @@ def import_(
         emit_json(summary)
     else:
         kinds = ", ".join(f"{n} {t}s" for t, n in sorted(summary.by_type.items()))
-        success(
-            f"imported {escape(str(file))}: {summary.added} added ({kinds or 'nothing new'}), "
-            f"{summary.skipped} already recorded"
-        )
+        success(Text.assemble(
+            "imported ", literal(file), f": {summary.added} added (",
+            literal(kinds or "nothing new"), f"), {summary.skipped} already recorded",
+        ))
 
 
 def export(

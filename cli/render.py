@@ -1,4 +1,10 @@
-"""Rich renderings of the read models: show, history (with a chart), discrepancies, provenance."""
+"""Rich renderings of the read models: show, history (with a chart), discrepancies, provenance,
+and the lists of the admin commands.
+
+Every recorded text goes through `literal` (cli/safe_text.py): shown as written, markup as
+brackets, a newline as `\n`, a bidi override as `\u202e`. Nothing recorded reaches rich as
+a str, which rich would read as markup.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +17,43 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from cli.safe_text import literal, visible
+
 BAR_WIDTH = 24
 
 
 def _chain(claim: Any) -> str:
-    return " → ".join([claim.source, *claim.via])
+    return " → ".join(visible(s) for s in [claim.source, *claim.via])
 
 
 def _quote(text: str | None) -> str:
-    return f"“{text}”" if text else ""
+    return f"“{visible(text)}”" if text else ""
+
+
+def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table:
+    """A table of `columns` of `rows` (None as an empty cell), for the admin lists."""
+    table = Table(title=literal(title))
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(literal("" if row.get(c) is None else row.get(c)) for c in columns))
+    return table
 
 
 def show(out: Any) -> RenderableType:
     """The value in force, its source chain, and the competing claims side by side."""
     head = Text()
-    head.append(f"{out.figure}", style="bold")
-    head.append(f"  ({out.kind}, {out.unit})\n")
+    head.append(visible(out.figure), style="bold")
+    head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
     if out.claim is None:
-        head.append("no active claim" + (f" as of {out.query_as_of}" if out.query_as_of else ""))
+        head.append("no active claim" + (f" as of {visible(out.query_as_of)}"
+                                         if out.query_as_of else ""))
         return Panel(head, title="show")
     head.append("value in force: ")
-    head.append(out.value.written, style="bold green")
-    head.append(f"  as of {out.as_of.text}\n")
+    head.append(visible(out.value.written), style="bold green")
+    head.append(f"  as of {visible(out.as_of.text)}\n")
     head.append(
-        f"source: {_chain(out.claim)}   signer: {out.claim.signer}   "
+        f"source: {_chain(out.claim)}   signer: {visible(out.claim.signer)}   "
         f"position: {out.claim.position}\n"
     )
     if out.claim.quote:
@@ -49,15 +68,20 @@ def show(out: Any) -> RenderableType:
             table.add_column(column, overflow="fold")
         for c in [out.claim, *out.competing]:
             table.add_row(
-                c.value.written, c.as_of.text, _chain(c), Text(_quote(c.quote)), c.claim_id[:8]
+                literal(c.value.written),
+                literal(c.as_of.text),
+                Text(_chain(c)),
+                Text(_quote(c.quote)),
+                literal(c.claim_id[:8]),
             )
         parts.append(table)
     subtitle = []
     if out.query_as_of:
-        subtitle.append(f"as of {out.query_as_of}")
+        subtitle.append(f"as of {visible(out.query_as_of)}")
     if out.known_at is not None:
         subtitle.append(f"known at position {out.known_at}")
-    return Panel(Group(*parts), title="show", subtitle=", ".join(subtitle) or None)
+    return Panel(Group(*parts), title="show",
+                 subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
 def _magnitude(value: Any) -> Decimal | None:
@@ -79,8 +103,7 @@ def history(out: Any) -> RenderableType:
     """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
     sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
     top = max(sizes, default=Decimal(0))
-    # Text, not str, wherever a cell holds what a user wrote: a str is parsed as rich markup
-    table = Table(title=Text(f"history of {out.figure} ({out.unit})"), expand=True)
+    table = Table(title=literal(f"history of {out.figure} ({out.unit})"), expand=True)
     table.add_column("as of", no_wrap=True)
     table.add_column("event", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
@@ -93,14 +116,14 @@ def history(out: Any) -> RenderableType:
         bar = ""
         if magnitude is not None and top > 0:
             bar = "█" * max(1, int(BAR_WIDTH // 2 * magnitude / top))
-        who = " → ".join([e.source, *e.via]) if e.kind == "claim" else (e.reason or "")
+        who = _chain(e) if e.kind == "claim" else visible(e.reason or "")
         table.add_row(
-            e.as_of.text,
-            f"{e.kind} {e.claim_id[:8]}",
-            e.value.written if e.value else "—",
+            literal(e.as_of.text),
+            literal(f"{e.kind} {e.claim_id[:8]}"),
+            literal(e.value.written if e.value else "—"),
             Text(bar, style=style or "cyan"),
             Text(who),
-            str(e.position),
+            Text(str(e.position)),
             style=style or None,
         )
     return table
@@ -109,30 +132,30 @@ def history(out: Any) -> RenderableType:
 def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
     """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
     if not out.discrepancies:
-        return Text("no discrepancies" + (f" for {out.figure}" if out.figure else ""))
+        return literal("no discrepancies" + (f" for {out.figure}" if out.figure else ""))
     by_figure: dict[str, list[Any]] = {}
     for d in out.discrepancies:
         by_figure.setdefault(d.figure, []).append(d)
     tree = Tree("discrepancies")
     for figure, items in sorted(by_figure.items()):
-        node = tree.add(Text(figure, style="bold"))
+        node = tree.add(literal(figure, style="bold"))
         for d in items:
-            flag = node.add(Text.assemble((d.kind, "bold red"), f": {d.detail}"))
+            flag = node.add(Text.assemble((visible(d.kind), "bold red"), f": {visible(d.detail)}"))
             for claim_id in d.claims:
                 c = claims.get(claim_id)
                 if c is None:
-                    flag.add(claim_id[:8])
+                    flag.add(literal(claim_id[:8]))
                     continue
-                part = f"{c.figure.rsplit('/', 1)[-1]} " if c.figure != figure else ""
+                part = f"{visible(c.figure.rsplit('/', 1)[-1])} " if c.figure != figure else ""
                 flag.add(
                     Text.assemble(
                         part,
-                        (f"{c.value.written}", "bold"),
-                        f" as of {c.as_of.text} — ",
+                        (visible(c.value.written), "bold"),
+                        f" as of {visible(c.as_of.text)} — ",
                         _chain(c),
                         " ",
                         (_quote(c.quote), "italic"),
-                        f" [{claim_id[:8]}]",
+                        f" [{visible(claim_id[:8])}]",
                     )
                 )
     return tree
@@ -143,27 +166,32 @@ def provenance(out: Any) -> RenderableType:
     root = Tree(
         Text.assemble(
             ("claim ", "bold"),
-            out.claim_id,
-            f"  {out.figure} = ",
-            (out.value.written, "bold green"),
-            f" as of {out.as_of.text}",
+            visible(out.claim_id),
+            f"  {visible(out.figure)} = ",
+            (visible(out.value.written), "bold green"),
+            f" as of {visible(out.as_of.text)}",
         )
     )
     if out.value.written != out.reported.written:
-        root.add(f"reported as {out.reported.written}, corrected since")
+        root.add(literal(f"reported as {out.reported.written}, corrected since"))
+    source = out.source
     node = root.add(
         Text.assemble(
-            ("source ", "bold"), f"{out.source.name} ({out.source.id}, {out.source.kind})"
+            ("source ", "bold"), visible(f"{source.name} ({source.id}, {source.kind})")
         )
     )
     for hop in out.via:
-        node = node.add(Text.assemble(("via ", "bold"), f"{hop.name} ({hop.id})"))
+        node = node.add(Text.assemble(("via ", "bold"), visible(f"{hop.name} ({hop.id})")))
     signer = node.add(
-        Text.assemble(("signer ", "bold"), f"{out.signer.name} {out.signer.key_id} ({out.mode})")
+        Text.assemble(
+            ("signer ", "bold"), visible(f"{out.signer.name} {out.signer.key_id} ({out.mode})")
+        )
     )
     ok = out.signature_status == "valid"
     signature = signer.add(
-        Text.assemble(("signature ", "bold"), (out.signature_status, "green" if ok else "bold red"))
+        Text.assemble(
+            ("signature ", "bold"), (visible(out.signature_status), "green" if ok else "bold red")
+        )
     )
     where = f"position {out.position}"
     if out.leaf_index is not None:
@@ -183,10 +211,10 @@ def provenance(out: Any) -> RenderableType:
         ("document sha256", out.document_sha256),
     ):
         if value:
-            details.add(Text(f"{label}: {value}"))
+            details.add(literal(f"{label}: {value}"))
     for c in out.corrections:
         details.add(
-            Text(
+            literal(
                 f"corrected to {c.value.written if c.value else '?'} by "
                 f"{c.signer.key_id}: {c.reason} (position {c.position})",
                 style="yellow",
@@ -194,7 +222,7 @@ def provenance(out: Any) -> RenderableType:
         )
     if out.retraction is not None:
         details.add(
-            Text(
+            literal(
                 f"retracted by {out.retraction.signer.key_id}: {out.retraction.reason} "
                 f"(position {out.retraction.position})",
                 style="red",

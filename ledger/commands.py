@@ -45,7 +45,7 @@ from ledger.records import (
     ReportRecord,
     RetractionRecord,
     SourceRecord,
-    has_control_character,
+    name_problem,
 )
 from ledger.registry import Registry
 from ledger.values import Quantity, Status
@@ -68,15 +68,13 @@ class Context:
 
 
 def check_name(name: str, what: str) -> None:
-    """Refuse a signer or ledger name holding a control character, as every text field is,
-    or longer than a signed statement keeps (200 characters)."""
+    """Refuse a signer or ledger name holding a hidden character, as a source name is, or
+    longer than a signed statement keeps (200 characters)."""
     if not name or len(name) > 200:
         raise InputError(f"the {what} name must have 1 to 200 characters", field="name")
-    if has_control_character(name):
-        raise InputError(
-            f"the {what} name must not contain control characters such as NUL or ESC",
-            field="name",
-        )
+    problem = name_problem(name)
+    if problem is not None:
+        raise InputError(f"the {what} name {problem}", field="name")
 
 
 def sign_or_verify(

@@ -301,3 +301,12 @@ def parse_edtf_date(text: str, *, field: str = "as_of", now: dt.date | None = No
     if parsed.open_end:
         return replace(parsed.date, latest=now)
     return parsed.date
+
+
+def check_published(as_of: EdtfDate, published: EdtfDate) -> None:
+    """Refuse a report published before the time it reports on: the last day `published`
+    may mean is before the first day `as_of` may mean (overlapping uncertainty is fine)."""
+    if published.latest < as_of.earliest:
+        raise _refuse("published", published.text,
+                      f"is before as_of '{as_of.text}': a report cannot be published "
+                      "before the time its figure is as of")

@@ -2,7 +2,10 @@
 
 Each key NAME is a PKCS#8 PEM file `keys/NAME.key` created with mode 0600 and a
 `keys/NAME.pub` file with the public key in hex. A private key file readable by
-group or others is refused, as ssh does, because a leaked key can sign claims.
+group or others is refused, as ssh does, because a leaked key can sign claims; so
+is a keys folder that group or others can write to, because whoever can write there
+can swap a key file for their own. New key files are created, never opened: a file
+or symbolic link already at the path (planted to redirect the write) is refused.
 """
 
 from __future__ import annotations
@@ -21,11 +24,34 @@ from ledger.errors import KeyStoreError
 from ledger.signing import key_id, public_bytes
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where O_EXCL is the guard
+_PUBLIC_FILE_MAX = 256  # a .pub file is 65 bytes; never read a planted huge one whole
 
 
 def default_home() -> Path:
     env = os.environ.get("TALLY_HOME")
     return Path(env) if env else Path(platformdirs.user_config_dir("tally"))
+
+
+def _public_hex(path: Path) -> str:
+    """The public key a `.pub` file holds, as 64 lowercase hex digits, or a KeyStoreError
+    naming the file: one bad file must not make every command that looks for a key fail
+    with a traceback."""
+    fix = "fix or remove it"
+    if not path.is_file():
+        raise KeyStoreError(f"public key file {path} is not a regular file: {fix}")
+    try:
+        with path.open("rb") as f:
+            data = f.read(_PUBLIC_FILE_MAX)
+    except OSError as e:
+        raise KeyStoreError(
+            f"public key file {path} cannot be read ({e.strerror}): {fix}") from None
+    text = data.decode("ascii", errors="replace").strip().lower()
+    if not _PUBLIC_HEX.fullmatch(text):
+        raise KeyStoreError(
+            f"public key file {path} does not hold a public key (64 hex digits): {fix}")
+    return text
 
 
 @dataclass(frozen=True)
@@ -57,29 +83,60 @@ class KeyStore:
         self.dir = self.home / "keys"
 
     def _paths(self, name: str) -> tuple[Path, Path]:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):  # not match: "$" also matches before a final newline
             raise KeyStoreError(
                 f"key name {name!r} is invalid: use letters, digits, '.', '_' or '-'"
             )
         return self.dir / f"{name}.key", self.dir / f"{name}.pub"
 
+    def _check_folder(self) -> None:
+        """Refuse a keys folder that group or others may write to (they could swap a key)."""
+        try:
+            mode = self.dir.stat().st_mode
+        except FileNotFoundError:
+            return
+        if mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise KeyStoreError(
+                f"the keys folder {self.dir} is writable by others, who could replace a key: "
+                f"run 'chmod 700 {self.dir}'"
+            )
+
+    def _new_file(self, path: Path, mode: int) -> int:
+        """A file descriptor of `path`, created now: an existing file or link is refused."""
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, mode)
+        except FileExistsError:
+            what = "a symbolic link" if path.is_symlink() else "already there"
+            raise KeyStoreError(
+                f"{path} is {what}: remove it or choose another key name") from None
+
     def create(self, name: str) -> KeyPair:
         """Generate and store a new key; refuses to overwrite an existing one."""
         private_path, public_path = self._paths(name)
+        if _PUBLIC_HEX.fullmatch(name.lower()):
+            raise KeyStoreError(f"key name {name!r} reads as a public key (64 hex digits): "
+                                "choose another name")
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._check_folder()
+        if private_path.exists() and not private_path.is_symlink():
+            raise KeyStoreError(f"key {name!r} already exists in {self.dir}")
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        private_fd = self._new_file(private_path, 0o600)
         try:
-            fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise KeyStoreError(f"key {name!r} already exists in {self.dir}") from None
-        with os.fdopen(fd, "wb") as f:
+            public_fd = self._new_file(public_path, 0o644)
+        except KeyStoreError:
+            os.close(private_fd)
+            private_path.unlink()
+            raise
+        with os.fdopen(private_fd, "wb") as f:
             f.write(pem)
-        public_path.write_text(public_bytes(key).hex() + "\n")
+        with os.fdopen(public_fd, "w") as g:
+            g.write(public_bytes(key).hex() + "\n")
         return KeyPair(name, key)
 
     def exists(self, name: str) -> bool:
@@ -87,6 +144,7 @@ class KeyStore:
 
     def load(self, name: str) -> KeyPair:
         private_path, _ = self._paths(name)
+        self._check_folder()
         try:
             mode = private_path.stat().st_mode
         except FileNotFoundError:
@@ -110,9 +168,19 @@ class KeyStore:
             return []
         infos = []
         for pub in sorted(self.dir.glob("*.pub")):
-            hexkey = pub.read_text().strip()
+            hexkey = _public_hex(pub)
             infos.append(KeyInfo(pub.stem, key_id(bytes.fromhex(hexkey)), hexkey))
         return infos
+
+    def public_key_of(self, key: str) -> bytes:
+        """The public key `key` stands for: 64 hex digits are that public key, whatever files
+        the folder holds; anything else names a local key."""
+        if _PUBLIC_HEX.fullmatch(key.lower()):
+            return bytes.fromhex(key)
+        if re.fullmatch(r"[0-9a-fA-F]+", key) and not self.exists(key):
+            raise KeyStoreError(f"{key!r} is neither a public key (64 hex digits, not "
+                                f"{len(key)}) nor the name of a key in {self.dir}")
+        return self.load(key).public_key
 
     def find_by_public_key(self, public_key: bytes) -> KeyPair | None:
         """The local key pair whose public key is `public_key`, if this home holds it."""

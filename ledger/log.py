@@ -34,7 +34,7 @@ from sqlalchemy import (
 from ledger import envelope, merkle
 from ledger.errors import UnknownClaimError, VerificationError
 from ledger.keystore import KeyPair
-from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
+from ledger.notes import MAX_TREE_SIZE, Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.proofs import ConsistencyProof, InclusionProof
 from ledger.signing import id_prefix_range
 from ledger.storage import create_tables, lock_for_writing, writing
@@ -223,6 +223,9 @@ class MerkleLog:
                 .order_by(checkpoints.c.size))]
 
     def checkpoint_note(self, size: int | None = None, conn: Connection | None = None) -> str:
+        if size is not None and not 0 <= size <= MAX_TREE_SIZE:  # the driver would overflow
+            raise VerificationError(f"no checkpoint of size {size}: sizes run from 0 to "
+                                    f"{MAX_TREE_SIZE}")
         with self._connected(conn) as conn:
             query = select(checkpoints.c.note)
             query = (query.where(checkpoints.c.size == size) if size is not None

@@ -12,11 +12,10 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from ledger.dates import parse_edtf_date
+from ledger.dates import check_published, parse_edtf_date
 from ledger.errors import (
     ClaimStateError,
     InputError,
-    InvalidDateError,
     NotAuthorisedError,
     RevokedSignerError,
     UnknownSignerError,
@@ -118,8 +117,4 @@ def check_dates(as_of: str, published: str | None, today: dt.date) -> None:
     """as_of and published parse, are not in the future, and published is not before as_of."""
     valid = parse_edtf_date(as_of, field="as_of", now=today)
     if published is not None:
-        when = parse_edtf_date(published, field="published", now=today)
-        if when.latest < valid.earliest:
-            raise InvalidDateError(
-                f"published {published!r} is before as_of {as_of!r}: a source cannot "
-                "report a figure before the date it is true", field="published")
+        check_published(valid, parse_edtf_date(published, field="published", now=today))

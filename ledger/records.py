@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
 from pydantic_core import PydanticCustomError
 
+from ledger.text import REFUSED, code_point, hidden_character
+
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
 ]
@@ -42,6 +44,22 @@ def has_control_character(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be a name (of a source, signer or ledger, or a unit), or None.
+
+    Quotes and reasons may hold newlines and bidi marks, which the CLI shows escaped; a
+    name may not, so that two names that look the same on screen are the same name."""
+    found = hidden_character(text)
+    return None if found is None else f"must not contain {REFUSED} (found {code_point(found)})"
+
+
+def _visible_name(value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("hidden_character", problem.replace("{", "{{"))
+    return value
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -68,6 +86,8 @@ class SourceRecord(_Signed):
     kind: SourceKind
     key_id: KeyId | None = None
 
+    _visible_name = field_validator("name", mode="after")(_visible_name)
+
 
 class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
@@ -78,6 +98,20 @@ class FigureRecord(_Signed):
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
     tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.\d{1,6})?$|^1$")] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
+
+    _visible_unit = field_validator("unit", mode="after")(_visible_name)
+
+    @field_validator("parts", "states", mode="after")
+    @classmethod
+    def _each_once(cls, items: list[str]) -> list[str]:
+        # a part listed twice would be counted twice in the sum its figure is checked against
+        seen: set[str] = set()
+        for item in items:
+            if item in seen:
+                raise PydanticCustomError(
+                    "duplicate", "{item} is listed more than once", {"item": item})
+            seen.add(item)
+        return items
 
     def tolerance_decimal(self) -> Decimal:
         return Decimal(self.tolerance)

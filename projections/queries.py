@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from ledger.dates import parse_edtf_date
-from ledger.errors import UnknownClaimError, UnknownFigureError
+from ledger.errors import InputError, UnknownClaimError, UnknownFigureError
 from ledger.log import checkpoints, leaves
 from ledger.signing import id_prefix_range
 from projections import tables as t
@@ -47,13 +47,28 @@ from projections.rows import Row, Signed, str_list, utc, with_signed
 from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
 from projections.views import definitions, definitions_for, evaluate, with_parts
 
+MAX_POSITION = 2**63 - 1  # a BIGINT in SQLite and PostgreSQL
+
 
 def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int | None:
-    """A `known_at` as a position: a timestamp maps to the last event recorded at or before it."""
-    if known_at is None or isinstance(known_at, int):
+    """A `known_at` as a position: a timestamp maps to the last event recorded at or before it.
+
+    Refuses what the database cannot compare with (a position past a signed 64-bit integer,
+    a time before year 1 in UTC) instead of letting the driver overflow."""
+    if known_at is None:
+        return None
+    if isinstance(known_at, int):
+        if not 0 <= known_at <= MAX_POSITION:
+            raise InputError(f"known_at {known_at} is not a position: positions run from 0 "
+                             f"to {MAX_POSITION}", field="known_at")
         return known_at
+    try:
+        moment = utc(known_at)
+    except OverflowError:
+        raise InputError(f"known_at {known_at.isoformat()} is before the first day of year 1 "
+                         "in UTC", field="known_at") from None
     found = conn.execute(select(func.max(t.events.c.position))
-                         .where(t.events.c.recorded_at <= utc(known_at))).scalar_one_or_none()
+                         .where(t.events.c.recorded_at <= moment)).scalar_one_or_none()
     return 0 if found is None else int(found)
 
 

@@ -43,7 +43,7 @@ def _fails_at_the_replay(db: str, relogged: bool) -> None:
 
 @pytest.mark.parametrize("relogged", [False, True])
 def test_a_correction_replayed_on_its_claim_fails(ledger_db: str, relogged: bool) -> None:
-    _, ident, version, topic, state = _last(ledger_db, "claim.corrected")
+    _, ident, _version, topic, state = _last(ledger_db, "claim.corrected")
     last_version = max(r[2] for r in rows(ledger_db) if r[1] == ident)
     insert_row(ledger_db, ident, last_version + 1, topic, state)
     _fails_at_the_replay(ledger_db, relogged)
@@ -58,7 +58,7 @@ def test_a_revoked_signer_registered_again_fails(ledger_db: str, relogged: bool)
 
 @pytest.mark.parametrize("role", ["operator"])
 def test_a_registration_with_another_role_fails(ledger_db: str, role: str) -> None:
-    _, ident, _, _, state = _last(ledger_db, "signer.added")
+    _, _ident, _, _, state = _last(ledger_db, "signer.added")
     stored = json.loads(state)
     body = json.loads(stored["body"]) | {"role": role}
     insert_row(ledger_db, uuid.uuid4().hex, 1, "signer.added",
@@ -84,7 +84,7 @@ def test_a_claim_signed_for_another_ledger_fails(db_url: str, new_db: Any, keys:
     other = new_db("other.db")
     full_ledger(other, *keys, origin="test.example/elsewhere")
     full_ledger(db_url, *keys)
-    _, ident, version, topic, state = [r for r in rows(other) if r[3] == "claim.recorded"][0]
+    _, ident, version, topic, state = next(r for r in rows(other) if r[3] == "claim.recorded")
     assert ident not in {r[1] for r in rows(db_url)}
     insert_row(db_url, ident, version, topic, state)
     _fails_at_the_replay(db_url, True)

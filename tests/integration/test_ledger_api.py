@@ -271,10 +271,23 @@ def test_a_revoked_key_cannot_be_registered_again(
 
 
 def test_the_operator_key_cannot_be_revoked(
-    ledger: Ledger, operator: KeyPair, nothing_written: Any
+    ledger: Ledger, operator: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    with nothing_written(), pytest.raises(NotAuthorisedError):
+    with nothing_written(), pytest.raises(NotAuthorisedError) as caught:
         ledger.revoke_signer(operator.key_id, operator, "no")
+    one_sentence(caught.value, "key")
+    assert "trust root" in caught.value.message
+
+
+def test_a_signer_added_as_operator_can_be_revoked(
+    ledger: Ledger, operator: KeyPair, bob: KeyPair, alice: KeyPair
+) -> None:
+    ledger.add_signer("bob", bob.public_key, operator, role="operator")
+    claim = ledger.report(report(), alice).id
+    assert ledger.revoke_signer(bob.key_id, operator, "left").status == "recorded"
+    assert [s.revoked for s in ledger.signers() if s.key_id == bob.key_id] == [True]
+    with pytest.raises(RevokedSignerError):
+        ledger.retract(retraction(claim), bob)
 
 
 def test_a_figure_redefined_identically_is_a_no_op(

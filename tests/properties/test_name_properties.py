@@ -1,5 +1,5 @@
-"""Signer and ledger names refuse control characters exactly as every text field of a record
-does: one validator (`records.has_control_character`) behind both."""
+"""Names refuse hidden characters (controls, bidi marks, zero-width characters) exactly as a
+source's name and a figure's unit do: one rule (`records.name_problem`) behind all of them."""
 
 from __future__ import annotations
 
@@ -10,27 +10,35 @@ from pydantic import ValidationError
 
 from ledger.commands import check_name
 from ledger.errors import InputError
-from ledger.records import SourceRecord
+from ledger.records import FigureRecord, SourceRecord
 
-# Written out from the rule, not taken from the code under test: C0 controls but tab and
-# newline, DEL, and the C1 controls.
-REFUSED = [chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n"]
+# Written out from the rule, not taken from the code under test: every C0 control (tab and
+# newline too), DEL, the C1 controls, the bidi marks, embeddings, overrides and isolates, the
+# zero-width characters, the line and paragraph separators, and a few other invisible ones.
+BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+ZERO_WIDTH = [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
+OTHER = [0x2028, 0x2029, 0x00AD, 0x180E, 0x2061, 0xE0001, 0xE0041]
+REFUSED = [chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), *BIDI, *ZERO_WIDTH, *OTHER]]
 
 allowed_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters=REFUSED), max_size=60
+    st.characters(blacklist_categories=("Cc", "Cf", "Zl", "Zp", "Cs")), max_size=60
 )
+refused_text = st.builds(lambda a, c, b: a + c + b, allowed_text, st.sampled_from(REFUSED),
+                         allowed_text)
 
 
-@given(before=allowed_text, control=st.sampled_from(REFUSED), after=allowed_text,
+@given(before=allowed_text, hidden=st.sampled_from(REFUSED), after=allowed_text,
        what=st.sampled_from(["signer", "ledger"]))
-def test_a_name_with_a_control_character_is_refused(
-    before: str, control: str, after: str, what: str
+def test_a_name_with_a_hidden_character_is_refused(
+    before: str, hidden: str, after: str, what: str
 ) -> None:
     with pytest.raises(InputError) as caught:
-        check_name(before + control + after, what)
+        check_name(before + hidden + after, what)
     assert caught.value.field == "name"
-    assert caught.value.message.startswith(f"the {what} name ")
+    assert caught.value.message.startswith(f"the {what} name must not contain ")
     assert "\n" not in caught.value.message
+    assert hidden not in caught.value.message  # named as U+XXXX, never printed
+    assert f"(found U+{ord(hidden):04X})" in caught.value.message
 
 
 @given(name=allowed_text.filter(bool))
@@ -44,19 +52,27 @@ def test_an_empty_or_overlong_name_is_refused_in_one_sentence(name: str) -> None
         check_name(name, "ledger")
 
 
-@given(text=st.one_of(allowed_text, st.builds(lambda a, c, b: a + c + b, allowed_text,
-                                               st.sampled_from(REFUSED), allowed_text)))
-def test_names_and_record_fields_agree(text: str) -> None:
-    """A name is refused exactly when a record's text field (a source's name) would be."""
+def _accepted(make: object) -> bool:
     try:
-        check_name(text or "x", "signer")
-        name_ok = True
-    except InputError:
-        name_ok = False
-    try:
-        SourceRecord(id="s", name=text or "x", kind="media")  # at most 121 characters
-        record_ok = True
+        make()  # type: ignore[operator]
     except ValidationError as e:
-        assert e.errors()[0]["type"] == "control_character"
-        record_ok = False
-    assert name_ok == record_ok
+        assert e.errors()[0]["type"] in {"control_character", "hidden_character"}
+        return False
+    return True
+
+
+def _name_ok(text: str) -> bool:
+    try:
+        check_name(text, "signer")
+    except InputError:
+        return False
+    return True
+
+
+@given(text=st.one_of(allowed_text, refused_text))
+def test_names_source_names_and_units_agree(text: str) -> None:
+    """A name is refused exactly when a source's name, or a unit, would be."""
+    name = text or "x"  # at most 121 characters: a source name has 200
+    assert _name_ok(name) == _accepted(lambda: SourceRecord(id="s", name=name, kind="media"))
+    unit = text[:32] or "x"
+    assert _name_ok(unit) == _accepted(lambda: FigureRecord(id="f", unit=unit))

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from ledger.dates import EdtfDate, parse_edtf_date
+from ledger.dates import EdtfDate, check_published, parse_edtf_date
 from ledger.errors import InvalidDateError
 
 NOW = dt.date(2026, 11, 21)
@@ -213,3 +213,28 @@ def test_parses_are_cached() -> None:
     for _ in range(3):
         parse("2025-11-24")
     assert dates._parse.cache_info().hits == 2
+
+
+@pytest.mark.parametrize(("as_of", "published"), [
+    ("2022-09-23", "2022-09-22"),
+    ("2022-09-23", "2022-08"),
+    ("2022-09", "2021"),
+    ("2022-09-16/2022-09-23", "2022-09-15"),
+])
+def test_published_before_as_of_is_refused(as_of: str, published: str) -> None:
+    with pytest.raises(InvalidDateError) as caught:
+        check_published(parse_edtf_date(as_of), parse_edtf_date(published))
+    assert caught.value.field == "published"
+    assert caught.value.message.startswith(f"published '{published}' is before as_of '{as_of}'")
+
+
+@pytest.mark.parametrize(("as_of", "published"), [
+    ("2022-09-23", "2022-09-23"),  # the same day
+    ("2022-09-23", "2022-09"),  # the month holds the day
+    ("2022-09-16/2022-09-23", "2022-09-16"),  # within the interval
+    ("2022-10?", "2022-09-30"),  # an uncertain month reaches into the one before
+    ("2025-11-24", "2025-11"),
+    ("2022-09", "2025-02-27?"),
+])
+def test_published_on_or_after_the_earliest_as_of_is_accepted(as_of: str, published: str) -> None:
+    check_published(parse_edtf_date(as_of), parse_edtf_date(published))

@@ -119,3 +119,77 @@ def test_default_home_follows_tally_home(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("TALLY_HOME", str(tmp_path))
     assert default_home() == tmp_path
     assert KeyStore().dir == tmp_path / "keys"
+
+
+# --- planted files and open folders (issue 12) -------------------------------------------------
+
+
+@pytest.mark.parametrize("planted", ["bob.pub", "bob.key"])
+def test_keys_new_never_writes_through_a_planted_symlink(
+    store: KeyStore, tmp_path: Path, planted: str
+) -> None:
+    store.create("alice")
+    target = tmp_path / "victim.txt"
+    target.write_text("precious\n")
+    (store.dir / planted).symlink_to(target)
+    with pytest.raises(KeyStoreError) as caught:
+        store.create("bob")
+    assert planted in caught.value.message and "\n" not in caught.value.message
+    assert target.read_text() == "precious\n"
+    assert sorted(p.name for p in store.dir.iterdir()) == sorted(["alice.key", "alice.pub",
+                                                                  planted])
+
+
+def test_keys_new_never_writes_through_a_dangling_symlink(store: KeyStore, tmp_path: Path) -> None:
+    store.create("alice")
+    (store.dir / "bob.pub").symlink_to(tmp_path / "created-elsewhere")
+    with pytest.raises(KeyStoreError):
+        store.create("bob")
+    assert not (tmp_path / "created-elsewhere").exists()
+    assert not (store.dir / "bob.key").exists()
+
+
+@pytest.mark.parametrize("perm", [0o777, 0o770, 0o720, 0o702, 0o1777])
+def test_a_keys_folder_others_can_write_to_is_refused(store: KeyStore, perm: int) -> None:
+    store.create("alice")
+    store.dir.chmod(perm)
+    for attempt in (lambda: store.load("alice"), lambda: store.create("bob")):
+        with pytest.raises(KeyStoreError) as caught:
+            attempt()
+        assert f"chmod 700 {store.dir}" in caught.value.message
+        assert caught.value.field == "key"
+    assert not (store.dir / "bob.key").exists()
+    store.dir.chmod(0o700)
+    assert store.load("alice").name == "alice"
+
+
+@pytest.mark.parametrize("perm", [0o755, 0o750, 0o500])
+def test_a_keys_folder_others_can_only_read_is_accepted(store: KeyStore, perm: int) -> None:
+    store.create("alice")
+    store.dir.chmod(perm)
+    try:
+        assert store.load("alice").name == "alice"
+    finally:
+        store.dir.chmod(0o700)
+
+
+@pytest.mark.parametrize("name", ["bob\n", "a" * 64, "0123456789ABCDEF" * 4])
+def test_names_that_read_as_something_else_are_refused(store: KeyStore, name: str) -> None:
+    """A trailing newline slipped past `$`; 64 hex digits read as a public key in --key."""
+    with pytest.raises(KeyStoreError, match=r"invalid|public key"):
+        store.create(name)
+    assert not store.dir.exists() or not any(store.dir.iterdir())
+
+
+def test_public_key_of_reads_64_hex_digits_as_a_key_and_anything_else_as_a_name(
+    store: KeyStore,
+) -> None:
+    alice = store.create("alice")
+    other = bytes(range(32))
+    assert store.public_key_of(other.hex()) == other
+    assert store.public_key_of(other.hex().upper()) == other
+    assert store.public_key_of("alice") == alice.public_key
+    with pytest.raises(KeyStoreError, match="neither a public key"):
+        store.public_key_of("abcd")
+    with pytest.raises(KeyStoreError, match="tally keys new bob"):
+        store.public_key_of("bob")

@@ -220,3 +220,13 @@ def test_a_bad_or_missing_type_is_refused(line: dict[str, Any], error: str) -> N
     with pytest.raises(ValidationError) as caught:
         RECORD.validate_json(json.dumps(line))
     assert caught.value.errors()[0]["type"] == error
+
+
+@pytest.mark.parametrize("field", ["parts", "states"])
+def test_a_part_or_state_listed_twice_is_refused(field: str) -> None:
+    items = ["izium/a", "izium/b", "izium/a"] if field == "parts" else ["open", "shut", "open"]
+    with pytest.raises(ValidationError) as caught:
+        FigureRecord(id="izium/total", **{field: items})
+    error = caught.value.errors()[0]
+    assert (error["type"], error["loc"]) == ("duplicate", (field,))
+    assert error["msg"] == f"{items[0]} is listed more than once"
