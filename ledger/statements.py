@@ -14,11 +14,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from ledger.errors import VerificationError
 from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
 from ledger.signing import canonical
+from ledger.text import REFUSED, code_point, hidden_character
 
 FORMAT_VERSION = 1
 
@@ -27,13 +36,23 @@ ClaimId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # No control characters in anything a statement names (ids, names, units, reasons…): the
 # same rule as the input records, enforced again here because a body may come from anywhere.
 _SAFE = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
-Line = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=200)]
+
+
+def _visible(text: str) -> str:
+    """Names refuse hidden characters (ledger.text), as their input records do."""
+    found = hidden_character(text)
+    if found is not None:
+        raise ValueError(f"a name must not contain {REFUSED} (found {code_point(found)})")
+    return text
+
+
+Line = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_visible)]
 Written = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=80)]
 Edtf = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=64)]
 Reason = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=1000)]
 Quote = Annotated[str, StringConstraints(pattern=_SAFE, max_length=1000)]
 Url = Annotated[str, StringConstraints(pattern=_SAFE, max_length=2048)]
-Unit = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=32)]
+Unit = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_visible)]
 Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.\d{0,5}[1-9])?$|^1$")]
 
 

@@ -20,9 +20,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from ledger.application import Ledger
-from ledger.commands import define_source
-from ledger.records import SourceRecord
 from ledger.text import is_hidden
+from projections import tables
 
 LINK = "[link=https://evil.example]Reuters[/link]"
 FAKE = "440 bodies\nvalue in force: 9999\n"
@@ -139,13 +138,11 @@ def test_json_carries_the_exact_text(tally: Tally) -> None:
 def test_a_name_input_would_refuse_today_is_shown_escaped(
     tally: Tally, db_url: str, name: str, shown: str
 ) -> None:
-    """Written past the checks, as an old ledger or an insider's edit would hold it."""
-    with Ledger.open(db_url) as ledger:
-        record = SourceRecord.model_construct(type="source", id="planted", name=name,
-                                              kind="media", key_id=None)
-        source = define_source(ledger.registry(), record)
-        assert source is not None
-        ledger.save([source])
+    """Written past the checks into the read model, as an insider's edit would hold it (a
+    signed statement cannot hold such a name: the audit refuses it)."""
+    with Ledger.open(db_url) as ledger, ledger.engine.begin() as conn:
+        conn.execute(tables.sources.insert().values(
+            source_id="planted", name=name, kind="media", key_id=None, position=3))
     listed = tally("sources", "list")
     rows = [line for line in listed.splitlines() if line.startswith("│")]
     assert len(rows) == 3  # other, planted, reuters: one line each
