@@ -27,7 +27,7 @@ from ledger.log import checkpoints, leaf_bytes, leaves, nodes
 from ledger.notes import verify_checkpoint
 from ledger.replay import Replay
 from ledger.storage import reading
-from ledger.tailcheck import decode
+from ledger.tailcheck import TailCheck, decode
 
 BATCH = 2000
 _FOLLOWUPS = {"claim.corrected", "claim.retracted"}
@@ -43,6 +43,7 @@ class Report:
     signatures: int = 0
     checkpoints: int = 0
     kept: int = 0
+    pending: int = 0  # valid events past the log's end: a writer was still logging them
     size: int = 0
     root: str = ""
     problem: str | None = None
@@ -149,11 +150,16 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
         lookup = _claim_lookup(ledger, batch, conn)
-        for n in batch:
+        for i, n in enumerate(batch):
             report.position = n.id
+            row = next(logged, None)
+            if row is None:  # past the log's end: checked as the log would check them
+                signatures.check(before=n.id)
+                report.pending = _pending(ledger, conn, batch[i:])
+                break
             try:
                 leaf = merkle.leaf_hash(leaf_bytes(n))
-                _check_logged(next(logged, None), n, leaf)
+                _check_logged(row, n, leaf)
                 event = decode(ledger, n)
                 admitted = replay.admit(n.id, event, lookup)
             except VerificationError as e:
@@ -172,6 +178,8 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 report.checkpoints += not auditors
             if progress:
                 progress(n.id, total)
+        if report.pending:
+            break
     extra = next(logged, None)
     if extra is not None:
         raise VerificationError(
@@ -203,9 +211,22 @@ def _schedule_kept(notes: Sequence[str], replay: Replay,
         due.setdefault(checkpoint.size, []).append((note, True))
 
 
+def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) -> int:
+    """Events of this snapshot past the Merkle log's end: a writer commits its events, then
+    logs them. Each is checked as the log checks an event no process of ours appended
+    (rules and signature); one that fails is reported at its position, as unlogged."""
+    tail = list(first)
+    while more := ledger.notifications(tail[-1].id + 1, BATCH, conn=conn):
+        tail.extend(more)
+    try:
+        TailCheck(ledger)(tail)
+    except VerificationError as e:
+        raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
+                                position=e.position) from None
+    return len(tail)
+
+
 def _check_logged(row: Any, n: Notification, leaf: bytes) -> None:
-    if row is None:
-        raise VerificationError("this event is not in the Merkle log")
     index, position, digest = int(row[0]), int(row[1]), bytes(row[2])
     if position != n.id:
         raise VerificationError(
