@@ -1,0 +1,435 @@
+"""The golden vectors of event format version 1 (docs/vectors/format-v1.json).
+
+(a) Rebuilding the vector ledger from its seeds gives exactly the stored vectors, and
+    docs/formats.md shows them as stored: a change of the format fails here.
+(b) An implementation of the format written from docs/formats.md alone, below, with
+    nothing but hashlib, json, rfc8785, base64 and cryptography's Ed25519 (no `ledger`
+    module: a subprocess test checks it), accepts every vector: key ids, ledger id,
+    aggregate ids, canonical bodies, signatures, stored states, leaves and leaf hashes,
+    the Merkle root, the checkpoint notes and both proofs.
+(c) Altering any one field of the vectors makes that implementation refuse them.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+VECTORS_FILE = ROOT / "docs" / "vectors" / "format-v1.json"
+DOC_FILE = ROOT / "docs" / "formats.md"
+
+
+def load() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+VECTORS = load()
+
+
+# -- (a) the vectors are what the code writes ----------------------------------------------
+
+
+def test_rebuilding_the_vector_ledger_gives_the_stored_vectors() -> None:
+    import format_vectors  # builds through ledger.Ledger; imported here only
+
+    rebuilt = format_vectors.build_vectors()
+    assert rebuilt == VECTORS
+    assert format_vectors.dump(rebuilt) == VECTORS_FILE.read_text(encoding="utf-8")
+
+
+def test_the_document_shows_the_stored_vectors() -> None:
+    import format_vectors
+
+    shown = format_vectors.doc_section(DOC_FILE.read_text(encoding="utf-8"))
+    assert shown == format_vectors.markdown(VECTORS), (
+        "docs/formats.md is out of date: replace its vectors section with the output of "
+        "python tests/unit/format_vectors.py --markdown")
+
+
+# -- (b) an independent implementation, from docs/formats.md -------------------------------
+
+
+class Invalid(Exception):
+    """The vectors break the format."""
+
+
+def require(condition: object, what: str) -> None:
+    if not condition:
+        raise Invalid(what)
+
+
+def jcs(value: Any) -> str:
+    """RFC 8785 canonical JSON, as text."""
+    return str(rfc8785.dumps(value).decode("utf-8"))
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+_HEX = re.compile(r"[0-9a-f]*")
+_RECORDED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+
+
+def hex_bytes(text: object, size: int, what: str) -> bytes:
+    """Lowercase hex of exactly `size` bytes."""
+    require(isinstance(text, str) and len(text) == 2 * size and _HEX.fullmatch(text), what)
+    assert isinstance(text, str)
+    return bytes.fromhex(text)
+
+
+def b64(text: str, what: str) -> bytes:
+    """Standard padded base64, in its one canonical spelling."""
+    raw = base64.b64decode(text, validate=True)
+    require(base64.b64encode(raw).decode("ascii") == text, f"{what}: not canonical base64")
+    return raw
+
+
+def uuid5(namespace: bytes, name: str) -> bytes:
+    """RFC 9562 UUIDv5: SHA-1 of namespace || name, version 5, variant 10."""
+    raw = bytearray(hashlib.sha1(namespace + name.encode("utf-8")).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return bytes(raw)
+
+
+NAMESPACE_URL = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")
+TALLY_NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
+
+
+def key_id(public_key: bytes) -> str:
+    return sha256(public_key).hex()[:16]
+
+
+def verify_ed25519(public_key: bytes, signature: bytes, message: bytes) -> None:
+    Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+
+
+# RFC 9162 section 2.1
+
+
+def mth(leaves: list[bytes]) -> bytes:
+    if not leaves:
+        return sha256(b"")
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:]))
+
+
+def inclusion_path(m: int, leaves: list[bytes]) -> list[bytes]:
+    if len(leaves) == 1:
+        return []
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m < k:
+        return [*inclusion_path(m, leaves[:k]), mth(leaves[k:])]
+    return [*inclusion_path(m - k, leaves[k:]), mth(leaves[:k])]
+
+
+def subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
+    if m == len(leaves):
+        return [] if whole else [mth(leaves)]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    if m <= k:
+        return [*subproof(m, leaves[:k], whole), mth(leaves[k:])]
+    return [*subproof(m - k, leaves[k:], False), mth(leaves[:k])]
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, path: list[bytes]) -> bytes:
+    """RFC 9162 section 2.1.3.2, as a verifier runs it."""
+    fn, sn, r = index, size - 1, leaf
+    for p in path:
+        require(sn != 0, "inclusion path too long")
+        if fn & 1 or fn == sn:
+            r = sha256(b"\x01" + p + r)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = sha256(b"\x01" + r + p)
+        fn, sn = fn >> 1, sn >> 1
+    require(sn == 0, "inclusion path too short")
+    return r
+
+
+def check_note(note: str, origin: str, size: int, root: bytes, public_key: bytes) -> None:
+    """A C2SP checkpoint signed note by the operator key, under the origin as key name."""
+    text = f"{origin}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
+    require(note.startswith(text + "\n"), "checkpoint text")
+    line = note[len(text) + 1 :]
+    prefix = f"\u2014 {origin} "
+    require(line.startswith(prefix) and line.endswith("\n") and line.count("\n") == 1,
+            "checkpoint signature line")
+    blob = b64(line[len(prefix) : -1], "checkpoint signature")
+    require(len(blob) == 68, "checkpoint signature length")
+    key_hash = sha256(origin.encode("utf-8") + b"\n\x01" + public_key)[:4]
+    require(blob[:4] == key_hash, "checkpoint key hash")
+    verify_ed25519(public_key, blob[4:], text.encode("utf-8"))
+
+
+EVENT_KEYS = {"leaf_index", "type", "aggregate_id", "version", "body", "body_id", "signature",
+              "recorded", "state", "state_sha256", "leaf", "leaf_hash"}
+BODY_KEYS = {
+    "ledger.created": {"origin", "operator_public_key", "hash_algorithm",
+                       "signature_algorithm"},
+    "signer.added": {"key_id", "public_key", "name", "role"},
+    "signer.revoked": {"key_id", "reason"},
+    "source.registered": {"id", "name", "kind", "key_id"},
+    "figure.defined": {"id", "kind", "unit", "cumulative", "parts", "tolerance", "states"},
+    "claim.recorded": {"figure", "value", "as_of", "source", "via", "url", "published",
+                       "quote", "document_sha256"},
+    "claim.corrected": {"claim", "value", "reason"},
+    "claim.retracted": {"claim", "reason"},
+}
+
+
+def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledger: str
+                 ) -> list[bytes]:
+    """Every event: body, ids, where it is stored, signature, state, leaf; the leaf hashes."""
+    operator = key_id(operator_key)
+    signers: dict[str, dict[str, Any]] = {}
+    claims: dict[str, dict[str, Any]] = {}
+    hashes = []
+    for index, e in enumerate(vectors["events"]):
+        require(set(e) == EVENT_KEYS and e["leaf_index"] == index, "event keys")
+        text, kind = e["body"], e["type"]
+        body = json.loads(text)
+        require(jcs(body) == text, "body is not canonical")
+        require(set(body) == BODY_KEYS[kind] | {"type", "ledger", "signer"}, "body keys")
+        require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
+        body_id = sha256(text.encode("utf-8")).hex()[:32]
+        require(e["body_id"] == body_id, "body id")
+        signer = body["signer"]
+        if kind == "ledger.created":
+            require(index == 0 and body["origin"] == origin, "genesis")
+            require(body["operator_public_key"] == operator_key.hex() and signer == operator,
+                    "genesis key")
+            require((body["hash_algorithm"], body["signature_algorithm"]) == ("sha256",
+                                                                                "ed25519"),
+                    "algorithms")
+            where, public_key = (uuid5(TALLY_NAMESPACE, "genesis").hex(), 1), operator_key
+        elif kind in ("signer.added", "signer.revoked"):
+            require(index > 0 and signer == operator, "signer changes are the operator's")
+            where = (uuid5(TALLY_NAMESPACE, "signer:" + body["key_id"]).hex(),
+                     1 if kind == "signer.added" else 2)
+            if kind == "signer.added":
+                added = hex_bytes(body["public_key"], 32, "signer key")
+                require(key_id(added) == body["key_id"] not in signers, "signer key id")
+                signers[body["key_id"]] = {"key": added, "role": body["role"], "revoked": False}
+            else:
+                require(body["key_id"] != operator, "the operator key is never revoked")
+                revoked = signers[body["key_id"]]
+                require(not revoked["revoked"], "revoked twice")
+                revoked["revoked"] = True
+            public_key = operator_key
+        else:
+            require(signer in signers and not signers[signer]["revoked"], "unknown signer")
+            public_key = signers[signer]["key"]
+            if kind in ("source.registered", "figure.defined"):
+                prefix = "source:" if kind == "source.registered" else "figure:"
+                where = (uuid5(TALLY_NAMESPACE, prefix + body["id"]).hex(), 1)
+            elif kind == "claim.recorded":
+                where = (body_id, 1)
+                claims[body_id] = {"signer": signer, "version": 1, "retracted": False}
+            else:
+                claim = claims[body["claim"]]
+                require(signer == claim["signer"] or signers[signer]["role"] == "operator",
+                        "follow-up by the claim's signer or an operator")
+                require(not claim["retracted"], "follow-up after a retraction")
+                claim["version"] += 1
+                claim["retracted"] = kind == "claim.retracted"
+                where = (body["claim"], claim["version"])
+        require((e["aggregate_id"], e["version"]) == where, "aggregate id and version")
+        signature = hex_bytes(e["signature"], 64, "signature")
+        verify_ed25519(public_key, signature, text.encode("utf-8"))
+        require(_RECORDED.fullmatch(e["recorded"]), "recording time")
+        state = jcs({"body": text, "recorded": e["recorded"], "signature": e["signature"]})
+        require(e["state"] == state, "stored state")
+        state_sha256 = sha256(state.encode("utf-8")).hex()
+        require(e["state_sha256"] == state_sha256, "state digest")
+        leaf = jcs({"body": text, "id": e["aggregate_id"], "recorded": e["recorded"],
+                    "signature": e["signature"], "state_sha256": state_sha256, "type": kind,
+                    "v": 1, "version": e["version"]})
+        require(e["leaf"] == leaf and len(leaf.encode("utf-8")) <= 65535, "leaf")
+        leaf_hash = sha256(b"\x00" + leaf.encode("utf-8"))
+        require(e["leaf_hash"] == leaf_hash.hex(), "leaf hash")
+        hashes.append(leaf_hash)
+    return hashes
+
+
+def check(vectors: dict[str, Any]) -> None:
+    """Raise Invalid unless the vectors hold by docs/formats.md."""
+    try:
+        _check(vectors)
+    except Invalid:
+        raise
+    except Exception as e:  # a malformed field: refused all the same
+        raise Invalid(f"{type(e).__name__}: {e}") from None
+
+
+def _check(v: dict[str, Any]) -> None:
+    require(set(v) == {"about", "v", "keys", "ledger", "events", "tree", "checkpoints",
+                       "inclusion_proof", "tlog_proof", "consistency_proof"}, "top keys")
+    require(v["v"] == 1, "format version")
+    public = {}
+    for name, k in v["keys"].items():
+        require(set(k) == {"seed", "public_key", "key_id"}, "key fields")
+        seed = hex_bytes(k["seed"], 32, "seed")
+        raw = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+        require(k["public_key"] == raw.hex() and k["key_id"] == key_id(raw), f"key {name}")
+        public[name] = raw
+    operator_key = public["operator"]
+    info = v["ledger"]
+    require(set(info) == {"origin", "ledger_id", "note_key_hash"}, "ledger fields")
+    origin = info["origin"]
+    material = f"tally-ledger\n{origin}\n{operator_key.hex()}".encode()
+    require(info["ledger_id"] == sha256(material).hex()[:32], "ledger id")
+    note_key = sha256(origin.encode("utf-8") + b"\n\x01" + operator_key)[:4]
+    require(info["note_key_hash"] == note_key.hex(), "note key hash")
+
+    leaves = check_events(v, operator_key, origin, info["ledger_id"])
+    size, root = len(leaves), mth(leaves)
+    require(v["tree"] == {"size": size, "root": root.hex()}, "tree root")
+
+    notes = {}
+    for c in v["checkpoints"]:
+        require(set(c) == {"size", "root", "note"} and 0 < c["size"] <= size, "checkpoint")
+        at = mth(leaves[: c["size"]])
+        require(c["root"] == at.hex(), "checkpoint root")
+        check_note(c["note"], origin, c["size"], at, operator_key)
+        notes[c["size"]] = c["note"]
+    require(size in notes, "a checkpoint at the tree's size")
+
+    p = v["inclusion_proof"]
+    require(set(p) == {"claim_id", "leaf_index", "tree_size", "leaf", "leaf_hash", "path",
+                       "checkpoint"}, "inclusion proof keys")
+    index = p["leaf_index"]
+    event = v["events"][index]
+    require(event["type"] == "claim.recorded" and event["aggregate_id"] == p["claim_id"],
+            "the proof's leaf records its claim")
+    require(p["tree_size"] == size and p["checkpoint"] == notes[size], "proof checkpoint")
+    require(p["leaf"] == event["leaf"] and p["leaf_hash"] == event["leaf_hash"], "proof leaf")
+    path = [hex_bytes(h, 32, "path hash") for h in p["path"]]
+    require(path == inclusion_path(index, leaves), "inclusion path")
+    leaf_hash = sha256(b"\x00" + p["leaf"].encode("utf-8"))
+    require(root_from_inclusion(index, size, leaf_hash, path) == root, "inclusion root")
+    tlog = ["c2sp.org/tlog-proof@v1",
+            "extra " + base64.b64encode(p["leaf"].encode("utf-8")).decode("ascii"),
+            f"index {index}", *(base64.b64encode(h).decode("ascii") for h in path)]
+    require(v["tlog_proof"] == "\n".join(tlog) + "\n\n" + notes[size], "tlog-proof")
+
+    c = v["consistency_proof"]
+    require(set(c) == {"old_size", "new_size", "old_root", "new_root", "path",
+                       "old_checkpoint", "new_checkpoint"}, "consistency proof keys")
+    old = c["old_size"]
+    require(0 < old < size and c["new_size"] == size, "consistency sizes")
+    require(c["old_root"] == mth(leaves[:old]).hex() and c["new_root"] == root.hex(),
+            "consistency roots")
+    require((c["old_checkpoint"], c["new_checkpoint"]) == (notes[old], notes[size]),
+            "consistency checkpoints")
+    require(c["path"] == [h.hex() for h in subproof(old, leaves, True)], "consistency path")
+
+
+def test_an_independent_implementation_accepts_the_vectors() -> None:
+    check(VECTORS)
+    kinds = [e["type"] for e in VECTORS["events"]]
+    assert sorted(set(kinds)) == sorted(BODY_KEYS)  # every statement type has a vector
+
+
+def test_the_independent_implementation_uses_no_ledger_module() -> None:
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_format_vectors as t; "
+            "t.check(t.load()); "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'ledger'], 'ledger'")
+    result = subprocess.run([sys.executable, "-c", code, str(HERE)], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+# -- (c) any altered field is refused ------------------------------------------------------
+
+
+def _fields(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _fields(item, (*path, key))
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _fields(item, (*path, number))
+    else:
+        yield path
+
+
+# Every scalar of the vectors but the prose of "about".
+FIELDS = [path for path in _fields(VECTORS) if path[0] != "about"]
+
+
+def _altered(vectors: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(vectors)
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+def _get(vectors: dict[str, Any], path: tuple[Any, ...]) -> Any:
+    for step in path:
+        vectors = vectors[step]
+    return vectors
+
+
+_CHARS = st.characters(codec="utf-8")  # any code point but a lone surrogate
+
+
+@st.composite
+def _alteration(draw: st.DrawFn, old: Any) -> Any:
+    if isinstance(old, bool):
+        return not old
+    if isinstance(old, int):
+        return old + draw(st.integers(-3, 3).filter(bool))
+    if old is None:
+        return draw(st.one_of(st.text(max_size=3), st.integers()))
+    assert isinstance(old, str)
+    at = draw(st.integers(0, len(old)))
+    how = draw(st.sampled_from(["replace", "insert", "delete"] if old else ["insert"]))
+    if how == "insert" or at == len(old):
+        return old[:at] + draw(_CHARS) + old[at:]
+    if how == "delete":
+        return old[:at] + old[at + 1 :]
+    return old[:at] + draw(_CHARS.filter(lambda c: c != old[at])) + old[at + 1 :]
+
+
+@settings(max_examples=200)
+@given(data=st.data())
+def test_altering_any_one_field_is_refused(data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(FIELDS), label="field")
+    value = data.draw(_alteration(_get(VECTORS, path)), label="altered to")
+    with pytest.raises(Invalid):
+        check(_altered(VECTORS, path, value))
+
+
+@pytest.mark.parametrize("path", FIELDS, ids=lambda p: "/".join(map(str, p)))
+def test_every_field_is_checked(path: tuple[Any, ...]) -> None:
+    old = _get(VECTORS, path)
+    new = old + 1 if isinstance(old, int) else old[:-1] if old else "x"
+    with pytest.raises(Invalid):
+        check(_altered(VECTORS, path, new))
