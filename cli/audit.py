@@ -147,6 +147,7 @@ def verify(
         "signatures": report.signatures,
         "checkpoints": report.checkpoints,
         "kept_checkpoints": report.kept,
+        "pending": report.pending,
         "tree_size": report.size,
         "root": report.root,
         "problem": report.problem,

@@ -517,13 +517,16 @@ class Ledger:
         self._check_operator(operator)
         with self._storage_errors():
             self.log.catch_up(self.tail_check)
-            # never sign over events that fail the audit: those since the last checkpoint
-            # are checked again (rules, signatures, leaves) whoever appended them
-            first = self.log.position_of_leaf(self.log.last_checkpoint_size())
+            # never sign over events that fail the audit, nor over a root read from nodes
+            # an insider could have written: the events since the last checkpoint are
+            # checked again (rules, signatures, leaves) and the root recomputed from them
+            info = self.info()
+            frontier = self.log.trusted_frontier(bytes.fromhex(info.operator_public_key),
+                                                 info.origin)
+            first = self.log.position_of_leaf(frontier.size)
             if first is not None:
-                self.tail_check.recheck_from(first, self.log.leaf_hashes)
-            return self.log.sign_checkpoint(self.info().origin, operator, self.clock(),
-                                            self.tail_check)
+                self.tail_check.recheck_from(first, self.log.leaf_hashes, frontier.append)
+            return self.log.sign_checkpoint(info.origin, operator, self.clock(), frontier)
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default);

@@ -255,29 +255,43 @@ class MerkleLog:
                                  .where(leaves.c.leaf_index == index)).scalar_one_or_none()
         return None if found is None else int(found)
 
+    def trusted_frontier(self, operator_public_key: bytes, origin: str) -> merkle.Frontier:
+        """The frontier at the last checkpoint, read from the stored nodes and proved equal
+        to that checkpoint's signed root (the unsigned `root` column is not trusted)."""
+        with self.engine.connect() as conn:
+            note = conn.execute(select(checkpoints.c.note).order_by(checkpoints.c.size.desc())
+                                .limit(1)).scalar_one_or_none()
+            if note is None:
+                return merkle.Frontier()
+            signed = verify_checkpoint(str(note), operator_public_key, origin)
+            frontier = merkle.Frontier.of(signed.size, _Nodes(conn).get)
+        if frontier.root() != signed.root_hash:
+            raise VerificationError(f"the Merkle log no longer matches checkpoint {signed.size}"
+                                    ": run 'tally verify'")
+        return frontier
+
     def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime,
-                        check: BatchCheck | None = None) -> tuple[int, str]:
-        """Sign the current tree head; refuses if it is not consistent with the last checkpoint."""
-        self.catch_up(check)
+                        verified: merkle.Frontier) -> tuple[int, str]:
+        """Sign the tree head of the `verified` frontier (recomputed from checked events),
+        which the stored nodes must give too (proofs are read from them); refuses a head
+        that is not consistent with the last checkpoint."""
+        size, root = verified.size, verified.root()
         with writing(self.engine) as conn:
             lock_for_writing(conn, "tally_log")
             store = _Nodes(conn)
-            size = self.size(conn)
-            root = merkle.root(size, store.get)
-            last = conn.execute(select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
+            if size == 0 or size > self.size(conn) or merkle.root(size, store.get) != root:
+                raise VerificationError("the Merkle log's nodes do not match the events: "
+                                        "run 'tally verify'")
+            last = conn.execute(select(checkpoints.c.size, checkpoints.c.note)
                                 .order_by(checkpoints.c.size.desc()).limit(1)).first()
             if last is not None:
-                old_size, old_root = int(last[0]), bytes(last[1])
-                if old_size == size:
-                    if old_root != root:
-                        raise VerificationError(
-                            f"the log no longer matches checkpoint {size}: run 'tally verify'")
+                old = verify_checkpoint(str(last[1]), operator.public_key, origin)
+                if old.size == size:
                     # read on this connection: another one would wait for our own write
                     # lock on SQLite (BEGIN IMMEDIATE) until the lock timeout
-                    return size, str(last[2])
-                if old_size > 0:
-                    merkle.verify_consistency(old_size, size, old_root, root,
-                                              merkle.consistency_path(old_size, size, store.get))
+                    return size, str(last[1])
+                merkle.verify_consistency(old.size, size, old.root_hash, root,
+                                          merkle.consistency_path(old.size, size, store.get))
             note = sign_checkpoint(Checkpoint(origin=origin, size=size, root_hash=root),
                                    operator.private_key)
             conn.execute(checkpoints.insert().values(size=size, root=root, note=note,

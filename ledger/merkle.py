@@ -265,6 +265,18 @@ class Frontier:
         self._stack: list[bytes] = []
         self._size = 0
 
+    @classmethod
+    def of(cls, size: int, get_node: GetNode) -> Frontier:
+        """The frontier of a stored tree of `size` leaves: its complete subtrees' roots."""
+        frontier = cls()
+        start = 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                frontier._stack.append(get_node(level, start >> level))
+                start += 1 << level
+        frontier._size = size
+        return frontier
+
     @property
     def size(self) -> int:
         return self._size

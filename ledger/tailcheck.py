@@ -69,23 +69,28 @@ class TailCheck:
         self._check(self._state_before(first), [n for n in batch if n.id >= first], untrusted)
         self.checked += len(untrusted)
 
-    def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]]) -> int:
-        """Check every event from `position` on again, rules and signatures, and that each
-        is the event its Merkle leaf hashes (`logged(first, last)` gives the leaf hashes
-        stored for those positions): what `tally checkpoint` does before signing. Returns
-        how many it checked."""
+    def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]],
+                     leaf: Callable[[bytes], None]) -> int:
+        """Check every logged event from `position` on again, rules and signatures, and that
+        each is the event its Merkle leaf hashes (`logged(first, last)` gives the leaf
+        hashes stored for those positions), passing each leaf hash to `leaf` in order: what
+        `tally checkpoint` does before signing. Returns how many it checked."""
         replay = self._state_before(position)
         checked = 0
         while True:
             batch = self.ledger.notifications(position, 1000)
             hashes = logged(batch[0].id, batch[-1].id) if batch else {}
+            batch = [n for n in batch if n.id in hashes]  # logged ones: what is signed
             for n in batch:
-                if hashes.get(n.id) != merkle.leaf_hash(leaf_bytes(n)):
+                digest = merkle.leaf_hash(leaf_bytes(n))
+                if hashes[n.id] != digest:
                     raise VerificationError(f"the event at position {n.id} differs from its "
                                             "Merkle leaf: run 'tally verify'", position=n.id)
             self._check(replay, batch, {n.id for n in batch})
+            for n in batch:
+                leaf(hashes[n.id])
             checked += len(batch)
-            if len(batch) < 1000:
+            if len(batch) < 1000 or len(hashes) < 1000:
                 return checked
             position = batch[-1].id + 1
 

@@ -148,8 +148,7 @@ def test_provenance_first_party_attestation_signature_and_checkpoint(world: Worl
     assert prov.signature_status == "valid" and prov.document_sha256 == "ab" * 32
     assert [v.name for v in prov.via] == ["Suspilne"] and prov.source.name == "Hromadske"
     assert prov.checkpoint is None and prov.leaf_index is not None
-    size, _ = world.ledger.log.sign_checkpoint("example.org/izium", world.operator,
-                                               world.ledger.clock())
+    size, _ = world.ledger.checkpoint(world.operator)
     assert world.rm.provenance(attested).checkpoint == size
     prov = world.rm.provenance(first_party)
     assert prov.first_party and prov.mode == "first-party"

@@ -61,7 +61,7 @@ def test_verify_in_a_loop_during_a_10000_line_import_never_fails(
                 break
             time.sleep(0.05)
     finally:
-        stdout, stderr = importer.communicate(timeout=300)
+        _stdout, stderr = importer.communicate(timeout=300)
     assert importer.returncode == 0, stderr
     assert during >= 2, "the import ended before verify could run beside it"
     final = json.loads(_tally(env, "--json", "verify").stdout)
