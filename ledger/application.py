@@ -55,6 +55,7 @@ from ledger.errors import (
 from ledger.eventstore import EventStore
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
+from ledger.notes import is_valid_key_name
 from ledger.policy import may_revoke
 from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from ledger.records import (
@@ -430,6 +431,10 @@ class Ledger:
                 field="name",
             )
         check_name(origin, "ledger")
+        if not is_valid_key_name(origin):
+            raise InputError("the ledger name is its checkpoints' origin and signing key name: "
+                             "it must not contain spaces or '+' (e.g. example.org/izium)",
+                             field="name")
         lid = ledger_id(origin, operator.public_key)
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
         genesis = Genesis(body=body, signature=signing.sign(operator.private_key, body))

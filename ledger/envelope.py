@@ -87,7 +87,8 @@ def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,
     if type(version) is not int or not 0 < version < 2**53:
         raise VerificationError(f"the stored event's version {version!r} is out of range")
     # What canonical() writes for these keys, in their sorted order, built directly: this
-    # runs once per event on every catch-up and audit (test_envelope checks the two agree).
+    # runs once per event on every catch-up and audit (the two agree byte for byte:
+    # tests/properties/test_canonical_differential.py).
     text = (f'{{"body":{_json_string(stored.body)},"id":{_json_string(aggregate_id)},'
             f'"recorded":"{format_time(stored.recorded)}","signature":"{stored.signature}",'
             f'"state_sha256":"{state_sha256}","type":{_json_string(type_name)},'

@@ -96,7 +96,7 @@ class FigureRecord(_Signed):
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
     cumulative: bool = False
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
-    tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.\d{1,6})?$|^1$")] = "0.05"
+    tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{1,6})?$|^1$")] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
 
     _visible_unit = field_validator("unit", mode="after")(_visible_name)

@@ -158,7 +158,9 @@ class Replay:
             self.figures[s.id] = FigureState(s.id, s.kind, list(s.states))
         elif isinstance(s, ClaimRecorded):
             _where(ident, version, signing.body_uuid(event.body), 1)
-            policy.value_for(self._figure(s.figure), s.value)
+            if any(p < position for p, *_ in claim_events(ident)):
+                raise VerificationError(f"claim {ident.hex} is recorded twice")
+            _canonical_value(self._figure(s.figure), s.value)
             policy.check_dates(s.as_of, s.published, recorded.date())
             for source in (s.source, *s.via):
                 if source not in self.sources:
@@ -195,7 +197,13 @@ class Replay:
                                       correcting=correcting):
             raise VerificationError(f"the follow-up is recorded twice on claim {s.claim}")
         if isinstance(s, ClaimCorrected):
-            policy.value_for(self._figure(first.figure), s.value)
+            _canonical_value(self._figure(first.figure), s.value)
+
+
+def _canonical_value(figure: FigureState, written: str) -> None:
+    """A signed value parses for its figure and is in the one form the commands sign."""
+    if policy.value_for(figure, written).written != written:
+        raise VerificationError(f"the value {written!r} is not in its canonical written form")
 
 
 def _where(ident: UUID, version: int, expected: UUID, expected_version: int) -> None:

@@ -29,8 +29,6 @@ from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
 from ledger.signing import canonical
 from ledger.text import REFUSED, code_point, hidden_character
 
-FORMAT_VERSION = 1
-
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 ClaimId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 # No control characters in anything a statement names (ids, names, units, reasons…): the
@@ -53,7 +51,7 @@ Reason = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_lengt
 Quote = Annotated[str, StringConstraints(pattern=_SAFE, max_length=1000)]
 Url = Annotated[str, StringConstraints(pattern=_SAFE, max_length=2048)]
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_visible)]
-Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.\d{0,5}[1-9])?$|^1$")]
+Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{0,5}[1-9])?$|^1$")]
 
 
 class _Statement(BaseModel):

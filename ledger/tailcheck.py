@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Connection
 
 from ledger import merkle, signing
+from ledger.domain import as_uuid
 from ledger.envelope import decode_state
 from ledger.errors import VerificationError
 from ledger.log import leaf_bytes
@@ -27,6 +28,8 @@ from ledger.replay import ClaimEvents, Replay
 if TYPE_CHECKING:
     from ledger.application import Ledger
 
+_RECORDED = "claim.recorded"
+_FOLLOWUPS = ("claim.corrected", "claim.retracted")
 REGISTRY_TYPES = ("ledger.created", "signer.added", "signer.revoked", "source.registered",
                   "figure.defined")
 
@@ -40,14 +43,25 @@ def decode(ledger: Ledger, n: Notification) -> Any:
                                 f"{e.message}", position=n.id) from None
 
 
-def claim_events_from(ledger: Ledger, conn: Connection | None = None) -> ClaimEvents:
-    """A `ClaimEvents` look-up that reads the event store (one query per claim)."""
+def claim_lookup(ledger: Ledger, batch: Sequence[Notification],
+                 conn: Connection | None = None) -> ClaimEvents:
+    """A `ClaimEvents` look-up for one batch: every stored event of the claims it records or
+    follows up, read in one query (bodies decoded for the follow-ups' claims only)."""
+    followed = {as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS}
+    wanted = followed | {as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
+    found: dict[UUID, list[tuple[int, int, str, str]]] = {}
+    if wanted:
+        for uuid, events in ledger.aggregate_events(list(wanted), conn).items():
+            found[uuid] = [(p, v, t, _body(state) if uuid in followed else "")
+                           for p, v, t, state in events]
+    return lambda ident: found.get(ident, [])
 
-    def lookup(ident: UUID) -> list[tuple[int, int, str, str]]:
-        found = ledger.aggregate_events([ident], conn).get(ident, [])
-        return [(p, v, t, decode_state(state).body) for p, v, t, state in found]
 
-    return lookup
+def _body(state: bytes) -> str:
+    try:
+        return decode_state(state).body
+    except VerificationError:  # its own position fails; a follow-up then misses a version
+        return ""
 
 
 class TailCheck:
@@ -97,7 +111,7 @@ class TailCheck:
     def _check(self, replay: Replay, batch: Sequence[Notification], untrusted: set[int]) -> None:
         """Replay the rules over `batch` (in order) and check the signatures of `untrusted`;
         VerificationError at the first event that fails either."""
-        lookup = claim_events_from(self.ledger)
+        lookup = claim_lookup(self.ledger, batch)
         queued: list[tuple[int, signing.SignedItem]] = []
         for n in batch:
             try:

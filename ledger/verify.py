@@ -14,23 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, select
 
 from ledger import merkle, signing
 from ledger.application import Ledger
-from ledger.envelope import decode_state
 from ledger.errors import VerificationError
 from ledger.log import checkpoints, leaf_bytes, leaves, nodes
 from ledger.notes import verify_checkpoint
 from ledger.replay import Replay
 from ledger.storage import reading
-from ledger.tailcheck import TailCheck, decode
+from ledger.tailcheck import TailCheck, claim_lookup, decode
 
 BATCH = 2000
-_FOLLOWUPS = {"claim.corrected", "claim.retracted"}
 
 Progress = Callable[[int, int], None]
 
@@ -88,24 +85,6 @@ class _Signatures:
                                             position=position)
 
 
-def _claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
-                  ) -> Callable[[UUID], list[tuple[int, int, str, str]]]:
-    """Every event of the claims this batch's follow-ups are on, read in one query."""
-    wanted = list({n.originator_id for n in batch if n.topic in _FOLLOWUPS})
-    found: dict[UUID, list[tuple[int, int, str, str]]] = {}
-    if wanted:
-        for uuid, events in ledger.aggregate_events(
-                [u if isinstance(u, UUID) else UUID(str(u)) for u in wanted], conn).items():
-            rows = []
-            for position, version, topic, state in events:
-                try:
-                    rows.append((position, version, topic, decode_state(state).body))
-                except VerificationError:
-                    continue  # its own position fails; this follow-up then misses a version
-            found[uuid] = rows
-    return lambda ident: found.get(ident, [])
-
-
 def _notifications(ledger: Ledger, conn: Connection) -> Iterator[Sequence[Notification]]:
     start = 1
     while True:
@@ -149,7 +128,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     for batch in _notifications(ledger, conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
-        lookup = _claim_lookup(ledger, batch, conn)
+        lookup = claim_lookup(ledger, batch, conn)
         for i, n in enumerate(batch):
             report.position = n.id
             row = next(logged, None)

@@ -50,8 +50,21 @@ def test_a_ledger_name_with_a_control_character_is_refused(
             ledger.init(f"example.org/{control}izium", operator)
         one_sentence(caught.value, "name", named="ledger")
         assert ledger.max_position() == 0
-        info, created = ledger.init("example.org/izium bis", operator)
-        assert created and info.origin == "example.org/izium bis"
+        info, created = ledger.init("example.org/izium-bis", operator)
+        assert created and info.origin == "example.org/izium-bis"
+
+
+@pytest.mark.parametrize("origin", ["my ledger", "example.org/a+b", "tab\there"])
+def test_a_ledger_name_that_cannot_name_its_checkpoints_is_refused(
+    db_url: str, operator: KeyPair, origin: str, one_sentence: Any
+) -> None:
+    """The origin is the checkpoints' first line and the note's key name: no spaces, no '+'
+    (a name that init accepted and checkpoint then failed on was a traceback)."""
+    with Ledger.open(db_url, create=True) as ledger:
+        with pytest.raises(InputError) as caught:
+            ledger.init(origin, operator)
+        one_sentence(caught.value, "name", named="ledger")
+        assert ledger.max_position() == 0
 
 
 def test_the_cli_refuses_them_in_one_sentence_exit_1(tmp_path: Path, db_url: str) -> None:
