@@ -32,6 +32,22 @@ class _Group(TyperGroup):
             where = f" {e.filename}" if e.filename else ""
             error(f"{e.strerror or e}:{where}", as_json=_wants_json(ctx))
             raise typer.Exit(1) from None
+        except Exception as e:
+            if not _database_error(e):
+                raise
+            # a damaged file or a lost server, met where no command expected it
+            detail = (str(getattr(e, "orig", None) or e).strip().splitlines() or ["?"])[0]
+            error(f"the database failed: {detail}; run 'tally verify'",
+                  as_json=_wants_json(ctx))
+            raise typer.Exit(1) from None
+
+
+def _database_error(error: Exception) -> bool:
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(error, SQLAlchemyError | sqlite3.Error)
 
 
 def _wants_json(ctx: typer.Context) -> bool:

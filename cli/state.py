@@ -39,8 +39,16 @@ class State:
             from projections import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
-            # a writer killed mid-command may have left the log behind
+            # a writer killed mid-command may have left the log behind: its events are
+            # checked, then logged, and every command says so
             self.logged_on_open = self._ledger.catch_up_log()
+            if self.logged_on_open:
+                from cli.output import warn
+
+                warn(f"{self.logged_on_open} events were not in the Merkle log (a writer "
+                     "stopped before logging them, or they were written by another program): "
+                     "they were checked (rules and signatures) and logged now; no earlier "
+                     "checkpoint covers them")
             self._views = ReadModel(self._ledger).attach()
         return self._ledger  # type: ignore[no-any-return]
 

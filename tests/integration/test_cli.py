@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import re
 import subprocess
 import sys
@@ -229,7 +230,10 @@ def test_user_text_is_never_read_as_markup(tmp_path: Path) -> None:
     assert "signer [/x]" in t("signers", "add", "[/x]", "--key", "bob").stdout
 
 
-def test_verify_says_when_it_logged_events_a_killed_writer_left_unlogged(tally: Tally) -> None:
+@pytest.mark.parametrize("command", [("verify",), ("figures", "list"), ("show", FIGURE)])
+def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
+    tally: Tally, command: tuple[str, ...]
+) -> None:
     from ledger.application import Ledger
     from ledger.commands import define_figure
     from ledger.keystore import KeyStore
@@ -243,7 +247,23 @@ def test_verify_says_when_it_logged_events_a_killed_writer_left_unlogged(tally: 
                                FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
         ledger.app.save(figure)
-    out = tally("verify")
-    assert "were not in the Merkle log" in out.stderr and "ok" in out.stdout
+    out = tally(*command)
+    assert "were not in the Merkle log" in out.stderr and "checked" in out.stderr
     again = tally.json("verify")
     assert again["ok"] and again["logged_on_open"] == 0
+
+
+def test_a_damaged_database_file_is_one_sentence(tally: Tally) -> None:
+    """A corrupt page met by a read: exit 1 and one sentence, not a traceback."""
+    path = Path(tally.env["TALLY_DB"])
+    tally("verify")
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data), page):  # every page but the schema's
+        data[start:start + page] = b"\xff" * page
+    path.write_bytes(bytes(data))
+    for command in (("show", FIGURE), ("history", FIGURE), ("verify",)):
+        out = tally(*command, code=1)
+        assert len(out.output.strip().splitlines()) == 1, out.output
