@@ -11,7 +11,7 @@ from rich.text import Text
 
 from cli.admin import JsonOpt, _state
 from cli.files import output_file
-from cli.output import console, emit_json, error, progress_bar, read_text_file, success, warn
+from cli.output import console, emit_json, error, progress_bar, read_text_file, success
 from cli.safe_text import json_text, literal, visible
 
 
