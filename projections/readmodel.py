@@ -48,7 +48,7 @@ from projections.models import (
 from projections.projector import Projector
 from projections.provenance import provenance as provenance_query
 from projections.rows import Signed
-from projections.views import settle
+from projections.views import affected, definitions_for, settle
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
@@ -219,8 +219,6 @@ class ReadModel:
         afterwards, also on error), and the two copies are compared a batch of rows at a
         time (`compare`), so memory stays flat whatever the size of the ledger.
         """
-        position = self.position()
-
         def throwaway(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=OFF")
@@ -228,19 +226,24 @@ class ReadModel:
             cursor.close()
 
         directory = tempfile.mkdtemp(prefix="tally-rebuild-")
-        try:
-            scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
-            event.listen(scratch, "connect", throwaway)
+        # one snapshot of the live tables: a writer may project more batches meanwhile
+        with reading(self.engine) as live:
+            position = _tracked(live, self.name) or 0
+            dirty = set(live.execute(select(t.dirty.c.figure)).scalars())
+            unsettled = frozenset(affected(definitions_for(live, dirty), dirty))
             try:
-                fresh = ReadModel(self.ledger, scratch)
-                if position:
-                    fresh.catch_up(stop=position)
-                with self.engine.connect() as live, scratch.connect() as rebuilt:
-                    return compare(live, rebuilt)
+                scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
+                event.listen(scratch, "connect", throwaway)
+                try:
+                    fresh = ReadModel(self.ledger, scratch)
+                    if position:
+                        fresh.catch_up(stop=position)
+                    with scratch.connect() as rebuilt:
+                        return compare(live, rebuilt, unsettled=unsettled)
+                finally:
+                    scratch.dispose()
             finally:
-                scratch.dispose()
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
+                shutil.rmtree(directory, ignore_errors=True)
 
     # -- queries -------------------------------------------------------------------
     # Each query reads one snapshot (storage.reading), the signed bodies it shows included.

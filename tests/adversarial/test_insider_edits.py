@@ -97,13 +97,8 @@ def _edit(db: str, position: int, data: st.DataObject) -> dict[str, Any]:
     return {"state": bytes(flipped)}
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          deadline=None)
-@given(data=st.data())
-def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
-    pristine: tuple[Path, list[str], Any], tmp_path: Path, data: st.DataObject,
-) -> None:
-    db = _copy(pristine, tmp_path)
+def _playbook(db: str, pristine: tuple[Any, list[str], Any], data: st.DataObject) -> None:
+    """Edit one field of one event, hide the edit, and check what verify and the reads say."""
     position = data.draw(st.integers(1, len(rows(db))), label="position")
     changes = _edit(db, position, data)
     try:
@@ -123,6 +118,45 @@ def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
         assert served(db, pristine[1]) == pristine[2], f"served changed, verify passed: {changes}"
     else:
         assert report.position == position, (report.problem, changes)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(data=st.data())
+def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
+    pristine: tuple[Path, list[str], Any], tmp_path: Path, data: st.DataObject,
+) -> None:
+    _playbook(_copy(pristine, tmp_path), pristine, data)
+
+
+@pytest.fixture
+def pg_pristine(db_engine: str, new_db: Any, keys: Any) -> tuple[str, list[str], Any]:
+    """The pristine ledger on PostgreSQL (built once per run of the test below)."""
+    if db_engine != "postgres":
+        pytest.skip("on SQLite, the test above runs the larger sample")
+    url = new_db("pristine")
+    claims = full_ledger(url, *keys)
+    return url, claims, served(url, claims)
+
+
+@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          deadline=None)
+@given(data=st.data())
+def test_the_playbook_on_postgresql(pg_pristine: tuple[str, list[str], Any],
+                                    data: st.DataObject) -> None:
+    """A sample of the same matrix on PostgreSQL: each example on a copy of the pristine
+    database (CREATE DATABASE … TEMPLATE)."""
+    import psycopg
+
+    name = f"tally_copy_{uuid.uuid4().hex}"
+    pristine = pg_pristine[0].rsplit("/", 1)[1]
+    with psycopg.connect(autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pristine}"')
+    try:
+        _playbook(f"postgresql:///{name}", pg_pristine, data)
+    finally:
+        with psycopg.connect(autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.parametrize("keep", ["stored", "kept"])
