@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from clirunner import Tally as BaseTally
 
-from cli.main import app
 from ledger.application import Ledger
 from ledger.text import is_hidden
 from projections import tables
@@ -28,26 +27,23 @@ FAKE = "440 bodies\nvalue in force: 9999\n"
 FIGURE = "izium/bodies"
 
 
-class Tally:
-    def __init__(self, tmp: Path, db: str) -> None:
-        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db, "COLUMNS": "200"}
+class Tally(BaseTally):
+    """Also checks that no hidden character reached the terminal; returns what it printed."""
 
-    def __call__(self, *args: str, code: int = 0) -> str:
-        result = CliRunner().invoke(app, list(args), env=self.env)
-        assert result.exit_code == code, (args, result.output, result.exception)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
+    def __call__(self, *args: str, code: int = 0) -> str:  # type: ignore[override]
+        result = super().__call__(*args, code=code)
         printed = result.stdout + result.stderr
         hidden = sorted({f"U+{ord(c):04X}" for c in printed if is_hidden(c) and c != "\n"})
         assert not hidden, (args, hidden)
         return str(result.stdout if code == 0 else result.stderr)
 
-    def json(self, *args: str) -> Any:
-        return json.loads(self("--json", *args))
+    def json(self, *args: str, code: int = 0) -> Any:
+        return json.loads(self("--json", *args, code=code))
 
 
 @pytest.fixture
 def tally(tmp_path: Path, db_url: str) -> Tally:
-    t = Tally(tmp_path, db_url)
+    t = Tally(tmp_path, db_url, columns=200)
     t("init", "--name", "test.example/[bold]terminal[/bold]")
     t("keys", "new", "mallory")
     t("signers", "add", "[red]Mallory[/red] \\[x]", "--key", "mallory")

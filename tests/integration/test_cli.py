@@ -10,33 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from clirunner import Tally
 from typer.main import get_command
-from typer.testing import CliRunner
 
 from cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE = "izium/burial-site/bodies-exhumed"
-
-
-class Tally:
-    """Runs `tally` in-process against one ledger (`db`: a path or URL, by default a SQLite
-    file in `tmp`) and one key directory."""
-
-    def __init__(self, tmp: Path, db: str | None = None) -> None:
-        self.runner = CliRunner()
-        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db or str(tmp / "t.db"),
-                    "COLUMNS": "100"}
-        self.tmp = tmp
-
-    def __call__(self, *args: str, code: int = 0):
-        result = self.runner.invoke(app, list(args), env=self.env)
-        assert result.exit_code == code, (args, result.output, result.exception)
-        assert "Traceback" not in result.output
-        return result
-
-    def json(self, *args: str, code: int = 0):
-        return json.loads(self("--json", *args, code=code).stdout)
 
 
 @pytest.fixture

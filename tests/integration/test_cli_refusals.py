@@ -5,33 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-from cli.main import app
+from clirunner import Tally as BaseTally
 
 FIGURE = "izium/bodies"
 HUGE = "99999999999999999999999"
 
 
-class Tally:
-    """`tally` run in-process against one ledger and one key directory."""
-
-    def __init__(self, tmp: Path, db: str) -> None:
-        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db, "COLUMNS": "100"}
-        self.tmp = tmp
-        self.keys = tmp / "home" / "keys"
-
-    def __call__(self, *args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, list(args), env=self.env)
-        assert result.exit_code == code, (args, result.output, result.exception)
-        assert "Traceback" not in result.output
-        # an exception escaping the command is exit code 1 for CliRunner too
-        assert result.exception is None or isinstance(result.exception, SystemExit), (
-            result.exception)
-        return result
+class Tally(BaseTally):
+    """`tally` run in-process, with a check for refusals."""
 
     def refused(self, *args: str, fragment: str) -> str:
         """Runs a command that must fail: one line on stderr holding `fragment`, exit 1, and
@@ -43,8 +26,6 @@ class Tally:
         assert "error" in json.loads(self("--json", *args, code=1).stdout)
         return str(message)
 
-    def json(self, *args: str, code: int = 0) -> Any:
-        return json.loads(self("--json", *args, code=code).stdout)
 
 
 @pytest.fixture

@@ -1,0 +1,35 @@
+"""`tally` run in-process (typer's CliRunner) against one ledger and one key directory: the
+runner the CLI tests share (`from clirunner import Tally`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from cli.main import app
+
+
+class Tally:
+    """`tally(*args, code=0)` runs one command and checks its exit code and that no
+    traceback or escaping exception got out; `json(*args)` parses its `--json` output."""
+
+    def __init__(self, tmp: Path, db: str | None = None, columns: int = 100) -> None:
+        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db or str(tmp / "t.db"),
+                    "COLUMNS": str(columns)}
+        self.tmp = tmp
+        self.keys = tmp / "home" / "keys"
+
+    def __call__(self, *args: str, code: int = 0) -> Any:
+        result = CliRunner().invoke(app, list(args), env=self.env)
+        assert result.exit_code == code, (args, result.output, result.exception)
+        assert "Traceback" not in result.output
+        # an exception escaping the command is exit code 1 for CliRunner too
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            result.exception)
+        return result
+
+    def json(self, *args: str, code: int = 0) -> Any:
+        return json.loads(self("--json", *args, code=code).stdout)
