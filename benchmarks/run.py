@@ -250,7 +250,9 @@ def main() -> None:
         create_ledger(db, home, workload)
 
         print("import ...", flush=True)
-        imported = measured([*base, "--json", "import", str(source)], env, tmp_root)
+        # reports are pre-signed; the source and figure lines are signed by --key
+        imported = measured([*base, "--json", "import", str(source), "--key", "signer0"],
+                            env, tmp_root)
         summary = json.loads(imported.stdout)
         events = summary["added"]  # a few generated follow-ups repeat an earlier one exactly
 
