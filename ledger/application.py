@@ -360,15 +360,16 @@ class Ledger:
                     found.add(ident if isinstance(ident, UUID) else UUID(str(ident)))
         return found
 
-    def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None
-                         ) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
-        """Every stored event of these aggregates: (position, version, type, state) each.
+    def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None,
+                         states: bool = True) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
+        """Every stored event of these aggregates: (position, version, type, state) each
+        (the state empty with `states` False: where they are is all the caller needs).
 
         Pass the caller's connection when it has one open: on SQLite every SQLAlchemy
         transaction here takes the write lock (see storage.install_sqlite_locking)."""
         if conn is None:
             with self._storage_errors(), self.engine.connect() as own:
-                return self.aggregate_events(ids, own)
+                return self.aggregate_events(ids, own, states)
         table = self.store.events_table
         sqlite = self.store.is_sqlite
         mark = "?" if sqlite else "%s"
@@ -377,14 +378,32 @@ class Ledger:
         with self._storage_errors():
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                query = (f"SELECT originator_id, {position}, originator_version, topic, state "
+                state = "state" if states else "NULL"
+                query = (f"SELECT originator_id, {position}, originator_version, topic, {state} "
                          f"FROM {table} WHERE originator_id IN "
                          f"({', '.join([mark] * len(chunk))})")
                 params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
                 for ident, pos, version, topic, state in conn.exec_driver_sql(query, params):
                     uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
                     found.setdefault(uuid, []).append(
-                        (int(pos), int(version), str(topic), bytes(state)))
+                        (int(pos), int(version), str(topic), bytes(state) if states else b""))
+        return found
+
+    def repeated_places(self, conn: Connection) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
+        """The events whose (aggregate id, version) another event also has, in one query:
+        the event store's primary key forbids it, but an insider can drop that key. A
+        window function sorts the table once (O(n log n) in the database) where a look-up
+        per claim recorded would cost a query a batch."""
+        position = self._position_column
+        query = (f"SELECT originator_id, pos, originator_version, topic FROM ("
+                 f"SELECT originator_id, {position} AS pos, originator_version, topic, "
+                 f"count(*) OVER (PARTITION BY originator_id, originator_version) AS copies "
+                 f"FROM {self.store.events_table}) AS counted WHERE copies > 1")
+        found: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
+        with self._storage_errors():
+            for ident, pos, version, topic in conn.exec_driver_sql(query):
+                uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
+                found.setdefault(uuid, []).append((int(pos), int(version), str(topic), b""))
         return found
 
     def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:

@@ -50,6 +50,10 @@ def encode_state(body: str, signature: str, recorded: dt.datetime) -> bytes:
                       "signature": signature}).encode("utf-8")
 
 
+def state_sha256(state: bytes) -> str:
+    return hashlib.sha256(state).hexdigest()
+
+
 def decode_state(state: bytes) -> Stored:
     """The state's three fields; VerificationError unless it is exactly their canonical form."""
     try:
@@ -70,16 +74,17 @@ def decode_state(state: bytes) -> Stored:
         exact = False
     if not exact:
         raise VerificationError("the stored recording time is not in its one ISO 8601 form")
-    if canonical(fields) != text:
+    # What canonical() writes for these three strings, built directly (hot: every event of
+    # every audit and catch-up; the two agree byte for byte: test_canonical_differential)
+    if (f'{{"body":{_json_string(fields["body"])},"recorded":"{fields["recorded"]}",'
+            f'"signature":"{signature}"}}') != text:
         raise VerificationError("the stored state is not in canonical form (RFC 8785)")
     return Stored(fields["body"], signature, recorded)
 
 
 def leaf_bytes(type_name: str, aggregate_id: str, version: int, state: bytes) -> bytes:
     """The Merkle leaf of one stored event (VerificationError if its state does not decode)."""
-    stored = decode_state(state)
-    return leaf_from(type_name, aggregate_id, version, stored,
-                     hashlib.sha256(state).hexdigest())
+    return leaf_from(type_name, aggregate_id, version, decode_state(state), state_sha256(state))
 
 
 def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,

@@ -22,7 +22,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from ledger.domain import EVENT_TYPES, as_uuid
-from ledger.envelope import decode_state, encode_state
+from ledger.envelope import Stored, decode_state, encode_state
 from ledger.errors import VerificationError
 
 _CREATED = {name: get_topic(aggregate) for name, (cls, aggregate) in EVENT_TYPES.items()
@@ -45,13 +45,16 @@ class TallyMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         """The event; VerificationError (never another error) for one that is not valid."""
+        return self.event_from(stored_event, decode_state(stored_event.state))
+
+    def event_from(self, stored_event: StoredEvent, stored: Stored) -> Any:
+        """The event of a stored event whose state the caller decoded already."""
         found = EVENT_TYPES.get(stored_event.topic) if isinstance(stored_event.topic, str) \
             else None
         if found is None:
             raise VerificationError(f"the stored event has an unknown type "
                                     f"{str(stored_event.topic)[:40]!r}")
         cls = found[0]
-        stored = decode_state(stored_event.state)
         try:
             originator = as_uuid(stored_event.originator_id)
         except (ValueError, TypeError, AttributeError):
@@ -72,6 +75,7 @@ class TallyMapper(Mapper[UUID]):
 
 class EventStore(Application[UUID]):
     name = "Tally"
+    mapper: TallyMapper
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from ledger.dates import check_published, parse_edtf_date
@@ -109,8 +110,15 @@ def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Seque
 
 
 def value_for(figure: FigureFacts, written: str) -> Quantity | Status:
-    return parse_value(written, kind=figure.kind,  # type: ignore[arg-type]
-                       states=figure.states or None)
+    return _value(written, figure.kind, tuple(figure.states))
+
+
+@lru_cache(maxsize=16384)
+def _value(written: str, kind: str, states: tuple[str, ...]) -> Quantity | Status:
+    """Values repeat (small counts above all): each distinct one is parsed once. Quantity and
+    Status are immutable, so one parsed object can serve every caller."""
+    return parse_value(written, kind=kind,  # type: ignore[arg-type]
+                       states=list(states) or None)
 
 
 def check_dates(as_of: str, published: str | None, today: dt.date) -> None:

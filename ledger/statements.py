@@ -12,6 +12,7 @@ valid model, so one statement has one byte string and one id.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -147,7 +148,13 @@ def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical
     form of a valid statement (of `expected_type`, when given)."""
     try:
-        statement = _STATEMENT.validate_json(text)
+        fields = json.loads(text)
+    except ValueError:
+        raise VerificationError("the signed body is not JSON") from None
+    if not isinstance(fields, dict) or canonical(fields) != text:
+        raise VerificationError("the signed body is not in canonical form (RFC 8785)")
+    try:
+        statement = _STATEMENT.validate_python(fields)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "body"
@@ -156,6 +163,4 @@ def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     if expected_type is not None and statement.type != expected_type:
         raise VerificationError(
             f"the signed body is a {statement.type!r} statement stored as {expected_type!r}")
-    if statement_text(statement) != text:
-        raise VerificationError("the signed body is not in canonical form (RFC 8785)")
     return statement

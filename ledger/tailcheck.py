@@ -11,7 +11,7 @@ logged events only; every command then names its position.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -43,17 +43,25 @@ def decode(ledger: Ledger, n: Notification) -> Any:
                                 f"{e.message}", position=n.id) from None
 
 
-def claim_lookup(ledger: Ledger, batch: Sequence[Notification],
-                 conn: Connection | None = None) -> ClaimEvents:
-    """A `ClaimEvents` look-up for one batch: every stored event of the claims it records or
-    follows up, read in one query (bodies decoded for the follow-ups' claims only)."""
-    followed = {as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS}
-    wanted = followed | {as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
+def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection | None = None,
+                 repeated: Mapping[UUID, list[tuple[int, int, str, bytes]]] | None = None
+                 ) -> ClaimEvents:
+    """A `ClaimEvents` look-up for one batch: the stored events of the claims it records or
+    follows up: with their bodies for the follow-ups' claims; for the claims recorded here
+    only where they are (is one recorded twice?), from `repeated`
+    (`Ledger.repeated_places`) when the caller has it, else read in one query."""
+    followed = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS})
+    recorded = list({as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
+                    - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
-    if wanted:
-        for uuid, events in ledger.aggregate_events(list(wanted), conn).items():
-            found[uuid] = [(p, v, t, _body(state) if uuid in followed else "")
-                           for p, v, t, state in events]
+    if followed:
+        for uuid, events in ledger.aggregate_events(followed, conn).items():
+            found[uuid] = [(p, v, t, _body(state)) for p, v, t, state in events]
+    if recorded:
+        places = (ledger.aggregate_events(recorded, conn, states=False) if repeated is None
+                  else {u: repeated[u] for u in recorded if u in repeated})
+        for uuid, events in places.items():
+            found[uuid] = [(p, v, t, "") for p, v, t, _ in events]
     return lambda ident: found.get(ident, [])
 
 

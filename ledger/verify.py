@@ -20,12 +20,14 @@ from sqlalchemy import Connection, select
 
 from ledger import merkle, signing
 from ledger.application import Ledger
+from ledger.domain import as_uuid
+from ledger.envelope import decode_state, leaf_from, state_sha256
 from ledger.errors import VerificationError
-from ledger.log import checkpoints, leaf_bytes, leaves, nodes
+from ledger.log import checkpoints, leaves, nodes
 from ledger.notes import verify_checkpoint
 from ledger.replay import Replay
 from ledger.storage import reading
-from ledger.tailcheck import TailCheck, claim_lookup, decode
+from ledger.tailcheck import TailCheck, claim_lookup
 
 BATCH = 2000
 
@@ -121,6 +123,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     if total == 0:
         raise VerificationError("the database holds no events: it is not a Tally ledger, "
                                 "or it was wiped")
+    repeated = ledger.repeated_places(conn)
     logged = iter(conn.execute(
         select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
         .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
@@ -128,7 +131,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     for batch in _notifications(ledger, conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
-        lookup = claim_lookup(ledger, batch, conn)
+        lookup = claim_lookup(ledger, batch, conn, repeated)
         for i, n in enumerate(batch):
             report.position = n.id
             row = next(logged, None)
@@ -137,9 +140,14 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 report.pending = _pending(ledger, conn, batch[i:])
                 break
             try:
-                leaf = merkle.leaf_hash(leaf_bytes(n))
+                # the state is decoded once, for the leaf and for the event
+                state = bytes(n.state)
+                stored = decode_state(state)
+                leaf = merkle.leaf_hash(leaf_from(
+                    str(n.topic), as_uuid(n.originator_id).hex, n.originator_version, stored,
+                    state_sha256(state)))
                 _check_logged(row, n, leaf)
-                event = decode(ledger, n)
+                event = ledger.app.mapper.event_from(n, stored)
                 admitted = replay.admit(n.id, event, lookup)
             except VerificationError as e:
                 signatures.check(before=e.position or n.id)

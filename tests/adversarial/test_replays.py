@@ -88,3 +88,25 @@ def test_a_claim_signed_for_another_ledger_fails(db_url: str, new_db: Any, keys:
     assert ident not in {r[1] for r in rows(db_url)}
     insert_row(db_url, ident, version, topic, state)
     _fails_at_the_replay(db_url, True)
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_claim_copied_after_the_stores_key_was_dropped_fails(
+    tmp_path: Any, keys: Any, relogged: bool
+) -> None:
+    """The event store's primary key keeps (aggregate id, version) unique, but an insider
+    can rebuild the table without it: the audit and the log's check count copies
+    themselves."""
+    db = str(tmp_path / "t.db")
+    full_ledger(db, *keys)
+    with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE keyless (originator_id TEXT, originator_version "
+                             "INTEGER, topic TEXT, state BLOB)")
+        conn.exec_driver_sql("INSERT INTO keyless (rowid, originator_id, originator_version, "
+                             "topic, state) SELECT rowid, originator_id, originator_version, "
+                             "topic, state FROM stored_events")
+        conn.exec_driver_sql("DROP TABLE stored_events")
+        conn.exec_driver_sql("ALTER TABLE keyless RENAME TO stored_events")
+    _, ident, version, topic, state = _last(db, "claim.recorded")
+    insert_row(db, ident, version, topic, state)
+    _fails_at_the_replay(db, relogged)
