@@ -68,12 +68,12 @@ def test_the_rebuild_is_a_throwaway_file_removed_afterwards(
     seen: dict[str, Any] = {}
     real = cmp.compare
 
-    def spy(live: Connection, rebuilt: Connection) -> list[str]:
+    def spy(live: Connection, rebuilt: Connection, **options: Any) -> list[str]:
         seen["file"] = rebuilt.engine.url.database
         seen["exists"] = os.path.exists(seen["file"])
         seen["journal"] = rebuilt.exec_driver_sql("PRAGMA journal_mode").scalar()
         seen["synchronous"] = rebuilt.exec_driver_sql("PRAGMA synchronous").scalar()
-        return real(live, rebuilt)
+        return real(live, rebuilt, **options)
 
     monkeypatch.setattr("projections.readmodel.compare", spy)
     assert views.diff_against_rebuild() == []
