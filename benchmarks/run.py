@@ -198,6 +198,8 @@ def timed(fn: Callable[[], Any]) -> float:
 # -- the run ---------------------------------------------------------------------------
 
 def main() -> None:
+    from ledger.envelope import FORMAT_VERSION
+
     parser = argparse.ArgumentParser(description="Tally benchmark (see module docstring)")
     parser.add_argument("--claims", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -210,7 +212,8 @@ def main() -> None:
 
     args.cache.mkdir(parents=True, exist_ok=True)
     workload = Workload(args.claims, args.seed)
-    source = args.cache / f"claims-{args.claims}-seed{args.seed}.jsonl"
+    # pre-signed lines are valid for one event format only: a cache per format version
+    source = args.cache / f"claims-{args.claims}-seed{args.seed}-format{FORMAT_VERSION}.jsonl"
     if not source.exists():
         print(f"generating {args.claims:,} claims into {source} ...", flush=True)
         took = timed(lambda: write(workload, source))

@@ -157,7 +157,7 @@ class Replay:
                                       self._figure)
             self.figures[s.id] = FigureState(s.id, s.kind, list(s.states))
         elif isinstance(s, ClaimRecorded):
-            _where(ident, version, signing.body_uuid(event.body), 1)
+            _where(ident, version, signing.body_id(event.body), 1)
             if any(p < position for p, *_ in claim_events(ident)):
                 raise VerificationError(f"claim {ident.hex} is recorded twice")
             _canonical_value(self._figure(s.figure), s.value)
@@ -206,8 +206,11 @@ def _canonical_value(figure: FigureState, written: str) -> None:
         raise VerificationError(f"the value {written!r} is not in its canonical written form")
 
 
-def _where(ident: UUID, version: int, expected: UUID, expected_version: int) -> None:
-    if ident != expected or version != expected_version:
+def _where(ident: UUID, version: int, expected: UUID | str, expected_version: int) -> None:
+    """The event is stored at the aggregate and version its body determines (`expected`:
+    a UUID, or a claim id's 32 hex digits)."""
+    wanted = expected if isinstance(expected, str) else expected.hex
+    if version != expected_version or ident.hex != wanted:
         raise VerificationError(
             f"the event is stored as version {version} of aggregate {ident.hex}, not where its "
-            f"signed body puts it (version {expected_version} of {expected.hex})")
+            f"signed body puts it (version {expected_version} of {wanted})")

@@ -27,7 +27,7 @@ from pydantic import (
 
 from ledger.errors import VerificationError
 from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
-from ledger.signing import canonical
+from ledger.signing import canonical, canonical_of_plain
 from ledger.text import REFUSED, code_point, hidden_character
 
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -151,8 +151,6 @@ def parse_statement(text: str, expected_type: str | None = None) -> Statement:
         fields = json.loads(text)
     except ValueError:
         raise VerificationError("the signed body is not JSON") from None
-    if not isinstance(fields, dict) or canonical(fields) != text:
-        raise VerificationError("the signed body is not in canonical form (RFC 8785)")
     try:
         statement = _STATEMENT.validate_python(fields)
     except ValidationError as e:
@@ -163,4 +161,8 @@ def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     if expected_type is not None and statement.type != expected_type:
         raise VerificationError(
             f"the signed body is a {statement.type!r} statement stored as {expected_type!r}")
+    # valid, so its keys are ASCII and its values strings, booleans, nulls and lists of
+    # strings: what the fast encoder writes as RFC 8785 does
+    if canonical_of_plain(fields) != text:
+        raise VerificationError("the signed body is not in canonical form (RFC 8785)")
     return statement
