@@ -142,7 +142,9 @@ class Ledger:
         file or a database that is not a Tally ledger before writing anything to it, and
         open read-only a SQLite ledger that cannot be written (see `access`).
 
-        `clock` gives "now" (the recording time); tests pass a fixed one.
+        `clock` gives "now" for the date checks (no `as_of` after today) and the stored
+        checkpoints' `signed_at`; tests pass a fixed one. The recording time of an event is
+        the event store's own timestamp, taken when the event is made.
         """
         store = resolve(db)
         path = store.sqlite_path
