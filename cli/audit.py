@@ -11,7 +11,7 @@ from rich.text import Text
 
 from cli.admin import JsonOpt, _state
 from cli.files import output_file
-from cli.output import console, emit_json, error, progress_bar, read_text_file, success
+from cli.output import console, emit_json, err_console, error, progress_bar, read_text_file, success
 from cli.safe_text import json_text, literal, visible
 
 
@@ -52,10 +52,12 @@ def checkpoint(
     if state.json:
         emit_json({"size": size, "note": note})
     else:
+        # the note alone on stdout, byte for byte (no wrapping), so that
+        # `tally checkpoint > checkpoint.txt` keeps a note that verifies; the status on stderr
         written = (" written to ", literal(output)) if output else ()
-        success(Text.assemble(f"checkpoint of size {size}", *written))
-        console.print("\n".join(visible(line) for line in note.split("\n")), markup=False,
-                      highlight=False, end="")
+        err_console.print(Text.assemble(("ok", "green"), ": checkpoint of size ", str(size),
+                                        *written))
+        typer.echo(note, nl=False)
 
 
 def proof(

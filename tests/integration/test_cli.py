@@ -249,3 +249,17 @@ def test_a_damaged_database_file_is_one_sentence(tally: Tally) -> None:
     for command in (("show", FIGURE), ("history", FIGURE), ("verify",)):
         out = tally(*command, code=1)
         assert len(out.output.strip().splitlines()) == 1, out.output
+
+
+def test_checkpoint_to_stdout_is_the_note_alone(tally: Tally) -> None:
+    """`tally checkpoint > checkpoint.txt` keeps a note that verifies: the note byte for byte
+    on stdout, the status line on stderr."""
+    claim = report(tally, "447", as_of="2022-09-23")
+    out = tally("checkpoint")
+    assert out.stdout.startswith("test.example/izium\n") and "checkpoint of size" in out.stderr
+    (tally.tmp / "cp.txt").write_text(out.stdout, encoding="utf-8")
+    tally("proof", claim[:8], "-o", str(tally.tmp / "proof.json"))
+    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    checked = tally.json("verify-proof", str(tally.tmp / "proof.json"), "--checkpoint",
+                         str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
+    assert checked["ok"] and checked["claim_id"] == claim
