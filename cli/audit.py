@@ -11,7 +11,16 @@ from rich.text import Text
 
 from cli.admin import JsonOpt, _state
 from cli.files import output_file
-from cli.output import console, emit_json, err_console, error, progress_bar, read_text_file, success
+from cli.output import (
+    console,
+    emit_json,
+    err_console,
+    error,
+    progress_bar,
+    read_text_file,
+    success,
+    warn,
+)
 from cli.safe_text import json_text, literal, visible
 
 
@@ -166,8 +175,12 @@ def verify(
             + (f" and {report.kept} kept checkpoints" if report.kept else "")
             + f" verified; root {report.root}"
         )
+        if report.pending:
+            warn(f"{report.pending} events past the Merkle log's end were checked (rules and "
+                 "signatures) but are not in the root above: a writer is still logging them")
     elif report.problem:
-        error(f"position {report.position}: {report.problem}", as_json=False)
+        where = f"position {report.position}: " if report.position is not None else ""
+        error(where + report.problem, as_json=False)
     else:
         error(
             f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",

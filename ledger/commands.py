@@ -54,7 +54,8 @@ BAD_SIGNATURE = (
     "signature does not verify: the line was altered after signing, "
     "or it was signed for another ledger"
 )
-# Where a bulk import queues (public key, body, signature) to check them later, on threads.
+# Where a bulk import queues (public key, body, signature) to check them later, in the
+# signature worker processes (`ledger.verifier`).
 Deferred = list[tuple[bytes, str, str]]
 Signed = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
 

@@ -12,7 +12,7 @@ How a million lines stay fast and flat in memory:
   `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the aggregate would) and
   maps it to its stored form at once. The stored events go to a private temporary
   SQLite file (the staging area), not to memory, nor to the ledger.
-- Pre-signed lines have their signatures checked on a thread pool
+- Pre-signed lines have their signatures checked in worker processes
   (`signing.verify_many_async`), overlapping the validation of the next lines. Any
   refusal waits for the checks of the lines before it, so the error named is always
   that of the first bad line, as if every line were checked in turn.
@@ -79,7 +79,7 @@ from ledger.registry import Registry
 MAX_LINE_BYTES = 1 << 20
 BATCH = 1000  # events per append transaction
 CHUNK = 2000  # lines whose new claims are looked up in the store together
-SIGNATURES = 512  # pre-signed lines per job on the verification threads
+SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
 
 _CLAIM_TOPIC = get_topic(Claim)
@@ -559,7 +559,7 @@ class _Validator:
         self._resolve([c for c in self.claims.values() if c.tentative and c.line < number])
         self._check_signatures(number)
 
-    # -- signatures on threads -----------------------------------------------------------------
+    # -- signatures in the worker processes ----------------------------------------------------
 
     def _send_signatures(self) -> None:
         if self.queued:

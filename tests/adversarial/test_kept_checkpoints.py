@@ -79,3 +79,13 @@ def test_an_unreadable_checkpoint_file_is_one_sentence(
     assert result.exit_code == 1
     assert "cannot read the checkpoint file" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_human_report_of_a_kept_checkpoint_failure_is_one_sentence(
+    rewritten: tuple[str, Path], tmp_path: Path
+) -> None:
+    env = {"TALLY_DB": rewritten[0], "TALLY_HOME": str(tmp_path / "home")}
+    result = CliRunner().invoke(app, ["verify", "--checkpoint", str(rewritten[1])], env=env)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.strip().splitlines() if line]
+    assert len(lines) == 1 and "you kept" in lines[0] and "None" not in lines[0], lines
