@@ -43,7 +43,10 @@ def init(
 
     Example: tally init --name example.org/izium
     """
+    from ledger.application import check_origin
+
     state = _state(ctx, as_json)
+    check_origin(name)  # before any key or file is made
     store = state.keystore()
     operator = store.load(key) if store.exists(key) else store.create(key)
     info, created = state.ledger(create=True).init(name, operator)

@@ -31,7 +31,9 @@ def report(
     source: Annotated[str, typer.Option("--source", help="Who said it (a source id).")],
     key: KeyOpt,
     via: Annotated[
-        list[str] | None, typer.Option("--via", help="Source ids it came through, in order.")
+        list[str] | None,
+        typer.Option("--via", help="Source ids it came through, in order: repeat --via, or "
+                     "separate them with commas (--via izium-cma,suspilne)."),
     ] = None,
     url: Annotated[str | None, typer.Option("--url")] = None,
     published: Annotated[
@@ -48,7 +50,7 @@ def report(
     Example: tally report izium/burial-site/bodies-exhumed 447 --as-of 2022-09-23
     --source hromadske --key alice
     """
-    from cli.validation import build
+    from cli.validation import build, split_list
     from ledger.records import ReportRecord
 
     state = _state(ctx, as_json)
@@ -58,7 +60,7 @@ def report(
         value=value,
         as_of=as_of,
         source=source,
-        via=via or [],
+        via=[hop for item in via or [] for hop in split_list(item)],
         url=url,
         published=published,
         quote=quote,

@@ -109,6 +109,22 @@ class SignerInfo:
     revoked: bool
 
 
+def check_origin(origin: str) -> None:
+    """Refuse a ledger name that cannot be the origin of its checkpoints (one line, no
+    spaces or '+', no hidden characters, at most 200 characters): `tally init` asks this
+    before it makes any key."""
+    if not origin.strip() or "\n" in origin or len(origin) > 200:
+        raise InputError(
+            "the ledger name must be one non-empty line of at most 200 characters",
+            field="name",
+        )
+    check_name(origin, "ledger")
+    if not is_valid_key_name(origin):
+        raise InputError("the ledger name is its checkpoints' origin and signing key name: "
+                         "it must not contain spaces or '+' (e.g. example.org/izium)",
+                         field="name")
+
+
 class Ledger:
     def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
@@ -446,16 +462,7 @@ class Ledger:
                 f"{info.operator_key_id}",
                 field="name",
             )
-        if not origin.strip() or "\n" in origin or len(origin) > 200:
-            raise InputError(
-                "the ledger name must be one non-empty line of at most 200 characters",
-                field="name",
-            )
-        check_name(origin, "ledger")
-        if not is_valid_key_name(origin):
-            raise InputError("the ledger name is its checkpoints' origin and signing key name: "
-                             "it must not contain spaces or '+' (e.g. example.org/izium)",
-                             field="name")
+        check_origin(origin)
         lid = ledger_id(origin, operator.public_key)
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
         genesis = Genesis(body=body, signature=signing.sign(operator.private_key, body))

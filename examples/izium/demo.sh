@@ -7,7 +7,9 @@ cd "$(dirname "$0")/../.."
 export TALLY_HOME="${TALLY_HOME:-$PWD/.tally-home}"
 export TALLY_DB="${TALLY_DB:-$PWD/tally.db}"
 mkdir -p demo
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# the command in bold on a terminal, plain when the output goes to a file or a pipe
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
 step tally init --name tally.example/izium
 tally keys list --json | grep -q '"name": "recorder"' || step tally keys new recorder

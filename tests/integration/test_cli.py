@@ -263,3 +263,21 @@ def test_checkpoint_to_stdout_is_the_note_alone(tally: Tally) -> None:
     checked = tally.json("verify-proof", str(tally.tmp / "proof.json"), "--checkpoint",
                          str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
     assert checked["ok"] and checked["claim_id"] == claim
+
+
+def test_via_takes_repeats_and_commas(tally: Tally) -> None:
+    tally("sources", "add", "izium-cma", "--name", "Izium CMA", "--kind", "official")
+    one = tally.json("report", FIGURE, "447", "--as-of", "2022-09-23", "--source", "hromadske",
+                     "--via", "izium-cma,gwara", "--key", "alice")["id"]
+    two = tally.json("report", FIGURE, "447", "--as-of", "2022-09-23", "--source", "hromadske",
+                     "--via", "izium-cma", "--via", "gwara", "--key", "alice")
+    assert two["id"] == one and two["status"] == "already recorded"  # the same signed body
+    assert [v["id"] for v in tally.json("provenance", one)["via"]] == ["izium-cma", "gwara"]
+
+
+def test_init_refuses_a_bad_name_before_it_makes_a_key(tmp_path: Path) -> None:
+    t = Tally(tmp_path)
+    t("init", "--name", "my ledger", code=1)
+    assert not (tmp_path / "home" / "keys").exists() or not any(
+        (tmp_path / "home" / "keys").iterdir())
+    assert not (tmp_path / "t.db").exists()

@@ -1,0 +1,21 @@
+"""The quick start's demo runs end to end, and prints no terminal escape codes when its
+output goes to a file or a pipe (as in CI, or `make demo > log`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
+    env = {**os.environ, "TALLY_HOME": str(tmp_path / "home"), "TALLY_DB": str(tmp_path / "t.db"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", str(ROOT / "examples" / "izium" / "demo.sh")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "\x1b" not in done.stdout and "\x1b" not in done.stderr
+    assert "ok: " in done.stdout and "$ tally verify --operator-key" in done.stdout
