@@ -64,6 +64,7 @@ from ledger.records import (
     ReportRecord,
     RetractionRecord,
     SourceRecord,
+    claim_ref_problem,
 )
 from ledger.registry import Registry
 from ledger.storage import Store, create_tables, prepare_sqlite, reading, resolve
@@ -283,6 +284,9 @@ class Ledger:
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
+        problem = claim_ref_problem(ref)
+        if problem is not None:
+            raise UnknownClaimError(problem)
         matches = self.log.claims_with_prefix(ref.lower(), conn)
         if not matches:
             raise UnknownClaimError(f"no claim id starts with {ref!r}")

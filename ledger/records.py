@@ -10,7 +10,15 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ledger.text import REFUSED, code_point, hidden_character
@@ -22,7 +30,26 @@ FigureId = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", max_length=200),
 ]
-ClaimRef = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
+def claim_ref_problem(ref: str) -> str | None:
+    """Why `ref` cannot name a claim (its id, or a prefix of at least 4 hex digits), or
+    None: the one prefix rule of every command that takes a claim."""
+    if not ref or any(c not in "0123456789abcdef" for c in ref.lower()):
+        return f"{ref!r} is not a claim id: claim ids are hex digits (0-9, a-f)"
+    if len(ref) < 4:
+        return f"claim id prefix {ref!r} is too short: give at least 4 hex digits"
+    if len(ref) > 32:
+        return f"{ref!r} is not a claim id: claim ids have 32 hex digits"
+    return None
+
+
+def _claim_ref(ref: str) -> str:
+    problem = claim_ref_problem(ref)
+    if problem is not None:
+        raise PydanticCustomError("claim_ref", problem.replace("{", "{{"))
+    return ref.lower()
+
+
+ClaimRef = Annotated[str, AfterValidator(_claim_ref)]
 KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Signature = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]

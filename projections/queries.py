@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 from ledger.dates import parse_edtf_date
 from ledger.errors import InputError, UnknownClaimError, UnknownFigureError
 from ledger.log import checkpoints, leaves
+from ledger.records import claim_ref_problem
 from ledger.signing import id_prefix_range
 from projections import tables as t
 from projections import views
@@ -250,6 +251,9 @@ def leaf_and_checkpoint(conn: Connection, position: int) -> tuple[int | None, in
 def resolve_claim(conn: Connection, claim_id: str) -> str:
     """A full claim id from an id or a unique prefix (4+ hex digits) of a projected claim."""
     ref = claim_id.strip().lower()
+    problem = claim_ref_problem(ref)
+    if problem is not None:
+        raise UnknownClaimError(problem)
     p = t.provenance.c
     bounds = id_prefix_range(ref)
     if len(ref) >= 4 and bounds is not None:

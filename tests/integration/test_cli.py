@@ -281,3 +281,18 @@ def test_init_refuses_a_bad_name_before_it_makes_a_key(tmp_path: Path) -> None:
     assert not (tmp_path / "home" / "keys").exists() or not any(
         (tmp_path / "home" / "keys").iterdir())
     assert not (tmp_path / "t.db").exists()
+
+
+@pytest.mark.parametrize("command", [("provenance",), ("proof",), ("correct", "-", "5"),
+                                     ("retract", "-")])
+@pytest.mark.parametrize(("ref", "says"), [("abc", "too short"), ("zz12", "hex digits")])
+def test_one_claim_prefix_rule_everywhere(
+    tally: Tally, command: tuple[str, ...], ref: str, says: str
+) -> None:
+    args = [ref if a == "-" else a for a in command]
+    if len(args) == 1:
+        args.append(ref)
+    if args[0] in {"correct", "retract"}:
+        args += ["--reason", "r", "--key", "alice"]
+    out = tally(*args, code=1)
+    assert says in out.output and len(out.output.strip().splitlines()) == 1, out.output

@@ -165,10 +165,15 @@ def test_unknown_source_kind_is_refused() -> None:
     assert refused(SourceRecord, {"id": "s", "name": "N", "kind": "blog"})[0]["loc"] == ("kind",)
 
 
-@pytest.mark.parametrize("claim", ["abc", "ABCD", "abcg", "a" * 33, ""])
+@pytest.mark.parametrize("claim", ["abc", "abcg", "a" * 33, "", "ab cd"])
 def test_bad_claim_refs_are_refused(claim: str) -> None:
     errors = refused(RetractionRecord, {"claim": claim, "reason": "r"})
     assert errors[0]["loc"] == ("claim",)
+    assert "claim id" in errors[0]["msg"]  # written for people, not a regex
+
+
+def test_a_claim_ref_is_case_insensitive() -> None:
+    assert RetractionRecord(claim="ABCD", reason="r").claim == "abcd"
 
 
 @pytest.mark.parametrize(
