@@ -39,6 +39,8 @@ def checkpoint(
     state = _state(ctx, as_json)
     ledger = state.ledger()
     if list_:
+        from ledger.notes import Checkpoint, split_note
+
         rows = [
             {"size": s, "signed_at": t.isoformat(), "note": n}
             for s, n, t in ledger.log.checkpoints()
@@ -47,11 +49,11 @@ def checkpoint(
             emit_json(rows)
             return
         table = Table(title="checkpoints")
-        for column in ("size", "signed_at", "root"):
+        for column in ("size", "signed_at", "root (hex)"):
             table.add_column(column)
         for row in rows:
-            note_lines = str(row["note"]).split("\n")
-            root = note_lines[2] if len(note_lines) > 2 else ""
+            # the note's own parser, and the root in hex as every hash Tally prints
+            root = Checkpoint.parse_body(split_note(str(row["note"]))[0]).root_hash.hex()
             table.add_row(literal(row["size"]), literal(row["signed_at"]), literal(root))
         console.print(table)
         return

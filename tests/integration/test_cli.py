@@ -296,3 +296,11 @@ def test_one_claim_prefix_rule_everywhere(
         args += ["--reason", "r", "--key", "alice"]
     out = tally(*args, code=1)
     assert says in out.output and len(out.output.strip().splitlines()) == 1, out.output
+
+
+def test_checkpoint_list_shows_the_root_in_hex(tally: Tally) -> None:
+    report(tally, "447", as_of="2022-09-23")
+    tally("checkpoint")
+    root = tally.json("verify")["root"]
+    listed = Tally(tally.tmp, tally.env["TALLY_DB"], columns=200)("checkpoint", "--list").stdout
+    assert root in listed  # the same hex the audit prints, not the note's base64
