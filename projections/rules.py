@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,11 +18,13 @@ from decimal import Decimal
 
 from ledger.values import Interval
 from projections.claims import ClaimState, FigureDef
+from projections.groups import as_of_groups, conflicting
 
 CONTRADICTION = "contradiction"
 REGRESSION = "regression"
 SUM_MISMATCH = "sum_mismatch"
 KINDS = (CONTRADICTION, REGRESSION, SUM_MISMATCH)
+_SHOWN = 10  # claims named in a contradiction's detail; its claim ids list them all
 
 
 @dataclass(frozen=True)
@@ -101,24 +102,29 @@ def current(claims: Sequence[ClaimState], flags: Iterable[Flag]) -> Current:
 
 
 def contradictions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
-    """Pairs of active claims whose as_of overlap and whose values are disjoint.
+    """One flag per as_of group of active claims in which some claims cannot all hold.
 
-    A sweep over as_of start with a heap of open as_of intervals keyed by their
-    end: O(k log k + P) for k claims and P pairs whose as_of overlap, instead
-    of comparing all k² pairs.
+    The flag lists, once each, the claims of the group that conflict with at least
+    one other claim whose as_of overlaps theirs (see `groups` for the definitions
+    and the O(k log k) sweep): N competing claims make one flag of N claims, not
+    N²/2 pairs.
     """
+    live = active(claims)
+    hit = conflicting(live)
     flags: list[Flag] = []
-    open_: list[tuple[dt.date, str, ClaimState]] = []
-    for c in sorted(active(claims), key=lambda c: (c.earliest, c.claim_id)):
-        while open_ and open_[0][0] < c.earliest:
-            heapq.heappop(open_)
-        for _, _, other in open_:
-            if c.disjoint_from(other):
-                a, b = sorted((c, other), key=lambda x: x.claim_id)
-                flags.append(_flag(CONTRADICTION, figure, (a, b),
-                                   f"{_ref(a)} and {_ref(b)} cannot both hold"))
-        heapq.heappush(open_, (c.latest, c.claim_id, c))
+    for group in as_of_groups(live):
+        members = sorted((c for c in group if c.claim_id in hit), key=lambda c: c.claim_id)
+        if members:
+            flags.append(_flag(CONTRADICTION, figure, members, _conflict_text(members)))
     return flags
+
+
+def _conflict_text(members: Sequence[ClaimState]) -> str:
+    if len(members) == 2:
+        return f"{_ref(members[0])} and {_ref(members[1])} cannot both hold"
+    shown = ", ".join(_ref(c) for c in members[:_SHOWN])
+    more = f" and {len(members) - _SHOWN} more" if len(members) > _SHOWN else ""
+    return f"{len(members)} claims whose as_of overlap cannot all hold: {shown}{more}"
 
 
 def _low_key(i: Interval) -> tuple[Decimal, int] | None:
