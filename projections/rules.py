@@ -28,13 +28,24 @@ _SHOWN = 10  # claims named in a contradiction's detail; its claim ids list them
 
 
 @dataclass(frozen=True)
+class Member:
+    """A claim involved in a discrepancy, as it stands: its id, value as written, source."""
+
+    claim_id: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Flag:
-    """A discrepancy: its kind, the figure it is attributed to, the claims involved."""
+    """A discrepancy: its kind, the figure it is attributed to, the claims involved (their
+    ids, sorted, and each claim once with its value and source, in the same order)."""
 
     kind: str
     figure: str
     claim_ids: tuple[str, ...]
     detail: str
+    members: tuple[Member, ...]
 
     @property
     def id(self) -> str:
@@ -53,7 +64,9 @@ class Current:
 
 
 def _flag(kind: str, figure: str, claims: Iterable[ClaimState], detail: str) -> Flag:
-    return Flag(kind, figure, tuple(sorted({c.claim_id for c in claims})), detail)
+    unique = sorted({c.claim_id: c for c in claims}.values(), key=lambda c: c.claim_id)
+    return Flag(kind, figure, tuple(c.claim_id for c in unique), detail,
+                tuple(Member(c.claim_id, c.written, c.source) for c in unique))
 
 
 def _ref(c: ClaimState) -> str:

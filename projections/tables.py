@@ -141,6 +141,8 @@ discrepancies = Table(
     Column("kind", String(16), nullable=False),
     Column("claim_ids", Text, nullable=False),  # JSON list, sorted; a contradiction: its group
     Column("detail", Text, nullable=False),
+    # JSON list of {claim, value, source}, one per claim id, in the same order.
+    Column("members", Text, nullable=False),
     **CLUSTERED,
 )
 

@@ -348,3 +348,11 @@ def test_a_long_as_of_joins_conflicts_into_one_group_but_does_not_create_one() -
     both = [*chain, claim("448", "2022-09-16"), claim("452", "2022-10-05")]
     (flag,) = contradictions("f", both)
     assert len(flag.claim_ids) == 4
+
+
+def test_a_flag_lists_each_claim_once_with_its_value_and_source() -> None:
+    a, b = claim("447", "2022-09", source="war-ukraine-ua"), claim("451", "2022-09")
+    (flag,) = contradictions("f", [a, b, a])
+    assert [(m.claim_id, m.value, m.source) for m in flag.members] == sorted(
+        [(a.claim_id, "447", "war-ukraine-ua"), (b.claim_id, "451", "hromadske")])
+    assert tuple(m.claim_id for m in flag.members) == flag.claim_ids
