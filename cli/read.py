@@ -70,15 +70,24 @@ def history(
 def discrepancies(
     ctx: typer.Context,
     figure: Annotated[str | None, typer.Argument(help="Only this figure.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", metavar="KIND",
+        help="Only this kind: contradiction, regression or sum_mismatch.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Contradictions, regressions and sum mismatches, grouped per figure.
+    """Contradictions, regressions and sum mismatches, grouped per figure, after a summary
+    line that counts them per kind. A contradiction is one group: every claim of it conflicts
+    with another whose as_of overlaps its own.
 
-    Example: tally discrepancies izium/burial-site/bodies-exhumed
+    Example: tally discrepancies izium/burial-site/bodies-exhumed --kind contradiction
     """
+    from projections.rules import KINDS
+
     state = _state(ctx, as_json)
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"must be one of {', '.join(KINDS)}", param_hint="--kind")
     views = state.views()
-    out = views.discrepancies(figure)
+    out = views.discrepancies(figure, kind)
     if state.json:
         emit_json(out)
         return

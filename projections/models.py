@@ -146,9 +146,10 @@ class HistoryOut(_Out):
 
 
 class DiscrepancyList(_Out):
-    """`tally discrepancies`. Keys: `figure` (the filter, or null), `discrepancies`."""
+    """`tally discrepancies`. Keys: `figure` and `kind` (the filters, or null), `discrepancies`."""
 
     figure: str | None
+    kind: str | None = None
     discrepancies: list[DiscrepancyOut]
 
 

@@ -208,9 +208,13 @@ def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
     return flat
 
 
-def discrepancies(conn: Connection, figure: str | None = None) -> DiscrepancyList:
-    """All flags, or those of one figure (and the sum_mismatch flags of its totals)."""
+def discrepancies(conn: Connection, figure: str | None = None,
+                  kind: str | None = None) -> DiscrepancyList:
+    """All flags, or those of one figure (and the sum_mismatch flags of its totals), or of
+    one kind (`rules.KINDS`)."""
     query = select(t.discrepancies)
+    if kind is not None:
+        query = query.where(t.discrepancies.c.kind == kind)
     if figure is not None:
         defs = definitions(conn)
         _definition(defs, figure)
@@ -218,7 +222,7 @@ def discrepancies(conn: Connection, figure: str | None = None) -> DiscrepancyLis
         query = query.where((d.figure == figure) | (
             (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
     found: list[DiscrepancyOut] = [flag_row_out(r) for r in conn.execute(query).mappings()]
-    return DiscrepancyList(figure=figure, discrepancies=sorted_flags(found))
+    return DiscrepancyList(figure=figure, kind=kind, discrepancies=sorted_flags(found))
 
 
 def figures(conn: Connection) -> FigureList:

@@ -271,9 +271,10 @@ class ReadModel:
         with reading(self.engine) as conn:
             return queries.claim_rows(conn, self._signed(conn))
 
-    def discrepancies(self, figure: str | None = None) -> DiscrepancyList:
+    def discrepancies(self, figure: str | None = None,
+                      kind: str | None = None) -> DiscrepancyList:
         with reading(self.engine) as conn:
-            return queries.discrepancies(conn, figure)
+            return queries.discrepancies(conn, figure, kind)
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with reading(self.engine) as conn:

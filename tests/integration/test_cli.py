@@ -88,6 +88,21 @@ def test_show_history_discrepancies_provenance(tally: Tally) -> None:
         assert tally(*command).stdout.strip()
 
 
+def test_discrepancies_summary_kind_filter_and_ids(tally: Tally) -> None:
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    (flag,) = tally.json("discrepancies")["discrepancies"]
+    assert [m["value"] for m in flag["members"]] != [] and len(flag["members"]) == 2
+    only = tally.json("discrepancies", "--kind", "contradiction")
+    assert only["kind"] == "contradiction" and only["discrepancies"] == [flag]
+    assert tally.json("discrepancies", "--kind", "regression")["discrepancies"] == []
+    lines = tally("discrepancies").stdout.splitlines()
+    assert lines[0] == "1 discrepancy: 1 contradiction, 0 regression, 0 sum_mismatch"
+    assert any(flag["id"] in line and "contradiction" in line for line in lines)
+    assert "no regression discrepancies" in tally("discrepancies", "--kind", "regression").stdout
+    assert "--kind" in tally("discrepancies", "--kind", "pair", code=2).stderr
+
+
 def test_known_at_answers_what_the_ledger_knew(tally: Tally) -> None:
     report(tally, "447")
     position = tally.json("show", FIGURE)["claim"]["position"]
