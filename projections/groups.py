@@ -41,12 +41,12 @@ _WIDTH = 6  # threshold, -low, state, -state, is_status, -is_status
 Keys = tuple[int, ...]
 
 
-def _low_key(i: Interval) -> tuple[Decimal, int] | None:
+def low_key(i: Interval) -> tuple[Decimal, int] | None:
     # A closed low end sorts before an open one at the same number.
     return None if i.low is None else (i.low, int(i.low_open))
 
 
-def _threshold(i: Interval) -> tuple[Decimal, int] | None:
+def threshold(i: Interval) -> tuple[Decimal, int] | None:
     """The least low key of an interval that `i` lies wholly below (see Interval.wholly_below)."""
     return None if i.high is None else (i.high, 0 if i.high_open else 1)
 
@@ -68,7 +68,7 @@ def _keys(claims: Sequence[ClaimState]) -> tuple[list[Keys], int]:
     """Per claim, the ints whose minima over its as_of neighbours decide whether it conflicts,
     and the int that stands for "none" (greater than every rank, so neutral for a minimum)."""
     numbers = sorted({k for c in claims if c.interval is not None
-                      for k in (_low_key(c.interval), _threshold(c.interval)) if k is not None})
+                      for k in (low_key(c.interval), threshold(c.interval)) if k is not None})
     states = sorted({c.written for c in claims if c.interval is None})
     num_rank = {k: r for r, k in enumerate(numbers)}
     state_rank = {s: r for r, s in enumerate(states)}
@@ -79,7 +79,7 @@ def _keys(claims: Sequence[ClaimState]) -> tuple[list[Keys], int]:
             s = state_rank[c.written]
             out.append((none, none, s, -s, 1, -1))
             continue
-        low, thr = _low_key(c.interval), _threshold(c.interval)
+        low, thr = low_key(c.interval), threshold(c.interval)
         out.append((none if thr is None else num_rank[thr],
                     none if low is None else -num_rank[low], none, none, 0, 0))
     return out, none

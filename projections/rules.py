@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +19,7 @@ from decimal import Decimal
 from ledger.values import Interval
 from projections.claims import ClaimState, FigureDef
 from projections.groups import as_of_groups, conflicting
+from projections.regressions import regression_groups
 
 CONTRADICTION = "contradiction"
 REGRESSION = "regression"
@@ -140,43 +141,25 @@ def _conflict_text(members: Sequence[ClaimState]) -> str:
     return f"{len(members)} claims whose as_of overlap cannot all hold: {shown}{more}"
 
 
-def _low_key(i: Interval) -> tuple[Decimal, int] | None:
-    # A closed low end sorts before an open one at the same number.
-    return None if i.low is None else (i.low, int(i.low_open))
-
-
-def _wholly_below_threshold(i: Interval) -> tuple[Decimal, int] | None:
-    """The least low key of an interval that `i` lies wholly below (see Interval.wholly_below)."""
-    return None if i.high is None else (i.high, 0 if i.high_open else 1)
-
-
 def regressions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
-    """Pairs (A, B) of a cumulative figure where B is wholly later than A and wholly below it.
-
-    B's are visited by as_of start; the A's that end before it join a list kept
-    sorted by low end, and the A's wholly above B are one bisect away: O(k log k + R)
-    comparisons for R flagged pairs (insort moves O(k) references, in C).
-    """
-    live = {c.claim_id: (c, c.interval) for c in active(claims) if c.interval is not None}
-    by_end = sorted(live.values(), key=lambda x: (x[0].latest, x[0].claim_id))
-    earlier: list[tuple[tuple[Decimal, int], str]] = []
+    """One flag per group of a cumulative figure's claims whose later values fall wholly
+    below earlier ones: the connected components of such pairs (see `regressions` for
+    the definition and the O(k log k) sweep), each claim listed once."""
     flags: list[Flag] = []
-    i = 0
-    for b, b_interval in sorted(live.values(), key=lambda x: (x[0].earliest, x[0].claim_id)):
-        while i < len(by_end) and by_end[i][0].latest < b.earliest:
-            key = _low_key(by_end[i][1])
-            if key is not None:
-                insort(earlier, (key, by_end[i][0].claim_id))
-            i += 1
-        threshold = _wholly_below_threshold(b_interval)
-        if threshold is None:
-            continue
-        for _, a_id in earlier[bisect_left(earlier, (threshold, "")):]:
-            a = live[a_id][0]
-            flags.append(_flag(REGRESSION, figure, (a, b),
-                               f"{_ref(b)} is below the earlier {_ref(a)}, "
-                               "but the figure is cumulative"))
+    for group in regression_groups(active(claims)):
+        flags.append(_flag(REGRESSION, figure, group, _fall_text(group)))
     return flags
+
+
+def _fall_text(group: Sequence[ClaimState]) -> str:
+    if len(group) == 2:
+        a, b = sorted(group, key=lambda c: c.latest)
+        return f"{_ref(b)} is below the earlier {_ref(a)}, but the figure is cumulative"
+    ordered = sorted(group, key=lambda c: (c.earliest, c.claim_id))
+    shown = ", ".join(_ref(c) for c in ordered[:_SHOWN])
+    more = f" and {len(group) - _SHOWN} more" if len(group) > _SHOWN else ""
+    return (f"{len(group)} claims of a cumulative figure where later values lie wholly below "
+            f"earlier ones: {shown}{more}")
 
 
 def hull(intervals: Iterable[Interval]) -> Interval:

@@ -7,9 +7,9 @@ time. A catch-up of n events over figures of k claims each therefore evaluates
 each touched figure once, O(n log k) in all, instead of once per batch. The same
 loaders, filtered by position, answer `known_at` queries.
 
-Cost of one figure: the rules, O(k log k + R) for its k claims and R flagged
-regression pairs (contradictions are groups, found in O(k log k); see `rules`
-and `groups`), plus one indexed range scan of its history (and its parts').
+Cost of one figure: the rules, O(k log k) for its k claims (contradictions and
+regressions are groups found by sweeps; see `groups` and `regressions`), plus the
+sum mismatches, and one indexed range scan of its history (and its parts').
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -281,8 +282,10 @@ dates = st.sampled_from(["2022", "2022-09", "2022-09-16", "2022-09-23", "2022-10
                          "2022-09/2022-10", "2023"])
 
 
-def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
-    """The contradiction groups by their definition: every pair compared, components by union."""
+def _components(claims: list[ClaimState], edge: Callable[[ClaimState, ClaimState], bool],
+                joins: Callable[[ClaimState, ClaimState], bool]) -> list[tuple[str, ...]]:
+    """Groups by definition, every ordered pair compared: the claims on an `edge`, in the
+    components of the `joins` graph (union-find)."""
     parent = {c.claim_id: c.claim_id for c in claims}
 
     def root(x: str) -> str:
@@ -291,11 +294,11 @@ def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
         return x
 
     hit = set()
-    for a, b in itertools.combinations(claims, 2):
-        if a.as_of_overlaps(b):
+    for a, b in itertools.permutations(claims, 2):
+        if joins(a, b):
             parent[root(a.claim_id)] = root(b.claim_id)
-            if a.disjoint_from(b):
-                hit |= {a.claim_id, b.claim_id}
+        if edge(a, b):
+            hit |= {a.claim_id, b.claim_id}
     groups: dict[str, list[str]] = {}
     for c in claims:
         if c.claim_id in hit:
@@ -303,20 +306,35 @@ def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
     return sorted(tuple(sorted(g)) for g in groups.values())
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(values, dates), max_size=12))
+def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
+    return _components(claims, lambda a, b: a.as_of_overlaps(b) and a.disjoint_from(b),
+                       lambda a, b: a.as_of_overlaps(b))
+
+
+def _falls(a: ClaimState, b: ClaimState) -> bool:
+    assert a.interval is not None and b.interval is not None
+    return a.latest < b.earliest and b.interval.wholly_below(a.interval)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(values, dates), max_size=14))
 def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> None:
     claims = [claim(v, d) for v, d in pairs]
-    want_r = set()
-    for a, b in itertools.permutations(claims, 2):
-        ids = tuple(sorted((a.claim_id, b.claim_id)))
-        assert a.interval is not None and b.interval is not None
-        if a.latest < b.earliest and b.interval.wholly_below(a.interval):
-            want_r.add(ids)
     got_c = [f.claim_ids for f in contradictions("f", claims)]
     got_r = [f.claim_ids for f in regressions("f", claims)]
     assert sorted(got_c) == _groups_by_pairs(claims)
-    assert sorted(got_r) == sorted(want_r) and len(got_r) == len(want_r)
+    assert sorted(got_r) == _components(claims, _falls, _falls)
+
+
+def test_a_falling_series_is_one_regression_listing_each_claim_once() -> None:
+    days = [f"2022-0{m}-{d:02d}" for m in range(1, 4) for d in range(1, 21)]
+    falling = [claim(str(1000 - i), day) for i, day in enumerate(days)]
+    (flag,) = regressions("f", falling)
+    assert flag.claim_ids == tuple(sorted(c.claim_id for c in falling))
+    assert "60 claims" in flag.detail and "and 50 more" in flag.detail
+    # Two falls apart (values never below one another across them) are two groups.
+    apart = [claim("10", "2020"), claim("5", "2021"), claim("100", "2022"), claim("50", "2023")]
+    assert [len(f.claim_ids) for f in regressions("f", apart)] == [2, 2]
 
 
 states_ = st.sampled_from(["started", "completed", "paused"])
