@@ -179,7 +179,8 @@ def hull(intervals: Iterable[Interval]) -> Interval:
 def sum_mismatches(
     total: FigureDef, totals: Iterable[ClaimState], parts: Mapping[str, Sequence[ClaimState]]
 ) -> list[Flag]:
-    """Active total claims whose interval cannot meet the sum of their parts' intervals.
+    """Active total claims whose interval cannot meet the sum of their parts' intervals,
+    one flag per as_of group of such totals (see `groups.as_of_groups`).
 
     For each total claim T and each part, the part's active claims overlapping T's
     as_of count (only those of T's own source, if it has any), combined as the hull
@@ -193,7 +194,7 @@ def sum_mismatches(
         ordered = sorted((c for c in active(parts.get(p, ())) if c.interval is not None),
                          key=lambda c: (c.earliest, c.claim_id))
         indexed[p], starts[p] = ordered, [c.earliest for c in ordered]
-    flags: list[Flag] = []
+    missed: dict[str, tuple[list[ClaimState], Interval]] = {}
     for t in sorted(active(totals), key=lambda c: c.claim_id):
         if t.interval is None or not total.parts:
             continue
@@ -210,9 +211,19 @@ def sum_mismatches(
             summed = part if summed is None else summed + part
         else:
             if summed is not None and not summed.overlaps(t.interval):
-                flags.append(_flag(SUM_MISMATCH, total.figure_id, [t, *used],
-                                   f"the parts sum to {interval_text(summed)}, which cannot "
-                                   f"meet the total {_ref(t)}"))
+                missed[t.claim_id] = (used, summed)
+    # One flag per as_of group of the totals that miss, listing every claim once: N totals
+    # over the same parts make one flag, not N flags that each repeat the parts.
+    flags: list[Flag] = []
+    for group in as_of_groups([t for t in active(totals) if t.claim_id in missed]):
+        involved = [c for t in group for c in (t, *missed[t.claim_id][0])]
+        texts = [f"the parts sum to {interval_text(missed[t.claim_id][1])}, which cannot "
+                 f"meet the total {_ref(t)}" for t in group]
+        detail = texts[0] if len(texts) == 1 else (
+            f"{len(texts)} totals whose as_of overlap cannot meet their parts: "
+            + "; ".join(texts[:_SHOWN])
+            + (f" and {len(texts) - _SHOWN} more" if len(texts) > _SHOWN else ""))
+        flags.append(_flag(SUM_MISMATCH, total.figure_id, involved, detail))
     return flags
 
 

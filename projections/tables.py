@@ -28,8 +28,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 # Raised whenever a table or column, or what its rows mean, changes: the read model then
-# rebuilds itself. 6: a contradiction or regression row is one group of claims, not a pair,
-# with its members.
+# rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
+# not a pair or one total, with its members.
 SCHEMA_VERSION = 6
 
 

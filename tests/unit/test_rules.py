@@ -374,3 +374,15 @@ def test_a_flag_lists_each_claim_once_with_its_value_and_source() -> None:
     assert [(m.claim_id, m.value, m.source) for m in flag.members] == sorted(
         [(a.claim_id, "447", "war-ukraine-ua"), (b.claim_id, "451", "hromadske")])
     assert tuple(m.claim_id for m in flag.members) == flag.claim_ids
+
+
+def test_totals_that_miss_the_same_parts_make_one_flag_listing_each_claim_once() -> None:
+    totals = [claim(str(v), "2022-09-23", source="a", figure="total") for v in range(450, 470)]
+    parts = izium_parts([("20", "a")])
+    (flag,) = sum_mismatches(TOTAL, totals, parts)
+    named = {*(t.claim_id for t in totals), *(c.claim_id for cs in parts.values() for c in cs)}
+    assert flag.claim_ids == tuple(sorted(named))
+    assert "20 totals" in flag.detail and "and 10 more" in flag.detail
+    later = claim("500", "2023-05", source="a", figure="total")  # its own as_of group
+    late_parts = {p: [*cs, claim("1", "2023-05", source="a", figure=p)] for p, cs in parts.items()}
+    assert len(sum_mismatches(TOTAL, [*totals, later], late_parts)) == 2
