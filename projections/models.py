@@ -146,10 +146,15 @@ class HistoryOut(_Out):
 
 
 class DiscrepancyList(_Out):
-    """`tally discrepancies`. Keys: `figure` and `kind` (the filters, or null), `discrepancies`."""
+    """`tally discrepancies`. Keys: `figure` and `kind` (the filters, or null), `known_at` (a
+    position, or null), `counts` (per kind, of every discrepancy that matches, before paging),
+    `offset` (of the first one listed), `discrepancies` (the page)."""
 
     figure: str | None
-    kind: str | None = None
+    kind: str | None
+    known_at: int | None
+    counts: dict[str, int]
+    offset: int
     discrepancies: list[DiscrepancyOut]
 
 

@@ -111,5 +111,8 @@ def test_the_summary_names_every_kind_the_rules_know() -> None:
     from projections.rules import KINDS
 
     assert render._KINDS == KINDS
-    assert render.discrepancy_summary([]) == (
+    assert render.discrepancy_summary({}) == (
         "0 discrepancies: 0 contradiction, 0 regression, 0 sum_mismatch")
+    page = render.discrepancy_summary({"contradiction": 3, "sum_mismatch": 1}, 2, 2)
+    assert page == "4 discrepancies: 3 contradiction, 0 regression, 1 sum_mismatch; showing 3-4"
+    assert render.discrepancy_summary({"regression": 1}, 5, 0).endswith("; none past 5")
