@@ -70,22 +70,37 @@ def history(
 def discrepancies(
     ctx: typer.Context,
     figure: Annotated[str | None, typer.Argument(help="Only this figure.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", metavar="KIND",
+        help="Only this kind: contradiction, regression or sum_mismatch.")] = None,
+    known_at: KnownAt = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", metavar="COUNT", min=1, help="List at most COUNT discrepancies.")] = None,
+    offset: Annotated[int, typer.Option(
+        "--offset", metavar="COUNT", min=0, help="Skip the first COUNT discrepancies.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Contradictions, regressions and sum mismatches, grouped per figure.
+    """Contradictions, regressions and sum mismatches, grouped per figure, after a summary
+    line that counts them per kind. A contradiction is one group: every claim of it conflicts
+    with another whose as_of overlaps its own.
 
-    Example: tally discrepancies izium/burial-site/bodies-exhumed
+    Example: tally discrepancies izium/burial-site/bodies-exhumed --kind contradiction
     """
+    from projections.rules import KINDS
+
     state = _state(ctx, as_json)
+    if kind is not None and kind not in KINDS:
+        raise typer.BadParameter(f"must be one of {', '.join(KINDS)}", param_hint="--kind")
     views = state.views()
-    out = views.discrepancies(figure)
+    out = views.discrepancies(figure, kind, _known_at(known_at), limit, offset)
     if state.json:
         emit_json(out)
         return
     parts = {f.id: f.parts for f in views.figures().figures}
     involved = {d.figure for d in out.discrepancies}
     involved |= {p for d in out.discrepancies if d.kind == "sum_mismatch" for p in parts[d.figure]}
-    claims = {c.claim_id: c for name in sorted(involved) for c in views.claims(name)}
+    claims = {c.claim_id: c for name in sorted(involved)
+              for c in views.claims(name, known_at=out.known_at)}
     console.print(render.discrepancies(out, claims))
 
 

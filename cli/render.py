@@ -129,18 +129,36 @@ def history(out: Any) -> RenderableType:
     return table
 
 
+_KINDS = ("contradiction", "regression", "sum_mismatch")  # projections.rules.KINDS
+
+
+def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | None = None) -> str:
+    """One line: how many discrepancies of each kind, e.g. "4 discrepancies: 3 contradiction,
+    0 regression, 1 sum_mismatch" (every kind named, so a zero is seen to be a zero), and
+    which of them a page lists ("showing 3-4")."""
+    counts = {**dict.fromkeys(_KINDS, 0), **counts}
+    total = sum(counts.values())
+    per_kind = ", ".join(f"{n} {k}" for k, n in counts.items())
+    line = f"{total} discrepanc{'y' if total == 1 else 'ies'}: {per_kind}"
+    if shown is not None and (offset or shown < total):
+        line += f"; showing {offset + 1}-{offset + shown}" if shown else f"; none past {offset}"
+    return line
+
+
 def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
     """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
-    if not out.discrepancies:
-        return literal("no discrepancies" + (f" for {out.figure}" if out.figure else ""))
+    if not any(out.counts.values()):
+        what = f"no {out.kind} discrepancies" if out.kind else "no discrepancies"
+        return literal(what + (f" for {out.figure}" if out.figure else ""))
     by_figure: dict[str, list[Any]] = {}
     for d in out.discrepancies:
         by_figure.setdefault(d.figure, []).append(d)
-    tree = Tree("discrepancies")
+    tree = Tree(literal(discrepancy_summary(out.counts, out.offset, len(out.discrepancies))))
     for figure, items in sorted(by_figure.items()):
         node = tree.add(literal(figure, style="bold"))
         for d in items:
-            flag = node.add(Text.assemble((visible(d.kind), "bold red"), f": {visible(d.detail)}"))
+            flag = node.add(Text.assemble((visible(d.kind), "bold red"), " ",
+                                          (visible(d.id), "dim"), f": {visible(d.detail)}"))
             for claim_id in d.claims:
                 c = claims.get(claim_id)
                 if c is None:

@@ -68,15 +68,26 @@ class ClaimOut(_Out):
     recorded_at: dt.datetime
 
 
+class MemberOut(_Out):
+    """A claim in a discrepancy. Keys: `claim` (its id), `value` (as written), `source`."""
+
+    claim: str
+    value: str
+    source: str
+
+
 class DiscrepancyOut(_Out):
     """Keys: `id` (hash of kind + sorted claim ids), `kind` (contradiction, regression,
-    sum_mismatch), `figure` (a sum_mismatch: the total), `claims` (sorted claim ids), `detail`."""
+    sum_mismatch), `figure` (a sum_mismatch: the total), `claims` (sorted claim ids), `detail`,
+    `members` (each claim once, in the order of `claims`, with its value and source).
+    A contradiction is a group: every claim of one as_of group that conflicts with another."""
 
     id: str
     kind: str
     figure: str
     claims: list[str]
     detail: str
+    members: list[MemberOut]
 
 
 class ShowOut(_Out):
@@ -135,9 +146,15 @@ class HistoryOut(_Out):
 
 
 class DiscrepancyList(_Out):
-    """`tally discrepancies`. Keys: `figure` (the filter, or null), `discrepancies`."""
+    """`tally discrepancies`. Keys: `figure` and `kind` (the filters, or null), `known_at` (a
+    position, or null), `counts` (per kind, of every discrepancy that matches, before paging),
+    `offset` (of the first one listed), `discrepancies` (the page)."""
 
     figure: str | None
+    kind: str | None
+    known_at: int | None
+    counts: dict[str, int]
+    offset: int
     discrepancies: list[DiscrepancyOut]
 
 

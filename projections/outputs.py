@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from projections.models import (
@@ -10,6 +11,7 @@ from projections.models import (
     DiscrepancyOut,
     HistoryEntryOut,
     IntervalOut,
+    MemberOut,
     SignerOut,
     SourceOut,
     ValueOut,
@@ -74,13 +76,16 @@ def claims_by_id(rows: Iterable[Row]) -> dict[str, ClaimOut]:
 
 
 def flag_out(flag: Flag) -> DiscrepancyOut:
+    members = [MemberOut(claim=m.claim_id, value=m.value, source=m.source) for m in flag.members]
     return DiscrepancyOut(id=flag.id, kind=flag.kind, figure=flag.figure,
-                          claims=list(flag.claim_ids), detail=flag.detail)
+                          claims=list(flag.claim_ids), detail=flag.detail, members=members)
 
 
 def flag_row_out(row: Row) -> DiscrepancyOut:
+    members = [MemberOut(**m) for m in json.loads(row["members"])]
     return DiscrepancyOut(id=row["id"], kind=row["kind"], figure=row["figure"],
-                          claims=str_list(row["claim_ids"]), detail=row["detail"])
+                          claims=str_list(row["claim_ids"]), detail=row["detail"],
+                          members=members)
 
 
 def sorted_flags(flags: Iterable[DiscrepancyOut]) -> list[DiscrepancyOut]:

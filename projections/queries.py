@@ -45,7 +45,7 @@ from projections.outputs import (
     source_out,
 )
 from projections.rows import Row, Signed, str_list, utc, with_signed
-from projections.rules import SUM_MISMATCH, as_of_before, sum_mismatches
+from projections.rules import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
 from projections.views import definitions, definitions_for, evaluate, with_parts
 
 MAX_POSITION = 2**63 - 1  # a BIGINT in SQLite and PostgreSQL
@@ -209,17 +209,51 @@ def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
     return flat
 
 
-def discrepancies(conn: Connection, figure: str | None = None) -> DiscrepancyList:
-    """All flags, or those of one figure (and the sum_mismatch flags of its totals)."""
-    query = select(t.discrepancies)
+def discrepancies(conn: Connection, figure: str | None = None, kind: str | None = None,
+                  known_at: int | dt.datetime | None = None, limit: int | None = None,
+                  offset: int = 0) -> DiscrepancyList:
+    """All flags, or those of one figure (and the sum_mismatch flags of its totals), or of
+    one kind (`rules.KINDS`), as known at `known_at`; `counts` counts every kind before
+    `offset` and `limit` take a page of them."""
+    k = known_position(conn, known_at)
+    found: list[DiscrepancyOut]
+    if k is None:
+        query = select(t.discrepancies)
+        if figure is not None:
+            defs = definitions(conn)
+            _definition(defs, figure)
+            d = t.discrepancies.c
+            query = query.where((d.figure == figure) | (
+                (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
+        if kind is not None:
+            query = query.where(t.discrepancies.c.kind == kind)
+        found = [flag_row_out(r) for r in conn.execute(query).mappings()]
+    else:
+        found = [flag_out(f) for f in _flags_known_at(conn, figure, k)
+                 if kind is None or f.kind == kind]
+    ordered = sorted_flags(found)
+    counts = dict.fromkeys(KINDS, 0)
+    for flag in ordered:
+        counts[flag.kind] = counts.get(flag.kind, 0) + 1
+    page = ordered[offset:None if limit is None else offset + limit]
+    return DiscrepancyList(figure=figure, kind=kind, known_at=k, counts=counts, offset=offset,
+                           discrepancies=page)
+
+
+def _flags_known_at(conn: Connection, figure: str | None, k: int) -> list[Flag]:
+    """The flags of one figure (and its totals' sum mismatches) or of all, from the history
+    as known at position `k`, by the same rules as the projected rows."""
+    defs = definitions(conn, k)
     if figure is not None:
-        defs = definitions(conn)
         _definition(defs, figure)
-        d = t.discrepancies.c
-        query = query.where((d.figure == figure) | (
-            (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
-    found: list[DiscrepancyOut] = [flag_row_out(r) for r in conn.execute(query).mappings()]
-    return DiscrepancyList(figure=figure, discrepancies=sorted_flags(found))
+    own = sorted(defs) if figure is None else [figure]
+    totals = [] if figure is None else _totals_of(defs, figure)
+    found = views.claims(conn, with_parts(defs, [*own, *totals]), k)
+    flags = [f for name in own for f in evaluate(defs, found, name)[0]]
+    for total in totals:
+        parts = {p: found.get(p, []) for p in defs[total].parts}
+        flags += sum_mismatches(defs[total], found.get(total, []), parts)
+    return flags
 
 
 def figures(conn: Connection) -> FigureList:

@@ -271,9 +271,11 @@ class ReadModel:
         with reading(self.engine) as conn:
             return queries.claim_rows(conn, self._signed(conn))
 
-    def discrepancies(self, figure: str | None = None) -> DiscrepancyList:
+    def discrepancies(self, figure: str | None = None, kind: str | None = None,
+                      known_at: int | dt.datetime | None = None, limit: int | None = None,
+                      offset: int = 0) -> DiscrepancyList:
         with reading(self.engine) as conn:
-            return queries.discrepancies(conn, figure)
+            return queries.discrepancies(conn, figure, kind, known_at, limit, offset)
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with reading(self.engine) as conn:

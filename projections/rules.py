@@ -11,29 +11,42 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ledger.values import Interval
 from projections.claims import ClaimState, FigureDef
+from projections.groups import as_of_groups, conflicting
+from projections.regressions import regression_groups
 
 CONTRADICTION = "contradiction"
 REGRESSION = "regression"
 SUM_MISMATCH = "sum_mismatch"
 KINDS = (CONTRADICTION, REGRESSION, SUM_MISMATCH)
+_SHOWN = 10  # claims named in a contradiction's detail; its claim ids list them all
+
+
+@dataclass(frozen=True)
+class Member:
+    """A claim involved in a discrepancy, as it stands: its id, value as written, source."""
+
+    claim_id: str
+    value: str
+    source: str
 
 
 @dataclass(frozen=True)
 class Flag:
-    """A discrepancy: its kind, the figure it is attributed to, the claims involved."""
+    """A discrepancy: its kind, the figure it is attributed to, the claims involved (their
+    ids, sorted, and each claim once with its value and source, in the same order)."""
 
     kind: str
     figure: str
     claim_ids: tuple[str, ...]
     detail: str
+    members: tuple[Member, ...]
 
     @property
     def id(self) -> str:
@@ -52,7 +65,9 @@ class Current:
 
 
 def _flag(kind: str, figure: str, claims: Iterable[ClaimState], detail: str) -> Flag:
-    return Flag(kind, figure, tuple(sorted({c.claim_id for c in claims})), detail)
+    unique = sorted({c.claim_id: c for c in claims}.values(), key=lambda c: c.claim_id)
+    return Flag(kind, figure, tuple(c.claim_id for c in unique), detail,
+                tuple(Member(c.claim_id, c.written, c.source) for c in unique))
 
 
 def _ref(c: ClaimState) -> str:
@@ -101,63 +116,50 @@ def current(claims: Sequence[ClaimState], flags: Iterable[Flag]) -> Current:
 
 
 def contradictions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
-    """Pairs of active claims whose as_of overlap and whose values are disjoint.
+    """One flag per as_of group of active claims in which some claims cannot all hold.
 
-    A sweep over as_of start with a heap of open as_of intervals keyed by their
-    end: O(k log k + P) for k claims and P pairs whose as_of overlap, instead
-    of comparing all k² pairs.
+    The flag lists, once each, the claims of the group that conflict with at least
+    one other claim whose as_of overlaps theirs (see `groups` for the definitions
+    and the O(k log k) sweep): N competing claims make one flag of N claims, not
+    N²/2 pairs.
     """
+    live = active(claims)
+    hit = conflicting(live)
     flags: list[Flag] = []
-    open_: list[tuple[dt.date, str, ClaimState]] = []
-    for c in sorted(active(claims), key=lambda c: (c.earliest, c.claim_id)):
-        while open_ and open_[0][0] < c.earliest:
-            heapq.heappop(open_)
-        for _, _, other in open_:
-            if c.disjoint_from(other):
-                a, b = sorted((c, other), key=lambda x: x.claim_id)
-                flags.append(_flag(CONTRADICTION, figure, (a, b),
-                                   f"{_ref(a)} and {_ref(b)} cannot both hold"))
-        heapq.heappush(open_, (c.latest, c.claim_id, c))
+    for group in as_of_groups(live):
+        members = sorted((c for c in group if c.claim_id in hit), key=lambda c: c.claim_id)
+        if members:
+            flags.append(_flag(CONTRADICTION, figure, members, _conflict_text(members)))
     return flags
 
 
-def _low_key(i: Interval) -> tuple[Decimal, int] | None:
-    # A closed low end sorts before an open one at the same number.
-    return None if i.low is None else (i.low, int(i.low_open))
-
-
-def _wholly_below_threshold(i: Interval) -> tuple[Decimal, int] | None:
-    """The least low key of an interval that `i` lies wholly below (see Interval.wholly_below)."""
-    return None if i.high is None else (i.high, 0 if i.high_open else 1)
+def _conflict_text(members: Sequence[ClaimState]) -> str:
+    if len(members) == 2:
+        return f"{_ref(members[0])} and {_ref(members[1])} cannot both hold"
+    shown = ", ".join(_ref(c) for c in members[:_SHOWN])
+    more = f" and {len(members) - _SHOWN} more" if len(members) > _SHOWN else ""
+    return f"{len(members)} claims whose as_of overlap cannot all hold: {shown}{more}"
 
 
 def regressions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
-    """Pairs (A, B) of a cumulative figure where B is wholly later than A and wholly below it.
-
-    B's are visited by as_of start; the A's that end before it join a list kept
-    sorted by low end, and the A's wholly above B are one bisect away: O(k log k + R)
-    comparisons for R flagged pairs (insort moves O(k) references, in C).
-    """
-    live = {c.claim_id: (c, c.interval) for c in active(claims) if c.interval is not None}
-    by_end = sorted(live.values(), key=lambda x: (x[0].latest, x[0].claim_id))
-    earlier: list[tuple[tuple[Decimal, int], str]] = []
+    """One flag per group of a cumulative figure's claims whose later values fall wholly
+    below earlier ones: the connected components of such pairs (see `regressions` for
+    the definition and the O(k log k) sweep), each claim listed once."""
     flags: list[Flag] = []
-    i = 0
-    for b, b_interval in sorted(live.values(), key=lambda x: (x[0].earliest, x[0].claim_id)):
-        while i < len(by_end) and by_end[i][0].latest < b.earliest:
-            key = _low_key(by_end[i][1])
-            if key is not None:
-                insort(earlier, (key, by_end[i][0].claim_id))
-            i += 1
-        threshold = _wholly_below_threshold(b_interval)
-        if threshold is None:
-            continue
-        for _, a_id in earlier[bisect_left(earlier, (threshold, "")):]:
-            a = live[a_id][0]
-            flags.append(_flag(REGRESSION, figure, (a, b),
-                               f"{_ref(b)} is below the earlier {_ref(a)}, "
-                               "but the figure is cumulative"))
+    for group in regression_groups(active(claims)):
+        flags.append(_flag(REGRESSION, figure, group, _fall_text(group)))
     return flags
+
+
+def _fall_text(group: Sequence[ClaimState]) -> str:
+    if len(group) == 2:
+        a, b = sorted(group, key=lambda c: c.latest)
+        return f"{_ref(b)} is below the earlier {_ref(a)}, but the figure is cumulative"
+    ordered = sorted(group, key=lambda c: (c.earliest, c.claim_id))
+    shown = ", ".join(_ref(c) for c in ordered[:_SHOWN])
+    more = f" and {len(group) - _SHOWN} more" if len(group) > _SHOWN else ""
+    return (f"{len(group)} claims of a cumulative figure where later values lie wholly below "
+            f"earlier ones: {shown}{more}")
 
 
 def hull(intervals: Iterable[Interval]) -> Interval:
@@ -177,7 +179,8 @@ def hull(intervals: Iterable[Interval]) -> Interval:
 def sum_mismatches(
     total: FigureDef, totals: Iterable[ClaimState], parts: Mapping[str, Sequence[ClaimState]]
 ) -> list[Flag]:
-    """Active total claims whose interval cannot meet the sum of their parts' intervals.
+    """Active total claims whose interval cannot meet the sum of their parts' intervals,
+    one flag per as_of group of such totals (see `groups.as_of_groups`).
 
     For each total claim T and each part, the part's active claims overlapping T's
     as_of count (only those of T's own source, if it has any), combined as the hull
@@ -191,7 +194,7 @@ def sum_mismatches(
         ordered = sorted((c for c in active(parts.get(p, ())) if c.interval is not None),
                          key=lambda c: (c.earliest, c.claim_id))
         indexed[p], starts[p] = ordered, [c.earliest for c in ordered]
-    flags: list[Flag] = []
+    missed: dict[str, tuple[list[ClaimState], Interval]] = {}
     for t in sorted(active(totals), key=lambda c: c.claim_id):
         if t.interval is None or not total.parts:
             continue
@@ -208,9 +211,19 @@ def sum_mismatches(
             summed = part if summed is None else summed + part
         else:
             if summed is not None and not summed.overlaps(t.interval):
-                flags.append(_flag(SUM_MISMATCH, total.figure_id, [t, *used],
-                                   f"the parts sum to {interval_text(summed)}, which cannot "
-                                   f"meet the total {_ref(t)}"))
+                missed[t.claim_id] = (used, summed)
+    # One flag per as_of group of the totals that miss, listing every claim once: N totals
+    # over the same parts make one flag, not N flags that each repeat the parts.
+    flags: list[Flag] = []
+    for group in as_of_groups([t for t in active(totals) if t.claim_id in missed]):
+        involved = [c for t in group for c in (t, *missed[t.claim_id][0])]
+        texts = [f"the parts sum to {interval_text(missed[t.claim_id][1])}, which cannot "
+                 f"meet the total {_ref(t)}" for t in group]
+        detail = texts[0] if len(texts) == 1 else (
+            f"{len(texts)} totals whose as_of overlap cannot meet their parts: "
+            + "; ".join(texts[:_SHOWN])
+            + (f" and {len(texts) - _SHOWN} more" if len(texts) > _SHOWN else ""))
+        flags.append(_flag(SUM_MISMATCH, total.figure_id, involved, detail))
     return flags
 
 

@@ -27,8 +27,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-# Raised whenever a table or column changes: the read model then rebuilds itself.
-SCHEMA_VERSION = 5
+# Raised whenever a table or column, or what its rows mean, changes: the read model then
+# rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
+# not a pair or one total, with its members.
+SCHEMA_VERSION = 6
 
 
 def _ts(name: str) -> Column[dt.datetime]:
@@ -138,8 +140,10 @@ discrepancies = Table(
     Column("figure", String(200), primary_key=True),  # a sum_mismatch: the total
     Column("id", String(16), primary_key=True),  # hash of kind + sorted claim ids
     Column("kind", String(16), nullable=False),
-    Column("claim_ids", Text, nullable=False),  # JSON list, sorted
+    Column("claim_ids", Text, nullable=False),  # JSON list, sorted; a contradiction: its group
     Column("detail", Text, nullable=False),
+    # JSON list of {claim, value, source}, one per claim id, in the same order.
+    Column("members", Text, nullable=False),
     **CLUSTERED,
 )
 

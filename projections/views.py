@@ -7,9 +7,9 @@ time. A catch-up of n events over figures of k claims each therefore evaluates
 each touched figure once, O(n log k) in all, instead of once per batch. The same
 loaders, filtered by position, answer `known_at` queries.
 
-Cost of one figure: the rules, O(k log k + P) for its k claims and P
-as_of-overlapping or flagged pairs (see `rules`), plus one indexed range scan
-of its history (and its parts').
+Cost of one figure: the rules, O(k log k) for its k claims (contradictions and
+regressions are groups found by sweeps; see `groups` and `regressions`), plus the
+sum mismatches, and one indexed range scan of its history (and its parts').
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import Connection, delete, select
 from projections import tables as t
 from projections.claims import ClaimState, Entry, FigureDef, fold
 from projections.rows import dumps, entry_of, figure_def, interval_columns
-from projections.rules import Current, Flag, current, figure_flags
+from projections.rules import Current, Flag, Member, current, figure_flags
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
 
@@ -133,7 +133,8 @@ def recompute(conn: Connection, touched: Collection[str]) -> None:
     for figure_id in sorted(figs):
         flags, now = evaluate(defs, found, figure_id)
         flag_rows += [{"id": f.id, "kind": f.kind, "figure": f.figure,
-                       "claim_ids": dumps(list(f.claim_ids)), "detail": f.detail} for f in flags]
+                       "claim_ids": dumps(list(f.claim_ids)), "detail": f.detail,
+                       "members": dumps([member_json(m) for m in f.members])} for f in flags]
         current_rows.append(current_row(figure_id, now, found.get(figure_id, [])))
     for chunk in _chunks(figs):
         conn.execute(delete(t.current).where(t.current.c.figure.in_(chunk)))
@@ -142,6 +143,10 @@ def recompute(conn: Connection, touched: Collection[str]) -> None:
         conn.execute(t.current.insert(), current_rows)
     if flag_rows:
         conn.execute(t.discrepancies.insert(), flag_rows)
+
+
+def member_json(m: Member) -> dict[str, str]:
+    return {"claim": m.claim_id, "value": m.value, "source": m.source}
 
 
 def current_row(figure_id: str, now: Current, own: Sequence[ClaimState]) -> dict[str, object]:

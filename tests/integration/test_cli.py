@@ -88,6 +88,43 @@ def test_show_history_discrepancies_provenance(tally: Tally) -> None:
         assert tally(*command).stdout.strip()
 
 
+def test_discrepancies_summary_kind_filter_and_ids(tally: Tally) -> None:
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    (flag,) = tally.json("discrepancies")["discrepancies"]
+    assert [m["value"] for m in flag["members"]] != [] and len(flag["members"]) == 2
+    only = tally.json("discrepancies", "--kind", "contradiction")
+    assert only["kind"] == "contradiction" and only["discrepancies"] == [flag]
+    assert tally.json("discrepancies", "--kind", "regression")["discrepancies"] == []
+    lines = tally("discrepancies").stdout.splitlines()
+    assert lines[0] == "1 discrepancy: 1 contradiction, 0 regression, 0 sum_mismatch"
+    assert any(flag["id"] in line and "contradiction" in line for line in lines)
+    assert "no regression discrepancies" in tally("discrepancies", "--kind", "regression").stdout
+    assert "--kind" in tally("discrepancies", "--kind", "pair", code=2).stderr
+
+
+def test_discrepancies_known_at_limit_and_offset(tally: Tally) -> None:
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    before = tally.json("show", FIGURE)["claim"]["position"] - 1
+    report(tally, "460", source="gwara", as_of="2022-10")
+    report(tally, "470", as_of="2022-10")
+    now = tally.json("discrepancies")
+    assert now["counts"] == {"contradiction": 2, "regression": 0, "sum_mismatch": 0}
+    first, second = now["discrepancies"]
+    then = tally.json("discrepancies", "--known-at", str(before))
+    assert then["known_at"] == before and then["counts"]["contradiction"] == 0
+    page = tally.json("discrepancies", "--limit", "1", "--offset", "1")
+    assert page["discrepancies"] == [second] and page["counts"] == now["counts"]
+    assert page["offset"] == 1
+    assert tally.json("discrepancies", "--limit", "1")["discrepancies"] == [first]
+    assert tally("discrepancies", "--limit", "1").stdout.splitlines()[0].endswith("showing 1-1")
+    known = tally.json("discrepancies", "--known-at", "9999")
+    assert known["discrepancies"] == now["discrepancies"]
+    tally("discrepancies", "--limit", "0", code=2)
+    tally("discrepancies", "--offset", "-1", code=2)
+
+
 def test_known_at_answers_what_the_ledger_knew(tally: Tally) -> None:
     report(tally, "447")
     position = tally.json("show", FIGURE)["claim"]["position"]

@@ -188,7 +188,11 @@ def test_discrepancies(flags: list[DiscrepancyOut], claims: list[ClaimOut],
     claims = [c.model_copy(update={"claim_id": f"{i:032x}"}) for i, c in enumerate(claims)]
     ids = [c.claim_id for c in claims]
     flags = [f.model_copy(update={"claims": ids}) for f in flags]
-    out = DiscrepancyList(figure=figure, discrepancies=flags)
+    counts: dict[str, int] = {}
+    for f in flags:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    out = DiscrepancyList(figure=figure, kind=None, known_at=None, counts=counts, offset=0,
+                          discrepancies=flags)
     texts: list[str | None] = [figure] if not flags else []
     for f in flags:
         texts += [f.figure, f.kind, f.detail]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -123,7 +124,7 @@ def test_status_contradiction_is_different_states_with_overlapping_as_of() -> No
 def test_contradictions_do_not_depend_on_the_order_of_claims() -> None:
     claims = [claim(v, "2022-09") for v in ("447", "451", "~450", ">=440", "445", "440..446")]
     expected = contradictions("f", claims)
-    assert len(expected) > 1
+    assert len(expected) == 1 and len(expected[0].claim_ids) > 2
     for seed in range(5):
         shuffled = claims[:]
         random.Random(seed).shuffle(shuffled)
@@ -281,19 +282,107 @@ dates = st.sampled_from(["2022", "2022-09", "2022-09-16", "2022-09-23", "2022-10
                          "2022-09/2022-10", "2023"])
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(values, dates), max_size=12))
+def _components(claims: list[ClaimState], edge: Callable[[ClaimState, ClaimState], bool],
+                joins: Callable[[ClaimState, ClaimState], bool]) -> list[tuple[str, ...]]:
+    """Groups by definition, every ordered pair compared: the claims on an `edge`, in the
+    components of the `joins` graph (union-find)."""
+    parent = {c.claim_id: c.claim_id for c in claims}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    hit = set()
+    for a, b in itertools.permutations(claims, 2):
+        if joins(a, b):
+            parent[root(a.claim_id)] = root(b.claim_id)
+        if edge(a, b):
+            hit |= {a.claim_id, b.claim_id}
+    groups: dict[str, list[str]] = {}
+    for c in claims:
+        if c.claim_id in hit:
+            groups.setdefault(root(c.claim_id), []).append(c.claim_id)
+    return sorted(tuple(sorted(g)) for g in groups.values())
+
+
+def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
+    return _components(claims, lambda a, b: a.as_of_overlaps(b) and a.disjoint_from(b),
+                       lambda a, b: a.as_of_overlaps(b))
+
+
+def _falls(a: ClaimState, b: ClaimState) -> bool:
+    assert a.interval is not None and b.interval is not None
+    return a.latest < b.earliest and b.interval.wholly_below(a.interval)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(values, dates), max_size=14))
 def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> None:
     claims = [claim(v, d) for v, d in pairs]
-    want_c, want_r = set(), set()
-    for a, b in itertools.permutations(claims, 2):
-        ids = tuple(sorted((a.claim_id, b.claim_id)))
-        assert a.interval is not None and b.interval is not None
-        if a.as_of_overlaps(b) and not a.interval.overlaps(b.interval):
-            want_c.add(ids)
-        if a.latest < b.earliest and b.interval.wholly_below(a.interval):
-            want_r.add(ids)
     got_c = [f.claim_ids for f in contradictions("f", claims)]
     got_r = [f.claim_ids for f in regressions("f", claims)]
-    assert sorted(got_c) == sorted(want_c) and len(got_c) == len(want_c)
-    assert sorted(got_r) == sorted(want_r) and len(got_r) == len(want_r)
+    assert sorted(got_c) == _groups_by_pairs(claims)
+    assert sorted(got_r) == _components(claims, _falls, _falls)
+
+
+def test_a_falling_series_is_one_regression_listing_each_claim_once() -> None:
+    days = [f"2022-0{m}-{d:02d}" for m in range(1, 4) for d in range(1, 21)]
+    falling = [claim(str(1000 - i), day) for i, day in enumerate(days)]
+    (flag,) = regressions("f", falling)
+    assert flag.claim_ids == tuple(sorted(c.claim_id for c in falling))
+    assert "60 claims" in flag.detail and "and 50 more" in flag.detail
+    # Two falls apart (values never below one another across them) are two groups.
+    apart = [claim("10", "2020"), claim("5", "2021"), claim("100", "2022"), claim("50", "2023")]
+    assert [len(f.claim_ids) for f in regressions("f", apart)] == [2, 2]
+
+
+states_ = st.sampled_from(["started", "completed", "paused"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(values, states_), dates), max_size=10))
+def test_status_and_mixed_groups_match_the_pairwise_definitions(
+    pairs: list[tuple[str, str]],
+) -> None:
+    claims = [claim(v, d, status=v.isalpha()) for v, d in pairs]
+    assert sorted(f.claim_ids for f in contradictions("f", claims)) == _groups_by_pairs(claims)
+
+
+def test_competing_claims_make_one_group_listing_only_those_that_conflict() -> None:
+    many = [claim(str(v), "2022-09") for v in range(50)]
+    loose = claim(">=0", "2022-09")  # fits every value: in the as_of group, in no conflict
+    apart = [claim("1", "2023-01"), claim("2", "2023-01-05")]  # a group of its own
+    flags = contradictions("f", [*many, loose, *apart])
+    assert [len(f.claim_ids) for f in flags] == [50, 2]
+    assert loose.claim_id not in flags[0].claim_ids
+    assert "50 claims" in flags[0].detail and "and 40 more" in flags[0].detail
+
+
+def test_a_long_as_of_joins_conflicts_into_one_group_but_does_not_create_one() -> None:
+    # 447 (September) and 451 (October) do not overlap; a 2022 ">=0" overlaps both.
+    chain = [claim("447", "2022-09"), claim("451", "2022-10"), claim(">=0", "2022")]
+    assert contradictions("f", chain) == []
+    both = [*chain, claim("448", "2022-09-16"), claim("452", "2022-10-05")]
+    (flag,) = contradictions("f", both)
+    assert len(flag.claim_ids) == 4
+
+
+def test_a_flag_lists_each_claim_once_with_its_value_and_source() -> None:
+    a, b = claim("447", "2022-09", source="war-ukraine-ua"), claim("451", "2022-09")
+    (flag,) = contradictions("f", [a, b, a])
+    assert [(m.claim_id, m.value, m.source) for m in flag.members] == sorted(
+        [(a.claim_id, "447", "war-ukraine-ua"), (b.claim_id, "451", "hromadske")])
+    assert tuple(m.claim_id for m in flag.members) == flag.claim_ids
+
+
+def test_totals_that_miss_the_same_parts_make_one_flag_listing_each_claim_once() -> None:
+    totals = [claim(str(v), "2022-09-23", source="a", figure="total") for v in range(450, 470)]
+    parts = izium_parts([("20", "a")])
+    (flag,) = sum_mismatches(TOTAL, totals, parts)
+    named = {*(t.claim_id for t in totals), *(c.claim_id for cs in parts.values() for c in cs)}
+    assert flag.claim_ids == tuple(sorted(named))
+    assert "20 totals" in flag.detail and "and 10 more" in flag.detail
+    later = claim("500", "2023-05", source="a", figure="total")  # its own as_of group
+    late_parts = {p: [*cs, claim("1", "2023-05", source="a", figure=p)] for p, cs in parts.items()}
+    assert len(sum_mismatches(TOTAL, [*totals, later], late_parts)) == 2
