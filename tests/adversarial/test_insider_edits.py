@@ -202,3 +202,22 @@ def test_an_edited_recording_time_is_caught_by_a_checkpoint(
         report = verify(ledger, kept=notes if keep == "kept" else ())
     assert not report.ok
     assert "checkpoint" in (report.problem or "")
+
+
+def test_the_genesis_recording_time_moved_a_thousand_years_is_caught_by_a_kept_checkpoint(
+    pristine: tuple[Path, list[str], Any], tmp_path: Path,
+) -> None:
+    """The case hypothesis found: a flipped bit turned the genesis's "2026" into "3026".
+    Nothing signed changed, so the database alone cannot tell; a kept checkpoint does."""
+    db = _copy(pristine, tmp_path)
+    with Ledger.open(db) as ledger:
+        kept = [note for _, note, _ in ledger.log.checkpoints()]
+    stored = json.loads(next(r for r in rows(db) if r[0] == 1)[4])
+    edit_row(db, 1, state=state_of(stored["body"], stored["signature"],
+                                   "3026" + stored["recorded"][4:]))
+    relog(db)
+    drop_checkpoints_from(db, 1)
+    with Ledger.open(db) as ledger:
+        assert verify(ledger).ok  # what the database alone can tell
+        caught = verify(ledger, kept=kept)
+    assert not caught.ok and caught.position is not None and "checkpoint" in caught.problem
