@@ -237,10 +237,6 @@ class MerkleLog:
                 + ": sign one with 'tally checkpoint'")
         return str(note)
 
-    def last_checkpoint_size(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.max(checkpoints.c.size))).scalar() or 0)
-
     def leaf_hashes(self, first: int, last: int) -> dict[int, bytes]:
         """The leaf hashes the log stores for the events at positions first..last."""
         with self.engine.connect() as conn:

@@ -27,7 +27,7 @@ from pydantic import (
 
 from ledger.errors import VerificationError
 from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
-from ledger.signing import canonical, canonical_of_plain
+from ledger.signing import canonical_of_plain
 from ledger.text import REFUSED, code_point, hidden_character
 
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -138,11 +138,6 @@ TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
         ClaimRecorded, ClaimCorrected, ClaimRetracted))
-
-def statement_text(statement: Statement) -> str:
-    """The canonical text of a statement: exactly what is signed and stored."""
-    return canonical(statement.model_dump())
-
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical
