@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 )
 
 from tally.ledger.errors import UnknownClaimError, VerificationError
+from tally.ledger.infra.eventstore import EventStore, Notification
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import create_tables, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
@@ -108,9 +108,9 @@ class _Nodes:
 
 
 class MerkleLog:
-    def __init__(self, engine: Engine, recorder: ApplicationRecorder) -> None:
+    def __init__(self, engine: Engine, events: EventStore) -> None:
         self.engine = engine
-        self.recorder = recorder
+        self.events = events
         create_tables(engine, metadata.create_all)
 
     # -- growing -------------------------------------------------------------
@@ -139,8 +139,7 @@ class MerkleLog:
             with writing(self.engine) as conn:
                 lock_for_writing(conn, "tally_log")
                 size = self.size(conn)
-                batch = self.recorder.select_notifications(
-                    start=self.last_position(conn) + 1, limit=BATCH)
+                batch = self.events.notifications(self.last_position(conn) + 1, BATCH, conn=conn)
                 if not batch:
                     return size
                 if check is not None:

@@ -16,7 +16,9 @@ import json
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate as Aggregate
+from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 
 from tally.ledger.integrity.signing import body_id, body_uuid
 
@@ -217,3 +219,12 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
 
 def type_name(cls: type[Aggregate.Event]) -> str:
     return str(cls.TOPIC)  # type: ignore[attr-defined]
+
+
+# A created event names its aggregate's class the library's way (the library builds the
+# aggregate from it); this is the only place such a path is made, and it is never stored.
+CREATED_TOPICS: dict[str, str] = {
+    name: get_topic(aggregate) for name, (cls, aggregate) in EVENT_TYPES.items()
+    if issubclass(cls, Aggregate.Created)
+}
+CLAIM_TOPIC = get_topic(Claim)

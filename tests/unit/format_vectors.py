@@ -132,7 +132,7 @@ def build_vectors() -> dict[str, Any]:
         size, _ = ledger.checkpoint(operator)
 
         events = []
-        for index, n in enumerate(ledger.notifications(1, 100)):
+        for index, n in enumerate(ledger.events.notifications(1, 100)):
             state = bytes(n.state)
             stored = json.loads(state)
             leaf = leaf_bytes(n)
