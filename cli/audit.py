@@ -21,6 +21,7 @@ from cli.output import (
     success,
     warn,
 )
+from cli.render import witness_answer
 from cli.safe_text import json_text, literal, visible
 
 
@@ -59,10 +60,13 @@ def checkpoint(
         return
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())
+        note, answers = ledger.gather_cosignatures(size, note)
         write(note)
     if state.json:
-        emit_json({"size": size, "note": note})
+        emit_json({"size": size, "note": note, "witnesses": answers})
     else:
+        for answer in answers:
+            err_console.print(witness_answer(answer), soft_wrap=True)
         # the note alone on stdout, byte for byte (no wrapping), so that
         # `tally checkpoint > checkpoint.txt` keeps a note that verifies; the status on stderr
         written = (" written to ", literal(output)) if output else ()

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from cli import admin, audit, read, record, witness
+from cli import admin, audit, read, record, witness, witnesses
 from cli.state import State
 
 
@@ -104,6 +104,7 @@ record.register(app)
 read.register(app)
 audit.register(app)
 witness.register(app)
+witnesses.register(app)
 
 
 def main() -> None:

@@ -26,12 +26,13 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import get_topic
+from pydantic import ValidationError
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger import signing, snapshot
 from ledger.access import lag_error, require_ledger
-from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
+from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body, witness_body
 from ledger.commands import (
     Context,
     check_name,
@@ -41,7 +42,9 @@ from ledger.commands import (
     record_claim,
     retract_claim,
 )
-from ledger.domain import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
+from ledger.cosignature import Cosigner, cosignatures, with_signatures
+from ledger.cosigning import WitnessAnswer, WitnessTarget, gather
+from ledger.domain import GENESIS_ID, Claim, Figure, Genesis, Signer, Source, Witness
 from ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
@@ -581,6 +584,58 @@ class Ledger:
             raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
         with self._storage_errors(), reading(self.engine) as conn:
             return self.log.consistency_proof(old_size, new_size, conn)
+
+    # -- witnesses -------------------------------------------------------------
+
+    def witnesses(self) -> list[WitnessTarget]:
+        """The witnesses the operator configured (signed `witness.added` events), in order."""
+        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)]
+
+    def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
+        """Configure a witness, as an event signed by the operator key."""
+        self._check_operator(operator)
+        for known in self.witnesses():
+            if known == WitnessTarget(name, url, vkey):
+                return Appended(name, "already recorded", None)
+            if known.name == name or known.vkey == vkey:
+                raise DuplicateDefinitionError(
+                    f"witness {known.name!r} is already configured with "
+                    + ("another URL or key" if known.name == name else "this key"),
+                    field="name" if known.name == name else "vkey")
+        lid = self.info().ledger_id
+        try:
+            fields = witness_body(lid, operator.key_id, name, url, vkey)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "witness"
+            raise InputError(f"invalid witness {where}: {first['msg']}", field=where) from None
+        body = signing.canonical(fields)
+        return self._append(name, Witness(body=body,
+                                          signature=signing.sign(operator.private_key, body)))
+
+    def last_cosigned_size(self, cosigner: Cosigner) -> int:
+        """The largest stored checkpoint that carries a valid cosignature by `cosigner`."""
+        for size, note, _ in reversed(self.log.checkpoints()):
+            try:
+                if cosignatures(note, [cosigner]):
+                    return size
+            except VerificationError:
+                continue  # a planted bad line: the witness's 409 tells the truth
+        return 0
+
+    def gather_cosignatures(self, size: int, note: str) -> tuple[str, list[WitnessAnswer]]:
+        """Ask every configured witness to cosign checkpoint `size`; store and return the
+        note with the cosignatures that verified, and each witness's answer."""
+        targets = self.witnesses()
+        if not targets:
+            return note, []
+        with self._storage_errors():
+            answers = gather(note, targets, self.last_cosigned_size,
+                             lambda old: self.log.consistency_hashes(old, size))
+            cosigned = with_signatures(note, [line for a in answers for line in a.lines])
+            if cosigned != note:
+                self.log.store_cosigned(size, cosigned)
+        return cosigned, answers
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

@@ -37,7 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = TIMEOUT_SECONDS
     protocol_version = "HTTP/1.1"  # keep-alive, as the spec recommends
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the witness's answers are its record, not stderr."""
 
     def _answer(self, status: int, body: str, content_type: str = "text/plain") -> None:
