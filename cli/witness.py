@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from cli.admin import JsonOpt, _list, _state
-from cli.output import emit_json, err_console, success
-from cli.safe_text import literal
+from tally.cli.admin import JsonOpt, _list, _state
+from tally.cli.output import emit_json, err_console, success
+from tally.cli.safe_text import literal
 
 if TYPE_CHECKING:
-    from ledger.witness.service import Witness
+    from tally.ledger.witness.service import Witness
 
 witness_app = typer.Typer(
     help="Run a witness (C2SP tlog-witness): cosign logs' checkpoints, never two views.",
@@ -36,7 +36,7 @@ DirOpt = Annotated[
 
 
 def _open(folder: Path | None) -> Witness:
-    from ledger.witness.service import Witness
+    from tally.ledger.witness.service import Witness
 
     return Witness.open(folder or _default_dir())
 
@@ -54,7 +54,7 @@ def witness_init(
     Give the vkey to the logs you witness ('tally witnesses add') and their readers.
     Example: tally witness init --name witness.example.org/w1 --dir ./w1
     """
-    from ledger.witness.service import Witness
+    from tally.ledger.witness.service import Witness
 
     state = _state(ctx, as_json)
     witness, created = Witness.init(folder or _default_dir(), name)
@@ -81,8 +81,8 @@ def witness_add_log(
 
     Example: tally witness add-log example.org/izium --vkey 'example.org/izium+1a2b3c4d+AU...'
     """
-    from ledger.errors import InputError
-    from ledger.notes import parse_verifier_key
+    from tally.ledger.errors import InputError
+    from tally.ledger.integrity.checkpoints import parse_verifier_key
 
     state = _state(ctx, as_json)
     if parse_verifier_key(vkey.strip())[0] != origin:
@@ -123,8 +123,8 @@ def witness_serve(
     The first line on stdout is the URL it listens on (useful with port 0).
     Example: tally witness serve --listen 127.0.0.1:7380 --dir ./w1
     """
-    from ledger.errors import InputError
-    from ledger.witness.server import WitnessServer, parse_listen
+    from tally.ledger.errors import InputError
+    from tally.ledger.witness.server import WitnessServer, parse_listen
 
     try:
         address = parse_listen(listen)

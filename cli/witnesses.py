@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from cli.admin import JsonOpt, _state
-from cli.output import console, emit_json, success
-from cli.render import listing
-from cli.safe_text import literal
+from tally.cli.admin import JsonOpt, _state
+from tally.cli.output import console, emit_json, success
+from tally.cli.render import listing
+from tally.cli.safe_text import literal
 
 witnesses_app = typer.Typer(
     help="Witnesses that cosign this ledger's checkpoints (operator-signed configuration).",
@@ -48,7 +48,7 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     Example: tally witnesses list
     """
-    from ledger.notes import verifier_key
+    from tally.ledger.integrity.checkpoints import verifier_key
 
     state = _state(ctx, as_json)
     ledger = state.ledger()

@@ -11,9 +11,14 @@ import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ledger.errors import WitnessRefusalError
-from ledger.witness.service import Witness
-from ledger.witness_protocol import ADD_CHECKPOINT, MAX_BODY, SIZE_CONTENT_TYPE, format_size
+from tally.ledger.errors import WitnessRefusalError
+from tally.ledger.integrity.witness_protocol import (
+    ADD_CHECKPOINT,
+    MAX_BODY,
+    SIZE_CONTENT_TYPE,
+    format_size,
+)
+from tally.ledger.witness.service import Witness
 
 _CHECKPOINT_PATH = re.compile(r"/([0-9a-f]{64})/checkpoint")
 TIMEOUT_SECONDS = 10  # a client that stalls mid-request holds one thread at most this long

@@ -18,17 +18,17 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from ledger import merkle
-from ledger.cosignature import Cosigner, cosign
-from ledger.errors import (
+from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
     StorageError,
     VerificationError,
     WitnessRefusalError,
 )
-from ledger.keystore import KeyPair, KeyStore
-from ledger.notes import (
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.storage import writing
+from tally.ledger.integrity import merkle
+from tally.ledger.integrity.checkpoints import (
     Checkpoint,
     is_valid_key_name,
     key_hash,
@@ -37,9 +37,9 @@ from ledger.notes import (
     signature_line,
     split_note,
 )
-from ledger.storage import writing
-from ledger.witness.state import DATABASE, identity, latest, logs, open_engine
-from ledger.witness_protocol import AddCheckpoint, parse_add_checkpoint
+from tally.ledger.integrity.cosignature import Cosigner, cosign
+from tally.ledger.integrity.witness_protocol import AddCheckpoint, parse_add_checkpoint
+from tally.ledger.witness.state import DATABASE, identity, latest, logs, open_engine
 
 KEY_NAME = "witness"
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-from ledger.storage import create_tables, resolve
+from tally.ledger.infra.storage import create_tables, resolve
 
 metadata = MetaData()
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.errors import VerificationError
-from ledger.witness_protocol import format_add_checkpoint, parse_add_checkpoint
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle
+from tally.ledger.integrity.witness_protocol import format_add_checkpoint, parse_add_checkpoint
 
 NOTE = "o\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— o AAAAAAA=\n"
 

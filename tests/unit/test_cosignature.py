@@ -9,7 +9,15 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.cosignature import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import (
+    Checkpoint,
+    key_hash,
+    sign_checkpoint,
+    signature_line,
+    split_note,
+)
+from tally.ledger.integrity.cosignature import (
     Cosigner,
     cosign,
     cosignatures,
@@ -17,8 +25,6 @@ from ledger.cosignature import (
     signed_message,
     with_signatures,
 )
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, key_hash, sign_checkpoint, signature_line, split_note
 
 ORIGIN = "example.org/log"
 LOG = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)

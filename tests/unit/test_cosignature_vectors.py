@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.cosignature import Cosigner, cosign, cosignatures
+from tally.ledger.integrity.cosignature import Cosigner, cosign, cosignatures
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
 BEGIN, END = "<!-- cosignature-vector:begin -->", "<!-- cosignature-vector:end -->"

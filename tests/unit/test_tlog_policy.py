@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.cosignature import Cosigner, cosign, with_signatures
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, sign_checkpoint, split_note, verifier_key
-from ledger.tlog_policy import check_note, parse_policy
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, split_note, verifier_key
+from tally.ledger.integrity.cosignature import Cosigner, cosign, with_signatures
+from tally.ledger.integrity.tlog_policy import check_note, parse_policy
 
 ORIGIN = "example.org/log"
 LOG = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.errors import VerificationError
-from ledger.witness_protocol import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.witness_protocol import (
     format_add_checkpoint,
     format_size,
     parse_add_checkpoint,

@@ -17,10 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ledger.cosignature import Cosigner, cosignatures, parse_cosigner_vkey, verify_cosignature
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, split_note
-from ledger.witness_protocol import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import Checkpoint, split_note
+from tally.ledger.integrity.cosignature import (
+    Cosigner,
+    cosignatures,
+    parse_cosigner_vkey,
+    verify_cosignature,
+)
+from tally.ledger.integrity.witness_protocol import (
     ADD_CHECKPOINT,
     MAX_BODY,
     format_add_checkpoint,

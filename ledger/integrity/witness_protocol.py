@@ -18,15 +18,15 @@ import base64
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from ledger.errors import VerificationError
-from ledger.merkle import HASH_SIZE
-from ledger.notes import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
     NoteSignature,
     parse_decimal,
     parse_signature_line,
     strict_b64decode,
 )
+from tally.ledger.integrity.merkle import HASH_SIZE
 
 ADD_CHECKPOINT = "/add-checkpoint"
 SIZE_CONTENT_TYPE = "text/x.tlog.size"

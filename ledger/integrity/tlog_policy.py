@@ -22,9 +22,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ledger.cosignature import Cosigner, cosignatures, parse_cosigner_vkey
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, open_note, parse_decimal, parse_verifier_key, split_note
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import (
+    Checkpoint,
+    open_note,
+    parse_decimal,
+    parse_verifier_key,
+    split_note,
+)
+from tally.ledger.integrity.cosignature import Cosigner, cosignatures, parse_cosigner_vkey
 
 NONE = "none"
 MAX_ITEMS = 1000  # far above the 32 logs, witnesses and groups the spec asks for

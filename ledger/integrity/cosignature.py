@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from ledger.errors import VerificationError
-from ledger.notes import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import (
     NoteSignature,
     key_hash,
     parse_signature_line,
