@@ -173,3 +173,10 @@ def check_note(policy: Policy, note: str,
             f"checkpoint {checkpoint.size} of {origin} is short of the policy's quorum "
             f"{policy.quorum!r}: no cosignature from {missing}.")
     return PolicyCheck(checkpoint, tuple(n for n in policy.witnesses if n in cosigned))
+
+
+def check_notes(policy: Policy, notes: Iterable[str], origin: str,
+                log_key: bytes) -> list[PolicyCheck]:
+    """Every note checked against the policy, the ledger's own key standing for the log
+    when the policy lists no log; the first short one raises."""
+    return [check_note(policy, note, [(origin, log_key)]) for note in notes]
