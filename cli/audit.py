@@ -298,7 +298,7 @@ def verify_proof(
             f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
             literal(checked["origin"]), through,
         ))
-    if checked.get("witnessed_by"):
+    if checked.get("witnessed_by") and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
                               literal(", ".join(checked["witnessed_by"]))))
 

@@ -55,6 +55,7 @@ class WitnessAnswer:
     detail: str
     status: int | None = None  # the HTTP status of the last answer, if any
     lines: tuple[str, ...] = ()
+    old_size: int | None = None  # the size the accepted proof started from
 
 
 Proof = Callable[[int], list[bytes]]  # consistency hashes from an old size to the checkpoint
@@ -101,11 +102,12 @@ def ask(target: WitnessTarget, note: str, last_size: int, proof: Proof,
         if status != 200:
             detail = body.strip().splitlines()[0][:200] if body.strip() else f"HTTP {status}"
             return WitnessAnswer(target.name, "refused", detail, status)
-        return _accepted(target.name, cosigner, text, body, status)
+        return _accepted(target.name, cosigner, text, body, status, old)
     return WitnessAnswer(target.name, "refused", f"a second 409 (witness at size {old})", status)
 
 
-def _accepted(name: str, cosigner: Cosigner, text: str, body: str, status: int) -> WitnessAnswer:
+def _accepted(name: str, cosigner: Cosigner, text: str, body: str, status: int,
+              old: int) -> WitnessAnswer:
     """The lines of a 200 answer that are valid cosignatures by this witness."""
     try:
         lines = parse_cosignature_lines(body)
@@ -121,7 +123,7 @@ def _accepted(name: str, cosigner: Cosigner, text: str, body: str, status: int) 
     if not good:
         return WitnessAnswer(name, "refused", "no valid cosignature by its key in the answer",
                              status)
-    return WitnessAnswer(name, "cosigned", "", status, tuple(good))
+    return WitnessAnswer(name, "cosigned", "", status, tuple(good), old)
 
 
 def gather(note: str, targets: Sequence[WitnessTarget], last_size: Callable[[Cosigner], int],
