@@ -164,7 +164,7 @@ def test_growth_quorum_restart_and_a_witness_that_is_down(
     shutil.copytree(backup, witnesses[0].folder)
     witnesses[0].start()
     _grow(t, 1)
-    retried = [a for a in _checkpoint(t)["witnesses"] if a["name"] == "w1"][0]
+    retried = next(a for a in _checkpoint(t)["witnesses"] if a["name"] == "w1")
     assert retried["outcome"] == "cosigned" and retried["old_size"] == backup_size
 
 
