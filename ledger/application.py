@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from tally.ledger.commands import (
@@ -35,15 +36,23 @@ from tally.ledger.errors import (
     VerificationError,
 )
 from tally.ledger.infra.access import lag_error, require_ledger
+from tally.ledger.infra.cosigning import WitnessAnswer, WitnessTarget, gather
 from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
 from tally.ledger.infra.storage import Store, reading, resolve
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
+from tally.ledger.integrity.cosignature import Cosigner, cosignatures, with_signatures
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from tally.ledger.lookups import Registry
-from tally.ledger.model.bodies import genesis_body, ledger_id, revocation_body, signer_body
+from tally.ledger.model.bodies import (
+    genesis_body,
+    ledger_id,
+    revocation_body,
+    signer_body,
+    witness_body,
+)
 from tally.ledger.model.events import (
     GENESIS_ID,
     Aggregate,
@@ -52,6 +61,7 @@ from tally.ledger.model.events import (
     Genesis,
     Signer,
     Source,
+    Witness,
     as_uuid,
     type_name,
 )
@@ -416,6 +426,58 @@ class Ledger:
             raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
         with self.events.errors(), reading(self.engine) as conn:
             return self.log.consistency_proof(old_size, new_size, conn)
+
+    # -- witnesses -------------------------------------------------------------
+
+    def witnesses(self) -> list[WitnessTarget]:
+        """The witnesses the operator configured (signed `witness.added` events), in order."""
+        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)]
+
+    def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
+        """Configure a witness, as an event signed by the operator key."""
+        self._check_operator(operator)
+        for known in self.witnesses():
+            if known == WitnessTarget(name, url, vkey):
+                return Appended(name, "already recorded", None)
+            if known.name == name or known.vkey == vkey:
+                raise DuplicateDefinitionError(
+                    f"witness {known.name!r} is already configured with "
+                    + ("another URL or key" if known.name == name else "this key"),
+                    field="name" if known.name == name else "vkey")
+        lid = self.info().ledger_id
+        try:
+            fields = witness_body(lid, operator.key_id, name, url, vkey)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "witness"
+            raise InputError(f"invalid witness {where}: {first['msg']}", field=where) from None
+        body = signing.canonical(fields)
+        return self._append(name, Witness(body=body,
+                                          signature=signing.sign(operator.private_key, body)))
+
+    def last_cosigned_size(self, cosigner: Cosigner) -> int:
+        """The largest stored checkpoint that carries a valid cosignature by `cosigner`."""
+        for size, note, _ in reversed(self.log.checkpoints()):
+            try:
+                if cosignatures(note, [cosigner]):
+                    return size
+            except VerificationError:
+                continue  # a planted bad line: the witness's 409 tells the truth
+        return 0
+
+    def gather_cosignatures(self, size: int, note: str) -> tuple[str, list[WitnessAnswer]]:
+        """Ask every configured witness to cosign checkpoint `size`; store and return the
+        note with the cosignatures that verified, and each witness's answer."""
+        targets = self.witnesses()
+        if not targets:
+            return note, []
+        with self.events.errors():
+            answers = gather(note, targets, self.last_cosigned_size,
+                             lambda old: self.log.consistency_hashes(old, size))
+            cosigned = with_signatures(note, [line for a in answers for line in a.lines])
+            if cosigned != note:
+                self.log.store_cosigned(size, cosigned)
+        return cosigned, answers
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

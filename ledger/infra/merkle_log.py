@@ -294,6 +294,25 @@ class MerkleLog:
                                                      signed_at=now))
         return size, note
 
+    def consistency_hashes(self, old_size: int, new_size: int) -> list[bytes]:
+        """RFC 9162 PROOF(old_size, new_size) from the stored nodes (empty from size 0)."""
+        if old_size == 0:
+            return []
+        with self.engine.connect() as conn:
+            return merkle.consistency_path(old_size, new_size, _Nodes(conn).get)
+
+    def store_cosigned(self, size: int, note: str) -> None:
+        """Replace the stored checkpoint note of `size` by the same note with cosignature
+        lines appended; anything else (another text, a dropped line) is refused."""
+        with writing(self.engine) as conn:
+            lock_for_writing(conn, "tally_log")
+            stored = conn.execute(select(checkpoints.c.note)
+                                  .where(checkpoints.c.size == size)).scalar_one_or_none()
+            if stored is None or not note.startswith(str(stored)):
+                raise VerificationError(f"the cosigned note does not extend checkpoint {size}")
+            conn.execute(checkpoints.update().where(checkpoints.c.size == size)
+                         .values(note=note))
+
     def inclusion_proof(self, claim_id: str, leaf: bytes, size: int | None,
                         operator_public_key: bytes,
                         conn: Connection | None = None) -> InclusionProof:

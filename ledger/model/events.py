@@ -203,6 +203,27 @@ class Claim(Aggregate):
         return self.id.hex
 
 
+class Witness(Aggregate):
+    """A witness the operator configured: its name, submission URL and cosigning vkey."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        return registry_uuid("witness", json.loads(body)["name"])
+
+    class Added(Aggregate.Created):
+        TOPIC = "witness.added"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Added)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.name: str = fields["name"]
+        self.url: str = fields["url"]
+        self.vkey: str = fields["vkey"]
+
+
 # The event store persists these names (see ledger.infra.eventstore); never a Python path.
 EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
     cls.TOPIC: (cls, aggregate)
@@ -212,6 +233,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Source, (Source.Registered,)),
         (Figure, (Figure.Defined,)),
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
+        (Witness, (Witness.Added,)),
     )
     for cls in classes
 }
