@@ -145,7 +145,7 @@ def signers_revoke(
 def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the ledger's signers and whether they are revoked."""
     state = _state(ctx, as_json)
-    rows = [s.__dict__ for s in state.ledger().signers()]
+    rows = [s.__dict__ for s in state.ledger().directory.signers()]
     _list(state, rows, "signers", ["key_id", "name", "role", "revoked", "public_key"])
 
 

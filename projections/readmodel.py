@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import StorageError
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
+from tally.ledger.progress import Progress
 from tally.projections import queries
 from tally.projections import tables as t
 from tally.projections.compare import compare
@@ -51,7 +51,6 @@ from tally.projections.rows import Signed
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
 PROJECTING, SETTLING = "projecting events", "settling figures"
 
 
@@ -107,8 +106,8 @@ class ReadModel:
 
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
-        if self._listener not in self.ledger.listeners:
-            self.ledger.listeners.append(self._listener)
+        if self._listener not in self.ledger.journal.listeners:
+            self.ledger.journal.listeners.append(self._listener)
         return self
 
     def _listener(self, settle: bool, progress: Progress | None) -> None:
@@ -185,7 +184,7 @@ class ReadModel:
                 lock_for_writing(conn, LOCK)
                 previous = _tracked(conn, self.name)
                 # only what the Merkle log took: it checks what no process of ours checked
-                logged = self.ledger.logged_position()
+                logged = self.ledger.journal.logged_position()
                 batch = self.ledger.events.notifications(
                     (previous or 0) + 1, batch_size,
                     stop=logged if stop is None else min(stop, logged))
