@@ -80,8 +80,14 @@ class Chart:
 
 
 def _numbers(value: ValueOut) -> list[Decimal]:
+    """The numbers a value puts on the axis: a bound's own number (its arrow goes on to the
+    edge, so the 0 under "<=30" does not stretch the scale), an interval's two ends."""
     i = value.interval
-    return [] if i is None else [Decimal(n) for n in (i.low, i.high) if n is not None]
+    if i is None:
+        return []
+    if value.kind in ("at_most", "fewer_than"):
+        return [Decimal(n) for n in (i.high,) if n is not None]
+    return [Decimal(n) for n in (i.low, i.high) if n is not None]
 
 
 def _centre(value: ValueOut) -> Decimal:
