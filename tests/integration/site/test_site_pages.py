@@ -56,10 +56,11 @@ def pages(site: Published) -> dict[str, bytes]:
 def test_every_figure_and_claim_has_a_page_and_the_site_wide_pages_are_there(
         published: Published) -> None:
     paths = set(pages(published))
-    assert {"index.html", "discrepancies.html", "sources.html", "static/style.css"} <= paths
+    assert {"index.html", "discrepancies.html", "sources.html", "static/style.css",
+            "static/favicon.svg"} <= paths
     assert {figure_page(f) for f in (BODIES, EXHUMATION, GRAVES)} <= paths
     assert {claim_page(c) for c in published.claims.values()} <= paths
-    assert len(paths) == 4 + 3 + len(REPORTS)
+    assert len(paths) == 5 + 3 + len(REPORTS)
 
 
 def test_the_same_ledger_gives_the_same_bytes_also_after_a_rebuild(
@@ -74,6 +75,7 @@ def test_only_the_pages_asked_for_besides_the_site_wide_ones(published: Publishe
     claim = published.claims["graves"]
     some = dict(html_pages(published.model, published.note, {GRAVES}, {claim}))
     assert set(some) == {"index.html", "discrepancies.html", "sources.html", "static/style.css",
+                         "static/favicon.svg",
                          figure_page(GRAVES), claim_page(claim)}
     assert some == {p: data for p, data in pages(published).items() if p in some}
     nothing = dict(html_pages(published.model, published.note, set(), set()))
