@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from ledger.notes import Checkpoint, verify_checkpoint
-from projections.models import ClaimOut, FigureOut, ProvenanceOut, ShowOut
-from projections.readmodel import ReadModel
-from projections.site import chart, paths
-from projections.site.render import render, static_files
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.projections.models import ClaimOut, FigureOut, ProvenanceOut, ShowOut
+from tally.projections.readmodel import ReadModel
+from tally.projections.site import chart, paths
+from tally.projections.site.render import render, static_files
 
 
 @dataclass(frozen=True)

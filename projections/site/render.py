@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ledger.text import code_point, is_hidden
+from tally.ledger.model.text import code_point, is_hidden
 
-_PACKAGE = "projections.site"
+_PACKAGE = "tally.projections.site"
 
 
 def shown(text: object) -> str:

@@ -11,18 +11,18 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.application import Ledger
-from ledger.keystore import KeyStore
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from projections.readmodel import ReadModel
-from projections.site import html_pages
-from projections.site.paths import CHECKPOINT, LOG_INFO, checkpoint_file, claim_page
+from tally.projections.readmodel import ReadModel
+from tally.projections.site import html_pages
+from tally.projections.site.paths import CHECKPOINT, LOG_INFO, checkpoint_file, claim_page
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 BODIES, EXHUMATION, GRAVES = "izium/bodies", "izium/exhumation", "kharkiv/region/graves"

@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 from published_site import EVIL_URL, HOSTILE_NAME, Published
 
-from projections.site import html_pages
-from projections.site.paths import claim_page, figure_page
+from tally.projections.site import html_pages
+from tally.projections.site.paths import claim_page, figure_page
 
 
 class Elements(HTMLParser):

@@ -21,11 +21,11 @@ from published_site import (
 )
 
 from clirunner import Tally
-from ledger.errors import UnknownFigureError, VerificationError
-from ledger.keystore import KeyStore
-from ledger.notes import Checkpoint, sign_checkpoint, verify_checkpoint
-from projections.site import html_pages
-from projections.site.paths import claim_page, figure_page
+from tally.ledger.errors import UnknownFigureError, VerificationError
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, verify_checkpoint
+from tally.projections.site import html_pages
+from tally.projections.site.paths import claim_page, figure_page
 
 Page = Callable[[Published, str], str]
 
