@@ -162,10 +162,7 @@ def layout(claims: Sequence[ClaimOut], *, figure: str, unit: str, status: bool,
     marks = []
     for c in claims:
         x1, x2 = time.span(c.as_of.earliest, c.as_of.latest)
-        if c.retracted:
-            y = y_end = BOTTOM
-        else:
-            y, y_end = values.ends(c.value)
+        y, y_end = (float(BOTTOM), float(BOTTOM)) if c.retracted else values.ends(c.value)
         reported = values.at(c.reported) if c.corrections and not c.retracted else None
         marks.append(Mark(
             claim_id=c.claim_id, shape="retracted" if c.retracted else c.value.kind,

@@ -27,7 +27,8 @@ from tally.projections.site.paths import CHECKPOINT, LOG_INFO, checkpoint_file, 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 BODIES, EXHUMATION, GRAVES = "izium/bodies", "izium/exhumation", "kharkiv/region/graves"
 HOSTILE_NAME = '<script>alert("name")</script> Reuters & "Co"'
-HOSTILE_QUOTE = 'said <img src=x onerror=alert(1)> \u202egnp.exe\u202c and\u200bhidden </blockquote>'
+HOSTILE_QUOTE = ("said <img src=x onerror=alert(1)> \u202egnp.exe\u202c and\u200bhidden "
+                 "</blockquote>")
 EVIL_URL = "javascript:alert(document.domain)"
 GOOD_URL = "https://news.example/izium?a=1&b=<2>"
 
@@ -98,12 +99,12 @@ def build(directory: Path) -> Published:
     model = ReadModel(ledger).attach()
     ledger.init("example.org/izium", operator)
     ledger.add_signer("alice", alice.public_key, operator)
-    for source in (SourceRecord(id="hromadske", name="Hromadske", kind="media"),
+    for registered in (SourceRecord(id="hromadske", name="Hromadske", kind="media"),
                    SourceRecord(id="suspilne", name="Suspilne", kind="media"),
                    SourceRecord(id="izium-cma", name="Izium City Military Administration",
                                 kind="official"),
                    SourceRecord(id="evil", name=HOSTILE_NAME, kind="other")):
-        ledger.add_source(source, operator)
+        ledger.add_source(registered, operator)
     ledger.define_figure(FigureRecord(id=BODIES, unit="bodies", cumulative=True), operator)
     ledger.define_figure(FigureRecord(id=EXHUMATION, kind="status", unit="state",
                                       states=["planned", "in-progress", "completed"]), operator)

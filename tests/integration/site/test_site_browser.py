@@ -136,7 +136,7 @@ def test_a_reader_clicks_from_the_index_to_a_figure_and_its_claim(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"\nbrowser screenshots: {ARTIFACTS}", file=sys.stderr)
     show = published.model.show(BODIES)
-    assert show.claim is not None and show.value is not None
+    assert show.claim is not None and show.value is not None and show.as_of is not None
     in_force = show.claim.claim_id
     assert in_force == published.claims["hostile"]  # the latest as_of: its quote is hostile
     kinds = {label: published.claims[label] for label, r in REPORTS.items() if r[0] == BODIES}

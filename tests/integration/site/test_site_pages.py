@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from clirunner import Tally
 from published_site import (
     BODIES,
     EXHUMATION,
@@ -20,7 +21,6 @@ from published_site import (
     write_site,
 )
 
-from clirunner import Tally
 from tally.ledger.errors import UnknownFigureError, VerificationError
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, verify_checkpoint
