@@ -68,7 +68,7 @@ class _Site:
         return self._heads[size]
 
     def page(self, template: str, path: str, **context: object) -> tuple[str, bytes]:
-        return path, render(template, root=paths.root_of(path), path=path, paths=paths,
+        return path, render(template, root=paths.root_of(path), path=path,
                             origin=self.origin, head=self.head, **context)
 
     def permalink(self, path: str) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tally.ledger.model.text import code_point, is_hidden
+from tally.projections.site import paths
 
 _PACKAGE = "tally.projections.site"
 
@@ -63,6 +64,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(shown=shown, web_url=web_url, when=when, px=pixels)
+    env.globals["paths"] = paths  # macros imported without the page's context are cached
     return env
 
 
