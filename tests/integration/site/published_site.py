@@ -1,15 +1,21 @@
 """A small ledger with every kind of value, a correction, a retraction and hostile text, and
 its site: `html_pages` written to a folder beside the proof files `tally proof` makes (what
 `tally publish` writes next to the pages). `write_site` stands in for the publisher in
-these tests, and writes only what the HTML pages link to. The fixtures are in conftest.py.
+these tests, and writes only what the HTML pages link to.
+
+No conftest.py here: other tests import `conftest` by name, which one here would shadow.
+Each module makes its `published` fixture with `published_site(tmp_path_factory)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tally.ledger.application import Ledger
 from tally.ledger.infra.keystore import KeyStore
@@ -128,3 +134,15 @@ def build(directory: Path) -> Published:
     site = directory / "site"
     write_site(model, note, site)
     return Published(site, ledger, model, claims, note, ledger.info().operator_public_key)
+
+
+def published_site(factory: pytest.TempPathFactory) -> Iterator[Published]:
+    """The body of a module's `published` fixture: the site of `build`, closed after."""
+    built = build(factory.mktemp("site"))
+    yield built
+    built.ledger.close()
+
+
+def page(site: Published, path: str) -> str:
+    """A written page's text."""
+    return (site.directory / path).read_text(encoding="utf-8")

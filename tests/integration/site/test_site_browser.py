@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from published_site import BODIES, HOSTILE_QUOTE, REPORTS, Published
+from published_site import BODIES, HOSTILE_QUOTE, REPORTS, Published, published_site
 
 from tally.projections.site.paths import figure_page
 from tally.projections.site.render import shown
@@ -43,6 +43,11 @@ from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.selenium_manager import SeleniumManager  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    yield from published_site(tmp_path_factory)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

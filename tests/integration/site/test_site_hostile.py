@@ -7,12 +7,19 @@ or link of theirs, no hidden character that reorders what a reader sees.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html.parser import HTMLParser
 
-from published_site import EVIL_URL, HOSTILE_NAME, Published
+import pytest
+from published_site import EVIL_URL, HOSTILE_NAME, Published, published_site
 
 from tally.projections.site import html_pages
 from tally.projections.site.paths import claim_page, figure_page
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    yield from published_site(tmp_path_factory)
 
 
 class Elements(HTMLParser):

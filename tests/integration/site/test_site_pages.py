@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -18,6 +18,8 @@ from published_site import (
     GRAVES,
     REPORTS,
     Published,
+    page,
+    published_site,
     write_site,
 )
 
@@ -27,7 +29,10 @@ from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, veri
 from tally.projections.site import html_pages
 from tally.projections.site.paths import claim_page, figure_page
 
-Page = Callable[[Published, str], str]
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    yield from published_site(tmp_path_factory)
 
 
 class Tags(HTMLParser):
@@ -107,7 +112,7 @@ def test_every_link_stays_inside_the_site_and_finds_its_file(published: Publishe
 
 
 def test_index_shows_each_case_the_value_in_force_and_the_disputed_mark(
-        published: Published, page: Page) -> None:
+        published: Published) -> None:
     index = page(published, "index.html")
     cases = re.findall(r"<h2[^>]*>(\w+) <span", index)
     assert cases == ["izium", "kharkiv"]
@@ -120,7 +125,7 @@ def test_index_shows_each_case_the_value_in_force_and_the_disputed_mark(
 
 
 def test_figure_page_is_honest_about_corrections_retractions_and_competitors(
-        published: Published, page: Page) -> None:
+        published: Published) -> None:
     html = page(published, figure_page(BODIES))
     show = published.model.show(BODIES)
     assert show.claim is not None
@@ -144,8 +149,7 @@ def _groups(svg: str) -> dict[str, str]:
                            re.S))
 
 
-def test_the_chart_draws_each_kind_of_value_its_own_way(published: Published,
-                                                        page: Page) -> None:
+def test_the_chart_draws_each_kind_of_value_its_own_way(published: Published) -> None:
     html = page(published, figure_page(BODIES))
     svg = html.split("<svg class=\"chart\"", 1)[1].split("</svg>", 1)[0]
     marks = _groups(svg)
@@ -177,7 +181,7 @@ def test_the_chart_draws_each_kind_of_value_its_own_way(published: Published,
 
 
 def test_claim_page_shows_source_chain_quote_signer_checkpoint_and_proof(
-        published: Published, page: Page) -> None:
+        published: Published) -> None:
     claim = published.claims["exact"]
     html = page(published, claim_page(claim))
     provenance = published.model.provenance(claim)
@@ -198,7 +202,7 @@ def test_claim_page_shows_source_chain_quote_signer_checkpoint_and_proof(
 
 
 def test_the_offline_command_on_a_claim_page_verifies_its_proof(
-        published: Published, page: Page, tmp_path: Path) -> None:
+        published: Published, tmp_path: Path) -> None:
     """Download what the page offers under the names it gives, run the command it shows."""
     for label in ("exact", "corrected"):
         claim = published.claims[label]
@@ -254,7 +258,7 @@ def test_a_base_url_makes_the_permalink_absolute(published: Published, tmp_path:
 
 @pytest.mark.parametrize("path", ["index.html", "discrepancies.html", "sources.html",
                                   figure_page(BODIES), figure_page(EXHUMATION)])
-def test_pages_are_semantic(published: Published, page: Page, path: str) -> None:
+def test_pages_are_semantic(published: Published, path: str) -> None:
     html = page(published, path)
     tags = Tags(html)
     assert tags.all("html") == [{"lang": "en"}]
