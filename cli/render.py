@@ -40,8 +40,27 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table
     return table
 
 
+def amended(claim: Any) -> str:
+    """What became of a claim, in words: "" when it stands as reported, else e.g.
+    "corrected from 440..451 by alice: police final count" or "retracted by bob: duplicate"."""
+    notes = []
+    for what, change, extra in (("corrected", claim.correction,
+                                 f" from {claim.reported.written}"),
+                                ("retracted", claim.retraction, "")):
+        if change is not None:
+            who = change.signer_name or change.signer
+            notes.append(f"{what}{extra} by {who}: {change.reason}")
+    return "; ".join(notes)
+
+
+def _published(claim: Any) -> str:
+    parts = [f"published {claim.published}" if claim.published else "", claim.url or ""]
+    return "   ".join(p for p in parts if p)
+
+
 def show(out: Any) -> RenderableType:
-    """The value in force, its source chain, and the competing claims side by side."""
+    """The value in force (and what became of it), its source chain, the discrepancies that
+    involve it, and the claims competing with it (the claim in force is not among them)."""
     head = Text()
     head.append(visible(out.figure), style="bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
@@ -51,29 +70,47 @@ def show(out: Any) -> RenderableType:
         return Panel(head, title="show")
     head.append("value in force: ")
     head.append(visible(out.value.written), style="bold green")
-    head.append(f"  as of {visible(out.as_of.text)}\n")
-    head.append(
-        f"source: {_chain(out.claim)}   signer: {visible(out.claim.signer)}   "
-        f"position: {out.claim.position}\n"
-    )
+    note = amended(out.claim)
+    if note:
+        head.append(f" ({visible(note)})", style="yellow")
+    head.append(f"\nas of {visible(out.as_of.text)}   source: {_chain(out.claim)}\n")
+    head.append(f"claim: {out.claim.claim_id[:8]}   signer: {visible(out.claim.signer)}   "
+                f"position: {out.claim.position}\n")
+    if _published(out.claim):
+        head.append(visible(_published(out.claim)) + "\n")
     if out.claim.quote:
         head.append(_quote(out.claim.quote) + "\n", style="italic")
-    if out.disputed:
+    involving = [d for d in out.discrepancies if d.id in set(out.claim_discrepancies)]
+    contradictions = [d for d in involving if d.kind == "contradiction"]
+    if contradictions:
         head.append("DISPUTED", style="bold red")
-        head.append(f": {len(out.discrepancies)} discrepancy(ies) involve it\n")
+        n = len(contradictions)
+        head.append(f": {n} contradiction{'s involve' if n > 1 else ' involves'} it\n")
+    for d in involving:
+        if d.kind != "contradiction":
+            head.append("FLAGGED", style="bold red")
+            head.append(f" {visible(d.kind)} {visible(d.id)}: {visible(d.detail)}\n")
+    others = len(out.discrepancies) - len(involving)
+    if others:
+        head.append(f"{others} other discrepanc{'y' if others == 1 else 'ies'} on this "
+                    f"figure: tally discrepancies {visible(out.figure)}\n", style="dim")
     parts: list[RenderableType] = [head]
     if out.competing:
         table = Table(title="competing claims (overlapping as_of)", expand=True)
-        for column in ("value", "as of", "source chain", "quote", "claim"):
-            table.add_column(column, overflow="fold")
-        for c in [out.claim, *out.competing]:
-            table.add_row(
-                literal(c.value.written),
-                literal(c.as_of.text),
-                Text(_chain(c)),
-                Text(_quote(c.quote)),
-                literal(c.claim_id[:8]),
-            )
+        table.add_column("value", no_wrap=True)
+        table.add_column("as of", no_wrap=True)
+        table.add_column("source, quote, published, url", overflow="fold", ratio=1)
+        table.add_column("claim", no_wrap=True)
+        for c in out.competing:
+            value = literal(c.value.written)
+            if amended(c):
+                value.append(" ✎" if not c.retracted else " ✗", style="yellow")
+            details = Text(_chain(c))
+            for line, style in ((_quote(c.quote), "italic"), (visible(_published(c)), ""),
+                                (visible(amended(c)), "yellow")):
+                if line:
+                    details.append("\n" + line, style=style)
+            table.add_row(value, literal(c.as_of.text), details, literal(c.claim_id[:8]))
         parts.append(table)
     subtitle = []
     if out.query_as_of:

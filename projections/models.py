@@ -44,11 +44,28 @@ class AsOfOut(_Out):
     latest: dt.date
 
 
+class AmendmentOut(_Out):
+    """A correction or retraction in brief. Keys: `kind` (correction, retraction), `id`,
+    `value` (the corrected value; null for a retraction), `reason`, `signer` (key id),
+    `signer_name` (empty if unknown), `position`, `recorded_at`."""
+
+    kind: Literal["correction", "retraction"]
+    id: str
+    value: ValueOut | None
+    reason: str
+    signer: str
+    signer_name: str
+    position: int
+    recorded_at: dt.datetime
+
+
 class ClaimOut(_Out):
     """A claim as known. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported` (the value first written), `corrections` (correction ids, in order),
     `retracted`, `as_of`, `source`, `via` (source ids, outermost last), `url`, `published`,
-    `quote`, `document_sha256`, `signer` (key id), `position`, `recorded_at`."""
+    `quote`, `document_sha256`, `signer` (key id), `position`, `recorded_at`, `correction`
+    (AmendmentOut of the correction whose value is in force, or null), `retraction`
+    (AmendmentOut, or null)."""
 
     claim_id: str
     figure: str
@@ -66,6 +83,8 @@ class ClaimOut(_Out):
     signer: str
     position: int
     recorded_at: dt.datetime
+    correction: AmendmentOut | None = None
+    retraction: AmendmentOut | None = None
 
 
 class MemberOut(_Out):
@@ -95,7 +114,8 @@ class ShowOut(_Out):
     `as_of` (of the value in force), `claim` (ClaimOut in force), `competing` (ClaimOuts whose
     as_of overlaps it), `disputed` (the claim in force is in a contradiction), `discrepancies`
     (flags on this figure, and sum_mismatch flags of totals it is a part of), `query_as_of`,
-    `known_at` (the position the answer is as of; null = everything)."""
+    `known_at` (the position the answer is as of; null = everything), `claim_discrepancies`
+    (ids of the `discrepancies` that involve the claim in force, of any kind)."""
 
     figure: str
     kind: str
@@ -108,6 +128,7 @@ class ShowOut(_Out):
     discrepancies: list[DiscrepancyOut]
     query_as_of: str | None
     known_at: int | None
+    claim_discrepancies: list[str] = []
 
 
 class HistoryEntryOut(_Out):

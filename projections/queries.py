@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.dates import parse_edtf_date
+from ledger.dates import as_written, parse_edtf_date
 from ledger.errors import InputError, UnknownClaimError, UnknownFigureError
 from ledger.log import checkpoints, leaves
 from ledger.records import claim_ref_problem
@@ -126,8 +126,9 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
     else:
         found = views.claims(conn, inputs, k)
         if as_of is not None:
-            latest = parse_edtf_date(as_of, field="as_of", now=dt.date.max).latest
-            found = {f: as_of_before(cs, latest) for f, cs in found.items()}
+            parse_edtf_date(as_of, field="as_of", now=dt.date.max)  # refuses what is not EDTF
+            day = as_written(as_of)[1] or dt.date.max  # the query's last day, as written
+            found = {f: as_of_before(cs, day) for f, cs in found.items()}
         own_flags, now = evaluate(defs, found, figure)
         for total in totals:
             parts = {p: found.get(p, []) for p in defs[total].parts}
@@ -136,15 +137,23 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
         competing, disputed = list(now.competing), now.disputed
         flags = [flag_out(f) for f in own_flags]
     by_id = claims_by_id(_claim_rows(conn, [*competing, *([chosen] if chosen else [])], k,
-                                     signed))
+                                     signed), signer_names(conn))
     claim = by_id.get(chosen) if chosen else None
+    ordered = sorted_flags(flags)
     return ShowOut(
         figure=figure, kind=definition.kind, unit=definition.unit,
         value=None if claim is None else claim.value,
         as_of=None if claim is None else claim.as_of, claim=claim,
         competing=[by_id[c] for c in competing], disputed=disputed,
-        discrepancies=sorted_flags(flags), query_as_of=as_of, known_at=k,
+        discrepancies=ordered, query_as_of=as_of, known_at=k,
+        claim_discrepancies=[f.id for f in ordered if chosen is not None and chosen in f.claims],
     )
+
+
+def signer_names(conn: Connection) -> dict[str, str]:
+    """Every registered signer's name, by key id (a short table: one row per signer)."""
+    s = t.signers.c
+    return {r.key_id: r.name for r in conn.execute(select(s.key_id, s.name))}
 
 
 def history(conn: Connection, figure: str, signed: Signed,
@@ -172,7 +181,7 @@ def claims(conn: Connection, figure: str, signed: Signed,
         query = query.where(h.position <= k)
     rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
     # A claim's row comes before its follow-ups (same as_of, later position): order is kept.
-    return list(claims_by_id(with_signed(rows, signed)).values())
+    return list(claims_by_id(with_signed(rows, signed), signer_names(conn)).values())
 
 
 def _claims_in_order(conn: Connection, signed: Signed, chunk: int = 5000) -> Iterator[ClaimOut]:
