@@ -54,17 +54,23 @@ def show(
 
 def history(
     ctx: typer.Context,
-    figure: str,
+    figure: Annotated[str, typer.Argument(metavar="FIGURE")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="FROM..TO",
+        help="Only entries whose as_of meets this period (EDTF dates; either end may be "
+             "left out), e.g. 2022-09..2023-01.")] = None,
     known_at: KnownAt = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Full ids, signers, recording times and document hashes.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Every claim, correction and retraction of FIGURE in valid-time order, with a chart.
 
-    Example: tally history izium/burial-site/bodies-identified-reburied
+    Example: tally history izium/burial-site/bodies-exhumed --as-of 2022-09..2022-12
     """
     state = _state(ctx, as_json)
-    out = state.views().history(figure, known_at=_known_at(known_at))
-    emit_json(out) if state.json else console.print(render.history(out))
+    out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
+    emit_json(out) if state.json else console.print(render.history(out, full))
 
 
 def discrepancies(

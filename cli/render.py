@@ -8,7 +8,6 @@ a str, which rich would read as markup.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -18,9 +17,6 @@ from rich.text import Text
 from rich.tree import Tree
 
 from cli.safe_text import literal, visible
-
-BAR_WIDTH = 24
-
 
 def _chain(claim: Any) -> str:
     return " → ".join(visible(s) for s in [claim.source, *claim.via])
@@ -121,49 +117,11 @@ def show(out: Any) -> RenderableType:
                  subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
-def _magnitude(value: Any) -> Decimal | None:
-    """A representative number for the chart: the interval's finite middle, if any."""
-    interval = getattr(value, "interval", None) if value is not None else None
-    if interval is None:
-        return None
-    try:
-        low = Decimal(interval.low) if interval.low is not None else None
-        high = Decimal(interval.high) if interval.high is not None else None
-    except InvalidOperation:
-        return None
-    if low is not None and high is not None:
-        return (low + high) / 2
-    return low if low is not None else high
+def history(out: Any, full: bool = False) -> RenderableType:
+    """The timeline in valid-time order with a chart, fitted to the width (cli/history_view)."""
+    from cli.history_view import History
 
-
-def history(out: Any) -> RenderableType:
-    """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
-    sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
-    top = max(sizes, default=Decimal(0))
-    table = Table(title=literal(f"history of {out.figure} ({out.unit})"), expand=True)
-    table.add_column("as of", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("chart", no_wrap=True, min_width=BAR_WIDTH // 2)
-    table.add_column("source (via) / reason", overflow="fold", ratio=1)
-    table.add_column("pos", justify="right", no_wrap=True)
-    for e in out.entries:
-        style = {"claim": "", "correction": "yellow", "retraction": "red strike"}[e.kind]
-        magnitude = _magnitude(e.value)
-        bar = ""
-        if magnitude is not None and top > 0:
-            bar = "█" * max(1, int(BAR_WIDTH // 2 * magnitude / top))
-        who = _chain(e) if e.kind == "claim" else visible(e.reason or "")
-        table.add_row(
-            literal(e.as_of.text),
-            literal(f"{e.kind} {e.claim_id[:8]}"),
-            literal(e.value.written if e.value else "—"),
-            Text(bar, style=style or "cyan"),
-            Text(who),
-            Text(str(e.position)),
-            style=style or None,
-        )
-    return table
+    return History(out, full)
 
 
 _KINDS = ("contradiction", "regression", "sum_mismatch")  # projections.rules.KINDS

@@ -157,13 +157,15 @@ class HistoryEntryOut(_Out):
 
 class HistoryOut(_Out):
     """`tally history`. Keys: `figure`, `kind`, `unit`, `known_at`, `entries` (in valid-time
-    order: as_of earliest, then latest, then position)."""
+    order: as_of earliest, then latest, then position), `period` (the `--as-of FROM..TO` the
+    entries were limited to, or null)."""
 
     figure: str
     kind: str
     unit: str
     known_at: int | None
     entries: list[HistoryEntryOut]
+    period: str | None = None
 
 
 class DiscrepancyList(_Out):

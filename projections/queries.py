@@ -36,6 +36,7 @@ from projections.models import (
     ShowOut,
     SourceList,
 )
+from projections.periods import parse_period
 from projections.outputs import (
     claims_by_id,
     entry_out,
@@ -157,17 +158,24 @@ def signer_names(conn: Connection) -> dict[str, str]:
 
 
 def history(conn: Connection, figure: str, signed: Signed,
-            known_at: int | dt.datetime | None = None) -> HistoryOut:
-    """Every claim, correction and retraction of `figure`, in valid-time order."""
+            known_at: int | dt.datetime | None = None, period: str | None = None) -> HistoryOut:
+    """Every claim, correction and retraction of `figure`, in valid-time order; with
+    `period` (FROM..TO, see `periods`), those whose as_of, as written, meets it."""
     k = known_position(conn, known_at)
     definition = _definition(_definitions(conn, figure, k), figure)
+    within = None if period is None else parse_period(period)
     h = t.history.c
     query = select(t.history).where(h.figure == figure)
     if k is not None:
         query = query.where(h.position <= k)
-    rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    if within is not None:  # the widened days hold the written ones: a first, coarse cut
+        query = query.where(h.as_of_earliest <= within.last, h.as_of_latest >= within.first)
+    rows = [r for r in conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest,
+                                                   h.position)).mappings()
+            if within is None or within.holds(r["as_of"])]
     return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
-                      entries=[entry_out(r) for r in with_signed(rows, signed)])
+                      entries=[entry_out(r) for r in with_signed(rows, signed)],
+                      period=None if within is None else within.text)
 
 
 def claims(conn: Connection, figure: str, signed: Signed,

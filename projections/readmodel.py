@@ -259,9 +259,11 @@ class ReadModel:
             return queries.show(conn, figure, self._signed(conn), as_of=as_of,
                                 known_at=known_at)
 
-    def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
+    def history(self, figure: str, known_at: int | dt.datetime | None = None,
+                period: str | None = None) -> HistoryOut:
         with reading(self.engine) as conn:
-            return queries.history(conn, figure, self._signed(conn), known_at=known_at)
+            return queries.history(conn, figure, self._signed(conn), known_at=known_at,
+                                   period=period)
 
     def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
         with reading(self.engine) as conn:

@@ -82,7 +82,7 @@ def test_history_marks_corrections_and_draws_bars(views: ReadModel) -> None:
         (False, True),
         (True, True),
     ]
-    assert "final count" in out
+    assert "final count" in " ".join(out.split())
 
 
 def test_discrepancies_group_per_figure_with_quotes(views: ReadModel) -> None:
