@@ -12,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from rich import box
-from rich.console import Console, ConsoleOptions, RenderResult
 from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from cli import chart
-from cli.safe_text import literal, visible
+from tally.cli import chart
+from tally.cli.safe_text import literal, visible
 
 CHART_FROM = 72  # narrower than this, the chart is dropped
 STACK_BELOW = 48  # narrower than this, as of and value are stacked into the entry
@@ -82,8 +82,8 @@ class History:
         elif e.claim_id in self.corrected and e.kind == "claim":
             text.append(f"{chart.CORRECTED} corrected since\n", style="yellow")
         if self.full:
-            text.append(f"signer {visible(e.signer)}\nrecorded {e.recorded_at:%Y-%m-%dT%H:%M:%SZ}\n",
-                        style="dim")
+            text.append(f"signer {visible(e.signer)}\n"
+                        f"recorded {e.recorded_at:%Y-%m-%dT%H:%M:%SZ}\n", style="dim")
             if e.document_sha256:
                 text.append(f"document {visible(e.document_sha256)}\n", style="dim")
         text.rstrip()
@@ -127,7 +127,7 @@ class History:
             if not stacked:
                 cells.append(literal(e.as_of.text))
                 cells.append(literal(e.value.written if e.value else "—",
-                                     style=_STYLE[e.kind] or None))
+                                     style=_STYLE[e.kind]))
             if scale is not None:
                 cells.append(self._bar(e, scale))
                 drawn += cells[-1].plain

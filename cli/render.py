@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from cli.safe_text import literal, visible
+from tally.cli.safe_text import literal, visible
+
 
 def _chain(claim: Any) -> str:
     return " → ".join(visible(s) for s in [claim.source, *claim.via])
@@ -119,7 +120,7 @@ def show(out: Any) -> RenderableType:
 
 def history(out: Any, full: bool = False) -> RenderableType:
     """The timeline in valid-time order with a chart, fitted to the width (cli/history_view)."""
-    from cli.history_view import History
+    from tally.cli.history_view import History
 
     return History(out, full)
 

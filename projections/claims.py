@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from ledger.dates import as_written
-from ledger.values import Interval
+from tally.ledger.model.dates import as_written
+from tally.ledger.model.values import Interval
 
 EntryKind = Literal["claim", "correction", "retraction"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ledger.dates import as_written, parse_edtf_date
-from ledger.errors import InputError
+from tally.ledger.errors import InputError
+from tally.ledger.model.dates import as_written, parse_edtf_date
 
 SEPARATOR = ".."
 

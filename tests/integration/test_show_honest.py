@@ -9,11 +9,11 @@ import re
 
 from rich.console import Console
 
-from cli import render
-from ledger.application import Ledger
-from ledger.keystore import KeyPair
-from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
-from projections.readmodel import ReadModel
+from tally.cli import render
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
+from tally.projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"  # cumulative, defined by the conftest's ledger
 
