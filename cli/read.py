@@ -36,20 +36,27 @@ def _known_at(text: str | None) -> int | dt.datetime | None:
 
 def show(
     ctx: typer.Context,
-    figure: str,
+    figure: Annotated[str, typer.Argument(
+        metavar="FIGURE", help="A figure id, or a case's prefix (e.g. izium) for an overview.")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Valid time (EDTF), e.g. 2025-01.")
     ] = None,
     known_at: KnownAt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The value in force for FIGURE, its source chain and the competing claims.
+    """The value in force for FIGURE, its source chain and the competing claims; for a
+    prefix that is not a figure id, one row per figure of the case.
 
     Example: tally show izium/burial-site/people-unidentified --as-of 2025-01 --known-at 2025-03-01
     """
     state = _state(ctx, as_json)
-    out = state.views().show(figure, as_of=as_of, known_at=_known_at(known_at))
-    emit_json(out) if state.json else console.print(render.show(out))
+    out = state.views().show_or_case(figure, as_of=as_of, known_at=_known_at(known_at))
+    if state.json:
+        emit_json(out)
+    elif hasattr(out, "prefix"):
+        console.print(render.case(out))
+    else:
+        console.print(render.show(out))
 
 
 def history(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -118,6 +119,24 @@ def show(out: Any) -> RenderableType:
                  subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
+def case(out: Any) -> RenderableType:
+    """One row per figure of a case: its value in force, as_of and disputed flag."""
+    case = out.prefix.strip().rstrip("/")
+    table = Table(title=literal(f"figures of {case}/ (value in force, as of, active claims)"),
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("figure", overflow="fold")
+    table.add_column("value", no_wrap=True, justify="right")
+    table.add_column("as of", no_wrap=True)
+    table.add_column("claims", no_wrap=True, justify="right")
+    table.add_column("", no_wrap=True, min_width=len("DISPUTED"))
+    for f in out.figures:
+        name = f.figure.removeprefix(case + "/") if f.figure != case else f.figure
+        table.add_row(literal(name), literal(f.value.written if f.value else "—"),
+                      literal(f.as_of or ""), Text(str(f.active_claims)),
+                      Text("DISPUTED", style="bold red") if f.disputed else Text(""))
+    return table
+
+
 def history(out: Any, full: bool = False) -> RenderableType:
     """The timeline in valid-time order with a chart, fitted to the width (cli/history_view)."""
     from tally.cli.history_view import History
@@ -186,6 +205,13 @@ def provenance(out: Any) -> RenderableType:
             f" as of {visible(out.as_of.text)}",
         )
     )
+    if out.status != "active":
+        last = out.retraction if out.status == "retracted" else out.corrections[-1]
+        root.add(literal(
+            f"WARNING: this claim was {out.status} at position {last.position} by "
+            f"{last.signer.name or last.signer.key_id}: {last.reason}"
+            + (f"; it now stands at {out.value.written}" if out.status == "corrected" else
+               "; it is no longer counted"), style="bold red"))
     if out.value.written != out.reported.written:
         root.add(literal(f"reported as {out.reported.written}, corrected since"))
     source = out.source

@@ -221,7 +221,8 @@ class ProvenanceOut(_Out):
     "unknown signer", "revoked signer"; re-verified on every query), `corrections`
     (FollowupOuts), `retraction` (FollowupOut or null), `retracted`, `position`,
     `leaf_index` (null until the Merkle log has it), `checkpoint` (size of the first
-    checkpoint that covers it, or null), `recorded_at`."""
+    checkpoint that covers it, or null), `recorded_at`, `status` ("active", "corrected" or
+    "retracted": what the claim stands as now)."""
 
     claim_id: str
     figure: str
@@ -245,6 +246,7 @@ class ProvenanceOut(_Out):
     leaf_index: int | None
     checkpoint: int | None
     recorded_at: dt.datetime
+    status: Literal["active", "corrected", "retracted"] = "active"
 
 
 class FigureOut(_Out):
@@ -265,6 +267,29 @@ class FigureList(_Out):
     """`tally figures list`. Keys: `figures` (FigureOuts by id)."""
 
     figures: list[FigureOut]
+
+
+class CaseFigureOut(_Out):
+    """One figure of a case. Keys: `figure`, `kind`, `unit`, `value` (ValueOut in force, or
+    null), `as_of` (its EDTF text, or null), `claim_id` (in force, or null), `disputed`,
+    `active_claims`."""
+
+    figure: str
+    kind: str
+    unit: str
+    value: ValueOut | None
+    as_of: str | None
+    claim_id: str | None
+    disputed: bool
+    active_claims: int
+
+
+class CaseOut(_Out):
+    """`tally show PREFIX` when PREFIX is not a figure id. Keys: `prefix`, `figures`
+    (CaseFigureOuts by id)."""
+
+    prefix: str
+    figures: list[CaseFigureOut]
 
 
 class SourceList(_Out):

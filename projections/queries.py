@@ -25,6 +25,7 @@ from tally.ledger.model.dates import as_written, parse_edtf_date
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.projections import recompute as views
 from tally.projections import tables as t
+from tally.projections.cases import in_case
 from tally.projections.claims import FigureDef
 from tally.projections.models import (
     ClaimOut,
@@ -273,8 +274,12 @@ def _flags_known_at(conn: Connection, figure: str | None, k: int) -> list[Flag]:
     return flags
 
 
-def figures(conn: Connection) -> FigureList:
-    rows = conn.execute(select(t.figures).order_by(t.figures.c.figure_id)).mappings()
+def figures(conn: Connection, prefix: str | None = None) -> FigureList:
+    """Every figure, or those of a case (ids equal to `prefix` or below it)."""
+    query = select(t.figures).order_by(t.figures.c.figure_id)
+    if prefix is not None:
+        query = query.where(in_case(t.figures.c.figure_id, prefix))
+    rows = conn.execute(query).mappings()
     return FigureList(figures=[
         FigureOut(id=r["figure_id"], kind=r["kind"], unit=r["unit"],
                   cumulative=bool(r["cumulative"]), parts=str_list(r["parts"]),

@@ -24,6 +24,11 @@ def text(renderable: object, width: int = 80) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
+def words(shown: str) -> str:
+    """The text without the tree's and the table's rules, one space between words."""
+    return " ".join(re.sub(r"[│├└─┃┏┓┗┛━]+", " ", shown).split())
+
+
 def report(ledger: Ledger, key: KeyPair, value: str, as_of: str, source: str = "hromadske",
            **kw: object) -> str:
     return ledger.report(ReportRecord(figure=BODIES, value=value, as_of=as_of, source=source,
@@ -101,3 +106,40 @@ def test_an_uncertain_month_answers_from_its_first_day_as_written(
     assert found is not None and found.written == "451"
     assert "no active claim as of 2022-08-02" in text(render.show(
         views.show(BODIES, as_of="2022-08-02")))
+
+
+def test_provenance_warns_when_a_claim_was_retracted_or_corrected(
+        ledger: Ledger, alice: KeyPair) -> None:
+    views = ReadModel(ledger).attach()
+    kept, fixed, gone = (report(ledger, alice, v, "2022-09-23", source=s) for v, s in
+                         (("447", "hromadske"), ("440", "suspilne"), ("451", "izium-cma")))
+    ledger.correct(CorrectionRecord(claim=fixed, value="446", reason="final count"), alice)
+    ledger.retract(RetractionRecord(claim=gone, reason="a duplicate"), alice)
+    assert views.provenance(kept).status == "active"
+    assert "WARNING" not in text(render.provenance(views.provenance(kept)))
+    corrected = views.provenance(fixed)
+    assert corrected.status == "corrected"
+    assert "WARNING: this claim was corrected at position" in text(render.provenance(corrected))
+    assert "it now stands at 446" in words(text(render.provenance(corrected)))
+    retracted = views.provenance(gone)
+    assert retracted.status == "retracted"
+    shown = words(text(render.provenance(retracted)))
+    assert "WARNING: this claim was retracted" in shown and "a duplicate" in shown
+
+
+def test_a_case_prefix_lists_and_summarises_its_figures(ledger: Ledger, alice: KeyPair) -> None:
+    views = ReadModel(ledger).attach()
+    report(ledger, alice, "447", "2022-09-23")
+    report(ledger, alice, "451", "2022-09-23", source="suspilne")
+    assert [f.id for f in views.figures("izium").figures] == ["izium/bodies", "izium/exhumation"]
+    assert [f.id for f in views.figures("izium/bod").figures] == []  # a path, not a string
+    assert [f.id for f in views.figures("izium/bodies/").figures] == ["izium/bodies"]
+    case = views.show_or_case("izium")
+    assert hasattr(case, "prefix")
+    rows = {f.figure: f for f in case.figures}  # type: ignore[union-attr]
+    assert rows["izium/bodies"].disputed and rows["izium/bodies"].active_claims == 2
+    assert rows["izium/exhumation"].value is None and not rows["izium/exhumation"].disputed
+    shown = text(render.case(case))
+    assert "bodies" in shown and "DISPUTED" in shown and "exhumation" in shown
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert not hasattr(views.show_or_case("izium/bodies"), "prefix")
