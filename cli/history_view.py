@@ -53,7 +53,7 @@ class History:
         self.retracted = {e.claim_id for e in out.entries if e.kind == "retraction"}
 
     def _id(self, ident: str) -> str:
-        return ident if self.full else ident[:8]
+        return visible(ident if self.full else ident[:8])
 
     def entry(self, e: Any, stacked: bool) -> Text:
         text = Text()
@@ -65,7 +65,7 @@ class History:
         text.append(e.kind, style=_STYLE[e.kind] or "bold")
         text.append(f" #{e.position}\n" if self.full else f" {self._id(ident)} #{e.position}\n")
         if self.full:
-            text.append(f"{ident}\n")
+            text.append(f"{visible(ident)}\n")
         if e.kind != "claim":
             text.append(f"of claim {self._id(e.claim_id)}: {visible(e.reason or '')}\n",
                         style=_STYLE[e.kind])

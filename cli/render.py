@@ -72,7 +72,7 @@ def show(out: Any) -> RenderableType:
     if note:
         head.append(f" ({visible(note)})", style="yellow")
     head.append(f"\nas of {visible(out.as_of.text)}   source: {_chain(out.claim)}\n")
-    head.append(f"claim: {out.claim.claim_id[:8]}   signer: {visible(out.claim.signer)}   "
+    head.append(f"claim: {visible(out.claim.claim_id[:8])}   signer: {visible(out.claim.signer)}   "
                 f"position: {out.claim.position}\n")
     if _published(out.claim):
         head.append(visible(_published(out.claim)) + "\n")
@@ -206,12 +206,13 @@ def provenance(out: Any) -> RenderableType:
         )
     )
     if out.status != "active":
-        last = out.retraction if out.status == "retracted" else out.corrections[-1]
-        root.add(literal(
-            f"WARNING: this claim was {out.status} at position {last.position} by "
-            f"{last.signer.name or last.signer.key_id}: {last.reason}"
-            + (f"; it now stands at {out.value.written}" if out.status == "corrected" else
-               "; it is no longer counted"), style="bold red"))
+        changes = [out.retraction] if out.status == "retracted" else out.corrections
+        last = changes[-1] if changes and changes[-1] is not None else None
+        how = "" if last is None else (f" at position {last.position} by "
+                                       f"{last.signer.name or last.signer.key_id}: {last.reason}")
+        now = (f"; it now stands at {out.value.written}" if out.status == "corrected"
+               else "; it is no longer counted")
+        root.add(literal(f"WARNING: this claim was {out.status}{how}{now}", style="bold red"))
     if out.value.written != out.reported.written:
         root.add(literal(f"reported as {out.reported.written}, corrected since"))
     source = out.source
