@@ -68,4 +68,6 @@ def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut
         retraction=next((f for f in followups if f.kind == "retraction"), None),
         retracted=prov["retraction_id"] is not None, position=position,
         leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=claim.recorded_at,
+        status="retracted" if any(f.kind == "retraction" for f in followups)
+        else "corrected" if any(f.kind == "correction" for f in followups) else "active",
     )

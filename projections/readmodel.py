@@ -28,14 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError
+from tally.ledger.errors import StorageError, UnknownFigureError
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
 from tally.ledger.progress import Progress
 from tally.projections import queries
 from tally.projections import tables as t
+from tally.projections.cases import overview
 from tally.projections.compare import compare
 from tally.projections.models import (
+    CaseOut,
     ClaimOut,
     DiscrepancyList,
     FigureList,
@@ -256,9 +258,11 @@ class ReadModel:
             return queries.show(conn, figure, self._signed(conn), as_of=as_of,
                                 known_at=known_at)
 
-    def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
+    def history(self, figure: str, known_at: int | dt.datetime | None = None,
+                period: str | None = None) -> HistoryOut:
         with reading(self.engine) as conn:
-            return queries.history(conn, figure, self._signed(conn), known_at=known_at)
+            return queries.history(conn, figure, self._signed(conn), known_at=known_at,
+                                   period=period)
 
     def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
         with reading(self.engine) as conn:
@@ -278,9 +282,25 @@ class ReadModel:
         with reading(self.engine) as conn:
             return provenance_query(conn, claim_id, self._signed(conn))
 
-    def figures(self) -> FigureList:
+    def figures(self, prefix: str | None = None) -> FigureList:
         with reading(self.engine) as conn:
-            return queries.figures(conn)
+            return queries.figures(conn, prefix)
+
+    def show_or_case(self, figure: str, as_of: str | None = None,
+                     known_at: int | dt.datetime | None = None) -> ShowOut | CaseOut:
+        """`show` of a figure; for a prefix that is no figure's id but holds figures (and
+        with neither `as_of` nor `known_at`), the case overview."""
+        with reading(self.engine) as conn:
+            try:
+                return queries.show(conn, figure, self._signed(conn), as_of=as_of,
+                                    known_at=known_at)
+            except UnknownFigureError:
+                if as_of is not None or known_at is not None:
+                    raise
+                case = overview(conn, figure)
+                if not case.figures:
+                    raise
+                return case
 
     def sources(self) -> SourceList:
         with reading(self.engine) as conn:

@@ -29,6 +29,7 @@ from tally.cli.output import emit_json
 from tally.cli.safe_text import json_text, literal, visible
 from tally.ledger.model.text import is_hidden
 from tally.projections.models import (
+    CaseOut,
     ClaimOut,
     DiscrepancyList,
     DiscrepancyOut,
@@ -179,6 +180,14 @@ def test_history(out: HistoryOut) -> None:
         texts += [e.as_of.text, e.value.written if e.value else None]
         texts += [e.source, *e.via] if e.kind == "claim" else [e.reason]
     assert_safe(rendered(render.history(out)), *texts)
+
+
+@given(out=strategy(CaseOut))
+def test_case(out: CaseOut) -> None:
+    texts: list[str | None] = []
+    for f in out.figures:
+        texts += [f.as_of, f.value.written if f.value else None]
+    assert_safe(rendered(render.case(out)), *texts)
 
 
 @given(flags=st.lists(strategy(DiscrepancyOut), max_size=3),
