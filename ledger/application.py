@@ -53,6 +53,7 @@ from ledger.errors import (
     VerificationError,
 )
 from ledger.eventstore import EventStore
+from ledger.evidence.archive import Archive
 from ledger.keystore import KeyPair
 from ledger.log import MerkleLog, leaf_bytes
 from ledger.notes import is_valid_key_name
@@ -139,6 +140,7 @@ class Ledger:
                 recorder: Any = self.app.recorder
                 create_tables(self.engine, lambda _: recorder.create_table())
             self.log = MerkleLog(self.engine, self.app.recorder)
+            self.archive = Archive(self.engine)
             self.tail_check = TailCheck(self)
         except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
             raise _storage_error(store, e, "cannot be opened") from None
@@ -280,7 +282,7 @@ class Ledger:
         return self._info
 
     def context(self) -> Context:
-        return Context(self.info().ledger_id, self.clock().date())
+        return Context(self.info().ledger_id, self.clock().date(), self.archive.get)
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""

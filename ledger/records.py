@@ -155,6 +155,10 @@ class ReportRecord(_Signed):
     published: Annotated[str, StringConstraints(max_length=64)] | None = None
     quote: Text | None = None
     document_sha256: Hex64 | None = None
+    # With an archived document: which occurrence of the quote (from 1), or the anchor an
+    # export wrote (its position is taken, and the whole anchor must come out the same)
+    occurrence: int | None = Field(default=None, ge=1)
+    anchor: dict[str, Any] | None = None
 
 
 class CorrectionRecord(_Signed):

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 
-from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
+from ledger.domain import Claim, Document, Figure, Signer, Source, registry_uuid
 from ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
@@ -67,6 +67,9 @@ class Registry:
             )
             raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
         return found
+
+    def find_document(self, sha256: str) -> Document | None:
+        return self._get(registry_uuid("document", sha256), Document)
 
     def find_source(self, source_id: str) -> Source | None:
         return self._get(registry_uuid("source", source_id), Source)
