@@ -8,7 +8,7 @@ Numbers inside values are decimal strings (never floats); dates are ISO
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -198,7 +198,9 @@ class ProvenanceOut(_Out):
     "unknown signer", "revoked signer"; re-verified on every query), `corrections`
     (FollowupOuts), `retraction` (FollowupOut or null), `retracted`, `position`,
     `leaf_index` (null until the Merkle log has it), `checkpoint` (size of the first
-    checkpoint that covers it, or null), `recorded_at`."""
+    checkpoint that covers it, or null), `recorded_at`, `anchor` (the signed W3C selectors
+    of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
+    `suffix`} and `position` {`start`, `end`}; null for an unanchored quote)."""
 
     claim_id: str
     figure: str
@@ -222,6 +224,7 @@ class ProvenanceOut(_Out):
     leaf_index: int | None
     checkpoint: int | None
     recorded_at: dt.datetime
+    anchor: dict[str, Any] | None = None
 
 
 class FigureOut(_Out):

@@ -49,7 +49,7 @@ def closest(text: str, quote: str) -> str:
     """The passage of `text` most like `quote` (same length, word-aligned), for a refusal."""
     needle = fold(normalise(quote))
     folded = fold(text)
-    starts = [0] + [i + 1 for i, ch in enumerate(folded) if ch == " "]
+    starts = [0] + [i + 1 for i, ch in enumerate(folded) if not ch.isalnum()]
     best, best_at = -1.0, 0
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(needle)

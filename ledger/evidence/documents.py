@@ -8,8 +8,10 @@ then the signed `document.archived` event is appended.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
 
 from ledger import signing
 from ledger.bodies import document_body
@@ -27,8 +29,11 @@ if TYPE_CHECKING:
     from ledger.application import Appended, Ledger
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
+class DocumentInfo(BaseModel):
+    """`tally documents list` / `show`: what the signed `document.archived` event says.
+    Keys: `sha256`, `media_type`, `url`, `retrieved`, `source`, `extractor`,
+    `extractor_version`, `text_sha256`, `signer` (key id), `position`."""
+
     sha256: str
     media_type: str
     url: str | None
@@ -81,8 +86,10 @@ def _signed(ledger: Ledger, sha: str) -> tuple[DocumentArchived, int]:
 
 
 def _info(s: DocumentArchived, position: int) -> DocumentInfo:
-    return DocumentInfo(s.sha256, s.media_type, s.url, s.retrieved, s.source, s.extractor,
-                        s.extractor_version, s.text_sha256, s.signer, position)
+    return DocumentInfo(sha256=s.sha256, media_type=s.media_type, url=s.url,
+                        retrieved=s.retrieved, source=s.source, extractor=s.extractor,
+                        extractor_version=s.extractor_version, text_sha256=s.text_sha256,
+                        signer=s.signer, position=position)
 
 
 def documents(ledger: Ledger) -> list[DocumentInfo]:
@@ -107,6 +114,19 @@ def resolve(ledger: Ledger, ref: str) -> str:
         raise InputError(f"document prefix {ref!r} is ambiguous: give more digits",
                          field="document")
     return matches[0]
+
+
+def reference(ledger: Ledger, ref: str) -> str:
+    """The SHA-256 of an archived document named by a file (its bytes' hash), its hash or a
+    unique prefix of it."""
+    path = Path(ref)
+    if path.is_file():
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if ledger.registry().find_document(sha) is None:
+            raise InputError(f"{ref} is not archived: add it first with 'tally documents add'",
+                             field="document")
+        return sha
+    return resolve(ledger, ref)
 
 
 def show(ledger: Ledger, ref: str) -> tuple[DocumentInfo, str]:
