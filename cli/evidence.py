@@ -80,5 +80,46 @@ def documents_show(
         console.print(literal(body))
 
 
+def extract(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(metavar="DOC", help="An archived document "
+                                            "(SHA-256 or prefix) or a file to archive.")],
+    source: Annotated[str, typer.Option("--source", help="Who published it (a source id).")],
+    published: Annotated[str | None, typer.Option("--published",
+                                                  help="Publication date (EDTF).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write the JSONL here.")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Signs the document, if it is "
+                                            "not archived yet.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write candidate report lines (JSONL), one per numeric mention, for review: fill in
+    each null figure, edit or delete lines, then 'tally import' them.
+
+    Example: tally extract article.html --source suspilne --published 2025-02-03
+    --key alice -o candidates.jsonl
+    """
+    import json
+
+    from cli.output import success
+    from ledger.evidence.extraction.extract import extract as run
+
+    state = _state(ctx, as_json)
+    lines = run(state.ledger(), document, source=source, published=published,
+                key=state.key(key) if key else None)
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    if state.json:
+        emit_json({"candidates": len(lines), "output": str(output)})
+        return
+    unfilled = sum(line["figure"] is None for line in lines)
+    success(literal(f"{len(lines)} candidates written to {output} ({unfilled} need a "
+                    "figure before import)"))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(documents_app, name="documents")
+    app.command()(extract)

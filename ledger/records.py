@@ -159,6 +159,16 @@ class ReportRecord(_Signed):
     # export wrote (its position is taken, and the whole anchor must come out the same)
     occurrence: int | None = Field(default=None, ge=1)
     anchor: dict[str, Any] | None = None
+    # review notes written by `tally extract`: ignored, never signed
+    candidate: dict[str, Any] | None = None
+
+    @field_validator("figure", mode="before")
+    @classmethod
+    def _figure_chosen(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("is null: choose the figure this candidate reports (its "
+                             "candidate.suggestions lists close ones) before importing")
+        return value
 
 
 class CorrectionRecord(_Signed):
