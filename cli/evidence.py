@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli.admin import JsonOpt, _done, _list, _state
-from cli.output import console, emit_json
-from cli.safe_text import literal
+from tally.cli.admin import JsonOpt, _done, _list, _state
+from tally.cli.output import console, emit_json
+from tally.cli.safe_text import literal
 
 documents_app = typer.Typer(help="Archived documents: the evidence quotes are anchored in.",
                             no_args_is_help=True)
@@ -33,7 +33,7 @@ def documents_add(
     Example: tally documents add article.html --url https://example.org/a --retrieved
     2025-01-02 --source suspilne --key alice
     """
-    from ledger.evidence import documents
+    from tally.ledger.evidence import documents
 
     state = _state(ctx, as_json)
     result = documents.archive(state.ledger(), file.read_bytes(), name=file.name, url=url,
@@ -44,7 +44,7 @@ def documents_add(
 @documents_app.command("list")
 def documents_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List archived documents."""
-    from ledger.evidence import documents
+    from tally.ledger.evidence import documents
 
     state = _state(ctx, as_json)
     found = documents.documents(state.ledger())
@@ -65,7 +65,7 @@ def documents_show(
     """Show an archived document (checked against its signed hashes), and its text."""
     from rich.table import Table
 
-    from ledger.evidence import documents
+    from tally.ledger.evidence import documents
 
     state = _state(ctx, as_json)
     info, body = documents.show(state.ledger(), sha)
@@ -101,8 +101,8 @@ def extract(
     """
     import json
 
-    from cli.output import success
-    from ledger.evidence.extraction.extract import extract as run
+    from tally.cli.output import success
+    from tally.ledger.evidence.extraction.extract import extract as run
 
     state = _state(ctx, as_json)
     lines = run(state.ledger(), document, source=source, published=published,

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from cli.safe_text import literal, visible
+from tally.cli.safe_text import literal, visible
 
 BAR_WIDTH = 24
 
@@ -223,7 +223,8 @@ def provenance(out: Any) -> RenderableType:
     details = root.add("details")
     if out.anchor is not None:
         q, at = out.anchor["quote"], out.anchor["position"]
-        details.add(Text.assemble("… ", visible(q["prefix"]), (f"**{visible(q['exact'])}**", "bold"),
+        exact = f"**{visible(q['exact'])}**"
+        details.add(Text.assemble("… ", visible(q["prefix"]), (exact, "bold"),
                                   visible(q["suffix"]), " …"))
         details.add(literal(f"quote anchored in document {out.document_sha256} at "
                             f"{at['start']}..{at['end']} of its normalised text"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from ledger.errors import InputError, VerificationError
-from ledger.evidence.normalise import fold, normalise
+from tally.ledger.errors import InputError, VerificationError
+from tally.ledger.evidence.normalise import fold, normalise
 
 CONTEXT = 32
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, LargeBinary, MetaData, String, Table, Text
-from sqlalchemy import inspect, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
-from ledger.storage import create_tables, writing
+from tally.ledger.infra.storage import create_tables, writing
 
 metadata = MetaData()
 

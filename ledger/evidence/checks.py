@@ -12,11 +12,11 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ledger.errors import InputError, LedgerError, VerificationError
-from ledger.evidence import anchors
-from ledger.evidence.archive import Stored
-from ledger.evidence.extractors import extract
-from ledger.evidence.normalise import text_sha256
+from tally.ledger.errors import InputError, LedgerError, VerificationError
+from tally.ledger.evidence import anchors
+from tally.ledger.evidence.archive import Stored
+from tally.ledger.evidence.extractors import extract
+from tally.ledger.evidence.normalise import text_sha256
 
 # The stored bytes and text of a document by its SHA-256, or None
 Lookup = Callable[[str], Stored | None]

@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from ledger import signing
-from ledger.bodies import document_body
-from ledger.dates import parse_edtf_date
-from ledger.domain import Document
-from ledger.errors import InputError, SignatureError, VerificationError
-from ledger.evidence.checks import check_stored, stored_text
-from ledger.evidence.extractors import extract, sniff
-from ledger.evidence.normalise import text_sha256
-from ledger.keystore import KeyPair
-from ledger.policy import signer_may_sign
-from ledger.statements import DocumentArchived, parse_statement
+from tally.ledger.errors import InputError, SignatureError, VerificationError
+from tally.ledger.evidence.checks import check_stored, stored_text
+from tally.ledger.evidence.extractors import extract, sniff
+from tally.ledger.evidence.normalise import text_sha256
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.model.bodies import document_body
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.events import Document
+from tally.ledger.model.policy import signer_may_sign
+from tally.ledger.model.statements import DocumentArchived, parse_statement
 
 if TYPE_CHECKING:
-    from ledger.application import Appended, Ledger
+    from tally.ledger.application import Appended, Ledger
 
 
 class DocumentInfo(BaseModel):
@@ -50,7 +50,7 @@ def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = No
             retrieved: str | None = None, source: str | None = None,
             key: KeyPair | None) -> Appended:
     """Archive a document as a signed event; the same bytes again are a no-op."""
-    from ledger.application import Appended
+    from tally.ledger.application import Appended
 
     sha = hashlib.sha256(data).hexdigest()
     registry = ledger.registry()

@@ -12,8 +12,8 @@ import io
 from dataclasses import dataclass
 from importlib.metadata import version
 
-from ledger.errors import InputError
-from ledger.evidence.normalise import normalise
+from tally.ledger.errors import InputError
+from tally.ledger.evidence.normalise import normalise
 
 MEDIA_TYPES = ("text/plain", "text/html", "application/pdf", "application/warc")
 MAX_BYTES = 50 * 1024 * 1024

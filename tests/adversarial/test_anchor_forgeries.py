@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.bodies import claim_body
-from ledger.domain import Claim
-from ledger.errors import LedgerError
-from ledger.evidence import documents
-from ledger.evidence.anchors import selector
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import FigureRecord, ReportRecord, SourceRecord
-from ledger.signing import canonical, sign
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import LedgerError
+from tally.ledger.evidence import documents
+from tally.ledger.evidence.anchors import selector
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.events import Claim
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
 
 TEXT = "Officials said 447 bodies were exhumed. Later 451 bodies were counted."
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.evidence.anchors import selector
-from ledger.evidence.extraction.grammar import _MONTHS, Mention, mentions
+from tally.ledger.evidence.anchors import selector
+from tally.ledger.evidence.extraction.grammar import _MONTHS, Mention, mentions
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z“\"(]|\s*$)")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")

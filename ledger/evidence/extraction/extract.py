@@ -7,14 +7,14 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledger.dates import parse_edtf_date
-from ledger.errors import InputError
-from ledger.evidence import documents
-from ledger.evidence.extraction.candidates import candidates
-from ledger.keystore import KeyPair
+from tally.ledger.errors import InputError
+from tally.ledger.evidence import documents
+from tally.ledger.evidence.extraction.candidates import candidates
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.dates import parse_edtf_date
 
 if TYPE_CHECKING:
-    from ledger.application import Ledger
+    from tally.ledger.application import Ledger
 
 
 def extract(ledger: Ledger, ref: str, *, source: str, published: str | None,

@@ -14,17 +14,18 @@ from dataclasses import dataclass
 
 from text_to_num import text2num
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_WORD = r"(?:%s)" % "|".join(sorted(_UNITS + _TENS + ["hundred", "thousand", "million"],
-                                     key=len, reverse=True))
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+          "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+          "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD = "(?:{})".format("|".join(sorted(_UNITS + _TENS + ["hundred", "thousand", "million"],
+                                         key=len, reverse=True)))
 _WORDS = rf"{_WORD}(?:(?:[- ]|\s+and\s+){_WORD})*"
 _DIGITS = r"\d{1,3}(?:[,\u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?"
 _NUMBER = rf"(?:{_DIGITS}|a\s+dozen|{_WORDS})"
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()
-_MONTH = r"(?:%s)" % "|".join(_MONTHS)
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]
+_MONTH = "(?:{})".format("|".join(_MONTHS))
 
 _HEDGES = [  # (rule, regex prefix, operator)
     ("more-than", r"(?:more\s+than|over|in\s+excess\s+of)", ">"),
@@ -46,7 +47,6 @@ _ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b", re.IGNORECASE)
 _AGE_AFTER = re.compile(r"^(?:-|\s)(?:year|yr)s?(?:-|\s)old\b|^\s+years?\s+old\b", re.I)
 _AGE_BEFORE = re.compile(r"\b(?:aged|age|ages)\s+$", re.IGNORECASE)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s*(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w))", re.I)
-_MONTH_NEAR = re.compile(rf"^\s+{_MONTH}\b|^(?:\s*,)?\s*$", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s+$", re.IGNORECASE)
 _NOUN = re.compile(r"^\s*(?:of\s+(?:the\s+|them\s+|these\s+)?)?([a-z][a-z-]*)", re.I)
 
@@ -86,10 +86,9 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
         return True
     if token.isdigit() and 1800 <= int(token) <= 2100:  # a year
         return True
-    if token.isdigit() and int(token) <= 31 and (
-            re.match(rf"^\s+{_MONTH}\b", after, re.I) or _MONTH_BEFORE.search(before)):
-        return True  # a day of a month
-    return False
+    # a day of a month
+    return token.isdigit() and int(token) <= 31 and bool(
+        re.match(rf"^\s+{_MONTH}\b", after, re.I) or _MONTH_BEFORE.search(before))
 
 
 def _noun(text: str, end: int) -> str | None:

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from ledger.application import Ledger
-from ledger.errors import InputError, VerificationError
-from ledger.evidence import documents
-from ledger.evidence.archive import documents as archive_table
-from ledger.keystore import KeyPair
-from ledger.records import ReportRecord
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import InputError, VerificationError
+from tally.ledger.evidence import documents
+from tally.ledger.evidence.archive import documents as archive_table
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.inputs import ReportRecord
 
 ARTICLE = ("Investigators said on Friday that more than 440 bodies had been exhumed "
            "at the site. “About 30 of them were children,” an official said.\n\n"

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.errors import ImportFileError
-from ledger.evidence import documents
-from ledger.exporter import export_lines
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import ImportFileError
+from tally.ledger.evidence import documents
+from tally.ledger.exporter import export_lines
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
 
 TEXT = "Officials said 447 bodies were exhumed, and later 447 bodies were reburied."
 
@@ -31,9 +31,9 @@ def _report(sha: str, quote: str, **kw: Any) -> dict[str, Any]:
 def test_import_anchors_and_refuses(ledger: Ledger, alice: KeyPair,
                                     nothing_written: Any) -> None:
     sha = documents.archive(ledger, TEXT.encode(), key=alice).id
-    with nothing_written(), pytest.raises(ImportFileError, match="line 1.*closest passage"):
+    with nothing_written(), pytest.raises(ImportFileError, match=r"line 1.*closest passage"):
         import_lines(ledger, _lines(_report(sha, "448 bodies were exhumed")), alice)
-    with nothing_written(), pytest.raises(ImportFileError, match="line 1.*occurs 2 times"):
+    with nothing_written(), pytest.raises(ImportFileError, match=r"line 1.*occurs 2 times"):
         import_lines(ledger, _lines(_report(sha, "447 bodies")), alice)
     import_lines(ledger, _lines(_report(sha, "447 bodies", occurrence=2),
                                 _report(sha, "bodies were exhumed")), alice)
@@ -46,7 +46,7 @@ def test_import_anchors_and_refuses(ledger: Ledger, alice: KeyPair,
     moved = dict(anchored[0])
     moved["anchor"] = {**moved["anchor"], "position": {"type": "TextPositionSelector",
                                                        "start": 15, "end": 25}}
-    with nothing_written(), pytest.raises(ImportFileError, match="line 1.*anchor"):
+    with nothing_written(), pytest.raises(ImportFileError, match=r"line 1.*anchor"):
         import_lines(ledger, _lines(moved), alice)
     before = ledger.max_position()
     import_lines(ledger, _lines(*anchored), alice)  # re-import: already recorded
