@@ -8,7 +8,7 @@ Numbers inside values are decimal strings (never floats); dates are ISO
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -190,6 +190,30 @@ class FollowupOut(_Out):
     recorded_at: dt.datetime
 
 
+class TextQuoteSelectorOut(_Out):
+    """W3C TextQuoteSelector. Keys: `type`, `exact`, `prefix`, `suffix`."""
+
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class TextPositionSelectorOut(_Out):
+    """W3C TextPositionSelector. Keys: `type`, `start`, `end` (code points)."""
+
+    type: Literal["TextPositionSelector"]
+    start: int
+    end: int
+
+
+class AnchorOut(_Out):
+    """Where a quote is in its document's normalised text. Keys: `quote`, `position`."""
+
+    quote: TextQuoteSelectorOut
+    position: TextPositionSelectorOut
+
+
 class ProvenanceOut(_Out):
     """`tally provenance`. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported`, `as_of`, `source` (SourceOut), `via` (SourceOuts), `url`, `published`,
@@ -224,7 +248,7 @@ class ProvenanceOut(_Out):
     leaf_index: int | None
     checkpoint: int | None
     recorded_at: dt.datetime
-    anchor: dict[str, Any] | None = None
+    anchor: AnchorOut | None = None
 
 
 class FigureOut(_Out):

@@ -28,5 +28,6 @@ operator=$(tally --json signers list | python3 -c \
   'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin) if s["role"] == "operator"))')
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator"
 step tally verify --operator-key "$operator"
+bash examples/evidence/demo.sh
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"

@@ -48,7 +48,8 @@ _AGE_AFTER = re.compile(r"^(?:-|\s)(?:year|yr)s?(?:-|\s)old\b|^\s+years?\s+old\b
 _AGE_BEFORE = re.compile(r"\b(?:aged|age|ages)\s+$", re.IGNORECASE)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s*(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w))", re.I)
 _MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s+$", re.IGNORECASE)
-_NOUN = re.compile(r"^\s*(?:of\s+(?:the\s+|them\s+|these\s+)?)?([a-z][a-z-]*)", re.I)
+_NOUN = re.compile(r"^\s*(?:of\s+(?:the\s+|them\s+|these\s+)?)?"
+                   r"(?:(?:more|further|additional|new|other)\s+)?([a-z][a-z-]*)", re.I)
 
 
 @dataclass(frozen=True)
