@@ -61,7 +61,7 @@ def report(
     state = _state(ctx, as_json)
     document_sha256 = None
     if document is not None:
-        from ledger.evidence.documents import reference
+        from tally.ledger.evidence.documents import reference
 
         document_sha256 = reference(state.ledger(), document)
     record = build(

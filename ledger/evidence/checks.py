@@ -23,12 +23,18 @@ Lookup = Callable[[str], Stored | None]
 
 
 class SignedDocument(Protocol):
-    sha256: str
-    media_type: str
-    url: str | None
-    extractor: str
-    extractor_version: str
-    text_sha256: str
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def extractor(self) -> str: ...
+    @property
+    def extractor_version(self) -> str: ...
+    @property
+    def text_sha256(self) -> str: ...
 
 
 class AnchoredReport(Protocol):

@@ -80,8 +80,11 @@ def _pdf(data: bytes) -> str:
 
 _READERS = {"text/plain": ("tally-text", _plain), "text/html": ("trafilatura", _html),
             "application/pdf": ("pypdf", _pdf)}
-_VERSIONS = {"tally-text": lambda: "1", "trafilatura": lambda: version("trafilatura"),
-             "pypdf": lambda: version("pypdf")}
+
+def _version(name: str) -> str:
+    """The reader's version: our own plain-text reader is version 1."""
+    return "1" if name == "tally-text" else version(name)
+
 
 
 def _warc_payload(data: bytes, url: str | None) -> tuple[str, bytes]:
@@ -118,4 +121,4 @@ def extract(data: bytes, media_type: str, url: str | None = None) -> Extracted:
     text = normalise(read(data))
     if not text:
         raise InputError("no text could be extracted from the document", field="document")
-    return Extracted(media_type, name, _VERSIONS[name](), text)
+    return Extracted(media_type, name, _version(name), text)
