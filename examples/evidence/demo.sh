@@ -22,12 +22,17 @@ step tally documents add examples/evidence/report.html --url https://northfield.
 step tally extract examples/evidence/report.html --source northfield-courier \
   --published 2025-03-14 -o demo/candidates.jsonl
 cat demo/candidates.jsonl
-# The review: the recorder accepts the three counts, and skips the vague "dozens of
-# families" and the coroner's forecast ("about 60 more graves"), which is no count yet.
+# The review: the recorder accepts the three counts, choosing each one's figure (the
+# Izium figures share the unit "bodies", so extract could not pick one), and skips the
+# vague "dozens of families" and the coroner's forecast ("about 60 more graves").
 python3 -c 'import json,sys
+accepted = {"126": "lakeside/quarry/graves-opened",
+            "more than 140": "lakeside/quarry/bodies-recovered",
+            "nine": "lakeside/quarry/children-recovered"}
 for line in open(sys.argv[1]):
     c = json.loads(line)
-    if c["candidate"]["text"] in ("126", "more than 140", "nine"):
+    if c["candidate"]["text"] in accepted:
+        c["figure"] = accepted[c["candidate"]["text"]]
         print(json.dumps(c, ensure_ascii=False))' demo/candidates.jsonl > demo/reviewed.jsonl
 step tally import demo/reviewed.jsonl --key recorder
 claim=$(tally --json history lakeside/quarry/bodies-recovered \
