@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from tally.cli import admin, audit, evidence, read, record
+from tally.cli import admin, audit, evidence, read, record, witness, witnesses
 from tally.cli.state import State
 
 
@@ -104,6 +104,8 @@ record.register(app)
 read.register(app)
 audit.register(app)
 evidence.register(app)
+witness.register(app)
+witnesses.register(app)
 
 
 def main() -> None:

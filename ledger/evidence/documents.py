@@ -76,8 +76,8 @@ def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = No
 
 
 def _signed(ledger: Ledger, sha: str) -> tuple[DocumentArchived, int]:
-    for n in ledger.notifications_of(["document.archived"]):
-        event = ledger.app.mapper.to_domain_event(n)
+    for n in ledger.events.notifications_of(["document.archived"]):
+        event = ledger.events.decode(n)
         statement = parse_statement(event.body, "document.archived")
         assert isinstance(statement, DocumentArchived)
         if statement.sha256 == sha:
@@ -95,8 +95,8 @@ def _info(s: DocumentArchived, position: int) -> DocumentInfo:
 def documents(ledger: Ledger) -> list[DocumentInfo]:
     """Every archived document, in ledger order, as its signed event says."""
     found = []
-    for n in ledger.notifications_of(["document.archived"]):
-        statement = parse_statement(ledger.app.mapper.to_domain_event(n).body,
+    for n in ledger.events.notifications_of(["document.archived"]):
+        statement = parse_statement(ledger.events.decode(n).body,
                                     "document.archived")
         assert isinstance(statement, DocumentArchived)
         found.append(_info(statement, n.id))

@@ -70,14 +70,14 @@ def test_audit_refuses_forged_anchors(setup: Any, case: int) -> None:
     ledger.save([_forged(ledger, alice, doc, quote, anchor)])
     report = verify(ledger)
     assert not report.ok and words in (report.problem or ""), report.problem
-    assert report.position == ledger.max_position()
+    assert report.position == ledger.events.max_position()
 
 
 def test_a_forged_anchor_left_in_the_tail_stops_the_log(setup: Any) -> None:
     ledger, alice, sha = setup
     doc, quote, anchor, _ = _cases(sha)[0]
     logged = ledger.logged_position()
-    ledger.app.save(_forged(ledger, alice, doc, quote, anchor))  # not through the commands
+    ledger.events.save([_forged(ledger, alice, doc, quote, anchor)])  # not through the commands
     with pytest.raises(LedgerError, match="not in its document"):
         ledger.catch_up_log()
     assert ledger.logged_position() == logged

@@ -48,6 +48,6 @@ def test_import_anchors_and_refuses(ledger: Ledger, alice: KeyPair,
                                                        "start": 15, "end": 25}}
     with nothing_written(), pytest.raises(ImportFileError, match=r"line 1.*anchor"):
         import_lines(ledger, _lines(moved), alice)
-    before = ledger.max_position()
+    before = ledger.events.max_position()
     import_lines(ledger, _lines(*anchored), alice)  # re-import: already recorded
-    assert ledger.max_position() == before
+    assert ledger.events.max_position() == before
