@@ -244,8 +244,15 @@ def provenance(out: Any) -> RenderableType:
     )
     signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
     details = root.add("details")
-    if out.quote:
+    if out.anchor is not None:
+        q, at = out.anchor.quote, out.anchor.position
+        details.add(Text.assemble("… ", visible(q.prefix), (f"**{visible(q.exact)}**", "bold"),
+                                  visible(q.suffix), " …"))
+        details.add(literal(f"quote anchored in document {out.document_sha256} at "
+                            f"{at.start}..{at.end} of its normalised text"))
+    elif out.quote:
         details.add(Text(_quote(out.quote), style="italic"))
+        details.add(literal("quote unanchored: not checked against a document", style="dim"))
     for label, value in (
         ("url", out.url),
         ("published", out.published),

@@ -35,6 +35,7 @@ from tally.ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
+from tally.ledger.evidence.archive import Archive
 from tally.ledger.infra.access import require_ledger
 from tally.ledger.infra.cosigning import WitnessTarget
 from tally.ledger.infra.eventstore import EventStore
@@ -119,6 +120,7 @@ class Ledger:
         self.events = EventStore(store, self.engine)
         with self.events.errors():
             self.log = MerkleLog(self.engine, self.events)
+        self.archive = Archive(self.engine)
         self.tail_check = TailCheck(self)
         self.journal = Journal(self.events, self.log, self.tail_check)
         self.directory = Directory(self.events)
@@ -181,7 +183,7 @@ class Ledger:
         return self._info
 
     def context(self) -> Context:
-        return Context(self.info().ledger_id, self.clock().date())
+        return Context(self.info().ledger_id, self.clock().date(), self.archive.get)
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""

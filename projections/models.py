@@ -213,6 +213,30 @@ class FollowupOut(_Out):
     recorded_at: dt.datetime
 
 
+class TextQuoteSelectorOut(_Out):
+    """W3C TextQuoteSelector. Keys: `type`, `exact`, `prefix`, `suffix`."""
+
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class TextPositionSelectorOut(_Out):
+    """W3C TextPositionSelector. Keys: `type`, `start`, `end` (code points)."""
+
+    type: Literal["TextPositionSelector"]
+    start: int
+    end: int
+
+
+class AnchorOut(_Out):
+    """Where a quote is in its document's normalised text. Keys: `quote`, `position`."""
+
+    quote: TextQuoteSelectorOut
+    position: TextPositionSelectorOut
+
+
 class ProvenanceOut(_Out):
     """`tally provenance`. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported`, `as_of`, `source` (SourceOut), `via` (SourceOuts), `url`, `published`,
@@ -222,7 +246,9 @@ class ProvenanceOut(_Out):
     (FollowupOuts), `retraction` (FollowupOut or null), `retracted`, `position`,
     `leaf_index` (null until the Merkle log has it), `checkpoint` (size of the first
     checkpoint that covers it, or null), `recorded_at`, `status` ("active", "corrected" or
-    "retracted": what the claim stands as now)."""
+    "retracted": what the claim stands as now), `anchor` (the signed W3C selectors
+    of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
+    `suffix`} and `position` {`start`, `end`}; null for an unanchored quote)."""
 
     claim_id: str
     figure: str
@@ -247,6 +273,7 @@ class ProvenanceOut(_Out):
     checkpoint: int | None
     recorded_at: dt.datetime
     status: Literal["active", "corrected", "retracted"] = "active"
+    anchor: AnchorOut | None = None
 
 
 class FigureOut(_Out):

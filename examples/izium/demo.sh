@@ -57,5 +57,6 @@ operator=$(tally --json signers list | python3 -c \
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator" \
   --policy demo/policy.txt
 step tally verify --operator-key "$operator" --policy demo/policy.txt
+bash examples/evidence/demo.sh
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"

@@ -215,8 +215,11 @@ def test_provenance(out: ProvenanceOut) -> None:
     texts: list[str | None] = [
         out.claim_id, out.figure, out.value.written, out.as_of.text, out.source.name,
         out.source.id, out.source.kind, out.signer.name, out.signer.key_id, out.mode,
-        out.signature_status, out.quote, out.url, out.published, out.document_sha256,
+        out.signature_status, out.url, out.published, out.document_sha256,
     ]
+    # an anchored quote is shown as its signed anchor (its `exact` is the quote), in context
+    texts += [out.quote] if out.anchor is None else [
+        out.anchor.quote.prefix, out.anchor.quote.exact, out.anchor.quote.suffix]
     for hop in out.via:
         texts += [hop.name, hop.id]
     for c in out.corrections:
