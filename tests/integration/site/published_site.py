@@ -83,7 +83,7 @@ def write_site(model: ReadModel, note: str, directory: Path, **options: object) 
             proof = ledger.inclusion_proof(claim, model.provenance(claim).checkpoint)
             (directory / claim_page(claim, ".json")).write_text(proof.model_dump_json())
             (directory / claim_page(claim, ".tlog-proof")).write_text(
-                ledger.tlog_proof_text(proof))
+                proof.tlog_text())
         elif path.startswith("figures/"):
             (directory / path.removesuffix(".html")).with_suffix(".json").write_text("{}")
     for size, stored, _ in ledger.log.checkpoints():
