@@ -70,6 +70,7 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     claim_ref_problem,
 )
+from tally.ledger.model.kinds import Role
 from tally.ledger.model.policy import may_revoke
 from tally.ledger.tailcheck import TailCheck
 
@@ -226,7 +227,7 @@ class Ledger:
         return self.info(), True
 
     def _signed_signer(
-        self, lid: str, operator: KeyPair, key: KeyPair | bytes, name: str, role: str
+        self, lid: str, operator: KeyPair, key: KeyPair | bytes, name: str, role: Role
     ) -> Signer:
         public_key = key.public_key if isinstance(key, KeyPair) else key
         kid = signing.key_id(public_key)
@@ -240,7 +241,7 @@ class Ledger:
             )
 
     def add_signer(
-        self, name: str, public_key: bytes, operator: KeyPair, role: str = "signer"
+        self, name: str, public_key: bytes, operator: KeyPair, role: Role = "signer"
     ) -> Appended:
         check_name(name, "signer")
         self._check_operator(operator)

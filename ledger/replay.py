@@ -30,6 +30,7 @@ from tally.ledger.integrity import signing
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
 from tally.ledger.model.events import GENESIS_ID, registry_uuid
+from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
@@ -52,14 +53,14 @@ ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
 class SignerState:
     key_id: str
     public_key: bytes
-    role: str
+    role: Role
     revoked: bool = False
 
 
 @dataclass
 class FigureState:
     figure_id: str
-    kind: str
+    kind: FigureKind
     states: list[str]
 
 
@@ -133,7 +134,10 @@ class Replay:
         return Admitted(s, key, event.body, event.signature)
 
     def _signer(self, key_id: str) -> SignerState:
-        return policy.signer_may_sign(self.signers.get(key_id), key_id)  # type: ignore[return-value]
+        found = self.signers.get(key_id)
+        policy.signer_may_sign(found, key_id)
+        assert found is not None  # signer_may_sign refused an unknown key
+        return found
 
     def _rules(self, position: int, s: Any, ident: UUID, version: int, event: Any,
                claim_events: ClaimEvents) -> bytes:

@@ -17,6 +17,7 @@ from tally.ledger.evidence import anchors
 from tally.ledger.evidence.archive import Stored
 from tally.ledger.evidence.extractors import extract
 from tally.ledger.evidence.normalise import text_sha256
+from tally.ledger.model.kinds import MediaType
 
 # The stored bytes and text of a document by its SHA-256, or None
 Lookup = Callable[[str], Stored | None]
@@ -26,7 +27,7 @@ class SignedDocument(Protocol):
     @property
     def sha256(self) -> str: ...
     @property
-    def media_type(self) -> str: ...
+    def media_type(self) -> MediaType: ...
     @property
     def url(self) -> str | None: ...
     @property

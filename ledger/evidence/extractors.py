@@ -9,11 +9,13 @@ audit knows whether re-reading the same bytes today must give the same text.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 
 from tally.ledger.errors import InputError
 from tally.ledger.evidence.normalise import normalise
+from tally.ledger.model.kinds import MediaType
 
 MEDIA_TYPES = ("text/plain", "text/html", "application/pdf", "application/warc")
 MAX_BYTES = 50 * 1024 * 1024
@@ -21,13 +23,13 @@ MAX_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Extracted:
-    media_type: str
+    media_type: MediaType
     extractor: str
     extractor_version: str
     text: str  # normalised
 
 
-def sniff(data: bytes, name: str = "") -> str:
+def sniff(data: bytes, name: str = "") -> MediaType:
     """The media type of a document, from its first bytes (and the file name for HTML)."""
     head = data[:4096].lstrip()
     if head.startswith(b"%PDF-"):
@@ -78,7 +80,8 @@ def _pdf(data: bytes) -> str:
         raise InputError(f"the PDF cannot be read: {e}", field="document") from None
 
 
-_READERS = {"text/plain": ("tally-text", _plain), "text/html": ("trafilatura", _html),
+_READERS: dict[MediaType, tuple[str, Callable[[bytes], str]]] = {
+    "text/plain": ("tally-text", _plain), "text/html": ("trafilatura", _html),
             "application/pdf": ("pypdf", _pdf)}
 
 def _version(name: str) -> str:
@@ -107,14 +110,15 @@ def _warc_payload(data: bytes, url: str | None) -> tuple[str, bytes]:
     raise InputError(f"the WARC file holds no response record for {url}", field="url")
 
 
-def extract(data: bytes, media_type: str, url: str | None = None) -> Extracted:
+def extract(data: bytes, media_type: MediaType, url: str | None = None) -> Extracted:
     """The normalised text of a document of `media_type`; InputError if it has none."""
     if len(data) > MAX_BYTES:
         raise InputError(f"the document is larger than {MAX_BYTES // 2**20} MiB",
                          field="document")
     if media_type == "application/warc":
         inner_type, body = _warc_payload(data, url)
-        inner = extract(body, inner_type if inner_type in _READERS else sniff(body))
+        known = next((m for m in _READERS if m == inner_type), None)
+        inner = extract(body, known or sniff(body))
         return Extracted(media_type, f"warcio+{inner.extractor}",
                          f"{version('warcio')}+{inner.extractor_version}", inner.text)
     name, read = _READERS[media_type]

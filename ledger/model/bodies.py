@@ -17,6 +17,7 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.ledger.model.kinds import MediaType, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
@@ -46,10 +47,10 @@ def genesis_body(
 
 
 def signer_body(
-    ledger: str, signer: str, key_id: str, public_key: bytes, name: str, role: str
+    ledger: str, signer: str, key_id: str, public_key: bytes, name: str, role: Role
 ) -> dict[str, Any]:
     return SignerAdded(ledger=ledger, signer=signer, key_id=key_id,
-                       public_key=public_key.hex(), name=name, role=role).model_dump()  # type: ignore[arg-type]
+                       public_key=public_key.hex(), name=name, role=role).model_dump()
 
 
 def revocation_body(ledger: str, signer: str, key_id: str, reason: str) -> dict[str, Any]:
@@ -83,11 +84,12 @@ def claim_body(ledger: str, signer: str, report: ReportRecord, value: str,
         "document_sha256": report.document_sha256, **fields}).plain()
 
 
-def document_body(ledger: str, signer: str, sha256: str, media_type: str, url: str | None,
+def document_body(ledger: str, signer: str, sha256: str, media_type: MediaType,
+                  url: str | None,
                   retrieved: str | None, source: str | None, extractor: str,
                   extractor_version: str, text_sha256: str) -> dict[str, Any]:
     return DocumentArchived(
-        ledger=ledger, signer=signer, sha256=sha256, media_type=media_type,  # type: ignore[arg-type]
+        ledger=ledger, signer=signer, sha256=sha256, media_type=media_type,
         url=url, retrieved=retrieved, source=source, extractor=extractor,
         extractor_version=extractor_version, text_sha256=text_sha256).model_dump()
 

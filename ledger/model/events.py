@@ -21,6 +21,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import get_topic
 
 from tally.ledger.integrity.signing import body_id, body_uuid
+from tally.ledger.model.kinds import FigureKind, Role, SourceKind
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
@@ -82,7 +83,7 @@ class Signer(Aggregate):
         self.key_id: str = fields["key_id"]
         self.name: str = fields["name"]
         self.public_key: str = fields["public_key"]
-        self.role: str = fields["role"]
+        self.role: Role = fields["role"]
         self.revoked = False
 
     @event(Revoked)
@@ -112,7 +113,7 @@ class Source(Aggregate):
         fields = json.loads(body)
         self.source_id: str = fields["id"]
         self.name: str = fields["name"]
-        self.kind: str = fields["kind"]
+        self.kind: SourceKind = fields["kind"]
         self.key_id: str | None = fields["key_id"]
 
 
@@ -133,7 +134,7 @@ class Figure(Aggregate):
     def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.figure_id: str = fields["id"]
-        self.kind: str = fields["kind"]
+        self.kind: FigureKind = fields["kind"]
         self.unit: str = fields["unit"]
         self.cumulative: bool = fields["cumulative"]
         self.parts: list[str] = list(fields["parts"])

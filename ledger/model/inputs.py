@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tally.ledger.model.kinds import FigureKind, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 Slug = Annotated[
@@ -54,7 +55,6 @@ Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Signature = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 Text = Annotated[str, StringConstraints(max_length=1000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
 
 
 # C0 controls but tab and newline, DEL and C1: NUL cannot be stored in a PostgreSQL text
@@ -118,7 +118,7 @@ class SourceRecord(_Signed):
 class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
     id: FigureId
-    kind: Literal["quantity", "status"] = "quantity"
+    kind: FigureKind = "quantity"
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
     cumulative: bool = False
     parts: list[FigureId] = Field(default_factory=list, max_length=100)

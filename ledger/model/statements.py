@@ -29,7 +29,8 @@ from pydantic import (
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.cosignature import parse_cosigner_vkey
 from tally.ledger.integrity.signing import canonical_of_plain
-from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug, SourceKind
+from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug
+from tally.ledger.model.kinds import FigureKind, MediaType, Role, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -77,7 +78,7 @@ class SignerAdded(_Statement):
     key_id: KeyId
     public_key: Hex64
     name: Line
-    role: Literal["operator", "signer"]
+    role: Role
 
 
 class SignerRevoked(_Statement):
@@ -97,7 +98,7 @@ class SourceRegistered(_Statement):
 class FigureDefined(_Statement):
     type: Literal["figure.defined"] = "figure.defined"
     id: FigureId
-    kind: Literal["quantity", "status"]
+    kind: FigureKind
     unit: Unit
     cumulative: bool
     parts: list[FigureId] = Field(max_length=100)
@@ -161,7 +162,7 @@ class ClaimRecorded(_Statement):
 class DocumentArchived(_Statement):
     type: Literal["document.archived"] = "document.archived"
     sha256: Hex64
-    media_type: Literal["text/plain", "text/html", "application/pdf", "application/warc"]
+    media_type: MediaType
     url: Url | None
     retrieved: Edtf | None
     source: Slug | None
