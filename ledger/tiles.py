@@ -26,20 +26,20 @@ MAX_ENTRY = 0xFFFF  # the 2-byte length of a bundled entry
 
 
 class Tile(NamedTuple):
-    """One tile: `level` (0 for leaf hashes), `index` within it, `width` (1..256)."""
+    """One tile: `level` (0 for leaf hashes), `number` within it, `width` (1..256)."""
 
     level: int
-    index: int
+    number: int
     width: int
 
     @property
     def path(self) -> str:
-        return tile_path(self.level, self.index, self.width)
+        return tile_path(self.level, self.number, self.width)
 
     @property
     def start(self) -> int:
         """Index of the tile's first hash at its height."""
-        return self.index * WIDTH
+        return self.number * WIDTH
 
 
 def _index_path(index: int) -> str:
@@ -94,7 +94,7 @@ def new_tiles(old_size: int, new_size: int) -> Iterator[Tile]:
     partial ones of `new_size` and the full ones completed since (partials of `old_size`
     stay, as the spec asks for every size a checkpoint was made for)."""
     for tile in tiles_for(new_size):
-        if tile.width < WIDTH or (tile.index + 1) * WIDTH > old_size >> (HEIGHT * tile.level):
+        if tile.width < WIDTH or (tile.number + 1) * WIDTH > old_size >> (HEIGHT * tile.level):
             yield tile
 
 
@@ -125,7 +125,8 @@ def bundle(entries: Sequence[bytes]) -> bytes:
 def read_bundle(data: bytes, width: int, first: int = 0) -> list[bytes]:
     """The `width` entries of a bundle; VerificationError naming the entry (counting from
     `first`) whose length runs past the end, or if there are too few or too many."""
-    entries, offset = [], 0
+    entries: list[bytes] = []
+    offset = 0
     while offset < len(data):
         if len(entries) == width:
             raise VerificationError(f"the entry bundle holds more than {width} entries")
