@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from cli import admin, audit, read, record
+from cli import admin, audit, read, record, site
 from cli.state import State
 
 
@@ -103,6 +103,7 @@ admin.register(app)
 record.register(app)
 read.register(app)
 audit.register(app)
+site.register(app)
 
 
 def main() -> None:
