@@ -43,5 +43,40 @@ def publish(
             f"{done.unchanged} unchanged)"))
 
 
+def clone(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SOURCE",
+                                          help="The site: a directory or an http(s) URL.")],
+    operator_key: Annotated[str, typer.Option(
+        "--operator-key", help="The operator's public key (hex) you trust.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Build (or resume) a read-only replica in --db from a published site alone: the
+    checkpoint's signature, every entry against the tiles and the root, the full audit
+    (rules and signatures), then the read models.
+
+    Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
+    """
+    from ledger.replica import follow
+    from ledger.signing import parse_public_key
+    from ledger.site_source import SiteSource
+
+    state = _state(ctx, as_json)
+    key = parse_public_key(operator_key)
+    site = SiteSource(source)
+    ledger = state.ledger(create=True)
+    with progress_bar("cloning") as progress:
+        done = follow(ledger, site, key, progress)
+    if state.json:
+        emit_json({"source": source, "size": done.size, "previous_size": done.previous_size,
+                   "checkpoint": done.checkpoint})
+    else:
+        success(Text.assemble(
+            ("ok", "green"), f": {done.size - done.previous_size} entries taken from ",
+            literal(source), f"; the replica holds checkpoint {done.size} ",
+            f"of {ledger.info().origin}"))
+
+
 def register(app: typer.Typer) -> None:
     app.command()(publish)
+    app.command()(clone)

@@ -21,14 +21,21 @@ from sqlalchemy import Connection, select
 
 from ledger import merkle, tiles
 from ledger.application import Ledger
+from ledger.envelope import parse_leaf
 from ledger.errors import VerificationError
 from ledger.log import _Nodes, leaf_bytes, leaves, nodes
 from ledger.notes import Checkpoint
-from ledger.statements import ClaimCorrected, ClaimRecorded, ClaimRetracted, parse_statement
+from ledger.statements import (
+    ClaimCorrected,
+    ClaimRecorded,
+    ClaimRetracted,
+    FigureDefined,
+    parse_statement,
+)
 from ledger.storage import reading
 
 
-def _hashes(conn: Connection, height: int, start: int, count: int) -> list[bytes]:
+def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list[bytes]:
     found = [bytes(h) for (h,) in conn.execute(
         select(nodes.c.hash).where(nodes.c.level == height, nodes.c.idx >= start,
                                    nodes.c.idx < start + count).order_by(nodes.c.idx))]
@@ -78,7 +85,7 @@ def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
                 if tile.path in done:
                     continue
                 done.add(tile.path)
-                hashes = _hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width)
+                hashes = stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width)
                 if tile.level == 0:
                     bundled = entries(ledger, conn, tile.start, tile.width)
                     for offset, (leaf, digest) in enumerate(zip(bundled, hashes, strict=True)):
@@ -117,18 +124,15 @@ def changes(ledger: Ledger, old_size: int, new_size: int) -> Changes:
 
 
 def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
-    from ledger.envelope import parse_leaf
-
     fields = parse_leaf(leaf)
     kind, body = str(fields["type"]), str(fields["body"])
     if kind in ("signer.added", "signer.revoked", "source.registered"):
         found.everything = True
         return
-    if kind == "figure.defined":
-        found.figures.add(str(parse_statement(body, kind).id))  # type: ignore[attr-defined]
-        return
-    statement = parse_statement(body, kind) if kind.startswith("claim.") else None
-    if isinstance(statement, ClaimRecorded):
+    statement = parse_statement(body, kind) if kind != "ledger.created" else None
+    if isinstance(statement, FigureDefined):
+        found.figures.add(statement.id)
+    elif isinstance(statement, ClaimRecorded):
         found.claims.add(str(fields["id"]))
         found.figures.add(statement.figure)
     elif isinstance(statement, ClaimCorrected | ClaimRetracted):

@@ -52,7 +52,8 @@ DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (json_pages,)
 class LogInfo(BaseModel):
     """`log.json`. Keys: `format` (site format), `tally_format` (the leaf format version),
     `origin`, `ledger_id`, `operator_vkey` (C2SP note verifier key), `operator_public_key`
-    (hex, what `--operator-key` takes), `checkpoint`, `tiles` (paths in the site)."""
+    (hex, what `--operator-key` takes), `checkpoint`, `tiles` (paths in the site),
+    `checkpoints` (the sizes of every published checkpoint, each at `checkpoints/<size>`)."""
 
     model_config = ConfigDict(frozen=True)
     format: int = SITE_FORMAT
@@ -63,6 +64,7 @@ class LogInfo(BaseModel):
     operator_public_key: str
     checkpoint: str = "checkpoint"
     tiles: str = "tile/"
+    checkpoints: list[int]  # the sizes of the signed checkpoints at checkpoints/<size>
 
 
 @dataclass
@@ -177,7 +179,8 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             site.write(path, data)
     log_info = LogInfo(origin=info.origin, ledger_id=info.ledger_id,
                        operator_vkey=verifier_key(info.origin, key),
-                       operator_public_key=info.operator_public_key)
+                       operator_public_key=info.operator_public_key,
+                       checkpoints=[size for size, _, _ in stored if size <= head.size])
     site.write("log.json", (log_info.model_dump_json(indent=2) + "\n").encode("utf-8"))
     site.write("checkpoint", note.encode("utf-8"))
     return result
