@@ -101,20 +101,21 @@ def check(source: SiteSource, operator_key: bytes, state: MonitorState | None) -
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{old_size} seen before: the log was rolled back",
                         new_checkpoint=note)
-    leaf_tiles = site_check.fetch_leaf_tiles(source, old_size, head.size)
-    for offset, digest in enumerate(last):
-        if leaf_tiles.hashes[offset] != digest:
-            _fork(source, leaf_tiles.first + offset, old_size, note)
-    if not site_check.check_root(frontier, leaf_tiles, head):
-        _blame(source, state, old_size, leaf_tiles, note)
-    for start, entries in site_check.bundles(source, leaf_tiles, old_size):
-        for k, entry in enumerate(entries):
-            site_check.stored_event(entry, start + k)
-    nodes = site_check.tile_nodes(source, head.size)
-    hashes = [nodes.get(level, index) for level, index in _subtrees(head.size)]
-    if _frontier(head.size, hashes).root() != head.root_hash:
-        raise SiteError("the site's higher tiles do not give its checkpoint's root: a tile "
-                        "was changed", new_checkpoint=note)
+    with site_check.under(note):
+        leaf_tiles = site_check.fetch_leaf_tiles(source, old_size, head.size)
+        for offset, digest in enumerate(last):
+            if leaf_tiles.hashes[offset] != digest:
+                _fork(source, leaf_tiles.first + offset, old_size, note)
+        if not site_check.check_root(frontier, leaf_tiles, head):
+            _blame(source, state, old_size, leaf_tiles, note)
+        for start, entries in site_check.bundles(source, leaf_tiles, old_size):
+            for k, entry in enumerate(entries):
+                site_check.stored_event(entry, start + k)
+        nodes = site_check.tile_nodes(source, head.size)
+        hashes = [nodes.get(level, index) for level, index in _subtrees(head.size)]
+        if _frontier(head.size, hashes).root() != head.root_hash:
+            raise SiteError("the site's higher tiles do not give its checkpoint's root: a tile "
+                            "was changed", new_checkpoint=note)
     tail = head.size - head.size % tiles.WIDTH
     return MonitorState(source=source.location, operator_public_key=operator_key.hex(),
                         checkpoint=note, frontier=[h.hex() for h in hashes],

@@ -69,29 +69,30 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
     def step(phase: str) -> Callable[[int, int], None] | None:
         return None if progress is None else (lambda done, total: progress(phase, done, total))
 
-    leaf_tiles = site_check.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
-    with reading(ledger.engine) as conn:
-        mine = stored_hashes(conn, 0, leaf_tiles.first, local - leaf_tiles.first)
-        frontier = merkle.Frontier.of(local, _Nodes(conn).get)
-    for offset, digest in enumerate(mine):
-        if leaf_tiles.hashes[offset] != digest:
-            _fork(ledger, source, leaf_tiles.first + offset, local, head.size, note)
-    if not site_check.check_root(frontier, leaf_tiles, head):
-        _blame(ledger, source, leaf_tiles, local, note)
-    for start, entries in site_check.bundles(source, leaf_tiles, local,
-                                             step("fetching entries")):
-        events = [site_check.stored_event(entry, start + k) for k, entry in enumerate(entries)]
-        if start == 0:
-            _check_genesis(entries[0], operator_key, head.origin)
-        try:
-            ledger.append_stored(events, settle=False)
-        except VerificationError as e:
-            entry = ledger.log.size()
-            raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
-                            new_checkpoint=note) from None
-    ledger.after_write(settle=True, progress=progress)
-    _check_higher_tiles(ledger, source, local, head.size)
-    _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
+    with site_check.under(note):
+        leaf_tiles = site_check.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
+        with reading(ledger.engine) as conn:
+            mine = stored_hashes(conn, 0, leaf_tiles.first, local - leaf_tiles.first)
+            frontier = merkle.Frontier.of(local, _Nodes(conn).get)
+        for offset, digest in enumerate(mine):
+            if leaf_tiles.hashes[offset] != digest:
+                _fork(ledger, source, leaf_tiles.first + offset, local, head.size, note)
+        if not site_check.check_root(frontier, leaf_tiles, head):
+            _blame(ledger, source, leaf_tiles, local, note)
+        for start, entries in site_check.bundles(source, leaf_tiles, local,
+                                                 step("fetching entries")):
+            events = [site_check.stored_event(entry, start + k) for k, entry in enumerate(entries)]
+            if start == 0:
+                _check_genesis(entries[0], operator_key, head.origin)
+            try:
+                ledger.append_stored(events, settle=False)
+            except VerificationError as e:
+                entry = ledger.log.size()
+                raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
+                                new_checkpoint=note) from None
+        ledger.after_write(settle=True, progress=progress)
+        _check_higher_tiles(ledger, source, local, head.size)
+        _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
     return Followed(local, head.size, previous, note)
 
 

@@ -11,6 +11,7 @@ can be named, with what an evidence file needs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from eventsourcing.persistence import StoredEvent
@@ -36,6 +37,17 @@ class SiteError(VerificationError):
         self.entry = entry
         self.new_checkpoint = new_checkpoint
         self.proof = None if proof is None else list(proof)
+
+
+@contextmanager
+def under(note: str) -> Iterator[None]:
+    """Attach the site's checkpoint note to every SiteError raised in the block."""
+    try:
+        yield
+    except SiteError as e:
+        if e.new_checkpoint is None:
+            e.new_checkpoint = note
+        raise
 
 
 def fetch_checkpoint(source: SiteSource, operator_key: bytes,
@@ -119,20 +131,38 @@ def bundles(source: SiteSource, leaf_tiles: LeafTiles, start: int,
             data = source.get(path)
         except VerificationError as e:
             raise SiteError(f"{e.message} (entries {tile.start}..)", entry=tile.start) from None
-        try:
-            entries = tiles.read_bundle(data, tile.width, tile.start)
-        except VerificationError as e:
-            raise SiteError(f"{path} is not a valid entry bundle: {e.message}",
-                            entry=tile.start) from None
-        for offset, entry in enumerate(entries):
-            index = tile.start + offset
-            if merkle.leaf_hash(entry) != leaf_tiles.hash(index):
-                raise SiteError(f"entry {index} does not hash to its tile: the bundle or the "
-                                "tile was changed", entry=index)
+        entries = _checked(data, path, tile, leaf_tiles)
         skip = max(0, start - tile.start)
         yield tile.start + skip, entries[skip:]
         if progress:
             progress(tile.start + tile.width, leaf_tiles.size)
+
+
+def _checked(data: bytes, path: str, tile: tiles.Tile, leaf_tiles: LeafTiles) -> list[bytes]:
+    """The bundle's entries, each hashing to its tile; SiteError names the first that does
+    not, cannot be read, is missing or is one too many."""
+    entries: list[bytes] = []
+    found = tiles.iter_bundle(data)
+    while True:
+        index = tile.start + len(entries)
+        try:
+            entry = next(found, None)
+        except VerificationError:
+            raise SiteError(f"entry {index} runs past the end of {path}: the bundle was "
+                            "changed", entry=index) from None
+        if entry is None:
+            break
+        if len(entries) == tile.width:
+            raise SiteError(f"{path} holds more than {tile.width} entries: the bundle was "
+                            "changed", entry=index - 1)
+        if merkle.leaf_hash(entry) != leaf_tiles.hash(index):
+            raise SiteError(f"entry {index} does not hash to its tile: the bundle or the "
+                            "tile was changed", entry=index)
+        entries.append(entry)
+    if len(entries) < tile.width:
+        raise SiteError(f"{path} ends before entry {tile.start + len(entries)}: the bundle "
+                        "was changed", entry=tile.start + len(entries))
+    return entries
 
 
 def stored_event(entry: bytes, index: int) -> StoredEvent:

@@ -122,23 +122,16 @@ def bundle(entries: Sequence[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def read_bundle(data: bytes, width: int, first: int = 0) -> list[bytes]:
-    """The `width` entries of a bundle; VerificationError naming the entry (counting from
-    `first`) whose length runs past the end, or if there are too few or too many."""
-    entries: list[bytes] = []
+def iter_bundle(data: bytes) -> Iterator[bytes]:
+    """The entries of a bundle in order; VerificationError when the next one's length runs
+    past the end (the caller counts entries, and so names the bad one)."""
     offset = 0
     while offset < len(data):
-        if len(entries) == width:
-            raise VerificationError(f"the entry bundle holds more than {width} entries")
         length = int.from_bytes(data[offset : offset + 2], "big")
-        if offset + 2 > len(data) or offset + 2 + length > len(data):
-            raise VerificationError(f"entry {first + len(entries)} runs past the end of its "
-                                    "bundle")
-        entries.append(data[offset + 2 : offset + 2 + length])
+        if offset + 2 + length > len(data):
+            raise VerificationError("an entry runs past the end of its bundle")
+        yield data[offset + 2 : offset + 2 + length]
         offset += 2 + length
-    if len(entries) != width:
-        raise VerificationError(f"the entry bundle holds {len(entries)} entries, not {width}")
-    return entries
 
 
 FetchTile = Callable[[Tile], bytes]
