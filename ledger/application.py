@@ -323,19 +323,23 @@ class Ledger:
         self.after_write()
         return [r.notification.id for r in recordings]
 
-    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True) -> list[int]:
+    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True,
+                      checked: bool = True) -> list[int]:
         """Append already-mapped events (see `mapper`) in one transaction, then catch up.
 
         The bulk import builds its events and maps them while it validates the file, so
         that the append needs neither the aggregates nor the file any more; the stored
-        rows are the same as `save` would write for the same events.
+        rows are the same as `save` would write for the same events. Events the caller
+        did not check (`checked` False: a replica's, from a site) go through the tail check
+        (rules and signatures) before the Merkle log takes them.
         """
         if not events:
             return []
         with self._storage_errors():
             try:
                 positions = list(self.app.recorder.insert_events(list(events)) or [])
-                self.tail_check.trust(positions)
+                if checked:
+                    self.tail_check.trust(positions)
             except IntegrityError:
                 raise StorageError(
                     "another writer appended the same events at once; run the command again"

@@ -85,7 +85,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
             if start == 0:
                 _check_genesis(entries[0], operator_key, head.origin)
             try:
-                ledger.append_stored(events, settle=False)
+                ledger.append_stored(events, settle=False, checked=False)
             except VerificationError as e:
                 entry = ledger.log.size()
                 raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,

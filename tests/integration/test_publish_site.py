@@ -283,3 +283,36 @@ def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> No
         _check_caught(grown, kind, _fault(grown, kind, at))
     finally:
         _restore(grown)
+
+
+def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
+    """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
+    the tiles and the root agree, and the replica's audit names the entry."""
+    from ledger import merkle, tiles
+    from ledger.envelope import leaf_bytes, parse_leaf
+    from ledger.keystore import KeyStore
+    from ledger.notes import Checkpoint, sign_checkpoint
+    from ledger.signing import canonical
+
+    site = grown.tmp / "site"
+    bundle = site / "tile" / "entries" / "000.p" / "85"
+    entries = list(tiles.iter_bundle(bundle.read_bytes()))
+    fields = parse_leaf(entries[84])
+    signature = str(fields["signature"])
+    signature = ("1" if signature[0] == "0" else "0") + signature[1:]
+    state = canonical({"body": fields["body"], "recorded": fields["recorded"],
+                       "signature": signature}).encode()
+    entries[84] = leaf_bytes(str(fields["type"]), str(fields["id"]), int(str(fields["version"])),
+                             state)
+    hashes = [merkle.leaf_hash(e) for e in entries]
+    bundle.write_bytes(tiles.bundle(entries))
+    (site / "tile" / "0" / "000.p" / "85").write_bytes(b"".join(hashes))
+    key = KeyStore(grown.tmp / "home").find_by_public_key(bytes.fromhex(operator(grown)))
+    assert key is not None
+    root = merkle.root(85, merkle.MemoryNodes(hashes).get)
+    (site / "checkpoint").write_text(sign_checkpoint(
+        Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
+    out = grown("--db", str(grown.tmp / "replica.db"), "monitor", str(site), "--evidence",
+                str(grown.tmp / "evidence.json"), code=1).output
+    assert "entry 84 fails the audit" in out
+    assert json.loads((grown.tmp / "evidence.json").read_text())["entry"] == 84
