@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/izium/demo.sh
 
-lint: $(STAMP)
+# mypy reads the folders under the names the wheel gives them (tally.ledger, ...),
+# through links in build/typecheck/tally (see [tool.mypy] in pyproject.toml).
+TYPECHECK := build/typecheck/tally
+
+$(TYPECHECK):
+	mkdir -p $(TYPECHECK)
+	for pkg in ledger projections cli; do ln -sfn ../../../$$pkg $(TYPECHECK)/$$pkg; done
+
+lint: $(STAMP) $(TYPECHECK)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

@@ -44,10 +44,10 @@ def lines(reports: int, figures: int) -> bytes:
 
 def child(reports: int, figures: int, workdir: Path) -> None:
     """Import one workload in this process and print its figures as one JSON line."""
-    from ledger.application import Ledger
-    from ledger.importer import import_lines
-    from ledger.keystore import KeyStore
-    from projections.readmodel import ReadModel
+    from tally.ledger.application import Ledger
+    from tally.ledger.importer import import_lines
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.projections.readmodel import ReadModel
 
     data = lines(reports, figures)
     keys = KeyStore(workdir / "home")

@@ -40,11 +40,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger import signing
-from ledger.bodies import claim_body, correction_body, ledger_id, retraction_body
-from ledger.keystore import KeyPair
-from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
-from ledger.values import parse_value
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.model.bodies import claim_body, correction_body, ledger_id, retraction_body
+from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
+from tally.ledger.model.values import parse_value
 
 ORIGIN = "bench.tally.invalid/synthetic"
 SIGNERS = 8

@@ -172,8 +172,8 @@ def write_key(home: Path, name: str, key: Any) -> None:
 
 
 def create_ledger(db: Path, home: Path, workload: Workload) -> None:
-    from ledger.application import Ledger
-    from projections import ReadModel
+    from tally.ledger.application import Ledger
+    from tally.projections import ReadModel
 
     with Ledger.open(str(db), create=True) as ledger:
         ReadModel(ledger).attach()
@@ -198,7 +198,7 @@ def timed(fn: Callable[[], Any]) -> float:
 # -- the run ---------------------------------------------------------------------------
 
 def main() -> None:
-    from ledger.envelope import FORMAT_VERSION
+    from tally.ledger.integrity.envelope import FORMAT_VERSION
 
     parser = argparse.ArgumentParser(description="Tally benchmark (see module docstring)")
     parser.add_argument("--claims", type=int, default=50_000)
@@ -259,8 +259,8 @@ def main() -> None:
         summary = json.loads(imported.stdout)
         events = summary["added"]  # a few generated follow-ups repeat an earlier one exactly
 
-        from ledger.application import Ledger
-        from projections import ReadModel
+        from tally.ledger.application import Ledger
+        from tally.projections import ReadModel
 
         with Ledger.open(str(db)) as ledger:
             checkpoint_s = timed(lambda: ledger.checkpoint(workload.operator))
@@ -397,8 +397,8 @@ def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, s
 
 def audit_only(db: str) -> None:
     """Child mode: the streaming audit alone (ledger.verify), as `tally verify` runs it."""
-    from ledger.application import Ledger
-    from ledger.verify import verify
+    from tally.ledger.application import Ledger
+    from tally.ledger.audit import verify
 
     with Ledger.open(db) as ledger:
         report = verify(ledger)

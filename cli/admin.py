@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from cli.output import console, emit_json, success
-from cli.safe_text import literal
-from cli.state import State
+from tally.cli.output import console, emit_json, success
+from tally.cli.safe_text import literal
+from tally.cli.state import State
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -21,7 +21,7 @@ def _state(ctx: typer.Context, as_json: bool = False) -> State:
 
 
 def _list(state: State, rows: list[dict[str, object]], title: str, columns: list[str]) -> None:
-    from cli.render import listing
+    from tally.cli.render import listing
 
     if state.json:
         emit_json(rows)
@@ -43,7 +43,7 @@ def init(
 
     Example: tally init --name example.org/izium
     """
-    from ledger.application import check_origin
+    from tally.ledger.application import check_origin
 
     state = _state(ctx, as_json)
     check_origin(name)  # before any key or file is made
@@ -175,8 +175,8 @@ def sources_add(
 
     Example: tally sources add suspilne --name Suspilne --kind media
     """
-    from cli.validation import build
-    from ledger.records import SourceRecord
+    from tally.cli.validation import build
+    from tally.ledger.model.inputs import SourceRecord
 
     state = _state(ctx, as_json)
     record = build(SourceRecord, id=source_id, name=name, kind=kind, key_id=key_id)
@@ -221,8 +221,8 @@ def figures_define(
 
     Example: tally figures define izium/burial-site/bodies-exhumed --unit bodies --cumulative
     """
-    from cli.validation import build, split_list
-    from ledger.records import FigureRecord
+    from tally.cli.validation import build, split_list
+    from tally.ledger.model.inputs import FigureRecord
 
     state = _state(ctx, as_json)
     record = build(

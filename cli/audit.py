@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.admin import JsonOpt, _state
-from cli.files import output_file
-from cli.output import (
+from tally.cli.admin import JsonOpt, _state
+from tally.cli.files import output_file
+from tally.cli.output import (
     console,
     emit_json,
     err_console,
@@ -21,7 +21,7 @@ from cli.output import (
     success,
     warn,
 )
-from cli.safe_text import json_text, literal, visible
+from tally.cli.safe_text import json_text, literal, visible
 
 
 def checkpoint(
@@ -39,7 +39,7 @@ def checkpoint(
     state = _state(ctx, as_json)
     ledger = state.ledger()
     if list_:
-        from ledger.notes import Checkpoint, split_note
+        from tally.ledger.integrity.checkpoints import Checkpoint, split_note
 
         rows = [
             {"size": s, "signed_at": t.isoformat(), "note": n}
@@ -144,8 +144,8 @@ def verify(
     Exits 1 naming the first bad position. Never repairs anything.
     Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
-    from ledger.signing import parse_public_key
-    from ledger.verify import verify as run_verify
+    from tally.ledger.audit import verify as run_verify
+    from tally.ledger.integrity.signing import parse_public_key
 
     state = _state(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
@@ -194,7 +194,7 @@ def verify(
 
 def _read(path: Path) -> str:
     """A proof or checkpoint file's text: a binary or oversized file is one sentence."""
-    from ledger.citation import MAX_FILE_BYTES, file_text
+    from tally.ledger.citation import MAX_FILE_BYTES, file_text
 
     with path.open("rb") as file:
         return file_text(file.read(MAX_FILE_BYTES + 1), str(path))
@@ -227,8 +227,8 @@ def verify_proof(
     through a newer checkpoint you trust.
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
-    from ledger.citation import verify_proof_file
-    from ledger.signing import parse_public_key
+    from tally.ledger.citation import verify_proof_file
+    from tally.ledger.integrity.signing import parse_public_key
 
     state = _state(ctx, as_json)
     checked = verify_proof_file(

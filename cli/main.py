@@ -12,16 +12,16 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from cli import admin, audit, read, record, site
-from cli.state import State
+from tally.cli import admin, audit, read, record, site
+from tally.cli.state import State
 
 
 class _Group(TyperGroup):
     """Maps every LedgerError (and OS error on a file) to one sentence and exit code 1."""
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
-        from cli.output import error
-        from ledger.errors import LedgerError
+        from tally.cli.output import error
+        from tally.ledger.errors import LedgerError
 
         try:
             return super().invoke(ctx)

@@ -19,7 +19,7 @@ from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from cli.safe_text import json_text, literal, visible
+from tally.cli.safe_text import json_text, literal, visible
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -102,7 +102,7 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
 
 def read_text_file(path: Path, what: str) -> str:
     """A small UTF-8 text file the user named, or one sentence saying why it cannot be read."""
-    from ledger.errors import InputError
+    from tally.ledger.errors import InputError
 
     try:
         data = path.read_bytes()[: 1 << 20]

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cli import render
-from cli.admin import JsonOpt, _state
-from cli.output import console, emit_json
+from tally.cli import render
+from tally.cli.admin import JsonOpt, _state
+from tally.cli.output import console, emit_json
 
 KnownAt = Annotated[
     str | None,
@@ -86,7 +86,7 @@ def discrepancies(
 
     Example: tally discrepancies izium/burial-site/bodies-exhumed --kind contradiction
     """
-    from projections.rules import KINDS
+    from tally.projections.rules import KINDS
 
     state = _state(ctx, as_json)
     if kind is not None and kind not in KINDS:

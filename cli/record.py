@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from cli.admin import JsonOpt, _done, _state
-from cli.output import emit_json, progress_bar, success
-from cli.safe_text import literal
+from tally.cli.admin import JsonOpt, _done, _state
+from tally.cli.output import emit_json, progress_bar, success
+from tally.cli.safe_text import literal
 
 KeyOpt = Annotated[str, typer.Option("--key", help="The local key that signs (see 'tally keys').")]
 
@@ -50,8 +50,8 @@ def report(
     Example: tally report izium/burial-site/bodies-exhumed 447 --as-of 2022-09-23
     --source hromadske --key alice
     """
-    from cli.validation import build, split_list
-    from ledger.records import ReportRecord
+    from tally.cli.validation import build, split_list
+    from tally.ledger.model.inputs import ReportRecord
 
     state = _state(ctx, as_json)
     record = build(
@@ -81,8 +81,8 @@ def correct(
 
     Example: tally correct 69cec0ff 449 --reason "final count" --key alice
     """
-    from cli.validation import build
-    from ledger.records import CorrectionRecord
+    from tally.cli.validation import build
+    from tally.ledger.model.inputs import CorrectionRecord
 
     state = _state(ctx, as_json)
     record = build(CorrectionRecord, claim=claim.lower(), value=value, reason=reason)
@@ -100,8 +100,8 @@ def retract(
 
     Example: tally retract 69cec0ff --reason "misattributed" --key alice
     """
-    from cli.validation import build
-    from ledger.records import RetractionRecord
+    from tally.cli.validation import build
+    from tally.ledger.model.inputs import RetractionRecord
 
     state = _state(ctx, as_json)
     record = build(RetractionRecord, claim=claim.lower(), reason=reason)
@@ -122,7 +122,7 @@ def import_(
 
     Example: tally import examples/izium/izium.jsonl --key alice
     """
-    from ledger.importer import import_lines
+    from tally.ledger.importer import import_lines
 
     state = _state(ctx, as_json)
     pair = state.key(key) if key else None
@@ -160,7 +160,7 @@ def export(
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if format_ == "jsonl":
-            from ledger.exporter import export_lines
+            from tally.ledger.exporter import export_lines
 
             for line in export_lines(state.ledger()):
                 out.write(line + "\n")

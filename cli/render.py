@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from cli.safe_text import literal, visible
+from tally.cli.safe_text import literal, visible
 
 BAR_WIDTH = 24
 

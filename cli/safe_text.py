@@ -6,7 +6,7 @@ named `[link=https://evil.example]Reuters[/link]` would show as a link "Reuters"
 a newline would draw a fake table row, ESC would drive the terminal, and a bidi
 override or a zero-width character would make one text pose as another. Every
 command shows recorded text through this module: `visible` writes each hidden
-character (see `ledger/text.py`) as an escape such as `\\n` or `\\u202e`; `literal`
+character (see `ledger/model/text.py`) as an escape such as `\\n` or `\\u202e`; `literal`
 makes that a rich Text, which rich never reads as markup (nor as emoji codes), so
 recorded text never goes inside a markup string (rich's own `escape` cannot keep a
 backslash before a bracket as written). Backslashes
@@ -22,7 +22,7 @@ import re
 from rich.style import Style
 from rich.text import Text
 
-from ledger.text import is_hidden
+from tally.ledger.model.text import is_hidden
 
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _OUTSIDE_ASCII = re.compile(r"[^\x20-\x7e\n]")  # candidates: json.dumps escapes the rest

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from cli.admin import JsonOpt, _state
-from cli.output import emit_json, progress_bar, read_text_file, success
-from cli.safe_text import literal
+from tally.cli.admin import JsonOpt, _state
+from tally.cli.output import emit_json, progress_bar, read_text_file, success
+from tally.cli.safe_text import literal
 
 if TYPE_CHECKING:
-    from ledger.monitor import MonitorState
+    from tally.ledger.monitor import MonitorState
 
 
 def publish(
@@ -28,7 +28,7 @@ def publish(
 
     Example: tally publish site/
     """
-    from projections.publish import publish as run_publish
+    from tally.projections.publish import publish as run_publish
 
     state = _state(ctx, as_json)
     ledger = state.ledger()
@@ -61,9 +61,9 @@ def clone(
 
     Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
     """
-    from ledger.replica import follow
-    from ledger.signing import parse_public_key
-    from ledger.site_source import SiteSource
+    from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.replica import follow
+    from tally.ledger.site_source import SiteSource
 
     state = _state(ctx, as_json)
     key = parse_public_key(operator_key)
@@ -102,11 +102,11 @@ def monitor(
 
     Example: tally --db replica.db monitor https://example.org/izium/
     """
-    from ledger.monitor import check, evidence, note_size
-    from ledger.replica import follow
-    from ledger.signing import parse_public_key
-    from ledger.site_check import SiteError
-    from ledger.site_source import SiteSource
+    from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.monitor import check, evidence, note_size
+    from tally.ledger.replica import follow
+    from tally.ledger.site_check import SiteError
+    from tally.ledger.site_source import SiteSource
 
     state = _state(ctx, as_json)
     site = SiteSource(source)
@@ -148,8 +148,8 @@ def monitor(
 def _seen(path: Path) -> MonitorState:
     from pydantic import ValidationError
 
-    from ledger.errors import InputError
-    from ledger.monitor import MonitorState
+    from tally.ledger.errors import InputError
+    from tally.ledger.monitor import MonitorState
 
     try:
         return MonitorState.model_validate_json(read_text_file(path, "state"))

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger import KeyPair, KeyStore, Ledger
-    from projections import ReadModel
+    from tally.ledger import KeyPair, KeyStore, Ledger
+    from tally.projections import ReadModel
 
 
 @dataclass
@@ -26,7 +26,7 @@ class State:
     logged_on_open: int = 0
 
     def keystore(self) -> KeyStore:
-        from ledger.keystore import KeyStore
+        from tally.ledger.infra.keystore import KeyStore
 
         return KeyStore(self.home)
 
@@ -35,15 +35,15 @@ class State:
 
     def ledger(self, *, create: bool = False) -> Ledger:
         if self._ledger is None:
-            from ledger.application import Ledger
-            from projections import ReadModel
+            from tally.ledger.application import Ledger
+            from tally.projections import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
             # a writer killed mid-command may have left the log behind: its events are
             # checked, then logged, and every command says so
             self.logged_on_open = self._ledger.catch_up_log()
             if self.logged_on_open:
-                from cli.output import warn
+                from tally.cli.output import warn
 
                 warn(f"{self.logged_on_open} events were not in the Merkle log (a writer "
                      "stopped before logging them, or they were written by another program): "
@@ -60,7 +60,7 @@ class State:
 
     def operator_key(self) -> KeyPair:
         """The local key matching this ledger's operator key, or a clear error."""
-        from ledger.errors import KeyStoreError
+        from tally.ledger.errors import KeyStoreError
 
         info = self.ledger().info()
         found = self.keystore().find_by_public_key(bytes.fromhex(info.operator_public_key))

@@ -10,7 +10,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def build(model: type[M], **values: Any) -> M:
-    from ledger.errors import InputError
+    from tally.ledger.errors import InputError
 
     try:
         return model.model_validate(values)

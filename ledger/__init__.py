@@ -11,20 +11,20 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ledger.application import Appended, Ledger, LedgerInfo, SignerInfo
-    from ledger.errors import LedgerError
-    from ledger.keystore import KeyPair, KeyStore
+    from tally.ledger.application import Appended, Ledger, LedgerInfo, SignerInfo
+    from tally.ledger.errors import LedgerError
+    from tally.ledger.infra.keystore import KeyPair, KeyStore
 
 __all__ = ["Appended", "KeyPair", "KeyStore", "Ledger", "LedgerError", "LedgerInfo", "SignerInfo"]
 
 _HOMES = {
-    "Appended": "ledger.application",
-    "Ledger": "ledger.application",
-    "LedgerInfo": "ledger.application",
-    "SignerInfo": "ledger.application",
-    "LedgerError": "ledger.errors",
-    "KeyPair": "ledger.keystore",
-    "KeyStore": "ledger.keystore",
+    "Appended": "tally.ledger.application",
+    "Ledger": "tally.ledger.application",
+    "LedgerInfo": "tally.ledger.application",
+    "SignerInfo": "tally.ledger.application",
+    "LedgerError": "tally.ledger.errors",
+    "KeyPair": "tally.ledger.infra.keystore",
+    "KeyStore": "tally.ledger.infra.keystore",
 }
 
 

@@ -29,10 +29,7 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger import signing, snapshot
-from ledger.access import lag_error, require_ledger
-from ledger.bodies import genesis_body, ledger_id, revocation_body, signer_body
-from ledger.commands import (
+from tally.ledger.commands import (
     Context,
     check_name,
     correct_claim,
@@ -41,8 +38,7 @@ from ledger.commands import (
     record_claim,
     retract_claim,
 )
-from ledger.domain import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
-from ledger.errors import (
+from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
     InputError,
@@ -52,13 +48,19 @@ from ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
-from ledger.eventstore import EventStore
-from ledger.keystore import KeyPair
-from ledger.log import MerkleLog, leaf_bytes
-from ledger.notes import is_valid_key_name
-from ledger.policy import may_revoke
-from ledger.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
-from ledger.records import (
+from tally.ledger.infra import snapshot
+from tally.ledger.infra.access import lag_error, require_ledger
+from tally.ledger.infra.eventstore import EventStore
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
+from tally.ledger.infra.storage import Store, create_tables, prepare_sqlite, reading, resolve
+from tally.ledger.integrity import signing
+from tally.ledger.integrity.checkpoints import is_valid_key_name
+from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
+from tally.ledger.lookups import Registry
+from tally.ledger.model.bodies import genesis_body, ledger_id, revocation_body, signer_body
+from tally.ledger.model.events import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
@@ -66,9 +68,8 @@ from ledger.records import (
     SourceRecord,
     claim_ref_problem,
 )
-from ledger.registry import Registry
-from ledger.storage import Store, create_tables, prepare_sqlite, reading, resolve
-from ledger.tailcheck import TailCheck
+from tally.ledger.model.policy import may_revoke
+from tally.ledger.tailcheck import TailCheck
 
 
 def _storage_error(store: Store, error: Exception, what: str) -> StorageError:

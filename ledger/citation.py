@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.envelope import parse_leaf
-from ledger.errors import VerificationError
-from ledger.notes import verify_checkpoint
-from ledger.proofs import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.proofs import (
     TLOG_PROOF_HEADER,
     load_consistency_proof,
     load_inclusion_proof,
@@ -24,8 +24,8 @@ from ledger.proofs import (
     verify_inclusion_proof,
     verify_tlog_proof,
 )
-from ledger.signing import body_id
-from ledger.statements import parse_statement
+from tally.ledger.integrity.signing import body_id
+from tally.ledger.model.statements import parse_statement
 
 MAX_FILE_BYTES = 8 * 2**20  # far above any proof or checkpoint file `tally` writes
 

@@ -1,7 +1,7 @@
 """Turning validated input records into new signed events, or refusing them.
 
 Each function checks one record against the registry with the rules of
-`ledger.policy` and either returns the aggregate whose pending events should be
+`ledger.model.policy` and either returns the aggregate whose pending events should be
 saved, or None when the exact same thing is already recorded (appending twice
 is a no-op), or raises a LedgerError naming the field. Nothing here writes.
 """
@@ -15,31 +15,24 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ledger import signing
-from ledger.bodies import (
+from tally.ledger.errors import (
+    DuplicateDefinitionError,
+    ForeignLedgerError,
+    InputError,
+    SignatureError,
+)
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.lookups import Registry
+from tally.ledger.model.bodies import (
     claim_body,
     correction_body,
     figure_body,
     retraction_body,
     source_body,
 )
-from ledger.domain import Claim, Figure, Signer, Source
-from ledger.errors import (
-    DuplicateDefinitionError,
-    ForeignLedgerError,
-    InputError,
-    SignatureError,
-)
-from ledger.keystore import KeyPair
-from ledger.policy import (
-    ClaimFacts,
-    check_dates,
-    check_figure_shape,
-    followup_is_new,
-    signer_may_sign,
-    value_for,
-)
-from ledger.records import (
+from tally.ledger.model.events import Claim, Figure, Signer, Source
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
@@ -47,15 +40,22 @@ from ledger.records import (
     SourceRecord,
     name_problem,
 )
-from ledger.registry import Registry
-from ledger.values import Quantity, Status
+from tally.ledger.model.policy import (
+    ClaimFacts,
+    check_dates,
+    check_figure_shape,
+    followup_is_new,
+    signer_may_sign,
+    value_for,
+)
+from tally.ledger.model.values import Quantity, Status
 
 BAD_SIGNATURE = (
     "signature does not verify: the line was altered after signing, "
     "or it was signed for another ledger"
 )
 # Where a bulk import queues (public key, body, signature) to check them later, in the
-# signature worker processes (`ledger.verifier`).
+# signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
 Signed = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
 

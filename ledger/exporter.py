@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ledger.application import Ledger
-from ledger.domain import Claim, Figure, Source
+from tally.ledger.application import Ledger
+from tally.ledger.model.events import Claim, Figure, Source
 
 
 def _line(record: dict[str, Any]) -> str:

@@ -43,9 +43,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
-from ledger import signing
-from ledger.application import Ledger, Progress
-from ledger.commands import (
+from tally.ledger.application import Ledger, Progress
+from tally.ledger.commands import (
     BAD_SIGNATURE,
     Context,
     Deferred,
@@ -56,17 +55,18 @@ from ledger.commands import (
     prepare_correction,
     prepare_retraction,
 )
-from ledger.domain import Claim, Figure, Signer, Source, as_uuid, registry_uuid
-from ledger.errors import (
+from tally.ledger.errors import (
     ImportFileError,
     LedgerError,
     SignatureError,
     UnknownClaimError,
     UnknownFigureError,
 )
-from ledger.keystore import KeyPair
-from ledger.policy import followup_is_new, signer_may_sign
-from ledger.records import (
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.lookups import Registry
+from tally.ledger.model.events import Claim, Figure, Signer, Source, as_uuid, registry_uuid
+from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
     FigureRecord,
@@ -74,7 +74,7 @@ from ledger.records import (
     RetractionRecord,
     SourceRecord,
 )
-from ledger.registry import Registry
+from tally.ledger.model.policy import followup_is_new, signer_may_sign
 
 MAX_LINE_BYTES = 1 << 20
 BATCH = 1000  # events per append transaction

@@ -19,11 +19,12 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger import merkle, site_check, tiles
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, split_note, verify_checkpoint
-from ledger.site_check import LeafTiles, SiteError
-from ledger.site_source import SiteSource
+from tally.ledger import site_check
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
+from tally.ledger.site_check import LeafTiles, SiteError
+from tally.ledger.site_source import SiteSource
 
 
 class MonitorState(BaseModel):

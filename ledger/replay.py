@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from ledger import policy, signing
-from ledger.bodies import ledger_id as derive_ledger_id
-from ledger.domain import GENESIS_ID, registry_uuid
-from ledger.errors import LedgerError, VerificationError
-from ledger.statements import (
+from tally.ledger.errors import LedgerError, VerificationError
+from tally.ledger.integrity import signing
+from tally.ledger.model import policy
+from tally.ledger.model.bodies import ledger_id as derive_ledger_id
+from tally.ledger.model.events import GENESIS_ID, registry_uuid
+from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,
@@ -103,7 +104,7 @@ class Replay:
             key = self._rules(position, statement, ident, version, event, claim_events)
         except VerificationError:
             raise
-        except LedgerError as e:  # a rule of ledger.policy, in the words the commands use
+        except LedgerError as e:  # a rule of ledger.model.policy, in the words the commands use
             raise VerificationError(f"the {topic} breaks a rule: {e.message}") from None
         return Admitted(statement, key, event.body, event.signature)
 

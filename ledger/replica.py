@@ -25,17 +25,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ledger import merkle, site_check, tiles
-from ledger.application import Ledger, Progress
-from ledger.envelope import parse_leaf
-from ledger.errors import VerificationError
-from ledger.log import _Nodes, checkpoints
-from ledger.notes import verify_checkpoint
-from ledger.site_check import SiteError
-from ledger.site_source import MissingFileError, SiteSource
-from ledger.sitelog import stored_hashes
-from ledger.statements import LedgerCreated, parse_statement
-from ledger.storage import reading, writing
+from tally.ledger import site_check
+from tally.ledger.application import Ledger, Progress
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import _Nodes, checkpoints
+from tally.ledger.infra.storage import reading, writing
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.model.statements import LedgerCreated, parse_statement
+from tally.ledger.site_check import SiteError
+from tally.ledger.site_source import MissingFileError, SiteSource
+from tally.ledger.sitelog import stored_hashes
 
 
 @dataclass(frozen=True)

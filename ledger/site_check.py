@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger import merkle, tiles
-from ledger.domain import as_uuid
-from ledger.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint, verify_checkpoint
-from ledger.signing import canonical
-from ledger.site_source import SiteSource
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256
+from tally.ledger.integrity.signing import canonical
+from tally.ledger.model.events import as_uuid
+from tally.ledger.site_source import SiteSource
 
 
 class SiteError(VerificationError):

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from ledger.errors import StorageError, VerificationError
+from tally.ledger.errors import StorageError, VerificationError
 
 TIMEOUT = 30.0  # seconds per request
 MAX_FILE = 16 * 2**20  # far above a bundle of 256 entries of 64 KiB

@@ -19,20 +19,20 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from ledger import merkle, tiles
-from ledger.application import Ledger
-from ledger.envelope import parse_leaf
-from ledger.errors import VerificationError
-from ledger.log import _Nodes, leaf_bytes, leaves, nodes
-from ledger.notes import Checkpoint
-from ledger.statements import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
+from tally.ledger.infra.storage import reading
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import Checkpoint
+from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,
     FigureDefined,
     parse_statement,
 )
-from ledger.storage import reading
 
 
 def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list[bytes]:
@@ -43,6 +43,12 @@ def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list
         raise VerificationError(f"the Merkle log lacks nodes at height {height} from {start}: "
                                 "run 'tally verify'")
     return found
+
+
+def root(ledger: Ledger, size: int) -> bytes:
+    """The root of the ledger's Merkle log at `size`, from its stored nodes."""
+    with reading(ledger.engine) as conn:
+        return merkle.root(size, _Nodes(conn).get)
 
 
 def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[bytes]:

@@ -18,15 +18,15 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection
 
-from ledger import merkle, signing
-from ledger.domain import as_uuid
-from ledger.envelope import decode_state
-from ledger.errors import VerificationError
-from ledger.log import leaf_bytes
-from ledger.replay import ClaimEvents, Replay
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.integrity import merkle, signing
+from tally.ledger.integrity.envelope import decode_state
+from tally.ledger.model.events import as_uuid
+from tally.ledger.replay import ClaimEvents, Replay
 
 if TYPE_CHECKING:
-    from ledger.application import Ledger
+    from tally.ledger.application import Ledger
 
 _RECORDED = "claim.recorded"
 _FOLLOWUPS = ("claim.corrected", "claim.retracted")

@@ -7,6 +7,6 @@ the stable JSON shapes the CLI prints.
 
 from __future__ import annotations
 
-from projections.readmodel import ReadModel
+from tally.projections.readmodel import ReadModel
 
 __all__ = ["ReadModel"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from ledger.values import Interval
+from tally.ledger.model.values import Interval
 
 EntryKind = Literal["claim", "correction", "retraction"]
 

@@ -27,8 +27,8 @@ from sqlalchemy import Column, Connection, Table, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import String
 
-from projections import tables as t
-from projections.rows import utc
+from tally.projections import tables as t
+from tally.projections.rows import utc
 
 Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
 Key = tuple[Any, ...]

@@ -34,8 +34,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ledger.values import Interval
-from projections.claims import ClaimState
+from tally.ledger.model.values import Interval
+from tally.projections.claims import ClaimState
 
 _WIDTH = 6  # threshold, -low, state, -state, is_status, -is_status
 Keys = tuple[int, ...]

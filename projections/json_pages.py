@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from ledger.errors import VerificationError
-from ledger.proofs import InclusionProof
-from ledger.storage import reading
-from projections import tables as t
-from projections.models import HistoryOut, ProvenanceOut, ShowOut
-from projections.readmodel import ReadModel
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.storage import reading
+from tally.ledger.integrity.proofs import InclusionProof
+from tally.projections import tables as t
+from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
+from tally.projections.readmodel import ReadModel
 
 PAGE_FORMAT = 1
 

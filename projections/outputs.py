@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from projections.models import (
+from tally.projections.models import (
     AsOfOut,
     ClaimOut,
     DiscrepancyOut,
@@ -16,8 +16,8 @@ from projections.models import (
     SourceOut,
     ValueOut,
 )
-from projections.rows import Row, interval_columns, interval_of, str_list, utc
-from projections.rules import Flag
+from tally.projections.rows import Row, interval_columns, interval_of, str_list, utc
+from tally.projections.rules import Flag
 
 
 def value_out(row: Row) -> ValueOut | None:

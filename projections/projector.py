@@ -19,19 +19,14 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from ledger.dates import parse_edtf_date
-from ledger.domain import Claim, Figure, Signer, Source
-from ledger.errors import InvalidDateError, VerificationError
-from ledger.signing import body_id
-from ledger.values import Quantity, parse_value
-from projections import tables as t
-from projections.rows import (
-    Row,
-    dumps,
-    interval_columns,
-    str_list,
-)
-from projections.views import mark_dirty
+from tally.ledger.errors import InvalidDateError, VerificationError
+from tally.ledger.integrity.signing import body_id
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.events import Claim, Figure, Signer, Source
+from tally.ledger.model.values import Quantity, parse_value
+from tally.projections import tables as t
+from tally.projections.recompute import mark_dirty
+from tally.projections.rows import Row, dumps, interval_columns, str_list
 
 Decode = Callable[[Notification], Any]  # the ledger mapper's to_domain_event
 

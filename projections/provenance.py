@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from projections import tables as t
-from projections.models import FollowupOut, ProvenanceOut
-from projections.outputs import as_of_out, claim_out, signer_out, source_out, value_out
-from projections.queries import leaf_and_checkpoint, resolve_claim
-from projections.rows import Row, Signed, signature_status, utc, with_signed
+from tally.projections import tables as t
+from tally.projections.models import FollowupOut, ProvenanceOut
+from tally.projections.outputs import as_of_out, claim_out, signer_out, source_out, value_out
+from tally.projections.queries import leaf_and_checkpoint, resolve_claim
+from tally.projections.rows import Row, Signed, signature_status, utc, with_signed
 
 
 def _signers(conn: Connection, key_ids: set[str]) -> dict[str, Row]:

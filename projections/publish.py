@@ -29,14 +29,14 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger import sitelog
-from ledger.application import Progress
-from ledger.envelope import FORMAT_VERSION
-from ledger.errors import StorageError, VerificationError
-from ledger.keystore import KeyPair
-from ledger.notes import Checkpoint, verifier_key, verify_checkpoint
-from projections.json_pages import json_pages
-from projections.readmodel import ReadModel
+from tally.ledger import sitelog
+from tally.ledger.application import Progress
+from tally.ledger.errors import StorageError, VerificationError
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
+from tally.ledger.integrity.envelope import FORMAT_VERSION
+from tally.projections.json_pages import json_pages
+from tally.projections.readmodel import ReadModel
 
 SITE_FORMAT = 1
 
@@ -156,7 +156,7 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
     site = _Site(directory, result, progress)
     before = site.previous(key, info.origin)
     if before is not None:
-        if before.size > head.size or ledger.log.root(before.size) != before.root_hash:
+        if before.size > head.size or sitelog.root(ledger, before.size) != before.root_hash:
             raise VerificationError(
                 f"the site in {directory} is at checkpoint {before.size}, which this ledger "
                 "does not extend: it was published from another log")

@@ -18,15 +18,15 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from ledger.dates import parse_edtf_date
-from ledger.errors import InputError, UnknownClaimError, UnknownFigureError
-from ledger.log import checkpoints, leaves
-from ledger.records import claim_ref_problem
-from ledger.signing import id_prefix_range
-from projections import tables as t
-from projections import views
-from projections.claims import FigureDef
-from projections.models import (
+from tally.ledger.errors import InputError, UnknownClaimError, UnknownFigureError
+from tally.ledger.infra.merkle_log import checkpoints, leaves
+from tally.ledger.integrity.signing import id_prefix_range
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.inputs import claim_ref_problem
+from tally.projections import recompute as views
+from tally.projections import tables as t
+from tally.projections.claims import FigureDef
+from tally.projections.models import (
     ClaimOut,
     DiscrepancyList,
     DiscrepancyOut,
@@ -36,7 +36,7 @@ from projections.models import (
     ShowOut,
     SourceList,
 )
-from projections.outputs import (
+from tally.projections.outputs import (
     claims_by_id,
     entry_out,
     flag_out,
@@ -44,9 +44,9 @@ from projections.outputs import (
     sorted_flags,
     source_out,
 )
-from projections.rows import Row, Signed, str_list, utc, with_signed
-from projections.rules import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
-from projections.views import definitions, definitions_for, evaluate, with_parts
+from tally.projections.recompute import definitions, definitions_for, evaluate, with_parts
+from tally.projections.rows import Row, Signed, str_list, utc, with_signed
+from tally.projections.rules import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
 
 MAX_POSITION = 2**63 - 1  # a BIGINT in SQLite and PostgreSQL
 

@@ -29,14 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ledger.access import lag_error
-from ledger.application import Ledger
-from ledger.errors import StorageError
-from ledger.storage import create_tables, lock_for_writing, read_only, reading, writing
-from projections import queries
-from projections import tables as t
-from projections.compare import compare
-from projections.models import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import StorageError
+from tally.ledger.infra.access import lag_error
+from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
+from tally.projections import queries
+from tally.projections import tables as t
+from tally.projections.compare import compare
+from tally.projections.models import (
     ClaimOut,
     DiscrepancyList,
     FigureList,
@@ -45,10 +45,10 @@ from projections.models import (
     ShowOut,
     SourceList,
 )
-from projections.projector import Projector
-from projections.provenance import provenance as provenance_query
-from projections.rows import Signed
-from projections.views import affected, definitions_for, settle
+from tally.projections.projector import Projector
+from tally.projections.provenance import provenance as provenance_query
+from tally.projections.recompute import affected, definitions_for, settle
+from tally.projections.rows import Signed
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction

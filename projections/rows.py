@@ -12,10 +12,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from ledger import signing
-from ledger.errors import SignatureError
-from ledger.values import Interval
-from projections.claims import Entry, EntryKind, FigureDef
+from tally.ledger.errors import SignatureError
+from tally.ledger.integrity import signing
+from tally.ledger.model.values import Interval
+from tally.projections.claims import Entry, EntryKind, FigureDef
 
 Row = Mapping[Any, Any]  # a dict, or SQLAlchemy's RowMapping
 

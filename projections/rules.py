@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ledger.values import Interval
-from projections.claims import ClaimState, FigureDef
-from projections.groups import as_of_groups, conflicting
-from projections.regressions import regression_groups
+from tally.ledger.model.values import Interval
+from tally.projections.claims import ClaimState, FigureDef
+from tally.projections.groups import as_of_groups, conflicting
+from tally.projections.regressions import regression_groups
 
 CONTRADICTION = "contradiction"
 REGRESSION = "regression"

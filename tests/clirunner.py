@@ -9,7 +9,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from cli.main import app
+from tally.cli.main import app
 
 
 class Tally:

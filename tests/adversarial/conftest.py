@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyPair, KeyStore
 
 
 @pytest.fixture(scope="session")

@@ -16,19 +16,19 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ledger.application import Ledger
-from ledger.errors import VerificationError
-from ledger.keystore import KeyPair
-from ledger.log import MerkleLog, checkpoints, leaf_bytes, leaves, nodes
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.infra.merkle_log import MerkleLog, checkpoints, leaf_bytes, leaves, nodes
+from tally.ledger.integrity.signing import canonical
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from ledger.signing import canonical
-from projections import ReadModel
+from tally.projections import ReadModel
 
 FIGURES = ["izium/bodies", "izium/children", "izium/exhumation"]
 NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)

@@ -11,12 +11,12 @@ import pytest
 from insider import full_ledger, insert_row, relog, rows, state_of
 from sqlalchemy import func, select, update
 
-from ledger.application import Ledger
-from ledger.errors import VerificationError
-from ledger.log import checkpoints, nodes
-from ledger.records import ReportRecord
-from ledger.signing import body_id, canonical
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import checkpoints, nodes
+from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.model.inputs import ReportRecord
 
 
 def _stored(db: str) -> int:

@@ -28,10 +28,10 @@ from insider import (
     state_of,
 )
 
-from ledger.application import Ledger
-from ledger.domain import EVENT_TYPES
-from ledger.errors import StorageError
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import StorageError
+from tally.ledger.model.events import EVENT_TYPES
 
 
 @pytest.fixture(scope="module")

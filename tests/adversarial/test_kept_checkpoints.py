@@ -13,8 +13,8 @@ from insider import drop_checkpoints_from, full_ledger, rebuild, relog, rows
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger.application import Ledger
+from tally.cli.main import app
+from tally.ledger.application import Ledger
 
 
 @pytest.fixture

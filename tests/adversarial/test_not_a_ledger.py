@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger.application import Ledger
-from ledger.errors import StorageError
-from ledger.keystore import KeyStore
-from ledger.storage import resolve
+from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.ledger.errors import StorageError
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.infra.storage import resolve
 
 ORIGIN = "example.org/not-a-ledger"
 FIGURE = "izium/bodies"

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from insider import full_ledger, insert_row, relog, rows, state_of
 
-from ledger.application import Ledger
-from ledger.domain import registry_uuid
-from ledger.errors import VerificationError
-from ledger.statements import SourceRegistered
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import VerificationError
+from tally.ledger.model.events import registry_uuid
+from tally.ledger.model.statements import SourceRegistered
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from clirunner import Tally as BaseTally
 
-from ledger.application import Ledger
-from ledger.text import is_hidden
-from projections import tables
+from tally.ledger.application import Ledger
+from tally.ledger.model.text import is_hidden
+from tally.projections import tables
 
 LINK = "[link=https://evil.example]Reuters[/link]"
 FAKE = "440 bodies\nvalue in force: 9999\n"

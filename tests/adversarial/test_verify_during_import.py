@@ -13,7 +13,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cli.main import app
+from tally.cli.main import app
 
 LINES = 10_000
 TALLY = str(Path(sys.executable).parent / "tally")  # the console script of this environment
@@ -27,8 +27,7 @@ def _tally(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def test_verify_in_a_loop_during_a_10000_line_import_never_fails(
     db_url: str, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "TALLY_DB": db_url, "TALLY_HOME": str(tmp_path / "home"),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = {**os.environ, "TALLY_DB": db_url, "TALLY_HOME": str(tmp_path / "home")}
     runner = CliRunner()
 
     def tally(*args: str) -> str:

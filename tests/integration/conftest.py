@@ -22,18 +22,18 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from ledger.application import Ledger
-from ledger.bodies import claim_body, correction_body, retraction_body
-from ledger.errors import LedgerError
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import LedgerError
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.model.bodies import claim_body, correction_body, retraction_body
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from ledger.signing import canonical, sign
 
 ORIGIN = "example.org/izium"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

@@ -13,7 +13,7 @@ import pytest
 from clirunner import Tally
 from typer.main import get_command
 
-from cli.main import app
+from tally.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURE = "izium/burial-site/bodies-exhumed"
@@ -251,10 +251,10 @@ def test_user_text_is_never_read_as_markup(tmp_path: Path) -> None:
 def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
     tally: Tally, command: tuple[str, ...]
 ) -> None:
-    from ledger.application import Ledger
-    from ledger.commands import define_figure
-    from ledger.keystore import KeyStore
-    from ledger.records import FigureRecord
+    from tally.ledger.application import Ledger
+    from tally.ledger.commands import define_figure
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.ledger.model.inputs import FigureRecord
 
     assert tally.json("verify")["logged_on_open"] == 0
     operator = KeyStore(Path(tally.env["TALLY_HOME"])).find_by_public_key(

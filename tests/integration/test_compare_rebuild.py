@@ -28,13 +28,13 @@ from sqlalchemy import (
     update,
 )
 
-from ledger.application import Ledger
-from ledger.keystore import KeyPair
-from ledger.records import ReportRecord
-from ledger.storage import resolve
-from projections import compare as cmp
-from projections import tables as t
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.infra.storage import resolve
+from tally.ledger.model.inputs import ReportRecord
+from tally.projections import compare as cmp
+from tally.projections import tables as t
+from tally.projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"
 
@@ -75,7 +75,7 @@ def test_the_rebuild_is_a_throwaway_file_removed_afterwards(
         seen["synchronous"] = rebuilt.exec_driver_sql("PRAGMA synchronous").scalar()
         return real(live, rebuilt, **options)
 
-    monkeypatch.setattr("projections.readmodel.compare", spy)
+    monkeypatch.setattr("tally.projections.readmodel.compare", spy)
     assert views.diff_against_rebuild() == []
     assert len(scratch_dirs) == 1 and seen["exists"]
     assert Path(seen["file"]).parent == Path(scratch_dirs[0])
@@ -91,7 +91,7 @@ def test_the_throwaway_file_is_removed_on_error(
         raise RuntimeError("boom")
 
     if failing == "compare":
-        monkeypatch.setattr("projections.readmodel.compare", fail)
+        monkeypatch.setattr("tally.projections.readmodel.compare", fail)
     else:
         monkeypatch.setattr(ReadModel, "catch_up", fail)
     with pytest.raises(RuntimeError, match="boom"):

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.bodies import claim_body
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import FigureRecord, ReportRecord, SourceRecord
-from ledger.signing import body_id, canonical
-from ledger.verify import verify
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.projections.readmodel import ReadModel
 
 WRITERS = 4
 CLAIMS = 2000
@@ -37,10 +37,10 @@ START = dt.date(2000, 1, 1)
 WRITER = """
 import json, sys, time
 from pathlib import Path
-from ledger.application import Ledger
-from ledger.importer import import_lines
-from ledger.keystore import KeyStore
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyStore
+from tally.projections.readmodel import ReadModel
 
 url, home, index, count, batch, work = sys.argv[1:]
 index, count, batch, work = int(index), int(count), int(batch), Path(work)

@@ -34,16 +34,16 @@ import pytest
 from eventsourcing.persistence import Notification
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger import importer
-from ledger.application import Ledger
-from ledger.bodies import claim_body
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import ReportRecord
-from ledger.signing import body_id, canonical
-from ledger.verify import verify
-from projections.readmodel import ReadModel
+from tally.cli.main import app
+from tally.ledger import importer
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.inputs import ReportRecord
+from tally.projections.readmodel import ReadModel
 
 KILLS = 20  # at least this many processes killed mid-run
 PARTIAL = 5  # and at least this many kills that left part of the file imported

@@ -6,10 +6,10 @@ import io
 import json
 from pathlib import Path
 
-from ledger.application import Ledger
-from ledger.importer import import_lines
-from ledger.keystore import KeyStore
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyStore
+from tally.projections.readmodel import ReadModel
 
 CLAIMS = 2_000
 FIGURE = "scale/bodies"

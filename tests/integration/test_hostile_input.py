@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger.application import Ledger
-from ledger.errors import ImportFileError, LedgerError
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import ReportRecord
-from projections.readmodel import ReadModel
+from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.ledger.errors import ImportFileError, LedgerError
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.model.inputs import ReportRecord
+from tally.projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"
 GOOD = {"type": "report", "figure": BODIES, "value": "447", "as_of": "2022-09-23",

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.bodies import claim_body
-from ledger.errors import ImportFileError
-from ledger.importer import ImportSummary, import_lines
-from ledger.keystore import KeyPair
-from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
-from ledger.signing import body_id, canonical
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.errors import ImportFileError
+from tally.ledger.importer import ImportSummary, import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
+from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/izium"
 

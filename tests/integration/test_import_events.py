@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ledger.application import Ledger
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,

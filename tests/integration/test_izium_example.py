@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.importer import import_lines
-from ledger.keystore import KeyStore
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyStore
+from tally.projections.readmodel import ReadModel
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "izium" / "izium.jsonl"

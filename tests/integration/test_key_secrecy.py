@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Column, LargeBinary, MetaData, Table, inspect, text
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger.application import Ledger
-from ledger.keystore import KeyPair, KeyStore
+from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyPair, KeyStore
 
 FIGURE = "izium/bodies"
 

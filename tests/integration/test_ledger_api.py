@@ -14,11 +14,8 @@ from typing import Any
 
 import pytest
 
-from ledger import signing
-from ledger.application import Ledger
-from ledger.bodies import claim_body, ledger_id
-from ledger.domain import Claim
-from ledger.errors import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
     ForeignLedgerError,
@@ -35,9 +32,12 @@ from ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair
-from ledger.records import (
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.model.bodies import claim_body, ledger_id
+from tally.ledger.model.events import Claim
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,

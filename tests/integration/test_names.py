@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger.application import Ledger
-from ledger.errors import DuplicateDefinitionError, InputError
-from ledger.keystore import KeyPair, KeyStore
+from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.ledger.errors import DuplicateDefinitionError, InputError
+from tally.ledger.infra.keystore import KeyPair, KeyStore
 
 BAD = ["\x00", "\x1b[31m", "\r", "\x07", "\x7f", "\x85", "\x9b", "\t", "\n", "\u202e",
        "\u2066", "\u200f", "\u061c", "\u200b", "\u200d", "\u2060", "\ufeff", "\u2028"]

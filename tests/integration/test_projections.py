@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from ledger.application import Ledger
-from ledger.errors import UnknownClaimError, UnknownFigureError
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import UnknownClaimError, UnknownFigureError
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from projections import tables as t
-from projections.compare import snapshot
-from projections.readmodel import ReadModel
+from tally.projections import tables as t
+from tally.projections.compare import snapshot
+from tally.projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"
 PARTS = ["izium/women", "izium/men", "izium/undetermined", "izium/children", "izium/military"]

@@ -288,11 +288,11 @@ def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> No
 def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
     the tiles and the root agree, and the replica's audit names the entry."""
-    from ledger import merkle, tiles
-    from ledger.envelope import leaf_bytes, parse_leaf
-    from ledger.keystore import KeyStore
-    from ledger.notes import Checkpoint, sign_checkpoint
-    from ledger.signing import canonical
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.ledger.integrity import merkle, tiles
+    from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
+    from tally.ledger.integrity.envelope import leaf_bytes, parse_leaf
+    from tally.ledger.integrity.signing import canonical
 
     site = grown.tmp / "site"
     bundle = site / "tile" / "entries" / "000.p" / "85"

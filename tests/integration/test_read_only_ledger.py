@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.application import Ledger
-from ledger.commands import define_figure
-from ledger.keystore import KeyStore
-from ledger.records import FigureRecord, ReportRecord, SourceRecord
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.commands import define_figure
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/read-only"
 FIGURE = "izium/bodies"

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from ledger.application import Ledger
-from ledger.keystore import KeyPair
-from ledger.records import CorrectionRecord, ReportRecord
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.inputs import CorrectionRecord, ReportRecord
+from tally.projections.readmodel import ReadModel
 
 BODIES = "izium/bodies"
 
@@ -139,9 +139,9 @@ def test_a_write_committed_during_a_read_is_not_half_in_its_answer(
 
 
 def test_events_read_in_a_snapshot_are_the_recorders_row_for_row(views: ReadModel) -> None:
-    from ledger import snapshot
-    from ledger.log import leaf_bytes
-    from ledger.storage import reading
+    from tally.ledger.infra import snapshot
+    from tally.ledger.infra.merkle_log import leaf_bytes
+    from tally.ledger.infra.storage import reading
 
     ledger = views.ledger
     last = ledger.max_position()

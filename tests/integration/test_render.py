@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from cli import render
-from ledger.application import Ledger
-from ledger.keystore import KeyStore
-from ledger.records import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
-from projections.readmodel import ReadModel
+from tally.cli import render
+from tally.ledger.application import Ledger
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.model.inputs import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
+from tally.projections.readmodel import ReadModel
 
 FIGURE = "izium/bodies"
 
@@ -108,7 +108,7 @@ def test_provenance_is_a_tree_from_source_to_checkpoint(views: ReadModel) -> Non
 
 
 def test_the_summary_names_every_kind_the_rules_know() -> None:
-    from projections.rules import KINDS
+    from tally.projections.rules import KINDS
 
     assert render._KINDS == KINDS
     assert render.discrepancy_summary({}) == (

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from ledger import importer
-from ledger.application import Ledger
-from ledger.bodies import claim_body
-from ledger.errors import ImportFileError, RevokedSignerError
-from ledger.exporter import export_lines
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair
-from ledger.records import CorrectionRecord, ReportRecord, RetractionRecord
-from ledger.signing import body_id, canonical
+from tally.ledger import importer
+from tally.ledger.application import Ledger
+from tally.ledger.errors import ImportFileError, RevokedSignerError
+from tally.ledger.exporter import export_lines
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 
 BODIES = "izium/bodies"
 
@@ -192,7 +192,7 @@ def test_cli_report_again_after_revocation_and_reimport_of_an_export(
 ) -> None:
     from typer.testing import CliRunner
 
-    from cli.main import app
+    from tally.cli.main import app
 
     env = {"TALLY_HOME": str(tmp_path / "home"), "TALLY_DB": db_url, "COLUMNS": "100"}
     runner = CliRunner()

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import build_ledger, raw_events
 
-from ledger.application import Ledger
-from ledger.errors import VerificationError
-from ledger.keystore import KeyPair
-from ledger.records import ReportRecord
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.model.inputs import ReportRecord
 
 HOSTILE = {
     "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",

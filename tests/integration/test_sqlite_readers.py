@@ -8,12 +8,12 @@ import sqlite3
 import time
 from pathlib import Path
 
-from ledger.application import Ledger
-from ledger.keystore import KeyStore
-from ledger.records import FigureRecord, ReportRecord, SourceRecord
-from ledger.storage import LOCK_TIMEOUT_SECONDS
-from ledger.verify import verify
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.projections.readmodel import ReadModel
 
 
 def test_reads_go_on_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:

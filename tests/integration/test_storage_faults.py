@@ -22,14 +22,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from ledger import storage
-from ledger.application import Ledger
-from ledger.errors import StorageError
-from ledger.keystore import KeyStore
-from ledger.records import FigureRecord, ReportRecord, SourceRecord
-from ledger.verify import verify
-from projections.readmodel import ReadModel
+from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import StorageError
+from tally.ledger.infra import storage
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.projections.readmodel import ReadModel
 
 OPENERS, ROUNDS = 4, 20
 # In each round every process waits for all the others, then opens (on SQLite a new file
@@ -37,8 +37,8 @@ OPENERS, ROUNDS = 4, 20
 OPENER = """
 import sys, time
 from pathlib import Path
-from ledger.application import Ledger
-from projections.readmodel import ReadModel
+from tally.ledger.application import Ledger
+from tally.projections.readmodel import ReadModel
 url, me, work, count, rounds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), *map(int, sys.argv[4:])
 for i in range(rounds):
     (work / f"ready-{i}-{me}").touch()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
+from tally.cli.main import app
 
 FIGURE = "izium/bodies"
 

@@ -16,9 +16,9 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import signing
-from ledger.envelope import FORMAT_VERSION, Stored, format_time, leaf_from
-from ledger.statements import (
+from tally.ledger.integrity import signing
+from tally.ledger.integrity.envelope import FORMAT_VERSION, Stored, format_time, leaf_from
+from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,

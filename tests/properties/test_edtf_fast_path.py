@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ledger import dates
-from ledger.errors import InvalidDateError
+from tally.ledger.errors import InvalidDateError
+from tally.ledger.model import dates
 
 DIGITS2 = st.integers(0, 35).map(lambda n: f"{n:02d}")
 YEAR = st.integers(0, 10000).map(lambda n: f"{n:04d}"[-5:]) | st.sampled_from(

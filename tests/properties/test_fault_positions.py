@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.application import Ledger
-from ledger.importer import import_lines
-from ledger.keystore import KeyStore
-from ledger.log import MerkleLog, leaves, nodes
-from ledger.signing import canonical
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.infra.merkle_log import MerkleLog, leaves, nodes
+from tally.ledger.integrity.signing import canonical
 
 REPORTS = 2_600
 

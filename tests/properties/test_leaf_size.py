@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.bodies import claim_body
-from ledger.envelope import MAX_LEAF_BYTES, Stored, leaf_from
-from ledger.errors import VerificationError
-from ledger.records import ReportRecord
-from ledger.signing import canonical
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.envelope import MAX_LEAF_BYTES, Stored, leaf_from
+from tally.ledger.integrity.signing import canonical
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.inputs import ReportRecord
 
 WIDE = st.sampled_from(['"', "\\", "\t", "\n", "\U0010fffd", "é", "€"])
 

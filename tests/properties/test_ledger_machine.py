@@ -35,10 +35,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger import signing
-from ledger.application import Ledger
-from ledger.domain import Claim, Signer
-from ledger.errors import (
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
     ImportFileError,
@@ -52,17 +51,18 @@ from ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
-from ledger.importer import import_lines
-from ledger.keystore import KeyPair
-from ledger.records import (
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.model.events import Claim, Signer
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from ledger.verify import verify
-from projections import ReadModel
+from tally.projections import ReadModel
 
 ORIGIN = "example.org/machine"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

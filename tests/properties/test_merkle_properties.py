@@ -14,8 +14,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle
 
 # --- The oracle: RFC 9162 section 2.1.1 - 2.1.4, transcribed over lists of leaf bytes. ---
 

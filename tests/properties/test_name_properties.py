@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ledger.commands import check_name
-from ledger.errors import InputError
-from ledger.records import FigureRecord, SourceRecord
+from tally.ledger.commands import check_name
+from tally.ledger.errors import InputError
+from tally.ledger.model.inputs import FigureRecord, SourceRecord
 
 # Written out from the rule, not taken from the code under test: every C0 control (tab and
 # newline too), DEL, the C1 controls, the bidi marks, embeddings, overrides and isolates, the

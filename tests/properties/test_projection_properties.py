@@ -23,19 +23,19 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
-from ledger.application import Ledger
-from ledger.errors import LedgerError
-from ledger.keystore import KeyPair, KeyStore
-from ledger.records import (
+from tally.ledger.application import Ledger
+from tally.ledger.errors import LedgerError
+from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from projections import views
-from projections.compare import snapshot
-from projections.readmodel import ReadModel
+from tally.projections import recompute as views
+from tally.projections.compare import snapshot
+from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/properties"
 FIGURES = {

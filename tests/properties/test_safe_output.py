@@ -24,11 +24,11 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.text import Text
 
-from cli import output, render
-from cli.output import emit_json
-from cli.safe_text import json_text, literal, visible
-from ledger.text import is_hidden
-from projections.models import (
+from tally.cli import output, render
+from tally.cli.output import emit_json
+from tally.cli.safe_text import json_text, literal, visible
+from tally.ledger.model.text import is_hidden
+from tally.projections.models import (
     ClaimOut,
     DiscrepancyList,
     DiscrepancyOut,

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.application import Ledger
-from ledger.keystore import KeyStore
-from ledger.records import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
-from ledger.verify import verify
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.model.inputs import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
 
 
 @pytest.fixture(scope="module")

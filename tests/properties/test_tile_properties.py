@@ -10,7 +10,7 @@ from functools import cache
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import merkle, tiles
+from tally.ledger.integrity import merkle, tiles
 
 MAX = 70_000  # enough for three tile levels
 

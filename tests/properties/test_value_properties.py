@@ -1,4 +1,4 @@
-"""Property tests for ledger.values (and the EDTF mapping of ledger.dates)."""
+"""Property tests for ledger.model.values (and the EDTF mapping of ledger.model.dates)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ledger.dates import parse_edtf_date
-from ledger.errors import InvalidDateError, InvalidValueError
-from ledger.values import (
+from tally.ledger.errors import InvalidDateError, InvalidValueError
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.values import (
     QUANTITY_KINDS,
     Interval,
     Quantity,

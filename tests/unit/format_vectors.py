@@ -34,17 +34,18 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import CanCreateTimestamp
 
-from ledger import KeyPair, Ledger
-from ledger.citation import verify_proof_file
-from ledger.log import leaf_bytes
-from ledger.records import (
+from tally.ledger import KeyPair, Ledger
+from tally.ledger.audit import verify
+from tally.ledger.citation import verify_proof_file
+from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.integrity import merkle
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from ledger.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "docs" / "vectors" / "format-v1.json"
@@ -151,8 +152,9 @@ def build_vectors() -> dict[str, Any]:
                 "leaf_hash": hashlib.sha256(b"\x00" + leaf).hexdigest(),
             }
             events.append(event)
+        nodes = merkle.MemoryNodes([bytes.fromhex(e["leaf_hash"]) for e in events])
         checkpoints = [
-            {"size": s, "root": ledger.log.root(s).hex(), "note": note}
+            {"size": s, "root": merkle.root(s, nodes.get).hex(), "note": note}
             for s, note, _ in ledger.log.checkpoints()
         ]
         proof = ledger.inclusion_proof(claim, size)
@@ -181,7 +183,7 @@ def build_vectors() -> dict[str, Any]:
                 "note_key_hash": _note_key_hash(info.origin, operator.public_key),
             },
             "events": events,
-            "tree": {"size": size, "root": ledger.log.root(size).hex()},
+            "tree": {"size": size, "root": merkle.root(size, nodes.get).hex()},
             "checkpoints": checkpoints,
             "inclusion_proof": json.loads(proof.model_dump_json()),
             "tlog_proof": ledger.tlog_proof_text(proof),

@@ -37,10 +37,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import StaticPool
 
-from projections import compare as cmp
-from projections import tables as t
-from projections.compare import MAX_DIFFERENCES, compare, differences, read_model_tables, snapshot
-from projections.rows import utc
+from tally.projections import compare as cmp
+from tally.projections import tables as t
+from tally.projections.compare import (
+    MAX_DIFFERENCES,
+    compare,
+    differences,
+    read_model_tables,
+    snapshot,
+)
+from tally.projections.rows import utc
 
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 

@@ -1,4 +1,4 @@
-"""Unit tests for ledger.dates: EDTF text to [earliest, latest], and its refusals."""
+"""Unit tests for ledger.model.dates: EDTF text to [earliest, latest], and its refusals."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from ledger.dates import EdtfDate, check_published, parse_edtf_date
-from ledger.errors import InvalidDateError
+from tally.ledger.errors import InvalidDateError
+from tally.ledger.model.dates import EdtfDate, check_published, parse_edtf_date
 
 NOW = dt.date(2026, 11, 21)
 d = dt.date
@@ -207,7 +207,7 @@ def test_default_now_is_today_utc() -> None:
 
 
 def test_parses_are_cached() -> None:
-    from ledger import dates
+    from tally.ledger.model import dates
 
     dates._parse.cache_clear()
     for _ in range(3):

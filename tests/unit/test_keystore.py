@@ -1,4 +1,4 @@
-"""Unit tests for ledger.keystore: key files, their modes, and the refusals a user sees."""
+"""Unit tests for ledger.infra.keystore: key files, their modes, and the refusals a user sees."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.errors import KeyStoreError
-from ledger.keystore import KeyStore, default_home
-from ledger.signing import check_signature, key_id, sign
+from tally.ledger.errors import KeyStoreError
+from tally.ledger.infra.keystore import KeyStore, default_home
+from tally.ledger.integrity.signing import check_signature, key_id, sign
 
 
 @pytest.fixture

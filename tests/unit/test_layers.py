@@ -1,30 +1,97 @@
-"""Dependencies point inward: the write side loads no read side and no terminal library."""
+"""The layers, enforced: what each part of `tally` may load, checked module by module.
+
+Each module is imported alone in a fresh interpreter, and the top-level packages it
+pulled in are compared with what its layer allows:
+
+- `tally.ledger.model` and `tally.ledger.integrity` are pure: no SQLAlchemy, no database
+  drivers; `integrity` loads no eventsourcing and nothing from `model` either. The one
+  module that declares the aggregates (`model.events`) may load eventsourcing.
+- nothing under `tally.ledger` loads the read side, the CLI or a terminal library;
+- `tally.projections` loads no rich, typer or CLI.
+"""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-import ledger
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = {"ledger": "tally.ledger", "projections": "tally.projections", "cli": "tally.cli"}
+DATABASE = {"sqlalchemy", "psycopg", "psycopg_pool", "sqlite3", "eventsourcing"}
+TERMINAL = {"rich", "typer", "click"}
 
 
-def test_importing_ledger_loads_neither_rich_typer_nor_projections() -> None:
-    code = (
-        "import ledger, ledger.importer, sys; "
-        "loaded = sorted(m for m in sys.modules "
-        "if m.split('.')[0] in {'rich', 'typer', 'projections', 'cli'}); "
-        "assert not loaded, loaded"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+def modules() -> list[str]:
+    names = []
+    for folder, package in FOLDERS.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT / folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            names.append(".".join((package, *parts)))
+    return names
+
+
+def forbidden(module: str) -> set[str]:
+    """The top-level names (or tally subpackages) `module` must not load."""
+    banned: set[str] = set()
+    if module.startswith("tally.ledger"):
+        banned |= TERMINAL | {"tally.projections", "tally.cli"}
+    if module.startswith("tally.ledger.integrity"):
+        banned |= DATABASE | {"tally.ledger.model"}
+    if module.startswith("tally.ledger.model"):
+        banned |= DATABASE - ({"eventsourcing"} if module == "tally.ledger.model.events" else set())
+    if module.startswith("tally.projections"):
+        banned |= TERMINAL | {"tally.cli"}
+    return banned
+
+
+_PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+loaded = set()
+for name in sys.modules:
+    top = name.split('.')[0]
+    loaded.add(top)
+    if top == 'tally':
+        loaded.add('.'.join(name.split('.')[:3]))
+print(json.dumps(sorted(loaded)))
+"""
+
+
+def loaded_by(module: str) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", _PROBE, module], cwd=ROOT / "tests",
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout))
+
+
+def test_every_module_is_seen() -> None:
+    found = modules()
+    assert "tally.ledger.integrity.merkle" in found
+    assert "tally.ledger.model.statements" in found
+    assert len(found) > 50
+
+
+@pytest.mark.parametrize("module", [m for m in modules() if forbidden(m)])
+def test_module_keeps_to_its_layer(module: str) -> None:
+    loaded = loaded_by(module)
+    assert not loaded & forbidden(module), f"{module} loads {sorted(loaded & forbidden(module))}"
+
+
+def test_the_probe_sees_a_violation() -> None:
+    # the cli loads rich: if the probe missed it, every check above would pass vacuously
+    assert "rich" in loaded_by("tally.cli.output")
+    assert "sqlalchemy" in loaded_by("tally.ledger.infra.storage")
 
 
 def test_public_api_is_pinned() -> None:
+    import tally.ledger as ledger
+
     assert ledger.__all__ == [
         "Appended",
         "KeyPair",
@@ -35,4 +102,4 @@ def test_public_api_is_pinned() -> None:
         "SignerInfo",
     ]
     for name in ledger.__all__:
-        assert getattr(ledger, name).__module__.startswith("ledger.")
+        assert getattr(ledger, name).__module__.startswith("tally.ledger.")

@@ -1,4 +1,4 @@
-"""ledger.merkle: published RFC 6962/9162 vectors, the persisted node layout, and edge cases."""
+"""integrity.merkle: published RFC 6962/9162 vectors, the persisted node layout, and edge cases."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from ledger import merkle
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle
 
 # The Certificate Transparency reference vectors (RFC 6962 test data, as published
 # with Google's certificate-transparency and transparency-dev/merkle code).
@@ -249,7 +249,7 @@ def test_the_root_alone_does_not_bind_the_tree_size(ct_store: merkle.MemoryNodes
 
     PATH(0, D[3]) = [h1, h2] is computed exactly like a proof for index 0 in a tree
     of size 4 would be, so with the size-3 root it verifies "at size 4" too. Only a
-    signed checkpoint ties a size to a root; ledger.proofs always checks the size
+    signed checkpoint ties a size to a root; ledger.integrity.proofs always checks the size
     against one (tests/unit/test_proofs.py refuses every changed tree_size).
     """
     path3 = merkle.inclusion_path(0, 3, ct_store.get)

@@ -1,4 +1,4 @@
-"""ledger.notes: C2SP signed notes and checkpoints, checked against the Go reference vectors."""
+"""integrity.checkpoints: C2SP signed notes and checkpoints, checked against the Go vectors."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ledger import notes
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import checkpoints as notes
+from tally.ledger.integrity.checkpoints import Checkpoint
 
 # Vectors from golang.org/x/mod/sumdb/note (note.go documentation and note_test.go).
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

@@ -1,4 +1,4 @@
-"""ledger.proofs.verify_extended_inclusion: an old inclusion proof, a newer trusted checkpoint
+"""proofs.verify_extended_inclusion: an old inclusion proof, a newer trusted checkpoint
 and a consistency proof between them.
 
 An auditor who kept a newer checkpoint can check a proof made against an older one:
@@ -18,10 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import merkle, notes, proofs
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint
-from ledger.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import checkpoints as notes
+from tally.ledger.integrity import merkle, proofs
+from tally.ledger.integrity.checkpoints import Checkpoint
+from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 
 ORIGIN = "tally.example/izium"
 OPERATOR = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))

@@ -1,4 +1,4 @@
-"""ledger.proofs: offline proof files round-trip, verify, and refuse every alteration."""
+"""ledger.integrity.proofs: offline proof files round-trip, verify, and refuse every alteration."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ledger import merkle, notes, proofs
-from ledger.errors import VerificationError
-from ledger.notes import Checkpoint
-from ledger.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import checkpoints as notes
+from tally.ledger.integrity import merkle, proofs
+from tally.ledger.integrity.checkpoints import Checkpoint
+from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 
 ORIGIN = "tally.example/izium"
 OPERATOR = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))

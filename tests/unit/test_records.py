@@ -1,4 +1,4 @@
-"""Unit tests for ledger.records: the pydantic models every input line and command goes through."""
+"""model.inputs: the pydantic models every input line and command goes through."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ledger.records import (
+from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
     FigureRecord,

@@ -10,10 +10,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.dates import parse_edtf_date
-from ledger.values import Interval, parse_quantity
-from projections.claims import ClaimState, Entry, FigureDef, fold
-from projections.rules import (
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.values import Interval, parse_quantity
+from tally.projections.claims import ClaimState, Entry, FigureDef, fold
+from tally.projections.rules import (
     CONTRADICTION,
     REGRESSION,
     SUM_MISMATCH,

@@ -1,4 +1,4 @@
-"""Unit tests for ledger.signing: RFC 8785 canonical bytes, ids, Ed25519 sign and verify.
+"""Unit tests for ledger.integrity.signing: RFC 8785 canonical bytes, ids, Ed25519 sign and verify.
 
 The known answers come from the RFCs themselves (RFC 8785 §3.2.2, §3.2.3 and
 Appendix B; RFC 8032 §7.1), so a change of library cannot silently change
@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import signing
-from ledger.errors import SignatureError
+from tally.ledger.errors import SignatureError
+from tally.ledger.integrity import signing
 
 # --- RFC 8785 (JCS) known answers ---------------------------------------------------------
 

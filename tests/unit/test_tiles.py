@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import merkle, tiles
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle, tiles
 
 
 def test_index_paths_follow_the_spec_example() -> None:

@@ -1,4 +1,4 @@
-"""Unit tests for ledger.values: parsing, canonical forms, intervals, statuses."""
+"""Unit tests for ledger.model.values: parsing, canonical forms, intervals, statuses."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from operator import add
 
 import pytest
 
-from ledger.errors import InvalidValueError
-from ledger.values import (
+from tally.ledger.errors import InvalidValueError
+from tally.ledger.model.values import (
     Interval,
     Quantity,
     Status,

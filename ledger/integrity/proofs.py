@@ -27,9 +27,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ledger import merkle
-from ledger.errors import VerificationError
-from ledger.notes import (
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle
+from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
     Checkpoint,
     parse_decimal,

@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Literal
 
-from ledger.errors import InvalidDateError
+from tally.ledger.errors import InvalidDateError
 
 
 @lru_cache(maxsize=1)

@@ -19,10 +19,10 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
 
-from projections import tables as t
-from projections.claims import ClaimState, Entry, FigureDef, fold
-from projections.rows import dumps, entry_of, figure_def, interval_columns
-from projections.rules import Current, Flag, Member, current, figure_flags
+from tally.projections import tables as t
+from tally.projections.claims import ClaimState, Entry, FigureDef, fold
+from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
+from tally.projections.rules import Current, Flag, Member, current, figure_flags
 
 _CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
 

@@ -31,13 +31,18 @@ from sqlalchemy import (
     select,
 )
 
-from ledger import envelope, merkle
-from ledger.errors import UnknownClaimError, VerificationError
-from ledger.keystore import KeyPair
-from ledger.notes import MAX_TREE_SIZE, Checkpoint, sign_checkpoint, verify_checkpoint
-from ledger.proofs import ConsistencyProof, InclusionProof
-from ledger.signing import id_prefix_range
-from ledger.storage import create_tables, lock_for_writing, writing
+from tally.ledger.errors import UnknownClaimError, VerificationError
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.infra.storage import create_tables, lock_for_writing, writing
+from tally.ledger.integrity import envelope, merkle
+from tally.ledger.integrity.checkpoints import (
+    MAX_TREE_SIZE,
+    Checkpoint,
+    sign_checkpoint,
+    verify_checkpoint,
+)
+from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.integrity.signing import id_prefix_range
 
 metadata = MetaData()
 
@@ -70,7 +75,7 @@ BATCH = 1000
 
 
 def leaf_bytes(n: Notification) -> bytes:
-    """The Merkle leaf of a stored event (`ledger.envelope`); VerificationError naming the
+    """The Merkle leaf of a stored event (`ledger.integrity.envelope`); VerificationError naming the
     position if the event does not decode."""
     ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
     state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
@@ -180,10 +185,6 @@ class MerkleLog:
         else:
             with self.engine.connect() as own:
                 yield own
-
-    def root(self, size: int) -> bytes:
-        with self.engine.connect() as conn:
-            return merkle.root(size, _Nodes(conn).get)
 
     def leaf_of(self, claim_id: str, conn: Connection | None = None) -> tuple[int, int]:
         """(leaf index, position) of the event that recorded a claim."""

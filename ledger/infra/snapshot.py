@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection
 
-from ledger.storage import Store
+from tally.ledger.infra.storage import Store
 
 
 def notifications(

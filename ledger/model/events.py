@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.signing import body_id, body_uuid
+from tally.ledger.integrity.signing import body_id, body_uuid
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
@@ -201,7 +201,7 @@ class Claim(Aggregate):
         return self.id.hex
 
 
-# The event store persists these names (see ledger.eventstore); never a Python path.
+# The event store persists these names (see ledger.infra.eventstore); never a Python path.
 EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
     cls.TOPIC: (cls, aggregate)
     for aggregate, classes in (

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
 
 ED25519_TYPE = b"\x01"  # signed-note signature type byte for Ed25519
 MAX_SIGNATURES = 100  # the spec asks verifiers to cap the work; Go uses 100 as well

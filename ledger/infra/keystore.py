@@ -20,8 +20,8 @@ import platformdirs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.errors import KeyStoreError
-from ledger.signing import key_id, public_bytes
+from tally.ledger.errors import KeyStoreError
+from tally.ledger.integrity.signing import key_id, public_bytes
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")

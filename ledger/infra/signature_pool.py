@@ -9,7 +9,7 @@ processes check ~33,000/s and leave the caller its core.
 Why not `multiprocessing`: its spawn and forkserver methods re-run the caller's
 `__main__` in every worker (a script without a main guard would run again), and
 fork copies open database connections and threads. The workers here are plain
-`python -m ledger.verifier` processes that read pickled batches on stdin and write
+`python -m ledger.infra.signature_pool` processes that read pickled batches on stdin and write
 the results on stdout; two threads per worker feed and drain the pipes, so the
 caller never blocks on a pipe.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import pickle
 import queue
 import struct
@@ -51,12 +50,10 @@ def _write(stream: IO[bytes], obj: Any) -> None:
 
 class _Worker:
     def __init__(self) -> None:
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        path = os.environ.get("PYTHONPATH")
-        env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+        # the worker runs this very module, found the way this process found it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ledger.verifier"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            [sys.executable, "-m", __spec__.name], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.outbox: queue.SimpleQueue[tuple[Future[list[bool]], Any] | None] = (
             queue.SimpleQueue())
         self.waiting: queue.SimpleQueue[tuple[Future[list[bool]], Any] | None] = (
@@ -146,7 +143,7 @@ def pool(workers: int) -> Pool | None:
 
 
 def _main() -> None:
-    from ledger.signing import verify_chunk
+    from tally.ledger.integrity.signing import verify_chunk
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:

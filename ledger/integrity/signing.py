@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.bindings import crypto_sign_open
 from nacl.exceptions import BadSignatureError
 
-from ledger.errors import SignatureError
+from tally.ledger.errors import SignatureError
 
 SIGNATURE_ALGORITHM = "ed25519"
 HASH_ALGORITHM = "sha256"
@@ -151,7 +151,7 @@ def check_signature(public_key: bytes, body_text: str, signature_hex: str) -> No
 
 # -- many signatures at once -------------------------------------------------------------
 #
-# Bulk checks (import, verify, rebuild) run in worker processes (`ledger.verifier`): a
+# Bulk checks (import, verify, rebuild) run in worker processes (`ledger.infra.signature_pool`): a
 # thread pool does not overlap with a caller that is busy with Python, because of the
 # GIL (see that module). Small batches are checked in place.
 
@@ -178,7 +178,7 @@ def verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
 def verify_many_async(items: Sequence[SignedItem]) -> Callable[[], list[bool]]:
     """Start checking the signatures and return a function that waits for the results,
     so the caller goes on (parsing, hashing, writing) while they are checked."""
-    from ledger import verifier
+    from tally.ledger.infra import signature_pool as verifier
 
     workers = verifier.pool(VERIFY_WORKERS) if len(items) >= PARALLEL_FROM else None
     if workers is None:

@@ -5,7 +5,7 @@ Two things differ from the library's defaults, both on purpose:
 - The environment is only what `storage.resolve` gives. The library would merge
   `os.environ` (so `COMPRESSOR_TOPIC`, `CIPHER_TOPIC` or `TALLY_SQLITE_DBNAME` in
   the user's shell would change where and how events are written).
-- The mapper writes Tally's own stored-event format (`ledger.envelope`): the type
+- The mapper writes Tally's own stored-event format (`ledger.integrity.envelope`): the type
   name, and a state of body, signature and recording time. The library's mapper
   would persist Python module paths and its private JSON transcoding, and would
   import any module a stored topic names; this one knows eight type names.
@@ -21,9 +21,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 from eventsourcing.utils import Environment, EnvType, get_topic
 
-from ledger.domain import EVENT_TYPES, as_uuid
-from ledger.envelope import Stored, decode_state, encode_state
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
+from tally.ledger.model.events import EVENT_TYPES, as_uuid
 
 _CREATED = {name: get_topic(aggregate) for name, (cls, aggregate) in EVENT_TYPES.items()
             if issubclass(cls, Aggregate.Created)}

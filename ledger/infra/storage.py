@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from ledger.errors import StorageError
+from tally.ledger.errors import StorageError
 
 DEFAULT_DB = "tally.db"
 LOCK_TIMEOUT_SECONDS = 30

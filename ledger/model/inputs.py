@@ -7,7 +7,6 @@ is refused on the command line is refused in a file, with the same message.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ledger.text import REFUSED, code_point, hidden_character
+from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
@@ -140,8 +139,6 @@ class FigureRecord(_Signed):
             seen.add(item)
         return items
 
-    def tolerance_decimal(self) -> Decimal:
-        return Decimal(self.tolerance)
 
 
 class ReportRecord(_Signed):

@@ -18,16 +18,16 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, select
 
-from ledger import merkle, signing
-from ledger.application import Ledger
-from ledger.domain import as_uuid
-from ledger.envelope import decode_state, leaf_from, state_sha256
-from ledger.errors import VerificationError
-from ledger.log import checkpoints, leaves, nodes
-from ledger.notes import verify_checkpoint
-from ledger.replay import Replay
-from ledger.storage import reading
-from ledger.tailcheck import TailCheck, claim_lookup
+from tally.ledger.application import Ledger
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes
+from tally.ledger.infra.storage import reading
+from tally.ledger.integrity import merkle, signing
+from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
+from tally.ledger.model.events import as_uuid
+from tally.ledger.replay import Replay
+from tally.ledger.tailcheck import TailCheck, claim_lookup
 
 BATCH = 2000
 

@@ -16,13 +16,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Aggregate
 
-from ledger.domain import Claim, Figure, Signer, Source, registry_uuid
-from ledger.errors import (
+from tally.ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
     UnknownSignerError,
     UnknownSourceError,
 )
+from tally.ledger.model.events import Claim, Figure, Signer, Source, registry_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -101,8 +101,3 @@ class Registry:
         if found is None:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
         return found
-
-    def forget(self, uuid: UUID) -> None:
-        """Drop a memoised aggregate after it changed, so the next look-up reads it anew."""
-        self._memo.pop(uuid, None)
-        self.pending.pop(uuid, None)

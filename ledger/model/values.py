@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, cast, get_args
 
-from ledger.errors import InvalidValueError
+from tally.ledger.errors import InvalidValueError
 
 QuantityKind = Literal["exact", "at_least", "more_than", "at_most", "fewer_than", "about", "range"]
 QUANTITY_KINDS: tuple[str, ...] = get_args(QuantityKind)

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _json_string
 
-from ledger.errors import VerificationError
-from ledger.signing import canonical
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.signing import canonical
 
 FORMAT_VERSION = 1
 MAX_LEAF_BYTES = 65535  # a C2SP tile entry carries a 2-byte length

@@ -25,10 +25,10 @@ from pydantic import (
     ValidationError,
 )
 
-from ledger.errors import VerificationError
-from ledger.records import FigureId, Hex64, KeyId, Slug, SourceKind
-from ledger.signing import canonical_of_plain
-from ledger.text import REFUSED, code_point, hidden_character
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.signing import canonical_of_plain
+from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug, SourceKind
+from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 ClaimId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -38,7 +38,7 @@ _SAFE = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
 
 
 def _visible(text: str) -> str:
-    """Names refuse hidden characters (ledger.text), as their input records do."""
+    """Names refuse hidden characters (ledger.model.text), as their input records do."""
     found = hidden_character(text)
     if found is not None:
         raise ValueError(f"a name must not contain {REFUSED} (found {code_point(found)})")

@@ -1,4 +1,4 @@
-"""Building the signed statements (`ledger.statements`) from validated input.
+"""Building the signed statements (`ledger.model.statements`) from validated input.
 
 Each builder returns the statement's fields as a plain dict; `signing.canonical`
 turns it into the exact text that is signed and stored. Changing a builder
@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ledger.records import (
+from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
 )
-from ledger.statements import (
+from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,

@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Protocol
 
-from ledger.dates import check_published, parse_edtf_date
-from ledger.errors import (
+from tally.ledger.errors import (
     ClaimStateError,
     InputError,
     NotAuthorisedError,
     RevokedSignerError,
     UnknownSignerError,
 )
-from ledger.values import Quantity, Status, parse_value
+from tally.ledger.model.dates import check_published, parse_edtf_date
+from tally.ledger.model.values import Quantity, Status, parse_value
 
 
 class SignerFacts(Protocol):

@@ -24,10 +24,10 @@ from uuid import UUID
 from sqlalchemy import NullPool, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger.domain import GENESIS_ID
-from ledger.errors import StorageError
-from ledger.log import leaves
-from ledger.storage import Store, read_only_uri
+from tally.ledger.errors import StorageError
+from tally.ledger.infra.merkle_log import leaves
+from tally.ledger.infra.storage import Store, read_only_uri
+from tally.ledger.model.events import GENESIS_ID
 
 # The first event, and the first leaf of the Merkle log: (originator id, version) or None.
 First = tuple[object, object] | None

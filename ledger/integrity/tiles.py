@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from ledger import merkle
-from ledger.errors import VerificationError
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle
 
 HEIGHT = 8
 WIDTH = 1 << HEIGHT  # hashes in a full tile
