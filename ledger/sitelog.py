@@ -24,8 +24,9 @@ from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle, tiles
-from tally.ledger.integrity.checkpoints import Checkpoint
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
@@ -102,6 +103,40 @@ def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
                     yield tiles.entries_path(tile.number, tile.width), tiles.bundle(bundled)
                 yield tile.path, b"".join(hashes)
             previous = size
+
+
+def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
+                     ) -> Iterator[InclusionProof]:
+    """The inclusion proof of each (claim id, leaf index, checkpoint size), as
+    `Ledger.inclusion_proof` makes it, with the nodes read a tile at a time (one query for
+    256 hashes, kept for the next claims) instead of one query a node."""
+    with reading(ledger.engine) as conn:
+        trees: dict[int, tuple[tiles.TileNodes, str]] = {}
+        for claim_id, index, size in wanted:
+            if size not in trees:
+                trees[size] = _tree(ledger, conn, size)
+            nodes, note = trees[size]
+            leaf = entries(ledger, conn, index, 1)[0]
+            yield InclusionProof(
+                claim_id=claim_id, leaf_index=index, tree_size=size, leaf=leaf.decode("utf-8"),
+                leaf_hash=merkle.leaf_hash(leaf).hex(),
+                path=[h.hex() for h in merkle.inclusion_path(index, size, nodes.get)],
+                checkpoint=note)
+
+
+def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes, str]:
+    """Tile-cached nodes of the tree of `size`, and its checkpoint, checked to match."""
+    def fetch(tile: tiles.Tile) -> bytes:
+        return b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width))
+
+    nodes = tiles.TileNodes(size, fetch)
+    note = ledger.log.checkpoint_note(size, conn)
+    info = ledger.info()
+    signed = verify_checkpoint(note, bytes.fromhex(info.operator_public_key), info.origin)
+    if merkle.root(size, nodes.get) != signed.root_hash:
+        raise VerificationError(f"the Merkle log does not give the root of checkpoint {size}: "
+                                "run 'tally verify'")
+    return nodes, note
 
 
 @dataclass

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from tally.ledger import sitelog
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity.proofs import InclusionProof
@@ -77,11 +78,24 @@ def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
     for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
         yield figure_path(figure), _json(FigurePage(show=model.show(figure),
                                                     history=model.history(figure)))
-    ledger = model.ledger
+    wanted: list[tuple[str, int, int]] = []
+    pages: dict[str, ProvenanceOut] = {}
     for claim in all_claims(model) if claims is None else sorted(claims):
         provenance = model.provenance(claim)
-        if provenance.checkpoint is None:
+        if provenance.checkpoint is None or provenance.leaf_index is None:
             raise VerificationError(f"claim {claim} is not covered by a checkpoint")
-        proof = ledger.inclusion_proof(claim, provenance.checkpoint)
-        yield claim_path(claim), _json(ClaimPage(provenance=provenance, proof=proof))
-        yield claim_path(claim, ".tlog-proof"), ledger.tlog_proof_text(proof).encode("utf-8")
+        pages[claim] = provenance
+        wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
+        if len(wanted) == 1000:  # proofs in batches: one snapshot, tiles reused
+            yield from _claim_files(model, wanted, pages)
+            wanted, pages = [], {}
+    yield from _claim_files(model, wanted, pages)
+
+
+def _claim_files(model: ReadModel, wanted: list[tuple[str, int, int]],
+                 pages: dict[str, ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
+    for proof in sitelog.inclusion_proofs(model.ledger, wanted):
+        yield claim_path(proof.claim_id), _json(ClaimPage(provenance=pages[proof.claim_id],
+                                                          proof=proof))
+        yield (claim_path(proof.claim_id, ".tlog-proof"),
+               model.ledger.tlog_proof_text(proof).encode("utf-8"))

@@ -126,6 +126,12 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
     assert grown["written"] == 8 and grown["previous_size"] == 83
     assert (site / "tile" / "0" / "000.p" / "83").exists()  # partial tiles are kept
     assert not list(site.rglob(".*.tmp"))
+    # the claim pages' proofs (read through tiles) are those `tally proof` makes
+    for claim in tally.json("history", GRAVES)["entries"]:
+        page = json.loads((site / "claims" / f"{claim['claim_id']}.json").read_text())
+        made = tally.json("proof", claim["claim_id"], "--checkpoint",
+                          str(page["provenance"]["checkpoint"]))
+        assert page["proof"] == made
     fresh = tally.tmp / "fresh"
     tally("publish", str(fresh))
     assert files(fresh) == files(site)  # incremental = from scratch, byte for byte
