@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Izium case end to end on the embedded SQLite default: init, keys, import,
-# checkpoint, show, history, discrepancies, a proof verified offline, verify.
+# checkpoint, show, history, discrepancies, a proof verified offline, verify, and the
+# ledger published to demo/site/, cloned back from the site alone and verified.
 # Leaves ./tally.db and the keys in TALLY_HOME (default ./.tally-home) to explore.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,5 +29,11 @@ operator=$(tally --json signers list | python3 -c \
   'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin) if s["role"] == "operator"))')
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator"
 step tally verify --operator-key "$operator"
+# the ledger as a static site, then cloned back from the files alone and audited
+rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm
+step tally publish demo/site
+step tally --db demo/replica.db clone demo/site --operator-key "$operator"
+step tally --db demo/replica.db verify --operator-key "$operator"
+step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"
