@@ -9,11 +9,12 @@ and its export equals the original's. Following a site:
    the signed root, and agree with its last leaves (else a fork, named at its entry);
 3. each bundle must hash to its tiles; its events are appended, one transaction per
    bundle, and the Merkle log takes them only through the tail check (`ledger.tailcheck`:
-   the rules and signatures of `ledger.replay`), the first that fails naming its entry;
+   the rules and signatures of `ledger.replay`), the first that fails naming its entry
+   (eight bundles a transaction);
 4. the higher tiles must equal the replica's own nodes; the published checkpoints are
    stored once their roots match.
 
-Each bundle is committed before the next is fetched, so an interrupted clone resumes
+Each batch is committed before the next is fetched, so an interrupted clone resumes
 where it stopped: step 2 checks the site still extends what was taken.
 """
 
@@ -23,6 +24,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from eventsourcing.persistence import StoredEvent
 from sqlalchemy import select
 
 from tally.ledger import site_check
@@ -37,6 +39,8 @@ from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.site_check import SiteError
 from tally.ledger.site_source import MissingFileError, SiteSource
 from tally.ledger.sitelog import stored_hashes
+
+BATCH = 2048  # events a transaction: whole bundles, committed before the next are fetched
 
 
 @dataclass(frozen=True)
@@ -80,21 +84,34 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                 _fork(ledger, source, leaf_tiles.first + offset, local, head.size, note)
         if not site_check.check_root(frontier, leaf_tiles, head):
             _blame(ledger, source, leaf_tiles, local, note)
+        pending: list[StoredEvent] = []
         for start, entries in site_check.bundles(source, leaf_tiles, local,
                                                  step("fetching entries")):
-            events = [site_check.stored_event(entry, start + k) for k, entry in enumerate(entries)]
             if start == 0:
                 _check_genesis(entries[0], operator_key, head.origin)
-            try:
-                ledger.append_stored(events, settle=False, checked=False)
-            except VerificationError as e:
-                entry = ledger.log.size()
-                raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
-                                new_checkpoint=note) from None
+            pending += [site_check.stored_event(entry, start + k)
+                        for k, entry in enumerate(entries)]
+            if len(pending) >= BATCH:
+                _append(ledger, pending, note)
+                pending = []
+        _append(ledger, pending, note)
         ledger.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
     return Followed(local, head.size, previous, note)
+
+
+def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
+    """One transaction; the tail check (rules, signatures) runs before the log takes them,
+    and re-reads the registry once a call: batches of several bundles keep that cheap."""
+    if not events:
+        return
+    try:
+        ledger.append_stored(events, settle=False, checked=False)
+    except VerificationError as e:
+        entry = ledger.log.size()
+        raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
+                        new_checkpoint=note) from None
 
 
 def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:
