@@ -264,7 +264,7 @@ def main() -> None:
 
         with Ledger.open(str(db)) as ledger:
             checkpoint_s = timed(lambda: ledger.checkpoint(workload.operator))
-            total_events = ledger.max_position()
+            total_events = ledger.events.max_position()
 
         print("verify ...", flush=True)
         audit = measured([sys.executable, str(Path(__file__).resolve()), "--audit-only",

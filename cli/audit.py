@@ -21,6 +21,7 @@ from tally.cli.output import (
     success,
     warn,
 )
+from tally.cli.render import witness_answer
 from tally.cli.safe_text import json_text, literal, visible
 
 
@@ -59,10 +60,13 @@ def checkpoint(
         return
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())
+        note, answers = ledger.gather_cosignatures(size, note)
         write(note)
     if state.json:
-        emit_json({"size": size, "note": note})
+        emit_json({"size": size, "note": note, "witnesses": answers})
     else:
+        for answer in answers:
+            err_console.print(witness_answer(answer), soft_wrap=True)
         # the note alone on stdout, byte for byte (no wrapping), so that
         # `tally checkpoint > checkpoint.txt` keeps a note that verifies; the status on stderr
         written = (" written to ", literal(output)) if output else ()
@@ -126,6 +130,23 @@ def consistency(
         typer.echo(json_text(text), nl=False)
 
 
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option("--policy", help="A C2SP tlog-policy file: the checkpoint must be cosigned "
+                 "by the witnesses its quorum requires."),
+]
+
+
+def _policy_checks(policy_file: Path, notes: list[str], origin: str,
+                   log_key: bytes) -> list[str]:
+    """The policy witnesses that cosigned every note (VerificationError if one is short)."""
+    from tally.ledger.integrity.tlog_policy import check_notes, parse_policy
+
+    policy = parse_policy(read_text_file(policy_file, "policy"))
+    checks = check_notes(policy, notes, origin, log_key)
+    return sorted(set.intersection(*(set(c.cosigned) for c in checks))) if checks else []
+
+
 def verify(
     ctx: typer.Context,
     operator_key: Annotated[
@@ -136,12 +157,15 @@ def verify(
         typer.Option("--checkpoint", help="A checkpoint note you kept (repeatable): the "
                      "ledger must hold the same root at its size."),
     ] = None,
+    policy: PolicyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Full audit: rules and signatures at every position, Merkle log, stored checkpoints
     and the ones you kept, and read models vs a rebuild.
 
-    Exits 1 naming the first bad position. Never repairs anything.
+    With --policy, the latest stored checkpoint and the ones you kept must also be
+    cosigned to the policy's quorum. Exits 1 naming the first bad position or the
+    missing witnesses. Never repairs anything.
     Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
     from tally.ledger.audit import verify as run_verify
@@ -154,6 +178,17 @@ def verify(
     with progress_bar("verifying") as progress:
         report = run_verify(ledger, operator_key=expected, kept=notes, progress=progress)
     differences = state.views().diff_against_rebuild() if report.ok else []
+    witnessed: list[str] = []
+    if policy is not None and report.ok:
+        from tally.ledger.errors import VerificationError
+
+        info = ledger.info()
+        stored = ledger.log.checkpoints()
+        try:
+            witnessed = _policy_checks(policy, [n for _, n, _ in stored[-1:]] + notes,
+                                       info.origin, bytes.fromhex(info.operator_public_key))
+        except VerificationError as e:
+            report.problem = e.message
     result = {
         "ok": report.ok and not differences,
         "events": report.events,
@@ -167,6 +202,7 @@ def verify(
         "position": report.position,
         "projection_differences": differences[:20],
         "logged_on_open": state.logged_on_open,
+        "witnessed_by": witnessed,
     }
     if state.json:
         emit_json(result)
@@ -177,6 +213,9 @@ def verify(
             + (f" and {report.kept} kept checkpoints" if report.kept else "")
             + f" verified; root {report.root}"
         )
+        if witnessed:
+            success(Text.assemble("latest checkpoint cosigned to the policy's quorum by ",
+                                  literal(", ".join(witnessed))))
         if report.pending:
             warn(f"{report.pending} events past the Merkle log's end were checked (rules and "
                  "signatures) but are not in the root above: a writer is still logging them")
@@ -219,24 +258,29 @@ def verify_proof(
             "--checkpoint you trust (newer), as 'tally consistency' writes it.",
         ),
     ] = None,
+    policy: PolicyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a proof offline, with no database: signature, checkpoint, audit path.
 
     With --consistency, an inclusion proof made against an older checkpoint is checked
-    through a newer checkpoint you trust.
+    through a newer checkpoint you trust. With --policy, the trusted checkpoint must be
+    cosigned to the policy's quorum (refused, naming the missing witnesses, if not).
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
     from tally.ledger.citation import verify_proof_file
     from tally.ledger.integrity.signing import parse_public_key
 
     state = _state(ctx, as_json)
+    trusted_note, key = _read(checkpoint_file), parse_public_key(operator_key)
     checked = verify_proof_file(
         _read(proof_file),
-        _read(checkpoint_file),
-        parse_public_key(operator_key),
+        trusted_note,
+        key,
         None if consistency_file is None else _read(consistency_file),
     )
+    if policy is not None:
+        checked["witnessed_by"] = _policy_checks(policy, [trusted_note], checked["origin"], key)
     if state.json:
         emit_json({"ok": True, **checked})
     elif "old_size" in checked:
@@ -254,6 +298,9 @@ def verify_proof(
             f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
             literal(checked["origin"]), through,
         ))
+    if checked.get("witnessed_by") and not state.json:
+        success(Text.assemble("cosigned to the policy's quorum by ",
+                              literal(", ".join(checked["witnessed_by"]))))
 
 
 def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:

@@ -247,3 +247,15 @@ def provenance(out: Any) -> RenderableType:
             )
         )
     return root
+
+
+def witness_answer(answer: Any) -> Text:
+    """One witness's answer to `tally checkpoint`, for stderr."""
+    style = {"cosigned": "green", "already cosigned": "green"}.get(answer.outcome, "yellow")
+    line = Text.assemble("witness ", literal(answer.name, "bold"), ": ",
+                         (answer.outcome, style))
+    if answer.detail:
+        line.append(" (")
+        line.append_text(literal(answer.detail))
+        line.append(")")
+    return line

@@ -10,24 +10,12 @@ models), catch up from the notification log.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import (
-    IntegrityError,
-    Notification,
-    PersistenceError,
-    StoredEvent,
-)
-from eventsourcing.utils import get_topic
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import SQLAlchemyError
+from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from tally.ledger.commands import (
     Context,
@@ -42,24 +30,41 @@ from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
     InputError,
-    LedgerError,
     NotAuthorisedError,
     StorageError,
     UnknownClaimError,
     VerificationError,
 )
-from tally.ledger.infra import snapshot
 from tally.ledger.infra.access import lag_error, require_ledger
-from tally.ledger.infra.eventstore import EventStore
+from tally.ledger.infra.cosigning import WitnessAnswer, WitnessTarget, gather
+from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
-from tally.ledger.infra.storage import Store, create_tables, prepare_sqlite, reading, resolve
+from tally.ledger.infra.storage import Store, reading, resolve
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
+from tally.ledger.integrity.cosignature import Cosigner, cosignatures, with_signatures
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
 from tally.ledger.lookups import Registry
-from tally.ledger.model.bodies import genesis_body, ledger_id, revocation_body, signer_body
-from tally.ledger.model.events import GENESIS_ID, Claim, Figure, Genesis, Signer, Source
+from tally.ledger.model.bodies import (
+    genesis_body,
+    ledger_id,
+    revocation_body,
+    signer_body,
+    witness_body,
+)
+from tally.ledger.model.events import (
+    GENESIS_ID,
+    Aggregate,
+    Claim,
+    Figure,
+    Genesis,
+    Signer,
+    Source,
+    Witness,
+    as_uuid,
+    type_name,
+)
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
@@ -70,15 +75,6 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.policy import may_revoke
 from tally.ledger.tailcheck import TailCheck
-
-
-def _storage_error(store: Store, error: Exception, what: str) -> StorageError:
-    """One sentence for a database error (SQLAlchemy's text adds the statement and a link)."""
-    detail = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"])[0]
-    if "locked" in detail:
-        return StorageError(f"the database {store.describe()} is locked by another writer; "
-                            "try again when it finishes")
-    return StorageError(f"the database {store.describe()} {what}: {detail}")
 
 
 @dataclass(frozen=True)
@@ -131,18 +127,13 @@ class Ledger:
     def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        try:
-            if store.sqlite_path is not None and not store.read_only:
-                prepare_sqlite(store.sqlite_path)
-            self.app = EventStore(env=store.env)
-            self.engine = store.engine()
-            if not store.is_sqlite:  # the library's own DDL, serialised across processes
-                recorder: Any = self.app.recorder
-                create_tables(self.engine, lambda _: recorder.create_table())
-            self.log = MerkleLog(self.engine, self.app.recorder)
-            self.tail_check = TailCheck(self)
-        except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
-            raise _storage_error(store, e, "cannot be opened") from None
+        self.engine = store.engine()
+        # the event store, behind its adapter: the ledger's own modules and the read side's
+        # catch-up read through it; commands go through this class
+        self.events = EventStore(store, self.engine)
+        with self.events.errors():
+            self.log = MerkleLog(self.engine, self.events)
+        self.tail_check = TailCheck(self)
         # called after every write with `settle` (False while a bulk write has more to come)
         # and a progress callback `(phase, done, total)` for the work settling does, or None
         self.listeners: list[Callable[[bool, Progress | None], None]] = []
@@ -173,7 +164,7 @@ class Ledger:
         return cls(store if create else require_ledger(store), clock=clock)
 
     def close(self) -> None:
-        self.app.close()
+        self.events.close()
         self.engine.dispose()
 
     def __enter__(self) -> Ledger:
@@ -184,57 +175,18 @@ class Ledger:
 
     # -- reading the event store ------------------------------------------------
 
-    def notifications(
-        self, start: int, limit: int, stop: int | None = None, conn: Connection | None = None
-    ) -> Sequence[Notification]:
-        """Stored events in global order from position `start` (inclusive); read on `conn`
-        (and so in its snapshot) when given."""
-        with self._storage_errors():
-            if conn is None:
-                return self.app.recorder.select_notifications(start=start, limit=limit,
-                                                              stop=stop)
-            return snapshot.notifications(conn, self.store, start, limit, stop)
-
-    @property
-    def _position_column(self) -> str:
-        return "rowid" if self.store.is_sqlite else "notification_id"
-
     def logged_position(self) -> int:
         """The position of the last event in the Merkle log: checked, and safe to serve."""
-        with self._storage_errors(), self.engine.connect() as conn:
+        with self.events.errors(), self.engine.connect() as conn:
             return self.log.last_position(conn)
 
-    def max_position(self, conn: Connection | None = None) -> int:
-        with self._storage_errors():
-            if conn is None:
-                return self.app.recorder.max_notification_id() or 0
-            found = conn.execute(text(f"SELECT max({self._position_column}) "
-                                      f"FROM {self.store.events_table}")).scalar()
-            return int(found or 0)
-
-    def notifications_of(self, topics: Sequence[str], stop: int | None = None
-                         ) -> Iterator[Notification]:
-        """The stored events of these types, in order (up to position `stop`)."""
-        start = 1
-        while True:
-            with self._storage_errors():
-                batch = self.app.recorder.select_notifications(
-                    start=start, limit=1000, topics=topics, stop=stop
-                )
-            yield from batch
-            if len(batch) < 1000:
-                return
-            start = batch[-1].id + 1
-
-    def _events_of(self, *event_classes: type[Aggregate.Event]) -> Iterator[Notification]:
-        return self.notifications_of([get_topic(c) for c in event_classes])
-
     def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
-        ids = dict.fromkeys(n.originator_id for n in self._events_of(*event_classes))
-        return [self.app.repository.get(i if isinstance(i, UUID) else UUID(i)) for i in ids]
+        topics = [type_name(c) for c in event_classes]
+        ids = dict.fromkeys(n.originator_id for n in self.events.notifications_of(topics))
+        return [self.events.get(as_uuid(i)) for i in ids]
 
     def registry(self) -> Registry:
-        return Registry(self.app.repository, self.figure_ids)
+        return Registry(self.events.get, self.figure_ids)
 
     def figure_ids(self) -> list[str]:
         return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
@@ -263,10 +215,8 @@ class Ledger:
 
     def info(self) -> LedgerInfo:
         if self._info is None:
-            try:
-                with self._storage_errors():
-                    genesis: Genesis = self.app.repository.get(GENESIS_ID)
-            except AggregateNotFoundError:
+            genesis: Genesis | None = self.events.get(GENESIS_ID)
+            if genesis is None:
                 raise StorageError(
                     f"{self.store.describe()} is not a Tally ledger: run 'tally init --name ORIGIN'"
                 ) from None
@@ -300,29 +250,14 @@ class Ledger:
 
     # -- writing ------------------------------------------------------------------
 
-    @contextmanager
-    def _storage_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except LedgerError:
-            raise
-        except (PersistenceError, SQLAlchemyError) as e:
-            raise _storage_error(self.store, e, "failed") from None
-
     def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
         """Append the aggregates' pending events in one transaction, then catch up."""
         if not aggregates:
             return []
-        with self._storage_errors():
-            try:
-                recordings = self.app.save(*aggregates)
-                self.tail_check.trust(r.notification.id for r in recordings)
-            except IntegrityError:
-                raise StorageError(
-                    "another writer appended the same events at once; run the command again"
-                ) from None
+        positions = self.events.save(aggregates)
+        self.tail_check.trust(positions)
         self.after_write()
-        return [r.notification.id for r in recordings]
+        return positions
 
     def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True,
                       checked: bool = True) -> list[int]:
@@ -336,107 +271,16 @@ class Ledger:
         """
         if not events:
             return []
-        with self._storage_errors():
-            try:
-                positions = list(self.app.recorder.insert_events(list(events)) or [])
-                if checked:
-                    self.tail_check.trust(positions)
-            except IntegrityError:
-                raise StorageError(
-                    "another writer appended the same events at once; run the command again"
-                ) from None
+        positions = self.events.insert(events)
+        if checked:
+            self.tail_check.trust(positions)
         self.after_write(settle=settle)
         return positions
-
-    def signed(
-        self, positions: Collection[int], conn: Connection | None = None
-    ) -> dict[int, tuple[str, str]]:
-        """The signed body and signature of the events at these positions (those that have
-        them); one read per run of consecutive positions, on `conn` when given (a query's
-        snapshot, see storage.reading)."""
-        found: dict[int, tuple[str, str]] = {}
-        ordered = sorted(set(positions))
-        i = 0
-        while i < len(ordered):
-            j = i
-            while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
-                j += 1
-            start, limit, stop = ordered[i], j - i + 1, ordered[j]
-            for n in (self.notifications(start, limit, stop) if conn is None
-                      else snapshot.notifications(conn, self.store, start, limit, stop)):
-                event = self.app.mapper.to_domain_event(n)
-                body, signature = getattr(event, "body", None), getattr(event, "signature", None)
-                if isinstance(body, str) and isinstance(signature, str):
-                    found[n.id] = (body, signature)
-            i = j + 1
-        return found
-
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregate ids have events in the store: one query per 500 ids."""
-        table = self.store.events_table
-        sqlite = self.store.is_sqlite
-        mark = "?" if sqlite else "%s"
-        found: set[UUID] = set()
-        with self._storage_errors(), self.engine.connect() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                query = (f"SELECT originator_id FROM {table} WHERE originator_version = 1 "
-                         f"AND originator_id IN ({', '.join([mark] * len(chunk))})")
-                params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
-                for (ident,) in conn.exec_driver_sql(query, params):
-                    found.add(ident if isinstance(ident, UUID) else UUID(str(ident)))
-        return found
-
-    def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None,
-                         states: bool = True) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
-        """Every stored event of these aggregates: (position, version, type, state) each
-        (the state empty with `states` False: where they are is all the caller needs).
-
-        Pass the caller's connection when it has one open: on SQLite every SQLAlchemy
-        transaction here takes the write lock (see storage.install_sqlite_locking)."""
-        if conn is None:
-            with self._storage_errors(), self.engine.connect() as own:
-                return self.aggregate_events(ids, own, states)
-        table = self.store.events_table
-        sqlite = self.store.is_sqlite
-        mark = "?" if sqlite else "%s"
-        position = self._position_column
-        found: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
-        with self._storage_errors():
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                state = "state" if states else "NULL"
-                query = (f"SELECT originator_id, {position}, originator_version, topic, {state} "
-                         f"FROM {table} WHERE originator_id IN "
-                         f"({', '.join([mark] * len(chunk))})")
-                params = tuple(u.hex for u in chunk) if sqlite else tuple(chunk)
-                for ident, pos, version, topic, state in conn.exec_driver_sql(query, params):
-                    uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
-                    found.setdefault(uuid, []).append(
-                        (int(pos), int(version), str(topic), bytes(state) if states else b""))
-        return found
-
-    def repeated_places(self, conn: Connection) -> dict[UUID, list[tuple[int, int, str, bytes]]]:
-        """The events whose (aggregate id, version) another event also has, in one query:
-        the event store's primary key forbids it, but an insider can drop that key. A
-        window function sorts the table once (O(n log n) in the database) where a look-up
-        per claim recorded would cost a query a batch."""
-        position = self._position_column
-        query = (f"SELECT originator_id, pos, originator_version, topic FROM ("
-                 f"SELECT originator_id, {position} AS pos, originator_version, topic, "
-                 f"count(*) OVER (PARTITION BY originator_id, originator_version) AS copies "
-                 f"FROM {self.store.events_table}) AS counted WHERE copies > 1")
-        found: dict[UUID, list[tuple[int, int, str, bytes]]] = {}
-        with self._storage_errors():
-            for ident, pos, version, topic in conn.exec_driver_sql(query):
-                uuid = ident if isinstance(ident, UUID) else UUID(str(ident))
-                found.setdefault(uuid, []).append((int(pos), int(version), str(topic), b""))
-        return found
 
     def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:
         """Log the new events and let the listeners catch up; with `settle` False (a bulk
         write with more batches to come) they may leave work for the last call."""
-        with self._storage_errors():
+        with self.events.errors():
             self.log.catch_up(self.tail_check)
             for listener in self.listeners:
                 listener(settle, progress)
@@ -448,9 +292,9 @@ class Ledger:
         behind the event store (and `verify` would flag the unlogged events); the
         next command calls this before anything else.
         """
-        with self._storage_errors():
+        with self.events.errors():
             if self.store.read_only:  # nothing can be logged: answer only if nothing lags
-                logged, last = self.log.last_position(), self.max_position()
+                logged, last = self.log.last_position(), self.events.max_position()
                 if logged < last:
                     raise lag_error(self.store, f"Merkle log stops at position {logged} of {last}")
                 return 0
@@ -557,7 +401,7 @@ class Ledger:
     def checkpoint(self, operator: KeyPair) -> tuple[int, str]:
         """Sign the current tree head with the operator key; returns (size, signed note)."""
         self._check_operator(operator)
-        with self._storage_errors():
+        with self.events.errors():
             self.log.catch_up(self.tail_check)
             # never sign over events that fail the audit, nor over a root read from nodes
             # an insider could have written: the events since the last checkpoint are
@@ -574,18 +418,70 @@ class Ledger:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default);
         the claim, its leaf and event, the checkpoint and the nodes are read in one snapshot."""
         operator_key = bytes.fromhex(self.info().operator_public_key)
-        with self._storage_errors(), reading(self.engine) as conn:
+        with self.events.errors(), reading(self.engine) as conn:
             claim_id = self.resolve_claim(claim_ref, conn)
             _, position = self.log.leaf_of(claim_id, conn)
-            leaf = leaf_bytes(snapshot.notifications(conn, self.store, position, 1)[0])
+            leaf = leaf_bytes(self.events.notifications(position, 1, conn=conn)[0])
             return self.log.inclusion_proof(claim_id, leaf, size, operator_key, conn)
 
     def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
         """Proof that the checkpoint of `new_size` extends the one of `old_size` append-only."""
         if not 0 < old_size <= new_size:
             raise VerificationError("a consistency proof needs 0 < OLD <= NEW checkpoint sizes")
-        with self._storage_errors(), reading(self.engine) as conn:
+        with self.events.errors(), reading(self.engine) as conn:
             return self.log.consistency_proof(old_size, new_size, conn)
+
+    # -- witnesses -------------------------------------------------------------
+
+    def witnesses(self) -> list[WitnessTarget]:
+        """The witnesses the operator configured (signed `witness.added` events), in order."""
+        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)]
+
+    def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
+        """Configure a witness, as an event signed by the operator key."""
+        self._check_operator(operator)
+        for known in self.witnesses():
+            if known == WitnessTarget(name, url, vkey):
+                return Appended(name, "already recorded", None)
+            if known.name == name or known.vkey == vkey:
+                raise DuplicateDefinitionError(
+                    f"witness {known.name!r} is already configured with "
+                    + ("another URL or key" if known.name == name else "this key"),
+                    field="name" if known.name == name else "vkey")
+        lid = self.info().ledger_id
+        try:
+            fields = witness_body(lid, operator.key_id, name, url, vkey)
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "witness"
+            raise InputError(f"invalid witness {where}: {first['msg']}", field=where) from None
+        body = signing.canonical(fields)
+        return self._append(name, Witness(body=body,
+                                          signature=signing.sign(operator.private_key, body)))
+
+    def last_cosigned_size(self, cosigner: Cosigner) -> int:
+        """The largest stored checkpoint that carries a valid cosignature by `cosigner`."""
+        for size, note, _ in reversed(self.log.checkpoints()):
+            try:
+                if cosignatures(note, [cosigner]):
+                    return size
+            except VerificationError:
+                continue  # a planted bad line: the witness's 409 tells the truth
+        return 0
+
+    def gather_cosignatures(self, size: int, note: str) -> tuple[str, list[WitnessAnswer]]:
+        """Ask every configured witness to cosign checkpoint `size`; store and return the
+        note with the cosignatures that verified, and each witness's answer."""
+        targets = self.witnesses()
+        if not targets:
+            return note, []
+        with self.events.errors():
+            answers = gather(note, targets, self.last_cosigned_size,
+                             lambda old: self.log.consistency_hashes(old, size))
+            cosigned = with_signatures(note, [line for a in answers for line in a.lines])
+            if cosigned != note:
+                self.log.store_cosigned(size, cosigned)
+        return cosigned, answers
 
     @staticmethod
     def tlog_proof_text(proof: InclusionProof) -> str:

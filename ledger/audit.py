@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle, signing
@@ -90,7 +90,7 @@ class _Signatures:
 def _notifications(ledger: Ledger, conn: Connection) -> Iterator[Sequence[Notification]]:
     start = 1
     while True:
-        batch = ledger.notifications(start, BATCH, conn=conn)
+        batch = ledger.events.notifications(start, BATCH, conn=conn)
         if batch:
             yield batch
         if len(batch) < BATCH:
@@ -119,11 +119,11 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]
     for size, note in conn.execute(select(checkpoints.c.size, checkpoints.c.note)):
         due.setdefault(int(size), []).append((str(note), False))
-    total = ledger.max_position(conn)
+    total = ledger.events.max_position(conn)
     if total == 0:
         raise VerificationError("the database holds no events: it is not a Tally ledger, "
                                 "or it was wiped")
-    repeated = ledger.repeated_places(conn)
+    repeated = ledger.events.repeated_places(conn)
     logged = iter(conn.execute(
         select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
         .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
@@ -147,7 +147,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                     str(n.topic), as_uuid(n.originator_id).hex, n.originator_version, stored,
                     state_sha256(state)))
                 _check_logged(row, n, leaf)
-                event = ledger.app.mapper.event_from(n, stored)
+                event = ledger.events.event_from(n, stored)
                 admitted = replay.admit(n.id, event, lookup)
             except VerificationError as e:
                 signatures.check(before=e.position or n.id)
@@ -203,7 +203,7 @@ def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) ->
     logs them. Each is checked as the log checks an event no process of ours appended
     (rules and signature); one that fails is reported at its position, as unlogged."""
     tail = list(first)
-    while more := ledger.notifications(tail[-1].id + 1, BATCH, conn=conn):
+    while more := ledger.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
         TailCheck(ledger)(tail)

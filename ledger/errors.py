@@ -18,6 +18,7 @@ LedgerError
 ├── KeyStoreError              a local key that is missing, unreadable or too open
 ├── StorageError               a database that is missing, locked or not a ledger
 └── VerificationError          a proof, checkpoint or log that fails verification
+    └── WitnessRefusalError    a checkpoint a witness will not cosign (with its HTTP status)
 """
 
 from __future__ import annotations
@@ -139,3 +140,13 @@ class VerificationError(LedgerError):
     def __init__(self, message: str, *, position: int | None = None) -> None:
         super().__init__(message)
         self.position = position
+
+
+class WitnessRefusalError(VerificationError):
+    """Raised by a witness that will not cosign a checkpoint; `status` is the C2SP
+    tlog-witness HTTP status that says why (400, 403, 404, 409 or 422)."""
+
+    def __init__(self, message: str, *, status: int, size: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.size = size  # the witness's current size, with a 409

@@ -44,9 +44,9 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
     """One JSON line per source, figure, claim, correction and retraction, in ledger order."""
     start = 1
     while True:
-        batch = ledger.notifications(start, 1000)
+        batch = ledger.events.notifications(start, 1000)
         for n in batch:
-            event: Any = ledger.app.mapper.to_domain_event(n)
+            event: Any = ledger.events.decode(n)
             line = _LINES.get(type(event))
             if line is not None:
                 yield _line(_signed(line[0], event.body, event.signature, line[1]))

@@ -37,10 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
 from tally.ledger.application import Ledger, Progress
@@ -62,10 +58,20 @@ from tally.ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
 )
+from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
 from tally.ledger.lookups import Registry
-from tally.ledger.model.events import Claim, Figure, Signer, Source, as_uuid, registry_uuid
+from tally.ledger.model.events import (
+    CLAIM_TOPIC,
+    Aggregate,
+    Claim,
+    Figure,
+    Signer,
+    Source,
+    as_uuid,
+    registry_uuid,
+)
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
@@ -82,7 +88,6 @@ CHUNK = 2000  # lines whose new claims are looked up in the store together
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
 
-_CLAIM_TOPIC = get_topic(Claim)
 
 
 @dataclass
@@ -273,7 +278,7 @@ class _ImportRegistry(Registry):
     """The registry of one import: figures kept as small views, not as aggregates."""
 
     def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger.app.repository, ledger.figure_ids)
+        super().__init__(ledger.events.get, ledger.figure_ids)
         self.figures: dict[str, _FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
 
@@ -347,7 +352,7 @@ class _Validator:
         self.registry = _ImportRegistry(ledger)
         self.ctx: Context = ledger.context()
         self.summary = ImportSummary()
-        self.to_store = ledger.app.mapper.to_stored_event
+        self.to_store = ledger.events.to_stored
         # this chunk's new events in line order, and the claims it created or changed
         self.staged: list[_Staged] = []
         self.claims: dict[UUID, _ClaimState] = {}
@@ -433,7 +438,7 @@ class _Validator:
         state = _ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
-        event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=_CLAIM_TOPIC,
+        event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=CLAIM_TOPIC,
                              body=body, signature=signature)
         self.staged.append(_Staged(number, "report", event, state))
         self._added("report")
@@ -496,10 +501,7 @@ class _Validator:
         return None
 
     def _stored_claim(self, uuid: UUID) -> _ClaimState | None:
-        try:
-            claim: Any = self.ledger.app.repository.get(uuid)
-        except AggregateNotFoundError:
-            return None
+        claim: Any = self.ledger.events.get(uuid)
         if not isinstance(claim, Claim):
             return None
         return _ClaimState(uuid, claim.figure, claim.signer, claim.signature, claim.version,
@@ -513,7 +515,7 @@ class _Validator:
         uuids = [c.uuid for c in tentative]
         in_file = self.staging.known(uuids)
         rest = [u for u in uuids if u not in in_file]
-        stored = self.ledger.existing(rest) if rest else set()
+        stored = self.ledger.events.existing(rest) if rest else set()
         for state in tentative:
             state.tentative = False
             if state.uuid not in stored and state.uuid not in in_file:

@@ -13,23 +13,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Repository
-from eventsourcing.domain import Aggregate
-
 from tally.ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
     UnknownSignerError,
     UnknownSourceError,
 )
-from tally.ledger.model.events import Claim, Figure, Signer, Source, registry_uuid
+from tally.ledger.model.events import Aggregate, Claim, Figure, Signer, Source, registry_uuid
 
 A = TypeVar("A", bound=Aggregate)
 
 
 class Registry:
-    def __init__(self, repository: Repository[UUID], figure_ids: Callable[[], list[str]]) -> None:
-        self._repository = repository
+    def __init__(self, get: Callable[[UUID], Any | None],
+                 figure_ids: Callable[[], list[str]]) -> None:
+        self._read = get  # an aggregate by id, or None (`EventStore.get`)
         self._figure_ids = figure_ids
         self._memo: dict[UUID, Any] = {}
         self.pending: dict[UUID, Aggregate] = {}
@@ -39,10 +37,7 @@ class Registry:
             found = self.pending[uuid]
             return found if isinstance(found, cls) else None
         if uuid not in self._memo:
-            try:
-                self._memo[uuid] = self._repository.get(uuid)
-            except AggregateNotFoundError:
-                self._memo[uuid] = None
+            self._memo[uuid] = self._read(uuid)
         found = self._memo[uuid]
         return found if isinstance(found, cls) else None
 

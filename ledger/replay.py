@@ -37,6 +37,7 @@ from tally.ledger.model.statements import (
     SignerAdded,
     SignerRevoked,
     SourceRegistered,
+    WitnessAdded,
     parse_statement,
 )
 
@@ -88,6 +89,7 @@ class Replay:
         self.signers: dict[str, SignerState] = {}
         self.sources: set[str] = set()
         self.figures: dict[str, FigureState] = {}
+        self.witnesses: set[str] = set()
 
     def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
         """Check one event against the rules at `position`; VerificationError if it breaks one."""
@@ -143,6 +145,14 @@ class Replay:
             else:
                 policy.may_revoke(s.key_id, self.operator_key_id)
                 self._signer(s.key_id).revoked = True
+            return self.operator_key
+        if isinstance(s, WitnessAdded):
+            policy.operator_only(s.signer, self.operator_key_id, "witness changes")
+            assert self.operator_key is not None
+            _where(ident, version, registry_uuid("witness", s.name), 1)
+            if s.name in self.witnesses:
+                raise VerificationError(f"witness {s.name!r} is added twice")
+            self.witnesses.add(s.name)
             return self.operator_key
         signer = self._signer(s.signer)
         if isinstance(s, SourceRegistered):

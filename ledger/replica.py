@@ -24,12 +24,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from eventsourcing.persistence import StoredEvent
 from sqlalchemy import select
 
 from tally.ledger import site_check
 from tally.ledger.application import Ledger, Progress
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
 from tally.ledger.infra.storage import reading, writing
 from tally.ledger.integrity import merkle, tiles

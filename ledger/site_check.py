@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from eventsourcing.persistence import StoredEvent
-
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256

@@ -64,7 +64,7 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
     found: dict[int, bytes] = {}
     start = positions[0]
     while start <= positions[-1]:
-        batch = ledger.notifications(start, 1000, stop=positions[-1], conn=conn)
+        batch = ledger.events.notifications(start, 1000, stop=positions[-1], conn=conn)
         if not batch:
             break
         found.update((n.id, leaf_bytes(n)) for n in batch if n.id in wanted)

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import Connection
 
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.integrity import merkle, signing
 from tally.ledger.integrity.envelope import decode_state
@@ -34,15 +34,6 @@ REGISTRY_TYPES = ("ledger.created", "signer.added", "signer.revoked", "source.re
                   "figure.defined")
 
 
-def decode(ledger: Ledger, n: Notification) -> Any:
-    """The domain event at a position; VerificationError naming it if it does not decode."""
-    try:
-        return ledger.app.mapper.to_domain_event(n)
-    except VerificationError as e:
-        raise VerificationError(f"the event at position {n.id} is not a valid Tally event: "
-                                f"{e.message}", position=n.id) from None
-
-
 def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection | None = None,
                  repeated: Mapping[UUID, list[tuple[int, int, str, bytes]]] | None = None
                  ) -> ClaimEvents:
@@ -55,10 +46,10 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
                     - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
     if followed:
-        for uuid, events in ledger.aggregate_events(followed, conn).items():
+        for uuid, events in ledger.events.aggregate_events(followed, conn).items():
             found[uuid] = [(p, v, t, _body(state)) for p, v, t, state in events]
     if recorded:
-        places = (ledger.aggregate_events(recorded, conn, states=False) if repeated is None
+        places = (ledger.events.aggregate_events(recorded, conn, states=False) if repeated is None
                   else {u: repeated[u] for u in recorded if u in repeated})
         for uuid, events in places.items():
             found[uuid] = [(p, v, t, "") for p, v, t, _ in events]
@@ -100,7 +91,7 @@ class TailCheck:
         replay = self._state_before(position)
         checked = 0
         while True:
-            batch = self.ledger.notifications(position, 1000)
+            batch = self.ledger.events.notifications(position, 1000)
             hashes = logged(batch[0].id, batch[-1].id) if batch else {}
             batch = [n for n in batch if n.id in hashes]  # logged ones: what is signed
             for n in batch:
@@ -123,7 +114,7 @@ class TailCheck:
         queued: list[tuple[int, signing.SignedItem]] = []
         for n in batch:
             try:
-                admitted = _admit(replay, n, decode(self.ledger, n), lookup)
+                admitted = _admit(replay, n, self.ledger.events.decode(n), lookup)
             except VerificationError:
                 _signatures(queued)  # one before it that fails is the first bad
                 raise
@@ -135,8 +126,8 @@ class TailCheck:
         """The rules' running state just before `position`: the registry events logged
         before it, replayed (their signatures were checked when they were logged)."""
         replay = Replay()
-        for n in self.ledger.notifications_of(REGISTRY_TYPES, stop=position - 1):
-            _admit(replay, n, decode(self.ledger, n), _no_claims)
+        for n in self.ledger.events.notifications_of(REGISTRY_TYPES, stop=position - 1):
+            _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay
 
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from tally.ledger.errors import InvalidDateError, VerificationError
+from tally.ledger.infra.eventstore import Notification
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Claim, Figure, Signer, Source
@@ -28,7 +28,7 @@ from tally.projections import tables as t
 from tally.projections.recompute import mark_dirty
 from tally.projections.rows import Row, dumps, interval_columns, str_list
 
-Decode = Callable[[Notification], Any]  # the ledger mapper's to_domain_event
+Decode = Callable[[Notification], Any]  # the ledger's `events.decode`
 
 
 def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:

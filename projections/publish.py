@@ -137,7 +137,8 @@ def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
             raise StorageError(f"{ledger.log.size() - last} events came after the last "
                                "checkpoint: sign one with 'tally checkpoint', or publish where "
                                "the operator key is at hand")
-        ledger.checkpoint(operator)
+        size, note = ledger.checkpoint(operator)
+        ledger.gather_cosignatures(size, note)  # the witnesses configured, if any
     return ledger.log.checkpoint_note()
 
 
@@ -166,8 +167,9 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
                                         [size for size, _, _ in stored]):
         site.write(path, data, immutable=True)
     for size, stored_note, _ in stored:
-        if result.previous_size < size <= head.size:
-            site.write(checkpoint_path(size), stored_note.encode("utf-8"), immutable=True)
+        if size <= head.size:
+            # not immutable: a witness may cosign it later (the same note, more lines)
+            site.write(checkpoint_path(size), stored_note.encode("utf-8"))
     figures: set[str] | None = None
     claims: set[str] | None = None
     if before is not None:

@@ -1,7 +1,7 @@
 """The read model: catches up from the ledger's notification log, rebuilds, and answers queries.
 
 Each batch of notifications is projected in one transaction that also
-advances the tracking record (an eventsourcing `Tracking`), so the rows
+advances the tracking record (as eventsourcing's own trackers do), so the rows
 reflect every event up to the tracked position exactly once. Batches are
 serialised across processes by `lock_for_writing(conn, "tally_views")`.
 """
@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import Tracking
 from sqlalchemy import (
     Connection,
     Engine,
@@ -66,17 +65,16 @@ def _tracked(conn: Connection, name: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _record(conn: Connection, tracking: Tracking, previous: int | None) -> None:
+def _record(conn: Connection, name: str, position: int, previous: int | None) -> None:
     """Advance the tracking record from `previous`, or fail: a compare-and-set, exactly once."""
     if previous is None:
-        conn.execute(insert(t.tracking).values(application_name=tracking.application_name,
-                                               notification_id=tracking.notification_id))
+        conn.execute(insert(t.tracking).values(application_name=name, notification_id=position))
         return
     moved = conn.execute(
         update(t.tracking)
-        .where(t.tracking.c.application_name == tracking.application_name,
+        .where(t.tracking.c.application_name == name,
                t.tracking.c.notification_id == previous)
-        .values(notification_id=tracking.notification_id))
+        .values(notification_id=position))
     if moved.rowcount != 1:
         raise TrackingConflictError(f"tracking moved past {previous} during this batch")
 
@@ -103,7 +101,7 @@ class ReadModel:
     def __init__(self, ledger: Ledger, engine: Engine | None = None) -> None:
         self.ledger = ledger
         self.engine = engine or ledger.engine
-        self.name = ledger.app.name
+        self.name = ledger.events.name
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
         create_tables(self.engine, _create_current_schema)
 
@@ -130,7 +128,7 @@ class ReadModel:
         if read_only(self.engine):
             self._require_caught_up()
             return self.position()
-        total = self.ledger.max_position() if stop is None else stop
+        total = self.ledger.events.max_position() if stop is None else stop
         conflicts = 0
         while True:
             try:
@@ -152,7 +150,7 @@ class ReadModel:
 
     def _require_caught_up(self) -> None:
         """On a ledger opened read-only nothing can be projected: the tables must be whole."""
-        last = self.ledger.max_position()
+        last = self.ledger.events.max_position()
         with self.engine.connect() as conn:
             if not inspect(conn).has_table(t.schema.name) or conn.execute(
                     select(t.schema.c.version)).scalar_one_or_none() != t.SCHEMA_VERSION:
@@ -188,16 +186,16 @@ class ReadModel:
                 previous = _tracked(conn, self.name)
                 # only what the Merkle log took: it checks what no process of ours checked
                 logged = self.ledger.logged_position()
-                batch = self.ledger.notifications(start=(previous or 0) + 1, limit=batch_size,
-                                                  stop=logged if stop is None
-                                                  else min(stop, logged))
+                batch = self.ledger.events.notifications(
+                    (previous or 0) + 1, batch_size,
+                    stop=logged if stop is None else min(stop, logged))
                 if not batch:
                     return None
-                projector = Projector(conn, self.ledger.app.mapper.to_domain_event,
+                projector = Projector(conn, self.ledger.events.decode,
                                       self._figures)
                 projector.apply(batch)
                 projector.flush()
-                _record(conn, Tracking(self.name, batch[-1].id), previous)
+                _record(conn, self.name, batch[-1].id, previous)
         # committed: the figure rows it read or wrote hold from now on (never redefined)
         self._figures.update(projector.figure_rows())
         return batch[-1].id
@@ -209,7 +207,7 @@ class ReadModel:
             _create_current_schema(conn, fresh=True)
         self._figures.clear()
         if progress is not None:
-            progress(PROJECTING, 0, self.ledger.max_position())
+            progress(PROJECTING, 0, self.ledger.events.max_position())
         return self.catch_up(batch_size=batch_size, progress=progress)
 
     def diff_against_rebuild(self) -> list[str]:
@@ -250,8 +248,8 @@ class ReadModel:
 
     def _signed(self, conn: Connection) -> Signed:
         if self.engine is not self.ledger.engine:  # tables kept apart from the event store
-            return self.ledger.signed
-        return lambda positions: self.ledger.signed(positions, conn)
+            return self.ledger.events.signed
+        return lambda positions: self.ledger.events.signed(positions, conn)
 
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Izium case end to end on the embedded SQLite default: init, keys, import,
-# checkpoint, show, history, discrepancies, a proof verified offline, verify, and the
-# ledger published to demo/site/, cloned back from the site alone and verified.
+# two local witnesses (started and stopped here) that cosign the checkpoint, show,
+# history, discrepancies, a proof verified offline against a witness policy, verify,
+# and the ledger published to demo/site/, cloned back from the site alone and verified.
 # Leaves ./tally.db and the keys in TALLY_HOME (default ./.tally-home) to explore.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +17,34 @@ step tally init --name tally.example/izium
 tally keys list --json | grep -q '"name": "recorder"' || step tally keys new recorder
 step tally signers add recorder --key recorder
 step tally import examples/izium/izium.jsonl --key recorder
+
+# Two witnesses on 127.0.0.1, each with its key and state under TALLY_HOME; stopped on
+# exit, whatever happens. A rerun serves them on the ports the ledger already names.
+pids=()
+stop_witnesses() { if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; fi; pids=(); }
+trap stop_witnesses EXIT
+log_vkey=$(tally --json witnesses list | python3 -c 'import json,sys; print(json.load(sys.stdin)["log_vkey"])')
+start_witness() {
+  local name=$1 dir="$TALLY_HOME/witnesses/$1" listen url vkey
+  vkey=$(tally --json witness init --name "$name.witness.example" --dir "$dir" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["vkey"])')
+  tally witness add-log tally.example/izium --vkey "$log_vkey" --dir "$dir" >/dev/null
+  listen=$(tally --json witnesses list | python3 -c 'import json,sys; print(next((w["url"].split("//")[1] for w in json.load(sys.stdin)["witnesses"] if w["name"] == sys.argv[1]), "127.0.0.1:0"))' "$name")
+  rm -f "$dir/url"
+  tally witness serve --listen "$listen" --dir "$dir" >"$dir/url" 2>"$dir/serve.log" &
+  pids+=($!)
+  for _ in $(seq 100); do [ -s "$dir/url" ] && break; sleep 0.1; done
+  url=$(head -n 1 "$dir/url" 2>/dev/null || true)
+  if [ -z "$url" ]; then echo "witness $name did not start: $(cat "$dir/serve.log")" >&2; exit 1; fi
+  printf 'witness %s %s\n' "$name" "$vkey" >> demo/policy.txt
+  if [ "$listen" = "127.0.0.1:0" ]; then step tally witnesses add "$name" --url "$url" --vkey "$vkey"; fi
+}
+rm -f demo/policy.txt
+start_witness w1
+start_witness w2
+printf 'group both all w1 w2\nquorum both\n' >> demo/policy.txt
 step tally checkpoint --output demo/checkpoint.txt
+stop_witnesses
 step tally show izium/burial-site/bodies-exhumed
 step tally history izium/burial-site/people-unidentified
 step tally history izium/burial-site/bodies-identified-reburied
@@ -27,8 +55,9 @@ step tally provenance "$claim"
 step tally proof "$claim" --output demo/proof.json
 operator=$(tally --json signers list | python3 -c \
   'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin) if s["role"] == "operator"))')
-step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator"
-step tally verify --operator-key "$operator"
+step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator" \
+  --policy demo/policy.txt
+step tally verify --operator-key "$operator" --policy demo/policy.txt
 # the ledger as a static site, then cloned back from the files alone and audited
 rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm
 step tally publish demo/site

@@ -1,35 +1,69 @@
-"""The `eventsourcing` application that holds the events, sealed and speaking Tally's format.
+"""The one adapter to the `eventsourcing` library: appends, reads, decodes, translates errors.
+
+Nothing else in Tally imports the library, apart from the module that declares the
+aggregates (`model.events`). Everything here returns Tally's types or the library's
+plain records (`Notification`, `StoredEvent`, re-exported below), and raises only
+`LedgerError`s: a library or database error becomes one `StorageError` sentence, an
+event that cannot be decoded a `VerificationError` naming its position.
 
 Two things differ from the library's defaults, both on purpose:
 
 - The environment is only what `storage.resolve` gives. The library would merge
   `os.environ` (so `COMPRESSOR_TOPIC`, `CIPHER_TOPIC` or `TALLY_SQLITE_DBNAME` in
   the user's shell would change where and how events are written).
-- The mapper writes Tally's own stored-event format (`ledger.integrity.envelope`): the type
+- The mapper writes Tally's own stored-event format (`integrity.envelope`): the type
   name, and a state of body, signature and recording time. The library's mapper
   would persist Python module paths and its private JSON transcoding, and would
-  import any module a stored topic names; this one knows eight type names.
+  import any module a stored topic names; this one knows the ledger's type names.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
-from eventsourcing.utils import Environment, EnvType, get_topic
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.utils import Environment, EnvType
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import LedgerError, StorageError, VerificationError
+from tally.ledger.infra.storage import Store, create_tables, prepare_sqlite
 from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
-from tally.ledger.model.events import EVENT_TYPES, as_uuid
+from tally.ledger.model.events import CREATED_TOPICS, EVENT_TYPES, as_uuid
 
-_CREATED = {name: get_topic(aggregate) for name, (cls, aggregate) in EVENT_TYPES.items()
-            if issubclass(cls, Aggregate.Created)}
+__all__ = ["EventStore", "Notification", "StoredEvent", "storage_error"]
+
+# rows per query when a caller asks about many aggregates at once (below every driver's
+# limit on bound parameters)
+IN_CHUNK = 500
+
+# one aggregate's stored events: (position, version, type, state)
+Places = dict[UUID, list[tuple[int, int, str, bytes]]]
 
 
-class TallyMapper(Mapper[UUID]):
+def storage_error(store: Store, error: Exception, what: str) -> StorageError:
+    """One sentence for a database error (SQLAlchemy's text adds the statement and a link)."""
+    detail = (str(getattr(error, "orig", None) or error).strip().splitlines() or ["?"])[0]
+    if "locked" in detail:
+        return StorageError(f"the database {store.describe()} is locked by another writer; "
+                            "try again when it finishes")
+    return StorageError(f"the database {store.describe()} {what}: {detail}")
+
+
+class _Mapper(Mapper[UUID]):
     """Domain events to and from Tally's stored-event format, version 1."""
 
     def __init__(self) -> None:
@@ -44,41 +78,273 @@ class TallyMapper(Mapper[UUID]):
                                domain_event.timestamp))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """The event; VerificationError (never another error) for one that is not valid."""
-        return self.event_from(stored_event, decode_state(stored_event.state))
-
-    def event_from(self, stored_event: StoredEvent, stored: Stored) -> Any:
-        """The event of a stored event whose state the caller decoded already."""
-        found = EVENT_TYPES.get(stored_event.topic) if isinstance(stored_event.topic, str) \
-            else None
-        if found is None:
-            raise VerificationError(f"the stored event has an unknown type "
-                                    f"{str(stored_event.topic)[:40]!r}")
-        cls = found[0]
-        try:
-            originator = as_uuid(stored_event.originator_id)
-        except (ValueError, TypeError, AttributeError):
-            raise VerificationError("the stored event's aggregate id is not a UUID") from None
-        state: dict[str, Any] = {
-            "originator_id": originator,
-            "originator_version": stored_event.originator_version,
-            "timestamp": stored.recorded,
-            "body": stored.body,
-            "signature": stored.signature,
-        }
-        if stored_event.topic in _CREATED:
-            state["originator_topic"] = _CREATED[stored_event.topic]
-        domain_event = object.__new__(cls)
-        object.__setattr__(domain_event, "__dict__", state)
-        return domain_event
+        return event_from(stored_event, decode_state(stored_event.state))
 
 
-class EventStore(Application[UUID]):
+def event_from(stored_event: StoredEvent, stored: Stored) -> Any:
+    """The domain event of a stored event whose state is decoded already."""
+    found = EVENT_TYPES.get(stored_event.topic) if isinstance(stored_event.topic, str) \
+        else None
+    if found is None:
+        raise VerificationError(f"the stored event has an unknown type "
+                                f"{str(stored_event.topic)[:40]!r}")
+    cls = found[0]
+    try:
+        originator = as_uuid(stored_event.originator_id)
+    except (ValueError, TypeError, AttributeError):
+        raise VerificationError("the stored event's aggregate id is not a UUID") from None
+    state: dict[str, Any] = {
+        "originator_id": originator,
+        "originator_version": stored_event.originator_version,
+        "timestamp": stored.recorded,
+        "body": stored.body,
+        "signature": stored.signature,
+    }
+    if stored_event.topic in CREATED_TOPICS:
+        state["originator_topic"] = CREATED_TOPICS[stored_event.topic]
+    domain_event = object.__new__(cls)
+    object.__setattr__(domain_event, "__dict__", state)
+    return domain_event
+
+
+class _Application(Application[UUID]):
     name = "Tally"
-    mapper: TallyMapper
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))
 
     def construct_mapper(self) -> Mapper[UUID]:
-        return TallyMapper()
+        return _Mapper()
+
+
+class EventStore:
+    """The ledger's events: the library's application, behind Tally's own vocabulary."""
+
+    name = _Application.name
+
+    def __init__(self, store: Store, engine: Engine) -> None:
+        self.store = store
+        self.engine = engine
+        try:
+            if store.sqlite_path is not None and not store.read_only:
+                prepare_sqlite(store.sqlite_path)
+            self._app = _Application(env=store.env)
+            if not store.is_sqlite:  # the library's own DDL, serialised across processes
+                recorder: Any = self._app.recorder
+                create_tables(engine, lambda _: recorder.create_table())
+        except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
+            raise storage_error(store, e, "cannot be opened") from None
+        self._position = "rowid" if store.is_sqlite else "notification_id"
+        self._mark = "?" if store.is_sqlite else "%s"
+
+    def close(self) -> None:
+        self._app.close()
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Translate the library's and the database's errors into one StorageError."""
+        try:
+            yield
+        except LedgerError:
+            raise
+        except (PersistenceError, SQLAlchemyError, sqlite3.Error) as e:
+            raise storage_error(self.store, e, "failed") from None
+
+    # -- writing -------------------------------------------------------------------
+
+    def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
+        """Append the aggregates' pending events in one transaction; their positions."""
+        with self._appending():
+            return [r.notification.id for r in self._app.save(*aggregates)]
+
+    def insert(self, events: Sequence[StoredEvent]) -> list[int]:
+        """Append already-mapped events (`to_stored`) in one transaction; their positions."""
+        with self._appending():
+            return list(self._app.recorder.insert_events(list(events)) or [])
+
+    @contextmanager
+    def _appending(self) -> Iterator[None]:
+        with self.errors():
+            try:
+                yield
+            except IntegrityError:
+                raise StorageError(
+                    "another writer appended the same events at once; run the command again"
+                ) from None
+
+    def to_stored(self, event: Any) -> StoredEvent:
+        return self._app.mapper.to_stored_event(event)
+
+    # -- decoding ------------------------------------------------------------------
+
+    def decode(self, n: Notification) -> Any:
+        """The domain event at a position; VerificationError naming it if it is not valid."""
+        try:
+            return self._app.mapper.to_domain_event(n)
+        except VerificationError as e:
+            raise _at(n, e) from None
+
+    @staticmethod
+    def event_from(n: Notification, stored: Stored) -> Any:
+        """`decode`, for a caller that decoded the state already (the audit)."""
+        try:
+            return event_from(n, stored)
+        except VerificationError as e:
+            raise _at(n, e) from None
+
+    # -- reading -------------------------------------------------------------------
+
+    def get(self, ident: UUID) -> Any | None:
+        """The aggregate with this id as its events make it, or None."""
+        with self.errors():
+            try:
+                return self._app.repository.get(ident)
+            except AggregateNotFoundError:
+                return None
+
+    def notifications(self, start: int, limit: int, stop: int | None = None,
+                      conn: Connection | None = None, topics: Sequence[str] = ()
+                      ) -> Sequence[Notification]:
+        """Stored events in global order from position `start` (inclusive), at most
+        `limit`, up to `stop` when given; read on `conn` (and so in its snapshot, see
+        `storage.reading`) when given, else through the library's own pool."""
+        with self.errors():
+            if conn is None:
+                return self._app.recorder.select_notifications(
+                    start=start, limit=limit, stop=stop, topics=topics)
+            return self._select(conn, start, limit, stop, topics)
+
+    def notifications_of(self, topics: Sequence[str], stop: int | None = None
+                         ) -> Iterator[Notification]:
+        """Every stored event of these types, in order (up to position `stop`)."""
+        yield from self.all_notifications(topics=topics, stop=stop)
+
+    def all_notifications(self, start: int = 1, *, batch: int = 1000,
+                          stop: int | None = None, conn: Connection | None = None,
+                          topics: Sequence[str] = ()) -> Iterator[Notification]:
+        """Every stored event from `start` in order, read `batch` at a time."""
+        while True:
+            found = self.notifications(start, batch, stop, conn, topics)
+            yield from found
+            if len(found) < batch:
+                return
+            start = found[-1].id + 1
+
+    def max_position(self, conn: Connection | None = None) -> int:
+        with self.errors():
+            if conn is None:
+                return self._app.recorder.max_notification_id() or 0
+            found = conn.execute(text(f"SELECT max({self._position}) "
+                                      f"FROM {self.store.events_table}")).scalar()
+            return int(found or 0)
+
+    def _select(self, conn: Connection, start: int, limit: int, stop: int | None,
+                topics: Sequence[str]) -> list[Notification]:
+        """What the recorder's `select_notifications` returns, row for row (a test compares
+        them), on the caller's connection: the recorder reads through a pool of its own,
+        so a query that read the log or the read model on one connection and the events
+        through the recorder would see two snapshots."""
+        mark = self._mark
+        query = (f"SELECT {self._position}, originator_id, originator_version, topic, state "
+                 f"FROM {self.store.events_table} WHERE {self._position} >= {mark}")
+        params: list[Any] = [start]
+        if stop is not None:
+            query += f" AND {self._position} <= {mark}"
+            params.append(stop)
+        if topics:
+            query += f" AND topic IN ({', '.join([mark] * len(topics))})"
+            params.extend(topics)
+        query += f" ORDER BY {self._position} LIMIT {mark}"
+        params.append(limit)
+        # values as the recorder passes them on (even a tampered, mistyped one), apart from
+        # the id's type and a driver's memoryview
+        return [
+            Notification(
+                id=ident,
+                originator_id=_uuid(originator),
+                originator_version=version,
+                topic=topic,
+                state=bytes(state) if isinstance(state, memoryview) else state,
+            )
+            for ident, originator, version, topic, state in conn.exec_driver_sql(
+                query, tuple(params))
+        ]
+
+    def signed(self, positions: Collection[int], conn: Connection | None = None
+               ) -> dict[int, tuple[str, str]]:
+        """The signed body and signature of the events at these positions; one read per
+        run of consecutive positions, on `conn` when given."""
+        found: dict[int, tuple[str, str]] = {}
+        ordered = sorted(set(positions))
+        i = 0
+        while i < len(ordered):
+            j = i
+            while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
+                j += 1
+            start, limit, stop = ordered[i], j - i + 1, ordered[j]
+            for n in self.notifications(start, limit, stop, conn):
+                event = self.decode(n)
+                found[n.id] = (event.body, event.signature)
+            i = j + 1
+        return found
+
+    def _chunked(self, conn: Connection, select: str, ids: Sequence[UUID]
+                 ) -> Iterator[tuple[Any, ...]]:
+        """Rows of `select ... WHERE originator_id IN (...)` for many ids, a chunk at a
+        time (the one place a query takes a list of aggregate ids)."""
+        for first in range(0, len(ids), IN_CHUNK):
+            chunk = ids[first : first + IN_CHUNK]
+            marks = ", ".join([self._mark] * len(chunk))
+            params = tuple(u.hex for u in chunk) if self.store.is_sqlite else tuple(chunk)
+            yield from conn.exec_driver_sql(f"{select} originator_id IN ({marks})", params)
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregate ids have events in the store."""
+        select = (f"SELECT originator_id FROM {self.store.events_table} "
+                  f"WHERE originator_version = 1 AND")
+        with self.errors(), self.engine.connect() as conn:
+            return {_uuid(ident) for (ident,) in self._chunked(conn, select, ids)}
+
+    def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None,
+                         states: bool = True) -> Places:
+        """Every stored event of these aggregates: (position, version, type, state) each
+        (the state empty with `states` False: where they are is all the caller needs).
+
+        Pass the caller's connection when it has one open: on SQLite every SQLAlchemy
+        transaction here takes the write lock (see storage.install_sqlite_locking)."""
+        if conn is None:
+            with self.errors(), self.engine.connect() as own:
+                return self.aggregate_events(ids, own, states)
+        select = (f"SELECT originator_id, {self._position}, originator_version, topic, "
+                  f"{'state' if states else 'NULL'} FROM {self.store.events_table} WHERE")
+        found: Places = {}
+        with self.errors():
+            for ident, pos, version, topic, state in self._chunked(conn, select, ids):
+                found.setdefault(_uuid(ident), []).append(
+                    (int(pos), int(version), str(topic), bytes(state) if states else b""))
+        return found
+
+    def repeated_places(self, conn: Connection) -> Places:
+        """The events whose (aggregate id, version) another event also has, in one query:
+        the event store's primary key forbids it, but an insider can drop that key. A
+        window function sorts the table once (O(n log n) in the database) where a look-up
+        per claim recorded would cost a query a batch."""
+        query = (f"SELECT originator_id, pos, originator_version, topic FROM ("
+                 f"SELECT originator_id, {self._position} AS pos, originator_version, topic, "
+                 f"count(*) OVER (PARTITION BY originator_id, originator_version) AS copies "
+                 f"FROM {self.store.events_table}) AS counted WHERE copies > 1")
+        found: Places = {}
+        with self.errors():
+            for ident, pos, version, topic in conn.exec_driver_sql(query):
+                found.setdefault(_uuid(ident), []).append((int(pos), int(version), str(topic),
+                                                           b""))
+        return found
+
+
+def _at(n: Notification, error: VerificationError) -> VerificationError:
+    return VerificationError(f"the event at position {n.id} is not a valid Tally event: "
+                             f"{error.message}", position=n.id)
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))

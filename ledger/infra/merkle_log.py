@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -32,6 +31,7 @@ from sqlalchemy import (
 )
 
 from tally.ledger.errors import UnknownClaimError, VerificationError
+from tally.ledger.infra.eventstore import EventStore, Notification
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import create_tables, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
@@ -108,9 +108,9 @@ class _Nodes:
 
 
 class MerkleLog:
-    def __init__(self, engine: Engine, recorder: ApplicationRecorder) -> None:
+    def __init__(self, engine: Engine, events: EventStore) -> None:
         self.engine = engine
-        self.recorder = recorder
+        self.events = events
         create_tables(engine, metadata.create_all)
 
     # -- growing -------------------------------------------------------------
@@ -139,8 +139,7 @@ class MerkleLog:
             with writing(self.engine) as conn:
                 lock_for_writing(conn, "tally_log")
                 size = self.size(conn)
-                batch = self.recorder.select_notifications(
-                    start=self.last_position(conn) + 1, limit=BATCH)
+                batch = self.events.notifications(self.last_position(conn) + 1, BATCH, conn=conn)
                 if not batch:
                     return size
                 if check is not None:
@@ -294,6 +293,25 @@ class MerkleLog:
             conn.execute(checkpoints.insert().values(size=size, root=root, note=note,
                                                      signed_at=now))
         return size, note
+
+    def consistency_hashes(self, old_size: int, new_size: int) -> list[bytes]:
+        """RFC 9162 PROOF(old_size, new_size) from the stored nodes (empty from size 0)."""
+        if old_size == 0:
+            return []
+        with self.engine.connect() as conn:
+            return merkle.consistency_path(old_size, new_size, _Nodes(conn).get)
+
+    def store_cosigned(self, size: int, note: str) -> None:
+        """Replace the stored checkpoint note of `size` by the same note with cosignature
+        lines appended; anything else (another text, a dropped line) is refused."""
+        with writing(self.engine) as conn:
+            lock_for_writing(conn, "tally_log")
+            stored = conn.execute(select(checkpoints.c.note)
+                                  .where(checkpoints.c.size == size)).scalar_one_or_none()
+            if stored is None or not note.startswith(str(stored)):
+                raise VerificationError(f"the cosigned note does not extend checkpoint {size}")
+            conn.execute(checkpoints.update().where(checkpoints.c.size == size)
+                         .values(note=note))
 
     def inclusion_proof(self, claim_id: str, leaf: bytes, size: int | None,
                         operator_public_key: bytes,

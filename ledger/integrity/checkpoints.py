@@ -79,30 +79,33 @@ def is_valid_key_name(name: str) -> bool:
     return bool(name) and "+" not in name and not spaces and not _bad_characters(name)
 
 
-def key_hash(name: str, public_key: bytes) -> bytes:
-    """The 4-byte Ed25519 key id of `name` and a raw 32-byte public key."""
+def key_hash(name: str, public_key: bytes, signature_type: bytes = ED25519_TYPE) -> bytes:
+    """The 4-byte key id of `name` and a raw 32-byte Ed25519 public key (signature type 0x01
+    for note signatures, 0x04 for tlog cosignatures: see ledger.cosignature)."""
     if not is_valid_key_name(name):
         raise ValueError(f"{name!r} is not a valid note key name")
     if len(public_key) != 32:
         raise ValueError(f"an Ed25519 public key is 32 bytes, not {len(public_key)}")
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + ED25519_TYPE + public_key).digest()[:4]
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + signature_type + public_key).digest()[:4]
 
 
-def verifier_key(name: str, public_key: bytes) -> str:
-    """The note "vkey" string ``<name>+<hex key id>+<base64(0x01 || public key)>``."""
-    encoded = base64.b64encode(ED25519_TYPE + public_key).decode("ascii")
-    return f"{name}+{key_hash(name, public_key).hex()}+{encoded}"
+def verifier_key(name: str, public_key: bytes, signature_type: bytes = ED25519_TYPE) -> str:
+    """The note "vkey" string ``<name>+<hex key id>+<base64(type || public key)>``."""
+    encoded = base64.b64encode(signature_type + public_key).decode("ascii")
+    return f"{name}+{key_hash(name, public_key, signature_type).hex()}+{encoded}"
 
 
-def parse_verifier_key(vkey: str) -> tuple[str, bytes]:
-    """(name, raw public key) from a vkey string, checking its key id."""
+def parse_verifier_key(vkey: str, signature_type: bytes = ED25519_TYPE) -> tuple[str, bytes]:
+    """(name, raw public key) from a vkey string of `signature_type`, checking its key id."""
     name, _, rest = vkey.partition("+")
     hex_id, _, encoded = rest.partition("+")
     key = strict_b64decode(encoded)
     well_formed = is_valid_key_name(name) and re.fullmatch(r"[0-9a-f]{8}", hex_id) is not None
-    if not well_formed or key is None or len(key) != 33 or key[:1] != ED25519_TYPE:
-        raise VerificationError(f"{vkey!r} is not an Ed25519 verifier key (name+keyid+base64).")
-    if key_hash(name, key[1:]).hex() != hex_id:
+    if not well_formed or key is None or len(key) != 33 or key[:1] != signature_type:
+        raise VerificationError(
+            f"{vkey!r} is not an Ed25519 verifier key of type 0x{signature_type.hex()} "
+            "(name+keyid+base64).")
+    if key_hash(name, key[1:], signature_type).hex() != hex_id:
         raise VerificationError(f"the key id in verifier key {vkey!r} does not match its key.")
     return name, key[1:]
 
@@ -121,7 +124,23 @@ def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
         raise ValueError("note text must be lines ending in newlines, without control characters")
     public = private_key.public_key().public_bytes_raw()
     blob = key_hash(name, public) + private_key.sign(text.encode("utf-8"))
-    return f"{text}\n{_SIG_PREFIX}{name} {base64.b64encode(blob).decode('ascii')}\n"
+    return f"{text}\n{signature_line(name, blob)}"
+
+
+def signature_line(name: str, blob: bytes) -> str:
+    """One note signature line, ``"— <name> <base64(key id || signature)>\n"``."""
+    return f"{_SIG_PREFIX}{name} {base64.b64encode(blob).decode('ascii')}\n"
+
+
+def parse_signature_line(line: str, number: int = 1) -> NoteSignature:
+    """One signature line (without its newline); VerificationError if it is malformed."""
+    if not line.startswith(_SIG_PREFIX):
+        raise _malformed(f"signature line {number} does not start with an em dash and a space")
+    name, space, encoded = line[len(_SIG_PREFIX) :].partition(" ")
+    blob = strict_b64decode(encoded)
+    if not space or not is_valid_key_name(name) or blob is None or len(blob) < 5:
+        raise _malformed(f"signature line {number} is not '— <name> <base64 signature>'")
+    return NoteSignature(name, blob[:4], blob[4:])
 
 
 def split_note(note: str) -> tuple[str, list[NoteSignature]]:

@@ -26,6 +26,7 @@ from tally.ledger.model.statements import (
     SignerAdded,
     SignerRevoked,
     SourceRegistered,
+    WitnessAdded,
 )
 
 
@@ -89,3 +90,8 @@ def retraction_body(
 ) -> dict[str, Any]:
     return ClaimRetracted(ledger=ledger, signer=signer, claim=claim,
                           reason=record.reason).model_dump()
+
+
+def witness_body(ledger: str, signer: str, name: str, url: str, vkey: str) -> dict[str, Any]:
+    return WitnessAdded(ledger=ledger, signer=signer, name=name, url=url,
+                        vkey=vkey).model_dump()

@@ -16,7 +16,9 @@ import json
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate as Aggregate
+from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 
 from tally.ledger.integrity.signing import body_id, body_uuid
 
@@ -201,6 +203,27 @@ class Claim(Aggregate):
         return self.id.hex
 
 
+class Witness(Aggregate):
+    """A witness the operator configured: its name, submission URL and cosigning vkey."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        return registry_uuid("witness", json.loads(body)["name"])
+
+    class Added(Aggregate.Created):
+        TOPIC = "witness.added"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Added)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.name: str = fields["name"]
+        self.url: str = fields["url"]
+        self.vkey: str = fields["vkey"]
+
+
 # The event store persists these names (see ledger.infra.eventstore); never a Python path.
 EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
     cls.TOPIC: (cls, aggregate)
@@ -210,6 +233,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Source, (Source.Registered,)),
         (Figure, (Figure.Defined,)),
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
+        (Witness, (Witness.Added,)),
     )
     for cls in classes
 }
@@ -217,3 +241,12 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
 
 def type_name(cls: type[Aggregate.Event]) -> str:
     return str(cls.TOPIC)  # type: ignore[attr-defined]
+
+
+# A created event names its aggregate's class the library's way (the library builds the
+# aggregate from it); this is the only place such a path is made, and it is never stored.
+CREATED_TOPICS: dict[str, str] = {
+    name: get_topic(aggregate) for name, (cls, aggregate) in EVENT_TYPES.items()
+    if issubclass(cls, Aggregate.Created)
+}
+CLAIM_TOPIC = get_topic(Claim)

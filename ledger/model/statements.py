@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.cosignature import parse_cosigner_vkey
 from tally.ledger.integrity.signing import canonical_of_plain
 from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
@@ -129,15 +130,40 @@ class ClaimRetracted(_Statement):
     reason: Reason
 
 
+def _cosigner_vkey(vkey: str) -> str:
+    """A witness's C2SP cosignature vkey (type 0x04), its key id checked."""
+    try:
+        parse_cosigner_vkey(vkey)
+    except VerificationError as e:
+        raise ValueError(e.message) from None
+    if vkey != vkey.strip():
+        raise ValueError("a vkey has no surrounding spaces")
+    return vkey
+
+
+WitnessName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+WitnessUrl = Annotated[str, StringConstraints(pattern=r"^https?://[!-~]+$", max_length=2048)]
+Vkey = Annotated[str, StringConstraints(max_length=400), AfterValidator(_cosigner_vkey)]
+
+
+class WitnessAdded(_Statement):
+    """A witness the operator asks to cosign this ledger's checkpoints (docs/witnessing.md)."""
+
+    type: Literal["witness.added"] = "witness.added"
+    name: WitnessName
+    url: WitnessUrl
+    vkey: Vkey
+
+
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
-             | ClaimRecorded | ClaimCorrected | ClaimRetracted)
+             | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
 TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
-        ClaimRecorded, ClaimCorrected, ClaimRetracted))
+        ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical

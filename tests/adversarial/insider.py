@@ -136,7 +136,7 @@ def relog(db: str) -> None:
         with ledger.engine.begin() as conn:
             conn.execute(leaves.delete())
             conn.execute(nodes.delete())
-        events = ledger.notifications(1, 10_000)
+        events = ledger.events.notifications(1, 10_000)
         loggable = []
         for n in events:  # up to an event no leaf can be made of
             try:
@@ -146,7 +146,7 @@ def relog(db: str) -> None:
             loggable.append(n)
         if loggable:
             with ledger.engine.begin() as conn:
-                MerkleLog(ledger.engine, ledger.app.recorder)._append(conn, 0, loggable)
+                MerkleLog(ledger.engine, ledger.events)._append(conn, 0, loggable)
 
 
 def drop_checkpoints_from(db: str, position: int) -> None:

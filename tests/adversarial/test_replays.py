@@ -110,3 +110,45 @@ def test_a_claim_copied_after_the_stores_key_was_dropped_fails(
     _, ident, version, topic, state = _last(db, "claim.recorded")
     insert_row(db, ident, version, topic, state)
     _fails_at_the_replay(db, relogged)
+
+
+def _witness_body(ledger_id: str, signer: str, name: str = "w1") -> dict[str, Any]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tally.ledger.integrity.cosignature import Cosigner
+
+    key = Ed25519PrivateKey.from_private_bytes(bytes([5]) * 32).public_key()
+    return {"type": "witness.added", "ledger": ledger_id, "signer": signer, "name": name,
+            "url": "https://w.example", "vkey": Cosigner("w.example", key.public_bytes_raw()).vkey}
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_witness_added_by_a_key_that_is_not_the_operators_fails(
+        ledger_db: str, keys: Any, relogged: bool) -> None:
+    """A recorder's key, validly signing a witness configuration: only the operator may."""
+    from tally.ledger.integrity.signing import canonical, sign
+
+    _, alice, _ = keys
+    _, _, _, _, state = _last(ledger_db, "source.registered")
+    stored = json.loads(state)
+    body = _witness_body(json.loads(stored["body"])["ledger"], alice.key_id)
+    text_body = canonical(body)
+    insert_row(ledger_db, registry_uuid("witness", "w1").hex, 1, "witness.added",
+               state_of(text_body, sign(alice.private_key, text_body), stored["recorded"]))
+    _fails_at_the_replay(ledger_db, relogged)
+
+
+def test_a_witness_added_twice_fails(ledger_db: str, keys: Any) -> None:
+    from tally.ledger.integrity.signing import canonical, sign
+
+    operator = keys[0]
+    _, _, _, _, state = _last(ledger_db, "source.registered")
+    stored = json.loads(state)
+    text_body = canonical(_witness_body(json.loads(stored["body"])["ledger"], operator.key_id))
+    row = state_of(text_body, sign(operator.private_key, text_body), stored["recorded"])
+    insert_row(ledger_db, registry_uuid("witness", "w1").hex, 1, "witness.added", row)
+    relog(ledger_db)
+    with Ledger.open(ledger_db) as ledger:
+        assert verify(ledger).ok  # the operator's own, once: it holds
+    insert_row(ledger_db, uuid.uuid4().hex, 1, "witness.added", row)
+    _fails_at_the_replay(ledger_db, True)

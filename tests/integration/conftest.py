@@ -167,9 +167,9 @@ def nothing_written(ledger: Ledger) -> Callable[[], Any]:
 
     @contextmanager
     def check() -> Iterator[None]:
-        position, events, log = ledger.max_position(), raw_events(ledger), ledger.log.size()
+        position, events, log = ledger.events.max_position(), raw_events(ledger), ledger.log.size()
         yield
-        assert ledger.max_position() == position
+        assert ledger.events.max_position() == position
         assert raw_events(ledger) == events
         assert ledger.log.size() == log
 

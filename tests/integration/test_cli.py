@@ -263,7 +263,7 @@ def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
         figure = define_figure(ledger.registry(), ledger.context(),
                                FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
-        ledger.app.save(figure)
+        ledger.events.save([figure])
     out = tally(*command)
     assert "were not in the Merkle log" in out.stderr and "checked" in out.stderr
     again = tally.json("verify")

@@ -116,7 +116,7 @@ def test_four_writers_lose_nothing_duplicate_nothing_and_verify(
         for i in range(WRITERS):
             ledger.define_figure(FigureRecord(id=f"load/writer{i}", unit="bodies"), operator)
         ReadModel(ledger).catch_up()
-        base = ledger.max_position()
+        base = ledger.events.max_position()
         lid = ledger.info().ledger_id
     for i in range(WRITERS):
         (tmp_path / f"writer{i}.jsonl").write_text(
@@ -130,8 +130,8 @@ def test_four_writers_lose_nothing_duplicate_nothing_and_verify(
         owner = {claim: i for i, k in enumerate(writers) for claim in expected_claim_ids(lid, k, i)}
         expected = set(owner)
         assert len(expected) == WRITERS * CLAIMS
-        events = [n for start in range(1, ledger.max_position() + 1, 5000)
-                  for n in ledger.notifications(start, 5000)]
+        events = [n for start in range(1, ledger.events.max_position() + 1, 5000)
+                  for n in ledger.events.notifications(start, 5000)]
         recorded = [n.originator_id.hex for n in events if n.topic == "claim.recorded"]
         assert len(recorded) == len(set(recorded)) == WRITERS * CLAIMS
         assert set(recorded) == expected
@@ -140,14 +140,14 @@ def test_four_writers_lose_nothing_duplicate_nothing_and_verify(
         assert switches >= 2 * WRITERS, f"only {switches} switches between writers"
         assert len(events) == base + WRITERS * CLAIMS
         ids = [n.id for n in events]
-        assert ids == sorted(set(ids)) and ids[-1] == ledger.max_position()
+        assert ids == sorted(set(ids)) and ids[-1] == ledger.events.max_position()
 
         # The writers' own catch-ups left the log and the projections complete.
         positions = ledger.log.positions()
         assert [index for index, _ in positions] == list(range(len(events)))
         assert [position for _, position in positions] == ids
         views = ReadModel(ledger)
-        assert views.position() == ledger.max_position()
+        assert views.position() == ledger.events.max_position()
         assert len(views.claim_rows()) == WRITERS * CLAIMS
         assert views.diff_against_rebuild() == []
 

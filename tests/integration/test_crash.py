@@ -73,7 +73,7 @@ def claim_ids(ledger_id: str, key: KeyPair, lines: list[dict[str, object]]) -> l
 def all_events(ledger: Ledger) -> list[Notification]:
     found: list[Notification] = []
     while True:
-        batch = ledger.notifications(found[-1].id + 1 if found else 1, 5000)
+        batch = ledger.events.notifications(found[-1].id + 1 if found else 1, 5000)
         found += batch
         if len(batch) < 5000:
             return found
@@ -101,7 +101,7 @@ class Rounds:
         with Ledger.open(self.url, create=True) as ledger:
             ledger.init(ORIGIN, self.operator)
             ledger.add_signer("alice", self.alice.public_key, self.operator)
-            self.base = ledger.max_position()
+            self.base = ledger.events.max_position()
         return self.url
 
     def start(self) -> subprocess.Popen[bytes]:
@@ -141,7 +141,7 @@ def check_after_kill(rounds: Rounds, expected: list[str], via_cli: bool) -> int:
         positions = ledger.log.positions()
         assert [p for _, p in positions] == [n.id for n in events]
         assert [i for i, _ in positions] == list(range(len(events)))
-        assert views.position() == ledger.max_position()
+        assert views.position() == ledger.events.max_position()
         # a checkpoint after each crash: the next round's verify checks it against the log
         size, _ = ledger.checkpoint(rounds.operator)
         assert size == len(events)
@@ -208,9 +208,9 @@ def test_sigkill_during_import_leaves_whole_batches_and_a_rerun_completes(
             import_lines(ledger, f, alice)
         claims = recorded_claims(all_events(ledger))
         assert claims == expected
-        position = ledger.max_position()
+        position = ledger.events.max_position()
         with path.open("rb") as f:
             again = import_lines(ledger, f, alice)
         assert (again.added, again.skipped) == (0, total)
-        assert ledger.max_position() == position
+        assert ledger.events.max_position() == position
         assert verify(ledger).ok

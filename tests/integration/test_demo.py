@@ -19,3 +19,6 @@ def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "\x1b" not in done.stdout and "\x1b" not in done.stderr
     assert "ok: " in done.stdout and "$ tally verify --operator-key" in done.stdout
+    # two witnesses it started cosigned the checkpoint, which meets the demo's policy
+    assert "witness w1: cosigned" in done.stderr and "witness w2: cosigned" in done.stderr
+    assert "cosigned to the policy's quorum by w1, w2" in done.stdout

@@ -61,7 +61,7 @@ def state(ledger: Ledger) -> dict[str, Any]:
         tables = sorted(inspect(conn).get_table_names())
         rows = {t: sorted(repr(tuple(r)) for r in conn.execute(text(f'SELECT * FROM "{t}"')))
                 for t in tables}
-    found: dict[str, Any] = {"max_position": ledger.max_position(), "rows": rows}
+    found: dict[str, Any] = {"max_position": ledger.events.max_position(), "rows": rows}
     path = ledger.store.sqlite_path
     if path is not None:
         wal = path.with_name(path.name + "-wal")

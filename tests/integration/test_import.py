@@ -75,13 +75,13 @@ def small_file(claim_ids: list[str]) -> list[bytes]:
 def test_a_small_file_is_imported(
     ledger: Ledger, alice: KeyPair, small_file: list[bytes], claim_ids: list[str]
 ) -> None:
-    start = ledger.max_position()
+    start = ledger.events.max_position()
     summary = import_lines(ledger, small_file, alice)
     assert summary == ImportSummary(
         lines=11, added=10, skipped=1,
         by_type={"source": 1, "figure": 3, "report": 4, "correction": 1, "retraction": 1},
     )
-    assert ledger.max_position() == start + 10
+    assert ledger.events.max_position() == start + 10
     assert "empr" in [s.id for s in ledger.sources()]
     total = next(f for f in ledger.figures() if f["figure_id"] == "izium/total")
     assert total["parts"] == ["izium/children", "izium/adults"]
@@ -120,10 +120,10 @@ def test_a_file_whose_lines_were_appended_through_the_api_adds_nothing(
 
 
 def test_a_line_repeated_within_a_file_is_added_once(ledger: Ledger, alice: KeyPair) -> None:
-    start = ledger.max_position()
+    start = ledger.events.max_position()
     summary = import_lines(ledger, jsonl(REPORTS[0], REPORTS[0]), alice)
     assert (summary.added, summary.skipped) == (1, 1)
-    assert ledger.max_position() == start + 1
+    assert ledger.events.max_position() == start + 1
 
 
 def test_the_same_file_in_two_ledgers_of_the_same_name_and_operator_gives_the_same_ids(
@@ -134,9 +134,9 @@ def test_the_same_file_in_two_ledgers_of_the_same_name_and_operator_gives_the_sa
     copy: Ledger = make_ledger("copy.db", operator, [alice])
     import_lines(copy, small_file, alice)
     mine = [(n.originator_id, n.originator_version, n.topic)
-            for n in ledger.notifications(1, 100)]
+            for n in ledger.events.notifications(1, 100)]
     theirs = [(n.originator_id, n.originator_version, n.topic)
-              for n in copy.notifications(1, 100)]
+              for n in copy.events.notifications(1, 100)]
     assert mine == theirs
 
 

@@ -36,7 +36,7 @@ REPORTS = [
 def stored(ledger: Ledger, start: int) -> list[tuple[Any, ...]]:
     """Every stored field of the events from `start`, the state without its recording time."""
     out = []
-    for n in ledger.notifications(start, 100):
+    for n in ledger.events.notifications(start, 100):
         state = json.loads(n.state)
         assert list(state) == ["body", "recorded", "signature"]
         state.pop("recorded")
@@ -49,8 +49,8 @@ def test_imported_events_are_the_events_the_commands_store(
 ) -> None:
     by_api: Ledger = make_ledger("api.db", operator, [alice])
     by_file: Ledger = make_ledger("file.db", operator, [alice])
-    start = by_api.max_position() + 1
-    assert start == by_file.max_position() + 1
+    start = by_api.events.max_position() + 1
+    assert start == by_file.events.max_position() + 1
     by_api.add_source(SourceRecord(**SOURCE), alice)
     for f in FIGURES:
         by_api.define_figure(FigureRecord(**f), alice)

@@ -87,7 +87,7 @@ def test_init_creates_the_genesis_and_the_operator_signer(
         assert info.ledger_id == ledger_id(ORIGIN, operator.public_key)
         assert info.operator_public_key == operator.public_key.hex()
         assert info.operator_key_id == operator.key_id
-        assert ledger.max_position() == 2
+        assert ledger.events.max_position() == 2
         [signer] = ledger.signers()
         assert (signer.key_id, signer.role, signer.revoked) == (operator.key_id, "operator", False)
 
@@ -122,11 +122,11 @@ def test_opening_a_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_claim_is_recorded_corrected_and_retracted(ledger: Ledger, alice: KeyPair) -> None:
-    start = ledger.max_position()
+    start = ledger.events.max_position()
     recorded = ledger.report(report(via=["izium-cma", "suspilne"], quote="447 bodies",
                                     published="2022-09"), alice)
     assert recorded.status == "recorded"
-    assert recorded.position == start + 1 == ledger.max_position()
+    assert recorded.position == start + 1 == ledger.events.max_position()
     assert len(recorded.id) == 32
 
     claim = ledger.claim(recorded.id)

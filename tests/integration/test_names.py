@@ -49,7 +49,7 @@ def test_a_ledger_name_with_a_control_character_is_refused(
         with pytest.raises(InputError) as caught:
             ledger.init(f"example.org/{control}izium", operator)
         one_sentence(caught.value, "name", named="ledger")
-        assert ledger.max_position() == 0
+        assert ledger.events.max_position() == 0
         info, created = ledger.init("example.org/izium-bis", operator)
         assert created and info.origin == "example.org/izium-bis"
 
@@ -64,7 +64,7 @@ def test_a_ledger_name_that_cannot_name_its_checkpoints_is_refused(
         with pytest.raises(InputError) as caught:
             ledger.init(origin, operator)
         one_sentence(caught.value, "name", named="ledger")
-        assert ledger.max_position() == 0
+        assert ledger.events.max_position() == 0
 
 
 def test_the_cli_refuses_them_in_one_sentence_exit_1(tmp_path: Path, db_url: str) -> None:
@@ -99,4 +99,4 @@ def test_a_ledger_name_must_be_one_short_line(tmp_path: Path, name: str) -> None
         with pytest.raises(InputError, match="one non-empty line") as refused:
             ledger.init(name, operator)
         assert not isinstance(refused.value, DuplicateDefinitionError)
-        assert refused.value.field == "name" and ledger.max_position() == 0
+        assert refused.value.field == "name" and ledger.events.max_position() == 0

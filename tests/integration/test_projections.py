@@ -184,7 +184,7 @@ def test_unknown_figure_suggests_the_closest_id(world: World) -> None:
 
 def test_known_at_answers_what_the_ledger_knew_then(world: World) -> None:
     a = world.report(BODIES, "447", "2022-09")
-    k = world.ledger.max_position()
+    k = world.ledger.events.max_position()
     b = world.report(BODIES, "451", "2022-09")
     world.ledger.correct(CorrectionRecord(claim=a, value="449", reason="r"), world.alice)
     world.ledger.retract(RetractionRecord(claim=a, reason="r"), world.alice)
@@ -198,8 +198,8 @@ def test_known_at_answers_what_the_ledger_knew_then(world: World) -> None:
     assert middle.disputed and len(middle.discrepancies) == 1
     now = world.rm.show(BODIES)
     assert now.claim is not None and now.claim.claim_id == b and not now.disputed
-    assert world.rm.show(BODIES, known_at=world.ledger.max_position()) == now.model_copy(
-        update={"known_at": world.ledger.max_position()})
+    assert world.rm.show(BODIES, known_at=world.ledger.events.max_position()) == now.model_copy(
+        update={"known_at": world.ledger.events.max_position()})
     with pytest.raises(UnknownFigureError):
         world.rm.show(BODIES, known_at=3)  # before the figure was defined
     stamp = world.rm.history(BODIES).entries[0].recorded_at
@@ -225,9 +225,9 @@ def test_rebuild_equals_incremental_and_diff_detects_an_altered_row(world: World
         before = snapshot(conn)
     seen: list[tuple[str, int, int]] = []
     assert world.rm.rebuild(progress=lambda *phase_done_total: seen.append(phase_done_total)
-                            ) == world.ledger.max_position()
+                            ) == world.ledger.events.max_position()
     projected = [s for s in seen if s[0] == "projecting events"]
-    assert projected[-1][1] == projected[-1][2] == world.ledger.max_position()
+    assert projected[-1][1] == projected[-1][2] == world.ledger.events.max_position()
     settled = [s for s in seen if s[0] == "settling figures"]
     figures = len(world.rm.figures().figures)  # every figure was touched (defined)
     assert settled and settled[-1][1] == settled[-1][2] == figures
@@ -248,7 +248,7 @@ def test_rebuild_equals_incremental_and_diff_detects_an_altered_row(world: World
 def test_catch_up_is_exactly_once_and_tracks_its_position(world: World) -> None:
     world.report(BODIES, "447", "2022-09")
     position = world.rm.position()
-    assert position == world.ledger.max_position()
+    assert position == world.ledger.events.max_position()
     assert world.rm.catch_up() == position  # nothing new: no change, no duplicate rows
     assert world.rm.diff_against_rebuild() == []
     # Another reader of the same tables (another process) finds nothing left to do.
@@ -291,7 +291,7 @@ def test_concurrent_catch_ups_serialise_and_apply_each_event_once(
     for thread in threads:
         thread.join()
     assert errors == []
-    assert world.rm.position() == world.ledger.max_position()
+    assert world.rm.position() == world.ledger.events.max_position()
     assert world.rm.diff_against_rebuild() == []
     world.ledger.close()
 

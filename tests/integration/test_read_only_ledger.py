@@ -165,7 +165,7 @@ def test_a_lagging_read_model_is_one_sentence(
     with Ledger.open(str(data / "t.db")) as ledger:  # no read model attached: it lags
         ledger.report(ReportRecord(figure=FIGURE, value="451", as_of="2022-10", source="wire"),
                       KeyStore(tmp_path / "home").load("alice"))
-        last = ledger.max_position()
+        last = ledger.events.max_position()
     before = _fingerprint(data)
     for args in (["show", FIGURE], ["sources", "list"]):
         _one_sentence(on_read_only_media(*args),
@@ -181,8 +181,8 @@ def test_a_lagging_merkle_log_is_one_sentence(
         figure = define_figure(ledger.registry(), ledger.context(),
                                FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
-        ledger.app.save(figure)
-        last = ledger.max_position()
+        ledger.events.save([figure])
+        last = ledger.events.max_position()
     before = _fingerprint(data)
     for args in (["show", FIGURE], ["verify"]):
         _one_sentence(on_read_only_media(*args),

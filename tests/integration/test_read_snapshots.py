@@ -67,7 +67,7 @@ def _transactions(ledger: Ledger) -> Iterator[list[dict[str, Any]]]:
     def elsewhere(*_: Any, **__: Any) -> Any:
         raise AssertionError("read outside the snapshot, through the event store's own pool")
 
-    recorder = ledger.app.recorder
+    recorder = ledger.events._app.recorder  # the library's own pool
     saved = {name: getattr(recorder, name)
              for name in ("select_notifications", "max_notification_id", "select_events")}
     event.listen(ledger.engine, "begin", on_begin)
@@ -139,16 +139,19 @@ def test_a_write_committed_during_a_read_is_not_half_in_its_answer(
 
 
 def test_events_read_in_a_snapshot_are_the_recorders_row_for_row(views: ReadModel) -> None:
-    from tally.ledger.infra import snapshot
     from tally.ledger.infra.merkle_log import leaf_bytes
     from tally.ledger.infra.storage import reading
 
     ledger = views.ledger
-    last = ledger.max_position()
-    expected = ledger.notifications(1, last + 10)
+    last = ledger.events.max_position()
+    expected = ledger.events.notifications(1, last + 10)
     with reading(ledger.engine) as conn:
-        assert snapshot.notifications(conn, ledger.store, 1, last + 10) == expected
-        assert snapshot.notifications(conn, ledger.store, 2, 3, stop=3) == expected[1:3]
-        assert [leaf_bytes(n) for n in snapshot.notifications(conn, ledger.store, 1, last)] == [
+        events = ledger.events
+        assert events.notifications(1, last + 10, conn=conn) == expected
+        assert events.notifications(2, 3, stop=3, conn=conn) == expected[1:3]
+        assert [leaf_bytes(n) for n in events.notifications(1, last, conn=conn)] == [
             leaf_bytes(n) for n in expected]
-        assert ledger.signed(range(1, last + 1), conn) == ledger.signed(range(1, last + 1))
+        assert events.signed(range(1, last + 1), conn) == events.signed(range(1, last + 1))
+        topics = ["claim.recorded"]
+        assert events.notifications(1, last, conn=conn, topics=topics) == list(
+            events.notifications(1, last, topics=topics))

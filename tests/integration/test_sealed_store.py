@@ -59,6 +59,6 @@ def test_a_stored_topic_naming_a_python_object_is_refused_not_imported(
                                  "WHERE rowid = 3")
         report = verify(ledger)
         with pytest.raises(VerificationError, match="unknown type 'antigravity:fly'"):
-            ledger.app.mapper.to_domain_event(ledger.notifications(3, 1)[0])
+            ledger.events.decode(ledger.events.notifications(3, 1)[0])
     assert not report.ok and report.position == 3
     assert "antigravity" not in sys.modules

@@ -116,7 +116,7 @@ def test_the_next_command_logs_events_a_killed_writer_left_unlogged(
         ledger.after_write = lambda *_, **__: None  # type: ignore[method-assign]
         claim = ledger.report(ReportRecord(figure="f/bodies", value="447", as_of="2022-09",
                                            source="wire"), alice).id
-        assert ledger.log.size() == ledger.max_position() - 1
+        assert ledger.log.size() == ledger.events.max_position() - 1
         # verify itself never repairs: it checks the unlogged event as the log would, and
         # counts it as pending (a writer commits its events, then logs them)
         report = verify(ledger)
@@ -128,8 +128,8 @@ def test_the_next_command_logs_events_a_killed_writer_left_unlogged(
     result = runner.invoke(app, ["--json", "provenance", claim[:8]], env=env)
     assert result.exit_code == 0, result.output
     with Ledger.open(db_url) as ledger:
-        assert ledger.log.size() == ledger.max_position()
-        assert ReadModel(ledger).position() == ledger.max_position()
+        assert ledger.log.size() == ledger.events.max_position()
+        assert ReadModel(ledger).position() == ledger.events.max_position()
 
 
 @pytest.mark.usefixtures("short_lock_timeout")

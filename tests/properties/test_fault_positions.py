@@ -44,14 +44,14 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
         ledger.init("test.example/positions", operator)
         ledger.add_signer("alice", alice.public_key, operator)
         import_lines(ledger, [json.dumps(x).encode() for x in lines], alice)
-        claims = [n.originator_id.hex for n in ledger.notifications(1, 10_000)
+        claims = [n.originator_id.hex for n in ledger.events.notifications(1, 10_000)
                   if n.topic == "claim.recorded"]
         follow = [{"type": "correction", "claim": c, "value": "7", "reason": "recount"}
                   for c in claims[::7]]
         import_lines(ledger, [json.dumps(x).encode() for x in follow], alice)
         ledger.checkpoint(operator)
         assert verify(ledger).ok
-        events = ledger.max_position()
+        events = ledger.events.max_position()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path, events
@@ -70,9 +70,9 @@ def _relog(path: Path) -> None:
             conn.execute(leaves.delete())
             conn.execute(nodes.delete())
             conn.exec_driver_sql("DELETE FROM tally_checkpoints")
-        log = MerkleLog(ledger.engine, ledger.app.recorder)
+        log = MerkleLog(ledger.engine, ledger.events)
         with ledger.engine.begin() as conn:
-            log._append(conn, 0, ledger.notifications(1, 100_000))
+            log._append(conn, 0, ledger.events.notifications(1, 100_000))
 
 
 def _fault(path: Path, kind: str, position: int, other: int, events: int) -> int:

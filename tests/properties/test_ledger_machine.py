@@ -153,7 +153,7 @@ class LedgerMachine(RuleBasedStateMachine):
             rows = conn.execute(
                 "SELECT rowid, originator_id, originator_version, topic, state "
                 "FROM stored_events ORDER BY rowid").fetchall()
-        return self.ledger.max_position(), rows
+        return self.ledger.events.max_position(), rows
 
     def refused(self, error: type[LedgerError], command: Callable[[], Any]) -> LedgerError:
         """Run a command that must be refused with `error`; invariant 9: nothing changed."""
@@ -222,10 +222,10 @@ class LedgerMachine(RuleBasedStateMachine):
                                                                                      OPERATOR))
         else:
             known = figure.id in self.figures
-            before = self.ledger.max_position()
+            before = self.ledger.events.max_position()
             appended = self.ledger.define_figure(figure, OPERATOR)
             assert appended.status == ("already recorded" if known else "recorded")
-            assert self.ledger.max_position() == before + (0 if known else 1)
+            assert self.ledger.events.max_position() == before + (0 if known else 1)
             self.figures[figure.id] = figure
 
     @rule(source=st.sampled_from(SOURCE_POOL))
@@ -252,15 +252,15 @@ class LedgerMachine(RuleBasedStateMachine):
         record = self.draw_report(data)
         key = data.draw(st.sampled_from(self.active_keys()), label="key")
         known, status = self.expect_report(record, key)
-        before = self.ledger.max_position()
+        before = self.ledger.events.max_position()
         appended = self.ledger.report(record, key)
         assert appended.status == status
         if known:
             assert appended.id == known
-            assert self.ledger.max_position() == before
+            assert self.ledger.events.max_position() == before
         else:
             assert appended.id not in self.model
-            assert appended.position == before + 1 == self.ledger.max_position()
+            assert appended.position == before + 1 == self.ledger.events.max_position()
         self.remember(record, key, appended.id)
         return appended.id
 
@@ -436,7 +436,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule()
     def checkpoint(self) -> None:
         size, note = self.ledger.checkpoint(OPERATOR)
-        assert size == self.ledger.max_position()
+        assert size == self.ledger.events.max_position()
         self.kept.append(note)
 
     @rule(data=st.data())
@@ -446,7 +446,7 @@ class LedgerMachine(RuleBasedStateMachine):
         copy = self.dir / "copy.db"
         with sqlite3.connect(self.dir / "t.db") as source, sqlite3.connect(copy) as target:
             source.backup(target)  # a consistent copy, WAL included
-        position = data.draw(st.integers(1, self.ledger.max_position()), label="position")
+        position = data.draw(st.integers(1, self.ledger.events.max_position()), label="position")
         with sqlite3.connect(copy) as conn:
             state = bytearray(conn.execute("SELECT state FROM stored_events WHERE rowid = ?",
                                            (position,)).fetchone()[0])
@@ -470,13 +470,13 @@ class LedgerMachine(RuleBasedStateMachine):
     def check_new_events(self) -> None:
         """(1) every event returned before is still there, byte-identical, at its position;
         (4) every new signed event verifies with its signer's key, a key not revoked then."""
-        notifications = self.ledger.notifications(1, 100_000)
+        notifications = self.ledger.events.notifications(1, 100_000)
         rows = [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
                 for n in notifications]
         assert rows[: len(self.seen)] == self.seen
         assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
         for n in notifications[len(self.seen):]:
-            event = self.ledger.app.mapper.to_domain_event(n)
+            event = self.ledger.events.decode(n)
             body = json.loads(event.body) if hasattr(event, "body") else None
             if body is not None:
                 assert signing.canonical(body) == event.body
@@ -491,7 +491,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 else:
                     assert body.get("claim", n.originator_id.hex) == n.originator_id.hex
             if n.topic == REVOKED_TOPIC:
-                self.revoked_seen.add(self.ledger.app.repository.get(n.originator_id).key_id)
+                self.revoked_seen.add(self.ledger.events.get(n.originator_id).key_id)
         self.seen = rows
 
     @invariant()

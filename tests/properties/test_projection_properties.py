@@ -138,7 +138,7 @@ def test_incremental_equals_rebuild_and_every_batch_size(
         with ledger.engine.connect() as conn:
             live = snapshot(conn)
         assert live["tally_view_tracking"] == {("Tally",): {
-            "application_name": "Tally", "notification_id": ledger.max_position()}}
+            "application_name": "Tally", "notification_id": ledger.events.max_position()}}
         for size in (1, 7, 500):
             assert memory_snapshot(ledger, size) == live, f"batch size {size}"
         assert rm.diff_against_rebuild() == []
@@ -162,8 +162,8 @@ def truncated(ledger: Ledger, k: int, path: Path, keys: tuple[KeyPair, KeyPair]
     """A new ledger holding copies of only the first k stored events."""
     copy = Ledger.open(str(path), create=True)
     stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
-              for n in ledger.notifications(start=1, limit=k)]
-    copy.app.recorder.insert_events(stored)
+              for n in ledger.events.notifications(start=1, limit=k)]
+    copy.events.insert(stored)
     copy.catch_up_log()  # checks them all (no process of ours appended them) and logs them
     rm = ReadModel(copy)
     rm.catch_up()
@@ -180,7 +180,7 @@ def test_known_at_equals_a_ledger_holding_only_the_first_k_events(
     ledger, rm = open_ledger(workdir / f"{name}.db", keys)
     try:
         run(ledger, keys[1], script)
-        n = ledger.max_position()
+        n = ledger.events.max_position()
         ks = data.draw(st.lists(st.integers(1, n), min_size=1, max_size=3, unique=True))
         for k in ks:
             copy, past = truncated(ledger, k, workdir / f"{name}-{k}.db", keys)

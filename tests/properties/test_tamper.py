@@ -41,7 +41,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
         ledger.correct(CorrectionRecord(claim=claims[0], value="447", reason="recount"), alice)
         ledger.checkpoint(operator)
         assert verify(ledger).ok
-        events = ledger.max_position()
+        events = ledger.events.max_position()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path, events

@@ -39,6 +39,7 @@ from tally.ledger.audit import verify
 from tally.ledger.citation import verify_proof_file
 from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.integrity import merkle
+from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
@@ -56,6 +57,8 @@ END = "<!-- vectors:end -->"
 ORIGIN = "example.org/vectors"
 OPERATOR_SEED = bytes([0x01]) * 32
 RECORDER_SEED = bytes([0x02]) * 32
+WITNESS_SEED = bytes([0x03]) * 32  # the witness of the cosignature vector in docs/formats.md
+WITNESS_NAME = "witness.example/w1"
 T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 FIGURE = "example/site/graves"
@@ -129,10 +132,14 @@ def build_vectors() -> dict[str, Any]:
         at(8)
         ledger.revoke_signer(recorder.key_id, operator, "key rotated")
         at(9)
+        witness = Ed25519PrivateKey.from_private_bytes(WITNESS_SEED).public_key()
+        ledger.add_witness("w1", "https://witness.example/w1", verifier_key(
+            WITNESS_NAME, witness.public_bytes_raw(), b"\x04"), operator)
+        at(10)
         size, _ = ledger.checkpoint(operator)
 
         events = []
-        for index, n in enumerate(ledger.notifications(1, 100)):
+        for index, n in enumerate(ledger.events.notifications(1, 100)):
             state = bytes(n.state)
             stored = json.loads(state)
             leaf = leaf_bytes(n)

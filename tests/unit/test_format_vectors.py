@@ -199,6 +199,7 @@ BODY_KEYS = {
                        "quote", "document_sha256"},
     "claim.corrected": {"claim", "value", "reason"},
     "claim.retracted": {"claim", "reason"},
+    "witness.added": {"name", "url", "vkey"},
 }
 
 
@@ -240,6 +241,15 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
                 revoked = signers[body["key_id"]]
                 require(not revoked["revoked"], "revoked twice")
                 revoked["revoked"] = True
+            public_key = operator_key
+        elif kind == "witness.added":
+            require(signer == operator, "witness changes are the operator's")
+            name, kid, encoded = body["vkey"].split("+", 2)
+            witness_key = b64(encoded, "witness vkey")
+            require(witness_key[:1] == b"\x04" and len(witness_key) == 33, "a cosigner vkey")
+            require(sha256(name.encode() + b"\n" + witness_key).hex()[:8] == kid,
+                    "witness key id")
+            where = (uuid5(TALLY_NAMESPACE, "witness:" + body["name"]).hex(), 1)
             public_key = operator_key
         else:
             require(signer in signers and not signers[signer]["revoked"], "unknown signer")

@@ -1,0 +1,67 @@
+"""`tally witnesses`: the witnesses this ledger asks to cosign its checkpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from tally.cli.admin import JsonOpt, _state
+from tally.cli.output import console, emit_json, success
+from tally.cli.render import listing
+from tally.cli.safe_text import literal
+
+witnesses_app = typer.Typer(
+    help="Witnesses that cosign this ledger's checkpoints (operator-signed configuration).",
+    no_args_is_help=True,
+)
+
+
+@witnesses_app.command("add")
+def witnesses_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A short name for the witness, e.g. w1.")],
+    url: Annotated[str, typer.Option("--url", help="Its submission prefix, e.g. "
+                                     "http://127.0.0.1:7380.")],
+    vkey: Annotated[str, typer.Option("--vkey", help="Its cosignature vkey, as "
+                                      "'tally witness init' prints it.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask witness NAME to cosign every checkpoint from now on (signed by the operator key).
+
+    Example: tally witnesses add w1 --url http://127.0.0.1:7380 --vkey 'w1.example+...'
+    """
+    state = _state(ctx, as_json)
+    result = state.ledger().add_witness(name, url, vkey, state.operator_key())
+    if state.json:
+        emit_json(result)
+    else:
+        success(Text.assemble(f"witness {result.status}: ", literal(name, "bold"), " at ",
+                              literal(url)))
+
+
+@witnesses_app.command("list")
+def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List the configured witnesses, and this log's own vkey (what witnesses add with
+    'tally witness add-log').
+
+    Example: tally witnesses list
+    """
+    from tally.ledger.integrity.checkpoints import verifier_key
+
+    state = _state(ctx, as_json)
+    ledger = state.ledger()
+    info = ledger.info()
+    log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))
+    rows = [w.__dict__ for w in ledger.witnesses()]
+    if state.json:
+        emit_json({"origin": info.origin, "log_vkey": log_vkey, "witnesses": rows})
+        return
+    console.print(Text.assemble("log ", literal(info.origin, "bold"), " vkey ",
+                                literal(log_vkey)), soft_wrap=True)
+    console.print(listing(rows, "witnesses", ["name", "url", "vkey"]))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(witnesses_app, name="witnesses")

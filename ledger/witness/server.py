@@ -1,0 +1,98 @@
+"""The witness over HTTP (stdlib ThreadingHTTPServer): ``POST /add-checkpoint`` and, for
+monitors, ``GET /<sha256 hex of the origin>/checkpoint``, as C2SP tlog-witness says.
+
+The standard library's server is enough for a witness: requests are small, each is one
+short SQLite transaction, and the protocol needs no framework.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tally.ledger.errors import WitnessRefusalError
+from tally.ledger.integrity.witness_protocol import (
+    ADD_CHECKPOINT,
+    MAX_BODY,
+    SIZE_CONTENT_TYPE,
+    format_size,
+)
+from tally.ledger.witness.service import Witness
+
+_CHECKPOINT_PATH = re.compile(r"/([0-9a-f]{64})/checkpoint")
+TIMEOUT_SECONDS = 10  # a client that stalls mid-request holds one thread at most this long
+
+
+class WitnessServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, witness: Witness, address: tuple[str, int]) -> None:
+        self.witness = witness
+        super().__init__(address, _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: WitnessServer
+    timeout = TIMEOUT_SECONDS
+    protocol_version = "HTTP/1.1"  # keep-alive, as the spec recommends
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the witness's answers are its record, not stderr."""
+
+    def _answer(self, status: int, body: str, content_type: str = "text/plain") -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8"
+                         if content_type == "text/plain" else content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        if self.path != ADD_CHECKPOINT:
+            self._answer(HTTPStatus.NOT_FOUND, "not found\n")
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True
+            self._answer(HTTPStatus.BAD_REQUEST, "a body of at most 64 KiB with its length\n")
+            return
+        try:
+            body = self.rfile.read(length).decode("utf-8")
+        except UnicodeDecodeError:
+            self._answer(HTTPStatus.BAD_REQUEST, "the body is not UTF-8 text\n")
+            return
+        try:
+            line = self.server.witness.add_checkpoint(body)
+        except WitnessRefusalError as e:
+            if e.status == HTTPStatus.CONFLICT:
+                self._answer(e.status, format_size(e.size or 0), SIZE_CONTENT_TYPE)
+            else:
+                self._answer(e.status, e.message + "\n")
+            return
+        self._answer(HTTPStatus.OK, line)
+
+    def do_GET(self) -> None:
+        found = _CHECKPOINT_PATH.fullmatch(self.path)
+        note = self.server.witness.latest_note(found.group(1)) if found else None
+        if note is None:
+            self._answer(HTTPStatus.NOT_FOUND, "no cosigned checkpoint of that log\n")
+        else:
+            self._answer(HTTPStatus.OK, note)
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """HOST:PORT (port 0: any free port) as a server address; ValueError if malformed."""
+    host, colon, port = listen.rpartition(":")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"--listen {listen!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
