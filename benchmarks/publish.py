@@ -33,8 +33,8 @@ def more_claims(db: Path, count: int, path: Path) -> None:
     from tally.ledger.application import Ledger
 
     with Ledger.open(str(db)) as ledger:
-        figures = [f["figure_id"] for f in ledger.figures() if f["kind"] == "quantity"]
-        source = ledger.sources()[0].id
+        figures = [f["figure_id"] for f in ledger.directory.figures() if f["kind"] == "quantity"]
+        source = ledger.directory.sources()[0].id
     with path.open("w") as out:
         for i in range(count):
             out.write(json.dumps({"type": "report", "figure": figures[i % len(figures)],

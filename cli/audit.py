@@ -58,9 +58,11 @@ def checkpoint(
             table.add_row(literal(row["size"]), literal(row["signed_at"]), literal(root))
         console.print(table)
         return
+    from tally.ledger.witnessing import gather_cosignatures
+
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())
-        note, answers = ledger.gather_cosignatures(size, note)
+        note, answers = gather_cosignatures(ledger, size, note)
         write(note)
     if state.json:
         emit_json({"size": size, "note": note, "witnesses": answers})
@@ -95,7 +97,7 @@ def proof(
     state = _state(ctx)
     ledger = state.ledger()
     made = ledger.inclusion_proof(claim, checkpoint_size)
-    text = ledger.tlog_proof_text(made) if tlog else made.model_dump_json(indent=2) + "\n"
+    text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
         if not state.json:

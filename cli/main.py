@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from tally.cli import admin, audit, read, record, site, witness, witnesses
+from tally.cli import admin, audit, evidence, read, record, site, witness, witnesses
 from tally.cli.state import State
 
 
@@ -103,6 +103,7 @@ admin.register(app)
 record.register(app)
 read.register(app)
 audit.register(app)
+evidence.register(app)
 witness.register(app)
 witnesses.register(app)
 site.register(app)

@@ -40,8 +40,13 @@ def report(
         str | None, typer.Option("--published", help="Publication date (EDTF).")
     ] = None,
     quote: Annotated[str | None, typer.Option("--quote", help="A short exact quote.")] = None,
-    document_sha256: Annotated[
-        str | None, typer.Option("--document-sha256", help="SHA-256 of an archived copy.")
+    document: Annotated[
+        str | None, typer.Option("--document", help="An archived document (SHA-256, a unique "
+                                 "prefix, or the file): the quote must occur in its text.")
+    ] = None,
+    occurrence: Annotated[
+        int | None, typer.Option("--occurrence", help="Which occurrence of the quote (from 1), "
+                                 "when it occurs more than once.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -54,6 +59,11 @@ def report(
     from tally.ledger.model.inputs import ReportRecord
 
     state = _state(ctx, as_json)
+    document_sha256 = None
+    if document is not None:
+        from tally.ledger.evidence.documents import reference
+
+        document_sha256 = reference(state.ledger(), document)
     record = build(
         ReportRecord,
         figure=figure,
@@ -65,6 +75,7 @@ def report(
         published=published,
         quote=quote,
         document_sha256=document_sha256,
+        occurrence=occurrence,
     )
     _done(state, state.ledger().report(record, state.key(key)), "claim")
 

@@ -22,13 +22,13 @@ def _line(record: dict[str, Any]) -> str:
 def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict[str, Any]:
     fields = json.loads(body)
     record: dict[str, Any] = {"type": kind}
-    record.update({k: fields[k] for k in keep})
+    record.update({k: fields[k] for k in keep if k in fields})
     record.update(ledger=fields["ledger"], signer=fields["signer"], signature=signature)
     return record
 
 
 _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quote",
-           "document_sha256")
+           "document_sha256", "anchor")
 # the import line type and the body fields it carries, by event type
 _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),

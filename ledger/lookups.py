@@ -19,7 +19,15 @@ from tally.ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
-from tally.ledger.model.events import Aggregate, Claim, Figure, Signer, Source, registry_uuid
+from tally.ledger.model.events import (
+    Aggregate,
+    Claim,
+    Document,
+    Figure,
+    Signer,
+    Source,
+    registry_uuid,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -62,6 +70,9 @@ class Registry:
             )
             raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
         return found
+
+    def find_document(self, sha256: str) -> Document | None:
+        return self._get(registry_uuid("document", sha256), Document)
 
     def find_source(self, source_id: str) -> Source | None:
         return self._get(registry_uuid("source", source_id), Source)

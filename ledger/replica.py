@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tally.ledger import site_check
-from tally.ledger.application import Ledger, Progress
+from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
@@ -36,6 +36,7 @@ from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.model.statements import LedgerCreated, parse_statement
+from tally.ledger.progress import Progress
 from tally.ledger.site_check import SiteError
 from tally.ledger.site_source import MissingFileError, SiteSource
 from tally.ledger.sitelog import stored_hashes
@@ -95,7 +96,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                 _append(ledger, pending, note)
                 pending = []
         _append(ledger, pending, note)
-        ledger.after_write(settle=True, progress=progress)
+        ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
     return Followed(local, head.size, previous, note)
@@ -107,7 +108,7 @@ def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
     if not events:
         return
     try:
-        ledger.append_stored(events, settle=False, checked=False)
+        ledger.journal.append_stored(events, settle=False, checked=False)
     except VerificationError as e:
         entry = ledger.log.size()
         raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,

@@ -98,4 +98,4 @@ def _claim_files(model: ReadModel, wanted: list[tuple[str, int, int]],
         yield claim_path(proof.claim_id), _json(ClaimPage(provenance=pages[proof.claim_id],
                                                           proof=proof))
         yield (claim_path(proof.claim_id, ".tlog-proof"),
-               model.ledger.tlog_proof_text(proof).encode("utf-8"))
+               proof.tlog_text().encode("utf-8"))

@@ -7,6 +7,7 @@ from the ledger's log tables at query time (checkpoints are not projected).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -68,4 +69,7 @@ def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut
         retraction=next((f for f in followups if f.kind == "retraction"), None),
         retracted=prov["retraction_id"] is not None, position=position,
         leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=claim.recorded_at,
+        status="retracted" if any(f.kind == "retraction" for f in followups)
+        else "corrected" if any(f.kind == "correction" for f in followups) else "active",
+        anchor=json.loads(claim_row["body"]).get("anchor"),  # from the signed bytes
     )

@@ -30,11 +30,12 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from tally.ledger import sitelog
-from tally.ledger.application import Progress
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION
+from tally.ledger.progress import Progress
+from tally.ledger.witnessing import gather_cosignatures
 from tally.projections.json_pages import json_pages
 from tally.projections.readmodel import ReadModel
 
@@ -138,7 +139,7 @@ def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
                                "checkpoint: sign one with 'tally checkpoint', or publish where "
                                "the operator key is at hand")
         size, note = ledger.checkpoint(operator)
-        ledger.gather_cosignatures(size, note)  # the witnesses configured, if any
+        gather_cosignatures(ledger, size, note)  # the witnesses configured, if any
     return ledger.log.checkpoint_note()
 
 

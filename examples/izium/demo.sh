@@ -64,5 +64,6 @@ step tally publish demo/site
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
+bash examples/evidence/demo.sh
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"

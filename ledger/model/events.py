@@ -203,6 +203,28 @@ class Claim(Aggregate):
         return self.id.hex
 
 
+class Document(Aggregate):
+    """An archived document: its bytes' hash, how its text was read, and that text's hash.
+    The bytes and text sit content-addressed in `ledger.evidence.archive`."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        return registry_uuid("document", json.loads(body)["sha256"])
+
+    class Archived(Aggregate.Created):
+        TOPIC = "document.archived"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Archived)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.body = body
+        self.sha256: str = fields["sha256"]
+        self.text_sha256: str = fields["text_sha256"]
+
+
 class Witness(Aggregate):
     """A witness the operator configured: its name, submission URL and cosigning vkey."""
 
@@ -233,6 +255,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Source, (Source.Registered,)),
         (Figure, (Figure.Defined,)),
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
+        (Document, (Document.Archived,)),
         (Witness, (Witness.Added,)),
     )
     for cls in classes

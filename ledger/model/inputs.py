@@ -152,6 +152,20 @@ class ReportRecord(_Signed):
     published: Annotated[str, StringConstraints(max_length=64)] | None = None
     quote: Text | None = None
     document_sha256: Hex64 | None = None
+    # With an archived document: which occurrence of the quote (from 1), or the anchor an
+    # export wrote (its position is taken, and the whole anchor must come out the same)
+    occurrence: int | None = Field(default=None, ge=1)
+    anchor: dict[str, Any] | None = None
+    # review notes written by `tally extract`: ignored, never signed
+    candidate: dict[str, Any] | None = None
+
+    @field_validator("figure", mode="before")
+    @classmethod
+    def _figure_chosen(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("is null: choose the figure this candidate reports (its "
+                             "candidate.suggestions lists close ones) before importing")
+        return value
 
 
 class CorrectionRecord(_Signed):

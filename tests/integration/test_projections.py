@@ -273,7 +273,7 @@ def test_concurrent_catch_ups_serialise_and_apply_each_event_once(
     db_url: str, tmp_path: Path
 ) -> None:
     world = World(db_url, tmp_path)
-    world.ledger.listeners.clear()  # leave the projection behind, then race to catch it up
+    world.ledger.journal.listeners.clear()  # leave the projection behind, then race to catch it up
     for i in range(12):
         world.report(BODIES, str(440 + i), f"2022-{1 + i % 12:02d}")
     errors: list[BaseException] = []
@@ -313,7 +313,7 @@ def test_claims_and_flat_claim_rows(world: World) -> None:
 
 def test_a_catch_up_by_another_process_invalidates_cached_history(world: World) -> None:
     world.report(BODIES, "447", "2022-09")  # the attached read model now caches BODIES
-    world.ledger.listeners.clear()
+    world.ledger.journal.listeners.clear()
     middle = world.report(BODIES, "451", "2022-09")
     with Ledger.open(world.url) as elsewhere:
         ReadModel(elsewhere).catch_up()  # "another process" projects `middle`
@@ -328,7 +328,7 @@ def test_figures_left_unsettled_are_answered_from_history_until_settled(world: W
     """A catch-up killed between its batches and `settle` leaves figures listed as dirty:
     `show` must not serve their stale rows, and the next catch-up settles them."""
     world.report(BODIES, "447", "2022-09-23")
-    world.ledger.listeners.clear()
+    world.ledger.journal.listeners.clear()
     latest = world.report(BODIES, "451", "2022-09-24")
     world.report("izium/children", "7", "2022-09-24")
     world.rm.catch_up(settle=False)  # projected, not settled: `current` still says 447

@@ -514,9 +514,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def registrations_agree(self) -> None:
-        assert set(self.ledger.figure_ids()) == set(self.figures)
-        assert {s.id: s for s in self.ledger.sources()} == self.sources
-        assert {s.key_id for s in self.ledger.signers() if s.revoked} == self.revoked
+        assert set(self.ledger.directory.figure_ids()) == set(self.figures)
+        assert {s.id: s for s in self.ledger.directory.sources()} == self.sources
+        assert {s.key_id for s in self.ledger.directory.signers() if s.revoked} == self.revoked
 
 
 LedgerMachine.TestCase.settings = settings(

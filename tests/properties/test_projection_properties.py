@@ -164,7 +164,7 @@ def truncated(ledger: Ledger, k: int, path: Path, keys: tuple[KeyPair, KeyPair]
     stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
               for n in ledger.events.notifications(start=1, limit=k)]
     copy.events.insert(stored)
-    copy.catch_up_log()  # checks them all (no process of ours appended them) and logs them
+    copy.journal.catch_up_log()  # checks them all (no process of ours appended them) and logs them
     rm = ReadModel(copy)
     rm.catch_up()
     return copy, rm
