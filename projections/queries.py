@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from tally.ledger.errors import InputError, UnknownClaimError, UnknownFigureError
-from tally.ledger.infra.merkle_log import checkpoints, leaves
 from tally.ledger.integrity.signing import id_prefix_range
 from tally.ledger.model.dates import as_written, parse_edtf_date
 from tally.ledger.model.inputs import claim_ref_problem
@@ -291,17 +290,6 @@ def figures(conn: Connection, prefix: str | None = None) -> FigureList:
 def sources(conn: Connection) -> SourceList:
     rows = {r["source_id"]: r for r in conn.execute(select(t.sources)).mappings()}
     return SourceList(sources=[source_out(s, rows) for s in sorted(rows)])
-
-
-def leaf_and_checkpoint(conn: Connection, position: int) -> tuple[int | None, int | None]:
-    """The claim's Merkle leaf index and the size of the first checkpoint that covers it."""
-    index = conn.execute(select(leaves.c.leaf_index)
-                         .where(leaves.c.position == position)).scalar_one_or_none()
-    if index is None:
-        return None, None
-    size = conn.execute(select(func.min(checkpoints.c.size))
-                        .where(checkpoints.c.size > index)).scalar_one_or_none()
-    return int(index), None if size is None else int(size)
 
 
 def resolve_claim(conn: Connection, claim_id: str) -> str:

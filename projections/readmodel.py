@@ -49,7 +49,7 @@ from tally.projections.models import (
 from tally.projections.projector import Projector
 from tally.projections.provenance import provenance as provenance_query
 from tally.projections.recompute import affected, definitions_for, settle
-from tally.projections.rows import Signed
+from tally.projections.rows import Coverage, Signed
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
@@ -252,6 +252,11 @@ class ReadModel:
             return self.ledger.events.signed
         return lambda positions: self.ledger.events.signed(positions, conn)
 
+    def _coverage(self, conn: Connection) -> Coverage:
+        if self.engine is not self.ledger.engine:
+            return self.ledger.log.coverage
+        return lambda position: self.ledger.log.coverage(position, conn)
+
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:
         with reading(self.engine) as conn:
@@ -280,7 +285,7 @@ class ReadModel:
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with reading(self.engine) as conn:
-            return provenance_query(conn, claim_id, self._signed(conn))
+            return provenance_query(conn, claim_id, self._signed(conn), self._coverage(conn))
 
     def figures(self, prefix: str | None = None) -> FigureList:
         with reading(self.engine) as conn:

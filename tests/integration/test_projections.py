@@ -358,3 +358,25 @@ def test_a_read_model_of_another_schema_version_is_rebuilt(world: World) -> None
     shown = again.show(BODIES)
     assert shown.value is not None and shown.value.written == "447"
     assert again.diff_against_rebuild() == []
+
+
+def test_a_read_model_with_its_own_engine_answers_as_the_attached_one(world: World) -> None:
+    """The read side stands alone: kept in another database, it asks the ledger (not the
+    ledger's tables) for signed bodies, leaves and checkpoints, provenance included."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    claim = world.report(BODIES, "447", "2022-09")
+    world.ledger.checkpoint(world.operator)
+    later = world.report(BODIES, "451", "2022-10")  # in the log, under no checkpoint yet
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        apart = ReadModel(world.ledger, engine)
+        apart.catch_up()
+        for ident in (claim, later):
+            assert apart.provenance(ident) == world.rm.provenance(ident)
+        assert apart.provenance(claim).checkpoint is not None
+        assert apart.provenance(later).checkpoint is None
+        assert apart.show(BODIES) == world.rm.show(BODIES)
+    finally:
+        engine.dispose()

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import rfc8785
+from budgets import examples
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -428,7 +429,7 @@ def _alteration(draw: st.DrawFn, old: Any) -> Any:
     return old[:at] + draw(_CHARS.filter(lambda c: c != old[at])) + old[at + 1 :]
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(data=st.data())
 def test_altering_any_one_field_is_refused(data: st.DataObject) -> None:
     path = data.draw(st.sampled_from(FIELDS), label="field")
