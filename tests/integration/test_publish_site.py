@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from budgets import examples
 from clirunner import Tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -281,7 +282,7 @@ def test_monitor_catches_each_fault(grown: Tally, kind: str) -> None:
     _check_caught(grown, kind, _fault(grown, kind, 83 * 32 + 5))
 
 
-@settings(max_examples=max(3, settings().max_examples // 6), deadline=None,
+@settings(max_examples=examples(5), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(FAULTS[1:]), at=st.integers(0, 1 << 20))
 def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> None:
