@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from tally.cli import admin, audit, evidence, read, record, witness, witnesses
+from tally.cli import admin, audit, evidence, read, record, site, witness, witnesses
 from tally.cli.state import State
 
 
@@ -106,6 +106,7 @@ audit.register(app)
 evidence.register(app)
 witness.register(app)
 witnesses.register(app)
+site.register(app)
 
 
 def main() -> None:

@@ -37,18 +37,22 @@ class Journal:
         self.after_write()
         return positions
 
-    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True) -> list[int]:
+    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True,
+                      checked: bool = True) -> list[int]:
         """Append already-mapped events (`EventStore.to_stored`) in one transaction, then
         catch up.
 
         The bulk import builds its events and maps them while it validates the file, so
         that the append needs neither the aggregates nor the file any more; the stored
-        rows are the same as `save` would write for the same events.
+        rows are the same as `save` would write for the same events. Events the caller
+        did not check (`checked` False: a replica's, from a site) go through the tail check
+        (rules and signatures) before the Merkle log takes them.
         """
         if not events:
             return []
         positions = self.events.insert(events)
-        self.tail_check.trust(positions)
+        if checked:
+            self.tail_check.trust(positions)
         self.after_write(settle=settle)
         return positions
 
