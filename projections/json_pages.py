@@ -26,6 +26,7 @@ from tally.ledger.integrity.proofs import InclusionProof
 from tally.projections import tables as t
 from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
 from tally.projections.readmodel import ReadModel
+from tally.projections.site.paths import claim_page, figure_page
 
 PAGE_FORMAT = 1
 
@@ -59,14 +60,6 @@ def all_claims(model: ReadModel) -> list[str]:
         return sorted(str(c) for c in conn.execute(select(t.provenance.c.claim_id)).scalars())
 
 
-def figure_path(figure_id: str) -> str:
-    return f"figures/{figure_id}.json"
-
-
-def claim_path(claim_id: str, suffix: str = ".json") -> str:
-    return f"claims/{claim_id}{suffix}"
-
-
 def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
                claims: set[str] | None) -> Iterator[tuple[str, bytes]]:
     """The JSON files of the site (`figures`/`claims` None: all of them; else only those,
@@ -76,7 +69,7 @@ def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
     yield "discrepancies.json", _json(model.discrepancies())
     yield "sources.json", _json(model.sources())
     for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
-        yield figure_path(figure), _json(FigurePage(show=model.show(figure),
+        yield figure_page(figure, ".json"), _json(FigurePage(show=model.show(figure),
                                                     history=model.history(figure)))
     wanted: list[tuple[str, int, int]] = []
     pages: dict[str, ProvenanceOut] = {}
@@ -95,7 +88,7 @@ def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
 def _claim_files(model: ReadModel, wanted: list[tuple[str, int, int]],
                  pages: dict[str, ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
     for proof in sitelog.inclusion_proofs(model.ledger, wanted):
-        yield claim_path(proof.claim_id), _json(ClaimPage(provenance=pages[proof.claim_id],
+        yield claim_page(proof.claim_id, ".json"), _json(ClaimPage(provenance=pages[proof.claim_id],
                                                           proof=proof))
-        yield (claim_path(proof.claim_id, ".tlog-proof"),
+        yield (claim_page(proof.claim_id, ".tlog-proof"),
                proof.tlog_text().encode("utf-8"))

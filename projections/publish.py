@@ -38,6 +38,7 @@ from tally.ledger.progress import Progress
 from tally.ledger.witnessing import gather_cosignatures
 from tally.projections.json_pages import json_pages
 from tally.projections.readmodel import ReadModel
+from tally.projections.site import html_pages
 
 SITE_FORMAT = 1
 
@@ -47,7 +48,7 @@ class PageRenderer(Protocol):
                  claims: set[str] | None) -> Iterable[tuple[str, bytes]]: ...
 
 
-DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (json_pages,)
+DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (json_pages, html_pages)
 
 
 class LogInfo(BaseModel):

@@ -67,9 +67,11 @@ class _Site:
             self._heads[size] = self._verified(self.model.ledger.log.checkpoint_note(size))
         return self._heads[size]
 
-    def page(self, template: str, path: str, **context: object) -> tuple[str, bytes]:
+    def page(self, template: str, path: str, site_wide: bool = False, **context: object
+             ) -> tuple[str, bytes]:
+        """A page; only `site_wide` ones (rewritten at every publish) may show the head."""
         return path, render(template, root=paths.root_of(path), path=path,
-                            origin=self.origin, head=self.head, **context)
+                            origin=self.origin, head=self.head, site_wide=site_wide, **context)
 
     def permalink(self, path: str) -> str:
         """The URL a citation gives: absolute under the configured base URL, else relative
@@ -88,10 +90,11 @@ def html_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
     """
     site = _Site(model, checkpoint_note, base_url)
     yield from static_files()
-    yield site.page("index.html", "index.html", cases=_cases(site))
+    yield site.page("index.html", "index.html", cases=_cases(site), site_wide=True)
     yield site.page("discrepancies.html", "discrepancies.html",
-                    listing=model.discrepancies())
-    yield site.page("sources.html", "sources.html", sources=model.sources().sources)
+                    listing=model.discrepancies(), site_wide=True)
+    yield site.page("sources.html", "sources.html", sources=model.sources().sources,
+                    site_wide=True)
     every_claim: set[str] = set()
     for figure in sorted(site.figures if figures is None else figures):
         listed = model.claims(figure)  # an unknown figure is refused here, by name

@@ -120,11 +120,23 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
     assert (site / "tile" / "entries" / "000.p" / "83").exists()
     log = json.loads((site / "log.json").read_text())
     assert log["operator_vkey"].startswith("tally.example/izium+")
+    before = {f: f.read_bytes() for f in site.rglob("*") if f.is_file()}
     report(tally, "452")
     grown = tally.json("publish", str(site))
-    # the new tile, bundle and checkpoint, the claim's two files and its figure's page,
-    # log.json; nothing else (the other claims' proofs keep their first checkpoint)
-    assert grown["written"] == 8 and grown["previous_size"] == 83
+    changed = sorted(str(f.relative_to(site)) for f in site.rglob("*")
+                     if f.is_file() and before.get(f) != f.read_bytes())
+    claim = next(c for c in changed if c.startswith("claims/") and c.endswith(".json"))
+    ident = claim.removeprefix("claims/").removesuffix(".json")
+    # the new tile, bundle and checkpoint, log.json, the claim's files and page, its
+    # figure's JSON and page, and the site-wide pages that show the figure's value;
+    # nothing else (the other claims' proofs keep their first checkpoint)
+    assert set(changed) == {
+        "checkpoint", "checkpoints/84", "log.json", "tile/0/000.p/84",
+        "tile/entries/000.p/84", f"claims/{ident}.json", f"claims/{ident}.tlog-proof",
+        f"claims/{ident}.html", f"figures/{GRAVES}.json", f"figures/{GRAVES}.html",
+        "index.html", "sources.html"} | (set(changed) & {"discrepancies.html",
+                                                         "discrepancies.json"})
+    assert grown["written"] == len(changed) and grown["previous_size"] == 83
     assert (site / "tile" / "0" / "000.p" / "83").exists()  # partial tiles are kept
     assert not list(site.rglob(".*.tmp"))
     # the claim pages' proofs (read through tiles) are those `tally proof` makes
