@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from tally.ledger.errors import NotAuthorisedError
+from tally.ledger.infra import replica_mark
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.merkle_log import MerkleLog
@@ -27,11 +29,22 @@ class Journal:
         self.log = log
         self.tail_check = tail_check
         self.listeners: list[Listener] = []
+        self._replica_of: str | bool | None = False  # not looked up yet
+
+    def refuse_on_a_replica(self) -> None:
+        """A replica takes its events from the site it follows, never from a recorder."""
+        if self._replica_of is False:
+            self._replica_of = replica_mark.source_of(self.events.engine)
+        if self._replica_of:
+            raise NotAuthorisedError(
+                f"this database is a replica of {self._replica_of}: record on the original "
+                "ledger, publish it, and follow it here with 'tally monitor'")
 
     def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
         """Append the aggregates' pending events in one transaction, then catch up."""
         if not aggregates:
             return []
+        self.refuse_on_a_replica()
         positions = self.events.save(aggregates)
         self.tail_check.trust(positions)
         self.after_write()
@@ -50,6 +63,8 @@ class Journal:
         """
         if not events:
             return []
+        if checked:  # unchecked events are a replica's own, from the site it follows
+            self.refuse_on_a_replica()
         positions = self.events.insert(events)
         if checked:
             self.tail_check.trust(positions)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from tally.ledger import site_check
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra import replica_mark
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
 from tally.ledger.infra.storage import reading, writing
@@ -67,6 +68,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
         origin = info.origin
         previous = ledger.log.checkpoint_note() if ledger.log.checkpoints() else None
     note, head = site_check.fetch_checkpoint(source, operator_key, origin)
+    replica_mark.mark(ledger.engine, source.location)
     if head.size < local:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{local} entries already taken: the log was rolled back",

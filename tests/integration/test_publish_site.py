@@ -182,6 +182,30 @@ def test_a_clone_refuses_another_operator_key(tally: Tally) -> None:
     assert "checkpoint does not verify" in out.output
 
 
+
+def test_nothing_is_recorded_into_a_replica(tally: Tally) -> None:
+    """A claim recorded into a replica would fork it from the site it follows: every write
+    is refused, by command and by import, and the replica still follows its site."""
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    replica = str(tally.tmp / "r.db")
+    tally("--db", replica, "clone", str(site), "--operator-key", operator(tally))
+    before = tally.json("--db", replica, "verify")["events"]
+    out = tally("--db", replica, "report", GRAVES, "453", "--as-of", "2023-02", "--source",
+                "suspilne", "--key", "recorder", code=1)
+    assert "is a replica of" in out.output
+    lines = tally.tmp / "more.jsonl"
+    lines.write_text('{"type":"source","id":"other","name":"Other","kind":"media"}\n')
+    out = tally("--db", replica, "import", str(lines), "--key", "recorder", code=1)
+    assert "is a replica of" in out.output
+    out = tally("--db", replica, "sources", "add", "other", "--name", "Other", "--kind",
+                "media", code=1)
+    assert "is a replica of" in out.output
+    assert tally.json("--db", replica, "verify")["events"] == before
+    report(tally, "452")
+    tally("publish", str(site))
+    assert tally.json("--db", replica, "monitor", str(site))["size"] == before + 1
+
 # --- faults ------------------------------------------------------------------------------
 
 FAULTS = ("fork", "tile", "bundle", "checkpoint", "partial")
