@@ -18,7 +18,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError, UnknownClaimError
 from tally.ledger.infra.keystore import KeyPair, KeyStore
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
-from tally.projections.json_pages import all_claims
+from tally.projections.page_renderer import all_claims
 from tally.projections.readmodel import ReadModel
 
 ROOT = Path(__file__).resolve().parents[2]
