@@ -75,6 +75,23 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
     return [found[p] for p in positions]
 
 
+def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[int, bytes]:
+    """The leaves (Tally envelopes) at these indexes, in a query a chunk of indexes and a
+    read a run of consecutive positions."""
+    wanted = sorted(set(indexes))
+    at: dict[int, int] = {}  # position -> leaf index
+    for first in range(0, len(wanted), 500):
+        at.update((int(p), int(i)) for i, p in conn.execute(
+            select(leaves.c.leaf_index, leaves.c.position)
+            .where(leaves.c.leaf_index.in_(wanted[first : first + 500]))))
+    found = {at[n.id]: leaf_bytes(n) for n in ledger.events.at(at, conn)}
+    if len(found) != len(wanted):
+        missing = min(set(wanted) - set(found))
+        raise VerificationError(f"the Merkle log or the event store lacks leaf {missing}: "
+                                "run 'tally verify'")
+    return found
+
+
 def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
               sizes: Sequence[int]) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of the tiles and bundles to add to a site of `old_size` for the signed
@@ -112,11 +129,12 @@ def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
     256 hashes, kept for the next claims) instead of one query a node."""
     with reading(ledger.engine) as conn:
         trees: dict[int, tuple[tiles.TileNodes, str]] = {}
+        found = leaves_at(ledger, conn, [index for _, index, _ in wanted])
         for claim_id, index, size in wanted:
             if size not in trees:
                 trees[size] = _tree(ledger, conn, size)
             nodes, note = trees[size]
-            leaf = entries(ledger, conn, index, 1)[0]
+            leaf = found[index]
             yield InclusionProof(
                 claim_id=claim_id, leaf_index=index, tree_size=size, leaf=leaf.decode("utf-8"),
                 leaf_hash=merkle.leaf_hash(leaf).hex(),
