@@ -330,7 +330,8 @@ def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> No
 
 def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
-    the tiles and the root agree, and the replica's audit names the entry."""
+    the tiles and the root agree, and the audit names the entry, with a replica and
+    without (the monitor's private replica beside its state file)."""
     from tally.ledger.infra.keystore import KeyStore
     from tally.ledger.integrity import merkle, tiles
     from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
@@ -355,7 +356,19 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     root = merkle.root(85, merkle.MemoryNodes(hashes).get)
     (site / "checkpoint").write_text(sign_checkpoint(
         Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
-    out = grown("--db", str(grown.tmp / "replica.db"), "monitor", str(site), "--evidence",
-                str(grown.tmp / "evidence.json"), code=1).output
+    state = grown.tmp / "state.json"
+    seen = state.read_bytes()
+    for where, watched in (["--db", str(grown.tmp / "replica.db")], []), ([], ["--state",
+                                                                            str(state)]):
+        evidence = grown.tmp / "evidence.json"
+        evidence.unlink(missing_ok=True)
+        out = grown(*where, "monitor", str(site), *watched, "--evidence", str(evidence),
+                    code=1).output
+        assert "entry 84 fails the audit" in out, where
+        assert json.loads(evidence.read_text())["entry"] == 84
+    assert state.read_bytes() == seen  # the state file does not move past a bad entry
+    # a monitor whose private replica was lost rebuilds it from the genesis entry, and
+    # still names the entry
+    (grown.tmp / "state.json.db").unlink()
+    out = grown("monitor", str(site), "--state", str(state), code=1).output
     assert "entry 84 fails the audit" in out
-    assert json.loads((grown.tmp / "evidence.json").read_text())["entry"] == 84
