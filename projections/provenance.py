@@ -92,8 +92,8 @@ def provenances(conn: Connection, claim_ids: Sequence[str], signed: Signed,
         raise UnknownClaimError(f"no claim has the id {missing!r}")
     rows = with_signed([r for c in wanted for r in history[c]], signed)
     by_claim: dict[str, list[dict[str, Any]]] = {c: [] for c in wanted}
-    for row in sorted(rows, key=lambda r: int(r["position"])):
-        by_claim[row["claim_id"]].append(row)
+    for signed_row in sorted(rows, key=lambda r: int(r["position"])):
+        by_claim[signed_row["claim_id"]].append(signed_row)
     claims = {c: claim_out(by_claim[c]) for c in wanted}
     signers = _signers(conn, {r["signer"] for r in rows})
     sources = _sources(conn, {s for c in claims.values() for s in (c.source, *c.via)})
