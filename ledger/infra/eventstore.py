@@ -285,27 +285,21 @@ class EventStore:
 
     def at(self, positions: Collection[int], conn: Connection | None = None
            ) -> Iterator[Notification]:
-        """The stored events at these positions, by position: on `conn`, one query a chunk
-        of positions; else through the library's pool, one read a run of consecutive ones."""
-        ordered = sorted(set(positions))
-        if conn is not None:
-            mark = self._mark
-            with self.errors():
-                for first in range(0, len(ordered), IN_CHUNK):
-                    chunk = ordered[first : first + IN_CHUNK]
-                    yield from self._rows(conn, (
-                        f"SELECT {self._position}, originator_id, originator_version, topic, "
-                        f"state FROM {self.store.events_table} WHERE {self._position} IN "
-                        f"({', '.join([mark] * len(chunk))}) ORDER BY {self._position}"),
-                        chunk)
+        """The stored events at these positions, by position, one query a chunk of
+        positions, on `conn` (in its snapshot) when given, else on a connection of its own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                yield from self.at(positions, own)
             return
-        i = 0
-        while i < len(ordered):
-            j = i
-            while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
-                j += 1
-            yield from self.notifications(ordered[i], j - i + 1, ordered[j], conn)
-            i = j + 1
+        ordered = sorted(set(positions))
+        mark = self._mark
+        with self.errors():
+            for first in range(0, len(ordered), IN_CHUNK):
+                chunk = ordered[first : first + IN_CHUNK]
+                yield from self._rows(conn, (
+                    f"SELECT {self._position}, originator_id, originator_version, topic, "
+                    f"state FROM {self.store.events_table} WHERE {self._position} IN "
+                    f"({', '.join([mark] * len(chunk))}) ORDER BY {self._position}"), chunk)
 
     def _chunked(self, conn: Connection, select: str, ids: Sequence[UUID]
                  ) -> Iterator[tuple[Any, ...]]:

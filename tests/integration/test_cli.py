@@ -341,3 +341,23 @@ def test_checkpoint_list_shows_the_root_in_hex(tally: Tally) -> None:
     root = tally.json("verify")["root"]
     listed = Tally(tally.tmp, tally.env["TALLY_DB"], columns=200)("checkpoint", "--list").stdout
     assert root in listed  # the same hex the audit prints, not the note's base64
+
+
+def test_discrepancies_of_a_case_prefix(tally: Tally) -> None:
+    """`tally discrepancies PREFIX` lists the discrepancies of every figure of a case."""
+    tally("figures", "define", "izium/other", "--unit", "bodies")
+    tally("figures", "define", "iziumx/other", "--unit", "bodies")
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    for figure in ("izium/other", "iziumx/other"):
+        for value, source in (("10", "hromadske"), ("12", "gwara")):
+            tally("report", figure, value, "--as-of", "2022-09", "--source", source,
+                  "--key", "alice")
+    case = tally.json("discrepancies", "izium")
+    assert {d["figure"] for d in case["discrepancies"]} == {FIGURE, "izium/other"}
+    assert case["counts"]["contradiction"] == 2
+    position = tally.json("show", FIGURE)["claim"]["position"]
+    then = tally.json("discrepancies", "izium", "--known-at", str(position))
+    assert {d["figure"] for d in then["discrepancies"]} == {FIGURE}
+    assert tally.json("discrepancies", "izium/other")["counts"]["contradiction"] == 1
+    assert "did you mean" in tally("discrepancies", "izium/othr", code=1).stderr
