@@ -67,6 +67,27 @@ def test_a_forged_proof_is_refused(tally: Tally) -> None:
     assert "leaf" in out["error"]
 
 
+
+def test_verify_proof_refuses_the_proof_of_another_claim(tally: Tally) -> None:
+    """A fact-checker cites one claim; a proof of another claim (a renamed file, a page
+    linking the wrong proof) must not pass for it."""
+    cited = report(tally, "447", as_of="2022-09-23")
+    other = report(tally, "451", source="gwara", as_of="2022-09-23")
+    tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
+    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    check = ["--checkpoint", str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"]]
+    for form in ((), ("--tlog",)):
+        tally("proof", other, *form, "-o", str(tally.tmp / "cited.proof"))
+        out = tally("verify-proof", str(tally.tmp / "cited.proof"), *check, "--claim", cited,
+                    code=1)
+        assert f"the proof is of claim {other}, not of {cited}" in out.stderr
+        tally("proof", cited, *form, "-o", str(tally.tmp / "cited.proof"))
+        ok = tally.json("verify-proof", str(tally.tmp / "cited.proof"), *check,
+                        "--claim", cited[:8])
+        assert ok["claim_id"] == cited
+    assert "too short" in tally("verify-proof", str(tally.tmp / "cited.proof"), *check,
+                                "--claim", cited[:3], code=1).stderr
+
 def test_show_history_discrepancies_provenance(tally: Tally) -> None:
     first = report(tally, "447")
     report(tally, "451", source="gwara")
