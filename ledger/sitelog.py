@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
-from tally.ledger.infra.storage import reading
+from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
@@ -76,10 +76,10 @@ def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[
     read a run of consecutive positions."""
     wanted = sorted(set(indexes))
     at: dict[int, int] = {}  # position -> leaf index
-    for first in range(0, len(wanted), 500):
+    for chunk in in_chunks(wanted):
         at.update((int(p), int(i)) for i, p in conn.execute(
             select(leaves.c.leaf_index, leaves.c.position)
-            .where(leaves.c.leaf_index.in_(wanted[first : first + 500]))))
+            .where(leaves.c.leaf_index.in_(chunk))))
     found = {at[n.id]: leaf_bytes(n) for n in ledger.events.at(at, conn)}
     if len(found) != len(wanted):
         missing = min(set(wanted) - set(found))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tally.ledger.errors import UnknownClaimError
+from tally.ledger.infra.storage import in_chunks
 from tally.projections import tables as t
 from tally.projections.models import ClaimOut, FollowupOut, ProvenanceOut
 from tally.projections.outputs import as_of_out, claim_out, signer_out, source_out, value_out
@@ -27,8 +28,6 @@ from tally.projections.rows import (
     utc,
     with_signed,
 )
-
-CHUNK = 500  # claim ids a query (well under every database's limit on bound parameters)
 
 
 def _signers(conn: Connection, key_ids: set[str]) -> dict[str, Row]:
@@ -80,8 +79,7 @@ def provenances(conn: Connection, claim_ids: Sequence[str], signed: Signed,
     wanted = list(dict.fromkeys(claim_ids))
     found: dict[str, Row] = {}
     history: dict[str, list[Row]] = {c: [] for c in wanted}
-    for first in range(0, len(wanted), CHUNK):
-        chunk = wanted[first : first + CHUNK]
+    for chunk in in_chunks(wanted):
         found.update((r["claim_id"], r) for r in conn.execute(
             select(t.provenance).where(t.provenance.c.claim_id.in_(chunk))).mappings())
         for row in conn.execute(

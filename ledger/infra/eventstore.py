@@ -294,8 +294,7 @@ class EventStore:
         ordered = sorted(set(positions))
         mark = self._mark
         with self.errors():
-            for first in range(0, len(ordered), IN_CHUNK):
-                chunk = ordered[first : first + IN_CHUNK]
+            for chunk in in_chunks(ordered):
                 yield from self._rows(conn, (
                     f"SELECT {self._position}, originator_id, originator_version, topic, "
                     f"state FROM {self.store.events_table} WHERE {self._position} IN "

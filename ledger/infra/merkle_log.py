@@ -34,7 +34,7 @@ from sqlalchemy import (
 from tally.ledger.errors import UnknownClaimError, VerificationError
 from tally.ledger.infra.eventstore import EventStore, Notification
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.infra.storage import create_tables, lock_for_writing, writing
+from tally.ledger.infra.storage import create_tables, in_chunks, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
 from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
@@ -219,8 +219,7 @@ class MerkleLog:
         with self._connected(conn) as conn:
             sizes = [int(s) for s in conn.execute(
                 select(checkpoints.c.size).order_by(checkpoints.c.size)).scalars()]
-            for first in range(0, len(ordered), BATCH):
-                chunk = ordered[first : first + BATCH]
+            for chunk in in_chunks(ordered):
                 for index, position in conn.execute(
                         select(leaves.c.leaf_index, leaves.c.position)
                         .where(leaves.c.position.in_(chunk))):

@@ -437,5 +437,6 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     # a monitor whose private replica was lost rebuilds it from the genesis entry, and
     # still names the entry
     (grown.tmp / "state.json.db").unlink()
-    out = grown("monitor", str(site), "--state", str(state), code=1).output
+    out = grown("monitor", str(site), "--state", str(state), "--evidence",
+                str(grown.tmp / "evidence.json"), code=1).output
     assert "entry 84 fails the audit" in out
