@@ -25,6 +25,7 @@ from tally.ledger.integrity.proofs import InclusionProof
 from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
 from tally.projections.page_renderer import render
 from tally.projections.readmodel import ReadModel
+from tally.projections.site_queries import FigureAnswers
 from tally.projections.site.paths import claim_page, figure_page
 
 PAGE_FORMAT = 1
@@ -60,15 +61,16 @@ class JsonPages:
     def __init__(self, model: ReadModel, checkpoint_note: str) -> None:
         self.model = model
 
-    def site_pages(self, figures: set[str] | None) -> Iterator[tuple[str, bytes]]:
+    def site_pages(self) -> Iterator[tuple[str, bytes]]:
         model = self.model
-        listed = model.figures()
-        yield "figures.json", _json(listed)
+        yield "figures.json", _json(model.figures())
         yield "discrepancies.json", _json(model.discrepancies())
         yield "sources.json", _json(model.sources())
-        for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
-            yield figure_page(figure, ".json"), _json(FigurePage(show=model.show(figure),
-                                                                 history=model.history(figure)))
+
+    def figure_pages(self, answers: Sequence[FigureAnswers]) -> Iterator[tuple[str, bytes]]:
+        for found in answers:
+            yield (figure_page(found.figure.id, ".json"),
+                   _json(FigurePage(show=found.show, history=found.history)))
 
     def claim_pages(self, provenances: Sequence[ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
         """Each claim's JSON page and tlog-proof, the proofs read through tiles in one

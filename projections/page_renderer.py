@@ -1,14 +1,16 @@
 """What a page renderer of a published site is, and how the pages of several are made.
 
 A page renderer (`json_pages.JsonPages`, `site.pages.HtmlPages`) is made from the read
-model and the published checkpoint note, and makes its pages in two steps:
-`site_pages(figures)` (the site-wide pages, and the pages of `figures`, None for all),
-then `claim_pages(provenances)` for one chunk of claims after another.
+model and the published checkpoint note, and makes its pages in three steps:
+`site_pages()` (the site-wide pages), then `figure_pages(answers)` for one chunk of
+figures after another, then `claim_pages(provenances)` for one chunk of claims after
+another.
 
-The claims' provenance is the costly part of a publish (a claim's signed body, its
-signers and sources, its leaf and covering checkpoint): `render` reads it once a chunk,
-with the batched query (`ReadModel.provenances`), and hands the same answers to every
-renderer, so adding a renderer adds no query per claim and memory stays one chunk.
+What the pages show is read once, in batches, and handed to every renderer: each figure's
+`show`, `history` and `claims` (`ReadModel.figure_answers`) and each claim's provenance
+(a claim's signed body, its signers and sources, its leaf and covering checkpoint:
+`ReadModel.provenances`), so adding a renderer adds no query per figure or claim, and
+memory stays one chunk.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ from tally.ledger.infra.storage import reading
 from tally.projections import tables as t
 from tally.projections.models import ProvenanceOut
 from tally.projections.readmodel import ReadModel
+from tally.projections.site_queries import FigureAnswers
 
 CLAIM_CHUNK = 1000  # claims whose provenance is read (and pages made) at a time
+FIGURE_CHUNK = 200  # figures whose answers are read (and pages made) at a time
 
 
 class Pages(Protocol):
-    def site_pages(self, figures: set[str] | None) -> Iterable[tuple[str, bytes]]: ...
+    def site_pages(self) -> Iterable[tuple[str, bytes]]: ...
+
+    def figure_pages(self, answers: Sequence[FigureAnswers]
+                     ) -> Iterable[tuple[str, bytes]]: ...
 
     def claim_pages(self, provenances: Sequence[ProvenanceOut]
                     ) -> Iterable[tuple[str, bytes]]: ...
@@ -48,7 +55,13 @@ def render(renderers: Sequence[Pages], model: ReadModel, figures: set[str] | Non
     """(relative path, bytes) of every page of these renderers: site-wide pages, the pages
     of `figures` and of `claims` (None: every figure's, every claim's)."""
     for renderer in renderers:
-        yield from renderer.site_pages(figures)
+        yield from renderer.site_pages()
+    names = ([f.id for f in model.figures().figures] if figures is None
+             else sorted(figures))
+    for first in range(0, len(names), FIGURE_CHUNK):
+        answers = model.figure_answers(names[first : first + FIGURE_CHUNK])
+        for renderer in renderers:
+            yield from renderer.figure_pages(answers)
     ids = all_claims(model) if claims is None else sorted(claims)
     for first in range(0, len(ids), CLAIM_CHUNK):
         chunk = model.provenances(ids[first : first + CLAIM_CHUNK])

@@ -290,13 +290,15 @@ def figures(conn: Connection, prefix: str | None = None) -> FigureList:
     query = select(t.figures).order_by(t.figures.c.figure_id)
     if prefix is not None:
         query = query.where(in_case(t.figures.c.figure_id, prefix))
-    rows = conn.execute(query).mappings()
-    return FigureList(figures=[
-        FigureOut(id=r["figure_id"], kind=r["kind"], unit=r["unit"],
-                  cumulative=bool(r["cumulative"]), parts=str_list(r["parts"]),
-                  tolerance=r["tolerance"], states=str_list(r["states"]),
-                  position=int(r["position"]))
-        for r in rows])
+    return FigureList(figures=[figure_out(r) for r in conn.execute(query).mappings()])
+
+
+def figure_out(row: Row) -> FigureOut:
+    """A `figures` row as listed."""
+    return FigureOut(id=row["figure_id"], kind=row["kind"], unit=row["unit"],
+                     cumulative=bool(row["cumulative"]), parts=str_list(row["parts"]),
+                     tolerance=row["tolerance"], states=str_list(row["states"]),
+                     position=int(row["position"]))
 
 
 def sources(conn: Connection) -> SourceList:

@@ -53,6 +53,7 @@ from tally.projections.provenance import provenance as provenance_query
 from tally.projections.provenance import provenances as provenances_query
 from tally.projections.recompute import affected, definitions_for, settle
 from tally.projections.rows import Coverage, Coverages, Signed
+from tally.projections.site_queries import FigureAnswers, IndexRow, figure_answers, index
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
@@ -279,6 +280,17 @@ class ReadModel:
         with reading(self.engine) as conn:
             return provenances_query(conn, claim_ids, self._signed(conn),
                                      self._coverages(conn))
+
+    def figure_answers(self, figure_ids: Sequence[str]) -> list[FigureAnswers]:
+        """`show`, `history` and `claims` of each of these figures, in one snapshot and a
+        few queries a chunk of figures (what a publish of every figure's pages needs)."""
+        with reading(self.engine) as conn:
+            return figure_answers(conn, figure_ids, self._signed(conn))
+
+    def index(self) -> list[IndexRow]:
+        """Every figure with its value in force, as `show` gives it (the site's index)."""
+        with reading(self.engine) as conn:
+            return index(conn, self._signed(conn))
 
     def figures(self, prefix: str | None = None) -> FigureList:
         with reading(self.engine) as conn:

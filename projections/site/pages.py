@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
-from tally.projections.models import ClaimOut, FigureOut, ProvenanceOut, ShowOut
+from tally.projections.models import FigureOut, ProvenanceOut
 from tally.projections.page_renderer import render as render_pages
 from tally.projections.readmodel import ReadModel
 from tally.projections.site import chart, paths
+from tally.projections.site_queries import FigureAnswers, IndexRow
 from tally.projections.site.render import render, static_files
 
 
@@ -55,10 +56,6 @@ class _Site:
     def figures(self) -> dict[str, FigureOut]:
         return {f.id: f for f in self.model.figures().figures}
 
-    @cached_property
-    def shows(self) -> dict[str, ShowOut]:
-        return {figure: self.model.show(figure) for figure in sorted(self.figures)}
-
     def covering(self, provenance: ProvenanceOut) -> SignedHead | None:
         """The first checkpoint that covers the claim (its proof is against it), if the
         published head covers the claim too; None when the site does not prove it yet."""
@@ -90,17 +87,19 @@ class HtmlPages:
                  base_url: str | None = None) -> None:
         self.site = _Site(model, checkpoint_note, base_url)
 
-    def site_pages(self, figures: set[str] | None) -> Iterator[tuple[str, bytes]]:
+    def site_pages(self) -> Iterator[tuple[str, bytes]]:
         site, model = self.site, self.site.model
         yield from static_files()
-        yield site.page("index.html", "index.html", cases=_cases(site), site_wide=True)
+        yield site.page("index.html", "index.html", cases=_cases(model.index()),
+                        site_wide=True)
         yield site.page("discrepancies.html", "discrepancies.html",
                         listing=model.discrepancies(), site_wide=True)
         yield site.page("sources.html", "sources.html", sources=model.sources().sources,
                         site_wide=True)
-        for figure in sorted(site.figures if figures is None else figures):
-            listed = model.claims(figure)  # an unknown figure is refused here, by name
-            yield _figure_page(site, site.figures[figure], listed)
+
+    def figure_pages(self, answers: Sequence[FigureAnswers]) -> Iterator[tuple[str, bytes]]:
+        for found in answers:
+            yield _figure_page(self.site, found)
 
     def claim_pages(self, provenances: Sequence[ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
         for provenance in provenances:
@@ -119,24 +118,22 @@ def html_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
                   claims)
 
 
-def _cases(site: _Site) -> list[tuple[str, list[tuple[FigureOut, ShowOut]]]]:
-    cases: dict[str, list[tuple[FigureOut, ShowOut]]] = {}
-    for figure_id, show in site.shows.items():
-        cases.setdefault(paths.case_of(figure_id), []).append((site.figures[figure_id], show))
+def _cases(rows: list[IndexRow]) -> list[tuple[str, list[IndexRow]]]:
+    cases: dict[str, list[IndexRow]] = {}
+    for row in rows:
+        cases.setdefault(paths.case_of(row.figure.id), []).append(row)
     return sorted(cases.items())
 
 
-def _figure_page(site: _Site, figure: FigureOut,
-                 listed: list[ClaimOut]) -> tuple[str, bytes]:
-    show = site.shows[figure.id]
+def _figure_page(site: _Site, found: FigureAnswers) -> tuple[str, bytes]:
+    figure, show = found.figure, found.show
     in_force = None if show.claim is None else show.claim.claim_id
-    drawn = chart.layout(listed, figure=figure.id, unit=figure.unit,
+    drawn = chart.layout(found.claims, figure=figure.id, unit=figure.unit,
                          status=figure.kind == "status", states=figure.states,
                          in_force=in_force)
-    totals = sorted(f.id for f in site.figures.values() if figure.id in f.parts)
     return site.page("figure.html", paths.figure_page(figure.id), figure=figure, show=show,
-                     history=site.model.history(figure.id), claims=listed, chart=drawn,
-                     labels=chart.KIND_LABELS, totals=totals)
+                     history=found.history, claims=found.claims, chart=drawn,
+                     labels=chart.KIND_LABELS, totals=found.totals)
 
 
 def _claim_page(site: _Site, provenance: ProvenanceOut) -> tuple[str, bytes]:
