@@ -77,18 +77,18 @@ def _unsettled(conn: Connection, figures: Collection[str]) -> set[str]:
 
 def figure_answers(conn: Connection, figure_ids: Sequence[str], signed: Signed
                    ) -> list[FigureAnswers]:
-    """`FigureAnswers` of each of these figures, in their order (one snapshot: `conn`)."""
+    """`FigureAnswers` of each of these figures, in their order (one snapshot: `conn`);
+    UnknownFigureError names the first that is no figure's."""
     wanted = list(dict.fromkeys(figure_ids))
     defs = definitions_for(conn, wanted)
     totals = {f: _totals_of(defs, f) for f in wanted if f in defs}
-    unsettled = _unsettled(conn, with_parts(defs, {*totals, *(x for ts in totals.values()
-                                                               for x in ts)}))
+    flagged = sorted({*totals, *(x for ts in totals.values() for x in ts)})
+    unsettled = _unsettled(conn, with_parts(defs, flagged))
     f, c, d, h = t.figures.c, t.current.c, t.discrepancies.c, t.history.c
     listed: dict[str, FigureOut] = {}
     current: dict[str, Row] = {}
     flags: dict[str, list[DiscrepancyOut]] = {}
     rows: dict[str, list[dict[str, Any]]] = {figure: [] for figure in wanted}
-    flagged = sorted({*totals, *(x for ts in totals.values() for x in ts)})
     for chunk in in_chunks(sorted(totals)):
         listed.update((r["figure_id"], queries.figure_out(r)) for r in conn.execute(
             select(t.figures).where(f.figure_id.in_(chunk))).mappings())
@@ -102,7 +102,7 @@ def figure_answers(conn: Connection, figure_ids: Sequence[str], signed: Signed
         for r in conn.execute(select(t.discrepancies).where(d.figure.in_(chunk))).mappings():
             flags.setdefault(r["figure"], []).append(flag_row_out(r))
     names = queries.signer_names(conn)
-    answers = []
+    answers: dict[str, FigureAnswers] = {}
     for figure in wanted:
         if figure not in totals:  # unknown: refused, by name, as one by one
             queries.show(conn, figure, signed)
@@ -114,14 +114,14 @@ def figure_answers(conn: Connection, figure_ids: Sequence[str], signed: Signed
         inputs = with_parts(defs, [figure, *totals[figure]])
         show = (_show(figure, definition, current.get(figure), own, claims)
                 if not unsettled & inputs else None)
-        answers.append(FigureAnswers(
+        answers[figure] = FigureAnswers(
             figure=listed[figure], totals=totals[figure],
             show=show or queries.show(conn, figure, signed),
             history=HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit,
                                known_at=None, entries=[entry_out(r) for r in rows[figure]],
                                period=None),
-            claims=list(claims.values())))
-    return answers
+            claims=list(claims.values()))
+    return [answers[figure] for figure in figure_ids]
 
 
 def _show(figure: str, definition: FigureDef, row: Row | None,
