@@ -25,8 +25,8 @@ from tally.ledger.integrity.proofs import InclusionProof
 from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
 from tally.projections.page_renderer import render
 from tally.projections.readmodel import ReadModel
-from tally.projections.site_queries import FigureAnswers
 from tally.projections.site.paths import claim_page, figure_page
+from tally.projections.site_queries import FigureAnswers
 
 PAGE_FORMAT = 1
 

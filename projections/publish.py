@@ -2,9 +2,9 @@
 
 The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
 signed checkpoints, `log.json`, and the pages that page renderers make
-(`projections.page_renderer`: the JSON pages and the HTML pages), each claim's
-provenance read once, in batches, for all of them. Only files whose bytes changed
-are written.
+(`projections.page_renderer`: the JSON pages and the HTML pages), each figure's
+answers and each claim's provenance read once, in batches, for all of them. Only files
+whose bytes changed are written.
 
 Order and atomicity: each file is written under a temporary name and renamed;
 tiles, bundles and pages come first and `checkpoint` last, so a reader never sees

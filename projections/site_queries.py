@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tally.ledger.infra.storage import in_chunks
-
 from tally.projections import queries
 from tally.projections import tables as t
 from tally.projections.claims import FigureDef

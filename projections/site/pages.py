@@ -20,8 +20,8 @@ from tally.projections.models import FigureOut, ProvenanceOut
 from tally.projections.page_renderer import render as render_pages
 from tally.projections.readmodel import ReadModel
 from tally.projections.site import chart, paths
-from tally.projections.site_queries import FigureAnswers, IndexRow
 from tally.projections.site.render import render, static_files
+from tally.projections.site_queries import FigureAnswers, IndexRow
 
 
 @dataclass(frozen=True)
