@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from tally.projections.models import (
     AmendmentOut,
@@ -25,15 +27,29 @@ def value_out(row: Row) -> ValueOut | None:
     """The value columns of a history or current row; None when it has none."""
     if row["value"] is None:
         return None
-    interval = interval_of(row)
+    return _value_out(row["value"], row["value_kind"], row["low"], row["high"],
+                      row["low_open"], row["high_open"])
+
+
+# The answer models are frozen, so one instance serves every row with the same columns:
+# values and dates repeat a lot, and a figure's pages build each one several times.
+@lru_cache(maxsize=8192)
+def _value_out(written: str, kind: str, low: str | None, high: str | None,
+               low_open: bool | None, high_open: bool | None) -> ValueOut:
+    interval = interval_of({"low": low, "high": high, "low_open": low_open,
+                            "high_open": high_open})
     columns = interval_columns(interval)
-    return ValueOut(written=row["value"], kind=row["value_kind"],
+    return ValueOut(written=written, kind=kind,
                     interval=None if interval is None else IntervalOut(**columns))
 
 
 def as_of_out(row: Row) -> AsOfOut:
-    return AsOfOut(text=row["as_of"], earliest=row["as_of_earliest"],
-                   latest=row["as_of_latest"])
+    return _as_of_out(row["as_of"], row["as_of_earliest"], row["as_of_latest"])
+
+
+@lru_cache(maxsize=8192)
+def _as_of_out(text: str, earliest: dt.date, latest: dt.date) -> AsOfOut:
+    return AsOfOut(text=text, earliest=earliest, latest=latest)
 
 
 def entry_out(row: Row) -> HistoryEntryOut:
