@@ -97,15 +97,18 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     total = claims + 1000
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     rows = [
         ("import (reference)", f"{claims / imported.wall:,.0f} claims/s", f"{imported.wall:.1f} s"),
         ("publish, full", f"{files:,} files, {size / 2**20:.1f} MiB", f"{full.wall:.1f} s"),
         ("publish, +1,000 claims", f"{republished['written']:,} files, "
          f"{republished['bytes_written'] / 2**20:.1f} MiB written",
          f"{again.wall:.1f} s ({100 * again.wall / full.wall:.1f}% of full)"),
-        ("clone over HTTP", f"{total / cloned.wall:,.0f} claims/s", f"{cloned.wall:.1f} s"),
+        ("clone over HTTP", f"{total / cloned.wall:,.0f} claims/s "
+         f"({total / cloned.wall / (claims / imported.wall):.2f} x import)",
+         f"{cloned.wall:.1f} s"),
     ]
-    print(f"\n{claims:,} claims ({os.cpu_count()} cores)")
+    print(f"\n{claims:,} claims ({os.cpu_count()} cores, load average {load} at the end)")
     for row in rows:
         print(f"| {row[0]} | {row[1]} | {row[2]} |")
 
