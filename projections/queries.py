@@ -91,7 +91,8 @@ def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:
     return found
 
 
-def _totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
+def totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
+    """The figures whose parts include `figure`, by id."""
     return sorted(f for f, d in defs.items() if figure in d.parts)
 
 
@@ -111,7 +112,7 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
     k = known_position(conn, known_at)
     defs = _definitions(conn, figure, k)
     definition = _definition(defs, figure)
-    totals = _totals_of(defs, figure)
+    totals = totals_of(defs, figure)
     inputs = with_parts(defs, [figure, *totals])
     # the projected rows, unless a catch-up is still settling one of the figures they rest on
     if as_of is None and k is None and not views.dirty(conn, inputs):
@@ -244,7 +245,7 @@ def discrepancies(conn: Connection, figure: str | None = None, kind: str | None 
             defs = definitions(conn)
             _definition(defs, figure)
             query = query.where((d.figure == figure) | (
-                (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
+                (d.kind == SUM_MISMATCH) & d.figure.in_(totals_of(defs, figure))))
         if kind is not None:
             query = query.where(d.kind == kind)
         found = [flag_row_out(r) for r in conn.execute(query).mappings()]
@@ -276,7 +277,7 @@ def _flags_known_at(conn: Connection, figure: str | None, k: int) -> list[Flag]:
     if figure is not None:
         _definition(defs, figure)
     own = sorted(defs) if figure is None else [figure]
-    totals = [] if figure is None else _totals_of(defs, figure)
+    totals = [] if figure is None else totals_of(defs, figure)
     found = views.claims(conn, with_parts(defs, [*own, *totals]), k)
     flags = [f for name in own for f in evaluate(defs, found, name)[0]]
     for total in totals:

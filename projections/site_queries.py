@@ -63,10 +63,6 @@ class IndexRow:
     corrected: bool  # the claim in force was corrected
 
 
-def _totals_of(defs: dict[str, FigureDef], figure: str) -> list[str]:
-    return sorted(f for f, d in defs.items() if figure in d.parts)
-
-
 def _unsettled(conn: Connection, figures: Collection[str]) -> set[str]:
     """Those of `figures` still listed for settling."""
     d = t.dirty.c.figure
@@ -80,7 +76,7 @@ def figure_answers(conn: Connection, figure_ids: Sequence[str], signed: Signed
     UnknownFigureError names the first that is no figure's."""
     wanted = list(dict.fromkeys(figure_ids))
     defs = definitions_for(conn, wanted)
-    totals = {f: _totals_of(defs, f) for f in wanted if f in defs}
+    totals = {f: queries.totals_of(defs, f) for f in wanted if f in defs}
     flagged = sorted({*totals, *(x for ts in totals.values() for x in ts)})
     unsettled = _unsettled(conn, with_parts(defs, flagged))
     f, c, d, h = t.figures.c, t.current.c, t.discrepancies.c, t.history.c
