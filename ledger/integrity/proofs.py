@@ -23,9 +23,17 @@ import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationError,
+    model_serializer,
+)
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity import merkle
@@ -48,15 +56,25 @@ class _ProofModel(BaseModel):
 
 
 class InclusionProof(_ProofModel):
-    """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs."""
+    """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs:
+    the claim's recording event, or with `event_id` that correction or retraction of it.
+    `event_id` is absent (not null) from a claim's proof, so those keep their bytes."""
 
     claim_id: str
+    event_id: str | None = None
     leaf_index: int = Field(ge=0, le=MAX_TREE_SIZE)
     tree_size: int = Field(ge=1, le=MAX_TREE_SIZE)
     leaf: str  # the leaf bytes, as UTF-8 text
     leaf_hash: HexHash
     path: list[HexHash]
     checkpoint: str  # the signed checkpoint note
+
+    @model_serializer(mode="wrap")
+    def _without_absent_event(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("event_id") is None:
+            data.pop("event_id", None)
+        return data
 
     def tlog_text(self) -> str:
         """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
