@@ -13,6 +13,7 @@ covers it. The full rules (roles, order, who may correct what) are `tally verify
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -286,7 +287,9 @@ class Inspector:
         key = extra["key"]
         return EventView(
             **line.model_dump(), body=None if event is None else event.body,
-            statement=None if event is None else extra["statement"].model_dump(),
+            # the members as signed (valid, so exactly the statement's; an absent anchor
+            # stays absent)
+            statement=None if event is None else json.loads(event.body),
             body_problem=extra["problem"],
             signature=None if event is None else event.signature,
             signer_role=None if key is None else key.role, signature_detail=extra["detail"],

@@ -27,6 +27,7 @@ from tally.projections.queries import signer_names
 from tally.projections.rows import Signed, with_signed
 
 Kind = Literal["claim", "correction", "retraction"]
+Status = Literal["active", "corrected", "retracted"]
 
 
 class Cited(BaseModel):
@@ -40,7 +41,7 @@ class Cited(BaseModel):
     kind: Kind
     id: str
     claim: ClaimOut
-    status: Literal["active", "corrected", "retracted"]
+    status: Status
     warning: str | None
 
 
@@ -97,6 +98,7 @@ def cite(conn: Connection, ledger: Ledger, ref: str, size: int | None, signed: S
     rows = with_signed(conn.execute(select(t.history).where(
         t.history.c.claim_id == claim_id)).mappings(), signed)
     claim = claim_out(rows, signer_names(conn))
-    status = "retracted" if claim.retracted else "corrected" if claim.corrections else "active"
+    status: Status = ("retracted" if claim.retracted else "corrected" if claim.corrections
+                      else "active")
     return Cited(proof=proof, kind=kind, id=ident, claim=claim, status=status,
                  warning=_warning(kind, ident, claim))

@@ -11,7 +11,8 @@ the count and the page are SQL alone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Select, func, select
@@ -69,7 +70,7 @@ def _signer_key(conn: Connection, signer: str) -> str:
     return str(found)
 
 
-def _matching(conn: Connection, f: ClaimFilters, known: int | None) -> Select[tuple[int]]:
+def _matching(conn: Connection, f: ClaimFilters, known: int | None) -> Select[Any]:
     """The positions of the claims the SQL conditions keep, in the answer's order."""
     h = t.history.c
     query = select(h.position).where(h.kind == "claim")
@@ -93,7 +94,7 @@ def _rows(conn: Connection, positions: list[int]) -> list[Row]:
     return [found[p] for p in positions]
 
 
-def _kept(conn: Connection, query: Select[tuple[int]], f: ClaimFilters, signed: Signed
+def _kept(conn: Connection, query: Select[Any], f: ClaimFilters, signed: Signed
           ) -> Iterator[int]:
     """Positions of the claims the SQL keeps whose as_of as written meets the period and
     whose signed quote holds the text, read a chunk at a time."""
@@ -101,7 +102,7 @@ def _kept(conn: Connection, query: Select[tuple[int]], f: ClaimFilters, signed: 
     wanted = None if f.text is None else f.text.casefold()
     positions = [int(p) for p in conn.execute(query).scalars()]
     for first in range(0, len(positions), CHUNK):
-        rows = _rows(conn, positions[first : first + CHUNK])
+        rows: Sequence[Row] = _rows(conn, positions[first : first + CHUNK])
         if wanted is not None:
             rows = with_signed(rows, signed)
         for row in rows:

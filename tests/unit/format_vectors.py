@@ -5,8 +5,8 @@ times through the public API (`ledger.Ledger` on a temporary SQLite file, keys a
 `KeyPair`s made with `Ed25519PrivateKey.from_private_bytes`) and reads back what it
 stored: each event's body, signature, stored state, Merkle leaf and leaf hash; the
 tree root; two signed checkpoints; an inclusion proof (JSON and tlog-proof@v1); an
-inclusion proof of the claim's correction; a consistency proof. Ed25519 signatures are deterministic and checkpoints carry no
-time, so the same code always gives the same bytes.
+inclusion proof of the claim's correction; a consistency proof. Ed25519 signatures are
+deterministic and checkpoints carry no time, so the same code always gives the same bytes.
 
     python tests/unit/format_vectors.py             # rewrite docs/vectors/format-v1.json
     python tests/unit/format_vectors.py --check     # exit 1 if the file is out of date
