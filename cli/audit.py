@@ -98,8 +98,8 @@ def proof(
     checkpoint, as JSON (or --tlog). Warns on stderr when what it proves no longer stands
     (the claim was corrected or retracted since).
 
-    With --json the answer is the proof's keys and `kind`, `id`, `status`, `warning`
-    (write the proof file itself with -o, or without --json).
+    With --json the answer is the proof and `status`, `warning` (what stands now, not
+    proven: verify-proof ignores them).
     Example: tally proof 69cec0ff -o proof.json
     """
     state = _state(ctx, as_json)
@@ -108,21 +108,23 @@ def proof(
     if cited.warning:
         warn(cited.warning, "warning")
     text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
-    about = {"kind": cited.kind, "id": cited.id, "status": cited.status,
-             "warning": cited.warning}
+    # what stands now: beside the proof, never in it (verify-proof drops these keys)
+    status = {"status": cited.status, "warning": cited.warning}
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({"claim_id": made.claim_id, "leaf_index": made.leaf_index,
-                       "tree_size": made.tree_size, "output": str(output), **about})
+            emit_json({"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
+                       "leaf_index": made.leaf_index, "tree_size": made.tree_size,
+                       "output": str(output), **status})
         else:
             success(Text.assemble(
                 f"proof for {cited.kind} ", literal(cited.id), f" at leaf {made.leaf_index} "
                 f"of {made.tree_size} written to ", literal(output)
             ))
     elif state.json:
-        emit_json({**made.model_dump(), **about} if not tlog
-                  else {"claim_id": made.claim_id, "tlog_proof": text, **about})
+        emit_json({**made.model_dump(), **status} if not tlog
+                  else {"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
+                        "tlog_proof": text, **status})
     elif tlog:
         typer.echo("\n".join(visible(line) for line in text.split("\n")), nl=False)
     else:

@@ -20,6 +20,7 @@ Every verification failure, including a malformed file, is a VerificationError.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -107,10 +108,22 @@ def _path(values: Sequence[str]) -> list[bytes]:
     return [_hash(value, f"path hash {number}") for number, value in enumerate(values, start=1)]
 
 
+# What `tally proof --json` says beside the proof (the claim's status when it was made):
+# not proven, so a verifier drops these keys and never reads them.
+ANSWER_KEYS = ("status", "warning")
+
+
 def load_inclusion_proof(text: str | bytes) -> InclusionProof:
-    """Parse an inclusion proof JSON file; a malformed one is a VerificationError."""
+    """Parse an inclusion proof JSON file (without `ANSWER_KEYS`); a malformed one is a
+    VerificationError."""
     try:
-        return InclusionProof.model_validate_json(text)
+        data = json.loads(text)
+    except ValueError:
+        raise VerificationError("not an inclusion proof: it is not JSON.") from None
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in ANSWER_KEYS}
+    try:
+        return InclusionProof.model_validate(data)
     except ValidationError as error:
         raise VerificationError(f"not an inclusion proof: {error.errors()[0]['msg']}.") from None
 
