@@ -12,19 +12,20 @@ from tally.cli.admin import JsonOpt, _state
 from tally.cli.output import console, emit_json
 from tally.cli.read import KnownAt, _known_at
 
-Position = Annotated[int, typer.Argument(metavar="POSITION", help="A ledger position.")]
+Position = Annotated[int, typer.Argument(metavar="POSITION", min=1,
+                                         help="A ledger position.")]
 
 
 def log(
     ctx: typer.Context,
-    first: Annotated[int, typer.Option("--from", metavar="POSITION",
+    first: Annotated[int, typer.Option("--from", metavar="POSITION", min=1,
                                        help="The first position listed.")] = 1,
-    last: Annotated[int | None, typer.Option("--to", metavar="POSITION",
+    last: Annotated[int | None, typer.Option("--to", metavar="POSITION", min=1,
                                              help="The last position listed.")] = None,
     types: Annotated[list[str] | None, typer.Option(
         "--type", metavar="TYPE", help="Only this event type (e.g. claim.recorded) or family "
         "(e.g. claim); repeatable.")] = None,
-    limit: Annotated[int, typer.Option("--limit", metavar="COUNT",
+    limit: Annotated[int, typer.Option("--limit", metavar="COUNT", min=1, max=10_000,
                                        help="List at most COUNT events.")] = 50,
     as_json: JsonOpt = False,
 ) -> None:
@@ -73,9 +74,9 @@ def claims(
     known_at: KnownAt = None,
     text: Annotated[str | None, typer.Option(
         "--text", metavar="TEXT", help="Claims whose quote holds TEXT (any case).")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", metavar="COUNT",
+    limit: Annotated[int | None, typer.Option("--limit", metavar="COUNT", min=1, max=10_000,
                                               help="List at most COUNT claims.")] = None,
-    offset: Annotated[int, typer.Option("--offset", metavar="COUNT",
+    offset: Annotated[int, typer.Option("--offset", metavar="COUNT", min=0,
                                         help="Skip the first COUNT claims.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:

@@ -103,6 +103,7 @@ def test_log_pages_and_filters_by_type_and_position(tally: Tally, case: dict[str
     window = tally.json("log", "--from", "3", "--to", "4")
     assert [e["position"] for e in window["events"]] == [3, 4]
     assert "no event type 'claims'" in tally("log", "--type", "claims", code=1).stderr
+    assert "--limit" in tally("log", "--limit", "0", code=2).stderr  # malformed: exit 2
 
 
 def test_log_at_80_columns_splits_no_id(tally: Tally, case: dict[str, Any]) -> None:
