@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import Workload, write  # noqa: E402
-from run import create_ledger  # noqa: E402
+from generate import Workload, write
+from run import create_ledger
 
 TALLY = str(Path(sys.executable).with_name("tally"))
 
