@@ -234,9 +234,8 @@ class Inspector:
             keys = self._keys(conn)
             found = list(self.ledger.events.notifications(first, limit + 1, last, conn, topics))
             page = found[:limit]
-            indexes = self.ledger.log.leaf_indexes(page[0].id, page[-1].id, conn) if page \
-                else {}
-            lines = [self._line(n, indexes.get(n.id), keys)[0] for n in page]
+            covered = self.ledger.log.coverages([n.id for n in page], conn)
+            lines = [self._line(n, covered[n.id][0], keys)[0] for n in page]
         return EventLog(from_position=first, to_position=last, types=list(types), limit=limit,
                         events=lines, next_position=found[limit].id if len(found) > limit
                         else None)

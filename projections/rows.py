@@ -14,7 +14,7 @@ from typing import Any, cast
 from tally.ledger.errors import SignatureError
 from tally.ledger.integrity import signing
 from tally.ledger.model.moments import utc as utc
-from tally.ledger.model.values import Interval
+from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import Entry, EntryKind, FigureDef
 
 Row = Mapping[Any, Any]  # a dict, or SQLAlchemy's RowMapping
@@ -31,6 +31,8 @@ SIGNED_FIELDS = ("url", "published", "quote", "document_sha256", "reason")
 Signed = Callable[[Collection[int]], dict[int, tuple[str, str]]]  # positions -> (body, sig)
 # a position -> (its leaf index, the size of the first checkpoint covering it), from the log
 Coverage = Callable[[int], tuple[int | None, int | None]]
+# the same for many positions at once (`MerkleLog.coverages`)
+Coverages = Callable[[Collection[int]], dict[int, tuple[int | None, int | None]]]
 
 
 def with_signed(rows: Iterable[Row], signed: Signed) -> list[dict[str, Any]]:
@@ -63,7 +65,7 @@ def str_list(text: str | None) -> list[str]:
 def _number(d: Decimal | None) -> str | None:
     if d is None:
         return None
-    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
+    return decimal_text(d)
 
 
 def interval_columns(i: Interval | None) -> dict[str, Any]:

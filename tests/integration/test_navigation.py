@@ -242,6 +242,11 @@ def test_corrections_and_retractions_are_proven_and_verify_offline(
                       str(_write(tmp_path / "cp.txt", checkpoint)), "--operator-key",
                       key.hex()).stdout
         assert f"{kind} {ident}" in " ".join(shown.split())
+        cite = ["verify-proof", str(tmp_path / "p.json"), "--checkpoint",
+                str(tmp_path / "cp.txt"), "--operator-key", key.hex(), "--claim"]
+        tally(*cite, ident[:8])  # cited by its own id
+        refused = tally(*cite, case["first"], code=1).stderr
+        assert f"the proof is of {kind} {ident} of claim" in " ".join(refused.split())
     claim_proof = tally("proof", case["second"]).stdout
     assert "event_id" not in claim_proof  # a claim's proof is what it always was
 
