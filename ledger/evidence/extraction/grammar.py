@@ -122,11 +122,11 @@ def mentions(text: str) -> list[Mention]:
                                  vague=True))
             continue
         if m.group("fraction"):
-            percent, exact = _FRACTIONS[" ".join(m.group("share").lower().split())]
+            share, exact = _FRACTIONS[" ".join(m.group("share").lower().split())]
             hedge = " ".join((m.group("f_hedge") or "").lower().split())
             op = {"": "" if exact else "~", "more than": ">", "over": ">", "at least": ">=",
                   "less than": "<", "under": "<"}.get(hedge, "~")
-            found.append(Mention(m.start(), m.end(), f"{op}{percent}", "fraction", "%",
+            found.append(Mention(m.start(), m.end(), f"{op}{share}", "fraction", "%",
                                  percent=True))
             continue
         token = m.group("number")
