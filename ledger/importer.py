@@ -13,7 +13,7 @@ How a million lines stay fast and flat in memory:
   maps it to its stored form at once. The stored events go to a private temporary
   SQLite file (the staging area), not to memory, nor to the ledger.
 - Pre-signed lines have their signatures checked in worker processes
-  (`signing.verify_many_async`), overlapping the validation of the next lines. Any
+  (`infra.signature_pool.SignatureQueue`), overlapping the validation of the next lines. Any
   refusal waits for the checks of the lines before it, so the error named is always
   that of the first bad line, as if every line were checked in turn.
 - Whether a new claim is already in the ledger is asked once per chunk of lines
@@ -33,7 +33,7 @@ import difflib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -62,7 +62,7 @@ from tally.ledger.errors import (
 from tally.ledger.evidence.transfer import StagedDocuments, archive_record
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity import signing
+from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import (
     CLAIM_TOPIC,
@@ -373,9 +373,8 @@ class _Validator:
         # this chunk's new events in line order, and the claims it created or changed
         self.staged: list[_Staged] = []
         self.claims: dict[UUID, _ClaimState] = {}
-        # signatures queued for the threads: (line, item), and the jobs sent
-        self.queued: list[tuple[int, tuple[bytes, str, str]]] = []
-        self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
+        # the pre-signed lines' signatures, checked in the worker processes meanwhile
+        self.signatures = SignatureQueue(SIGNATURES)
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
         number = 0
@@ -404,8 +403,6 @@ class _Validator:
                 self._first_error_before(number)
                 raise ImportFileError(f"line {number}: {e.message}", line=number,
                                       field=e.field) from None
-            if len(self.queued) >= SIGNATURES:
-                self._send_signatures()
             if len(self.staged) >= CHUNK:
                 self._flush()
         if self.progress and number % PROGRESS_EVERY and number:
@@ -428,7 +425,8 @@ class _Validator:
             else:
                 self._followup(number, record, defer)
         finally:
-            self.queued.extend((number, item) for item in defer)
+            for item in defer:
+                self.signatures.add(number, item)
 
     def _definition(self, number: int, record: SourceRecord | FigureRecord,
                     defer: Deferred) -> None:
@@ -578,8 +576,9 @@ class _Validator:
         """Settle this chunk's new claims and move its events to the staging file."""
         self._resolve([c for c in self.claims.values() if c.tentative])
         # the signature checks sent before the last job are done by now (or nearly)
-        if len(self.jobs) > 1:
-            self._check_signatures(self.jobs[-1][0][0] - 1)
+        jobs = self.signatures.jobs
+        if len(jobs) > 1:
+            self._check_signatures(jobs[-1][0][0] - 1)
         self.staging.add_events([self.to_store(s.event) for s in self.staged])
         for state in self.claims.values():
             state.line = 0
@@ -593,21 +592,11 @@ class _Validator:
 
     # -- signatures in the worker processes ----------------------------------------------------
 
-    def _send_signatures(self) -> None:
-        if self.queued:
-            numbers = [n for n, _ in self.queued]
-            self.jobs.append((numbers, signing.verify_many_async([i for _, i in self.queued])))
-            self.queued = []
-
     def _check_signatures(self, upto: int | None) -> None:
         """Wait for the checks of the lines up to `upto` (all with None); refuse the first bad."""
-        if self.queued and (upto is None or self.queued[0][0] <= upto):
-            self._send_signatures()
-        while self.jobs and (upto is None or self.jobs[0][0][0] <= upto):
-            numbers, wait = self.jobs.pop(0)
-            for number, ok in zip(numbers, wait(), strict=True):
-                if not ok:
-                    raise ImportFileError(f"line {number}: {BAD_SIGNATURE}", line=number,
-                                          field=SignatureError(BAD_SIGNATURE).field)
+        bad = self.signatures.first_bad(upto)
+        if bad is not None:
+            raise ImportFileError(f"line {bad}: {BAD_SIGNATURE}", line=bad,
+                                  field=SignatureError(BAD_SIGNATURE).field)
 
 
