@@ -144,6 +144,8 @@ def parse_line(number: int, raw: bytes) -> Line | None:
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
+        if len(raw) > MAX_LINE_BYTES and e.errors()[0]["loc"][:1] != ("document",):
+            raise ImportFileError(f"line {number} is longer than 1 MiB", line=number) from None
         message, fieldname = _describe(e)
         raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
     if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):

@@ -169,3 +169,15 @@ def test_a_document_line_signed_by_the_import_key(ledger: Ledger, alice: KeyPair
     [info] = documents.documents(twin)
     assert (info.sha256, info.signer) == (line["sha256"], alice.key_id)
     assert verify(twin).ok
+
+
+def test_a_document_line_may_be_longer_than_other_lines(
+        ledger: Ledger, alice: KeyPair, operator: KeyPair,
+        make_ledger: Callable[..., Ledger]) -> None:
+    big = b"Officials counted 447 bodies. " * 60_000  # 1.8 MB: a line of about 4 MB
+    documents.archive(ledger, big, key=alice)
+    exported = [line.encode() + b"\n" for line in export_lines(ledger)]
+    assert max(map(len, exported)) > 1 << 20
+    twin = _twin(make_ledger, operator, alice)
+    import_lines(twin, exported, key=None)
+    assert _archive(twin) == _archive(ledger) and verify(twin).ok
