@@ -11,7 +11,7 @@ registry, nothing per claim. It reports the first bad position and repairs nothi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,17 +65,6 @@ class _Signatures(SignatureQueue):
             raise VerificationError("the event's signature does not verify", position=bad)
 
 
-def _notifications(ledger: Ledger, conn: Connection) -> Iterator[Sequence[Notification]]:
-    start = 1
-    while True:
-        batch = ledger.events.notifications(start, BATCH, conn=conn)
-        if batch:
-            yield batch
-        if len(batch) < BATCH:
-            return
-        start = batch[-1].id + 1
-
-
 def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
            progress: Progress | None = None) -> Report:
     """Audit the whole ledger against its own checkpoints and the `kept` checkpoint notes;
@@ -106,7 +95,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
         .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
         .order_by(leaves.c.leaf_index)).yield_per(BATCH))
-    for batch in _notifications(ledger, conn):
+    for batch in ledger.events.batches(batch=BATCH, conn=conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
         lookup = claim_lookup(ledger, batch, conn, repeated)

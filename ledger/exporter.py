@@ -44,16 +44,10 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
 def export_lines(ledger: Ledger) -> Iterator[str]:
     """One JSON line per source, figure, document, claim, correction and retraction, in
     ledger order."""
-    start = 1
-    while True:
-        batch = ledger.events.notifications(start, 1000)
-        for n in batch:
-            event: Any = ledger.events.decode(n)
-            line = _LINES.get(type(event))
-            if isinstance(event, Document.Archived):
-                yield _line(document_line(ledger, event.body, event.signature))
-            if line is not None:
-                yield _line(_signed(line[0], event.body, event.signature, line[1]))
-        if len(batch) < 1000:
-            return
-        start = batch[-1].id + 1
+    for n in ledger.events.all_notifications():
+        event: Any = ledger.events.decode(n)
+        line = _LINES.get(type(event))
+        if isinstance(event, Document.Archived):
+            yield _line(document_line(ledger, event.body, event.signature))
+        if line is not None:
+            yield _line(_signed(line[0], event.body, event.signature, line[1]))

@@ -63,6 +63,7 @@ from tally.ledger.evidence.transfer import StagedDocuments, archive_record
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.signature_pool import SignatureQueue
+from tally.ledger.infra.storage import in_chunks
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import (
     CLAIM_TOPIC,
@@ -250,8 +251,7 @@ class _Staging:
 
     def known(self, uuids: list[UUID]) -> set[UUID]:
         found: set[UUID] = set()
-        for start in range(0, len(uuids), 500):
-            chunk = [u.bytes for u in uuids[start:start + 500]]
+        for chunk in in_chunks([u.bytes for u in uuids]):
             marks = ", ".join("?" * len(chunk))
             found.update(UUID(bytes=r[0]) for r in self.db.execute(
                 f"SELECT id FROM claims WHERE id IN ({marks})", chunk))

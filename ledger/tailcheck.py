@@ -127,7 +127,7 @@ class TailCheck:
         """The rules' running state just before `position`: the registry events logged
         before it, replayed (their signatures were checked when they were logged)."""
         replay = Replay(documents=self.ledger.archive.get)
-        for n in self.ledger.events.notifications_of(REGISTRY_TYPES, stop=position - 1):
+        for n in self.ledger.events.all_notifications(topics=REGISTRY_TYPES, stop=position - 1):
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay
 
