@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from tally.cli import admin, audit, evidence, read, record, site, witness, witnesses
+from tally.cli import (
+    admin,
+    audit,
+    evidence,
+    navigate,
+    read,
+    record,
+    site,
+    witness,
+    witnesses,
+)
 from tally.cli.state import State
 
 
@@ -102,6 +112,7 @@ def main_options(
 admin.register(app)
 record.register(app)
 read.register(app)
+navigate.register(app)
 audit.register(app)
 evidence.register(app)
 witness.register(app)

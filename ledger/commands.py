@@ -35,6 +35,7 @@ from tally.ledger.model.bodies import (
 from tally.ledger.model.events import Claim, Figure, Signer, Source
 from tally.ledger.model.inputs import (
     CorrectionRecord,
+    DocumentRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
@@ -58,7 +59,8 @@ BAD_SIGNATURE = (
 # Where a bulk import queues (public key, body, signature) to check them later, in the
 # signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
-Signed = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+          | DocumentRecord)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from tally.ledger.application import Ledger
-from tally.ledger.model.events import Claim, Figure, Source
+from tally.ledger.evidence.transfer import document_line
+from tally.ledger.model.events import Claim, Document, Figure, Source
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -41,9 +42,12 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
 
 
 def export_lines(ledger: Ledger) -> Iterator[str]:
-    """One JSON line per source, figure, claim, correction and retraction, in ledger order."""
+    """One JSON line per source, figure, document, claim, correction and retraction, in
+    ledger order."""
     for n in ledger.events.all_notifications():
         event: Any = ledger.events.decode(n)
         line = _LINES.get(type(event))
+        if isinstance(event, Document.Archived):
+            yield _line(document_line(ledger, event.body, event.signature))
         if line is not None:
             yield _line(_signed(line[0], event.body, event.signature, line[1]))

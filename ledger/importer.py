@@ -28,6 +28,7 @@ How a million lines stay fast and flat in memory:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import os
 import sqlite3
@@ -58,6 +59,7 @@ from tally.ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
 )
+from tally.ledger.evidence.transfer import StagedDocuments, archive_record
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.signature_pool import SignatureQueue
@@ -76,6 +78,7 @@ from tally.ledger.model.events import (
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
+    DocumentRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
@@ -85,6 +88,7 @@ from tally.ledger.model.policy import followup_is_new, signer_may_sign
 from tally.ledger.progress import Progress
 
 MAX_LINE_BYTES = 1 << 20
+MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
 BATCH = 1000  # events per append transaction
 CHUNK = 2000  # lines whose new claims are looked up in the store together
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
@@ -106,25 +110,28 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
     fieldname = str(first["loc"][-1]) if first["loc"] else None
     # pydantic puts the union tag first in the location ("report.value"); drop it.
     parts = loc.split(".")
-    if parts and parts[0] in {"source", "figure", "report", "correction", "retraction"}:
+    if parts and parts[0] in {"source", "figure", "report", "correction", "retraction",
+                              "document"}:
         loc = ".".join(parts[1:]) or loc
     message = first["msg"]
     if first["type"] == "extra_forbidden":
         message = "unknown field"
     elif first["type"] == "union_tag_invalid":
-        message = "type must be one of source, figure, report, correction, retraction"
+        message = "type must be one of source, figure, report, correction, retraction, document"
     elif first["type"] == "union_tag_not_found":
         message = "the line has no 'type' field"
     return (f"{loc}: {message}" if loc else message), fieldname
 
 
-Line = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+        | DocumentRecord)
 
 
 def parse_line(number: int, raw: bytes) -> Line | None:
     """One JSONL line as a validated record (None for a blank line)."""
-    if len(raw) > MAX_LINE_BYTES:
-        raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
+    if len(raw) > MAX_DOCUMENT_LINE_BYTES:
+        raise ImportFileError(f"line {number} is longer than 1 MiB (256 MiB for a document)",
+                              line=number)
     if not raw.strip():
         return None
     if b"\x00" in raw:
@@ -134,12 +141,17 @@ def parse_line(number: int, raw: bytes) -> Line | None:
     except UnicodeDecodeError:
         raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
     try:
-        return RECORD.validate_json(raw)
+        record = RECORD.validate_json(raw)
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
+        if len(raw) > MAX_LINE_BYTES and e.errors()[0]["loc"][:1] != ("document",):
+            raise ImportFileError(f"line {number} is longer than 1 MiB", line=number) from None
         message, fieldname = _describe(e)
         raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
+    if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):
+        raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
+    return record
 
 
 def import_lines(
@@ -151,7 +163,11 @@ def import_lines(
 ) -> ImportSummary:
     """Validate every line, then append; raises ImportFileError before writing anything."""
     with _Staging() as staging:
-        summary = _Validator(ledger, key, staging, progress, total).run(lines)
+        validator = _Validator(ledger, key, staging, progress, total)
+        summary = validator.run(lines)
+        # the bytes first, then the events that sign them (as `tally documents add` does)
+        for sha, stored in validator.documents:
+            ledger.archive.put(sha, stored.data, stored.text)
         appended = 0
         count = staging.count()
         for batch in staging.batches(BATCH):
@@ -351,7 +367,9 @@ class _Validator:
         self.progress = progress
         self.total = total
         self.registry = _ImportRegistry(ledger)
-        self.ctx: Context = ledger.context()
+        # documents of this file are found by the report lines after them
+        self.documents = StagedDocuments(staging.db, ledger.archive.get)
+        self.ctx: Context = dataclasses.replace(ledger.context(), documents=self.documents.get)
         self.summary = ImportSummary()
         self.to_store = ledger.events.to_stored
         # this chunk's new events in line order, and the claims it created or changed
@@ -404,6 +422,8 @@ class _Validator:
                 self._definition(number, record, defer)
             elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
+            elif isinstance(record, DocumentRecord):
+                self._document(number, record, defer)
             else:
                 self._followup(number, record, defer)
         finally:
@@ -421,6 +441,17 @@ class _Validator:
         for event in made.collect_events():
             self.staged.append(_Staged(number, record.type, event))
         self._added(record.type)
+
+    def _document(self, number: int, record: DocumentRecord, defer: Deferred) -> None:
+        made = archive_record(self.registry, self.ctx, record, self.key, defer)
+        if made is None:
+            self._skipped()
+            return
+        document, stored = made
+        self.documents.put(record.sha256, stored)
+        for event in document.collect_events():
+            self.staged.append(_Staged(number, "document", event))
+        self._added("document")
 
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
         claim_uuid, body, signature, _, signer = prepare_claim(

@@ -4,9 +4,9 @@
 times through the public API (`ledger.Ledger` on a temporary SQLite file, keys as
 `KeyPair`s made with `Ed25519PrivateKey.from_private_bytes`) and reads back what it
 stored: each event's body, signature, stored state, Merkle leaf and leaf hash; the
-tree root; two signed checkpoints; an inclusion proof (JSON and tlog-proof@v1); a
-consistency proof. Ed25519 signatures are deterministic and checkpoints carry no
-time, so the same code always gives the same bytes.
+tree root; two signed checkpoints; an inclusion proof (JSON and tlog-proof@v1); an
+inclusion proof of the claim's correction; a consistency proof. Ed25519 signatures are
+deterministic and checkpoints carry no time, so the same code always gives the same bytes.
 
     python tests/unit/format_vectors.py             # rewrite docs/vectors/format-v1.json
     python tests/unit/format_vectors.py --check     # exit 1 if the file is out of date
@@ -19,6 +19,7 @@ independent implementation of the format.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -37,7 +38,9 @@ from eventsourcing.domain import CanCreateTimestamp
 from tally.ledger import KeyPair, Ledger
 from tally.ledger.audit import verify
 from tally.ledger.citation import verify_proof_file
+from tally.ledger.evidence import documents
 from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.inspect import Inspector
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.inputs import (
@@ -63,6 +66,14 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 FIGURE = "example/site/graves"
 SOURCE = "example-news"
+# The archived document: plain UTF-8 whose normalisation (docs/formats.md §3.1) has work
+# to do: leading space, CRLF, NBSP, a soft hyphen, a zero-width space, a TAB, a decomposed
+# é; the claim's quote is given with straight quotes and anchored on the curly ones.
+DOCUMENT = ("  Example News \u2014 3 February 2025\r\n\r\nVolunteers said on Monday "
+            "that they had counted \u201cabout 450 graves\u201d in the\u00a0forest, and "
+            "that the work would take\u00ad weeks.\tCafe\u0301 owners nearby\u200b "
+            "helped.\n").encode("utf-8")
+ANCHORED_QUOTE = '"about 450 graves"'
 
 
 class _Clock:
@@ -125,8 +136,8 @@ def build_vectors() -> dict[str, Any]:
         at(5)
         first_checkpoint, _ = ledger.checkpoint(operator)
         at(6)
-        ledger.correct(CorrectionRecord(claim=claim, value="447",
-                                        reason="the official count"), recorder)
+        correction = ledger.correct(CorrectionRecord(claim=claim, value="447",
+                                                     reason="the official count"), recorder)
         at(7)
         ledger.retract(RetractionRecord(claim=claim, reason="counted twice"), recorder)
         at(8)
@@ -136,6 +147,15 @@ def build_vectors() -> dict[str, Any]:
         ledger.add_witness("w1", "https://witness.example/w1", verifier_key(
             WITNESS_NAME, witness.public_bytes_raw(), b"\x04"), operator)
         at(10)
+        document = documents.archive(ledger, DOCUMENT, name="report.txt",
+                                     url="https://example.org/news/2", retrieved="2025-02-04",
+                                     source=SOURCE, key=operator).id
+        at(11)
+        anchored = ledger.report(ReportRecord(
+            figure=FIGURE, value="~450", as_of="2025-02", source=SOURCE,
+            url="https://example.org/news/2", published="2025-02-03",
+            quote=ANCHORED_QUOTE, document_sha256=document), operator).id
+        at(12)
         size, _ = ledger.checkpoint(operator)
 
         events = []
@@ -165,6 +185,9 @@ def build_vectors() -> dict[str, Any]:
             for s, note, _ in ledger.log.checkpoints()
         ]
         proof = ledger.inclusion_proof(claim, size)
+        assert correction.position is not None
+        correction_proof = Inspector(ledger).prove(correction.position, claim, correction.id,
+                                                   size)
         consistency = ledger.consistency_proof(first_checkpoint, size)
         # The vectors describe a ledger the audit accepts, kept checkpoints included, and
         # proofs that `tally verify-proof` accepts.
@@ -172,8 +195,13 @@ def build_vectors() -> dict[str, Any]:
                        kept=[note for _, note, _ in ledger.log.checkpoints()])
         if not audit.ok or audit.kept != 2 or audit.events != len(events):
             raise RuntimeError(f"the vector ledger fails the audit: {audit}")
+        if "anchor" not in json.loads(events[-1]["body"]) or events[-1]["aggregate_id"] != \
+                anchored:
+            raise RuntimeError("the last claim of the vectors is not anchored")
+        stored = ledger.archive.get(document)
+        assert stored is not None
         for text in (proof.model_dump_json(), proof.tlog_text(),
-                     consistency.model_dump_json()):
+                     correction_proof.model_dump_json(), consistency.model_dump_json()):
             verify_proof_file(text, proof.checkpoint, operator.public_key)
         return {
             "about": {
@@ -190,10 +218,14 @@ def build_vectors() -> dict[str, Any]:
                 "note_key_hash": _note_key_hash(info.origin, operator.public_key),
             },
             "events": events,
+            "documents": [{"sha256": document,
+                           "data": base64.b64encode(stored.data).decode("ascii"),
+                           "text": stored.text}],
             "tree": {"size": size, "root": merkle.root(size, nodes.get).hex()},
             "checkpoints": checkpoints,
             "inclusion_proof": json.loads(proof.model_dump_json()),
             "tlog_proof": proof.tlog_text(),
+            "correction_proof": json.loads(correction_proof.model_dump_json()),
             "consistency_proof": json.loads(consistency.model_dump_json()),
         }
 
@@ -225,6 +257,11 @@ def markdown(vectors: dict[str, Any]) -> str:
                 *_block(e["state"], "json"),
                 "Leaf:", "", *_block(e["leaf"], "json"),
                 f"Leaf hash: `{e['leaf_hash']}`", ""]
+    for d in vectors["documents"]:
+        out += [f"#### Document `{d['sha256']}`", "",
+                "Its bytes (base64; as a JSON string, "
+                f"`{json.dumps(base64.b64decode(d['data']).decode('utf-8'))}`):", "",
+                *_block(d["data"]), "Its normalised text (§3.1):", "", *_block(d["text"])]
     tree = vectors["tree"]
     out += ["#### Tree, checkpoints and proofs", "",
             f"Root of the {tree['size']}-leaf tree: `{tree['root']}`.", ""]
@@ -232,11 +269,15 @@ def markdown(vectors: dict[str, Any]) -> str:
         out += [f"Checkpoint at size {c['size']} (root `{c['root']}`):", "",
                 *_block(c["note"])]
     proof, cons = vectors["inclusion_proof"], vectors["consistency_proof"]
+    fix = vectors["correction_proof"]
     out += [f"Inclusion proof of claim `{proof['claim_id']}` (leaf {proof['leaf_index']}) in "
             f"the tree of size {proof['tree_size']}: path", "",
             *_block("\n".join(proof["path"])),
             "The same proof as tlog-proof@v1, the leaf in its `extra` line:", "",
             *_block(vectors["tlog_proof"]),
+            f"Inclusion proof of correction `{fix['event_id']}` of that claim (leaf "
+            f"{fix['leaf_index']}) in the tree of size {fix['tree_size']}: path", "",
+            *_block("\n".join(fix["path"])),
             f"Consistency proof from size {cons['old_size']} to size {cons['new_size']}: path",
             "", *_block("\n".join(cons["path"])), END]
     return "\n".join(out) + "\n"
