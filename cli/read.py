@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tally.cli import render
-from tally.cli.admin import JsonOpt, _state
+from tally.cli.state import JsonOpt, state_of
 from tally.cli.output import console, emit_json
 
 KnownAt = Annotated[
@@ -47,7 +47,7 @@ def show(
 
     Example: tally show izium/burial-site/people-unidentified --as-of 2025-01 --known-at 2025-03-01
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().show(figure, as_of=as_of, known_at=_known_at(known_at))
     emit_json(out) if state.json else console.print(render.show(out))
 
@@ -62,7 +62,7 @@ def history(
 
     Example: tally history izium/burial-site/bodies-identified-reburied
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().history(figure, known_at=_known_at(known_at))
     emit_json(out) if state.json else console.print(render.history(out))
 
@@ -88,7 +88,7 @@ def discrepancies(
     """
     from tally.projections.rules import KINDS
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"must be one of {', '.join(KINDS)}", param_hint="--kind")
     views = state.views()
@@ -113,7 +113,7 @@ def provenance(
 
     Example: tally provenance 69cec0ff
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().provenance(claim)  # resolved in the query's own snapshot
     emit_json(out) if state.json else console.print(render.provenance(out))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _list, _state
+from tally.cli.state import JsonOpt, show_list, state_of
 from tally.cli.output import emit_json, err_console, success
 from tally.cli.safe_text import literal
 
@@ -56,7 +56,7 @@ def witness_init(
     """
     from tally.ledger.witness.service import Witness
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     witness, created = Witness.init(folder or _default_dir(), name)
     vkey = witness.cosigner.vkey
     witness.close()
@@ -84,7 +84,7 @@ def witness_add_log(
     from tally.ledger.errors import InputError
     from tally.ledger.integrity.checkpoints import parse_verifier_key
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     if parse_verifier_key(vkey.strip())[0] != origin:
         raise InputError(f"the vkey names another log than {origin!r}", field="vkey")
     witness = _open(folder)
@@ -102,13 +102,14 @@ def witness_add_log(
 @witness_app.command("logs")
 def witness_logs(ctx: typer.Context, folder: DirOpt = None, as_json: JsonOpt = False) -> None:
     """List the logs this witness follows and the size it last cosigned for each."""
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     witness = _open(folder)
     try:
         rows = [entry.__dict__ for entry in witness.logs()]
     finally:
         witness.close()
-    _list(state, rows, f"logs witnessed by {witness.name}", ["origin", "size", "vkey"])
+    show_list(state, "logs", rows, f"logs witnessed by {witness.name}",
+              ["origin", "size", "vkey"])
 
 
 @witness_app.command("serve")

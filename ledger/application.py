@@ -157,6 +157,9 @@ class Ledger:
         """
         store = resolve(db)
         path = store.sqlite_path
+        if path is not None and not path.parent.is_dir():
+            raise StorageError(f"the folder {path.parent} of --db {path.name} does not exist: "
+                               "create it first, or give --db a path in an existing folder")
         if path is not None and not create and not path.exists():
             raise StorageError(
                 f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
