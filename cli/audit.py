@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tally.cli.state import JsonOpt, State, state_of
 from tally.cli.files import output_file
 from tally.cli.output import (
     console,
@@ -24,6 +23,7 @@ from tally.cli.output import (
 )
 from tally.cli.render import witness_answer
 from tally.cli.safe_text import json_text, literal, visible
+from tally.cli.state import JsonOpt, State, state_of
 
 
 def checkpoint(
@@ -169,7 +169,8 @@ def consistency(
 
 PolicyOpt = Annotated[
     Path | None,
-    typer.Option("--policy", metavar="FILE", help="A C2SP tlog-policy file: the checkpoint must be cosigned "
+    typer.Option("--policy", metavar="FILE",
+                 help="A C2SP tlog-policy file: the checkpoint must be cosigned "
                  "by the witnesses its quorum requires."),
 ]
 

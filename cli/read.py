@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from tally.cli import render
-from tally.cli.state import JsonOpt, state_of
 from tally.cli.output import console, emit_json
+from tally.cli.state import JsonOpt, state_of
 
 KnownAt = Annotated[
     str | None,

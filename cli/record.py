@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.state import JsonOpt, SigningKeyOpt, show_appended, state_of
 from tally.cli.output import emit_json, progress_bar, success
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, SigningKeyOpt, show_appended, state_of
+
 
 def report(
     ctx: typer.Context,
@@ -33,7 +34,8 @@ def report(
     key: SigningKeyOpt,
     via: Annotated[
         list[str] | None,
-        typer.Option("--via", metavar="SOURCE", help="Source ids it came through, in order: repeat --via, or "
+        typer.Option("--via", metavar="SOURCE",
+                     help="Source ids it came through, in order: repeat --via, or "
                      "separate them with commas (--via izium-cma,suspilne)."),
     ] = None,
     url: Annotated[str | None, typer.Option("--url", metavar="URL",

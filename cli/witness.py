@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.state import JsonOpt, show_list, state_of
 from tally.cli.output import emit_json, err_console, success
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, show_list, state_of
 
 if TYPE_CHECKING:
     from tally.ledger.witness.service import Witness
@@ -118,10 +119,12 @@ def witness_serve(
     listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to listen on (PORT 0: "
                                         "any free port).")] = "127.0.0.1:7380",
     folder: DirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Answer POST /add-checkpoint and GET /<origin hash>/checkpoint until stopped.
 
-    The first line on stdout is the URL it listens on (useful with port 0).
+    The first line on stdout is the URL it listens on (useful with port 0); with --json
+    it is a JSON object: `url`, `name`, `vkey`.
     Example: tally witness serve --listen 127.0.0.1:7380 --dir ./w1
     """
     from tally.ledger.errors import InputError
@@ -137,7 +140,11 @@ def witness_serve(
     except OSError as e:
         witness.close()
         raise InputError(f"cannot listen on {listen}: {e.strerror}", field="listen") from None
-    sys.stdout.write(server.url + "\n")
+    if state_of(ctx, as_json).json:
+        sys.stdout.write(json.dumps({"url": server.url, "name": witness.name,
+                                     "vkey": witness.cosigner.vkey}) + "\n")
+    else:
+        sys.stdout.write(server.url + "\n")
     sys.stdout.flush()
     err_console.print(Text.assemble("witness ", literal(witness.name, "bold"), " listening; ",
                                     "vkey ", literal(witness.cosigner.vkey)), soft_wrap=True)

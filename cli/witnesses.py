@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.state import JsonOpt, state_of
 from tally.cli.output import console, emit_json, success
 from tally.cli.render import listing
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, state_of
 
 witnesses_app = typer.Typer(
     help="Witnesses that cosign this ledger's checkpoints (operator-signed configuration).",

@@ -65,6 +65,7 @@ from tally.ledger.model.events import (
     as_uuid,
     type_name,
 )
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
@@ -189,7 +190,14 @@ class Ledger:
         return [self.events.get(as_uuid(i)) for i in ids]
 
     def registry(self) -> Registry:
-        return Registry(self.events.get, self.figure_ids)
+        return Registry(self.events.get, self.figure_ids, self.source_ids, self.signer_names)
+
+    def source_ids(self) -> list[str]:
+        return sorted(s.source_id for s in self._aggregates(Source.Registered))
+
+    def signer_names(self) -> dict[str, str]:
+        """Registered signers' names by key id."""
+        return {s.key_id: s.name for s in self._aggregates(Signer.Added)}
 
     def figure_ids(self) -> list[str]:
         return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
@@ -451,9 +459,8 @@ class Ledger:
         try:
             fields = witness_body(lid, operator.key_id, name, url, vkey)
         except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "witness"
-            raise InputError(f"invalid witness {where}: {first['msg']}", field=where) from None
+            message, where = describe(e)
+            raise InputError(f"invalid witness: {message}", field=where) from None
         body = signing.canonical(fields)
         return self._append(name, Witness(body=body,
                                           signature=signing.sign(operator.private_key, body)))

@@ -48,7 +48,7 @@ from tally.ledger.model.policy import (
     signer_may_sign,
     value_for,
 )
-from tally.ledger.model.values import Quantity, Status
+from tally.ledger.model.values import Quantity, Status, decimal_text
 
 BAD_SIGNATURE = (
     "signature does not verify: the line was altered after signing, "
@@ -145,7 +145,7 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
     check_figure_shape(record.id, record.kind, record.cumulative, record.parts, record.states,
                        registry.figure)
     # normalised, so "0.050" redefines "0.05" identically instead of being refused
-    tolerance = format(Decimal(record.tolerance).normalize(), "f")
+    tolerance = decimal_text(Decimal(record.tolerance))
     definition: dict[str, Any] = {
         "figure_id": record.id, "kind": record.kind, "unit": record.unit,
         "cumulative": record.cumulative, "parts": list(record.parts),

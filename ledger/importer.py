@@ -28,7 +28,6 @@ How a million lines stay fast and flat in memory:
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import sqlite3
 import tempfile
@@ -72,6 +71,7 @@ from tally.ledger.model.events import (
     as_uuid,
     registry_uuid,
 )
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
@@ -81,6 +81,7 @@ from tally.ledger.model.inputs import (
     SourceRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
+from tally.ledger.model.suggest import hint
 
 MAX_LINE_BYTES = 1 << 20
 BATCH = 1000  # events per append transaction
@@ -96,24 +97,6 @@ class ImportSummary:
     added: int = 0
     skipped: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
-
-
-def _describe(error: ValidationError) -> tuple[str, str | None]:
-    first = error.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if not isinstance(p, int) or len(first["loc"]) > 1)
-    fieldname = str(first["loc"][-1]) if first["loc"] else None
-    # pydantic puts the union tag first in the location ("report.value"); drop it.
-    parts = loc.split(".")
-    if parts and parts[0] in {"source", "figure", "report", "correction", "retraction"}:
-        loc = ".".join(parts[1:]) or loc
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif first["type"] == "union_tag_invalid":
-        message = "type must be one of source, figure, report, correction, retraction"
-    elif first["type"] == "union_tag_not_found":
-        message = "the line has no 'type' field"
-    return (f"{loc}: {message}" if loc else message), fieldname
 
 
 Line = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
@@ -136,7 +119,7 @@ def parse_line(number: int, raw: bytes) -> Line | None:
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
-        message, fieldname = _describe(e)
+        message, fieldname = describe(e)
         raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
 
 
@@ -278,7 +261,8 @@ class _ImportRegistry(Registry):
     """The registry of one import: figures kept as small views, not as aggregates."""
 
     def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger.events.get, ledger.figure_ids)
+        super().__init__(ledger.events.get, ledger.figure_ids, ledger.source_ids,
+                         ledger.signer_names)
         self.figures: dict[str, _FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
 
@@ -306,10 +290,9 @@ class _ImportRegistry(Registry):
         if found is None:
             # the same refusal and hint as Registry.figure, counting this file's figures
             known = self._figure_ids() + [f for f, v in self.figures.items() if v is not None]
-            close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
-            hint = (f"; did you mean {close[0]!r}?" if close
-                    else ": define it with 'tally figures define'")
-            raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
+            raise UnknownFigureError(f"figure {figure_id!r} is not defined"
+                                     + hint(figure_id, known,
+                                            "define it with 'tally figures define'"))
         return found
 
     def stage(self, aggregate: Aggregate) -> None:

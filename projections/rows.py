@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from tally.ledger.errors import SignatureError
 from tally.ledger.integrity import signing
-from tally.ledger.model.values import Interval
+from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import Entry, EntryKind, FigureDef
 
 Row = Mapping[Any, Any]  # a dict, or SQLAlchemy's RowMapping
@@ -61,7 +61,7 @@ def str_list(text: str | None) -> list[str]:
 def _number(d: Decimal | None) -> str | None:
     if d is None:
         return None
-    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
+    return decimal_text(d)
 
 
 def interval_columns(i: Interval | None) -> dict[str, Any]:

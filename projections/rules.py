@@ -14,9 +14,8 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from tally.ledger.model.values import Interval
+from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import ClaimState, FigureDef
 from tally.projections.groups import as_of_groups, conflicting
 from tally.projections.regressions import regression_groups
@@ -76,13 +75,9 @@ def _ref(c: ClaimState) -> str:
 
 def interval_text(i: Interval) -> str:
     """An interval in mathematical notation, e.g. [440, 451] or (440, ∞)."""
-    low = "-∞" if i.low is None else _num(i.low)
-    high = "∞" if i.high is None else _num(i.high)
+    low = "-∞" if i.low is None else decimal_text(i.low)
+    high = "∞" if i.high is None else decimal_text(i.high)
     return f"{'(' if i.low_open else '['}{low}, {high}{')' if i.high_open else ']'}"
-
-
-def _num(d: Decimal) -> str:
-    return str(int(d)) if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
 def active(claims: Iterable[ClaimState]) -> list[ClaimState]:

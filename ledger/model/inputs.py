@@ -22,13 +22,28 @@ from pydantic_core import PydanticCustomError
 
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
-]
-FigureId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", max_length=200),
-]
+SLUG = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+FIGURE_ID = r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$"
+KEY_ID = r"^[0-9a-f]{16}$"
+HEX64 = r"^[0-9a-f]{64}$"
+SIGNATURE = r"^[0-9a-f]{128}$"
+LEDGER_ID = r"^[0-9a-f]{32}$"
+TOLERANCE = r"^0(\.[0-9]{1,6})?$|^1$"
+# What each pattern means, in the words a refusal uses (`ledger.model.input_errors`)
+PATTERN_MEANINGS = {
+    SLUG: "must be lowercase letters, digits, '.', '_' or '-' (starting with a letter or "
+          "digit, at most 64), e.g. hromadske",
+    FIGURE_ID: "must be lowercase letters, digits, '.', '_' or '-' in parts separated by '/', "
+               "e.g. izium/burial-site/bodies-exhumed",
+    KEY_ID: "must be a key id, 16 hex digits (0-9, a-f), as 'tally signers list' shows",
+    HEX64: "must be 64 hex digits (0-9, a-f), e.g. the output of sha256sum",
+    SIGNATURE: "must be 128 hex digits (0-9, a-f), an Ed25519 signature",
+    LEDGER_ID: "must be a ledger id, 32 hex digits (0-9, a-f)",
+    TOLERANCE: "must be a fraction from 0 to 1 with at most 6 decimals, e.g. 0.05 for 5%",
+}
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=64)]
+FigureId = Annotated[str, StringConstraints(pattern=FIGURE_ID, max_length=200)]
 def claim_ref_problem(ref: str) -> str | None:
     """Why `ref` cannot name a claim (its id, or a prefix of at least 4 hex digits), or
     None: the one prefix rule of every command that takes a claim."""
@@ -49,9 +64,9 @@ def _claim_ref(ref: str) -> str:
 
 
 ClaimRef = Annotated[str, AfterValidator(_claim_ref)]
-KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
-Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Signature = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+KeyId = Annotated[str, StringConstraints(pattern=KEY_ID)]
+Hex64 = Annotated[str, StringConstraints(pattern=HEX64)]
+Signature = Annotated[str, StringConstraints(pattern=SIGNATURE)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
@@ -100,7 +115,7 @@ class _Record(BaseModel):
 
 
 class _Signed(_Record):
-    ledger: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+    ledger: Annotated[str, StringConstraints(pattern=LEDGER_ID)] | None = None
     signer: KeyId | None = None
     signature: Signature | None = None
 
@@ -122,7 +137,7 @@ class FigureRecord(_Signed):
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
     cumulative: bool = False
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
-    tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{1,6})?$|^1$")] = "0.05"
+    tolerance: Annotated[str, StringConstraints(pattern=TOLERANCE)] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
 
     _visible_unit = field_validator("unit", mode="after")(_visible_name)

@@ -37,7 +37,7 @@ _PREFIXES: tuple[tuple[str, QuantityKind], ...] = (
 _PREFIX_OF: dict[str, str] = {kind: prefix for prefix, kind in _PREFIXES}
 
 
-def _decimal_text(number: Decimal) -> str:
+def decimal_text(number: Decimal) -> str:
     """Plain positional text of a decimal: never an exponent, no trailing zeros."""
     if number == number.to_integral_value():
         return str(int(number))
@@ -94,7 +94,7 @@ class Interval:
 
     def to_dict(self) -> dict[str, str | bool | None]:
         """JSON-ready form: decimal strings, ``None`` for infinite ends."""
-        low, high = (None if end is None else _decimal_text(end) for end in (self.low, self.high))
+        low, high = (None if end is None else decimal_text(end) for end in (self.low, self.high))
         return {"low": low, "high": high, "low_open": self.low_open, "high_open": self.high_open}
 
 
@@ -108,8 +108,8 @@ def _check_bounds(kind: str, low: Decimal, high: Decimal | None, field: str, tex
         raise _refuse(
             field,
             text,
-            f"is a range whose low end {_decimal_text(low)} is above its high end "
-            f"{_decimal_text(high)}: write {_decimal_text(high)}..{_decimal_text(low)}",
+            f"is a range whose low end {decimal_text(low)} is above its high end "
+            f"{decimal_text(high)}: write {decimal_text(high)}..{decimal_text(low)}",
         )
     if kind == "fewer_than" and low == 0:
         raise _refuse(field, text, "allows no count: counts are non-negative")
@@ -174,10 +174,10 @@ class Quantity:
     @property
     def written(self) -> str:
         """The canonical written form, e.g. ``>=440`` or ``440..451``."""
-        number = _decimal_text(self.number)
+        number = decimal_text(self.number)
         if self.kind == "range":
             assert self.upper is not None  # checked at construction
-            return f"{number}..{_decimal_text(self.upper)}"
+            return f"{number}..{decimal_text(self.upper)}"
         return _PREFIX_OF.get(self.kind, "") + number
 
     def interval(self, tolerance: Decimal = DEFAULT_TOLERANCE) -> Interval:
@@ -207,8 +207,8 @@ class Quantity:
 
     def to_dict(self) -> dict[str, str | None]:
         """JSON-ready form with decimal strings, e.g. {"kind": "about", "number": "450", ...}."""
-        upper = None if self.upper is None else _decimal_text(self.upper)
-        return {"kind": self.kind, "number": _decimal_text(self.number), "upper": upper}
+        upper = None if self.upper is None else decimal_text(self.upper)
+        return {"kind": self.kind, "number": decimal_text(self.number), "upper": upper}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Quantity:

@@ -185,7 +185,7 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str, str | None]] = [
     ("unknown field", {**REPORTS[0], "colour": "red"}, "colour"),
     ("wrong type", {**REPORTS[0], "value": 447}, "value"),
     ("bad slug", {**REPORTS[0], "source": "Hromadske"}, "source"),
-    ("unknown type", {"type": "claim", "id": "x"}, None),
+    ("unknown type", {"type": "claim", "id": "x"}, "type"),
     ("not JSON", '{"type": "report", ', None),
     ("figure redefined differently", {"type": "figure", "id": "izium/bodies", "unit": "graves"},
      "id"),

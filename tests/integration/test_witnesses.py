@@ -294,7 +294,8 @@ def test_witness_commands_and_their_refusals(tmp_path: Path) -> None:
     assert t.json("witness", "add-log", "log.example", "--vkey", vkey, "--dir", str(w))["size"] == 0
     assert "another log" in t.json("witness", "add-log", "other.example", "--vkey", vkey,
                                    "--dir", str(w), code=1)["error"]
-    assert [r["origin"] for r in t.json("witness", "logs", "--dir", str(w))["logs"]] == ["log.example"]
+    logs = t.json("witness", "logs", "--dir", str(w))["logs"]
+    assert [r["origin"] for r in logs] == ["log.example"]
     assert "no witness" in t.json("witness", "logs", "--dir", str(tmp_path / "none"),
                                   code=1)["error"]
     t("init", "--name", ORIGIN)
