@@ -132,6 +132,8 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
         raise DuplicateDefinitionError(
             f"source {record.id!r} is already registered with other attributes", field="id"
         )
+    if record.key_id is not None:  # a first-party source signs with a registered key
+        registry.signer(record.key_id)
     signer, body, signature = sign_or_verify(
         registry, ctx, record, key, lambda s: source_body(ctx.ledger_id, s, record), defer)
     signer_may_sign(signer, signer.key_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +18,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -156,6 +158,15 @@ class FigureRecord(_Signed):
 
 
 
+def _web_address(url: str) -> str:
+    """An absolute http or https URL with a host: where a reader can find the report."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in url:
+        raise PydanticCustomError(
+            "url", "must be an absolute http or https URL, e.g. https://example.org/news/1")
+    return url
+
+
 class ReportRecord(_Signed):
     type: Literal["report"] = "report"
     figure: FigureId
@@ -163,10 +174,23 @@ class ReportRecord(_Signed):
     as_of: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     source: Slug
     via: list[Slug] = Field(default_factory=list, max_length=20)
-    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    url: Annotated[str, StringConstraints(max_length=2048), AfterValidator(_web_address)] | None = (
+        None)
     published: Annotated[str, StringConstraints(max_length=64)] | None = None
     quote: Text | None = None
     document_sha256: Hex64 | None = None
+
+    @model_validator(mode="after")
+    def _chain_without_repeats(self) -> ReportRecord:
+        # a source cannot pass on what it said itself, nor a hop be passed through twice
+        for hop in self.via:
+            if hop == self.source:
+                raise PydanticCustomError(
+                    "via", "via names the source {source} itself: list only the sources it "
+                    "came through", {"source": hop})
+        if len(set(self.via)) != len(self.via):
+            raise PydanticCustomError("via", "via lists a source more than once")
+        return self
 
 
 class CorrectionRecord(_Signed):
