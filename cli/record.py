@@ -145,7 +145,8 @@ def import_(
     if state.json:
         emit_json(summary)
     else:
-        kinds = ", ".join(f"{n} {t}s" for t, n in sorted(summary.by_type.items()))
+        kinds = ", ".join(f"{n} {t}{'es' if t.endswith('s') else 's'}"
+                          for t, n in sorted(summary.by_type.items()))
         success(Text.assemble(
             "imported ", literal(file), f": {summary.added} added (",
             literal(kinds or "nothing new"), f"), {summary.skipped} already recorded",

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
+from tally.ledger import commands
 from tally.ledger.commands import (
     Context,
     check_name,
@@ -27,7 +28,6 @@ from tally.ledger.commands import (
     retract_claim,
 )
 from tally.ledger.errors import (
-    ClaimStateError,
     DuplicateDefinitionError,
     InputError,
     NotAuthorisedError,
@@ -49,7 +49,6 @@ from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
     ledger_id,
-    revocation_body,
     signer_body,
     witness_body,
 )
@@ -71,10 +70,11 @@ from tally.ledger.model.inputs import (
     FigureRecord,
     ReportRecord,
     RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
     SourceRecord,
     claim_ref_problem,
 )
-from tally.ledger.model.policy import may_revoke
 from tally.ledger.tailcheck import TailCheck
 
 
@@ -242,7 +242,8 @@ class Ledger:
         return self._info
 
     def context(self) -> Context:
-        return Context(self.info().ledger_id, self.clock().date())
+        info = self.info()
+        return Context(info.ledger_id, self.clock().date(), info.operator_key_id)
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
@@ -348,31 +349,19 @@ class Ledger:
     def add_signer(
         self, name: str, public_key: bytes, operator: KeyPair, role: str = "signer"
     ) -> Appended:
-        check_name(name, "signer")
+        check_name(name, "signer")  # in the words of every name's refusal
         self._check_operator(operator)
-        existing = self.registry().find_signer(signing.key_id(public_key))
-        if existing is not None:
-            if existing.revoked:
-                raise ClaimStateError(
-                    f"signer {existing.key_id} was revoked; register a new key", field="key"
-                )
-            return Appended(existing.key_id, "already recorded", None)
-        signer = self._signed_signer(self.info().ledger_id, operator, public_key, name, role)
-        positions = self.save([signer])
-        return Appended(signer.key_id, "recorded", positions[-1])
+        record = SignerRecord(public_key=public_key.hex(), name=name,
+                              role=role)  # type: ignore[arg-type]
+        return self._append(signing.key_id(public_key),
+                            commands.add_signer(self.registry(), self.context(), record,
+                                                operator))
 
     def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
         self._check_operator(operator)
-        signer = self.registry().signer(key_id)
-        if signer.revoked:
-            return Appended(key_id, "already recorded", None)
-        may_revoke(key_id, self.info().operator_key_id)
-        body = signing.canonical(
-            revocation_body(self.info().ledger_id, operator.key_id, key_id, reason)
-        )
-        signer.revoke(body=body, signature=signing.sign(operator.private_key, body))
-        positions = self.save([signer])
-        return Appended(key_id, "recorded", positions[-1])
+        record = RevocationRecord(key_id=key_id, reason=reason)
+        return self._append(key_id, commands.revoke_signer(self.registry(), self.context(),
+                                                           record, operator))
 
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
         if aggregate is None:

@@ -1,8 +1,9 @@
 """Export the ledger as JSONL import lines that re-import to an identical ledger.
 
 Every signed line carries its ledger id, signer and signature, so importing it
-into a ledger created with the same name and operator key (and the same signers
-registered) verifies the original signatures instead of re-signing.
+into a ledger created with the same name and operator key verifies the original
+signatures instead of re-signing: the signers (and their revocations) come first in
+the file as they came first in the ledger, so later lines find their signers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tally.ledger.application import Ledger
-from tally.ledger.model.events import Claim, Figure, Source
+from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -31,6 +32,9 @@ _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quo
            "document_sha256")
 # the import line type and the body fields it carries, by event type
 _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
+    Signer.Added: ("signer", ("key_id", "public_key", "name", "role")),
+    Signer.Revoked: ("revocation", ("key_id", "reason")),
+    Witness.Added: ("witness", ("name", "url", "vkey")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
                                 "states")),
@@ -41,13 +45,19 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
 
 
 def export_lines(ledger: Ledger) -> Iterator[str]:
-    """One JSON line per source, figure, claim, correction and retraction, in ledger order."""
+    """One JSON line per signer, revocation, witness, source, figure, claim, correction and
+    retraction, in ledger order: all a ledger created with the same name and operator key
+    needs to become this one. The genesis and the operator's own registration are not
+    lines: `tally init` makes them, identically."""
+    operator = ledger.info().operator_key_id
     start = 1
     while True:
         batch = ledger.events.notifications(start, 1000)
         for n in batch:
             event: Any = ledger.events.decode(n)
             line = _LINES.get(type(event))
+            if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
+                continue
             if line is not None:
                 yield _line(_signed(line[0], event.body, event.signature, line[1]))
         if len(batch) < 1000:

@@ -43,12 +43,15 @@ from tally.ledger.commands import (
     BAD_SIGNATURE,
     Context,
     Deferred,
+    add_signer,
+    add_witness,
     already_recorded,
     define_figure,
     define_source,
     prepare_claim,
     prepare_correction,
     prepare_retraction,
+    revoke_signer,
 )
 from tally.ledger.errors import (
     ImportFileError,
@@ -78,7 +81,10 @@ from tally.ledger.model.inputs import (
     FigureRecord,
     ReportRecord,
     RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
     SourceRecord,
+    WitnessRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
 from tally.ledger.model.suggest import hint
@@ -99,7 +105,8 @@ class ImportSummary:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
-Line = SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+        | SignerRecord | RevocationRecord | WitnessRecord)
 
 
 def parse_line(number: int, raw: bytes) -> Line | None:
@@ -301,6 +308,8 @@ class _ImportRegistry(Registry):
             return
         if isinstance(aggregate, Source):
             self._by_name[("source", aggregate.source_id)] = aggregate
+        if isinstance(aggregate, Signer):
+            self._by_name[("signer", aggregate.key_id)] = aggregate
         super().stage(aggregate)
 
 
@@ -385,7 +394,9 @@ class _Validator:
     def _line(self, number: int, record: Any) -> None:
         defer: Deferred = []
         try:
-            if isinstance(record, SourceRecord | FigureRecord):
+            if isinstance(record, SignerRecord | RevocationRecord | WitnessRecord):
+                self._operator_line(number, record, defer)
+            elif isinstance(record, SourceRecord | FigureRecord):
                 self._definition(number, record, defer)
             elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
@@ -399,6 +410,23 @@ class _Validator:
         made = (define_source(self.registry, self.ctx, record, self.key, defer)
                 if isinstance(record, SourceRecord)
                 else define_figure(self.registry, self.ctx, record, self.key, defer))
+        if made is None:
+            self._skipped()
+            return
+        for event in made.collect_events():
+            self.staged.append(_Staged(number, record.type, event))
+        self._added(record.type)
+
+    def _operator_line(self, number: int, record: SignerRecord | RevocationRecord | WitnessRecord,
+                       defer: Deferred) -> None:
+        """A signer, revocation or witness line: the operator key's statements."""
+        made: Aggregate | None
+        if isinstance(record, SignerRecord):
+            made = add_signer(self.registry, self.ctx, record, self.key, defer)
+        elif isinstance(record, RevocationRecord):
+            made = revoke_signer(self.registry, self.ctx, record, self.key, defer)
+        else:
+            made = add_witness(self.registry, self.ctx, record, self.key, defer)
         if made is None:
             self._skipped()
             return

@@ -18,7 +18,15 @@ from tally.ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
-from tally.ledger.model.events import Aggregate, Claim, Figure, Signer, Source, registry_uuid
+from tally.ledger.model.events import (
+    Aggregate,
+    Claim,
+    Figure,
+    Signer,
+    Source,
+    Witness,
+    registry_uuid,
+)
 from tally.ledger.model.suggest import hint
 
 A = TypeVar("A", bound=Aggregate)
@@ -94,6 +102,9 @@ class Registry:
             raise UnknownSignerError(
                 f"signer {key_id!r} is not registered in this ledger{suggestion}")
         return found
+
+    def find_witness(self, name: str) -> Witness | None:
+        return self._get(registry_uuid("witness", name), Witness)
 
     def find_claim(self, uuid: UUID) -> Claim | None:
         return self._get(uuid, Claim)

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from tally.ledger.model.inputs import PATTERN_MEANINGS
 
-LINE_TYPES = ("source", "figure", "report", "correction", "retraction")
+LINE_TYPES = ("signer", "revocation", "witness", "source", "figure", "report", "correction",
+              "retraction")
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -206,8 +206,38 @@ class RetractionRecord(_Signed):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
+class SignerRecord(_Signed):
+    """A signer registration (signed by the operator key), as `tally export` writes it."""
+
+    type: Literal["signer"] = "signer"
+    key_id: KeyId | None = None  # derived from the key; checked when given
+    public_key: Hex64
+    name: ShortText
+    role: Literal["signer", "operator"] = "signer"
+
+    _visible_name = field_validator("name", mode="after")(_visible_name)
+
+
+class RevocationRecord(_Signed):
+    """A signer's revocation (signed by the operator key)."""
+
+    type: Literal["revocation"] = "revocation"
+    key_id: KeyId
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class WitnessRecord(_Signed):
+    """A witness the operator asks to cosign checkpoints (checked as the statement is)."""
+
+    type: Literal["witness"] = "witness"
+    name: ShortText
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    vkey: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
 Record = Annotated[
-    SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord,
+    SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+    | SignerRecord | RevocationRecord | WitnessRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)
