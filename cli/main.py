@@ -114,7 +114,10 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except LedgerError as e:
-            error(e.message, as_json=_wants_json(ctx), field=e.field, line=getattr(e, "line", None))
+            problems = getattr(e, "problems", None)
+            error(e.message, as_json=_wants_json(ctx), field=e.field, line=getattr(e, "line", None),
+                  lines=None if problems is None or len(problems) < 2 else
+                  [{"line": p.line, "field": p.field, "error": p.message} for p in problems])
             raise typer.Exit(1) from None
         except OSError as e:
             where = f" {e.filename}" if e.filename else ""

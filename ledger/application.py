@@ -359,9 +359,14 @@ class Ledger:
 
     def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
         self._check_operator(operator)
-        record = RevocationRecord(key_id=key_id, reason=reason)
-        return self._append(key_id, commands.revoke_signer(self.registry(), self.context(),
-                                                           record, operator))
+        registry = self.registry()
+        registry.signer(key_id)  # an unknown one is refused with a did-you-mean
+        try:
+            record = RevocationRecord(key_id=key_id, reason=reason)
+        except ValidationError as e:
+            raise InputError(describe(e)[0], field=describe(e)[1]) from None
+        return self._append(key_id, commands.revoke_signer(registry, self.context(), record,
+                                                           operator))
 
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
         if aggregate is None:

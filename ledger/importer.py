@@ -92,6 +92,7 @@ from tally.ledger.model.suggest import hint
 MAX_LINE_BYTES = 1 << 20
 BATCH = 1000  # events per append transaction
 CHUNK = 2000  # lines whose new claims are looked up in the store together
+MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
 
@@ -333,6 +334,10 @@ class _Staged:
     claim: _ClaimState | None = None  # for a report: the claim it records
 
 
+class _Enough(Exception):
+    """MAX_PROBLEMS lines are refused: the import stops looking for more."""
+
+
 class _Validator:
     def __init__(self, ledger: Ledger, key: KeyPair | None, staging: _Staging,
                  progress: Progress | None, total: int) -> None:
@@ -344,6 +349,7 @@ class _Validator:
         self.registry = _ImportRegistry(ledger)
         self.ctx: Context = ledger.context()
         self.summary = ImportSummary()
+        self.problems: list[ImportFileError] = []
         self.to_store = ledger.events.to_stored
         # this chunk's new events in line order, and the claims it created or changed
         self.staged: list[_Staged] = []
@@ -353,15 +359,31 @@ class _Validator:
         self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
+        """Validate every line; refuses (ImportFileError) naming every bad line, up to
+        MAX_PROBLEMS of them, in file order. A refused line adds nothing for the lines
+        after it to build on, so they are checked as if it were not in the file."""
+        with contextlib.suppress(_Enough):
+            self._validate(lines)
+        if self.problems:
+            raise ImportFileError.of_lines(self.problems)
+        return self.summary
+
+    def _refuse(self, problem: ImportFileError) -> None:
+        self.problems.append(problem)
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _Enough
+
+    def _validate(self, lines: Iterable[bytes]) -> None:
         number = 0
         for number, raw in enumerate(lines, start=1):
             try:
                 record = parse_line(number, raw)
-            except ImportFileError:
+            except ImportFileError as e:
                 # this line has nothing pending: settle every line before it, the one just
                 # before included (a new claim there may be refused, e.g. a revoked signer's)
                 self._first_error_before(number)
-                raise
+                self._refuse(e)
+                continue
             if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
                 self.progress("validating", number, self.total)
             if record is None:
@@ -370,15 +392,12 @@ class _Validator:
             try:
                 self._line(number, record)
             except ImportFileError as e:
-                # one naming an earlier line comes from settling the chunk (`_resolve`),
-                # which checked the lines before it: it is the first error already
-                if e.line == number:
-                    self._first_error_before(number)
-                raise
+                self._first_error_before(number)
+                self._refuse(e)
             except LedgerError as e:
                 self._first_error_before(number)
-                raise ImportFileError(f"line {number}: {e.message}", line=number,
-                                      field=e.field) from None
+                self._refuse(ImportFileError(f"line {number}: {e.message}", line=number,
+                                             field=e.field))
             if len(self.queued) >= SIGNATURES:
                 self._send_signatures()
             if len(self.staged) >= CHUNK:
@@ -387,7 +406,6 @@ class _Validator:
             self.progress("validating", number, self.total)
         self._flush()
         self._check_signatures(None)
-        return self.summary
 
     # -- one line -----------------------------------------------------------------------
 
@@ -535,8 +553,8 @@ class _Validator:
                     try:
                         signer_may_sign(self.registry.signer(state.signer), state.signer)
                     except LedgerError as e:
-                        raise ImportFileError(f"line {state.line}: {e.message}",
-                                              line=state.line, field=e.field) from None
+                        self._refuse(ImportFileError(f"line {state.line}: {e.message}",
+                                                     line=state.line, field=e.field))
                 continue
             self._check_signatures(state.line)
             earlier = (self.staging.claim(state.uuid) if state.uuid in in_file
@@ -545,8 +563,8 @@ class _Validator:
             try:
                 already_recorded(state.uuid, earlier.signature, state.signature)
             except LedgerError as e:
-                raise ImportFileError(f"line {state.line}: {e.message}", line=state.line,
-                                      field=e.field) from None
+                self._refuse(ImportFileError(f"line {state.line}: {e.message}",
+                                             line=state.line, field=e.field))
             del self.claims[state.uuid]
             self.staged = [s for s in self.staged if s.claim is not state]
             self.summary.added -= 1
@@ -588,7 +606,7 @@ class _Validator:
             numbers, wait = self.jobs.pop(0)
             for number, ok in zip(numbers, wait(), strict=True):
                 if not ok:
-                    raise ImportFileError(f"line {number}: {BAD_SIGNATURE}", line=number,
-                                          field=SignatureError(BAD_SIGNATURE).field)
+                    self._refuse(ImportFileError(f"line {number}: {BAD_SIGNATURE}", line=number,
+                                                 field=SignatureError(BAD_SIGNATURE).field))
 
 

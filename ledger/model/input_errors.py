@@ -63,7 +63,7 @@ def describe(error: ValidationError) -> tuple[str, str | None]:
         return f"type must be one of {', '.join(LINE_TYPES)}", "type"
     if kind == "union_tag_not_found":
         return "the line has no 'type' field", "type"
-    meaning = _meaning(first)
+    meaning = _meaning(first) or (first["msg"] if first["msg"].startswith("must ") else None)
     if meaning is not None:
         return (f"{loc} {meaning}" if loc else meaning), field
     return (f"{loc}: {first['msg']}" if loc else first["msg"]), field
