@@ -134,6 +134,10 @@ class _Group(TyperGroup):
 
 
 def _database_error(error: Exception) -> bool:
+    # a command that opened no database cannot have met its errors: asking would load
+    # SQLAlchemy into `tally report -h` (typer's Exit passes through here too)
+    if "sqlalchemy" not in sys.modules and "sqlite3" not in sys.modules:
+        return False
     import sqlite3
 
     from sqlalchemy.exc import SQLAlchemyError
