@@ -195,6 +195,9 @@ def figures_define(
     states: Annotated[str | None, typer.Option("--states", metavar="STATES",
                                                help="Status vocabulary: a,b,c")] = None,
     cumulative: Annotated[bool, typer.Option("--cumulative", help="Should never go down.")] = False,
+    integer: Annotated[bool, typer.Option(
+        "--integer", help="Counts things (bodies, graves): refuse values that are not whole "
+        "numbers.")] = False,
     parts: Annotated[
         str | None, typer.Option("--parts", metavar="FIGURES",
                                  help="Figure ids that sum to this one: A,B")
@@ -222,6 +225,7 @@ def figures_define(
         cumulative=cumulative,
         parts=split_list(parts),
         tolerance=tolerance,
+        integer=integer,
     )
     show_appended(state, state.ledger().define_figure(record, state.signing_key(key)),
                   f"figure {figure_id}")

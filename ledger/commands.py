@@ -243,7 +243,7 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
     definition: dict[str, Any] = {
         "figure_id": record.id, "kind": record.kind, "unit": record.unit,
         "cumulative": record.cumulative, "parts": list(record.parts),
-        "tolerance": tolerance, "states": list(record.states),
+        "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
     }
     existing = registry.find_figure(record.id)
     if existing is not None:

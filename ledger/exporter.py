@@ -23,7 +23,7 @@ def _line(record: dict[str, Any]) -> str:
 def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict[str, Any]:
     fields = json.loads(body)
     record: dict[str, Any] = {"type": kind}
-    record.update({k: fields[k] for k in keep})
+    record.update({k: fields[k] for k in keep if k in fields})  # `integer` only when true
     record.update(ledger=fields["ledger"], signer=fields["signer"], signature=signature)
     return record
 
@@ -37,7 +37,7 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Witness.Added: ("witness", ("name", "url", "vkey")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
-                                "states")),
+                                "states", "integer")),
     Claim.Recorded: ("report", _REPORT),
     Claim.Corrected: ("correction", ("claim", "value", "reason")),
     Claim.Retracted: ("retraction", ("claim", "reason")),

@@ -251,13 +251,14 @@ class _Staging:
 class _FigureView:
     """What validation needs of a figure: its definition, without the aggregate."""
 
-    __slots__ = ("_definition", "figure_id", "kind", "states")
+    __slots__ = ("_definition", "figure_id", "integer", "kind", "states")
 
     def __init__(self, definition: dict[str, Any]) -> None:
         self._definition = definition
         self.figure_id: str = definition["figure_id"]
         self.kind: str = definition["kind"]
         self.states: list[str] = list(definition["states"])
+        self.integer: bool = definition["integer"]
 
     def definition(self) -> dict[str, Any]:
         d = dict(self._definition)

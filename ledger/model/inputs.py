@@ -141,6 +141,7 @@ class FigureRecord(_Signed):
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
     tolerance: Annotated[str, StringConstraints(pattern=TOLERANCE)] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
+    integer: bool = False  # counts things: whole numbers only
 
     _visible_unit = field_validator("unit", mode="after")(_visible_name)
 

@@ -172,3 +172,19 @@ def test_an_unreachable_postgresql_fails_within_5_seconds(tmp_path: Path,
     answer: Any = t.json("sources", "list", code=1)
     assert time.monotonic() - started < 15  # 5 s per attempt; libpq's default is forever
     assert "cannot be read" in answer["error"] or "timeout" in answer["error"]
+
+
+def test_a_figure_that_counts_refuses_fractions(tally: Tally) -> None:
+    tally("figures", "define", "izium/graves", "--unit", "graves", "--integer")
+    report = ["report", "izium/graves", "--as-of", "2022-09-23", "--source", "suspilne",
+              "--key", "alice"]
+    error = _error(tally, *report[:2], "2.5", *report[2:])
+    assert error == ("figure 'izium/graves' counts things (defined with --integer): '2.5' "
+                     "must use whole numbers")
+    for value in ("447", "440..451", "~450", ">=440"):
+        assert tally.json(*report[:2], value, *report[2:])["status"] == "recorded"
+    claim = tally.json("history", "izium/graves")["entries"][0]["claim_id"]
+    assert "whole numbers" in _error(tally, "correct", claim, "447.5", "--reason", "r",
+                                     "--key", "alice")
+    # the figures that do not count things take fractions as before
+    assert tally.json(*report[:1], "izium/bodies", "2.5", *report[2:])["status"] == "recorded"

@@ -41,9 +41,9 @@ OPERATIONS = st.lists(st.one_of(
     st.tuples(st.just("revoke"), KEYS),
     st.tuples(st.just("witness"), st.integers(0, 1)),
     st.tuples(st.just("source"), st.integers(0, 1)),
-    st.tuples(st.just("figure"), st.integers(0, 1)),
+    st.tuples(st.just("figure"), st.integers(0, 1), st.booleans()),
     st.tuples(st.just("report"), KEYS, st.integers(0, 1), st.integers(0, 1),
-              st.integers(0, 500), st.integers(2020, 2025)),
+              st.sampled_from(["3", "2.5", "~40", "10..12"]), st.integers(2020, 2025)),
     st.tuples(st.just("correct"), KEYS, st.integers(0, 5), st.integers(0, 500)),
     st.tuples(st.just("retract"), KEYS, st.integers(0, 5)),
 ), max_size=14)
@@ -65,9 +65,10 @@ def _apply(ledger: Ledger, operator: KeyPair, keys: list[KeyPair], op: tuple[Any
         ledger.add_source(SourceRecord(id=f"s{op[1]}", name=f"Source {op[1]}", kind="media"),
                           operator)
     elif kind == "figure":
-        ledger.define_figure(FigureRecord(id=f"case/f{op[1]}", cumulative=op[1] == 0), operator)
+        ledger.define_figure(FigureRecord(id=f"case/f{op[1]}", cumulative=op[1] == 0,
+                                          integer=op[2]), operator)
     elif kind == "report":
-        record = ReportRecord(figure=f"case/f{op[2]}", value=str(op[4]), as_of=str(op[5]),
+        record = ReportRecord(figure=f"case/f{op[2]}", value=op[4], as_of=str(op[5]),
                               source=f"s{op[3]}")
         claims.append(ledger.report(record, keys[op[1]]).id)
     elif claims:

@@ -201,6 +201,8 @@ BODY_KEYS = {
     "claim.retracted": {"claim", "reason"},
     "witness.added": {"name", "url", "vkey"},
 }
+# keys present only when true (a figure that counts things: whole numbers only)
+OPTIONAL_KEYS = {"figure.defined": {"integer"}}
 
 
 def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledger: str
@@ -215,7 +217,11 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         text, kind = e["body"], e["type"]
         body = json.loads(text)
         require(jcs(body) == text, "body is not canonical")
-        require(set(body) == BODY_KEYS[kind] | {"type", "ledger", "signer"}, "body keys")
+        optional = OPTIONAL_KEYS.get(kind, set())
+        keys = set(body) - {"type", "ledger", "signer"}
+        require({"type", "ledger", "signer"} <= set(body)
+                and BODY_KEYS[kind] <= keys <= BODY_KEYS[kind] | optional, "body keys")
+        require(all(body[k] is True for k in optional & set(body)), "optional keys are true")
         require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
         body_id = sha256(text.encode("utf-8")).hex()[:32]
         require(e["body_id"] == body_id, "body id")
