@@ -72,6 +72,8 @@ def _list_checkpoints(state: State) -> None:
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
     rows = []
+    root: str | None
+    problem: str | None
     for size, note, signed_at in ledger.log.checkpoints():
         try:
             checked = verify_checkpoint(note, key, info.origin)

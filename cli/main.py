@@ -72,13 +72,17 @@ def _usage_error(e: typer.TyperException, args: Sequence[str]) -> NoReturn:
     missing = type(e).__name__ == "NoArgsIsHelpError"
     if _wants_json_line(args):
         param = getattr(e, "param", None)
-        if missing:
+        if missing and ctx is not None:
             message = f"give a command: {', '.join(sorted(getattr(ctx.command, 'commands', {})))}"
         else:
             message = e.format_message()
         error(message, as_json=True, field=getattr(param, "name", None) or option)
     else:
-        e.show()
+        show = getattr(e, "show", None)  # click's exceptions print their usage and hint
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"Error: {e.format_message()}", err=True)
     sys.exit(getattr(e, "exit_code", 2))
 
 
@@ -88,10 +92,11 @@ class _Group(TyperGroup):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+             windows_expand_args: bool = True, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         except typer.TyperException as e:  # usage errors: exit 2
             _usage_error(e, argv)
         except typer.Abort:
@@ -101,7 +106,7 @@ class _Group(TyperGroup):
             return code
         sys.exit(code if isinstance(code, int) else 0)
 
-    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             _name_placeholders(command)

@@ -9,7 +9,7 @@ a str, which rich would read as markup.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -19,10 +19,22 @@ from rich.tree import Tree
 
 from tally.cli.safe_text import literal, visible
 
+if TYPE_CHECKING:
+    from tally.ledger.infra.cosigning import WitnessAnswer
+    from tally.projections.models import (
+        ClaimOut,
+        DiscrepancyList,
+        HistoryEntryOut,
+        HistoryOut,
+        ProvenanceOut,
+        ShowOut,
+        ValueOut,
+    )
+
 BAR_WIDTH = 24
 
 
-def _chain(claim: Any) -> str:
+def _chain(claim: ClaimOut | HistoryEntryOut) -> str:
     return " → ".join(visible(s) for s in [claim.source, *claim.via])
 
 
@@ -40,12 +52,12 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table
     return table
 
 
-def show(out: Any) -> RenderableType:
+def show(out: ShowOut) -> RenderableType:
     """The value in force, its source chain, and the competing claims side by side."""
     head = Text()
     head.append(visible(out.figure), style="bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
-    if out.claim is None:
+    if out.claim is None or out.value is None or out.as_of is None:
         head.append("no active claim" + (f" as of {visible(out.query_as_of)}"
                                          if out.query_as_of else ""))
         return Panel(head, title="show")
@@ -84,7 +96,7 @@ def show(out: Any) -> RenderableType:
                  subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
-def _magnitude(value: Any) -> Decimal | None:
+def _magnitude(value: ValueOut | None) -> Decimal | None:
     """A representative number for the chart: the interval's finite middle, if any."""
     interval = getattr(value, "interval", None) if value is not None else None
     if interval is None:
@@ -99,7 +111,7 @@ def _magnitude(value: Any) -> Decimal | None:
     return low if low is not None else high
 
 
-def history(out: Any) -> RenderableType:
+def history(out: HistoryOut) -> RenderableType:
     """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
     sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
     top = max(sizes, default=Decimal(0))
@@ -145,7 +157,7 @@ def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | No
     return line
 
 
-def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
+def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> RenderableType:
     """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
     if not any(out.counts.values()):
         what = f"no {out.kind} discrepancies" if out.kind else "no discrepancies"
@@ -179,7 +191,7 @@ def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
     return tree
 
 
-def provenance(out: Any) -> RenderableType:
+def provenance(out: ProvenanceOut) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
     root = Tree(
         Text.assemble(
@@ -249,7 +261,7 @@ def provenance(out: Any) -> RenderableType:
     return root
 
 
-def witness_answer(answer: Any) -> Text:
+def witness_answer(answer: WitnessAnswer) -> Text:
     """One witness's answer to `tally checkpoint`, for stderr."""
     style = {"cosigned": "green", "already cosigned": "green"}.get(answer.outcome, "yellow")
     line = Text.assemble("witness ", literal(answer.name, "bold"), ": ",

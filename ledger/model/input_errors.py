@@ -33,7 +33,7 @@ def _meaning(error: Any) -> str | None:
     """`must ...` for the errors whose pydantic message is not for people, else None."""
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "string_pattern_mismatch":
-        return PATTERN_MEANINGS.get(ctx.get("pattern"), "is not in the expected form")
+        return PATTERN_MEANINGS.get(str(ctx.get("pattern")), "is not in the expected form")
     if kind == "string_too_long":
         return f"must have at most {ctx['max_length']} characters"
     if kind == "string_too_short":
