@@ -177,7 +177,9 @@ def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyP
                          field="key_id")
     existing = registry.find_signer(key_id)
     if existing is not None:
-        if existing.revoked:
+        # a signed line (an export read back) replays history: the same registration is a
+        # no-op even after the revocation that followed it; asked anew, it is refused
+        if existing.revoked and record.signature is None:
             raise ClaimStateError(f"signer {key_id} was revoked; register a new key",
                                   field="key")
         if (existing.name, existing.role) != (record.name, record.role):
