@@ -135,7 +135,7 @@ def signers_revoke(
 def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the ledger's signers and whether they are revoked."""
     state = state_of(ctx, as_json)
-    rows = [s.__dict__ for s in state.ledger().signers()]
+    rows = [s.__dict__ for s in state.ledger().directory.signers()]
     show_list(state, "signers", rows, "signers", ["key_id", "name", "role", "revoked",
                                                   "public_key"])
 
@@ -232,10 +232,18 @@ def figures_define(
 
 
 @figures_app.command("list")
-def figures_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List defined figures."""
+def figures_list(
+    ctx: typer.Context,
+    prefix: Annotated[str | None, typer.Argument(
+        metavar="PREFIX", help="Only the figures of this case, e.g. izium/burial-site.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List defined figures (those of a case with PREFIX).
+
+    Example: tally figures list izium/burial-site
+    """
     state = state_of(ctx, as_json)
-    out = state.views().figures()
+    out = state.views().figures(prefix)
     if state.json:
         emit_json(out)
         return

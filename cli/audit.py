@@ -44,9 +44,11 @@ def checkpoint(
     if list_:
         _list_checkpoints(state)
         return
+    from tally.ledger.witnessing import gather_cosignatures
+
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())
-        note, answers = ledger.gather_cosignatures(size, note)
+        note, answers = gather_cosignatures(ledger, size, note)
         write(note)
     if state.json:
         emit_json({"size": size, "note": note, "witnesses": answers})
@@ -123,7 +125,7 @@ def proof(
     state = state_of(ctx, as_json)
     ledger = state.ledger()
     made = ledger.inclusion_proof(claim, checkpoint_size)
-    text = ledger.tlog_proof_text(made) if tlog else made.model_dump_json(indent=2) + "\n"
+    text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
     written = {"claim_id": made.claim_id, "leaf_index": made.leaf_index,
                "tree_size": made.tree_size}
     if output:

@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from tally.cli import admin, audit, read, record, witness, witnesses
+from tally.cli import admin, audit, evidence, read, record, site, witness, witnesses
 from tally.cli.state import State
 
 GLOBAL_OPTIONS = ("--db", "--home")
@@ -215,8 +215,10 @@ admin.register(app)
 record.register(app)
 read.register(app)
 audit.register(app)
+evidence.register(app)
 witness.register(app)
 witnesses.register(app)
+site.register(app)
 
 
 def main() -> None:

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as Bars
 from rich.text import Text
 
 from tally.cli.safe_text import json_text, literal, visible
+from tally.ledger.progress import Progress
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -78,12 +80,13 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Callable[..., None]]:
-    """A progress callback `(done, total)` drawing a bar on stderr when it is a terminal."""
+def progress_bar(description: str) -> Iterator[Progress]:
+    """A progress callback `(phase, done, total)` drawing a bar on stderr when it is a
+    terminal."""
     if not err_console.is_terminal:
         yield lambda *args: None
         return
-    with Progress(
+    with Bars(
         TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
@@ -93,15 +96,8 @@ def progress_bar(description: str) -> Iterator[Callable[..., None]]:
     ) as bar:
         task = bar.add_task(visible(description), total=None)  # may name a file
 
-        def update(*args: Any) -> None:
-            # import reports (phase, done, total); verify and rebuild report (done, total)
-            if len(args) == 3:
-                phase, done, total = args
-                bar.update(task, description=visible(phase), completed=done,
-                           total=total or None)
-            else:
-                done, total = args
-                bar.update(task, completed=done, total=total or None)
+        def update(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=visible(phase), completed=done, total=total or None)
 
         yield update
 

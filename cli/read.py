@@ -36,35 +36,50 @@ def _known_at(text: str | None) -> int | dt.datetime | None:
 
 def show(
     ctx: typer.Context,
-    figure: str,
+    figure: Annotated[str, typer.Argument(
+        metavar="FIGURE", help="A figure id, or a case's prefix (e.g. izium) for an overview.")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Valid time (EDTF), e.g. 2025-01.")
     ] = None,
     known_at: KnownAt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The value in force for FIGURE, its source chain and the competing claims.
+    """The value in force for FIGURE, its source chain and the competing claims; for a
+    prefix that is not a figure id, one row per figure of the case.
 
     Example: tally show izium/burial-site/people-unidentified --as-of 2025-01 --known-at 2025-03-01
     """
+    from tally.projections.models import ShowOut
+
     state = state_of(ctx, as_json)
-    out = state.views().show(figure, as_of=as_of, known_at=_known_at(known_at))
-    emit_json(out) if state.json else console.print(render.show(out))
+    out = state.views().show_or_case(figure, as_of=as_of, known_at=_known_at(known_at))
+    if state.json:
+        emit_json(out)
+    elif isinstance(out, ShowOut):
+        console.print(render.show(out))
+    else:
+        console.print(render.case(out))
 
 
 def history(
     ctx: typer.Context,
-    figure: str,
+    figure: Annotated[str, typer.Argument(metavar="FIGURE")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="FROM..TO",
+        help="Only entries whose as_of meets this period (EDTF dates; either end may be "
+             "left out), e.g. 2022-09..2023-01.")] = None,
     known_at: KnownAt = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Full ids, signers, recording times and document hashes.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Every claim, correction and retraction of FIGURE in valid-time order, with a chart.
 
-    Example: tally history izium/burial-site/bodies-identified-reburied
+    Example: tally history izium/burial-site/bodies-exhumed --as-of 2022-09..2022-12
     """
     state = state_of(ctx, as_json)
-    out = state.views().history(figure, known_at=_known_at(known_at))
-    emit_json(out) if state.json else console.print(render.history(out))
+    out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
+    emit_json(out) if state.json else console.print(render.history(out, full))
 
 
 def discrepancies(

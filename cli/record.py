@@ -46,9 +46,15 @@ def report(
     ] = None,
     quote: Annotated[str | None, typer.Option("--quote", metavar="QUOTE",
                                               help="A short exact quote.")] = None,
-    document_sha256: Annotated[
-        str | None, typer.Option("--document-sha256", metavar="HEX",
-                                 help="SHA-256 of an archived copy.")
+    document: Annotated[
+        str | None, typer.Option("--document", metavar="DOCUMENT",
+                                 help="An archived document (SHA-256, a unique "
+                                 "prefix, or the file): the quote must occur in its text.")
+    ] = None,
+    occurrence: Annotated[
+        int | None, typer.Option("--occurrence", metavar="N",
+                                 help="Which occurrence of the quote (from 1), "
+                                 "when it occurs more than once.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -61,6 +67,11 @@ def report(
     from tally.ledger.model.inputs import ReportRecord
 
     state = state_of(ctx, as_json)
+    document_sha256 = None
+    if document is not None:
+        from tally.ledger.evidence.documents import reference
+
+        document_sha256 = reference(state.ledger(), document)
     record = build(
         ReportRecord,
         figure=figure,
@@ -72,6 +83,7 @@ def report(
         published=published,
         quote=quote,
         document_sha256=document_sha256,
+        occurrence=occurrence,
     )
     show_appended(state, state.ledger().report(record, state.key(key)), "claim")
 

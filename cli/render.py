@@ -8,9 +8,9 @@ a str, which rich would read as markup.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -22,19 +22,16 @@ from tally.cli.safe_text import literal, visible
 if TYPE_CHECKING:
     from tally.ledger.infra.cosigning import WitnessAnswer
     from tally.projections.models import (
+        CaseOut,
         ClaimOut,
         DiscrepancyList,
-        HistoryEntryOut,
         HistoryOut,
         ProvenanceOut,
         ShowOut,
-        ValueOut,
     )
 
-BAR_WIDTH = 24
 
-
-def _chain(claim: ClaimOut | HistoryEntryOut) -> str:
+def _chain(claim: Any) -> str:
     return " → ".join(visible(s) for s in [claim.source, *claim.via])
 
 
@@ -52,8 +49,27 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table
     return table
 
 
+def amended(claim: ClaimOut) -> str:
+    """What became of a claim, in words: "" when it stands as reported, else e.g.
+    "corrected from 440..451 by alice: police final count" or "retracted by bob: duplicate"."""
+    notes = []
+    for what, change, extra in (("corrected", claim.correction,
+                                 f" from {claim.reported.written}"),
+                                ("retracted", claim.retraction, "")):
+        if change is not None:
+            who = change.signer_name or change.signer
+            notes.append(f"{what}{extra} by {who}: {change.reason}")
+    return "; ".join(notes)
+
+
+def _published(claim: ClaimOut) -> str:
+    parts = [f"published {claim.published}" if claim.published else "", claim.url or ""]
+    return "   ".join(p for p in parts if p)
+
+
 def show(out: ShowOut) -> RenderableType:
-    """The value in force, its source chain, and the competing claims side by side."""
+    """The value in force (and what became of it), its source chain, the discrepancies that
+    involve it, and the claims competing with it (the claim in force is not among them)."""
     head = Text()
     head.append(visible(out.figure), style="bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
@@ -63,29 +79,47 @@ def show(out: ShowOut) -> RenderableType:
         return Panel(head, title="show")
     head.append("value in force: ")
     head.append(visible(out.value.written), style="bold green")
-    head.append(f"  as of {visible(out.as_of.text)}\n")
-    head.append(
-        f"source: {_chain(out.claim)}   signer: {visible(out.claim.signer)}   "
-        f"position: {out.claim.position}\n"
-    )
+    note = amended(out.claim)
+    if note:
+        head.append(f" ({visible(note)})", style="yellow")
+    head.append(f"\nas of {visible(out.as_of.text)}   source: {_chain(out.claim)}\n")
+    head.append(f"claim: {visible(out.claim.claim_id[:8])}   signer: {visible(out.claim.signer)}   "
+                f"position: {out.claim.position}\n")
+    if _published(out.claim):
+        head.append(visible(_published(out.claim)) + "\n")
     if out.claim.quote:
         head.append(_quote(out.claim.quote) + "\n", style="italic")
-    if out.disputed:
+    involving = [d for d in out.discrepancies if d.id in set(out.claim_discrepancies)]
+    contradictions = [d for d in involving if d.kind == "contradiction"]
+    if contradictions:
         head.append("DISPUTED", style="bold red")
-        head.append(f": {len(out.discrepancies)} discrepancy(ies) involve it\n")
+        n = len(contradictions)
+        head.append(f": {n} contradiction{'s involve' if n > 1 else ' involves'} it\n")
+    for d in involving:
+        if d.kind != "contradiction":
+            head.append("FLAGGED", style="bold red")
+            head.append(f" {visible(d.kind)} {visible(d.id)}: {visible(d.detail)}\n")
+    others = len(out.discrepancies) - len(involving)
+    if others:
+        head.append(f"{others} other discrepanc{'y' if others == 1 else 'ies'} on this "
+                    f"figure: tally discrepancies {visible(out.figure)}\n", style="dim")
     parts: list[RenderableType] = [head]
     if out.competing:
         table = Table(title="competing claims (overlapping as_of)", expand=True)
-        for column in ("value", "as of", "source chain", "quote", "claim"):
-            table.add_column(column, overflow="fold")
-        for c in [out.claim, *out.competing]:
-            table.add_row(
-                literal(c.value.written),
-                literal(c.as_of.text),
-                Text(_chain(c)),
-                Text(_quote(c.quote)),
-                literal(c.claim_id[:8]),
-            )
+        table.add_column("value", no_wrap=True)
+        table.add_column("as of", no_wrap=True)
+        table.add_column("source, quote, published, url", overflow="fold", ratio=1)
+        table.add_column("claim", no_wrap=True)
+        for c in out.competing:
+            value = literal(c.value.written)
+            if amended(c):
+                value.append(" ✎" if not c.retracted else " ✗", style="yellow")
+            details = Text(_chain(c))
+            for line, style in ((_quote(c.quote), "italic"), (visible(_published(c)), ""),
+                                (visible(amended(c)), "yellow")):
+                if line:
+                    details.append("\n" + line, style=style)
+            table.add_row(value, literal(c.as_of.text), details, literal(c.claim_id[:8]))
         parts.append(table)
     subtitle = []
     if out.query_as_of:
@@ -96,49 +130,29 @@ def show(out: ShowOut) -> RenderableType:
                  subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
-def _magnitude(value: ValueOut | None) -> Decimal | None:
-    """A representative number for the chart: the interval's finite middle, if any."""
-    interval = getattr(value, "interval", None) if value is not None else None
-    if interval is None:
-        return None
-    try:
-        low = Decimal(interval.low) if interval.low is not None else None
-        high = Decimal(interval.high) if interval.high is not None else None
-    except InvalidOperation:
-        return None
-    if low is not None and high is not None:
-        return (low + high) / 2
-    return low if low is not None else high
-
-
-def history(out: HistoryOut) -> RenderableType:
-    """The timeline in valid-time order, a bar per value; corrections and retractions marked."""
-    sizes = [m for e in out.entries if (m := _magnitude(e.value)) is not None]
-    top = max(sizes, default=Decimal(0))
-    table = Table(title=literal(f"history of {out.figure} ({out.unit})"), expand=True)
+def case(out: CaseOut) -> RenderableType:
+    """One row per figure of a case: its value in force, as_of and disputed flag."""
+    case = out.prefix.strip().rstrip("/")
+    table = Table(title=literal(f"figures of {case}/ (value in force, as of, active claims)"),
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("figure", overflow="fold")
+    table.add_column("value", no_wrap=True, justify="right")
     table.add_column("as of", no_wrap=True)
-    table.add_column("event", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("chart", no_wrap=True, min_width=BAR_WIDTH // 2)
-    table.add_column("source (via) / reason", overflow="fold", ratio=1)
-    table.add_column("pos", justify="right", no_wrap=True)
-    for e in out.entries:
-        style = {"claim": "", "correction": "yellow", "retraction": "red strike"}[e.kind]
-        magnitude = _magnitude(e.value)
-        bar = ""
-        if magnitude is not None and top > 0:
-            bar = "█" * max(1, int(BAR_WIDTH // 2 * magnitude / top))
-        who = _chain(e) if e.kind == "claim" else visible(e.reason or "")
-        table.add_row(
-            literal(e.as_of.text),
-            literal(f"{e.kind} {e.claim_id[:8]}"),
-            literal(e.value.written if e.value else "—"),
-            Text(bar, style=style or "cyan"),
-            Text(who),
-            Text(str(e.position)),
-            style=style or None,
-        )
+    table.add_column("claims", no_wrap=True, justify="right")
+    table.add_column("", no_wrap=True, min_width=len("DISPUTED"))
+    for f in out.figures:
+        name = f.figure.removeprefix(case + "/") if f.figure != case else f.figure
+        table.add_row(literal(name), literal(f.value.written if f.value else "—"),
+                      literal(f.as_of or ""), Text(str(f.active_claims)),
+                      Text("DISPUTED", style="bold red") if f.disputed else Text(""))
     return table
+
+
+def history(out: HistoryOut, full: bool = False) -> RenderableType:
+    """The timeline in valid-time order with a chart, fitted to the width (cli/history_view)."""
+    from tally.cli.history_view import History
+
+    return History(out, full)
 
 
 _KINDS = ("contradiction", "regression", "sum_mismatch")  # projections.rules.KINDS
@@ -202,6 +216,14 @@ def provenance(out: ProvenanceOut) -> RenderableType:
             f" as of {visible(out.as_of.text)}",
         )
     )
+    if out.status != "active":
+        changes = [out.retraction] if out.status == "retracted" else out.corrections
+        last = changes[-1] if changes and changes[-1] is not None else None
+        how = "" if last is None else (f" at position {last.position} by "
+                                       f"{last.signer.name or last.signer.key_id}: {last.reason}")
+        now = (f"; it now stands at {out.value.written}" if out.status == "corrected"
+               else "; it is no longer counted")
+        root.add(literal(f"WARNING: this claim was {out.status}{how}{now}", style="bold red"))
     if out.value.written != out.reported.written:
         root.add(literal(f"reported as {out.reported.written}, corrected since"))
     source = out.source
@@ -233,8 +255,15 @@ def provenance(out: ProvenanceOut) -> RenderableType:
     )
     signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
     details = root.add("details")
-    if out.quote:
+    if out.anchor is not None:
+        q, at = out.anchor.quote, out.anchor.position
+        details.add(Text.assemble("… ", visible(q.prefix), (f"**{visible(q.exact)}**", "bold"),
+                                  visible(q.suffix), " …"))
+        details.add(literal(f"quote anchored in document {out.document_sha256} at "
+                            f"{at.start}..{at.end} of its normalised text"))
+    elif out.quote:
         details.add(Text(_quote(out.quote), style="italic"))
+        details.add(literal("quote unanchored: not checked against a document", style="dim"))
     for label, value in (
         ("url", out.url),
         ("published", out.published),

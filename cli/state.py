@@ -45,7 +45,7 @@ class State:
             self._ledger = Ledger.open(self.db, create=create)
             # a writer killed mid-command may have left the log behind: its events are
             # checked, then logged, and every command says so
-            self.logged_on_open = self._ledger.catch_up_log()
+            self.logged_on_open = self._ledger.journal.catch_up_log()
             if self.logged_on_open:
                 from tally.cli.output import warn
 

@@ -54,7 +54,7 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     ledger = state.ledger()
     info = ledger.info()
     log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))
-    rows = [w.__dict__ for w in ledger.witnesses()]
+    rows = [w.__dict__ for w in ledger.directory.witnesses()]
     if state.json:
         emit_json({"origin": info.origin, "log_vkey": log_vkey, "witnesses": rows})
         return

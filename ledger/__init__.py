@@ -11,7 +11,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tally.ledger.application import Appended, Ledger, LedgerInfo, SignerInfo
+    from tally.ledger.application import Appended, Ledger, LedgerInfo
+    from tally.ledger.directory import SignerInfo
     from tally.ledger.errors import LedgerError
     from tally.ledger.infra.keystore import KeyPair, KeyStore
 
@@ -21,7 +22,7 @@ _HOMES = {
     "Appended": "tally.ledger.application",
     "Ledger": "tally.ledger.application",
     "LedgerInfo": "tally.ledger.application",
-    "SignerInfo": "tally.ledger.application",
+    "SignerInfo": "tally.ledger.directory",
     "LedgerError": "tally.ledger.errors",
     "KeyPair": "tally.ledger.infra.keystore",
     "KeyStore": "tally.ledger.infra.keystore",

@@ -10,9 +10,8 @@ models), catch up from the notification log.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection
@@ -27,6 +26,7 @@ from tally.ledger.commands import (
     record_claim,
     retract_claim,
 )
+from tally.ledger.directory import Directory
 from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
@@ -35,16 +35,17 @@ from tally.ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
-from tally.ledger.infra.access import lag_error, require_ledger
-from tally.ledger.infra.cosigning import WitnessAnswer, WitnessTarget, gather
-from tally.ledger.infra.eventstore import EventStore, StoredEvent
+from tally.ledger.evidence.archive import Archive
+from tally.ledger.infra.access import require_ledger
+from tally.ledger.infra.cosigning import WitnessTarget
+from tally.ledger.infra.eventstore import EventStore
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
 from tally.ledger.infra.storage import Store, reading, resolve
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
-from tally.ledger.integrity.cosignature import Cosigner, cosignatures, with_signatures
-from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof, format_tlog_proof
+from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
@@ -56,13 +57,9 @@ from tally.ledger.model.events import (
     GENESIS_ID,
     Aggregate,
     Claim,
-    Figure,
     Genesis,
     Signer,
-    Source,
     Witness,
-    as_uuid,
-    type_name,
 )
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
@@ -75,6 +72,7 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     claim_ref_problem,
 )
+from tally.ledger.model.kinds import Role
 from tally.ledger.tailcheck import TailCheck
 
 
@@ -87,7 +85,6 @@ class LedgerInfo:
     database: str
 
 
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 @dataclass(frozen=True)
@@ -97,15 +94,6 @@ class Appended:
     id: str
     status: str
     position: int | None
-
-
-@dataclass(frozen=True)
-class SignerInfo:
-    key_id: str
-    name: str
-    public_key: str
-    role: str
-    revoked: bool
 
 
 def check_origin(origin: str) -> None:
@@ -134,10 +122,10 @@ class Ledger:
         self.events = EventStore(store, self.engine)
         with self.events.errors():
             self.log = MerkleLog(self.engine, self.events)
+        self.archive = Archive(self.engine)
         self.tail_check = TailCheck(self)
-        # called after every write with `settle` (False while a bulk write has more to come)
-        # and a progress callback `(phase, done, total)` for the work settling does, or None
-        self.listeners: list[Callable[[bool, Progress | None], None]] = []
+        self.journal = Journal(self.events, self.log, self.tail_check)
+        self.directory = Directory(self.events)
         self._info: LedgerInfo | None = None
 
     @classmethod
@@ -179,50 +167,9 @@ class Ledger:
 
     # -- reading the event store ------------------------------------------------
 
-    def logged_position(self) -> int:
-        """The position of the last event in the Merkle log: checked, and safe to serve."""
-        with self.events.errors(), self.engine.connect() as conn:
-            return self.log.last_position(conn)
-
-    def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
-        topics = [type_name(c) for c in event_classes]
-        ids = dict.fromkeys(n.originator_id for n in self.events.notifications_of(topics))
-        return [self.events.get(as_uuid(i)) for i in ids]
-
     def registry(self) -> Registry:
-        return Registry(self.events.get, self.figure_ids, self.source_ids, self.signer_names)
-
-    def source_ids(self) -> list[str]:
-        return sorted(s.source_id for s in self._aggregates(Source.Registered))
-
-    def signer_names(self) -> dict[str, str]:
-        """Registered signers' names by key id."""
-        return {s.key_id: s.name for s in self._aggregates(Signer.Added)}
-
-    def figure_ids(self) -> list[str]:
-        return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
-
-    def figures(self) -> list[dict[str, Any]]:
-        return sorted(
-            (f.definition() for f in self._aggregates(Figure.Defined)), key=lambda d: d["figure_id"]
-        )
-
-    def sources(self) -> list[SourceRecord]:
-        found = self._aggregates(Source.Registered)
-        return sorted(
-            (
-                SourceRecord(id=s.source_id, name=s.name, kind=s.kind, key_id=s.key_id)
-                for s in found
-            ),
-            key=lambda s: s.id,
-        )
-
-    def signers(self) -> list[SignerInfo]:
-        found = self._aggregates(Signer.Added)
-        return sorted(
-            (SignerInfo(s.key_id, s.name, s.public_key, s.role, s.revoked) for s in found),
-            key=lambda s: (s.role != "operator", s.name),
-        )
+        return Registry(self.events.get, self.directory.figure_ids, self.directory.source_ids,
+                        self.directory.signer_names)
 
     def info(self) -> LedgerInfo:
         if self._info is None:
@@ -243,7 +190,8 @@ class Ledger:
 
     def context(self) -> Context:
         info = self.info()
-        return Context(info.ledger_id, self.clock().date(), info.operator_key_id)
+        return Context(info.ledger_id, self.clock().date(), self.archive.get,
+                       info.operator_key_id)
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
@@ -261,53 +209,6 @@ class Ledger:
         return self.registry().claim(self.resolve_claim(ref))
 
     # -- writing ------------------------------------------------------------------
-
-    def save(self, aggregates: Sequence[Aggregate]) -> list[int]:
-        """Append the aggregates' pending events in one transaction, then catch up."""
-        if not aggregates:
-            return []
-        positions = self.events.save(aggregates)
-        self.tail_check.trust(positions)
-        self.after_write()
-        return positions
-
-    def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True) -> list[int]:
-        """Append already-mapped events (see `mapper`) in one transaction, then catch up.
-
-        The bulk import builds its events and maps them while it validates the file, so
-        that the append needs neither the aggregates nor the file any more; the stored
-        rows are the same as `save` would write for the same events.
-        """
-        if not events:
-            return []
-        positions = self.events.insert(events)
-        self.tail_check.trust(positions)
-        self.after_write(settle=settle)
-        return positions
-
-    def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:
-        """Log the new events and let the listeners catch up; with `settle` False (a bulk
-        write with more batches to come) they may leave work for the last call."""
-        with self.events.errors():
-            self.log.catch_up(self.tail_check)
-            for listener in self.listeners:
-                listener(settle, progress)
-
-    def catch_up_log(self) -> int:
-        """Log the stored events the Merkle log lacks; returns how many it logged.
-
-        A writer killed between committing events and logging them leaves the log
-        behind the event store (and `verify` would flag the unlogged events); the
-        next command calls this before anything else.
-        """
-        with self.events.errors():
-            if self.store.read_only:  # nothing can be logged: answer only if nothing lags
-                logged, last = self.log.last_position(), self.events.max_position()
-                if logged < last:
-                    raise lag_error(self.store, f"Merkle log stops at position {logged} of {last}")
-                return 0
-            before = self.log.size()
-            return self.log.catch_up(self.tail_check) - before
 
     def init(self, origin: str, operator: KeyPair) -> tuple[LedgerInfo, bool]:
         """Create the ledger (genesis + operator signer); idempotent for the same name and key."""
@@ -328,12 +229,12 @@ class Ledger:
         body = signing.canonical(genesis_body(lid, origin, operator.public_key, operator.key_id))
         genesis = Genesis(body=body, signature=signing.sign(operator.private_key, body))
         operator_signer = self._signed_signer(lid, operator, operator, "operator", "operator")
-        self.save([genesis, operator_signer])
+        self.journal.save([genesis, operator_signer])
         self._info = None
         return self.info(), True
 
     def _signed_signer(
-        self, lid: str, operator: KeyPair, key: KeyPair | bytes, name: str, role: str
+        self, lid: str, operator: KeyPair, key: KeyPair | bytes, name: str, role: Role
     ) -> Signer:
         public_key = key.public_key if isinstance(key, KeyPair) else key
         kid = signing.key_id(public_key)
@@ -347,12 +248,12 @@ class Ledger:
             )
 
     def add_signer(
-        self, name: str, public_key: bytes, operator: KeyPair, role: str = "signer"
+        self, name: str, public_key: bytes, operator: KeyPair, role: Role = "signer"
     ) -> Appended:
         check_name(name, "signer")  # in the words of every name's refusal
         self._check_operator(operator)
         record = SignerRecord(public_key=public_key.hex(), name=name,
-                              role=role)  # type: ignore[arg-type]
+                              role=role)
         return self._append(signing.key_id(public_key),
                             commands.add_signer(self.registry(), self.context(), record,
                                                 operator))
@@ -371,7 +272,7 @@ class Ledger:
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
         if aggregate is None:
             return Appended(ident, "already recorded", None)
-        positions = self.save([aggregate])
+        positions = self.journal.save([aggregate])
         return Appended(ident, "recorded", positions[-1])
 
     def add_source(self, record: SourceRecord, key: KeyPair | None) -> Appended:
@@ -434,14 +335,10 @@ class Ledger:
 
     # -- witnesses -------------------------------------------------------------
 
-    def witnesses(self) -> list[WitnessTarget]:
-        """The witnesses the operator configured (signed `witness.added` events), in order."""
-        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)]
-
     def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
         """Configure a witness, as an event signed by the operator key."""
         self._check_operator(operator)
-        for known in self.witnesses():
+        for known in self.directory.witnesses():
             if known == WitnessTarget(name, url, vkey):
                 return Appended(name, "already recorded", None)
             if known.name == name or known.vkey == vkey:
@@ -458,37 +355,3 @@ class Ledger:
         body = signing.canonical(fields)
         return self._append(name, Witness(body=body,
                                           signature=signing.sign(operator.private_key, body)))
-
-    def last_cosigned_size(self, cosigner: Cosigner) -> int:
-        """The largest stored checkpoint that carries a valid cosignature by `cosigner`."""
-        for size, note, _ in reversed(self.log.checkpoints()):
-            try:
-                if cosignatures(note, [cosigner]):
-                    return size
-            except VerificationError:
-                continue  # a planted bad line: the witness's 409 tells the truth
-        return 0
-
-    def gather_cosignatures(self, size: int, note: str) -> tuple[str, list[WitnessAnswer]]:
-        """Ask every configured witness to cosign checkpoint `size`; store and return the
-        note with the cosignatures that verified, and each witness's answer."""
-        targets = self.witnesses()
-        if not targets:
-            return note, []
-        with self.events.errors():
-            answers = gather(note, targets, self.last_cosigned_size,
-                             lambda old: self.log.consistency_hashes(old, size))
-            cosigned = with_signatures(note, [line for a in answers for line in a.lines])
-            if cosigned != note:
-                self.log.store_cosigned(size, cosigned)
-        return cosigned, answers
-
-    @staticmethod
-    def tlog_proof_text(proof: InclusionProof) -> str:
-        """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
-        return format_tlog_proof(
-            proof.leaf_index,
-            [bytes.fromhex(h) for h in proof.path],
-            proof.checkpoint,
-            extra=proof.leaf.encode("utf-8"),
-        )

@@ -26,12 +26,12 @@ from tally.ledger.integrity import merkle, signing
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
 from tally.ledger.model.events import as_uuid
+from tally.ledger.progress import Progress
 from tally.ledger.replay import Replay
 from tally.ledger.tailcheck import TailCheck, claim_lookup
 
 BATCH = 2000
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -113,7 +113,7 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[
 
 def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
            report: Report, progress: Progress | None) -> None:
-    replay = Replay(operator_key)
+    replay = Replay(operator_key, lambda sha: ledger.archive.get(sha, conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]
@@ -164,7 +164,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 report.kept += auditors
                 report.checkpoints += not auditors
             if progress:
-                progress(n.id, total)
+                progress("verifying", n.id, total)
         if report.pending:
             break
     extra = next(logged, None)

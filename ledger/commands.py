@@ -24,6 +24,7 @@ from tally.ledger.errors import (
     InputError,
     SignatureError,
 )
+from tally.ledger.evidence.checks import Lookup, anchored_quote, stored_text
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
 from tally.ledger.lookups import Registry
@@ -75,10 +76,12 @@ Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | Retrac
 
 @dataclass(frozen=True)
 class Context:
-    """What every signed body depends on: which ledger, and the recording date."""
+    """What every signed body depends on: which ledger, the recording date, and the stored
+    documents (`ledger.evidence.archive`) that quotes are anchored in."""
 
     ledger_id: str
     today: dt.date
+    documents: Lookup = lambda _: None
     operator_key_id: str = ""  # the genesis operator's: it alone signs signers and witnesses
 
 
@@ -280,9 +283,13 @@ def prepare_claim(
     registry.source(record.source)
     for hop in record.via:
         registry.source(hop, field="via")
+    document = (None if record.document_sha256 is None
+                else registry.find_document(record.document_sha256))
+    anchor = anchored_quote(record, None if document is None else stored_text(
+        document.sha256, document.text_sha256, ctx.documents))
     signer, body, signature = sign_or_verify(
         registry, ctx, record, key,
-        lambda signer: claim_body(ctx.ledger_id, signer, record, value.written), defer)
+        lambda signer: claim_body(ctx.ledger_id, signer, record, value.written, anchor), defer)
     return signing.body_uuid(body), body, signature, value, signer
 
 

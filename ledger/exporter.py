@@ -29,7 +29,7 @@ def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict
 
 
 _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quote",
-           "document_sha256")
+           "document_sha256", "anchor")
 # the import line type and the body fields it carries, by event type
 _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Signer.Added: ("signer", ("key_id", "public_key", "name", "role")),

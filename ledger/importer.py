@@ -21,7 +21,7 @@ How a million lines stay fast and flat in memory:
   state that later follow-ups need (figure, signer, version, follow-ups,
   retracted), also live in the staging file.
 - Pass 2 streams the staged events into the event store in batches
-  (`Ledger.append_stored`), each followed by the Merkle log and read-model catch-up;
+  (`Journal.append_stored`), each followed by the Merkle log and read-model catch-up;
   the figures they touched are recomputed once, after the last batch.
 """
 
@@ -38,7 +38,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from tally.ledger.application import Ledger, Progress
+from tally.ledger.application import Ledger
 from tally.ledger.commands import (
     BAD_SIGNATURE,
     Context,
@@ -88,6 +88,7 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
 from tally.ledger.model.suggest import hint
+from tally.ledger.progress import Progress
 
 MAX_LINE_BYTES = 1 << 20
 BATCH = 1000  # events per append transaction
@@ -145,12 +146,12 @@ def import_lines(
         count = staging.count()
         for batch in staging.batches(BATCH):
             # the read model recomputes the figures all batches touched once, at the end
-            ledger.append_stored(batch, settle=False)
+            ledger.journal.append_stored(batch, settle=False)
             appended += len(batch)
             if progress:
                 progress("appending", appended, count)
         if appended:
-            ledger.after_write(progress=progress)
+            ledger.journal.after_write(progress=progress)
     return summary
 
 
@@ -270,8 +271,8 @@ class _ImportRegistry(Registry):
     """The registry of one import: figures kept as small views, not as aggregates."""
 
     def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger.events.get, ledger.figure_ids, ledger.source_ids,
-                         ledger.signer_names)
+        super().__init__(ledger.events.get, ledger.directory.figure_ids,
+                         ledger.directory.source_ids, ledger.directory.signer_names)
         self.figures: dict[str, _FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
 

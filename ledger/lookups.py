@@ -21,6 +21,7 @@ from tally.ledger.errors import (
 from tally.ledger.model.events import (
     Aggregate,
     Claim,
+    Document,
     Figure,
     Signer,
     Source,
@@ -71,6 +72,9 @@ class Registry:
                                      + hint(figure_id, known,
                                             "define it with 'tally figures define'"))
         return found
+
+    def find_document(self, sha256: str) -> Document | None:
+        return self._get(registry_uuid("document", sha256), Document)
 
     def find_source(self, source_id: str) -> Source | None:
         return self._get(registry_uuid("source", source_id), Source)

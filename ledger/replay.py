@@ -24,14 +24,18 @@ from typing import Any
 from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
+from tally.ledger.evidence import anchors
+from tally.ledger.evidence.checks import Lookup, check_stored, stored_text
 from tally.ledger.integrity import signing
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
 from tally.ledger.model.events import GENESIS_ID, registry_uuid
+from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,
+    DocumentArchived,
     FigureDefined,
     LedgerCreated,
     SignerAdded,
@@ -49,14 +53,14 @@ ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
 class SignerState:
     key_id: str
     public_key: bytes
-    role: str
+    role: Role
     revoked: bool = False
 
 
 @dataclass
 class FigureState:
     figure_id: str
-    kind: str
+    kind: FigureKind
     states: list[str]
     integer: bool = False
 
@@ -81,8 +85,13 @@ class Admitted:
 
 
 class Replay:
-    def __init__(self, expected_operator: bytes | None = None) -> None:
+    def __init__(self, expected_operator: bytes | None = None,
+                 documents: Lookup = lambda _: None) -> None:
+        """`documents` reads the archive (`ledger.evidence.archive`): every document event
+        is checked against its stored bytes and every anchored quote against its text."""
         self.expected_operator = expected_operator
+        self.documents = documents
+        self.archived: dict[str, str] = {}  # document sha256 -> signed text sha256
         self.ledger_id: str | None = None
         self.origin: str | None = None
         self.operator_key: bytes | None = None
@@ -126,7 +135,10 @@ class Replay:
         return Admitted(s, key, event.body, event.signature)
 
     def _signer(self, key_id: str) -> SignerState:
-        return policy.signer_may_sign(self.signers.get(key_id), key_id)  # type: ignore[return-value]
+        found = self.signers.get(key_id)
+        policy.signer_may_sign(found, key_id)
+        assert found is not None  # signer_may_sign refused an unknown key
+        return found
 
     def _rules(self, position: int, s: Any, ident: UUID, version: int, event: Any,
                claim_events: ClaimEvents) -> bytes:
@@ -177,9 +189,30 @@ class Replay:
             for source in (s.source, *s.via):
                 if source not in self.sources:
                     raise VerificationError(f"the claim names source {source!r}, not registered")
+            if s.anchor is not None:
+                self._anchored(s)
+        elif isinstance(s, DocumentArchived):
+            _where(ident, version, registry_uuid("document", s.sha256), 1)
+            if s.sha256 in self.archived:
+                raise VerificationError(f"document {s.sha256} is archived twice")
+            if s.source is not None and s.source not in self.sources:
+                raise VerificationError(f"the document names source {s.source!r}, not "
+                                        "registered")
+            check_stored(s, self.documents(s.sha256))
+            self.archived[s.sha256] = s.text_sha256
         else:
             self._followup(position, s, event.body, ident, version, signer, claim_events)
         return signer.public_key
+
+    def _anchored(self, s: ClaimRecorded) -> None:
+        """An anchored quote is in a document archived before it, at its signed place."""
+        assert s.anchor is not None
+        signed_text = self.archived.get(s.document_sha256 or "")
+        if signed_text is None:
+            raise VerificationError(f"the claim anchors its quote in document "
+                                    f"{s.document_sha256}, not archived before it")
+        text = stored_text(s.document_sha256 or "", signed_text, self.documents)
+        anchors.check(text, s.quote, s.anchor.model_dump())
 
     def _figure(self, figure_id: str) -> FigureState:
         found = self.figures.get(figure_id)

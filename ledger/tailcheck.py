@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 _RECORDED = "claim.recorded"
 _FOLLOWUPS = ("claim.corrected", "claim.retracted")
 REGISTRY_TYPES = ("ledger.created", "signer.added", "signer.revoked", "source.registered",
-                  "figure.defined")
+                  "figure.defined", "document.archived")
 
 
 def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection | None = None,
@@ -125,7 +125,7 @@ class TailCheck:
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position`: the registry events logged
         before it, replayed (their signatures were checked when they were logged)."""
-        replay = Replay()
+        replay = Replay(documents=self.ledger.archive.get)
         for n in self.ledger.events.notifications_of(REGISTRY_TYPES, stop=position - 1):
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from tally.ledger.model.dates import as_written
 from tally.ledger.model.values import Interval
 
 EntryKind = Literal["claim", "correction", "retraction"]
@@ -76,6 +77,16 @@ class ClaimState:
     @property
     def active(self) -> bool:
         return not self.retracted
+
+    @property
+    def start(self) -> dt.date:
+        """The first day of the as_of as written, before uncertainty widens it."""
+        return as_written(self.as_of)[0]
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the as_of as written (an open end: the day it was recorded)."""
+        return as_written(self.as_of)[1] or self.latest
 
     def as_of_overlaps(self, other: ClaimState) -> bool:
         return self.earliest <= other.latest and other.earliest <= self.latest

@@ -44,11 +44,28 @@ class AsOfOut(_Out):
     latest: dt.date
 
 
+class AmendmentOut(_Out):
+    """A correction or retraction in brief. Keys: `kind` (correction, retraction), `id`,
+    `value` (the corrected value; null for a retraction), `reason`, `signer` (key id),
+    `signer_name` (empty if unknown), `position`, `recorded_at`."""
+
+    kind: Literal["correction", "retraction"]
+    id: str
+    value: ValueOut | None
+    reason: str
+    signer: str
+    signer_name: str
+    position: int
+    recorded_at: dt.datetime
+
+
 class ClaimOut(_Out):
     """A claim as known. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported` (the value first written), `corrections` (correction ids, in order),
     `retracted`, `as_of`, `source`, `via` (source ids, outermost last), `url`, `published`,
-    `quote`, `document_sha256`, `signer` (key id), `position`, `recorded_at`."""
+    `quote`, `document_sha256`, `signer` (key id), `position`, `recorded_at`, `correction`
+    (AmendmentOut of the correction whose value is in force, or null), `retraction`
+    (AmendmentOut, or null)."""
 
     claim_id: str
     figure: str
@@ -66,6 +83,8 @@ class ClaimOut(_Out):
     signer: str
     position: int
     recorded_at: dt.datetime
+    correction: AmendmentOut | None = None
+    retraction: AmendmentOut | None = None
 
 
 class MemberOut(_Out):
@@ -95,7 +114,8 @@ class ShowOut(_Out):
     `as_of` (of the value in force), `claim` (ClaimOut in force), `competing` (ClaimOuts whose
     as_of overlaps it), `disputed` (the claim in force is in a contradiction), `discrepancies`
     (flags on this figure, and sum_mismatch flags of totals it is a part of), `query_as_of`,
-    `known_at` (the position the answer is as of; null = everything)."""
+    `known_at` (the position the answer is as of; null = everything), `claim_discrepancies`
+    (ids of the `discrepancies` that involve the claim in force, of any kind)."""
 
     figure: str
     kind: str
@@ -108,6 +128,7 @@ class ShowOut(_Out):
     discrepancies: list[DiscrepancyOut]
     query_as_of: str | None
     known_at: int | None
+    claim_discrepancies: list[str] = []
 
 
 class HistoryEntryOut(_Out):
@@ -136,13 +157,15 @@ class HistoryEntryOut(_Out):
 
 class HistoryOut(_Out):
     """`tally history`. Keys: `figure`, `kind`, `unit`, `known_at`, `entries` (in valid-time
-    order: as_of earliest, then latest, then position)."""
+    order: as_of earliest, then latest, then position), `period` (the `--as-of FROM..TO` the
+    entries were limited to, or null)."""
 
     figure: str
     kind: str
     unit: str
     known_at: int | None
     entries: list[HistoryEntryOut]
+    period: str | None = None
 
 
 class DiscrepancyList(_Out):
@@ -190,6 +213,30 @@ class FollowupOut(_Out):
     recorded_at: dt.datetime
 
 
+class TextQuoteSelectorOut(_Out):
+    """W3C TextQuoteSelector. Keys: `type`, `exact`, `prefix`, `suffix`."""
+
+    type: Literal["TextQuoteSelector"]
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class TextPositionSelectorOut(_Out):
+    """W3C TextPositionSelector. Keys: `type`, `start`, `end` (code points)."""
+
+    type: Literal["TextPositionSelector"]
+    start: int
+    end: int
+
+
+class AnchorOut(_Out):
+    """Where a quote is in its document's normalised text. Keys: `quote`, `position`."""
+
+    quote: TextQuoteSelectorOut
+    position: TextPositionSelectorOut
+
+
 class ProvenanceOut(_Out):
     """`tally provenance`. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported`, `as_of`, `source` (SourceOut), `via` (SourceOuts), `url`, `published`,
@@ -198,7 +245,10 @@ class ProvenanceOut(_Out):
     "unknown signer", "revoked signer"; re-verified on every query), `corrections`
     (FollowupOuts), `retraction` (FollowupOut or null), `retracted`, `position`,
     `leaf_index` (null until the Merkle log has it), `checkpoint` (size of the first
-    checkpoint that covers it, or null), `recorded_at`."""
+    checkpoint that covers it, or null), `recorded_at`, `status` ("active", "corrected" or
+    "retracted": what the claim stands as now), `anchor` (the signed W3C selectors
+    of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
+    `suffix`} and `position` {`start`, `end`}; null for an unanchored quote)."""
 
     claim_id: str
     figure: str
@@ -222,6 +272,8 @@ class ProvenanceOut(_Out):
     leaf_index: int | None
     checkpoint: int | None
     recorded_at: dt.datetime
+    status: Literal["active", "corrected", "retracted"] = "active"
+    anchor: AnchorOut | None = None
 
 
 class FigureOut(_Out):
@@ -242,6 +294,29 @@ class FigureList(_Out):
     """`tally figures list`. Keys: `figures` (FigureOuts by id)."""
 
     figures: list[FigureOut]
+
+
+class CaseFigureOut(_Out):
+    """One figure of a case. Keys: `figure`, `kind`, `unit`, `value` (ValueOut in force, or
+    null), `as_of` (its EDTF text, or null), `claim_id` (in force, or null), `disputed`,
+    `active_claims`."""
+
+    figure: str
+    kind: str
+    unit: str
+    value: ValueOut | None
+    as_of: str | None
+    claim_id: str | None
+    disputed: bool
+    active_claims: int
+
+
+class CaseOut(_Out):
+    """`tally show PREFIX` when PREFIX is not a figure id. Keys: `prefix`, `figures`
+    (CaseFigureOuts by id)."""
+
+    prefix: str
+    figures: list[CaseFigureOut]
 
 
 class SourceList(_Out):

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from tally.projections.models import (
+    AmendmentOut,
     AsOfOut,
     ClaimOut,
     DiscrepancyOut,
@@ -47,12 +48,23 @@ def entry_out(row: Row) -> HistoryEntryOut:
     )
 
 
-def claim_out(rows: Sequence[Row]) -> ClaimOut:
-    """A claim from its history rows (the claim first, then its follow-ups by position)."""
+def amendment_out(row: Row, names: Mapping[str, str]) -> AmendmentOut:
+    """A correction or retraction history row (with its signed `reason`), in brief."""
+    return AmendmentOut(kind=row["kind"], id=row["event_id"], value=value_out(row),
+                        reason=row["reason"] or "", signer=row["signer"],
+                        signer_name=names.get(row["signer"], ""),
+                        position=int(row["position"]), recorded_at=utc(row["recorded_at"]))
+
+
+def claim_out(rows: Sequence[Row], names: Mapping[str, str] | None = None) -> ClaimOut:
+    """A claim from its history rows (the claim first, then its follow-ups by position);
+    `names` maps signers' key ids to their names, for its amendments."""
+    names = names or {}
     ordered = sorted(rows, key=lambda r: int(r["position"]))
     claim = ordered[0]
     assert claim["kind"] == "claim"
     corrections = [r for r in ordered if r["kind"] == "correction"]
+    retraction = next((r for r in ordered if r["kind"] == "retraction"), None)
     reported = value_out(claim)
     latest = value_out(corrections[-1]) if corrections else reported
     assert reported is not None and latest is not None
@@ -64,14 +76,17 @@ def claim_out(rows: Sequence[Row]) -> ClaimOut:
         published=claim["published"], quote=claim["quote"],
         document_sha256=claim["document_sha256"], signer=claim["signer"],
         position=int(claim["position"]), recorded_at=utc(claim["recorded_at"]),
+        correction=amendment_out(corrections[-1], names) if corrections else None,
+        retraction=None if retraction is None else amendment_out(retraction, names),
     )
 
 
-def claims_by_id(rows: Iterable[Row]) -> dict[str, ClaimOut]:
+def claims_by_id(rows: Iterable[Row], names: Mapping[str, str] | None = None
+                 ) -> dict[str, ClaimOut]:
     grouped: dict[str, list[Row]] = {}
     for row in rows:
         grouped.setdefault(row["claim_id"], []).append(row)
-    return {k: claim_out(v) for k, v in grouped.items()
+    return {k: claim_out(v, names) for k, v in grouped.items()
             if any(r["kind"] == "claim" for r in v)}
 
 

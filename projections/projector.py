@@ -23,6 +23,7 @@ from tally.ledger.infra.eventstore import Notification
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Claim, Figure, Signer, Source
+from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
 from tally.projections.recompute import mark_dirty
@@ -237,11 +238,10 @@ class Projector:
 
 
 @lru_cache(maxsize=8192)
-def _value_columns(written: str, kind: str, tolerance: str, states: str) -> dict[str, Any]:
+def _value_columns(written: str, kind: FigureKind, tolerance: str, states: str) -> dict[str, Any]:
     """A value's history columns under a figure's kind and tolerance, from its signed written
     form; small counts repeat a lot, so each distinct one is parsed once (callers copy)."""
-    parsed = parse_value(written, kind=kind,  # type: ignore[arg-type]
-                         states=json.loads(states) or None)
+    parsed = parse_value(written, kind=kind, states=json.loads(states) or None)
     columns: dict[str, Any] = {"value": parsed.written, "value_kind": parsed.to_dict()["kind"]}
     interval = None
     if isinstance(parsed, Quantity):

@@ -7,6 +7,7 @@ from the ledger's log tables at query time (checkpoints are not projected).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -14,8 +15,8 @@ from sqlalchemy import Connection, select
 from tally.projections import tables as t
 from tally.projections.models import FollowupOut, ProvenanceOut
 from tally.projections.outputs import as_of_out, claim_out, signer_out, source_out, value_out
-from tally.projections.queries import leaf_and_checkpoint, resolve_claim
-from tally.projections.rows import Row, Signed, signature_status, utc, with_signed
+from tally.projections.queries import resolve_claim
+from tally.projections.rows import Coverage, Row, Signed, signature_status, utc, with_signed
 
 
 def _signers(conn: Connection, key_ids: set[str]) -> dict[str, Row]:
@@ -34,11 +35,13 @@ def _followup(row: Row, signers: dict[str, Row]) -> FollowupOut:
     )
 
 
-def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut:
+def provenance(conn: Connection, claim_id: str, signed: Signed, coverage: Coverage
+               ) -> ProvenanceOut:
     """Source chain, signer, signature status, follow-ups and covering checkpoint of a claim.
 
     `signed` reads the signed bodies at some positions from the event store (the read
-    model does not copy them)."""
+    model does not copy them); `coverage` asks the ledger's Merkle log for the leaf index
+    of a position and the first checkpoint that covers it."""
     full = resolve_claim(conn, claim_id)
     prov = conn.execute(
         select(t.provenance).where(t.provenance.c.claim_id == full)).mappings().one()
@@ -53,7 +56,7 @@ def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut
     sources = {r["source_id"]: r for r in conn.execute(
         select(t.sources).where(t.sources.c.source_id.in_([claim.source, *via]))).mappings()}
     followups = [_followup(r, signers) for r in rows[1:]]
-    leaf_index, checkpoint = leaf_and_checkpoint(conn, position)
+    leaf_index, checkpoint = coverage(position)
     first_party = bool(prov["first_party"])
     return ProvenanceOut(
         claim_id=full, figure=claim.figure, value=claim.value, reported=claim.reported,
@@ -68,4 +71,7 @@ def provenance(conn: Connection, claim_id: str, signed: Signed) -> ProvenanceOut
         retraction=next((f for f in followups if f.kind == "retraction"), None),
         retracted=prov["retraction_id"] is not None, position=position,
         leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=claim.recorded_at,
+        status="retracted" if any(f.kind == "retraction" for f in followups)
+        else "corrected" if any(f.kind == "correction" for f in followups) else "active",
+        anchor=json.loads(claim_row["body"]).get("anchor"),  # from the signed bytes
     )

@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from tally.ledger.errors import InputError, UnknownClaimError, UnknownFigureError
-from tally.ledger.infra.merkle_log import checkpoints, leaves
 from tally.ledger.integrity.signing import id_prefix_range
-from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.dates import as_written, parse_edtf_date
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.suggest import hint
 from tally.projections import recompute as views
 from tally.projections import tables as t
+from tally.projections.cases import in_case
 from tally.projections.claims import FigureDef
 from tally.projections.models import (
     ClaimOut,
@@ -44,6 +44,7 @@ from tally.projections.outputs import (
     sorted_flags,
     source_out,
 )
+from tally.projections.periods import parse_period
 from tally.projections.recompute import definitions, definitions_for, evaluate, with_parts
 from tally.projections.rows import Row, Signed, str_list, utc, with_signed
 from tally.projections.rules import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
@@ -125,8 +126,9 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
     else:
         found = views.claims(conn, inputs, k)
         if as_of is not None:
-            latest = parse_edtf_date(as_of, field="as_of", now=dt.date.max).latest
-            found = {f: as_of_before(cs, latest) for f, cs in found.items()}
+            parse_edtf_date(as_of, field="as_of", now=dt.date.max)  # refuses what is not EDTF
+            day = as_written(as_of)[1] or dt.date.max  # the query's last day, as written
+            found = {f: as_of_before(cs, day) for f, cs in found.items()}
         own_flags, now = evaluate(defs, found, figure)
         for total in totals:
             parts = {p: found.get(p, []) for p in defs[total].parts}
@@ -135,29 +137,44 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
         competing, disputed = list(now.competing), now.disputed
         flags = [flag_out(f) for f in own_flags]
     by_id = claims_by_id(_claim_rows(conn, [*competing, *([chosen] if chosen else [])], k,
-                                     signed))
+                                     signed), signer_names(conn))
     claim = by_id.get(chosen) if chosen else None
+    ordered = sorted_flags(flags)
     return ShowOut(
         figure=figure, kind=definition.kind, unit=definition.unit,
         value=None if claim is None else claim.value,
         as_of=None if claim is None else claim.as_of, claim=claim,
         competing=[by_id[c] for c in competing], disputed=disputed,
-        discrepancies=sorted_flags(flags), query_as_of=as_of, known_at=k,
+        discrepancies=ordered, query_as_of=as_of, known_at=k,
+        claim_discrepancies=[f.id for f in ordered if chosen is not None and chosen in f.claims],
     )
 
 
+def signer_names(conn: Connection) -> dict[str, str]:
+    """Every registered signer's name, by key id (a short table: one row per signer)."""
+    s = t.signers.c
+    return {r.key_id: r.name for r in conn.execute(select(s.key_id, s.name))}
+
+
 def history(conn: Connection, figure: str, signed: Signed,
-            known_at: int | dt.datetime | None = None) -> HistoryOut:
-    """Every claim, correction and retraction of `figure`, in valid-time order."""
+            known_at: int | dt.datetime | None = None, period: str | None = None) -> HistoryOut:
+    """Every claim, correction and retraction of `figure`, in valid-time order; with
+    `period` (FROM..TO, see `periods`), those whose as_of, as written, meets it."""
     k = known_position(conn, known_at)
     definition = _definition(_definitions(conn, figure, k), figure)
+    within = None if period is None else parse_period(period)
     h = t.history.c
     query = select(t.history).where(h.figure == figure)
     if k is not None:
         query = query.where(h.position <= k)
-    rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
+    if within is not None:  # the widened days hold the written ones: a first, coarse cut
+        query = query.where(h.as_of_earliest <= within.last, h.as_of_latest >= within.first)
+    rows = [r for r in conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest,
+                                                   h.position)).mappings()
+            if within is None or within.holds(r["as_of"])]
     return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
-                      entries=[entry_out(r) for r in with_signed(rows, signed)])
+                      entries=[entry_out(r) for r in with_signed(rows, signed)],
+                      period=None if within is None else within.text)
 
 
 def claims(conn: Connection, figure: str, signed: Signed,
@@ -171,7 +188,7 @@ def claims(conn: Connection, figure: str, signed: Signed,
         query = query.where(h.position <= k)
     rows = conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest, h.position)).mappings()
     # A claim's row comes before its follow-ups (same as_of, later position): order is kept.
-    return list(claims_by_id(with_signed(rows, signed)).values())
+    return list(claims_by_id(with_signed(rows, signed), signer_names(conn)).values())
 
 
 def _claims_in_order(conn: Connection, signed: Signed, chunk: int = 5000) -> Iterator[ClaimOut]:
@@ -255,8 +272,12 @@ def _flags_known_at(conn: Connection, figure: str | None, k: int) -> list[Flag]:
     return flags
 
 
-def figures(conn: Connection) -> FigureList:
-    rows = conn.execute(select(t.figures).order_by(t.figures.c.figure_id)).mappings()
+def figures(conn: Connection, prefix: str | None = None) -> FigureList:
+    """Every figure, or those of a case (ids equal to `prefix` or below it)."""
+    query = select(t.figures).order_by(t.figures.c.figure_id)
+    if prefix is not None:
+        query = query.where(in_case(t.figures.c.figure_id, prefix))
+    rows = conn.execute(query).mappings()
     return FigureList(figures=[
         FigureOut(id=r["figure_id"], kind=r["kind"], unit=r["unit"],
                   cumulative=bool(r["cumulative"]), parts=str_list(r["parts"]),
@@ -268,17 +289,6 @@ def figures(conn: Connection) -> FigureList:
 def sources(conn: Connection) -> SourceList:
     rows = {r["source_id"]: r for r in conn.execute(select(t.sources)).mappings()}
     return SourceList(sources=[source_out(s, rows) for s in sorted(rows)])
-
-
-def leaf_and_checkpoint(conn: Connection, position: int) -> tuple[int | None, int | None]:
-    """The claim's Merkle leaf index and the size of the first checkpoint that covers it."""
-    index = conn.execute(select(leaves.c.leaf_index)
-                         .where(leaves.c.position == position)).scalar_one_or_none()
-    if index is None:
-        return None, None
-    size = conn.execute(select(func.min(checkpoints.c.size))
-                        .where(checkpoints.c.size > index)).scalar_one_or_none()
-    return int(index), None if size is None else int(size)
 
 
 def resolve_claim(conn: Connection, claim_id: str) -> str:

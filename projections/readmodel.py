@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError
+from tally.ledger.errors import StorageError, UnknownFigureError
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
+from tally.ledger.progress import Progress
 from tally.projections import queries
 from tally.projections import tables as t
+from tally.projections.cases import overview
 from tally.projections.compare import compare
 from tally.projections.models import (
+    CaseOut,
     ClaimOut,
     DiscrepancyList,
     FigureList,
@@ -47,11 +49,10 @@ from tally.projections.models import (
 from tally.projections.projector import Projector
 from tally.projections.provenance import provenance as provenance_query
 from tally.projections.recompute import affected, definitions_for, settle
-from tally.projections.rows import Signed
+from tally.projections.rows import Coverage, Signed
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
 PROJECTING, SETTLING = "projecting events", "settling figures"
 
 
@@ -107,8 +108,8 @@ class ReadModel:
 
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
-        if self._listener not in self.ledger.listeners:
-            self.ledger.listeners.append(self._listener)
+        if self._listener not in self.ledger.journal.listeners:
+            self.ledger.journal.listeners.append(self._listener)
         return self
 
     def _listener(self, settle: bool, progress: Progress | None) -> None:
@@ -185,7 +186,7 @@ class ReadModel:
                 lock_for_writing(conn, LOCK)
                 previous = _tracked(conn, self.name)
                 # only what the Merkle log took: it checks what no process of ours checked
-                logged = self.ledger.logged_position()
+                logged = self.ledger.journal.logged_position()
                 batch = self.ledger.events.notifications(
                     (previous or 0) + 1, batch_size,
                     stop=logged if stop is None else min(stop, logged))
@@ -251,15 +252,22 @@ class ReadModel:
             return self.ledger.events.signed
         return lambda positions: self.ledger.events.signed(positions, conn)
 
+    def _coverage(self, conn: Connection) -> Coverage:
+        if self.engine is not self.ledger.engine:
+            return self.ledger.log.coverage
+        return lambda position: self.ledger.log.coverage(position, conn)
+
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:
         with reading(self.engine) as conn:
             return queries.show(conn, figure, self._signed(conn), as_of=as_of,
                                 known_at=known_at)
 
-    def history(self, figure: str, known_at: int | dt.datetime | None = None) -> HistoryOut:
+    def history(self, figure: str, known_at: int | dt.datetime | None = None,
+                period: str | None = None) -> HistoryOut:
         with reading(self.engine) as conn:
-            return queries.history(conn, figure, self._signed(conn), known_at=known_at)
+            return queries.history(conn, figure, self._signed(conn), known_at=known_at,
+                                   period=period)
 
     def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
         with reading(self.engine) as conn:
@@ -277,11 +285,27 @@ class ReadModel:
 
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with reading(self.engine) as conn:
-            return provenance_query(conn, claim_id, self._signed(conn))
+            return provenance_query(conn, claim_id, self._signed(conn), self._coverage(conn))
 
-    def figures(self) -> FigureList:
+    def figures(self, prefix: str | None = None) -> FigureList:
         with reading(self.engine) as conn:
-            return queries.figures(conn)
+            return queries.figures(conn, prefix)
+
+    def show_or_case(self, figure: str, as_of: str | None = None,
+                     known_at: int | dt.datetime | None = None) -> ShowOut | CaseOut:
+        """`show` of a figure; for a prefix that is no figure's id but holds figures (and
+        with neither `as_of` nor `known_at`), the case overview."""
+        with reading(self.engine) as conn:
+            try:
+                return queries.show(conn, figure, self._signed(conn), as_of=as_of,
+                                    known_at=known_at)
+            except UnknownFigureError:
+                if as_of is not None or known_at is not None:
+                    raise
+                case = overview(conn, figure)
+                if not case.figures:
+                    raise
+                return case
 
     def sources(self) -> SourceList:
         with reading(self.engine) as conn:

@@ -84,19 +84,29 @@ def active(claims: Iterable[ClaimState]) -> list[ClaimState]:
     return [c for c in claims if c.active]
 
 
-def as_of_before(claims: Iterable[ClaimState], latest: dt.date) -> list[ClaimState]:
-    """The claims whose as_of starts on or before `latest` (an `as_of` query)."""
-    return [c for c in claims if c.earliest <= latest]
+def as_of_before(claims: Iterable[ClaimState], day: dt.date) -> list[ClaimState]:
+    """The claims that can be in force on `day`: those whose as_of, as written, starts on or
+    before it (an `--as-of` query; docs/concepts.md)."""
+    return [c for c in claims if c.start <= day]
+
+
+def in_force_key(c: ClaimState) -> tuple[dt.date, dt.date, int]:
+    """What ranks claims for the value in force: the as_of as written, start then end, then
+    the position (docs/concepts.md, "The value in force")."""
+    return c.start, c.end, c.position
 
 
 def in_force(claims: Iterable[ClaimState]) -> ClaimState | None:
-    """The active claim with the latest as_of: latest start, then latest end, then position.
+    """The active claim with the latest as_of: the latest start as written, then the latest
+    end as written, then the last recorded.
 
-    The start decides because an uncertain or coarse date ("2022-09?", widened to
-    August-October) must not outrank a precise later one ("2022-09-23"); among
-    equal starts the narrower, more recent knowledge wins.
+    The start decides first because a coarse date ("2022", a whole year) must not outrank a
+    precise later one ("2022-09-23"); the days as written, not the widened ones, because the
+    uncertainty of "2022-09?" hedges comparisons and says nothing about August. Among equal
+    starts the later end wins: "2022-09" is as of a day no earlier than "2022-09-01", maybe
+    later, so it is the later as_of. Among equal as_of texts, the later recorded wins.
     """
-    return max(active(claims), key=lambda c: (c.earliest, c.latest, c.position), default=None)
+    return max(active(claims), key=in_force_key, default=None)
 
 
 def current(claims: Sequence[ClaimState], flags: Iterable[Flag]) -> Current:

@@ -29,8 +29,9 @@ metadata = MetaData()
 
 # Raised whenever a table or column, or what its rows mean, changes: the read model then
 # rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
-# not a pair or one total, with its members.
-SCHEMA_VERSION = 6
+# not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
+# written, before uncertainty widens it (docs/concepts.md).
+SCHEMA_VERSION = 7
 
 
 def _ts(name: str) -> Column[dt.datetime]:

@@ -196,6 +196,19 @@ class MerkleLog:
             raise UnknownClaimError(f"claim {claim_id} is not in the log")
         return int(row[0]), int(row[1])
 
+    def coverage(self, position: int, conn: Connection | None = None
+                 ) -> tuple[int | None, int | None]:
+        """The leaf index of the event at `position` and the size of the first checkpoint
+        that covers it (None for what the log or the checkpoints do not hold yet)."""
+        with self._connected(conn) as conn:
+            index = conn.execute(select(leaves.c.leaf_index)
+                                 .where(leaves.c.position == position)).scalar_one_or_none()
+            if index is None:
+                return None, None
+            size = conn.execute(select(func.min(checkpoints.c.size))
+                                .where(checkpoints.c.size > index)).scalar_one_or_none()
+        return int(index), None if size is None else int(size)
+
     def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""
         bounds = id_prefix_range(prefix)

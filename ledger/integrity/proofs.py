@@ -58,6 +58,11 @@ class InclusionProof(_ProofModel):
     path: list[HexHash]
     checkpoint: str  # the signed checkpoint note
 
+    def tlog_text(self) -> str:
+        """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
+        return format_tlog_proof(self.leaf_index, [bytes.fromhex(h) for h in self.path],
+                                 self.checkpoint, extra=self.leaf.encode("utf-8"))
+
 
 class ConsistencyProof(_ProofModel):
     """That the tree signed in `new_checkpoint` extends the one signed in `old_checkpoint`."""

@@ -17,10 +17,12 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.ledger.model.kinds import MediaType, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
     ClaimRetracted,
+    DocumentArchived,
     FigureDefined,
     LedgerCreated,
     SignerAdded,
@@ -45,10 +47,10 @@ def genesis_body(
 
 
 def signer_body(
-    ledger: str, signer: str, key_id: str, public_key: bytes, name: str, role: str
+    ledger: str, signer: str, key_id: str, public_key: bytes, name: str, role: Role
 ) -> dict[str, Any]:
     return SignerAdded(ledger=ledger, signer=signer, key_id=key_id,
-                       public_key=public_key.hex(), name=name, role=role).model_dump()  # type: ignore[arg-type]
+                       public_key=public_key.hex(), name=name, role=role).model_dump()
 
 
 def revocation_body(ledger: str, signer: str, key_id: str, reason: str) -> dict[str, Any]:
@@ -70,13 +72,27 @@ def figure_body(ledger: str, signer: str, record: FigureRecord, tolerance: str) 
     return statement.model_dump(exclude_none=True)  # `integer` only when true
 
 
-def claim_body(ledger: str, signer: str, report: ReportRecord, value: str) -> dict[str, Any]:
-    """`value` is the canonical written form, so `~450` and ` ~450 ` sign the same body."""
-    return ClaimRecorded(
-        ledger=ledger, signer=signer, figure=report.figure, value=value, as_of=report.as_of,
-        source=report.source, via=list(report.via), url=report.url,
-        published=report.published, quote=report.quote,
-        document_sha256=report.document_sha256).model_dump()
+def claim_body(ledger: str, signer: str, report: ReportRecord, value: str,
+               anchor: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`value` is the canonical written form, so `~450` and ` ~450 ` sign the same body;
+    an anchored quote (`ledger.evidence.anchors`) is signed as the text it anchors."""
+    fields: dict[str, Any] = {} if anchor is None else {
+        "anchor": anchor, "quote": anchor["quote"]["exact"]}
+    return ClaimRecorded.model_validate({
+        "ledger": ledger, "signer": signer, "figure": report.figure, "value": value,
+        "as_of": report.as_of, "source": report.source, "via": list(report.via),
+        "url": report.url, "published": report.published, "quote": report.quote,
+        "document_sha256": report.document_sha256, **fields}).plain()
+
+
+def document_body(ledger: str, signer: str, sha256: str, media_type: MediaType,
+                  url: str | None,
+                  retrieved: str | None, source: str | None, extractor: str,
+                  extractor_version: str, text_sha256: str) -> dict[str, Any]:
+    return DocumentArchived(
+        ledger=ledger, signer=signer, sha256=sha256, media_type=media_type,
+        url=url, retrieved=retrieved, source=source, extractor=extractor,
+        extractor_version=extractor_version, text_sha256=text_sha256).model_dump()
 
 
 def correction_body(

@@ -188,6 +188,7 @@ class _Parsed:
     date: EdtfDate
     start: dt.date  # the strict start, before widening: what the future check compares
     open_end: bool
+    end: dt.date  # the strict end, before widening (an open end: the start)
 
 
 _FAST_END = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([?~%]?)", re.ASCII)
@@ -225,7 +226,7 @@ def _fast_parse(text: str) -> _Parsed | None:
     if not slash:
         earliest, latest = _widen(low)
         date = EdtfDate(text, earliest, latest, low.uncertain, low.approximate, low.precision)
-        return _Parsed(date, low.earliest, open_end=False)
+        return _Parsed(date, low.earliest, open_end=False, end=low.latest)
     open_end = upper == ".."
     high = low if open_end else _fast_end(upper)
     if high is None or low.earliest > high.latest:
@@ -233,7 +234,7 @@ def _fast_parse(text: str) -> _Parsed | None:
     earliest, latest = _widen(low)[0], _widen(high)[1]
     date = EdtfDate(text, earliest, latest, low.uncertain or high.uncertain,
                     low.approximate or high.approximate, low.precision)
-    return _Parsed(date, low.earliest, open_end)
+    return _Parsed(date, low.earliest, open_end, end=high.latest)
 
 
 @lru_cache(maxsize=65536)
@@ -249,7 +250,8 @@ def _library_parse(text: str, field: str) -> _Parsed:
     lib = _edtf()
     try:
         node = lib.parse_edtf(text)
-    except lib.EDTFParseException:
+    # the library raises TypeError on some malformed intervals ("../"): a refusal all the same
+    except (lib.EDTFParseException, TypeError):
         if _DATE_SHAPED.fullmatch(text):  # e.g. 2022-13-45, 2022-02-30: say what is wrong
             raise _refuse(field, text, f"is not a date in the calendar: {_CALENDAR}") from None
         raise _refuse(field, text, f"is not an EDTF date: write e.g. {_EXAMPLES}") from None
@@ -257,7 +259,7 @@ def _library_parse(text: str, field: str) -> _Parsed:
         end = _end(node, field, text)
         earliest, latest = _widen(end)
         date = EdtfDate(text, earliest, latest, end.uncertain, end.approximate, end.precision)
-        return _Parsed(date, end.earliest, open_end=False)
+        return _Parsed(date, end.earliest, open_end=False, end=end.latest)
     if isinstance(node.lower, lib.UnspecifiedIntervalSection):
         raise _refuse(field, text, "has no start: write the first date, e.g. 2022-09-16/..")
     low = _end(node.lower, field, text)
@@ -276,7 +278,7 @@ def _library_parse(text: str, field: str) -> _Parsed:
         low.approximate or high.approximate,
         low.precision,
     )
-    return _Parsed(date, low.earliest, open_end)
+    return _Parsed(date, low.earliest, open_end, end=high.latest)
 
 
 def parse_edtf_date(text: str, *, field: str = "as_of", now: dt.date | None = None) -> EdtfDate:
@@ -301,6 +303,17 @@ def parse_edtf_date(text: str, *, field: str = "as_of", now: dt.date | None = No
     if parsed.open_end:
         return replace(parsed.date, latest=now)
     return parsed.date
+
+
+def as_written(text: str, *, field: str = "as_of") -> tuple[dt.date, dt.date | None]:
+    """The first and last day a date names as written, before ``?``, ``~`` or ``%`` widen
+    it (None for the last day of an open end): ``2022-09?`` names 2022-09-01..2022-09-30.
+
+    The widened interval is for comparing claims (two reports may be of the same day); the
+    value in force is read against the days as written (docs/concepts.md): a month a source
+    gives as probable is not evidence that its value held the month before."""
+    parsed = _parse(text.strip(), field)
+    return parsed.start, None if parsed.open_end else parsed.end
 
 
 def check_published(as_of: EdtfDate, published: EdtfDate) -> None:

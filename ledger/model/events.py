@@ -21,6 +21,7 @@ from eventsourcing.domain import event
 from eventsourcing.utils import get_topic
 
 from tally.ledger.integrity.signing import body_id, body_uuid
+from tally.ledger.model.kinds import FigureKind, Role, SourceKind
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
 GENESIS_ID = uuid5(NAMESPACE, "genesis")
@@ -82,7 +83,7 @@ class Signer(Aggregate):
         self.key_id: str = fields["key_id"]
         self.name: str = fields["name"]
         self.public_key: str = fields["public_key"]
-        self.role: str = fields["role"]
+        self.role: Role = fields["role"]
         self.revoked = False
 
     @event(Revoked)
@@ -112,7 +113,7 @@ class Source(Aggregate):
         fields = json.loads(body)
         self.source_id: str = fields["id"]
         self.name: str = fields["name"]
-        self.kind: str = fields["kind"]
+        self.kind: SourceKind = fields["kind"]
         self.key_id: str | None = fields["key_id"]
 
 
@@ -133,7 +134,7 @@ class Figure(Aggregate):
     def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.figure_id: str = fields["id"]
-        self.kind: str = fields["kind"]
+        self.kind: FigureKind = fields["kind"]
         self.unit: str = fields["unit"]
         self.integer: bool = fields.get("integer", False)
         self.cumulative: bool = fields["cumulative"]
@@ -205,6 +206,28 @@ class Claim(Aggregate):
         return self.id.hex
 
 
+class Document(Aggregate):
+    """An archived document: its bytes' hash, how its text was read, and that text's hash.
+    The bytes and text sit content-addressed in `ledger.evidence.archive`."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        return registry_uuid("document", json.loads(body)["sha256"])
+
+    class Archived(Aggregate.Created):
+        TOPIC = "document.archived"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Archived)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.body = body
+        self.sha256: str = fields["sha256"]
+        self.text_sha256: str = fields["text_sha256"]
+
+
 class Witness(Aggregate):
     """A witness the operator configured: its name, submission URL and cosigning vkey."""
 
@@ -235,6 +258,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Source, (Source.Registered,)),
         (Figure, (Figure.Defined,)),
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
+        (Document, (Document.Archived,)),
         (Witness, (Witness.Added,)),
     )
     for cls in classes

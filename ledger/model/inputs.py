@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from tally.ledger.model.kinds import FigureKind, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 SLUG = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -71,7 +72,6 @@ Hex64 = Annotated[str, StringConstraints(pattern=HEX64)]
 Signature = Annotated[str, StringConstraints(pattern=SIGNATURE)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
 
 
 # C0 controls but tab and newline, DEL and C1: NUL cannot be stored in a PostgreSQL text
@@ -135,7 +135,7 @@ class SourceRecord(_Signed):
 class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
     id: FigureId
-    kind: Literal["quantity", "status"] = "quantity"
+    kind: FigureKind = "quantity"
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
     cumulative: bool = False
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
@@ -180,6 +180,20 @@ class ReportRecord(_Signed):
     published: Annotated[str, StringConstraints(max_length=64)] | None = None
     quote: Text | None = None
     document_sha256: Hex64 | None = None
+    # With an archived document: which occurrence of the quote (from 1), or the anchor an
+    # export wrote (its position is taken, and the whole anchor must come out the same)
+    occurrence: int | None = Field(default=None, ge=1)
+    anchor: dict[str, Any] | None = None
+    # review notes written by `tally extract`: ignored, never signed
+    candidate: dict[str, Any] | None = None
+
+    @field_validator("figure", mode="before")
+    @classmethod
+    def _figure_chosen(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("is null: choose the figure this candidate reports (its "
+                             "candidate.suggestions lists close ones) before importing")
+        return value
 
     @model_validator(mode="after")
     def _chain_without_repeats(self) -> ReportRecord:

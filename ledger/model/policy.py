@@ -22,12 +22,13 @@ from tally.ledger.errors import (
     UnknownSignerError,
 )
 from tally.ledger.model.dates import check_published, parse_edtf_date
+from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.values import Quantity, Status, parse_value
 
 
 class SignerFacts(Protocol):
     key_id: str
-    role: str
+    role: Role
     revoked: bool
 
 
@@ -45,7 +46,7 @@ class ClaimFacts(Protocol):
 
 class FigureFacts(Protocol):
     figure_id: str
-    kind: str
+    kind: FigureKind
     states: list[str]
     integer: bool  # counts things: whole numbers only
 
@@ -121,11 +122,10 @@ def value_for(figure: FigureFacts, written: str) -> Quantity | Status:
 
 
 @lru_cache(maxsize=16384)
-def _value(written: str, kind: str, states: tuple[str, ...]) -> Quantity | Status:
+def _value(written: str, kind: FigureKind, states: tuple[str, ...]) -> Quantity | Status:
     """Values repeat (small counts above all): each distinct one is parsed once. Quantity and
     Status are immutable, so one parsed object can serve every caller."""
-    return parse_value(written, kind=kind,  # type: ignore[arg-type]
-                       states=list(states) or None)
+    return parse_value(written, kind=kind, states=list(states) or None)
 
 
 def check_dates(as_of: str, published: str | None, today: dt.date) -> None:

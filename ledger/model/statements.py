@@ -23,12 +23,14 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.cosignature import parse_cosigner_vkey
 from tally.ledger.integrity.signing import canonical_of_plain
-from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug, SourceKind
+from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug
+from tally.ledger.model.kinds import FigureKind, MediaType, Role, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 LedgerId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
@@ -76,7 +78,7 @@ class SignerAdded(_Statement):
     key_id: KeyId
     public_key: Hex64
     name: Line
-    role: Literal["operator", "signer"]
+    role: Role
 
 
 class SignerRevoked(_Statement):
@@ -96,7 +98,7 @@ class SourceRegistered(_Statement):
 class FigureDefined(_Statement):
     type: Literal["figure.defined"] = "figure.defined"
     id: FigureId
-    kind: Literal["quantity", "status"]
+    kind: FigureKind
     unit: Unit
     cumulative: bool
     parts: list[FigureId] = Field(max_length=100)
@@ -105,6 +107,32 @@ class FigureDefined(_Statement):
     # A figure that counts things (bodies, graves): whole numbers only. Present, as true,
     # only on such figures: the bodies of every other figure are as before (format v1).
     integer: Literal[True] | None = None
+
+
+class TextQuoteSelector(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    type: Literal["TextQuoteSelector"]
+    exact: Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=1000)]
+    prefix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)]
+    suffix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)]
+
+
+class TextPositionSelector(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    type: Literal["TextPositionSelector"]
+    start: int = Field(ge=0, le=2**31)
+    end: int = Field(ge=1, le=2**31)
+
+
+class Anchor(BaseModel):
+    """Where a claim's quote is in its document's normalised text (W3C selectors)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    quote: TextQuoteSelector
+    position: TextPositionSelector
 
 
 class ClaimRecorded(_Statement):
@@ -118,6 +146,32 @@ class ClaimRecorded(_Statement):
     published: Edtf | None
     quote: Quote | None
     document_sha256: Hex64 | None
+    # The one member that may be absent (never null): only an anchored quote has it, so
+    # the bodies of unanchored claims are what they were before documents existed.
+    anchor: Anchor | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _anchor_absent_not_null(cls, data: object) -> object:
+        if isinstance(data, dict) and "anchor" in data and data["anchor"] is None:
+            raise ValueError("anchor is absent, never null, when a quote is not anchored")
+        return data
+
+    def plain(self) -> dict[str, object]:
+        """The body's members: `anchor` only when there is one."""
+        return self.model_dump(exclude={"anchor"} if self.anchor is None else set())
+
+
+class DocumentArchived(_Statement):
+    type: Literal["document.archived"] = "document.archived"
+    sha256: Hex64
+    media_type: MediaType
+    url: Url | None
+    retrieved: Edtf | None
+    source: Slug | None
+    extractor: Line
+    extractor_version: Line
+    text_sha256: Hex64
 
 
 class ClaimCorrected(_Statement):
@@ -159,14 +213,16 @@ class WitnessAdded(_Statement):
 
 
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
-             | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded)
+             | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded
+             | DocumentArchived)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
 TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
-        ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded))
+        ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded,
+        DocumentArchived))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Literal, cast, get_args
 
 from tally.ledger.errors import InvalidValueError
+from tally.ledger.model.kinds import FigureKind
 
 QuantityKind = Literal["exact", "at_least", "more_than", "at_most", "fewer_than", "about", "range"]
 QUANTITY_KINDS: tuple[str, ...] = get_args(QuantityKind)
@@ -297,7 +298,7 @@ class Status:
 def parse_value(
     text: str,
     *,
-    kind: Literal["quantity", "status"],
+    kind: FigureKind,
     states: Sequence[str] | None = None,
     field: str = "value",
 ) -> Quantity | Status:

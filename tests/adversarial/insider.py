@@ -85,7 +85,7 @@ def served(db: str, claim_ids: list[str]) -> dict[str, Any]:
         answers: dict[str, Any] = {
             "figures": _outcome(views.figures), "sources": _outcome(views.sources),
             "discrepancies": _outcome(views.discrepancies),
-            "signers": _outcome(lambda: [vars(s) for s in ledger.signers()]),
+            "signers": _outcome(lambda: [vars(s) for s in ledger.directory.signers()]),
         }
         for figure in FIGURES:
             answers[f"show {figure}"] = _outcome(views.show, figure)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budgets import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from insider import (
@@ -144,7 +145,7 @@ def _playbook(db: str, pristine: tuple[Any, list[str], Any], data: st.DataObject
         assert report.position == position, (report.problem, changes)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture],
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture],
           deadline=None)
 @given(data=st.data())
 def test_an_edited_field_fails_verify_at_its_position_or_changes_nothing_served(
@@ -163,7 +164,7 @@ def pg_pristine(db_engine: str, new_db: Any, keys: Any) -> tuple[str, list[str],
     return url, claims, served(url, claims)
 
 
-@settings(max_examples=8, suppress_health_check=[HealthCheck.function_scoped_fixture],
+@settings(max_examples=examples(8), suppress_health_check=[HealthCheck.function_scoped_fixture],
           deadline=None)
 @given(data=st.data())
 def test_the_playbook_on_postgresql(pg_pristine: tuple[str, list[str], Any],

@@ -38,7 +38,7 @@ def _fails_at_the_replay(db: str, relogged: bool) -> None:
         assert not report.ok and report.position == position, report
         if not relogged:  # what every command meets first: the log refuses to take it
             with pytest.raises(VerificationError, match=f"position {position}"):
-                ledger.catch_up_log()
+                ledger.journal.catch_up_log()
 
 
 @pytest.mark.parametrize("relogged", [False, True])

@@ -83,8 +83,8 @@ def test_source_key_id_must_be_a_registered_signer(tally: Tally) -> None:
      "kind must be one of official, media, ngo, individual, academic or other"),
     (["figures", "define", "Izium/X"], "id must be lowercase letters"),
     (["figures", "define", "x", "--tolerance", "5%"], "tolerance must be a fraction from 0 to 1"),
-    (["report", "izium/bodies", "1", "--as-of", "2022", "--source", "suspilne", "--key", "alice",
-      "--document-sha256", "abc"], "document_sha256 must be 64 hex digits"),
+    (["sources", "add", "s3", "--name", "S", "--kind", "media", "--key-id", "alice"],
+     "key_id must be a key id, 16 hex digits"),
 ])
 def test_refusals_are_written_for_people(tally: Tally, args: list[str], expected: str) -> None:
     error = _error(tally, *args)

@@ -134,7 +134,7 @@ def check_after_kill(rounds: Rounds, expected: list[str], via_cli: bool) -> int:
         if via_cli:  # verifies, and compares the read model with a rebuild
             next_command_via_cli(rounds.url, rounds.home)
         else:
-            ledger.after_write()
+            ledger.journal.after_write()
             assert views.diff_against_rebuild() == []
             report = verify(ledger)
             assert report.ok, (report.problem, report.position)

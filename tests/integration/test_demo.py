@@ -22,3 +22,9 @@ def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
     # two witnesses it started cosigned the checkpoint, which meets the demo's policy
     assert "witness w1: cosigned" in done.stderr and "witness w2: cosigned" in done.stderr
     assert "cosigned to the policy's quorum by w1, w2" in done.stdout
+    # the published site carries the cosigned checkpoint and the HTML, and was cloned back
+    published = (ROOT / "demo" / "site" / "checkpoint").read_text()
+    signers = [line.split()[1] for line in published.splitlines() if line.startswith("— ")]
+    assert {"w1.witness.example", "w2.witness.example"} <= set(signers), published
+    assert (ROOT / "demo" / "site" / "index.html").is_file()
+    assert "$ tally --db demo/replica.db verify" in done.stdout

@@ -23,6 +23,7 @@ from typing import Any
 
 import nacl.bindings as nacl
 import pytest
+from budgets import examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
@@ -367,7 +368,7 @@ def files(draw: st.DrawFn) -> list[bytes]:
     return lines
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                    HealthCheck.too_slow])
 @given(lines=files())
 def test_fuzzed_import_files_are_imported_or_refused_without_a_trace(

@@ -82,8 +82,8 @@ def test_a_small_file_is_imported(
         by_type={"source": 1, "figure": 3, "report": 4, "correction": 1, "retraction": 1},
     )
     assert ledger.events.max_position() == start + 10
-    assert "empr" in [s.id for s in ledger.sources()]
-    total = next(f for f in ledger.figures() if f["figure_id"] == "izium/total")
+    assert "empr" in [s.id for s in ledger.directory.sources()]
+    total = next(f for f in ledger.directory.figures() if f["figure_id"] == "izium/total")
     assert total["parts"] == ["izium/children", "izium/adults"]
     assert written(ledger, claim_ids[0]) == "449"
     assert written(ledger, claim_ids[1]) == "~450"

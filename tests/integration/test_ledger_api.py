@@ -88,7 +88,7 @@ def test_init_creates_the_genesis_and_the_operator_signer(
         assert info.operator_public_key == operator.public_key.hex()
         assert info.operator_key_id == operator.key_id
         assert ledger.events.max_position() == 2
-        [signer] = ledger.signers()
+        [signer] = ledger.directory.signers()
         assert (signer.key_id, signer.role, signer.revoked) == (operator.key_id, "operator", False)
 
 
@@ -231,7 +231,7 @@ def test_a_revoked_signers_earlier_claims_stand(
     claim = ledger.report(report(), alice).id
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     assert written(ledger.claim(claim)) == "447"
-    assert [s.revoked for s in ledger.signers() if s.key_id == alice.key_id] == [True]
+    assert [s.revoked for s in ledger.directory.signers() if s.key_id == alice.key_id] == [True]
     again = ledger.revoke_signer(alice.key_id, operator, "key lost")
     assert again.status == "already recorded"
 
@@ -239,10 +239,10 @@ def test_a_revoked_signers_earlier_claims_stand(
 def test_signers_sources_and_figures_are_listed(
     ledger: Ledger, alice: KeyPair, operator: KeyPair,
 ) -> None:
-    assert [s.name for s in ledger.signers()] == ["operator", "alice"]
-    assert [s.id for s in ledger.sources()] == ["hromadske", "izium-cma", "suspilne"]
-    assert [f["figure_id"] for f in ledger.figures()] == [BODIES, EXHUMATION]
-    assert ledger.figure_ids() == [BODIES, EXHUMATION]
+    assert [s.name for s in ledger.directory.signers()] == ["operator", "alice"]
+    assert [s.id for s in ledger.directory.sources()] == ["hromadske", "izium-cma", "suspilne"]
+    assert [f["figure_id"] for f in ledger.directory.figures()] == [BODIES, EXHUMATION]
+    assert ledger.directory.figure_ids() == [BODIES, EXHUMATION]
 
 
 def test_a_signer_added_twice_is_already_recorded(
@@ -285,7 +285,7 @@ def test_a_signer_added_as_operator_can_be_revoked(
     ledger.add_signer("bob", bob.public_key, operator, role="operator")
     claim = ledger.report(report(), alice).id
     assert ledger.revoke_signer(bob.key_id, operator, "left").status == "recorded"
-    assert [s.revoked for s in ledger.signers() if s.key_id == bob.key_id] == [True]
+    assert [s.revoked for s in ledger.directory.signers() if s.key_id == bob.key_id] == [True]
     with pytest.raises(RevokedSignerError):
         ledger.retract(retraction(claim), bob)
 

@@ -29,7 +29,7 @@ def test_a_signer_name_with_a_control_character_is_refused(
         ledger.add_signer(f"bob{control}smith", bob.public_key, operator)
     one_sentence(caught.value, "name", named="signer")
     assert "control characters" in caught.value.message
-    assert bob.key_id not in [s.key_id for s in ledger.signers()]
+    assert bob.key_id not in [s.key_id for s in ledger.directory.signers()]
 
 
 @pytest.mark.parametrize("name", ["Bob Smith", "Боб — «редактор»", "[bold]bob[/]", "b" * 200,
@@ -38,7 +38,7 @@ def test_signer_names_without_one_are_accepted(
     ledger: Ledger, bob: KeyPair, operator: KeyPair, name: str
 ) -> None:
     assert ledger.add_signer(name, bob.public_key, operator).status == "recorded"
-    assert [s.name for s in ledger.signers() if s.key_id == bob.key_id] == [name]
+    assert [s.name for s in ledger.directory.signers() if s.key_id == bob.key_id] == [name]
 
 
 @pytest.mark.parametrize("control", BAD, ids=[f"U+{ord(c[0]):04X}" for c in BAD])

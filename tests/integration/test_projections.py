@@ -273,7 +273,7 @@ def test_concurrent_catch_ups_serialise_and_apply_each_event_once(
     db_url: str, tmp_path: Path
 ) -> None:
     world = World(db_url, tmp_path)
-    world.ledger.listeners.clear()  # leave the projection behind, then race to catch it up
+    world.ledger.journal.listeners.clear()  # leave the projection behind, then race to catch it up
     for i in range(12):
         world.report(BODIES, str(440 + i), f"2022-{1 + i % 12:02d}")
     errors: list[BaseException] = []
@@ -313,7 +313,7 @@ def test_claims_and_flat_claim_rows(world: World) -> None:
 
 def test_a_catch_up_by_another_process_invalidates_cached_history(world: World) -> None:
     world.report(BODIES, "447", "2022-09")  # the attached read model now caches BODIES
-    world.ledger.listeners.clear()
+    world.ledger.journal.listeners.clear()
     middle = world.report(BODIES, "451", "2022-09")
     with Ledger.open(world.url) as elsewhere:
         ReadModel(elsewhere).catch_up()  # "another process" projects `middle`
@@ -328,7 +328,7 @@ def test_figures_left_unsettled_are_answered_from_history_until_settled(world: W
     """A catch-up killed between its batches and `settle` leaves figures listed as dirty:
     `show` must not serve their stale rows, and the next catch-up settles them."""
     world.report(BODIES, "447", "2022-09-23")
-    world.ledger.listeners.clear()
+    world.ledger.journal.listeners.clear()
     latest = world.report(BODIES, "451", "2022-09-24")
     world.report("izium/children", "7", "2022-09-24")
     world.rm.catch_up(settle=False)  # projected, not settled: `current` still says 447
@@ -358,3 +358,25 @@ def test_a_read_model_of_another_schema_version_is_rebuilt(world: World) -> None
     shown = again.show(BODIES)
     assert shown.value is not None and shown.value.written == "447"
     assert again.diff_against_rebuild() == []
+
+
+def test_a_read_model_with_its_own_engine_answers_as_the_attached_one(world: World) -> None:
+    """The read side stands alone: kept in another database, it asks the ledger (not the
+    ledger's tables) for signed bodies, leaves and checkpoints, provenance included."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    claim = world.report(BODIES, "447", "2022-09")
+    world.ledger.checkpoint(world.operator)
+    later = world.report(BODIES, "451", "2022-10")  # in the log, under no checkpoint yet
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        apart = ReadModel(world.ledger, engine)
+        apart.catch_up()
+        for ident in (claim, later):
+            assert apart.provenance(ident) == world.rm.provenance(ident)
+        assert apart.provenance(claim).checkpoint is not None
+        assert apart.provenance(later).checkpoint is None
+        assert apart.show(BODIES) == world.rm.show(BODIES)
+    finally:
+        engine.dispose()

@@ -110,8 +110,8 @@ def test_export_then_import_rebuilds_the_same_ledger(operations: list[tuple[Any,
 
         assert _events(copy) == _events(original)
         assert "".join(line + "\n" for line in export_lines(copy)) == exported
-        assert copy.signers() == original.signers()
-        assert copy.witnesses() == original.witnesses()
+        assert copy.directory.signers() == original.directory.signers()
+        assert copy.directory.witnesses() == original.directory.witnesses()
         report = verify(copy)
         assert report.ok, report.problem
         original.close()

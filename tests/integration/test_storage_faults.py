@@ -112,8 +112,8 @@ def test_the_next_command_logs_events_a_killed_writer_left_unlogged(
         ledger.define_figure(FigureRecord(id="f/bodies", unit="bodies"), operator)
         ledger.checkpoint(operator)
         # What a writer killed right after its commit leaves: events, no leaves, no rows.
-        ledger.listeners.clear()
-        ledger.after_write = lambda *_, **__: None  # type: ignore[method-assign]
+        ledger.journal.listeners.clear()
+        ledger.journal.after_write = lambda *_, **__: None  # type: ignore[method-assign]
         claim = ledger.report(ReportRecord(figure="f/bodies", value="447", as_of="2022-09",
                                            source="wire"), alice).id
         assert ledger.log.size() == ledger.events.max_position() - 1
@@ -143,7 +143,7 @@ def test_a_locked_sqlite_database_is_one_sentence(tmp_path: Path) -> None:
     holder.execute("BEGIN IMMEDIATE")
     try:
         # through the API, on a ledger opened before the lock was taken
-        for write in (lambda: opened.checkpoint(operator), opened.after_write,
+        for write in (lambda: opened.checkpoint(operator), opened.journal.after_write,
                       lambda: opened.add_source(SourceRecord(id="w", name="W", kind="media"),
                                                 operator)):
             with pytest.raises(StorageError, match="is locked by another writer"):

@@ -27,7 +27,9 @@ def test_wheel_holds_only_tally_and_every_module(tmp_path: Path) -> None:
         f"{package}/{path.relative_to(ROOT / folder).as_posix()}"
         for folder, package in FOLDERS.items()
         for path in (ROOT / folder).rglob("*")
-        if path.suffix in {".py", ".typed"} and "__pycache__" not in path.parts
+        # modules, markers, and the site's templates and static files (package data)
+        if path.suffix in {".py", ".typed", ".html", ".svg", ".css"}
+        and "__pycache__" not in path.parts
     }
     missing = expected - set(names)
     assert not missing, f"not in the wheel (list the package in pyproject.toml): {sorted(missing)}"

@@ -13,6 +13,7 @@ import hashlib
 from typing import Any
 
 import rfc8785
+from budgets import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,13 +63,13 @@ def same(value: dict[str, Any]) -> None:
     assert outcome(signing.canonical, value) == outcome(rfc8785.dumps, value)
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.dictionaries(STRINGS, JSON, max_size=8))
 def test_any_json_object_is_canonicalised_as_rfc8785_does(value: dict[str, Any]) -> None:
     same(value)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.dictionaries(
     st.text(st.sampled_from(["a", "é", "\ud7ff", "\ue000", "\uffff", "\U00010000",
                              "\U0001f600"]), max_size=2) | st.text(ANY_CHAR, max_size=3),
@@ -81,11 +82,16 @@ OPTIONAL = st.none() | STRINGS
 
 
 def shape(model: Any, **fields: Any) -> dict[str, Any]:
-    """A statement's dict as the body builders produce it, for any text (no validation)."""
-    return dict(model.model_construct(**fields).model_dump(warnings=False))
+    """A statement's dict as the body builders produce it, for any text (no validation).
+
+    Every statement must take the fast path: the differential checks below would pass
+    vacuously for a body that always fell back to rfc8785 itself."""
+    body = dict(model.model_construct(**fields).model_dump(warnings=False))
+    assert signing._jcs_plain(body), "a statement body left the fast path"
+    return body
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(ledger=st.text("0123456789abcdef", min_size=32, max_size=32), signer=HEX,
        figure=STRINGS, value=STRINGS, as_of=STRINGS, source=STRINGS,
        via=st.lists(STRINGS, max_size=3), url=OPTIONAL, published=OPTIONAL, quote=OPTIONAL,
@@ -98,7 +104,7 @@ def test_every_claim_body(ledger: str, signer: str, figure: str, value: str, as_
                document_sha256=sha))
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(ledger=HEX, signer=HEX, claim=STRINGS, value=STRINGS, reason=STRINGS)
 def test_every_followup_body(ledger: str, signer: str, claim: str, value: str,
                              reason: str) -> None:
@@ -107,7 +113,7 @@ def test_every_followup_body(ledger: str, signer: str, claim: str, value: str,
     same(shape(ClaimRetracted, ledger=ledger, signer=signer, claim=claim, reason=reason))
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(ledger=HEX, origin=STRINGS, key=HEX, name=STRINGS, role=STRINGS, reason=STRINGS,
        parts=st.lists(STRINGS, max_size=3), flag=st.booleans())
 def test_every_registration_body(ledger: str, origin: str, key: str, name: str, role: str,
@@ -123,7 +129,7 @@ def test_every_registration_body(ledger: str, origin: str, key: str, name: str, 
                cumulative=flag, parts=parts, tolerance=reason, states=parts))
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(ident=STRINGS, version=st.integers(1, 2**60), topic=STRINGS, body=STRINGS,
        signature=st.text("0123456789abcdef", min_size=128, max_size=128),
        recorded=st.datetimes(timezones=st.just(dt.UTC)), state=st.binary(max_size=64))

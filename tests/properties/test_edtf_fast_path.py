@@ -7,6 +7,9 @@ and leave every other text, including every refusal, to the library.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from budgets import examples
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +43,7 @@ def library(text: str) -> object:
         return "refused"
 
 
-@settings(max_examples=2000)
+@settings(max_examples=examples(2000))
 @given(TEXTS)
 @example("2024-02-29")
 @example("2023-02-29")
@@ -53,3 +56,19 @@ def test_the_fast_path_agrees_with_the_library(text: str) -> None:
     fast = dates._fast_parse(text)
     if fast is not None:
         assert fast == library(text)
+
+
+@settings(max_examples=examples(300))
+@given(st.dates(min_value=dt.date(1000, 1, 1)), st.sampled_from(["day", "month", "year"]),
+       st.sampled_from(["", "?", "~", "%"]), st.sampled_from(["", "/..", "/same"]))
+def test_the_fast_path_is_taken_for_the_shapes_reports_use(
+        day: dt.date, precision: str, qualifier: str, tail: str) -> None:
+    # the agreement test above passes vacuously if `_fast_parse` always declines: the
+    # shapes it exists for must actually take it
+    text = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": day.isoformat()[:4]}[
+        precision] + qualifier
+    if tail:
+        text += "/.." if tail == "/.." else "/" + text
+    fast = dates._fast_parse(text)
+    assert fast is not None, text
+    assert fast == library(text)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budgets import examples
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, settings
@@ -515,13 +516,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def registrations_agree(self) -> None:
-        assert set(self.ledger.figure_ids()) == set(self.figures)
-        assert {s.id: s for s in self.ledger.sources()} == self.sources
-        assert {s.key_id for s in self.ledger.signers() if s.revoked} == self.revoked
+        assert set(self.ledger.directory.figure_ids()) == set(self.figures)
+        assert {s.id: s for s in self.ledger.directory.sources()} == self.sources
+        assert {s.key_id for s in self.ledger.directory.signers() if s.revoked} == self.revoked
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=20, deadline=None,
+    max_examples=examples(25), stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestLedgerMachine = LedgerMachine.TestCase

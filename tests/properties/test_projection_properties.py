@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from budgets import examples
 from eventsourcing.persistence import StoredEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,7 +50,7 @@ QUANTITY_FIGURES = ["total", "part-a", "part-b", "plain"]
 AS_OF = ["2022-09", "2022-09-23", "2022-10", "2023", "2022-09/2022-10"]
 QUANTITIES = ["5", "10", "15", ">=10", "~12", "<10", "10..15"]
 SOURCES = ["alpha", "beta"]
-PROFILE = settings(deadline=None, max_examples=12,
+PROFILE = settings(deadline=None, max_examples=examples(12),
                    suppress_health_check=[HealthCheck.too_slow,
                                           HealthCheck.function_scoped_fixture])
 
@@ -164,7 +165,7 @@ def truncated(ledger: Ledger, k: int, path: Path, keys: tuple[KeyPair, KeyPair]
     stored = [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state)
               for n in ledger.events.notifications(start=1, limit=k)]
     copy.events.insert(stored)
-    copy.catch_up_log()  # checks them all (no process of ours appended them) and logs them
+    copy.journal.catch_up_log()  # checks them all (no process of ours appended them) and logs them
     rm = ReadModel(copy)
     rm.catch_up()
     return copy, rm

@@ -29,6 +29,7 @@ from tally.cli.output import emit_json
 from tally.cli.safe_text import json_text, literal, visible
 from tally.ledger.model.text import is_hidden
 from tally.projections.models import (
+    CaseOut,
     ClaimOut,
     DiscrepancyList,
     DiscrepancyOut,
@@ -181,6 +182,14 @@ def test_history(out: HistoryOut) -> None:
     assert_safe(rendered(render.history(out)), *texts)
 
 
+@given(out=strategy(CaseOut))
+def test_case(out: CaseOut) -> None:
+    texts: list[str | None] = []
+    for f in out.figures:
+        texts += [f.as_of, f.value.written if f.value else None]
+    assert_safe(rendered(render.case(out)), *texts)
+
+
 @given(flags=st.lists(strategy(DiscrepancyOut), max_size=3),
        claims=st.lists(strategy(ClaimOut), min_size=1, max_size=3), figure=hostile | st.none())
 def test_discrepancies(flags: list[DiscrepancyOut], claims: list[ClaimOut],
@@ -206,8 +215,11 @@ def test_provenance(out: ProvenanceOut) -> None:
     texts: list[str | None] = [
         out.claim_id, out.figure, out.value.written, out.as_of.text, out.source.name,
         out.source.id, out.source.kind, out.signer.name, out.signer.key_id, out.mode,
-        out.signature_status, out.quote, out.url, out.published, out.document_sha256,
+        out.signature_status, out.url, out.published, out.document_sha256,
     ]
+    # an anchored quote is shown as its signed anchor (its `exact` is the quote), in context
+    texts += [out.quote] if out.anchor is None else [
+        out.anchor.quote.prefix, out.anchor.quote.exact, out.anchor.quote.suffix]
     for hop in out.via:
         texts += [hop.name, hop.id]
     for c in out.corrections:

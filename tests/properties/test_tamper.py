@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from budgets import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +62,7 @@ def _tampered(
     return report.position
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(data=st.data())
 def test_changing_any_byte_is_caught_at_its_position(pristine, tmp_path_factory, data) -> None:
     events = pristine[1]
@@ -83,7 +84,7 @@ def test_changing_any_byte_is_caught_at_its_position(pristine, tmp_path_factory,
     assert found == position
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_changing_topic_or_version_is_caught(pristine, tmp_path_factory, data) -> None:
     position = data.draw(st.integers(1, pristine[1]), label="position")
@@ -99,7 +100,7 @@ def test_changing_topic_or_version_is_caught(pristine, tmp_path_factory, data) -
     assert found == position
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_deleting_one_event_is_caught(pristine, tmp_path_factory, data) -> None:
     position = data.draw(st.integers(1, pristine[1]), label="position")
@@ -108,7 +109,7 @@ def test_deleting_one_event_is_caught(pristine, tmp_path_factory, data) -> None:
     assert found == position
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_reordering_two_events_is_caught_at_the_first(pristine, tmp_path_factory, data) -> None:
     first = data.draw(st.integers(1, pristine[1] - 1), label="first")
@@ -122,7 +123,7 @@ def test_reordering_two_events_is_caught_at_the_first(pristine, tmp_path_factory
     assert _tampered(pristine, tmp, swap) == first
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(data=st.data())
 def test_inserting_one_event_is_caught_where_it_lands(pristine, tmp_path_factory, data) -> None:
     events = pristine[1]

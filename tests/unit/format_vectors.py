@@ -172,7 +172,7 @@ def build_vectors() -> dict[str, Any]:
                        kept=[note for _, note, _ in ledger.log.checkpoints()])
         if not audit.ok or audit.kept != 2 or audit.events != len(events):
             raise RuntimeError(f"the vector ledger fails the audit: {audit}")
-        for text in (proof.model_dump_json(), ledger.tlog_proof_text(proof),
+        for text in (proof.model_dump_json(), proof.tlog_text(),
                      consistency.model_dump_json()):
             verify_proof_file(text, proof.checkpoint, operator.public_key)
         return {
@@ -193,7 +193,7 @@ def build_vectors() -> dict[str, Any]:
             "tree": {"size": size, "root": merkle.root(size, nodes.get).hex()},
             "checkpoints": checkpoints,
             "inclusion_proof": json.loads(proof.model_dump_json()),
-            "tlog_proof": ledger.tlog_proof_text(proof),
+            "tlog_proof": proof.tlog_text(),
             "consistency_proof": json.loads(consistency.model_dump_json()),
         }
 

@@ -103,3 +103,17 @@ def test_public_api_is_pinned() -> None:
     ]
     for name in ledger.__all__:
         assert getattr(ledger, name).__module__.startswith("tally.ledger.")
+
+
+def test_the_read_side_asks_the_ledger_instead_of_reading_its_tables() -> None:
+    """`projections` imports no write-side table (the log's leaves and checkpoints, the
+    event store's rows): it asks the ledger's API, so a ReadModel can live elsewhere."""
+    import ast
+
+    write_side = {"tally.ledger.infra.merkle_log", "tally.ledger.infra.eventstore"}
+    allowed = {("tally.ledger.infra.eventstore", "Notification")}  # a record type, not a table
+    for path in sorted((ROOT / "projections").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module in write_side:
+                names = {(node.module, a.name) for a in node.names}
+                assert names <= allowed, f"{path.name} imports {sorted(names - allowed)}"

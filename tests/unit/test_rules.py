@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
+from budgets import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -316,7 +317,7 @@ def _falls(a: ClaimState, b: ClaimState) -> bool:
     return a.latest < b.earliest and b.interval.wholly_below(a.interval)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.tuples(values, dates), max_size=14))
 def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> None:
     claims = [claim(v, d) for v, d in pairs]
@@ -340,7 +341,7 @@ def test_a_falling_series_is_one_regression_listing_each_claim_once() -> None:
 states_ = st.sampled_from(["started", "completed", "paused"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.tuples(st.one_of(values, states_), dates), max_size=10))
 def test_status_and_mixed_groups_match_the_pairwise_definitions(
     pairs: list[tuple[str, str]],

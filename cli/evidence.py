@@ -1,0 +1,122 @@
+"""Evidence: `tally documents add|list|show` and `tally extract`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tally.cli.output import console, emit_json
+from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, show_appended, show_list, state_of
+
+documents_app = typer.Typer(help="Archived documents: the evidence quotes are anchored in.",
+                            no_args_is_help=True)
+
+
+@documents_app.command("add")
+def documents_add(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Plain text, HTML, PDF or a WARC file.",
+                                         exists=True, dir_okay=False, readable=True)],
+    key: Annotated[str, typer.Option("--key", help="The local key that signs.")],
+    url: Annotated[str | None, typer.Option("--url", help="Where it was retrieved from "
+                                            "(for a WARC file: the record to read).")] = None,
+    retrieved: Annotated[str | None, typer.Option("--retrieved",
+                                                  help="When it was retrieved (EDTF).")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Who published it.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Archive FILE in the ledger as a signed event (the same bytes again are a no-op).
+
+    Example: tally documents add article.html --url https://example.org/a --retrieved
+    2025-01-02 --source suspilne --key alice
+    """
+    from tally.ledger.evidence import documents
+
+    state = state_of(ctx, as_json)
+    result = documents.archive(state.ledger(), file.read_bytes(), name=file.name, url=url,
+                               retrieved=retrieved, source=source, key=state.key(key))
+    show_appended(state, result, "document")
+
+
+@documents_app.command("list")
+def documents_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List archived documents."""
+    from tally.ledger.evidence import documents
+
+    state = state_of(ctx, as_json)
+    found = documents.documents(state.ledger())
+    show_list(state, "documents", [d.model_dump(mode="json") for d in found], "documents",
+              ["sha256", "media_type", "url", "retrieved", "source", "extractor"])
+
+
+@documents_app.command("show")
+def documents_show(
+    ctx: typer.Context,
+    sha: Annotated[str, typer.Argument(metavar="SHA", help="SHA-256 or a unique prefix.")],
+    text: Annotated[bool, typer.Option("--text", help="Print its normalised text.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show an archived document (checked against its signed hashes), and its text."""
+    from rich.table import Table
+
+    from tally.ledger.evidence import documents
+
+    state = state_of(ctx, as_json)
+    info, body = documents.show(state.ledger(), sha)
+    if state.json:
+        emit_json({**info.model_dump(), **({"text": body} if text else {})})
+        return
+    table = Table(title=f"document {info.sha256[:12]}", show_header=False)
+    for name, value in info.model_dump().items():
+        table.add_row(name, literal(str(value) if value is not None else "-"))
+    console.print(table)
+    if text:
+        console.print(literal(body))
+
+
+def extract(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(metavar="DOC", help="An archived document "
+                                            "(SHA-256 or prefix) or a file to archive.")],
+    source: Annotated[str, typer.Option("--source", help="Who published it (a source id).")],
+    published: Annotated[str | None, typer.Option("--published",
+                                                  help="Publication date (EDTF).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write the JSONL here.")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Signs the document, if it is "
+                                            "not archived yet.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write candidate report lines (JSONL), one per numeric mention, for review: fill in
+    each null figure, edit or delete lines, then 'tally import' them.
+
+    Example: tally extract article.html --source suspilne --published 2025-02-03
+    --key alice -o candidates.jsonl
+    """
+    import json
+
+    from tally.cli.output import success
+    from tally.ledger.evidence.extraction.extract import extract as run
+
+    state = state_of(ctx, as_json)
+    lines = run(state.ledger(), document, source=source, published=published,
+                key=state.key(key) if key else None)
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    if state.json:
+        emit_json({"candidates": len(lines), "output": str(output)})
+        return
+    unfilled = sum(line["figure"] is None for line in lines)
+    success(literal(f"{len(lines)} candidates written to {output} ({unfilled} need a "
+                    "figure before import)"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(documents_app, name="documents")
+    app.command()(extract)

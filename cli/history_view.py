@@ -1,0 +1,147 @@
+"""`tally history` as a table that fits the terminal: columns are chosen for the width rich
+gives it, so no header breaks and no id is split.
+
+From 72 columns: as of, value, chart, entry; narrower, the chart is dropped; under 48, the
+as of and value are stacked into the entry. The entry stacks what a row says: its kind, id
+and position, the source chain (or the reason of a follow-up), the quote (wrapped), the
+published date and URL, and with `full` the full ids, the signer and the recording time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
+
+from tally.cli import chart
+from tally.cli.safe_text import literal, visible
+
+CHART_FROM = 72  # narrower than this, the chart is dropped
+STACK_BELOW = 48  # narrower than this, as of and value are stacked into the entry
+ENTRY_MIN = 30  # the entry column's least width: "correction 0123abcd #12345" fits
+ENTRY_MIN_FULL = 34  # ... and a whole 32-digit id with the cell's padding
+_STYLE = {"claim": "", "correction": "yellow", "retraction": "red"}
+
+
+def _chain(e: Any) -> str:
+    return " → ".join(visible(s) for s in [e.source, *e.via])
+
+
+def _fill(items: list[str], width: int) -> list[str]:
+    """Items joined two spaces apart into lines of at most `width` cells, never splitting an
+    item that fits on a line of its own (rich would wrap inside "✎ corrected since")."""
+    lines: list[str] = []
+    for item in items:
+        if lines and cell_len(lines[-1]) + 2 + cell_len(item) <= width:
+            lines[-1] += "  " + item
+        else:
+            lines.append(item)
+    return lines
+
+
+class History:
+    """The history of one figure (a HistoryOut), rendered for the width at hand."""
+
+    def __init__(self, out: Any, full: bool = False) -> None:
+        self.out = out
+        self.full = full
+        self.corrected = {e.claim_id for e in out.entries if e.kind == "correction"}
+        self.retracted = {e.claim_id for e in out.entries if e.kind == "retraction"}
+
+    def _id(self, ident: str) -> str:
+        return visible(ident if self.full else ident[:8])
+
+    def entry(self, e: Any, stacked: bool) -> Text:
+        text = Text()
+        if stacked:
+            text.append(f"{visible(e.as_of.text)}  ")
+            text.append(visible(e.value.written) if e.value else "—", style="bold")
+            text.append("\n")
+        ident = e.claim_id if e.kind == "claim" else e.id
+        text.append(e.kind, style=_STYLE[e.kind] or "bold")
+        text.append(f" #{e.position}\n" if self.full else f" {self._id(ident)} #{e.position}\n")
+        if self.full:
+            text.append(f"{visible(ident)}\n")
+        if e.kind != "claim":
+            text.append(f"of claim {self._id(e.claim_id)}: {visible(e.reason or '')}\n",
+                        style=_STYLE[e.kind])
+        else:
+            text.append(_chain(e) + "\n")
+            if e.quote:
+                text.append(f"“{visible(e.quote)}”\n", style="italic")
+            if e.published:
+                text.append(f"published {visible(e.published)}\n")
+            if e.url:
+                text.append(f"{visible(e.url)}\n", style="underline")
+        if e.claim_id in self.retracted and e.kind == "claim":
+            text.append(f"{chart.RETRACTED} retracted since\n", style="red")
+        elif e.claim_id in self.corrected and e.kind == "claim":
+            text.append(f"{chart.CORRECTED} corrected since\n", style="yellow")
+        if self.full:
+            text.append(f"signer {visible(e.signer)}\n"
+                        f"recorded {e.recorded_at:%Y-%m-%dT%H:%M:%SZ}\n", style="dim")
+            if e.document_sha256:
+                text.append(f"document {visible(e.document_sha256)}\n", style="dim")
+        text.rstrip()
+        return text
+
+    def _bar(self, e: Any, scale: chart.Scale) -> Text:
+        if e.kind == "retraction" or (e.kind == "claim" and e.claim_id in self.retracted):
+            return Text(chart.RETRACTED, style="red")
+        if e.value is None or e.value.interval is None:
+            return Text("")
+        drawn = chart.bar(e.value, scale)
+        if e.kind == "claim" and e.claim_id in self.corrected:
+            return Text(drawn + chart.CORRECTED, style="dim")
+        return Text(drawn, style="yellow" if e.kind == "correction" else "cyan")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        out = self.out
+        stacked = width < STACK_BELOW
+        as_of_width = max([len("as of"), *(len(visible(e.as_of.text)) for e in out.entries)])
+        value_width = max([len("value"),
+                           *(len(visible(e.value.written)) for e in out.entries if e.value)])
+        # 3 columns of padding and rules per column, the entry's least width, the rest: chart
+        entry_min = ENTRY_MIN_FULL if self.full else ENTRY_MIN
+        room = width - as_of_width - value_width - entry_min - 4 * 3
+        scale = None
+        if not stacked and width >= CHART_FROM:
+            scale = chart.scale([e.value for e in out.entries], min(30, max(10, room)))
+        table = Table(title=literal(f"history of {out.figure} ({out.unit})"), box=box.SIMPLE_HEAD,
+                      expand=True, title_justify="left")
+        if not stacked:
+            table.add_column("as of", no_wrap=True, min_width=as_of_width)
+            table.add_column("value", no_wrap=True, justify="right", min_width=value_width)
+        if scale is not None:
+            table.add_column(scale.header(), no_wrap=True, min_width=scale.width + 1,
+                             max_width=scale.width + 1)
+        table.add_column("entry", overflow="fold", ratio=1, min_width=min(entry_min, width - 4))
+        drawn = ""
+        for e in out.entries:
+            cells: list[Text] = []
+            if not stacked:
+                cells.append(literal(e.as_of.text))
+                cells.append(literal(e.value.written if e.value else "—",
+                                     style=_STYLE[e.kind]))
+            if scale is not None:
+                cells.append(self._bar(e, scale))
+                drawn += cells[-1].plain
+            cells.append(self.entry(e, stacked))
+            table.add_row(*cells)
+        yield table
+        notes = []
+        if scale is not None:
+            notes += _fill([f"chart: {scale.describe(visible(out.unit))};",
+                            *chart.legend(drawn)], width)
+        elif not stacked and any(e.value and e.value.interval for e in out.entries):
+            notes.append(f"chart hidden below {CHART_FROM} columns")
+        if not out.entries:
+            notes.append("no entries" + (f" with as_of in {visible(out.period)}"
+                                          if getattr(out, "period", None) else ""))
+        for note in notes:
+            yield Text(note, style="dim")

@@ -1,0 +1,170 @@
+"""Publishing and following a static site: publish, clone, monitor."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from tally.cli.output import emit_json, progress_bar, read_text_file, success
+from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, state_of
+
+if TYPE_CHECKING:
+    from tally.ledger.monitor import MonitorState
+
+
+def publish(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The site's directory.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write or update a static site of the ledger in DIR: the log as C2SP tlog-tiles, the
+    checkpoint, and JSON pages. Only new or changed files are written, the checkpoint
+    last; events after the last checkpoint are checkpointed first (operator key needed).
+
+    Example: tally publish site/
+    """
+    from tally.projections.publish import publish as run_publish
+
+    state = state_of(ctx, as_json)
+    ledger = state.ledger()
+    operator = state.keystore().find_by_public_key(
+        bytes.fromhex(ledger.info().operator_public_key))
+    with progress_bar("publishing") as progress:
+        done = run_publish(state.views(), directory, operator, progress=progress)
+    if state.json:
+        emit_json({"directory": str(directory), "size": done.size,
+                   "previous_size": done.previous_size, "written": done.written,
+                   "unchanged": done.unchanged, "bytes_written": done.bytes_written})
+    else:
+        success(Text.assemble(
+            ("ok", "green"), f": checkpoint {done.size} published to ", literal(directory),
+            f" ({done.written} files written, {done.bytes_written} bytes; "
+            f"{done.unchanged} unchanged)"))
+
+
+def clone(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SOURCE",
+                                          help="The site: a directory or an http(s) URL.")],
+    operator_key: Annotated[str, typer.Option(
+        "--operator-key", help="The operator's public key (hex) you trust.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Build (or resume) a read-only replica in --db from a published site alone: the
+    checkpoint's signature, every entry against the tiles and the root, the full audit
+    (rules and signatures), then the read models.
+
+    Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
+    """
+    from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.replica import follow
+    from tally.ledger.site_source import SiteSource
+
+    state = state_of(ctx, as_json)
+    key = parse_public_key(operator_key)
+    site = SiteSource(source)
+    ledger = state.ledger(create=True)
+    with progress_bar("cloning") as progress:
+        done = follow(ledger, site, key, progress)
+    if state.json:
+        emit_json({"source": source, "size": done.size, "previous_size": done.previous_size,
+                   "checkpoint": done.checkpoint})
+    else:
+        success(Text.assemble(
+            ("ok", "green"), f": {done.size - done.previous_size} entries taken from ",
+            literal(source), f"; the replica holds checkpoint {done.size} ",
+            f"of {ledger.info().origin}"))
+
+
+def monitor(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SOURCE",
+                                          help="The site: a directory or an http(s) URL.")],
+    operator_key: Annotated[str | None, typer.Option(
+        "--operator-key", help="The operator's public key (hex); needed on the first look "
+        "without a replica.")] = None,
+    state_file: Annotated[Path, typer.Option(
+        "--state", help="The state file kept without a replica.")] = Path("tally-monitor.json"),
+    evidence_file: Annotated[Path, typer.Option(
+        "--evidence", help="Where to write the evidence of a failed check.")
+    ] = Path("tally-evidence.json"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a published site's growth: with --db, update that replica (full audit of the
+    new entries); without it, check the site against the state file. A fork, a changed
+    tile, bundle or checkpoint, a missing tile, or an entry failing the audit exits 1,
+    names the entry and writes both checkpoints and the proof to the evidence file.
+
+    Example: tally --db replica.db monitor https://example.org/izium/
+    """
+    from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.monitor import check, evidence, note_size
+    from tally.ledger.replica import follow
+    from tally.ledger.site_check import SiteError
+    from tally.ledger.site_source import SiteSource
+
+    state = state_of(ctx, as_json)
+    site = SiteSource(source)
+    key = None if operator_key is None else parse_public_key(operator_key)
+    old_note: str | None = None
+    try:
+        if state.db is not None:
+            ledger = state.ledger()
+            if ledger.log.checkpoints():
+                old_note = ledger.log.checkpoint_note()
+            key = key or bytes.fromhex(ledger.info().operator_public_key)
+            with progress_bar("monitoring") as progress:
+                done = follow(ledger, site, key, progress)
+            before, size, mode = done.previous_size, done.size, "replica"
+        else:
+            seen = _seen(state_file) if state_file.exists() else None
+            if seen is not None:
+                old_note = seen.checkpoint
+                key = key or bytes.fromhex(seen.operator_public_key)
+            if key is None:
+                raise typer.BadParameter("give the operator's key on the first look",
+                                         param_hint="--operator-key")
+            new = check(site, key, seen)
+            _replace(state_file, new.model_dump_json(indent=2) + "\n")
+            before = 0 if seen is None else note_size(seen.checkpoint) or 0
+            size, mode = note_size(new.checkpoint) or 0, "state"
+    except SiteError as e:
+        _replace(evidence_file, evidence(e, source, old_note).model_dump_json(indent=2) + "\n")
+        raise SiteError(f"{e.message} (evidence written to {evidence_file})",
+                        entry=e.entry) from None
+    if state.json:
+        emit_json({"ok": True, "source": source, "mode": mode, "previous_size": before,
+                   "size": size})
+    else:
+        success(Text.assemble(("ok", "green"), ": ", literal(source),
+                              f" grew from {before} to {size} entries, consistently"))
+
+
+def _seen(path: Path) -> MonitorState:
+    from pydantic import ValidationError
+
+    from tally.ledger.errors import InputError
+    from tally.ledger.monitor import MonitorState
+
+    try:
+        return MonitorState.model_validate_json(read_text_file(path, "state"))
+    except ValidationError:
+        raise InputError(f"{path} is not a monitor state file", field="state") from None
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write a whole file under a temporary name, then rename it: never half a state file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(publish)
+    app.command()(clone)
+    app.command()(monitor)

@@ -1,0 +1,1 @@
+"""Evidence: archived documents, their normalised text, and quotes anchored in it."""

@@ -1,0 +1,142 @@
+"""Archiving documents and reading them back: the `tally documents` use cases.
+
+The bytes and text are stored first (content-addressed, so a crash between the two
+writes leaves only an unreferenced copy, and adding the file again completes it),
+then the signed `document.archived` event is appended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from tally.ledger.errors import InputError, SignatureError, VerificationError
+from tally.ledger.evidence.checks import check_stored, stored_text
+from tally.ledger.evidence.extractors import extract, sniff
+from tally.ledger.evidence.normalise import text_sha256
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import signing
+from tally.ledger.model.bodies import document_body
+from tally.ledger.model.dates import parse_edtf_date
+from tally.ledger.model.events import Document
+from tally.ledger.model.policy import signer_may_sign
+from tally.ledger.model.statements import DocumentArchived, parse_statement
+
+if TYPE_CHECKING:
+    from tally.ledger.application import Appended, Ledger
+
+
+class DocumentInfo(BaseModel):
+    """`tally documents list` / `show`: what the signed `document.archived` event says.
+    Keys: `sha256`, `media_type`, `url`, `retrieved`, `source`, `extractor`,
+    `extractor_version`, `text_sha256`, `signer` (key id), `position`."""
+
+    sha256: str
+    media_type: str
+    url: str | None
+    retrieved: str | None
+    source: str | None
+    extractor: str
+    extractor_version: str
+    text_sha256: str
+    signer: str
+    position: int
+
+
+def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = None,
+            retrieved: str | None = None, source: str | None = None,
+            key: KeyPair | None) -> Appended:
+    """Archive a document as a signed event; the same bytes again are a no-op."""
+    from tally.ledger.application import Appended
+
+    sha = hashlib.sha256(data).hexdigest()
+    registry = ledger.registry()
+    if registry.find_document(sha) is not None:
+        return Appended(sha, "already recorded", None)
+    ctx = ledger.context()
+    if retrieved is not None:
+        parse_edtf_date(retrieved, field="retrieved", now=ctx.today)
+    if source is not None:
+        registry.source(source)
+    extracted = extract(data, sniff(data, name), url)
+    if key is None:
+        raise SignatureError("no key to sign with: pass --key NAME", field="key")
+    signer = registry.signer(key.key_id)
+    signer_may_sign(signer, signer.key_id)
+    body = signing.canonical(document_body(
+        ctx.ledger_id, signer.key_id, sha, extracted.media_type, url, retrieved, source,
+        extracted.extractor, extracted.extractor_version, text_sha256(extracted.text)))
+    ledger.archive.put(sha, data, extracted.text)
+    positions = ledger.journal.save([Document(body=body, signature=signing.sign(key.private_key,
+                                                                        body))])
+    return Appended(sha, "recorded", positions[-1])
+
+
+def _signed(ledger: Ledger, sha: str) -> tuple[DocumentArchived, int]:
+    for n in ledger.events.notifications_of(["document.archived"]):
+        event = ledger.events.decode(n)
+        statement = parse_statement(event.body, "document.archived")
+        assert isinstance(statement, DocumentArchived)
+        if statement.sha256 == sha:
+            return statement, n.id
+    raise InputError(f"no archived document has SHA-256 {sha}", field="document")
+
+
+def _info(s: DocumentArchived, position: int) -> DocumentInfo:
+    return DocumentInfo(sha256=s.sha256, media_type=s.media_type, url=s.url,
+                        retrieved=s.retrieved, source=s.source, extractor=s.extractor,
+                        extractor_version=s.extractor_version, text_sha256=s.text_sha256,
+                        signer=s.signer, position=position)
+
+
+def documents(ledger: Ledger) -> list[DocumentInfo]:
+    """Every archived document, in ledger order, as its signed event says."""
+    found = []
+    for n in ledger.events.notifications_of(["document.archived"]):
+        statement = parse_statement(ledger.events.decode(n).body,
+                                    "document.archived")
+        assert isinstance(statement, DocumentArchived)
+        found.append(_info(statement, n.id))
+    return found
+
+
+def resolve(ledger: Ledger, ref: str) -> str:
+    """The full SHA-256 of an archived document from its hash or a unique prefix (≥ 6)."""
+    ref = ref.lower()
+    matches = [d.sha256 for d in documents(ledger) if d.sha256.startswith(ref)]
+    if len(ref) < 6 or not matches:
+        raise InputError(f"no archived document has a SHA-256 starting with {ref!r}",
+                         field="document")
+    if len(matches) > 1:
+        raise InputError(f"document prefix {ref!r} is ambiguous: give more digits",
+                         field="document")
+    return matches[0]
+
+
+def reference(ledger: Ledger, ref: str) -> str:
+    """The SHA-256 of an archived document named by a file (its bytes' hash), its hash or a
+    unique prefix of it."""
+    path = Path(ref)
+    if path.is_file():
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if ledger.registry().find_document(sha) is None:
+            raise InputError(f"{ref} is not archived: add it first with 'tally documents add'",
+                             field="document")
+        return sha
+    return resolve(ledger, ref)
+
+
+def show(ledger: Ledger, ref: str) -> tuple[DocumentInfo, str]:
+    """A document's signed facts and its stored text, checked against the signed hashes
+    (what is served is what was signed, or the command fails)."""
+    statement, position = _signed(ledger, resolve(ledger, ref))
+    stored = ledger.archive.get(statement.sha256)
+    try:
+        check_stored(statement, stored)
+    except VerificationError as e:
+        raise VerificationError(f"{e.message}: run 'tally verify'") from None
+    return _info(statement, position), stored_text(statement.sha256, statement.text_sha256,
+                                                   ledger.archive.get)

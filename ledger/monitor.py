@@ -1,0 +1,149 @@
+"""Watching a published site without a replica: what `tally monitor` keeps and checks.
+
+The state file holds the last checkpoint seen, the roots of the complete subtrees
+of its tree (its frontier: O(log n) hashes) and the leaf hashes of its last,
+partial tile. A new checkpoint must be signed by the same key for the same origin,
+no smaller, and its level-0 tiles must extend that frontier to the signed root
+(a consistency check that needs no proof file; the proof the tiles give goes into
+the evidence). The new entries must hash to their tiles and be valid Tally
+envelopes; the rules and signatures need the ledger's state, so their audit is the
+replica's (`tally --db FILE monitor`, `ledger.replica`).
+
+A fork inside the last tile is named at its entry; further back, at the first
+entry of the first subtree whose root changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from tally.ledger import site_check
+from tally.ledger.errors import VerificationError
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
+from tally.ledger.site_check import LeafTiles, SiteError
+from tally.ledger.site_source import SiteSource
+
+
+class MonitorState(BaseModel):
+    """The state file. Keys: `source`, `operator_public_key` (hex), `checkpoint` (the
+    last signed note seen), `frontier` (hex roots of its complete subtrees, largest first),
+    `last_leaves` (hex leaf hashes of its partial level-0 tile)."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    operator_public_key: str
+    checkpoint: str
+    frontier: list[str]
+    last_leaves: list[str]
+
+
+class Evidence(BaseModel):
+    """The evidence file of a failed check. Keys: `problem`, `entry` (leaf index, or null),
+    `source`, `old_checkpoint` and `new_checkpoint` (signed notes, or null), `old_size`,
+    `new_size`, `consistency_proof` (hex hashes from the old size to the new one, as the
+    site's tiles give them, or null)."""
+
+    problem: str
+    entry: int | None
+    source: str
+    old_checkpoint: str | None
+    new_checkpoint: str | None
+    old_size: int | None
+    new_size: int | None
+    consistency_proof: list[str] | None
+
+
+def note_size(note: str | None) -> int | None:
+    """The tree size a checkpoint note states (unverified), or None."""
+    try:
+        return None if note is None else Checkpoint.parse_body(split_note(note)[0]).size
+    except VerificationError:  # a tampered note is evidence too, even unparsed
+        return None
+
+
+def evidence(error: SiteError, source: str, old_note: str | None) -> Evidence:
+    return Evidence(problem=error.message, entry=error.entry, source=source,
+                    old_checkpoint=old_note, new_checkpoint=error.new_checkpoint,
+                    old_size=note_size(old_note), new_size=note_size(error.new_checkpoint),
+                    consistency_proof=None if error.proof is None
+                    else [h.hex() for h in error.proof])
+
+
+def _subtrees(size: int) -> Iterator[tuple[int, int]]:
+    """(height, index) of the complete subtrees covering [0, size), largest first."""
+    start = 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            yield level, start >> level
+            start += 1 << level
+
+
+def _frontier(size: int, hashes: list[bytes]) -> merkle.Frontier:
+    table = dict(zip(_subtrees(size), hashes, strict=True))
+    return merkle.Frontier.of(size, lambda level, index: table[(level, index)])
+
+
+def check(source: SiteSource, operator_key: bytes, state: MonitorState | None) -> MonitorState:
+    """Check the site against `state` (None: the first look, from the empty tree); the new
+    state, or SiteError."""
+    origin, old_size = None, 0
+    frontier = merkle.Frontier()
+    last: list[bytes] = []
+    if state is not None:
+        old = verify_checkpoint(state.checkpoint, operator_key)
+        origin, old_size = old.origin, old.size
+        frontier = _frontier(old_size, [bytes.fromhex(h) for h in state.frontier])
+        last = [bytes.fromhex(h) for h in state.last_leaves]
+    note, head = site_check.fetch_checkpoint(source, operator_key, origin)
+    if head.size < old_size:
+        raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
+                        f"{old_size} seen before: the log was rolled back",
+                        new_checkpoint=note)
+    with site_check.under(note):
+        leaf_tiles = site_check.fetch_leaf_tiles(source, old_size, head.size)
+        for offset, digest in enumerate(last):
+            if leaf_tiles.hashes[offset] != digest:
+                _fork(source, leaf_tiles.first + offset, old_size, note)
+        if not site_check.check_root(frontier, leaf_tiles, head):
+            _blame(source, state, old_size, leaf_tiles, note)
+        for start, entries in site_check.bundles(source, leaf_tiles, old_size):
+            for k, entry in enumerate(entries):
+                site_check.stored_event(entry, start + k)
+        nodes = site_check.tile_nodes(source, head.size)
+        hashes = [nodes.get(level, index) for level, index in _subtrees(head.size)]
+        if _frontier(head.size, hashes).root() != head.root_hash:
+            raise SiteError("the site's higher tiles do not give its checkpoint's root: a tile "
+                            "was changed", new_checkpoint=note)
+    tail = head.size - head.size % tiles.WIDTH
+    return MonitorState(source=source.location, operator_public_key=operator_key.hex(),
+                        checkpoint=note, frontier=[h.hex() for h in hashes],
+                        last_leaves=[leaf_tiles.hash(i).hex()
+                                     for i in range(tail, head.size)])
+
+
+def _fork(source: SiteSource, entry: int, old_size: int, note: str) -> None:
+    raise SiteError(f"entry {entry} on the site differs from the one seen before: the log was "
+                    "forked or rewritten", entry=entry, new_checkpoint=note,
+                    proof=site_check.consistency_evidence(source, old_size,
+                                                          note_size(note) or old_size))
+
+
+def _blame(source: SiteSource, state: MonitorState | None, old_size: int,
+           leaf_tiles: LeafTiles, note: str) -> None:
+    if state is not None:
+        nodes = site_check.tile_nodes(source, leaf_tiles.size)
+        for (level, index), seen in zip(_subtrees(old_size), state.frontier, strict=True):
+            if nodes.get(level, index).hex() != seen:
+                first = index << level
+                raise SiteError(f"entries {first}..{first + (1 << level) - 1} on the site "
+                                "differ from those seen before: the log was forked or "
+                                "rewritten", entry=first, new_checkpoint=note,
+                                proof=site_check.consistency_evidence(
+                                    source, old_size, leaf_tiles.size))
+    for _ in site_check.bundles(source, leaf_tiles, old_size):
+        pass  # raises at the first entry that does not hash to its tile
+    raise SiteError("the site's tiles do not give its checkpoint's root: a tile was changed",
+                    new_checkpoint=note)

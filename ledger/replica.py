@@ -1,0 +1,205 @@
+"""A local replica of a published ledger: `tally clone` builds it, `tally monitor` updates it.
+
+The replica is an ordinary ledger database whose events are the published entries,
+rebuilt byte for byte (`site_check.stored_event`), so every read command works on it
+and its export equals the original's. Following a site:
+
+1. the site's checkpoint must be signed by the operator key given (and the replica's);
+2. the level-0 tiles from the replica's size on must extend the replica's own tree to
+   the signed root, and agree with its last leaves (else a fork, named at its entry);
+3. each bundle must hash to its tiles; its events are appended, one transaction per
+   bundle, and the Merkle log takes them only through the tail check (`ledger.tailcheck`:
+   the rules and signatures of `ledger.replay`), the first that fails naming its entry
+   (eight bundles a transaction);
+4. the higher tiles must equal the replica's own nodes; the published checkpoints are
+   stored once their roots match.
+
+Each batch is committed before the next is fetched, so an interrupted clone resumes
+where it stopped: step 2 checks the site still extends what was taken.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from tally.ledger import site_check
+from tally.ledger.application import Ledger
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra import replica_mark
+from tally.ledger.infra.eventstore import StoredEvent
+from tally.ledger.infra.merkle_log import _Nodes, checkpoints
+from tally.ledger.infra.storage import reading, writing
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.model.statements import LedgerCreated, parse_statement
+from tally.ledger.progress import Progress
+from tally.ledger.site_check import SiteError
+from tally.ledger.site_source import MissingFileError, SiteSource
+from tally.ledger.sitelog import stored_hashes
+
+BATCH = 2048  # events a transaction: whole bundles, committed before the next are fetched
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What following a site did: the replica's size before and after, and the checkpoints."""
+
+    previous_size: int
+    size: int
+    previous_checkpoint: str | None
+    checkpoint: str
+
+
+def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
+           progress: Progress | None = None) -> Followed:
+    """Bring the replica `ledger` up to the site's checkpoint; SiteError if the site fails."""
+    local = ledger.log.size()
+    origin = None
+    previous = None
+    if local:
+        info = ledger.info()
+        if info.operator_public_key != operator_key.hex():
+            raise SiteError("this replica's ledger has another operator key than the one given")
+        origin = info.origin
+        previous = ledger.log.checkpoint_note() if ledger.log.checkpoints() else None
+    note, head = site_check.fetch_checkpoint(source, operator_key, origin)
+    replica_mark.mark(ledger.engine, source.location)
+    if head.size < local:
+        raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
+                        f"{local} entries already taken: the log was rolled back",
+                        new_checkpoint=note)
+
+    def step(phase: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(phase, done, total))
+
+    with site_check.under(note):
+        leaf_tiles = site_check.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
+        with reading(ledger.engine) as conn:
+            mine = stored_hashes(conn, 0, leaf_tiles.first, local - leaf_tiles.first)
+            frontier = merkle.Frontier.of(local, _Nodes(conn).get)
+        for offset, digest in enumerate(mine):
+            if leaf_tiles.hashes[offset] != digest:
+                _fork(ledger, source, leaf_tiles.first + offset, local, head.size, note)
+        if not site_check.check_root(frontier, leaf_tiles, head):
+            _blame(ledger, source, leaf_tiles, local, note)
+        pending: list[StoredEvent] = []
+        for start, entries in site_check.bundles(source, leaf_tiles, local,
+                                                 step("fetching entries")):
+            if start == 0:
+                _check_genesis(entries[0], operator_key, head.origin)
+            pending += [site_check.stored_event(entry, start + k)
+                        for k, entry in enumerate(entries)]
+            if len(pending) >= BATCH:
+                _append(ledger, pending, note)
+                pending = []
+        _append(ledger, pending, note)
+        ledger.journal.after_write(settle=True, progress=progress)
+        _check_higher_tiles(ledger, source, local, head.size)
+        _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
+    return Followed(local, head.size, previous, note)
+
+
+def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
+    """One transaction; the tail check (rules, signatures) runs before the log takes them,
+    and re-reads the registry once a call: batches of several bundles keep that cheap."""
+    if not events:
+        return
+    try:
+        ledger.journal.append_stored(events, settle=False, checked=False)
+    except VerificationError as e:
+        entry = ledger.log.size()
+        raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
+                        new_checkpoint=note) from None
+
+
+def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:
+    fields = parse_leaf(entry)
+    genesis = parse_statement(str(fields["body"]), str(fields["type"]))
+    if not isinstance(genesis, LedgerCreated) or genesis.origin != origin \
+            or genesis.operator_public_key != operator_key.hex():
+        raise SiteError("entry 0 is not the genesis of ledger "
+                        f"{origin!r} with the operator key given", entry=0)
+
+
+def first_difference(ledger: Ledger, source: SiteSource, size: int, upto: int) -> int | None:
+    """The first leaf index below `upto` whose hash on the site (tree of `size`) differs
+    from the replica's."""
+    nodes = site_check.tile_nodes(source, size)
+    with reading(ledger.engine) as conn:
+        for tile in tiles.tiles_at(upto, 0):
+            mine = stored_hashes(conn, 0, tile.start, tile.width)
+            theirs = nodes.tile(0, tile.number)
+            for offset, digest in enumerate(mine):
+                if theirs[offset] != digest:
+                    return tile.start + offset
+    return None
+
+
+def _fork(ledger: Ledger, source: SiteSource, entry: int, local: int, size: int,
+          note: str) -> None:
+    proof = site_check.consistency_evidence(source, local, size)
+    raise SiteError(f"entry {entry} on the site differs from the replica's: the log was "
+                    "forked or rewritten", entry=entry, new_checkpoint=note, proof=proof)
+
+
+def _blame(ledger: Ledger, source: SiteSource, leaf_tiles: site_check.LeafTiles,
+           local: int, note: str) -> None:
+    """The tiles do not reach the signed root: name the forked entry, else the new entry
+    whose tile hash is wrong."""
+    entry = first_difference(ledger, source, leaf_tiles.size, local) if local else None
+    if entry is not None:
+        _fork(ledger, source, entry, local, leaf_tiles.size, note)
+    for _ in site_check.bundles(source, leaf_tiles, local):
+        pass  # raises at the first entry that does not hash to its tile
+    raise SiteError("the site's tiles do not give its checkpoint's root: a tile was changed",
+                    new_checkpoint=note,
+                    proof=site_check.consistency_evidence(source, local, leaf_tiles.size)
+                    if local else None)
+
+
+def _check_higher_tiles(ledger: Ledger, source: SiteSource, local: int, size: int) -> None:
+    with reading(ledger.engine) as conn:
+        for tile in tiles.new_tiles(local, size):
+            if tile.level == 0:
+                continue
+            mine = b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start,
+                                          tile.width))
+            theirs = site_check.tile_nodes(source, size).tile(tile.level, tile.number)
+            if b"".join(theirs) != mine:
+                span = tiles.WIDTH ** tile.level
+                raise SiteError(f"{tile.path} differs from the hashes of its entries "
+                                f"({tile.start * span}..): it was changed",
+                                entry=tile.start * span)
+
+
+def _store_checkpoints(ledger: Ledger, source: SiteSource, operator_key: bytes, origin: str,
+                       local: int, note: str) -> None:
+    """Keep the site's checkpoint and every published one since `local` whose root the
+    replica's tree has (the first that covers a claim is the one its proof names)."""
+    notes = [note]
+    try:
+        sizes = json.loads(source.get("log.json")).get("checkpoints", [])
+    except (MissingFileError, ValueError, AttributeError):
+        sizes = []
+    for size in sizes:
+        if isinstance(size, int) and local < size:
+            notes.append(source.text(f"checkpoints/{size}"))
+    with writing(ledger.engine) as conn:
+        have = {int(s) for (s,) in conn.execute(select(checkpoints.c.size))}
+        nodes = _Nodes(conn)
+        for text in notes:
+            checkpoint = verify_checkpoint(text, operator_key, origin)
+            if checkpoint.size in have or checkpoint.size > ledger.log.size(conn):
+                continue
+            if merkle.root(checkpoint.size, nodes.get) != checkpoint.root_hash:
+                raise SiteError(f"the site's checkpoint {checkpoint.size} does not match its "
+                                "entries", new_checkpoint=text)
+            conn.execute(checkpoints.insert().values(size=checkpoint.size,
+                                                     root=checkpoint.root_hash, note=text,
+                                                     signed_at=ledger.clock()))
+            have.add(checkpoint.size)

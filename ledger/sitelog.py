@@ -1,0 +1,181 @@
+"""The Merkle log as tlog-tiles files, read from the database and checked before they leave.
+
+`log_files` yields the tiles and entry bundles a site at one published size lacks
+for a larger one: the full tiles completed in between and the partial tiles of
+every stored checkpoint size in between (the spec asks for the partial tiles of
+each checkpoint; taking the ledger's own checkpoints, not the sizes that happened
+to be published, keeps the site a function of the ledger alone). Every bundled
+entry is re-derived from its stored event and must hash to the level-0 tile, and
+the tree the tiles give must have the signed checkpoint's root: nothing an
+insider changed after the checkpoint can be published under it.
+
+`changes` says which claims and figures the events in a range of the log touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from tally.ledger.application import Ledger
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
+from tally.ledger.infra.storage import reading
+from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.proofs import InclusionProof
+from tally.ledger.model.statements import (
+    ClaimCorrected,
+    ClaimRecorded,
+    ClaimRetracted,
+    FigureDefined,
+    parse_statement,
+)
+
+
+def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list[bytes]:
+    found = [bytes(h) for (h,) in conn.execute(
+        select(nodes.c.hash).where(nodes.c.level == height, nodes.c.idx >= start,
+                                   nodes.c.idx < start + count).order_by(nodes.c.idx))]
+    if len(found) != count:
+        raise VerificationError(f"the Merkle log lacks nodes at height {height} from {start}: "
+                                "run 'tally verify'")
+    return found
+
+
+def root(ledger: Ledger, size: int) -> bytes:
+    """The root of the ledger's Merkle log at `size`, from its stored nodes."""
+    with reading(ledger.engine) as conn:
+        return merkle.root(size, _Nodes(conn).get)
+
+
+def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[bytes]:
+    """The leaves (Tally envelopes) at indices first .. first + count - 1, from the events."""
+    positions = [int(p) for (p,) in conn.execute(
+        select(leaves.c.position).where(leaves.c.leaf_index >= first,
+                                        leaves.c.leaf_index < first + count)
+        .order_by(leaves.c.leaf_index))]
+    if len(positions) != count:
+        raise VerificationError(f"the Merkle log lacks leaves from {first}: run 'tally verify'")
+    wanted = set(positions)
+    found: dict[int, bytes] = {}
+    start = positions[0]
+    while start <= positions[-1]:
+        batch = ledger.events.notifications(start, 1000, stop=positions[-1], conn=conn)
+        if not batch:
+            break
+        found.update((n.id, leaf_bytes(n)) for n in batch if n.id in wanted)
+        start = batch[-1].id + 1
+    if len(found) != count:
+        raise VerificationError(f"events of leaves {first}.. are missing from the event store: "
+                                "run 'tally verify'")
+    return [found[p] for p in positions]
+
+
+def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
+              sizes: Sequence[int]) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of the tiles and bundles to add to a site of `old_size` for the signed
+    `checkpoint`; `sizes` are the stored checkpoint sizes (their partial tiles are kept)."""
+    steps = [s for s in sorted(set(sizes)) if old_size < s < checkpoint.size]
+    steps.append(checkpoint.size)
+    with reading(ledger.engine) as conn:
+        if merkle.root(checkpoint.size, _Nodes(conn).get) != checkpoint.root_hash:
+            raise VerificationError(f"the Merkle log does not give the root of checkpoint "
+                                    f"{checkpoint.size}: run 'tally verify'")
+        done: set[str] = set()
+        previous = old_size
+        for size in steps:
+            for tile in tiles.new_tiles(previous, size):
+                if tile.path in done:
+                    continue
+                done.add(tile.path)
+                hashes = stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width)
+                if tile.level == 0:
+                    bundled = entries(ledger, conn, tile.start, tile.width)
+                    for offset, (leaf, digest) in enumerate(zip(bundled, hashes, strict=True)):
+                        if merkle.leaf_hash(leaf) != digest:
+                            raise VerificationError(
+                                f"the event of leaf {tile.start + offset} differs from its "
+                                "Merkle leaf: run 'tally verify'")
+                    yield tiles.entries_path(tile.number, tile.width), tiles.bundle(bundled)
+                yield tile.path, b"".join(hashes)
+            previous = size
+
+
+def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
+                     ) -> Iterator[InclusionProof]:
+    """The inclusion proof of each (claim id, leaf index, checkpoint size), as
+    `Ledger.inclusion_proof` makes it, with the nodes read a tile at a time (one query for
+    256 hashes, kept for the next claims) instead of one query a node."""
+    with reading(ledger.engine) as conn:
+        trees: dict[int, tuple[tiles.TileNodes, str]] = {}
+        for claim_id, index, size in wanted:
+            if size not in trees:
+                trees[size] = _tree(ledger, conn, size)
+            nodes, note = trees[size]
+            leaf = entries(ledger, conn, index, 1)[0]
+            yield InclusionProof(
+                claim_id=claim_id, leaf_index=index, tree_size=size, leaf=leaf.decode("utf-8"),
+                leaf_hash=merkle.leaf_hash(leaf).hex(),
+                path=[h.hex() for h in merkle.inclusion_path(index, size, nodes.get)],
+                checkpoint=note)
+
+
+def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes, str]:
+    """Tile-cached nodes of the tree of `size`, and its checkpoint, checked to match."""
+    def fetch(tile: tiles.Tile) -> bytes:
+        return b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width))
+
+    nodes = tiles.TileNodes(size, fetch)
+    note = ledger.log.checkpoint_note(size, conn)
+    info = ledger.info()
+    signed = verify_checkpoint(note, bytes.fromhex(info.operator_public_key), info.origin)
+    if merkle.root(size, nodes.get) != signed.root_hash:
+        raise VerificationError(f"the Merkle log does not give the root of checkpoint {size}: "
+                                "run 'tally verify'")
+    return nodes, note
+
+
+@dataclass
+class Changes:
+    """What the events of a range of the log touch; `everything` when a signer or source
+    changed (every claim page shows its signer's and sources' state)."""
+
+    claims: set[str] = field(default_factory=set)
+    figures: set[str] = field(default_factory=set)
+    everything: bool = False
+
+
+def changes(ledger: Ledger, old_size: int, new_size: int) -> Changes:
+    """The claims recorded, corrected or retracted and the figures defined or reported on
+    by the leaves old_size .. new_size - 1 (a follow-up's figure is its claim's)."""
+    found = Changes()
+    followed: set[str] = set()
+    with reading(ledger.engine) as conn:
+        for first in range(old_size, new_size, 1000):
+            for leaf in entries(ledger, conn, first, min(1000, new_size - first)):
+                _touch(leaf, found, followed)
+    if followed:
+        registry = ledger.registry()
+        found.figures.update(registry.claim(c).figure for c in followed)
+    return found
+
+
+def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
+    fields = parse_leaf(leaf)
+    kind, body = str(fields["type"]), str(fields["body"])
+    if kind in ("signer.added", "signer.revoked", "source.registered"):
+        found.everything = True
+        return
+    statement = parse_statement(body, kind) if kind != "ledger.created" else None
+    if isinstance(statement, FigureDefined):
+        found.figures.add(statement.id)
+    elif isinstance(statement, ClaimRecorded):
+        found.claims.add(str(fields["id"]))
+        found.figures.add(statement.figure)
+    elif isinstance(statement, ClaimCorrected | ClaimRetracted):
+        found.claims.add(statement.claim)
+        followed.add(statement.claim)

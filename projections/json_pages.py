@@ -1,0 +1,94 @@
+"""The JSON files of a published site, for programs: one page renderer of `projections.publish`.
+
+- `figures/<id>.json`: the value in force, the competing claims and the history;
+- `claims/<id>.json`: provenance and an inclusion proof; `claims/<id>.tlog-proof`: the
+  same proof as C2SP tlog-proof@v1. The proof is against the first checkpoint that
+  covers the claim (also published as `checkpoints/<size>`), so a claim's files do not
+  change when the log grows; the site's `checkpoint` extends it (tiles give the
+  consistency proof);
+- `figures.json`, `discrepancies.json`, `sources.json`: site-wide lists.
+
+Every file is the pydantic model's JSON with a fixed key order: the same ledger gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from tally.ledger import sitelog
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.storage import reading
+from tally.ledger.integrity.proofs import InclusionProof
+from tally.projections import tables as t
+from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
+from tally.projections.readmodel import ReadModel
+from tally.projections.site.paths import claim_page, figure_page
+
+PAGE_FORMAT = 1
+
+
+class FigurePage(BaseModel):
+    """`figures/<id>.json`. Keys: `format`, `show` (as `tally show --json`), `history` (as
+    `tally history --json`)."""
+
+    model_config = ConfigDict(frozen=True)
+    format: int = PAGE_FORMAT
+    show: ShowOut
+    history: HistoryOut
+
+
+class ClaimPage(BaseModel):
+    """`claims/<id>.json`. Keys: `format`, `provenance` (as `tally provenance --json`),
+    `proof` (as `tally proof` writes it, against checkpoint `provenance.checkpoint`)."""
+
+    model_config = ConfigDict(frozen=True)
+    format: int = PAGE_FORMAT
+    provenance: ProvenanceOut
+    proof: InclusionProof
+
+
+def _json(model: BaseModel) -> bytes:
+    return (model.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+def all_claims(model: ReadModel) -> list[str]:
+    with reading(model.engine) as conn:
+        return sorted(str(c) for c in conn.execute(select(t.provenance.c.claim_id)).scalars())
+
+
+def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
+               claims: set[str] | None) -> Iterator[tuple[str, bytes]]:
+    """The JSON files of the site (`figures`/`claims` None: all of them; else only those,
+    with the site-wide lists)."""
+    listed = model.figures()
+    yield "figures.json", _json(listed)
+    yield "discrepancies.json", _json(model.discrepancies())
+    yield "sources.json", _json(model.sources())
+    for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
+        yield figure_page(figure, ".json"), _json(FigurePage(show=model.show(figure),
+                                                    history=model.history(figure)))
+    wanted: list[tuple[str, int, int]] = []
+    pages: dict[str, ProvenanceOut] = {}
+    for claim in all_claims(model) if claims is None else sorted(claims):
+        provenance = model.provenance(claim)
+        if provenance.checkpoint is None or provenance.leaf_index is None:
+            raise VerificationError(f"claim {claim} is not covered by a checkpoint")
+        pages[claim] = provenance
+        wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
+        if len(wanted) == 1000:  # proofs in batches: one snapshot, tiles reused
+            yield from _claim_files(model, wanted, pages)
+            wanted, pages = [], {}
+    yield from _claim_files(model, wanted, pages)
+
+
+def _claim_files(model: ReadModel, wanted: list[tuple[str, int, int]],
+                 pages: dict[str, ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
+    for proof in sitelog.inclusion_proofs(model.ledger, wanted):
+        yield claim_page(proof.claim_id, ".json"), _json(ClaimPage(provenance=pages[proof.claim_id],
+                                                          proof=proof))
+        yield (claim_page(proof.claim_id, ".tlog-proof"),
+               proof.tlog_text().encode("utf-8"))

@@ -1,0 +1,207 @@
+"""`tally publish DIR`: the ledger as a static site, written incrementally and atomically.
+
+The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
+signed checkpoints, `log.json`, and the pages that page renderers make. A page
+renderer is any callable
+
+    renderer(model, checkpoint_note, figures, claims) -> Iterable[(relative path, bytes)]
+
+(`model` the ReadModel; `figures`/`claims` None for every page, or the ids whose
+pages changed, plus the site-wide pages); `json_pages` is one, the HTML pages
+another. Only files whose bytes changed are written.
+
+Order and atomicity: each file is written under a temporary name and renamed;
+tiles, bundles and pages come first and `checkpoint` last, so a reader never sees
+a checkpoint whose tiles are missing. Tiles and bundles are immutable: a site
+that holds different bytes at one of their paths, or a checkpoint this ledger does
+not extend, is refused, never overwritten. Nothing is published beyond a signed
+checkpoint, and a checkpoint is signed only over events that pass the audit
+(`Ledger.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from tally.ledger import sitelog
+from tally.ledger.errors import StorageError, VerificationError
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
+from tally.ledger.integrity.envelope import FORMAT_VERSION
+from tally.ledger.progress import Progress
+from tally.ledger.witnessing import gather_cosignatures
+from tally.projections.json_pages import json_pages
+from tally.projections.readmodel import ReadModel
+from tally.projections.site import html_pages
+
+SITE_FORMAT = 1
+
+
+class PageRenderer(Protocol):
+    def __call__(self, model: ReadModel, checkpoint_note: str, figures: set[str] | None,
+                 claims: set[str] | None) -> Iterable[tuple[str, bytes]]: ...
+
+
+DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (json_pages, html_pages)
+
+
+class LogInfo(BaseModel):
+    """`log.json`. Keys: `format` (site format), `tally_format` (the leaf format version),
+    `origin`, `ledger_id`, `operator_vkey` (C2SP note verifier key), `operator_public_key`
+    (hex, what `--operator-key` takes), `checkpoint`, `tiles` (paths in the site),
+    `checkpoints` (the sizes of every published checkpoint, each at `checkpoints/<size>`)."""
+
+    model_config = ConfigDict(frozen=True)
+    format: int = SITE_FORMAT
+    tally_format: int = FORMAT_VERSION
+    origin: str
+    ledger_id: str
+    operator_vkey: str
+    operator_public_key: str
+    checkpoint: str = "checkpoint"
+    tiles: str = "tile/"
+    checkpoints: list[int]  # the sizes of the signed checkpoints at checkpoints/<size>
+
+
+@dataclass
+class Published:
+    """What one publish did."""
+
+    size: int
+    previous_size: int
+    written: int = 0
+    unchanged: int = 0
+    bytes_written: int = 0
+
+
+def checkpoint_path(size: int) -> str:
+    return f"checkpoints/{size}"
+
+
+class _Site:
+    def __init__(self, directory: Path, result: Published, progress: Progress | None) -> None:
+        self.directory = directory
+        self.result = result
+        self.progress = progress
+
+    def _path(self, relative: str) -> Path:
+        parts = relative.split("/")
+        if relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"{relative!r} is not a relative path inside the site")
+        return self.directory.joinpath(*parts)
+
+    def write(self, relative: str, data: bytes, *, immutable: bool = False) -> None:
+        path = self._path(relative)
+        try:
+            old = path.read_bytes()
+        except FileNotFoundError:
+            old = None
+        if old == data:
+            self.result.unchanged += 1
+            return
+        if old is not None and immutable:
+            raise VerificationError(f"{relative} in {self.directory} holds other bytes than "
+                                    "this ledger's: the site was published from another log")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+        self.result.written += 1
+        self.result.bytes_written += len(data)
+        if self.progress and self.result.written % 100 == 0:
+            self.progress("writing", self.result.written, 0)
+
+    def previous(self, operator_key: bytes, origin: str) -> Checkpoint | None:
+        path = self._path("checkpoint")
+        if not path.exists():
+            return None
+        try:
+            return verify_checkpoint(path.read_text(encoding="utf-8"), operator_key, origin)
+        except (VerificationError, UnicodeDecodeError):
+            raise VerificationError(f"{path} is not a checkpoint of this ledger: publish "
+                                    "into an empty directory or this ledger's own site") from None
+
+
+def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
+    """The latest stored checkpoint, signed now (which audits the events since the one
+    before) if events came after it; nothing past a checkpoint is ever published."""
+    ledger = model.ledger
+    stored = ledger.log.checkpoints()
+    last = stored[-1][0] if stored else 0
+    if ledger.log.size() > last:
+        if operator is None:
+            raise StorageError(f"{ledger.log.size() - last} events came after the last "
+                               "checkpoint: sign one with 'tally checkpoint', or publish where "
+                               "the operator key is at hand")
+        size, note = ledger.checkpoint(operator)
+        gather_cosignatures(ledger, size, note)  # the witnesses configured, if any
+    return ledger.log.checkpoint_note()
+
+
+def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
+            renderers: Sequence[PageRenderer] = DEFAULT_RENDERERS,
+            progress: Progress | None = None) -> Published:
+    """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint."""
+    ledger = model.ledger
+    info = ledger.info()
+    key = bytes.fromhex(info.operator_public_key)
+    note = _signed_head(model, operator)
+    model.catch_up()
+    head = verify_checkpoint(note, key, info.origin)
+    directory.mkdir(parents=True, exist_ok=True)
+    result = Published(size=head.size, previous_size=0)
+    site = _Site(directory, result, progress)
+    before = site.previous(key, info.origin)
+    if before is not None:
+        if before.size > head.size or sitelog.root(ledger, before.size) != before.root_hash:
+            raise VerificationError(
+                f"the site in {directory} is at checkpoint {before.size}, which this ledger "
+                "does not extend: it was published from another log")
+        result.previous_size = before.size
+    stored = ledger.log.checkpoints()
+    for path, data in sitelog.log_files(ledger, result.previous_size, head,
+                                        [size for size, _, _ in stored]):
+        site.write(path, data, immutable=True)
+    for size, stored_note, _ in stored:
+        if size <= head.size:
+            # not immutable: a witness may cosign it later (the same note, more lines)
+            site.write(checkpoint_path(size), stored_note.encode("utf-8"))
+    figures: set[str] | None = None
+    claims: set[str] | None = None
+    if before is not None:
+        changed = sitelog.changes(ledger, before.size, head.size)
+        if not changed.everything:
+            figures, claims = _with_totals(model, changed.figures), changed.claims
+    for renderer in renderers:
+        for path, data in renderer(model, note, figures, claims):
+            site.write(path, data)
+    log_info = LogInfo(origin=info.origin, ledger_id=info.ledger_id,
+                       operator_vkey=verifier_key(info.origin, key),
+                       operator_public_key=info.operator_public_key,
+                       checkpoints=[size for size, _, _ in stored if size <= head.size])
+    site.write("log.json", (log_info.model_dump_json(indent=2) + "\n").encode("utf-8"))
+    site.write("checkpoint", note.encode("utf-8"))
+    return result
+
+
+def _with_totals(model: ReadModel, figures: set[str]) -> set[str]:
+    """The figures, and every figure whose parts (at any depth) include one: a part's new
+    claim changes its total's sum check."""
+    totals: dict[str, list[str]] = {}
+    for figure in model.figures().figures:
+        for part in figure.parts:
+            totals.setdefault(part, []).append(figure.id)
+    found, todo = set(figures), list(figures)
+    while todo:
+        for total in totals.get(todo.pop(), []):
+            if total not in found:
+                found.add(total)
+                todo.append(total)
+    return found
+

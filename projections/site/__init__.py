@@ -1,0 +1,5 @@
+"""The HTML part of a published site: pages for people, made at publish time (no script)."""
+
+from tally.projections.site.pages import html_pages
+
+__all__ = ["html_pages"]

@@ -1,0 +1,136 @@
+"""The HTML pages of a published site, for people: one page renderer of `tally publish`.
+
+`html_pages` yields (relative path, bytes) for the index, a page per figure and per
+claim, the discrepancies and sources pages and the static assets. Pages show only what
+the read model answers (signed bodies, re-verified signatures) and the checkpoints the
+operator signed: each checkpoint a page cites is verified against the operator's key
+first, so a page never vouches for a tree head that was not signed. The same ledger
+gives the same bytes: nothing depends on the clock, the machine or the order of a set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.projections.models import ClaimOut, FigureOut, ProvenanceOut, ShowOut
+from tally.projections.readmodel import ReadModel
+from tally.projections.site import chart, paths
+from tally.projections.site.render import render, static_files
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    """A checkpoint the operator signed, and its note as published."""
+
+    checkpoint: Checkpoint
+    note: str
+
+    @property
+    def root_hex(self) -> str:
+        return self.checkpoint.root_hash.hex()
+
+
+class _Site:
+    """What every page shares: the ledger's identity, the published head, the figures."""
+
+    def __init__(self, model: ReadModel, checkpoint_note: str, base_url: str | None) -> None:
+        self.model = model
+        info = model.ledger.info()
+        self.origin = info.origin
+        self.operator_key = info.operator_public_key
+        self.head = self._verified(checkpoint_note)
+        self.base_url = None if base_url is None else base_url.rstrip("/") + "/"
+        self._heads: dict[int, SignedHead] = {self.head.checkpoint.size: self.head}
+
+    def _verified(self, note: str) -> SignedHead:
+        checkpoint = verify_checkpoint(note, bytes.fromhex(self.operator_key), self.origin)
+        return SignedHead(checkpoint, note)
+
+    @cached_property
+    def figures(self) -> dict[str, FigureOut]:
+        return {f.id: f for f in self.model.figures().figures}
+
+    @cached_property
+    def shows(self) -> dict[str, ShowOut]:
+        return {figure: self.model.show(figure) for figure in sorted(self.figures)}
+
+    def covering(self, provenance: ProvenanceOut) -> SignedHead | None:
+        """The first checkpoint that covers the claim (its proof is against it), if the
+        published head covers the claim too; None when the site does not prove it yet."""
+        size = provenance.checkpoint
+        if size is None or provenance.leaf_index is None or size > self.head.checkpoint.size:
+            return None
+        if size not in self._heads:
+            self._heads[size] = self._verified(self.model.ledger.log.checkpoint_note(size))
+        return self._heads[size]
+
+    def page(self, template: str, path: str, site_wide: bool = False, **context: object
+             ) -> tuple[str, bytes]:
+        """A page; only `site_wide` ones (rewritten at every publish) may show the head."""
+        return path, render(template, root=paths.root_of(path), path=path,
+                            origin=self.origin, head=self.head, site_wide=site_wide, **context)
+
+    def permalink(self, path: str) -> str:
+        """The URL a citation gives: absolute under the configured base URL, else relative
+        to the site's root (the reader prefixes the address they found the site at)."""
+        return path if self.base_url is None else self.base_url + path
+
+
+def html_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
+               claims: set[str] | None, *, base_url: str | None = None,
+               ) -> Iterator[tuple[str, bytes]]:
+    """The HTML pages and static assets of the site, as (relative path, bytes).
+
+    `figures`/`claims` None: every figure's and claim's page; else only theirs, with the
+    site-wide pages (index, discrepancies, sources, static). `base_url` (the address the
+    site is served at) makes the permalinks in "cite this claim" absolute.
+    """
+    site = _Site(model, checkpoint_note, base_url)
+    yield from static_files()
+    yield site.page("index.html", "index.html", cases=_cases(site), site_wide=True)
+    yield site.page("discrepancies.html", "discrepancies.html",
+                    listing=model.discrepancies(), site_wide=True)
+    yield site.page("sources.html", "sources.html", sources=model.sources().sources,
+                    site_wide=True)
+    every_claim: set[str] = set()
+    for figure in sorted(site.figures if figures is None else figures):
+        listed = model.claims(figure)  # an unknown figure is refused here, by name
+        every_claim.update(c.claim_id for c in listed)
+        yield _figure_page(site, site.figures[figure], listed)
+    if claims is None and figures is not None:
+        for figure in sorted(set(site.figures) - figures):
+            every_claim.update(c.claim_id for c in model.claims(figure))
+    for claim in sorted(every_claim if claims is None else claims):
+        yield _claim_page(site, model.provenance(claim))
+
+
+def _cases(site: _Site) -> list[tuple[str, list[tuple[FigureOut, ShowOut]]]]:
+    cases: dict[str, list[tuple[FigureOut, ShowOut]]] = {}
+    for figure_id, show in site.shows.items():
+        cases.setdefault(paths.case_of(figure_id), []).append((site.figures[figure_id], show))
+    return sorted(cases.items())
+
+
+def _figure_page(site: _Site, figure: FigureOut,
+                 listed: list[ClaimOut]) -> tuple[str, bytes]:
+    show = site.shows[figure.id]
+    in_force = None if show.claim is None else show.claim.claim_id
+    drawn = chart.layout(listed, figure=figure.id, unit=figure.unit,
+                         status=figure.kind == "status", states=figure.states,
+                         in_force=in_force)
+    totals = sorted(f.id for f in site.figures.values() if figure.id in f.parts)
+    return site.page("figure.html", paths.figure_page(figure.id), figure=figure, show=show,
+                     history=site.model.history(figure.id), claims=listed, chart=drawn,
+                     labels=chart.KIND_LABELS, totals=totals)
+
+
+def _claim_page(site: _Site, provenance: ProvenanceOut) -> tuple[str, bytes]:
+    path = paths.claim_page(provenance.claim_id)
+    covering = site.covering(provenance)
+    return site.page("claim.html", path, claim=provenance,
+                     figure=site.figures[provenance.figure], covering=covering,
+                     operator_key=site.operator_key, permalink=site.permalink(path),
+                     base_url=site.base_url)

@@ -1,0 +1,361 @@
+"""Publishing the Izium ledger as a static site, cloning it over HTTP, and monitoring it.
+
+A real HTTP server on 127.0.0.1 serves the published directory. Every fault a site can
+carry (a fork published over the first site with the same operator key, a flipped byte
+in a tile, a bundle or the checkpoint, a deleted partial tile) makes `monitor` exit 1
+naming the entry, with and without a replica, and writes the evidence file.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from budgets import examples
+from clirunner import Tally
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parents[2]
+IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
+GRAVES = "izium/burial-site/graves"
+
+
+class Server:
+    """A static HTTP server on 127.0.0.1 for one directory; `fail_after` requests, it answers
+    500 to every request (an interrupted transfer)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.fail_after: int | None = None
+        self.requests = 0
+        server = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests += 1
+                if server.fail_after is not None and server.requests > server.fail_after:
+                    self.send_error(500)
+                    return
+                super().do_GET()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path / "site")
+    yield running
+    running.close()
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite ledger (its WAL included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()
+
+
+@pytest.fixture(scope="module")
+def izium(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An Izium ledger (83 events, checkpointed) and its keys, built once."""
+    tmp = tmp_path_factory.mktemp("izium")
+    tally = Tally(tmp)
+    tally("init", "--name", "tally.example/izium")
+    tally("keys", "new", "recorder")
+    tally("signers", "add", "recorder", "--key", "recorder")
+    tally("import", str(IZIUM), "--key", "recorder")
+    return tmp
+
+
+@pytest.fixture
+def tally(izium: Path, tmp_path: Path) -> Tally:
+    shutil.copytree(izium / "home", tmp_path / "home")
+    copy_db(izium / "t.db", tmp_path / "t.db")
+    return Tally(tmp_path)
+
+
+def operator(tally: Tally) -> str:
+    return str(json.loads((tally.tmp / "site" / "log.json").read_text())["operator_public_key"])
+
+
+def report(tally: Tally, value: str, db: str | None = None) -> None:
+    where = ["--db", db] if db else []
+    tally(*where, "report", GRAVES, value, "--as-of", "2023-01", "--source", "suspilne",
+          "--key", "recorder")
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
+    site, again = tally.tmp / "site", tally.tmp / "again"
+    first = tally.json("publish", str(site))
+    assert first["size"] == 83 and first["previous_size"] == 0
+    assert tally.json("publish", str(again))["written"] == first["written"]
+    assert files(site) == files(again)
+    assert tally.json("publish", str(site))["written"] == 0  # nothing changed
+    assert (site / "tile" / "0" / "000.p" / "83").stat().st_size == 83 * 32
+    assert (site / "tile" / "entries" / "000.p" / "83").exists()
+    log = json.loads((site / "log.json").read_text())
+    assert log["operator_vkey"].startswith("tally.example/izium+")
+    before = {f: f.read_bytes() for f in site.rglob("*") if f.is_file()}
+    report(tally, "452")
+    grown = tally.json("publish", str(site))
+    changed = sorted(str(f.relative_to(site)) for f in site.rglob("*")
+                     if f.is_file() and before.get(f) != f.read_bytes())
+    claim = next(c for c in changed if c.startswith("claims/") and c.endswith(".json"))
+    ident = claim.removeprefix("claims/").removesuffix(".json")
+    # the new tile, bundle and checkpoint, log.json, the claim's files and page, its
+    # figure's JSON and page, and the site-wide pages that show the figure's value;
+    # nothing else (the other claims' proofs keep their first checkpoint)
+    assert set(changed) == {
+        "checkpoint", "checkpoints/84", "log.json", "tile/0/000.p/84",
+        "tile/entries/000.p/84", f"claims/{ident}.json", f"claims/{ident}.tlog-proof",
+        f"claims/{ident}.html", f"figures/{GRAVES}.json", f"figures/{GRAVES}.html",
+        "index.html", "sources.html"} | (set(changed) & {"discrepancies.html",
+                                                         "discrepancies.json"})
+    assert grown["written"] == len(changed) and grown["previous_size"] == 83
+    assert (site / "tile" / "0" / "000.p" / "83").exists()  # partial tiles are kept
+    assert not list(site.rglob(".*.tmp"))
+    # the claim pages' proofs (read through tiles) are those `tally proof` makes
+    for claim in tally.json("history", GRAVES)["entries"]:
+        page = json.loads((site / "claims" / f"{claim['claim_id']}.json").read_text())
+        made = tally.json("proof", claim["claim_id"], "--checkpoint",
+                          str(page["provenance"]["checkpoint"]))
+        assert page["proof"] == made
+    fresh = tally.tmp / "fresh"
+    tally("publish", str(fresh))
+    assert files(fresh) == files(site)  # incremental = from scratch, byte for byte
+
+
+def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Server) -> None:
+    tally("publish", str(tally.tmp / "site"))
+    replica = str(tally.tmp / "replica.db")
+    server.fail_after = 2  # the checkpoint and one tile, then the server fails
+    tally("--db", replica, "clone", server.url, "--operator-key", operator(tally), code=1)
+    server.fail_after = None
+    done = tally.json("--db", replica, "clone", server.url, "--operator-key", operator(tally))
+    assert done["size"] == 83
+    assert tally("--db", replica, "export").stdout == tally("export").stdout
+    tally("--db", replica, "verify")
+    claim = tally.json("history", GRAVES)["entries"][0]["claim_id"]
+    for command in (["show", GRAVES], ["history", GRAVES], ["discrepancies"],
+                    ["provenance", claim]):
+        assert tally.json("--db", replica, *command) == tally.json(*command)
+    assert tally("--db", replica, "proof", claim).stdout == tally("proof", claim).stdout
+    # grow, publish, and the replica and a state-file monitor follow
+    tally.env.pop("TALLY_DB")
+    state = ["--state", str(tally.tmp / "state.json")]
+    tally("monitor", server.url, "--operator-key", operator(tally), *state)
+    report(tally, "452", str(tally.tmp / "t.db"))
+    tally("--db", str(tally.tmp / "t.db"), "publish", str(tally.tmp / "site"))
+    assert tally.json("monitor", server.url, *state)["size"] == 84
+    assert tally.json("--db", replica, "monitor", server.url)["previous_size"] == 83
+
+
+def test_a_clone_refuses_another_operator_key(tally: Tally) -> None:
+    tally("publish", str(tally.tmp / "site"))
+    out = tally("--db", str(tally.tmp / "r.db"), "clone", str(tally.tmp / "site"),
+                "--operator-key", "00" * 32, code=1)
+    assert "checkpoint does not verify" in out.output
+
+
+
+def test_nothing_is_recorded_into_a_replica(tally: Tally) -> None:
+    """A claim recorded into a replica would fork it from the site it follows: every write
+    is refused, by command and by import, and the replica still follows its site."""
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    replica = str(tally.tmp / "r.db")
+    tally("--db", replica, "clone", str(site), "--operator-key", operator(tally))
+    before = tally.json("--db", replica, "verify")["events"]
+    out = tally("--db", replica, "report", GRAVES, "453", "--as-of", "2023-02", "--source",
+                "suspilne", "--key", "recorder", code=1)
+    assert "is a replica of" in out.output
+    lines = tally.tmp / "more.jsonl"
+    lines.write_text('{"type":"source","id":"other","name":"Other","kind":"media"}\n')
+    out = tally("--db", replica, "import", str(lines), "--key", "recorder", code=1)
+    assert "is a replica of" in out.output
+    out = tally("--db", replica, "sources", "add", "other", "--name", "Other", "--kind",
+                "media", code=1)
+    assert "is a replica of" in out.output
+    assert tally.json("--db", replica, "verify")["events"] == before
+    report(tally, "452")
+    tally("publish", str(site))
+    assert tally.json("--db", replica, "monitor", str(site))["size"] == before + 1
+
+# --- faults ------------------------------------------------------------------------------
+
+FAULTS = ("fork", "tile", "bundle", "checkpoint", "partial")
+
+
+def _entry_at(bundle: bytes, offset: int) -> int:
+    index, position = 0, 0
+    while True:
+        end = position + 2 + int.from_bytes(bundle[position : position + 2], "big")
+        if offset < end:
+            return index
+        index, position = index + 1, end
+
+
+def _fault(tally: Tally, kind: str, at: int) -> int | None:
+    """Damage the published site (grown from 83 to 85 entries); the entry to be named."""
+    site = tally.tmp / "site"
+    if kind == "fork":
+        # a copy of the ledger at 83 entries, extended differently, checkpointed with the
+        # same operator key, published, and copied over the first site
+        fork = tally.tmp / "fork.db"
+        copy_db(tally.tmp / "base.db", fork)
+        report(tally, "460", str(fork))
+        report(tally, "461", str(fork))
+        tally("--db", str(fork), "publish", str(tally.tmp / "forked"))
+        shutil.copytree(tally.tmp / "forked", site, dirs_exist_ok=True)
+        return 83
+    if kind == "checkpoint":
+        path = site / "checkpoint"
+        data = bytearray(path.read_bytes())
+        data[at % len(data)] ^= 0x01
+        path.write_bytes(bytes(data))
+        return None
+    if kind == "partial":
+        (site / "tile" / "0" / "000.p" / "85").unlink()
+        return 0
+    path = site / "tile" / ("0" if kind == "tile" else "entries") / "000.p" / "85"
+    data = bytearray(path.read_bytes())
+    offset = at % len(data)
+    entry = offset // 32 if kind == "tile" else _entry_at(bytes(data), offset)
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    return entry
+
+
+@pytest.fixture
+def grown(tally: Tally) -> Tally:
+    """A site published at 84 entries, seen by a replica and a state file, then grown to 85
+    (the ledger kept at 83 entries, to fork from)."""
+    tally.env.pop("TALLY_DB")
+    db = str(tally.tmp / "t.db")
+    copy_db(tally.tmp / "t.db", tally.tmp / "base.db")
+    report(tally, "452", db)
+    tally("--db", db, "publish", str(tally.tmp / "site"))
+    tally("--db", str(tally.tmp / "replica.db"), "clone", str(tally.tmp / "site"),
+          "--operator-key", operator(tally))
+    tally("monitor", str(tally.tmp / "site"), "--operator-key", operator(tally),
+          "--state", str(tally.tmp / "state.json"))
+    report(tally, "453", db)
+    tally("--db", db, "publish", str(tally.tmp / "site"))
+    for name in ("site", "replica.db", "state.json"):
+        source, kept = tally.tmp / name, tally.tmp / f"kept-{name}"
+        if source.is_dir():
+            shutil.copytree(source, kept)
+        else:
+            shutil.copyfile(source, kept)
+    return tally
+
+
+def _restore(tally: Tally) -> None:
+    for name in ("site", "replica.db", "state.json"):
+        target, kept = tally.tmp / name, tally.tmp / f"kept-{name}"
+        if kept.is_dir():
+            shutil.rmtree(target)
+            shutil.copytree(kept, target)
+        else:
+            shutil.copyfile(kept, target)
+    for leftover in ("forked", "fork.db"):
+        path = tally.tmp / leftover
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _check_caught(tally: Tally, kind: str, entry: int | None) -> None:
+    site, evidence = str(tally.tmp / "site"), tally.tmp / "evidence.json"
+    for where in (["--db", str(tally.tmp / "replica.db")], []):
+        evidence.unlink(missing_ok=True)
+        out = tally(*where, "monitor", site, "--state", str(tally.tmp / "state.json"),
+                    "--evidence", str(evidence), code=1).output
+        found = json.loads(evidence.read_text())
+        assert found["entry"] == entry, (kind, where, out)
+        if entry is not None:
+            assert f"{entry}" in out
+        else:
+            assert "checkpoint" in out
+        assert found["old_checkpoint"].startswith("tally.example/izium\n84\n")
+        assert found["new_checkpoint"]
+        if kind == "fork":
+            assert found["new_size"] == 85 and found["consistency_proof"]
+
+
+def test_monitor_accepts_the_untouched_growth(grown: Tally) -> None:
+    state = ["--state", str(grown.tmp / "state.json")]
+    assert grown.json("monitor", str(grown.tmp / "site"), *state)["size"] == 85
+    assert grown.json("--db", str(grown.tmp / "replica.db"), "monitor",
+                      str(grown.tmp / "site"))["size"] == 85
+
+
+@pytest.mark.parametrize("kind", FAULTS)
+def test_monitor_catches_each_fault(grown: Tally, kind: str) -> None:
+    _check_caught(grown, kind, _fault(grown, kind, 83 * 32 + 5))
+
+
+@settings(max_examples=examples(5), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(FAULTS[1:]), at=st.integers(0, 1 << 20))
+def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> None:
+    try:
+        _check_caught(grown, kind, _fault(grown, kind, at))
+    finally:
+        _restore(grown)
+
+
+def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
+    """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
+    the tiles and the root agree, and the replica's audit names the entry."""
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.ledger.integrity import merkle, tiles
+    from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
+    from tally.ledger.integrity.envelope import leaf_bytes, parse_leaf
+    from tally.ledger.integrity.signing import canonical
+
+    site = grown.tmp / "site"
+    bundle = site / "tile" / "entries" / "000.p" / "85"
+    entries = list(tiles.iter_bundle(bundle.read_bytes()))
+    fields = parse_leaf(entries[84])
+    signature = str(fields["signature"])
+    signature = ("1" if signature[0] == "0" else "0") + signature[1:]
+    state = canonical({"body": fields["body"], "recorded": fields["recorded"],
+                       "signature": signature}).encode()
+    entries[84] = leaf_bytes(str(fields["type"]), str(fields["id"]), int(str(fields["version"])),
+                             state)
+    hashes = [merkle.leaf_hash(e) for e in entries]
+    bundle.write_bytes(tiles.bundle(entries))
+    (site / "tile" / "0" / "000.p" / "85").write_bytes(b"".join(hashes))
+    key = KeyStore(grown.tmp / "home").find_by_public_key(bytes.fromhex(operator(grown)))
+    assert key is not None
+    root = merkle.root(85, merkle.MemoryNodes(hashes).get)
+    (site / "checkpoint").write_text(sign_checkpoint(
+        Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
+    out = grown("--db", str(grown.tmp / "replica.db"), "monitor", str(site), "--evidence",
+                str(grown.tmp / "evidence.json"), code=1).output
+    assert "entry 84 fails the audit" in out
+    assert json.loads((grown.tmp / "evidence.json").read_text())["entry"] == 84
