@@ -298,6 +298,11 @@ def verify_proof(
         ),
     ] = None,
     policy: PolicyOpt = None,
+    claim: Annotated[
+        str | None,
+        typer.Option("--claim", metavar="CLAIM", help="The claim id (or a 4+ digit prefix) "
+                     "you cite: the proof must prove that claim."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a proof offline, with no database: signature, checkpoint, audit path.
@@ -307,7 +312,7 @@ def verify_proof(
     cosigned to the policy's quorum (refused, naming the missing witnesses, if not).
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
-    from tally.ledger.citation import verify_proof_file
+    from tally.ledger.citation import require_claim, verify_proof_file
     from tally.ledger.integrity.signing import parse_public_key
 
     state = state_of(ctx, as_json)
@@ -318,6 +323,8 @@ def verify_proof(
         key,
         None if consistency_file is None else _read(consistency_file),
     )
+    if claim is not None:
+        require_claim(checked, claim)
     if policy is not None:
         checked["witnessed_by"] = _policy_checks(policy, [trusted_note], checked["origin"], key)
     if state.json:

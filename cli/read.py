@@ -84,7 +84,8 @@ def history(
 
 def discrepancies(
     ctx: typer.Context,
-    figure: Annotated[str | None, typer.Argument(help="Only this figure.")] = None,
+    figure: Annotated[str | None, typer.Argument(
+        help="Only this figure, or the figures of a case (an id prefix, e.g. izium).")] = None,
     kind: Annotated[str | None, typer.Option(
         "--kind", metavar="KIND",
         help="Only this kind: contradiction, regression or sum_mismatch.")] = None,

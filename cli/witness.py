@@ -74,7 +74,8 @@ def witness_add_log(
     ctx: typer.Context,
     origin: Annotated[str, typer.Argument(help="The log's origin (its checkpoints' first line).")],
     vkey: Annotated[str, typer.Option("--vkey", help="The log's verifier key "
-                                      "(ORIGIN+keyid+base64), as 'tally info' prints it.")],
+                                      "(ORIGIN+keyid+base64), as the log's "
+                                      "'tally witnesses list' prints it.")],
     folder: DirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

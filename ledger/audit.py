@@ -11,7 +11,7 @@ registry, nothing per claim. It reports the first bad position and repairs nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,9 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes
+from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.infra.storage import reading
-from tally.ledger.integrity import merkle, signing
+from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
 from tally.ledger.model.events import as_uuid
@@ -54,48 +55,14 @@ class Report:
         return self.problem is None
 
 
-class _Signatures:
-    """Signatures queued in position order and checked in worker processes
-    (`signing.verify_many_async`) while the audit reads on; a failure anywhere is
-    reported at the first bad position, as if each were checked in turn."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[int, signing.SignedItem]] = []
-        self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
-
-    def add(self, position: int, item: signing.SignedItem) -> None:
-        self.queued.append((position, item))
-
-    def send(self) -> None:
-        if self.queued:
-            self.jobs.append(([p for p, _ in self.queued],
-                              signing.verify_many_async([i for _, i in self.queued])))
-            self.queued = []
+class _Signatures(SignatureQueue):
+    """The audit's signatures, in position order; a failure anywhere is reported at the
+    first bad position, as if each were checked in turn."""
 
     def check(self, keep: int = 0, before: int | None = None) -> None:
-        """Wait for all jobs but the last `keep` (only those with positions before `before`,
-        when given); raise at the first signature that does not verify."""
-        self.send()
-        while len(self.jobs) > keep:
-            positions, results = self.jobs[0]
-            if before is not None and positions[0] >= before:
-                return
-            self.jobs.pop(0)
-            for position, ok in zip(positions, results(), strict=True):
-                if not ok and (before is None or position < before):
-                    raise VerificationError("the event's signature does not verify",
-                                            position=position)
-
-
-def _notifications(ledger: Ledger, conn: Connection) -> Iterator[Sequence[Notification]]:
-    start = 1
-    while True:
-        batch = ledger.events.notifications(start, BATCH, conn=conn)
-        if batch:
-            yield batch
-        if len(batch) < BATCH:
-            return
-        start = batch[-1].id + 1
+        bad = self.first_bad(None if before is None else before - 1, keep)
+        if bad is not None:
+            raise VerificationError("the event's signature does not verify", position=bad)
 
 
 def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
@@ -128,7 +95,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
         .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
         .order_by(leaves.c.leaf_index)).yield_per(BATCH))
-    for batch in _notifications(ledger, conn):
+    for batch in ledger.events.batches(batch=BATCH, conn=conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
         lookup = claim_lookup(ledger, batch, conn, repeated)

@@ -25,6 +25,7 @@ from tally.ledger.integrity.proofs import (
     verify_tlog_proof,
 )
 from tally.ledger.integrity.signing import body_id
+from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.statements import parse_statement
 
 MAX_FILE_BYTES = 8 * 2**20  # far above any proof or checkpoint file `tally` writes
@@ -132,3 +133,18 @@ def _verify_consistency_file(
         "old_root": proof.old_root,
         "new_root": proof.new_root,
     }
+
+
+def require_claim(checked: dict[str, Any], claim: str) -> None:
+    """Refuse a proof that proves another claim than the one cited (`claim`: its id, or a
+    prefix of at least 4 hex digits, as a citation prints it). A proof file renamed, or a
+    page that links another claim's proof, would otherwise pass as this claim's."""
+    ref = claim.strip().lower()
+    problem = claim_ref_problem(ref)
+    if problem is not None:
+        raise VerificationError(problem)
+    proven = checked.get("claim_id")
+    if proven is None:
+        raise VerificationError("this is a consistency proof: it proves no claim")
+    if not str(proven).startswith(ref):
+        raise VerificationError(f"the proof is of claim {proven}, not of {claim}")

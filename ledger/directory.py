@@ -31,7 +31,7 @@ class Directory:
 
     def _aggregates(self, *event_classes: type[Aggregate.Event]) -> list[Any]:
         topics = [type_name(c) for c in event_classes]
-        ids = dict.fromkeys(n.originator_id for n in self.events.notifications_of(topics))
+        ids = dict.fromkeys(n.originator_id for n in self.events.all_notifications(topics=topics))
         return [self.events.get(as_uuid(i)) for i in ids]
 
     def figure_ids(self) -> list[str]:

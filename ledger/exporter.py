@@ -50,16 +50,10 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
     needs to become this one. The genesis and the operator's own registration are not
     lines: `tally init` makes them, identically."""
     operator = ledger.info().operator_key_id
-    start = 1
-    while True:
-        batch = ledger.events.notifications(start, 1000)
-        for n in batch:
-            event: Any = ledger.events.decode(n)
-            line = _LINES.get(type(event))
-            if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
-                continue
-            if line is not None:
-                yield _line(_signed(line[0], event.body, event.signature, line[1]))
-        if len(batch) < 1000:
-            return
-        start = batch[-1].id + 1
+    for n in ledger.events.all_notifications():
+        event: Any = ledger.events.decode(n)
+        line = _LINES.get(type(event))
+        if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
+            continue
+        if line is not None:
+            yield _line(_signed(line[0], event.body, event.signature, line[1]))

@@ -13,7 +13,7 @@ How a million lines stay fast and flat in memory:
   maps it to its stored form at once. The stored events go to a private temporary
   SQLite file (the staging area), not to memory, nor to the ledger.
 - Pre-signed lines have their signatures checked in worker processes
-  (`signing.verify_many_async`), overlapping the validation of the next lines. Any
+  (`infra.signature_pool.SignatureQueue`), overlapping the validation of the next lines. Any
   refusal waits for the checks of the lines before it, so the error named is always
   that of the first bad line, as if every line were checked in turn.
 - Whether a new claim is already in the ledger is asked once per chunk of lines
@@ -31,7 +31,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -62,7 +62,8 @@ from tally.ledger.errors import (
 )
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity import signing
+from tally.ledger.infra.signature_pool import SignatureQueue
+from tally.ledger.infra.storage import in_chunks
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import (
     CLAIM_TOPIC,
@@ -225,8 +226,7 @@ class _Staging:
 
     def known(self, uuids: list[UUID]) -> set[UUID]:
         found: set[UUID] = set()
-        for start in range(0, len(uuids), 500):
-            chunk = [u.bytes for u in uuids[start:start + 500]]
+        for chunk in in_chunks([u.bytes for u in uuids]):
             marks = ", ".join("?" * len(chunk))
             found.update(UUID(bytes=r[0]) for r in self.db.execute(
                 f"SELECT id FROM claims WHERE id IN ({marks})", chunk))
@@ -356,9 +356,8 @@ class _Validator:
         # this chunk's new events in line order, and the claims it created or changed
         self.staged: list[_Staged] = []
         self.claims: dict[UUID, _ClaimState] = {}
-        # signatures queued for the threads: (line, item), and the jobs sent
-        self.queued: list[tuple[int, tuple[bytes, str, str]]] = []
-        self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
+        # the pre-signed lines' signatures, checked in the worker processes meanwhile
+        self.signatures = SignatureQueue(SIGNATURES)
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
         """Validate every line; refuses (ImportFileError) naming every bad line, up to
@@ -400,8 +399,6 @@ class _Validator:
                 self._first_error_before(number)
                 self._refuse(ImportFileError(f"line {number}: {e.message}", line=number,
                                              field=e.field))
-            if len(self.queued) >= SIGNATURES:
-                self._send_signatures()
             if len(self.staged) >= CHUNK:
                 self._flush()
         if self.progress and number % PROGRESS_EVERY and number:
@@ -423,7 +420,8 @@ class _Validator:
             else:
                 self._followup(number, record, defer)
         finally:
-            self.queued.extend((number, item) for item in defer)
+            for item in defer:
+                self.signatures.add(number, item)
 
     def _definition(self, number: int, record: SourceRecord | FigureRecord,
                     defer: Deferred) -> None:
@@ -579,8 +577,9 @@ class _Validator:
         """Settle this chunk's new claims and move its events to the staging file."""
         self._resolve([c for c in self.claims.values() if c.tentative])
         # the signature checks sent before the last job are done by now (or nearly)
-        if len(self.jobs) > 1:
-            self._check_signatures(self.jobs[-1][0][0] - 1)
+        jobs = self.signatures.jobs
+        if len(jobs) > 1:
+            self._check_signatures(jobs[-1][0][0] - 1)
         self.staging.add_events([self.to_store(s.event) for s in self.staged])
         for state in self.claims.values():
             state.line = 0
@@ -594,21 +593,10 @@ class _Validator:
 
     # -- signatures in the worker processes ----------------------------------------------------
 
-    def _send_signatures(self) -> None:
-        if self.queued:
-            numbers = [n for n, _ in self.queued]
-            self.jobs.append((numbers, signing.verify_many_async([i for _, i in self.queued])))
-            self.queued = []
-
     def _check_signatures(self, upto: int | None) -> None:
         """Wait for the checks of the lines up to `upto` (all with None); refuse the first bad."""
-        if self.queued and (upto is None or self.queued[0][0] <= upto):
-            self._send_signatures()
-        while self.jobs and (upto is None or self.jobs[0][0][0] <= upto):
-            numbers, wait = self.jobs.pop(0)
-            for number, ok in zip(numbers, wait(), strict=True):
-                if not ok:
-                    self._refuse(ImportFileError(f"line {number}: {BAD_SIGNATURE}", line=number,
-                                                 field=SignatureError(BAD_SIGNATURE).field))
+        for bad in self.signatures.all_bad(upto):
+            self._refuse(ImportFileError(f"line {bad}: {BAD_SIGNATURE}", line=bad,
+                                         field=SignatureError(BAD_SIGNATURE).field))
 
 

@@ -62,13 +62,9 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
         raise VerificationError(f"the Merkle log lacks leaves from {first}: run 'tally verify'")
     wanted = set(positions)
     found: dict[int, bytes] = {}
-    start = positions[0]
-    while start <= positions[-1]:
-        batch = ledger.events.notifications(start, 1000, stop=positions[-1], conn=conn)
-        if not batch:
-            break
-        found.update((n.id, leaf_bytes(n)) for n in batch if n.id in wanted)
-        start = batch[-1].id + 1
+    for n in ledger.events.all_notifications(positions[0], stop=positions[-1], conn=conn):
+        if n.id in wanted:
+            found[n.id] = leaf_bytes(n)
     if len(found) != count:
         raise VerificationError(f"events of leaves {first}.. are missing from the event store: "
                                 "run 'tally verify'")

@@ -20,7 +20,8 @@ from sqlalchemy import Connection
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import leaf_bytes
-from tally.ledger.integrity import merkle, signing
+from tally.ledger.infra.signature_pool import SignatureQueue
+from tally.ledger.integrity import merkle
 from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import as_uuid
 from tally.ledger.replay import ClaimEvents, Replay
@@ -111,32 +112,31 @@ class TailCheck:
         """Replay the rules over `batch` (in order) and check the signatures of `untrusted`;
         VerificationError at the first event that fails either."""
         lookup = claim_lookup(self.ledger, batch)
-        queued: list[tuple[int, signing.SignedItem]] = []
+        signatures = SignatureQueue()
         for n in batch:
             try:
                 admitted = _admit(replay, n, self.ledger.events.decode(n), lookup)
             except VerificationError:
-                _signatures(queued)  # one before it that fails is the first bad
+                _signatures(signatures)  # one before it that fails is the first bad
                 raise
             if n.id in untrusted:
-                queued.append((n.id, (admitted.public_key, admitted.body, admitted.signature)))
-        _signatures(queued)
+                signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
+        _signatures(signatures)
 
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position`: the registry events logged
         before it, replayed (their signatures were checked when they were logged)."""
         replay = Replay(documents=self.ledger.archive.get)
-        for n in self.ledger.events.notifications_of(REGISTRY_TYPES, stop=position - 1):
+        for n in self.ledger.events.all_notifications(topics=REGISTRY_TYPES, stop=position - 1):
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay
 
 
-def _signatures(queued: Sequence[tuple[int, signing.SignedItem]]) -> None:
-    results = signing.verify_many([item for _, item in queued])
-    for (position, _), ok in zip(queued, results, strict=True):
-        if not ok:
-            raise VerificationError(f"the signature of the event at position {position} "
-                                    "does not verify", position=position)
+def _signatures(signatures: SignatureQueue) -> None:
+    position = signatures.first_bad()
+    if position is not None:
+        raise VerificationError(f"the signature of the event at position {position} "
+                                "does not verify", position=position)
 
 
 def _no_claims(_: UUID) -> list[tuple[int, int, str, str]]:

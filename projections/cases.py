@@ -21,6 +21,12 @@ def in_case(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
     return or_(column == case, column.like(_escaped(case) + "/%", escape="\\"))
 
 
+def holds(prefix: str, figure: str) -> bool:
+    """`in_case` for one figure id, in Python."""
+    case = prefix.strip().rstrip("/")
+    return figure == case or figure.startswith(case + "/")
+
+
 def overview(conn: Connection, prefix: str) -> CaseOut:
     """Each figure of the case with its value in force, its as_of and whether it is disputed
     (the projected `current` rows)."""

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 
 from tally.ledger.errors import InvalidDateError, VerificationError
 from tally.ledger.infra.eventstore import Notification
+from tally.ledger.infra.storage import in_chunks
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Claim, Figure, Signer, Source
@@ -128,8 +129,7 @@ class Projector:
         wanted = sorted(c for c in claim_ids if (t.history.name, c) not in self._cache)
         for table, where in ((t.history, t.history.c.kind == "claim"), (t.provenance, None)):
             column = table.c.claim_id
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start:start + 500]
+            for chunk in in_chunks(wanted):
                 query = select(table).where(column.in_(chunk))
                 if where is not None:
                     query = query.where(where)

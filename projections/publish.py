@@ -30,6 +30,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 
 from tally.ledger import sitelog
+from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
@@ -37,7 +38,7 @@ from tally.ledger.integrity.envelope import FORMAT_VERSION
 from tally.ledger.progress import Progress
 from tally.ledger.witnessing import gather_cosignatures
 from tally.projections.json_pages import json_pages
-from tally.projections.readmodel import ReadModel
+from tally.projections.readmodel import ReadModel, rebuilt
 from tally.projections.site import html_pages
 
 SITE_FORMAT = 1
@@ -152,8 +153,25 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
     note = _signed_head(model, operator)
-    model.catch_up()
     head = verify_checkpoint(note, key, info.origin)
+    # Nothing reaches the site that the audit has not passed: every rule, signature, leaf
+    # and checkpoint from position 1 (an insider may have edited an event the last
+    # checkpoint covers), and pages rendered from a read model rebuilt from those events,
+    # never from the live tables (which an insider may have edited too).
+    audit = verify(ledger, operator_key=key)
+    if not audit.ok:
+        where = f" at position {audit.position}" if audit.position is not None else ""
+        raise VerificationError(f"the ledger fails the audit{where}: {audit.problem}; "
+                                "nothing was published (run 'tally verify')")
+    with rebuilt(ledger) as fresh:
+        return _publish(fresh, directory, note, head, renderers, progress)
+
+
+def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
+             renderers: Sequence[PageRenderer], progress: Progress | None) -> Published:
+    ledger = model.ledger
+    info = ledger.info()
+    key = bytes.fromhex(info.operator_public_key)
     directory.mkdir(parents=True, exist_ok=True)
     result = Published(size=head.size, previous_size=0)
     site = _Site(directory, result, progress)

@@ -24,7 +24,7 @@ from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.suggest import hint
 from tally.projections import recompute as views
 from tally.projections import tables as t
-from tally.projections.cases import in_case
+from tally.projections.cases import holds, in_case
 from tally.projections.claims import FigureDef
 from tally.projections.models import (
     ClaimOut,
@@ -233,20 +233,24 @@ def discrepancies(conn: Connection, figure: str | None = None, kind: str | None 
     `offset` and `limit` take a page of them."""
     k = known_position(conn, known_at)
     found: list[DiscrepancyOut]
+    case = figure is not None and _is_case(conn, figure)
     if k is None:
         query = select(t.discrepancies)
-        if figure is not None:
+        d = t.discrepancies.c
+        if figure is not None and case:
+            query = query.where(in_case(d.figure, figure))
+        elif figure is not None:
             defs = definitions(conn)
             _definition(defs, figure)
-            d = t.discrepancies.c
             query = query.where((d.figure == figure) | (
                 (d.kind == SUM_MISMATCH) & d.figure.in_(_totals_of(defs, figure))))
         if kind is not None:
-            query = query.where(t.discrepancies.c.kind == kind)
+            query = query.where(d.kind == kind)
         found = [flag_row_out(r) for r in conn.execute(query).mappings()]
     else:
-        found = [flag_out(f) for f in _flags_known_at(conn, figure, k)
-                 if kind is None or f.kind == kind]
+        flags = _flags_known_at(conn, None if case else figure, k)
+        found = [flag_out(f) for f in flags if (kind is None or f.kind == kind)
+                 and (not case or figure is None or holds(figure, f.figure))]
     ordered = sorted_flags(found)
     counts = dict.fromkeys(KINDS, 0)
     for flag in ordered:
@@ -254,6 +258,14 @@ def discrepancies(conn: Connection, figure: str | None = None, kind: str | None 
     page = ordered[offset:None if limit is None else offset + limit]
     return DiscrepancyList(figure=figure, kind=kind, known_at=k, counts=counts, offset=offset,
                            discrepancies=page)
+
+
+def _is_case(conn: Connection, prefix: str) -> bool:
+    """True for a prefix that is no figure's id but holds figures (a case, e.g. `izium`)."""
+    f = t.figures.c.figure_id
+    if conn.execute(select(f).where(f == prefix)).first() is not None:
+        return False
+    return conn.execute(select(f).where(in_case(f, prefix)).limit(1)).first() is not None
 
 
 def _flags_known_at(conn: Connection, figure: str | None, k: int) -> list[Flag]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -212,37 +214,15 @@ class ReadModel:
         return self.catch_up(batch_size=batch_size, progress=progress)
 
     def diff_against_rebuild(self) -> list[str]:
-        """Differences between these tables and a rebuild to the same position.
-
-        The rebuild goes to a throwaway SQLite file in a temporary directory (removed
-        afterwards, also on error), and the two copies are compared a batch of rows at a
-        time (`compare`), so memory stays flat whatever the size of the ledger.
-        """
-        def throwaway(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=OFF")
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.close()
-
-        directory = tempfile.mkdtemp(prefix="tally-rebuild-")
+        """Differences between these tables and a rebuild to the same position, compared a
+        batch of rows at a time (`compare`), so memory stays flat whatever the size."""
         # one snapshot of the live tables: a writer may project more batches meanwhile
         with reading(self.engine) as live:
             position = _tracked(live, self.name) or 0
             dirty = set(live.execute(select(t.dirty.c.figure)).scalars())
             unsettled = frozenset(affected(definitions_for(live, dirty), dirty))
-            try:
-                scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
-                event.listen(scratch, "connect", throwaway)
-                try:
-                    fresh = ReadModel(self.ledger, scratch)
-                    if position:
-                        fresh.catch_up(stop=position)
-                    with scratch.connect() as rebuilt:
-                        return compare(live, rebuilt, unsettled=unsettled)
-                finally:
-                    scratch.dispose()
-            finally:
-                shutil.rmtree(directory, ignore_errors=True)
+            with rebuilt(self.ledger, stop=position) as fresh, fresh.engine.connect() as copy:
+                return compare(live, copy, unsettled=unsettled)
 
     # -- queries -------------------------------------------------------------------
     # Each query reads one snapshot (storage.reading), the signed bodies it shows included.
@@ -310,3 +290,29 @@ class ReadModel:
     def sources(self) -> SourceList:
         with reading(self.engine) as conn:
             return queries.sources(conn)
+
+
+@contextmanager
+def rebuilt(ledger: Ledger, stop: int | None = None) -> Iterator[ReadModel]:
+    """A read model rebuilt from the ledger's logged events (up to position `stop`) in a
+    throwaway SQLite file, removed afterwards (also on error): what the events say, whatever
+    the live `tally_view_*` tables hold."""
+    def throwaway(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.close()
+
+    directory = tempfile.mkdtemp(prefix="tally-rebuild-")
+    try:
+        scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
+        event.listen(scratch, "connect", throwaway)
+        try:
+            fresh = ReadModel(ledger, scratch)
+            if stop is None or stop:
+                fresh.catch_up(stop=stop)
+            yield fresh
+        finally:
+            scratch.dispose()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -19,18 +19,15 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
 
+from tally.ledger.infra.storage import in_chunks
 from tally.projections import tables as t
 from tally.projections.claims import ClaimState, Entry, FigureDef, fold
 from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
 from tally.projections.rules import Current, Flag, Member, current, figure_flags
 
-_CHUNK = 500  # ids per IN (...) list, well under every engine's parameter limit
 
-
-def _chunks(items: Collection[str], size: int = _CHUNK) -> Iterator[list[str]]:
-    ordered = sorted(items)
-    for i in range(0, len(ordered), size):
-        yield ordered[i : i + size]
+def _chunks(items: Collection[str]) -> Iterator[list[str]]:
+    return in_chunks(sorted(items))
 
 
 def definitions(conn: Connection, known_at: int | None = None) -> dict[str, FigureDef]:

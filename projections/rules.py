@@ -80,6 +80,8 @@ def interval_text(i: Interval) -> str:
     return f"{'(' if i.low_open else '['}{low}, {high}{')' if i.high_open else ']'}"
 
 
+
+
 def active(claims: Iterable[ClaimState]) -> list[ClaimState]:
     return [c for c in claims if c.active]
 

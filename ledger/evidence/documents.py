@@ -76,7 +76,7 @@ def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = No
 
 
 def _signed(ledger: Ledger, sha: str) -> tuple[DocumentArchived, int]:
-    for n in ledger.events.notifications_of(["document.archived"]):
+    for n in ledger.events.all_notifications(topics=["document.archived"]):
         event = ledger.events.decode(n)
         statement = parse_statement(event.body, "document.archived")
         assert isinstance(statement, DocumentArchived)
@@ -95,7 +95,7 @@ def _info(s: DocumentArchived, position: int) -> DocumentInfo:
 def documents(ledger: Ledger) -> list[DocumentInfo]:
     """Every archived document, in ledger order, as its signed event says."""
     found = []
-    for n in ledger.events.notifications_of(["document.archived"]):
+    for n in ledger.events.all_notifications(topics=["document.archived"]):
         statement = parse_statement(ledger.events.decode(n).body,
                                     "document.archived")
         assert isinstance(statement, DocumentArchived)

@@ -40,15 +40,11 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from tally.ledger.errors import LedgerError, StorageError, VerificationError
-from tally.ledger.infra.storage import Store, create_tables, prepare_sqlite
+from tally.ledger.infra.storage import Store, create_tables, in_chunks, prepare_sqlite
 from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
 from tally.ledger.model.events import CREATED_TOPICS, EVENT_TYPES, as_uuid
 
 __all__ = ["EventStore", "Notification", "StoredEvent", "storage_error"]
-
-# rows per query when a caller asks about many aggregates at once (below every driver's
-# limit on bound parameters)
-IN_CHUNK = 500
 
 # one aggregate's stored events: (position, version, type, state)
 Places = dict[UUID, list[tuple[int, int, str, bytes]]]
@@ -214,18 +210,22 @@ class EventStore:
                     start=start, limit=limit, stop=stop, topics=topics)
             return self._select(conn, start, limit, stop, topics)
 
-    def notifications_of(self, topics: Sequence[str], stop: int | None = None
-                         ) -> Iterator[Notification]:
-        """Every stored event of these types, in order (up to position `stop`)."""
-        yield from self.all_notifications(topics=topics, stop=stop)
-
     def all_notifications(self, start: int = 1, *, batch: int = 1000,
                           stop: int | None = None, conn: Connection | None = None,
                           topics: Sequence[str] = ()) -> Iterator[Notification]:
         """Every stored event from `start` in order, read `batch` at a time."""
+        for found in self.batches(start, batch=batch, stop=stop, conn=conn, topics=topics):
+            yield from found
+
+    def batches(self, start: int = 1, *, batch: int = 1000, stop: int | None = None,
+                conn: Connection | None = None, topics: Sequence[str] = ()
+                ) -> Iterator[Sequence[Notification]]:
+        """The stored events from `start` (up to `stop`) in order, `batch` at a time: the
+        one paging loop over the event store."""
         while True:
             found = self.notifications(start, batch, stop, conn, topics)
-            yield from found
+            if found:
+                yield found
             if len(found) < batch:
                 return
             start = found[-1].id + 1
@@ -292,8 +292,7 @@ class EventStore:
                  ) -> Iterator[tuple[Any, ...]]:
         """Rows of `select ... WHERE originator_id IN (...)` for many ids, a chunk at a
         time (the one place a query takes a list of aggregate ids)."""
-        for first in range(0, len(ids), IN_CHUNK):
-            chunk = ids[first : first + IN_CHUNK]
+        for chunk in in_chunks(ids):
             marks = ", ".join([self._mark] * len(chunk))
             params = tuple(u.hex for u in chunk) if self.store.is_sqlite else tuple(chunk)
             yield from conn.exec_driver_sql(f"{select} originator_id IN ({marks})", params)

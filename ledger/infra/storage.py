@@ -12,10 +12,11 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, QueuePool, create_engine, event, text
@@ -301,3 +302,19 @@ def create_tables(engine: Engine, *creators: Callable[[Connection], object]) -> 
         lock_for_writing(connection, SCHEMA_LOCK)
         for create in creators:
             create(connection)
+
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per `IN (...)` list, well under every engine's parameter limit
+
+
+def in_chunks(items: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, for `IN (...)` queries over many values."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

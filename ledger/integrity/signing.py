@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -149,17 +149,10 @@ def check_signature(public_key: bytes, body_text: str, signature_hex: str) -> No
         )
 
 
-# -- many signatures at once -------------------------------------------------------------
-#
-# Bulk checks (import, verify, rebuild) run in worker processes (`ledger.infra.signature_pool`): a
-# thread pool does not overlap with a caller that is busy with Python, because of the
-# GIL (see that module). Small batches are checked in place.
+# -- many signatures at once: see `infra.signature_pool` ------------------------------
 
 # (public key, body text, signature hex)
 SignedItem = tuple[bytes, str, str]
-VERIFY_WORKERS = 2
-PARALLEL_FROM = 512  # fewer signatures than this are checked in the calling process
-_CHUNK = 512
 
 
 def verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
@@ -173,34 +166,6 @@ def verify_chunk(items: Sequence[SignedItem]) -> list[bool]:
             continue
         out.append(len(signature) == 64 and _verifies(public_key, body.encode("utf-8"), signature))
     return out
-
-
-def verify_many_async(items: Sequence[SignedItem]) -> Callable[[], list[bool]]:
-    """Start checking the signatures and return a function that waits for the results,
-    so the caller goes on (parsing, hashing, writing) while they are checked."""
-    from tally.ledger.infra import signature_pool as verifier
-
-    workers = verifier.pool(VERIFY_WORKERS) if len(items) >= PARALLEL_FROM else None
-    if workers is None:
-        results = verify_chunk(items)
-        return lambda: results
-    futures = [workers.submit(items[i : i + _CHUNK]) for i in range(0, len(items), _CHUNK)]
-
-    def wait() -> list[bool]:
-        out: list[bool] = []
-        for n, f in enumerate(futures):
-            try:
-                out.extend(f.result())
-            except Exception:  # a worker stopped: check its share here instead
-                out.extend(verify_chunk(items[n * _CHUNK : (n + 1) * _CHUNK]))
-        return out
-
-    return wait
-
-
-def verify_many(items: Sequence[SignedItem]) -> list[bool]:
-    """Whether each signature verifies (in the worker processes when there are many)."""
-    return verify_many_async(items)()
 
 
 def parse_public_key(text: str) -> bytes:

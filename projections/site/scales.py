@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from tally.ledger.model.values import decimal_text
+
 ONE_DAY = dt.timedelta(days=1)
 _NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
@@ -81,11 +83,6 @@ def nice_step(span: Decimal, most: int) -> Decimal:
     return next(power * s for s in _NICE_STEPS if power * s >= raw)
 
 
-def _label(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return text if "." not in text else text.rstrip("0").rstrip(".")
-
-
 @dataclass(frozen=True)
 class ValueScale:
     """Numbers [low, high] mapped onto pixels [bottom, top] (up is more)."""
@@ -118,5 +115,5 @@ class ValueScale:
 
     def ticks(self) -> list[Tick]:
         count = int((self.high - self.low) / self.step)
-        return [Tick(self.y(self.low + n * self.step), _label(self.low + n * self.step))
+        return [Tick(self.y(self.low + n * self.step), decimal_text(self.low + n * self.step))
                 for n in range(count + 1)]

@@ -67,6 +67,27 @@ def test_a_forged_proof_is_refused(tally: Tally) -> None:
     assert "leaf" in out["error"]
 
 
+
+def test_verify_proof_refuses_the_proof_of_another_claim(tally: Tally) -> None:
+    """A fact-checker cites one claim; a proof of another claim (a renamed file, a page
+    linking the wrong proof) must not pass for it."""
+    cited = report(tally, "447", as_of="2022-09-23")
+    other = report(tally, "451", source="gwara", as_of="2022-09-23")
+    tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
+    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    check = ["--checkpoint", str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"]]
+    for form in ((), ("--tlog",)):
+        tally("proof", other, *form, "-o", str(tally.tmp / "cited.proof"))
+        out = tally("verify-proof", str(tally.tmp / "cited.proof"), *check, "--claim", cited,
+                    code=1)
+        assert f"the proof is of claim {other}, not of {cited}" in out.stderr
+        tally("proof", cited, *form, "-o", str(tally.tmp / "cited.proof"))
+        ok = tally.json("verify-proof", str(tally.tmp / "cited.proof"), *check,
+                        "--claim", cited[:8])
+        assert ok["claim_id"] == cited
+    assert "too short" in tally("verify-proof", str(tally.tmp / "cited.proof"), *check,
+                                "--claim", cited[:3], code=1).stderr
+
 def test_show_history_discrepancies_provenance(tally: Tally) -> None:
     first = report(tally, "447")
     report(tally, "451", source="gwara")
@@ -341,3 +362,23 @@ def test_checkpoint_list_shows_the_root_in_hex(tally: Tally) -> None:
     root = tally.json("verify")["root"]
     listed = Tally(tally.tmp, tally.env["TALLY_DB"], columns=200)("checkpoint", "--list").stdout
     assert root in listed  # the same hex the audit prints, not the note's base64
+
+
+def test_discrepancies_of_a_case_prefix(tally: Tally) -> None:
+    """`tally discrepancies PREFIX` lists the discrepancies of every figure of a case."""
+    tally("figures", "define", "izium/other", "--unit", "bodies")
+    tally("figures", "define", "iziumx/other", "--unit", "bodies")
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    for figure in ("izium/other", "iziumx/other"):
+        for value, source in (("10", "hromadske"), ("12", "gwara")):
+            tally("report", figure, value, "--as-of", "2022-09", "--source", source,
+                  "--key", "alice")
+    case = tally.json("discrepancies", "izium")
+    assert {d["figure"] for d in case["discrepancies"]} == {FIGURE, "izium/other"}
+    assert case["counts"]["contradiction"] == 2
+    position = tally.json("show", FIGURE)["claim"]["position"]
+    then = tally.json("discrepancies", "izium", "--known-at", str(position))
+    assert {d["figure"] for d in then["discrepancies"]} == {FIGURE}
+    assert tally.json("discrepancies", "izium/other")["counts"]["contradiction"] == 1
+    assert "did you mean" in tally("discrepancies", "izium/othr", code=1).stderr

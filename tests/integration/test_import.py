@@ -301,3 +301,22 @@ def test_a_pre_signed_line_by_an_unregistered_key_writes_nothing(
         import_lines(ledger, [record.model_dump_json().encode()], alice)
     assert (caught.value.line, caught.value.field) == (1, "signer")
     assert bob.key_id in caught.value.message
+
+
+def test_a_forged_line_in_a_batch_checked_early_is_still_refused(
+    ledger: Ledger, alice: KeyPair, signed_elsewhere: Any, nothing_written: Any
+) -> None:
+    """The signatures of pre-signed lines are checked in batches. A line that is already in
+    the ledger makes the import wait for the batch up to that line; a forged signature
+    later in the same batch must not be forgotten then."""
+    lid = ledger.info().ledger_id
+    known = signed_elsewhere(ReportRecord(**REPORTS[0]), alice, lid)
+    ledger.report(ReportRecord(**REPORTS[0]), alice)  # line 1 is a duplicate
+    fresh = [signed_elsewhere(ReportRecord(**{**REPORTS[0], "value": str(500 + n)}), alice,
+                              lid) for n in range(30)]
+    forged = fresh[20].model_copy(update={"signature": fresh[21].signature})
+    lines = [r.model_dump_json().encode() + b"\n"
+             for r in [known, *fresh[:20], forged, *fresh[21:]]]
+    with nothing_written(), pytest.raises(ImportFileError) as caught:
+        import_lines(ledger, lines, None)
+    assert caught.value.line == 22 and "signature does not verify" in caught.value.message

@@ -206,6 +206,38 @@ def test_nothing_is_recorded_into_a_replica(tally: Tally) -> None:
     tally("publish", str(site))
     assert tally.json("--db", replica, "monitor", str(site))["size"] == before + 1
 
+def test_publish_serves_only_what_the_audit_passed(tally: Tally) -> None:
+    """An insider with the database edits the read model (which claim is in force) or an
+    event already in the log; the operator then publishes. The site must never carry the
+    edit: publish audits the ledger and renders from a read model rebuilt from the audited
+    events, never from the live tables."""
+    site, db = tally.tmp / "site", str(tally.tmp / "t.db")
+    with sqlite3.connect(db) as conn:
+        in_force = conn.execute("SELECT claim_id FROM tally_view_current WHERE figure = ?",
+                                (GRAVES,)).fetchone()[0]
+        other = conn.execute("SELECT claim_id FROM tally_view_history WHERE figure = ? "
+                             "AND claim_id != ?", (GRAVES, in_force)).fetchone()[0]
+        conn.execute("UPDATE tally_view_current SET claim_id = ? WHERE figure = ?",
+                     (other, GRAVES))
+    assert tally.json("show", GRAVES)["claim"]["claim_id"] == other  # the edit bites locally
+    tally("publish", str(site))
+    page = json.loads((site / "figures" / f"{GRAVES}.json").read_text())
+    assert page["show"]["claim"]["claim_id"] == in_force
+    # an edited event (its leaf and checkpoint unchanged), under an incremental publish that
+    # re-renders its figure: refused, and the site keeps its last good checkpoint
+    published = (site / "checkpoint").read_bytes()
+    with sqlite3.connect(db) as conn:
+        row, state = conn.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic = 'claim.recorded' "
+            "AND CAST(state AS TEXT) LIKE ? LIMIT 1", (f"%{GRAVES}%",)).fetchone()
+        edited = bytes(state).replace(b'\\"value\\":\\"', b'\\"value\\":\\"1', 1)
+        assert edited != bytes(state)
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, row))
+    report(tally, "452")
+    out = tally("publish", str(site), code=1)
+    assert "fails the audit" in out.output
+    assert (site / "checkpoint").read_bytes() == published
+
 # --- faults ------------------------------------------------------------------------------
 
 FAULTS = ("fork", "tile", "bundle", "checkpoint", "partial")

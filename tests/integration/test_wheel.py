@@ -6,6 +6,7 @@ overwritten by, any other distribution's package of the same name, silently.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,10 +17,18 @@ FOLDERS = {"ledger": "tally/ledger", "projections": "tally/projections", "cli": 
 
 
 def test_wheel_holds_only_tally_and_every_module(tmp_path: Path) -> None:
+    # built from a copy, so the build leaves no build/ folder in the working tree
+    source = tmp_path / "source"
+    for folder in FOLDERS:
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source / name)
+    wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--wheel-dir", str(tmp_path), str(ROOT)],
+                    "--wheel-dir", str(wheels), str(source)],
                    check=True, capture_output=True, timeout=300)
-    (wheel,) = tmp_path.glob("tally-*.whl")
+    (wheel,) = wheels.glob("tally-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"tally", next(t for t in tops if t.endswith(".dist-info"))}

@@ -221,7 +221,7 @@ def test_the_offline_command_on_a_claim_page_verifies_its_proof(
             checked = tally.json(*args[1:])
         assert checked["claim_id"] == claim
         # a proof with one hash changed is refused; another claim's proof under this
-        # claim's name proves that other claim, and says so (the page says to check the id)
+        # claim's name is refused too (the page's command names the claim it cites)
         proof = folder / f"{claim}.tlog-proof"
         lines = proof.read_text().split("\n")
         lines[3] = ("B" if lines[3][0] != "B" else "C") + lines[3][1:]
@@ -234,8 +234,9 @@ def test_the_offline_command_on_a_claim_page_verifies_its_proof(
         shutil.copy(published.directory / "checkpoint", folder / args[4])
         with pytest.MonkeyPatch.context() as patch:
             patch.chdir(folder)
-            assert tally.json(*args[1:])["claim_id"] == other
-        assert f"names claim <code>{claim}</code>" in html
+            refused = tally(*args[1:], code=1)
+        assert f"the proof is of claim {other}, not of {claim}" in refused.stderr
+        assert args[-2:] == ["--claim", claim]
 
 
 def test_a_checkpoint_the_operator_did_not_sign_is_refused(published: Published,
