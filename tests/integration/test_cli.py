@@ -74,7 +74,7 @@ def test_verify_proof_refuses_the_proof_of_another_claim(tally: Tally) -> None:
     cited = report(tally, "447", as_of="2022-09-23")
     other = report(tally, "451", source="gwara", as_of="2022-09-23")
     tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
-    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    operator = next(s for s in tally.json("signers", "list")["signers"] if s["role"] == "operator")
     check = ["--checkpoint", str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"]]
     for form in ((), ("--tlog",)):
         tally("proof", other, *form, "-o", str(tally.tmp / "cited.proof"))
