@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +24,9 @@ from tally.cli.output import (
 from tally.cli.render import witness_answer
 from tally.cli.safe_text import json_text, literal, visible
 from tally.cli.state import JsonOpt, State, state_of
+
+if TYPE_CHECKING:
+    from tally.ledger.integrity.tlog_policy import Policy
 
 
 def checkpoint(
@@ -179,14 +182,29 @@ PolicyOpt = Annotated[
 ]
 
 
+def read_policy(policy_file: Path) -> Policy:
+    from tally.ledger.integrity.tlog_policy import parse_policy
+
+    return parse_policy(read_text_file(policy_file, "policy"))
+
+
 def _policy_checks(policy_file: Path, notes: list[str], origin: str,
                    log_key: bytes) -> list[str]:
     """The policy witnesses that cosigned every note (VerificationError if one is short)."""
-    from tally.ledger.integrity.tlog_policy import check_notes, parse_policy
+    from tally.ledger.integrity.tlog_policy import check_notes
 
-    policy = parse_policy(read_text_file(policy_file, "policy"))
-    checks = check_notes(policy, notes, origin, log_key)
+    checks = check_notes(read_policy(policy_file), notes, origin, log_key)
     return sorted(set.intersection(*(set(c.cosigned) for c in checks))) if checks else []
+
+
+def witnessed_by(policy: Policy, note: str, log_key: bytes) -> list[str]:
+    """The policy witnesses that cosigned a checkpoint the operator signed (VerificationError
+    if it is short of the quorum)."""
+    from tally.ledger.integrity.checkpoints import verify_checkpoint
+    from tally.ledger.integrity.tlog_policy import check_notes
+
+    origin = verify_checkpoint(note, log_key).origin
+    return sorted(check_notes(policy, [note], origin, log_key)[0].cosigned)
 
 
 def verify(

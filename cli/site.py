@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
+from tally.cli.audit import PolicyOpt, read_policy, witnessed_by
 from tally.cli.output import emit_json, progress_bar, read_text_file, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
@@ -93,17 +94,21 @@ def monitor(
     evidence_file: Annotated[Path, typer.Option(
         "--evidence", help="Where to write the evidence of a failed check.")
     ] = Path("tally-evidence.json"),
+    policy: PolicyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a published site's growth: with --db, update that replica (full audit of the
-    new entries); without it, check the site against the state file. A fork, a changed
-    tile, bundle or checkpoint, a missing tile, or an entry failing the audit exits 1,
-    names the entry and writes both checkpoints and the proof to the evidence file.
+    """Check a published site's growth and audit its new entries (rules and signatures):
+    with --db, update that replica; without it, check the site against the state file and
+    audit in a private replica kept beside it (STATE.db). A fork, a changed tile, bundle
+    or checkpoint, a missing tile, or an entry failing the audit exits 1, names the entry
+    and writes both checkpoints and the proof to the evidence file. With --policy, a new
+    checkpoint short of the policy's quorum exits 1 naming the missing witnesses, and
+    nothing is taken.
 
     Example: tally --db replica.db monitor https://example.org/izium/
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.monitor import check, evidence, note_size
+    from tally.ledger.monitor import evidence, note_size, watch
     from tally.ledger.replica import follow
     from tally.ledger.site_check import SiteError
     from tally.ledger.site_source import SiteSource
@@ -111,6 +116,7 @@ def monitor(
     state = state_of(ctx, as_json)
     site = SiteSource(source)
     key = None if operator_key is None else parse_public_key(operator_key)
+    required = None if policy is None else read_policy(policy)
     old_note: str | None = None
     try:
         if state.db is not None:
@@ -119,8 +125,9 @@ def monitor(
                 old_note = ledger.log.checkpoint_note()
             key = key or bytes.fromhex(ledger.info().operator_public_key)
             with progress_bar("monitoring") as progress:
-                done = follow(ledger, site, key, progress)
+                done = follow(ledger, site, key, progress, required)
             before, size, mode = done.previous_size, done.size, "replica"
+            note = done.checkpoint
         else:
             seen = _seen(state_file) if state_file.exists() else None
             if seen is not None:
@@ -129,20 +136,25 @@ def monitor(
             if key is None:
                 raise typer.BadParameter("give the operator's key on the first look",
                                          param_hint="--operator-key")
-            new = check(site, key, seen)
+            with progress_bar("monitoring") as progress:
+                new = watch(site, key, seen, state_file, required, progress)
             _replace(state_file, new.model_dump_json(indent=2) + "\n")
             before = 0 if seen is None else note_size(seen.checkpoint) or 0
-            size, mode = note_size(new.checkpoint) or 0, "state"
+            size, mode, note = note_size(new.checkpoint) or 0, "state", new.checkpoint
     except SiteError as e:
         _replace(evidence_file, evidence(e, source, old_note).model_dump_json(indent=2) + "\n")
         raise SiteError(f"{e.message} (evidence written to {evidence_file})",
                         entry=e.entry) from None
+    witnessed = [] if required is None else witnessed_by(required, note, key)
     if state.json:
         emit_json({"ok": True, "source": source, "mode": mode, "previous_size": before,
-                   "size": size})
+                   "size": size, "witnessed_by": witnessed})
     else:
         success(Text.assemble(("ok", "green"), ": ", literal(source),
                               f" grew from {before} to {size} entries, consistently"))
+        if witnessed:
+            success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
+                                  literal(", ".join(witnessed))))
 
 
 def _seen(path: Path) -> MonitorState:

@@ -6,8 +6,14 @@ partial tile. A new checkpoint must be signed by the same key for the same origi
 no smaller, and its level-0 tiles must extend that frontier to the signed root
 (a consistency check that needs no proof file; the proof the tiles give goes into
 the evidence). The new entries must hash to their tiles and be valid Tally
-envelopes; the rules and signatures need the ledger's state, so their audit is the
-replica's (`tally --db FILE monitor`, `ledger.replica`).
+envelopes.
+
+The rules and signatures need the ledger's state (who is registered, which claims
+exist): a monitor without a replica of its own (`watch`) therefore keeps a private
+one beside its state file (`<state file>.db`, an ordinary replica no command writes
+to) and follows the site with it (`ledger.replica`), auditing every new entry. The
+first look fetches the whole log into it; a deleted one is rebuilt from the site,
+checked from the genesis entry against the signed root.
 
 A fork inside the last tile is named at its entry; further back, at the first
 entry of the first subtree whose root changed.
@@ -16,13 +22,18 @@ entry of the first subtree whose root changed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from tally.ledger import site_check
+from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
+from tally.ledger.integrity.tlog_policy import Policy
+from tally.ledger.progress import Progress
+from tally.ledger.replica import follow
 from tally.ledger.site_check import LeafTiles, SiteError
 from tally.ledger.site_source import SiteSource
 
@@ -86,9 +97,10 @@ def _frontier(size: int, hashes: list[bytes]) -> merkle.Frontier:
     return merkle.Frontier.of(size, lambda level, index: table[(level, index)])
 
 
-def check(source: SiteSource, operator_key: bytes, state: MonitorState | None) -> MonitorState:
+def check(source: SiteSource, operator_key: bytes, state: MonitorState | None,
+          policy: Policy | None = None) -> MonitorState:
     """Check the site against `state` (None: the first look, from the empty tree); the new
-    state, or SiteError."""
+    state, or SiteError (VerificationError if its checkpoint is short of `policy`)."""
     origin, old_size = None, 0
     frontier = merkle.Frontier()
     last: list[bytes] = []
@@ -97,7 +109,7 @@ def check(source: SiteSource, operator_key: bytes, state: MonitorState | None) -
         origin, old_size = old.origin, old.size
         frontier = _frontier(old_size, [bytes.fromhex(h) for h in state.frontier])
         last = [bytes.fromhex(h) for h in state.last_leaves]
-    note, head = site_check.fetch_checkpoint(source, operator_key, origin)
+    note, head = site_check.fetch_checkpoint(source, operator_key, origin, policy)
     if head.size < old_size:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{old_size} seen before: the log was rolled back",
@@ -122,6 +134,24 @@ def check(source: SiteSource, operator_key: bytes, state: MonitorState | None) -
                         checkpoint=note, frontier=[h.hex() for h in hashes],
                         last_leaves=[leaf_tiles.hash(i).hex()
                                      for i in range(tail, head.size)])
+
+
+def private_replica(state_file: Path) -> Path:
+    """Where a monitor without a replica keeps its own: beside its state file."""
+    return state_file.with_name(state_file.name + ".db")
+
+
+def watch(source: SiteSource, operator_key: bytes, state: MonitorState | None,
+          state_file: Path, policy: Policy | None = None,
+          progress: Progress | None = None) -> MonitorState:
+    """`check` against the state, then the audit of the new entries (rules, signatures) in
+    the private replica beside `state_file`; the new state (the caller writes it), or
+    SiteError naming the entry."""
+    new = check(source, operator_key, state, policy)
+    with Ledger.open(str(private_replica(state_file)), create=True) as ledger:
+        ledger.journal.catch_up_log()  # events a killed monitor appended, checked first
+        follow(ledger, source, operator_key, progress, policy)
+    return new
 
 
 def _fork(source: SiteSource, entry: int, old_size: int, note: str) -> None:

@@ -36,6 +36,7 @@ from tally.ledger.infra.storage import reading, writing
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.progress import Progress
 from tally.ledger.site_check import SiteError
@@ -56,8 +57,9 @@ class Followed:
 
 
 def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
-           progress: Progress | None = None) -> Followed:
-    """Bring the replica `ledger` up to the site's checkpoint; SiteError if the site fails."""
+           progress: Progress | None = None, policy: Policy | None = None) -> Followed:
+    """Bring the replica `ledger` up to the site's checkpoint; SiteError if the site fails,
+    VerificationError (nothing taken) if the checkpoint is short of `policy`'s quorum."""
     local = ledger.log.size()
     origin = None
     previous = None
@@ -67,7 +69,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
             raise SiteError("this replica's ledger has another operator key than the one given")
         origin = info.origin
         previous = ledger.log.checkpoint_note() if ledger.log.checkpoints() else None
-    note, head = site_check.fetch_checkpoint(source, operator_key, origin)
+    note, head = site_check.fetch_checkpoint(source, operator_key, origin, policy)
     replica_mark.mark(ledger.engine, source.location)
     if head.size < local:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "

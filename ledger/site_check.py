@@ -20,6 +20,7 @@ from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256
 from tally.ledger.integrity.signing import canonical
+from tally.ledger.integrity.tlog_policy import Policy, check_notes
 from tally.ledger.model.events import as_uuid
 from tally.ledger.site_source import SiteSource
 
@@ -49,15 +50,20 @@ def under(note: str) -> Iterator[None]:
         raise
 
 
-def fetch_checkpoint(source: SiteSource, operator_key: bytes,
-                     origin: str | None = None) -> tuple[str, Checkpoint]:
-    """The site's checkpoint, signed by the operator (for `origin`, when known)."""
+def fetch_checkpoint(source: SiteSource, operator_key: bytes, origin: str | None = None,
+                     policy: Policy | None = None) -> tuple[str, Checkpoint]:
+    """The site's checkpoint, signed by the operator (for `origin`, when known) and, with a
+    `policy` (C2SP tlog-policy), cosigned to its quorum: a checkpoint short of it is
+    refused (VerificationError naming the missing witnesses) before anything is taken."""
     note = source.text("checkpoint")
     try:
-        return note, verify_checkpoint(note, operator_key, origin)
+        head = verify_checkpoint(note, operator_key, origin)
     except VerificationError as e:
         raise SiteError(f"the site's checkpoint does not verify: {e.message}",
                         new_checkpoint=note) from None
+    if policy is not None:  # not a SiteError: a witness late to cosign is no evidence
+        check_notes(policy, [note], head.origin, operator_key)
+    return note, head
 
 
 @dataclass

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
-from tally.ledger.infra.storage import reading
+from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
@@ -71,6 +71,23 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
     return [found[p] for p in positions]
 
 
+def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[int, bytes]:
+    """The leaves (Tally envelopes) at these indexes, in a query a chunk of indexes and a
+    read a run of consecutive positions."""
+    wanted = sorted(set(indexes))
+    at: dict[int, int] = {}  # position -> leaf index
+    for chunk in in_chunks(wanted):
+        at.update((int(p), int(i)) for i, p in conn.execute(
+            select(leaves.c.leaf_index, leaves.c.position)
+            .where(leaves.c.leaf_index.in_(chunk))))
+    found = {at[n.id]: leaf_bytes(n) for n in ledger.events.at(at, conn)}
+    if len(found) != len(wanted):
+        missing = min(set(wanted) - set(found))
+        raise VerificationError(f"the Merkle log or the event store lacks leaf {missing}: "
+                                "run 'tally verify'")
+    return found
+
+
 def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
               sizes: Sequence[int]) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of the tiles and bundles to add to a site of `old_size` for the signed
@@ -108,11 +125,12 @@ def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
     256 hashes, kept for the next claims) instead of one query a node."""
     with reading(ledger.engine) as conn:
         trees: dict[int, tuple[tiles.TileNodes, str]] = {}
+        found = leaves_at(ledger, conn, [index for _, index, _ in wanted])
         for claim_id, index, size in wanted:
             if size not in trees:
                 trees[size] = _tree(ledger, conn, size)
             nodes, note = trees[size]
-            leaf = entries(ledger, conn, index, 1)[0]
+            leaf = found[index]
             yield InclusionProof(
                 claim_id=claim_id, leaf_index=index, tree_size=size, leaf=leaf.decode("utf-8"),
                 leaf_hash=merkle.leaf_hash(leaf).hex(),

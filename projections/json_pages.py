@@ -1,4 +1,5 @@
-"""The JSON files of a published site, for programs: one page renderer of `projections.publish`.
+"""The JSON files of a published site, for programs: one page renderer of `projections.publish`
+(`JsonPages`; `json_pages` makes them alone).
 
 - `figures/<id>.json`: the value in force, the competing claims and the history;
 - `claims/<id>.json`: provenance and an inclusion proof; `claims/<id>.tlog-proof`: the
@@ -14,17 +15,15 @@ the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from tally.ledger import sitelog
 from tally.ledger.errors import VerificationError
-from tally.ledger.infra.storage import reading
 from tally.ledger.integrity.proofs import InclusionProof
-from tally.projections import tables as t
 from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
+from tally.projections.page_renderer import render
 from tally.projections.readmodel import ReadModel
 from tally.projections.site.paths import claim_page, figure_page
 
@@ -55,40 +54,42 @@ def _json(model: BaseModel) -> bytes:
     return (model.model_dump_json(indent=2) + "\n").encode("utf-8")
 
 
-def all_claims(model: ReadModel) -> list[str]:
-    with reading(model.engine) as conn:
-        return sorted(str(c) for c in conn.execute(select(t.provenance.c.claim_id)).scalars())
+class JsonPages:
+    """The JSON files of the site, as a page renderer (`projections.page_renderer`)."""
+
+    def __init__(self, model: ReadModel, checkpoint_note: str) -> None:
+        self.model = model
+
+    def site_pages(self, figures: set[str] | None) -> Iterator[tuple[str, bytes]]:
+        model = self.model
+        listed = model.figures()
+        yield "figures.json", _json(listed)
+        yield "discrepancies.json", _json(model.discrepancies())
+        yield "sources.json", _json(model.sources())
+        for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
+            yield figure_page(figure, ".json"), _json(FigurePage(show=model.show(figure),
+                                                                 history=model.history(figure)))
+
+    def claim_pages(self, provenances: Sequence[ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
+        """Each claim's JSON page and tlog-proof, the proofs read through tiles in one
+        snapshot for the whole chunk."""
+        wanted: list[tuple[str, int, int]] = []
+        pages: dict[str, ProvenanceOut] = {}
+        for provenance in provenances:
+            claim = provenance.claim_id
+            if provenance.checkpoint is None or provenance.leaf_index is None:
+                raise VerificationError(f"claim {claim} is not covered by a checkpoint")
+            pages[claim] = provenance
+            wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
+        for proof in sitelog.inclusion_proofs(self.model.ledger, wanted):
+            yield (claim_page(proof.claim_id, ".json"),
+                   _json(ClaimPage(provenance=pages[proof.claim_id], proof=proof)))
+            yield (claim_page(proof.claim_id, ".tlog-proof"),
+                   proof.tlog_text().encode("utf-8"))
 
 
 def json_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
                claims: set[str] | None) -> Iterator[tuple[str, bytes]]:
     """The JSON files of the site (`figures`/`claims` None: all of them; else only those,
     with the site-wide lists)."""
-    listed = model.figures()
-    yield "figures.json", _json(listed)
-    yield "discrepancies.json", _json(model.discrepancies())
-    yield "sources.json", _json(model.sources())
-    for figure in sorted({f.id for f in listed.figures} if figures is None else figures):
-        yield figure_page(figure, ".json"), _json(FigurePage(show=model.show(figure),
-                                                    history=model.history(figure)))
-    wanted: list[tuple[str, int, int]] = []
-    pages: dict[str, ProvenanceOut] = {}
-    for claim in all_claims(model) if claims is None else sorted(claims):
-        provenance = model.provenance(claim)
-        if provenance.checkpoint is None or provenance.leaf_index is None:
-            raise VerificationError(f"claim {claim} is not covered by a checkpoint")
-        pages[claim] = provenance
-        wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
-        if len(wanted) == 1000:  # proofs in batches: one snapshot, tiles reused
-            yield from _claim_files(model, wanted, pages)
-            wanted, pages = [], {}
-    yield from _claim_files(model, wanted, pages)
-
-
-def _claim_files(model: ReadModel, wanted: list[tuple[str, int, int]],
-                 pages: dict[str, ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
-    for proof in sitelog.inclusion_proofs(model.ledger, wanted):
-        yield claim_page(proof.claim_id, ".json"), _json(ClaimPage(provenance=pages[proof.claim_id],
-                                                          proof=proof))
-        yield (claim_page(proof.claim_id, ".tlog-proof"),
-               proof.tlog_text().encode("utf-8"))
+    return render([JsonPages(model, checkpoint_note)], model, figures, claims)

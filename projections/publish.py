@@ -1,14 +1,10 @@
 """`tally publish DIR`: the ledger as a static site, written incrementally and atomically.
 
 The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
-signed checkpoints, `log.json`, and the pages that page renderers make. A page
-renderer is any callable
-
-    renderer(model, checkpoint_note, figures, claims) -> Iterable[(relative path, bytes)]
-
-(`model` the ReadModel; `figures`/`claims` None for every page, or the ids whose
-pages changed, plus the site-wide pages); `json_pages` is one, the HTML pages
-another. Only files whose bytes changed are written.
+signed checkpoints, `log.json`, and the pages that page renderers make
+(`projections.page_renderer`: the JSON pages and the HTML pages), each claim's
+provenance read once, in batches, for all of them. Only files whose bytes changed
+are written.
 
 Order and atomicity: each file is written under a temporary name and renamed;
 tiles, bundles and pages come first and `checkpoint` last, so a reader never sees
@@ -22,10 +18,9 @@ checkpoint, and a checkpoint is signed only over events that pass the audit
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,19 +32,15 @@ from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_
 from tally.ledger.integrity.envelope import FORMAT_VERSION
 from tally.ledger.progress import Progress
 from tally.ledger.witnessing import gather_cosignatures
-from tally.projections.json_pages import json_pages
+from tally.projections.json_pages import JsonPages
+from tally.projections.page_renderer import PageRenderer, render
 from tally.projections.readmodel import ReadModel, rebuilt
-from tally.projections.site import html_pages
+from tally.projections.site import HtmlPages
 
 SITE_FORMAT = 1
 
 
-class PageRenderer(Protocol):
-    def __call__(self, model: ReadModel, checkpoint_note: str, figures: set[str] | None,
-                 claims: set[str] | None) -> Iterable[tuple[str, bytes]]: ...
-
-
-DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (json_pages, html_pages)
+DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (JsonPages, HtmlPages)
 
 
 class LogInfo(BaseModel):
@@ -196,9 +187,9 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
         changed = sitelog.changes(ledger, before.size, head.size)
         if not changed.everything:
             figures, claims = _with_totals(model, changed.figures), changed.claims
-    for renderer in renderers:
-        for path, data in renderer(model, note, figures, claims):
-            site.write(path, data)
+    made = [renderer(model, note) for renderer in renderers]
+    for path, data in render(made, model, figures, claims):
+        site.write(path, data)
     log_info = LogInfo(origin=info.origin, ledger_id=info.ledger_id,
                        operator_vkey=verifier_key(info.origin, key),
                        operator_public_key=info.operator_public_key,

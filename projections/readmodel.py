@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,9 @@ from tally.projections.models import (
 )
 from tally.projections.projector import Projector
 from tally.projections.provenance import provenance as provenance_query
+from tally.projections.provenance import provenances as provenances_query
 from tally.projections.recompute import affected, definitions_for, settle
-from tally.projections.rows import Coverage, Signed
+from tally.projections.rows import Coverage, Coverages, Signed
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
@@ -237,6 +238,11 @@ class ReadModel:
             return self.ledger.log.coverage
         return lambda position: self.ledger.log.coverage(position, conn)
 
+    def _coverages(self, conn: Connection) -> Coverages:
+        if self.engine is not self.ledger.engine:
+            return self.ledger.log.coverages
+        return lambda positions: self.ledger.log.coverages(positions, conn)
+
     def show(self, figure: str, as_of: str | None = None,
              known_at: int | dt.datetime | None = None) -> ShowOut:
         with reading(self.engine) as conn:
@@ -266,6 +272,13 @@ class ReadModel:
     def provenance(self, claim_id: str) -> ProvenanceOut:
         with reading(self.engine) as conn:
             return provenance_query(conn, claim_id, self._signed(conn), self._coverage(conn))
+
+    def provenances(self, claim_ids: Sequence[str]) -> list[ProvenanceOut]:
+        """`provenance` of each of these full claim ids, in one snapshot and a few queries
+        a chunk of ids (what a publish of every claim's page needs)."""
+        with reading(self.engine) as conn:
+            return provenances_query(conn, claim_ids, self._signed(conn),
+                                     self._coverages(conn))
 
     def figures(self, prefix: str | None = None) -> FigureList:
         with reading(self.engine) as conn:

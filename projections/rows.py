@@ -31,6 +31,8 @@ SIGNED_FIELDS = ("url", "published", "quote", "document_sha256", "reason")
 Signed = Callable[[Collection[int]], dict[int, tuple[str, str]]]  # positions -> (body, sig)
 # a position -> (its leaf index, the size of the first checkpoint covering it), from the log
 Coverage = Callable[[int], tuple[int | None, int | None]]
+# the same for many positions at once (`MerkleLog.coverages`)
+Coverages = Callable[[Collection[int]], dict[int, tuple[int | None, int | None]]]
 
 
 def with_signed(rows: Iterable[Row], signed: Signed) -> list[dict[str, Any]]:

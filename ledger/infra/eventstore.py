@@ -256,6 +256,9 @@ class EventStore:
             params.extend(topics)
         query += f" ORDER BY {self._position} LIMIT {mark}"
         params.append(limit)
+        return self._rows(conn, query, params)
+
+    def _rows(self, conn: Connection, query: str, params: Sequence[Any]) -> list[Notification]:
         # values as the recorder passes them on (even a tampered, mistyped one), apart from
         # the id's type and a driver's memoryview
         return [
@@ -272,21 +275,30 @@ class EventStore:
 
     def signed(self, positions: Collection[int], conn: Connection | None = None
                ) -> dict[int, tuple[str, str]]:
-        """The signed body and signature of the events at these positions; one read per
-        run of consecutive positions, on `conn` when given."""
+        """The signed body and signature of the events at these positions (read as `at`
+        reads them)."""
         found: dict[int, tuple[str, str]] = {}
-        ordered = sorted(set(positions))
-        i = 0
-        while i < len(ordered):
-            j = i
-            while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1 and j - i < 499:
-                j += 1
-            start, limit, stop = ordered[i], j - i + 1, ordered[j]
-            for n in self.notifications(start, limit, stop, conn):
-                event = self.decode(n)
-                found[n.id] = (event.body, event.signature)
-            i = j + 1
+        for n in self.at(positions, conn):
+            event = self.decode(n)
+            found[n.id] = (event.body, event.signature)
         return found
+
+    def at(self, positions: Collection[int], conn: Connection | None = None
+           ) -> Iterator[Notification]:
+        """The stored events at these positions, by position, one query a chunk of
+        positions, on `conn` (in its snapshot) when given, else on a connection of its own."""
+        if conn is None:
+            with self.engine.connect() as own:
+                yield from self.at(positions, own)
+            return
+        ordered = sorted(set(positions))
+        mark = self._mark
+        with self.errors():
+            for chunk in in_chunks(ordered):
+                yield from self._rows(conn, (
+                    f"SELECT {self._position}, originator_id, originator_version, topic, "
+                    f"state FROM {self.store.events_table} WHERE {self._position} IN "
+                    f"({', '.join([mark] * len(chunk))}) ORDER BY {self._position}"), chunk)
 
     def _chunked(self, conn: Connection, select: str, ids: Sequence[UUID]
                  ) -> Iterator[tuple[Any, ...]]:

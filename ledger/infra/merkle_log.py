@@ -10,8 +10,9 @@ all `merkle` needs to answer any root or proof in O(log² n) reads.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import (
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from tally.ledger.errors import UnknownClaimError, VerificationError
 from tally.ledger.infra.eventstore import EventStore, Notification
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.infra.storage import create_tables, lock_for_writing, writing
+from tally.ledger.infra.storage import create_tables, in_chunks, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
 from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
@@ -208,6 +209,24 @@ class MerkleLog:
             size = conn.execute(select(func.min(checkpoints.c.size))
                                 .where(checkpoints.c.size > index)).scalar_one_or_none()
         return int(index), None if size is None else int(size)
+
+    def coverages(self, positions: Collection[int], conn: Connection | None = None
+                  ) -> dict[int, tuple[int | None, int | None]]:
+        """`coverage` of many positions: one query a chunk of positions, and the checkpoint
+        sizes read once (the first covering one found by bisection)."""
+        found: dict[int, tuple[int | None, int | None]] = {p: (None, None) for p in positions}
+        ordered = sorted(found)
+        with self._connected(conn) as conn:
+            sizes = [int(s) for s in conn.execute(
+                select(checkpoints.c.size).order_by(checkpoints.c.size)).scalars()]
+            for chunk in in_chunks(ordered):
+                for index, position in conn.execute(
+                        select(leaves.c.leaf_index, leaves.c.position)
+                        .where(leaves.c.position.in_(chunk))):
+                    at = bisect.bisect_right(sizes, int(index))
+                    found[int(position)] = (int(index),
+                                            sizes[at] if at < len(sizes) else None)
+        return found
 
     def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""

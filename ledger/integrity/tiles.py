@@ -150,6 +150,7 @@ class TileNodes:
         self.size = size
         self._fetch = fetch
         self._tiles: dict[tuple[int, int], list[bytes]] = {}
+        self._nodes: dict[tuple[int, int], bytes] = {}  # made once: proofs share their nodes
 
     def tile(self, level: int, index: int) -> list[bytes]:
         """The hashes of tile (level, index) of this tree size, fetched once."""
@@ -165,14 +166,21 @@ class TileNodes:
         return found
 
     def get(self, height: int, index: int) -> bytes:
+        found = self._nodes.get((height, index))
+        if found is None:
+            found = self._nodes[(height, index)] = self._node(height, index)
+        return found
+
+    def _node(self, height: int, index: int) -> bytes:
         level, rest = divmod(height, HEIGHT)
-        first = index << rest
-        hashes = self.tile(level, first // WIDTH)
-        offset = first % WIDTH
-        if offset + (1 << rest) > len(hashes):
+        if rest:  # inside a tile: from its two children, each made once
+            return merkle.node_hash(self.get(height - 1, 2 * index),
+                                    self.get(height - 1, 2 * index + 1))
+        hashes = self.tile(level, index // WIDTH)
+        if index % WIDTH >= len(hashes):
             raise VerificationError(f"node ({height}, {index}) is not complete in a tree of "
                                     f"size {self.size}")
-        return subtree_root(hashes[offset : offset + (1 << rest)])
+        return hashes[index % WIDTH]
 
 
 def subtree_root(hashes: Sequence[bytes]) -> bytes:

@@ -1,21 +1,23 @@
 """The HTML pages of a published site, for people: one page renderer of `tally publish`.
 
-`html_pages` yields (relative path, bytes) for the index, a page per figure and per
-claim, the discrepancies and sources pages and the static assets. Pages show only what
-the read model answers (signed bodies, re-verified signatures) and the checkpoints the
-operator signed: each checkpoint a page cites is verified against the operator's key
-first, so a page never vouches for a tree head that was not signed. The same ledger
-gives the same bytes: nothing depends on the clock, the machine or the order of a set.
+`HtmlPages` makes (relative path, bytes) for the index, a page per figure and per
+claim, the discrepancies and sources pages and the static assets (`html_pages` makes
+them alone). Pages show only what the read model answers (signed bodies, re-verified
+signatures) and the checkpoints the operator signed: each checkpoint a page cites is
+verified against the operator's key first, so a page never vouches for a tree head that
+was not signed. The same ledger gives the same bytes: nothing depends on the clock, the
+machine or the order of a set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.projections.models import ClaimOut, FigureOut, ProvenanceOut, ShowOut
+from tally.projections.page_renderer import render as render_pages
 from tally.projections.readmodel import ReadModel
 from tally.projections.site import chart, paths
 from tally.projections.site.render import render, static_files
@@ -79,32 +81,42 @@ class _Site:
         return path if self.base_url is None else self.base_url + path
 
 
+class HtmlPages:
+    """The HTML pages and static assets of the site, as a page renderer
+    (`projections.page_renderer`); `base_url` (the address the site is served at) makes
+    the permalinks in "cite this claim" absolute."""
+
+    def __init__(self, model: ReadModel, checkpoint_note: str, *,
+                 base_url: str | None = None) -> None:
+        self.site = _Site(model, checkpoint_note, base_url)
+
+    def site_pages(self, figures: set[str] | None) -> Iterator[tuple[str, bytes]]:
+        site, model = self.site, self.site.model
+        yield from static_files()
+        yield site.page("index.html", "index.html", cases=_cases(site), site_wide=True)
+        yield site.page("discrepancies.html", "discrepancies.html",
+                        listing=model.discrepancies(), site_wide=True)
+        yield site.page("sources.html", "sources.html", sources=model.sources().sources,
+                        site_wide=True)
+        for figure in sorted(site.figures if figures is None else figures):
+            listed = model.claims(figure)  # an unknown figure is refused here, by name
+            yield _figure_page(site, site.figures[figure], listed)
+
+    def claim_pages(self, provenances: Sequence[ProvenanceOut]) -> Iterator[tuple[str, bytes]]:
+        for provenance in provenances:
+            yield _claim_page(self.site, provenance)
+
+
 def html_pages(model: ReadModel, checkpoint_note: str, figures: set[str] | None,
                claims: set[str] | None, *, base_url: str | None = None,
                ) -> Iterator[tuple[str, bytes]]:
     """The HTML pages and static assets of the site, as (relative path, bytes).
 
     `figures`/`claims` None: every figure's and claim's page; else only theirs, with the
-    site-wide pages (index, discrepancies, sources, static). `base_url` (the address the
-    site is served at) makes the permalinks in "cite this claim" absolute.
+    site-wide pages (index, discrepancies, sources, static).
     """
-    site = _Site(model, checkpoint_note, base_url)
-    yield from static_files()
-    yield site.page("index.html", "index.html", cases=_cases(site), site_wide=True)
-    yield site.page("discrepancies.html", "discrepancies.html",
-                    listing=model.discrepancies(), site_wide=True)
-    yield site.page("sources.html", "sources.html", sources=model.sources().sources,
-                    site_wide=True)
-    every_claim: set[str] = set()
-    for figure in sorted(site.figures if figures is None else figures):
-        listed = model.claims(figure)  # an unknown figure is refused here, by name
-        every_claim.update(c.claim_id for c in listed)
-        yield _figure_page(site, site.figures[figure], listed)
-    if claims is None and figures is not None:
-        for figure in sorted(set(site.figures) - figures):
-            every_claim.update(c.claim_id for c in model.claims(figure))
-    for claim in sorted(every_claim if claims is None else claims):
-        yield _claim_page(site, model.provenance(claim))
+    return render_pages([HtmlPages(model, checkpoint_note, base_url=base_url)], model, figures,
+                  claims)
 
 
 def _cases(site: _Site) -> list[tuple[str, list[tuple[FigureOut, ShowOut]]]]:

@@ -175,6 +175,41 @@ def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Serv
     assert tally.json("--db", replica, "monitor", server.url)["previous_size"] == 83
 
 
+def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
+        tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three bundles (603 entries), a commit after each: the server fails on the third
+    bundle, leaving a replica of two committed bundles, and the clone resumes from there
+    to a replica that exports and verifies as the original and as an uninterrupted clone."""
+    from tally.ledger import replica as following
+    from tally.ledger.application import Ledger
+
+    lines = tally.tmp / "more.jsonl"
+    lines.write_text("".join(json.dumps({"type": "report", "figure": GRAVES,
+                                         "value": str(500 + i), "as_of": "2023-01",
+                                         "source": "suspilne"}) + "\n" for i in range(520)))
+    tally("import", str(lines), "--key", "recorder")
+    assert tally.json("publish", str(tally.tmp / "site"))["size"] == 603
+    monkeypatch.setattr(following, "BATCH", 256)  # one bundle a transaction
+    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    server.fail_after = 6  # the checkpoint, 3 level-0 tiles, 2 bundles; then 500s
+    tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
+    with Ledger.open(replica) as partial:
+        assert partial.log.size() == 512  # two batches committed, the third not
+        assert not partial.log.checkpoints()
+    server.fail_after = None
+    done = tally.json("--db", replica, "clone", server.url, "--operator-key", key)
+    assert done["previous_size"] == 512 and done["size"] == 603
+    whole = str(tally.tmp / "whole.db")
+    tally("--db", whole, "clone", server.url, "--operator-key", key)
+    exported = tally("export").stdout
+    assert tally("--db", replica, "export").stdout == exported
+    assert tally("--db", whole, "export").stdout == exported
+    assert tally.json("--db", replica, "verify")["ok"]
+    claim = tally.json("history", GRAVES)["entries"][-1]["claim_id"]
+    assert tally.json("--db", replica, "provenance", claim) == \
+        tally.json("--db", whole, "provenance", claim) == tally.json("provenance", claim)
+
+
 def test_a_clone_refuses_another_operator_key(tally: Tally) -> None:
     tally("publish", str(tally.tmp / "site"))
     out = tally("--db", str(tally.tmp / "r.db"), "clone", str(tally.tmp / "site"),
@@ -362,7 +397,8 @@ def test_monitor_catches_faults_anywhere(grown: Tally, kind: str, at: int) -> No
 
 def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
-    the tiles and the root agree, and the replica's audit names the entry."""
+    the tiles and the root agree, and the audit names the entry, with a replica and
+    without (the monitor's private replica beside its state file)."""
     from tally.ledger.infra.keystore import KeyStore
     from tally.ledger.integrity import merkle, tiles
     from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
@@ -387,7 +423,20 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     root = merkle.root(85, merkle.MemoryNodes(hashes).get)
     (site / "checkpoint").write_text(sign_checkpoint(
         Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
-    out = grown("--db", str(grown.tmp / "replica.db"), "monitor", str(site), "--evidence",
+    state = grown.tmp / "state.json"
+    seen = state.read_bytes()
+    for where, watched in (["--db", str(grown.tmp / "replica.db")], []), ([], ["--state",
+                                                                            str(state)]):
+        evidence = grown.tmp / "evidence.json"
+        evidence.unlink(missing_ok=True)
+        out = grown(*where, "monitor", str(site), *watched, "--evidence", str(evidence),
+                    code=1).output
+        assert "entry 84 fails the audit" in out, where
+        assert json.loads(evidence.read_text())["entry"] == 84
+    assert state.read_bytes() == seen  # the state file does not move past a bad entry
+    # a monitor whose private replica was lost rebuilds it from the genesis entry, and
+    # still names the entry
+    (grown.tmp / "state.json.db").unlink()
+    out = grown("monitor", str(site), "--state", str(state), "--evidence",
                 str(grown.tmp / "evidence.json"), code=1).output
     assert "entry 84 fails the audit" in out
-    assert json.loads((grown.tmp / "evidence.json").read_text())["entry"] == 84
