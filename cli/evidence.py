@@ -87,11 +87,16 @@ def extract(
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write the JSONL here.")] = None,
     key: Annotated[str | None, typer.Option("--key", help="Signs the document, if it is "
-                                            "not archived yet.")] = None,
+                                            "not archived yet, and the accepted reports "
+                                            "with --interactive.")] = None,
+    interactive: Annotated[bool, typer.Option(
+        "--interactive", "-i", help="Review each candidate in the terminal (accept, edit, "
+        "skip, quit); the accepted ones are appended, signed with --key.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Write candidate report lines (JSONL), one per numeric mention, for review: fill in
-    each null figure, edit or delete lines, then 'tally import' them.
+    each null figure, edit or delete lines, then 'tally import' them. With --interactive,
+    review them here instead: only the ones you accept are appended.
 
     Example: tally extract article.html --source suspilne --published 2025-02-03
     --key alice -o candidates.jsonl
@@ -102,8 +107,28 @@ def extract(
     from tally.ledger.evidence.extraction.extract import extract as run
 
     state = state_of(ctx, as_json)
+    if interactive and key is None:
+        raise typer.BadParameter("--interactive needs --key: it signs the accepted reports",
+                                 param_hint="--key")
+    if interactive and output is not None:
+        raise typer.BadParameter("--interactive appends what you accept: it writes no file",
+                                 param_hint="--output")
     lines = run(state.ledger(), document, source=source, published=published,
                 key=state.key(key) if key else None)
+    if interactive:
+        from tally.cli.output import err_console
+        from tally.cli.review import review
+
+        assert key is not None
+        summary = review(err_console if state.json else console, state.ledger(), lines,
+                         state.key(key))
+        if state.json:
+            emit_json(summary)
+            return
+        success(literal(f"{len(summary.accepted)} of {summary.candidates} candidates "
+                        f"recorded, {summary.skipped} skipped"
+                        + (" (stopped early)" if summary.stopped else "")))
+        return
     text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if output is None:
         typer.echo(text, nl=False)

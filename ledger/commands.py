@@ -42,6 +42,7 @@ from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     CorrectionRecord,
+    DocumentRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
@@ -71,7 +72,7 @@ BAD_SIGNATURE = (
 # signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-          | SignerRecord | RevocationRecord | WitnessRecord)
+          | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
 
 
 @dataclass(frozen=True)

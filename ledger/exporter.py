@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from tally.ledger.application import Ledger
-from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
+from tally.ledger.evidence.transfer import document_line
+from tally.ledger.model.events import Claim, Document, Figure, Signer, Source, Witness
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -45,15 +46,17 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
 
 
 def export_lines(ledger: Ledger) -> Iterator[str]:
-    """One JSON line per signer, revocation, witness, source, figure, claim, correction and
-    retraction, in ledger order: all a ledger created with the same name and operator key
-    needs to become this one. The genesis and the operator's own registration are not
-    lines: `tally init` makes them, identically."""
+    """One JSON line per signer, revocation, witness, source, figure, document, claim,
+    correction and retraction, in ledger order: all a ledger created with the same name
+    and operator key needs to become this one. The genesis and the operator's own
+    registration are not lines: `tally init` makes them, identically."""
     operator = ledger.info().operator_key_id
     for n in ledger.events.all_notifications():
         event: Any = ledger.events.decode(n)
         line = _LINES.get(type(event))
         if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
             continue
+        if isinstance(event, Document.Archived):
+            yield _line(document_line(ledger, event.body, event.signature))
         if line is not None:
             yield _line(_signed(line[0], event.body, event.signature, line[1]))

@@ -28,6 +28,7 @@ How a million lines stay fast and flat in memory:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sqlite3
 import tempfile
@@ -60,6 +61,7 @@ from tally.ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
 )
+from tally.ledger.evidence.transfer import StagedDocuments, archive_record
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.signature_pool import SignatureQueue
@@ -79,6 +81,7 @@ from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
+    DocumentRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
@@ -92,6 +95,7 @@ from tally.ledger.model.suggest import hint
 from tally.ledger.progress import Progress
 
 MAX_LINE_BYTES = 1 << 20
+MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
 BATCH = 1000  # events per append transaction
 CHUNK = 2000  # lines whose new claims are looked up in the store together
 MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
@@ -109,13 +113,14 @@ class ImportSummary:
 
 
 Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-        | SignerRecord | RevocationRecord | WitnessRecord)
+        | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
 
 
 def parse_line(number: int, raw: bytes) -> Line | None:
     """One JSONL line as a validated record (None for a blank line)."""
-    if len(raw) > MAX_LINE_BYTES:
-        raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
+    if len(raw) > MAX_DOCUMENT_LINE_BYTES:
+        raise ImportFileError(f"line {number} is longer than 1 MiB (256 MiB for a document)",
+                              line=number)
     if not raw.strip():
         return None
     if b"\x00" in raw:
@@ -125,12 +130,17 @@ def parse_line(number: int, raw: bytes) -> Line | None:
     except UnicodeDecodeError:
         raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
     try:
-        return RECORD.validate_json(raw)
+        record = RECORD.validate_json(raw)
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
+        if len(raw) > MAX_LINE_BYTES and e.errors()[0]["loc"][:1] != ("document",):
+            raise ImportFileError(f"line {number} is longer than 1 MiB", line=number) from None
         message, fieldname = describe(e)
         raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
+    if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):
+        raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
+    return record
 
 
 def import_lines(
@@ -142,7 +152,11 @@ def import_lines(
 ) -> ImportSummary:
     """Validate every line, then append; raises ImportFileError before writing anything."""
     with _Staging() as staging:
-        summary = _Validator(ledger, key, staging, progress, total).run(lines)
+        validator = _Validator(ledger, key, staging, progress, total)
+        summary = validator.run(lines)
+        # the bytes first, then the events that sign them (as `tally documents add` does)
+        for sha, stored in validator.documents:
+            ledger.archive.put(sha, stored.data, stored.text)
         appended = 0
         count = staging.count()
         for batch in staging.batches(BATCH):
@@ -349,7 +363,9 @@ class _Validator:
         self.progress = progress
         self.total = total
         self.registry = _ImportRegistry(ledger)
-        self.ctx: Context = ledger.context()
+        # documents of this file are found by the report lines after them
+        self.documents = StagedDocuments(staging.db, ledger.archive.get)
+        self.ctx: Context = dataclasses.replace(ledger.context(), documents=self.documents.get)
         self.summary = ImportSummary()
         self.problems: list[ImportFileError] = []
         self.to_store = ledger.events.to_stored
@@ -417,6 +433,8 @@ class _Validator:
                 self._definition(number, record, defer)
             elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
+            elif isinstance(record, DocumentRecord):
+                self._document(number, record, defer)
             else:
                 self._followup(number, record, defer)
         finally:
@@ -451,6 +469,17 @@ class _Validator:
         for event in made.collect_events():
             self.staged.append(_Staged(number, record.type, event))
         self._added(record.type)
+
+    def _document(self, number: int, record: DocumentRecord, defer: Deferred) -> None:
+        made = archive_record(self.registry, self.ctx, record, self.key, defer)
+        if made is None:
+            self._skipped()
+            return
+        document, stored = made
+        self.documents.put(record.sha256, stored)
+        for event in document.collect_events():
+            self.staged.append(_Staged(number, "document", event))
+        self._added("document")
 
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
         claim_uuid, body, signature, _, signer = prepare_claim(

@@ -15,10 +15,11 @@ from importlib.metadata import version
 
 from tally.ledger.errors import InputError
 from tally.ledger.evidence.normalise import normalise
+from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.kinds import MediaType
 
 MEDIA_TYPES = ("text/plain", "text/html", "application/pdf", "application/warc")
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = MAX_DOCUMENT_BYTES
 
 
 @dataclass(frozen=True)

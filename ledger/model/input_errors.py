@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from tally.ledger.model.inputs import PATTERN_MEANINGS
 
-LINE_TYPES = ("signer", "revocation", "witness", "source", "figure", "report", "correction",
-              "retraction")
+LINE_TYPES = ("signer", "revocation", "witness", "source", "figure", "document", "report",
+              "correction", "retraction")
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

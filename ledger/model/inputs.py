@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tally.ledger.model.kinds import FigureKind, SourceKind
+from tally.ledger.model.kinds import FigureKind, MediaType, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
 SLUG = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -208,6 +208,31 @@ class ReportRecord(_Signed):
         return self
 
 
+# The largest document the archive takes, its bytes as base64, and a bound on its text
+# (generous: a compressed PDF or WARC may read to more characters than it has bytes)
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+MAX_DOCUMENT_BASE64 = 4 * -(-MAX_DOCUMENT_BYTES // 3)
+MAX_DOCUMENT_TEXT = 2 * MAX_DOCUMENT_BYTES
+
+
+class DocumentRecord(_Signed):
+    """An archived document as `export` writes it: the signed `document.archived` fields,
+    its bytes (`data`, standard base64) and its normalised text (`text`: a newer reader may
+    read the bytes differently, and the signed `text_sha256` holds this text)."""
+
+    type: Literal["document"] = "document"
+    sha256: Hex64
+    media_type: MediaType
+    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    retrieved: Annotated[str, StringConstraints(max_length=64)] | None = None
+    source: Slug | None = None
+    extractor: ShortText
+    extractor_version: ShortText
+    text_sha256: Hex64
+    data: Annotated[str, StringConstraints(max_length=MAX_DOCUMENT_BASE64)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_TEXT)]
+
+
 class CorrectionRecord(_Signed):
     type: Literal["correction"] = "correction"
     claim: ClaimRef
@@ -252,7 +277,7 @@ class WitnessRecord(_Signed):
 
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-    | SignerRecord | RevocationRecord | WitnessRecord,
+    | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

@@ -19,6 +19,7 @@ independent implementation of the format.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ from eventsourcing.domain import CanCreateTimestamp
 from tally.ledger import KeyPair, Ledger
 from tally.ledger.audit import verify
 from tally.ledger.citation import verify_proof_file
+from tally.ledger.evidence import documents
 from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verifier_key
@@ -63,6 +65,14 @@ T0 = dt.datetime(2025, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 FIGURE = "example/site/graves"
 SOURCE = "example-news"
+# The archived document: plain UTF-8 whose normalisation (docs/formats.md §3.1) has work
+# to do: leading space, CRLF, NBSP, a soft hyphen, a zero-width space, a TAB, a decomposed
+# é; the claim's quote is given with straight quotes and anchored on the curly ones.
+DOCUMENT = ("  Example News \u2014 3 February 2025\r\n\r\nVolunteers said on Monday "
+            "that they had counted \u201cabout 450 graves\u201d in the\u00a0forest, and "
+            "that the work would take\u00ad weeks.\tCafe\u0301 owners nearby\u200b "
+            "helped.\n").encode("utf-8")
+ANCHORED_QUOTE = '"about 450 graves"'
 
 
 class _Clock:
@@ -136,6 +146,15 @@ def build_vectors() -> dict[str, Any]:
         ledger.add_witness("w1", "https://witness.example/w1", verifier_key(
             WITNESS_NAME, witness.public_bytes_raw(), b"\x04"), operator)
         at(10)
+        document = documents.archive(ledger, DOCUMENT, name="report.txt",
+                                     url="https://example.org/news/2", retrieved="2025-02-04",
+                                     source=SOURCE, key=operator).id
+        at(11)
+        anchored = ledger.report(ReportRecord(
+            figure=FIGURE, value="~450", as_of="2025-02", source=SOURCE,
+            url="https://example.org/news/2", published="2025-02-03",
+            quote=ANCHORED_QUOTE, document_sha256=document), operator).id
+        at(12)
         size, _ = ledger.checkpoint(operator)
 
         events = []
@@ -172,6 +191,11 @@ def build_vectors() -> dict[str, Any]:
                        kept=[note for _, note, _ in ledger.log.checkpoints()])
         if not audit.ok or audit.kept != 2 or audit.events != len(events):
             raise RuntimeError(f"the vector ledger fails the audit: {audit}")
+        if "anchor" not in json.loads(events[-1]["body"]) or events[-1]["aggregate_id"] != \
+                anchored:
+            raise RuntimeError("the last claim of the vectors is not anchored")
+        stored = ledger.archive.get(document)
+        assert stored is not None
         for text in (proof.model_dump_json(), proof.tlog_text(),
                      consistency.model_dump_json()):
             verify_proof_file(text, proof.checkpoint, operator.public_key)
@@ -190,6 +214,9 @@ def build_vectors() -> dict[str, Any]:
                 "note_key_hash": _note_key_hash(info.origin, operator.public_key),
             },
             "events": events,
+            "documents": [{"sha256": document,
+                           "data": base64.b64encode(stored.data).decode("ascii"),
+                           "text": stored.text}],
             "tree": {"size": size, "root": merkle.root(size, nodes.get).hex()},
             "checkpoints": checkpoints,
             "inclusion_proof": json.loads(proof.model_dump_json()),
@@ -225,6 +252,11 @@ def markdown(vectors: dict[str, Any]) -> str:
                 *_block(e["state"], "json"),
                 "Leaf:", "", *_block(e["leaf"], "json"),
                 f"Leaf hash: `{e['leaf_hash']}`", ""]
+    for d in vectors["documents"]:
+        out += [f"#### Document `{d['sha256']}`", "",
+                "Its bytes (base64; as a JSON string, "
+                f"`{json.dumps(base64.b64decode(d['data']).decode('utf-8'))}`):", "",
+                *_block(d["data"]), "Its normalised text (§3.1):", "", *_block(d["text"])]
     tree = vectors["tree"]
     out += ["#### Tree, checkpoints and proofs", "",
             f"Root of the {tree['size']}-leaf tree: `{tree['root']}`.", ""]

@@ -6,7 +6,8 @@
     nothing but hashlib, json, rfc8785, base64 and cryptography's Ed25519 (no `ledger`
     module: a subprocess test checks it), accepts every vector: key ids, ledger id,
     aggregate ids, canonical bodies, signatures, stored states, leaves and leaf hashes,
-    the Merkle root, the checkpoint notes and both proofs.
+    the Merkle root, the checkpoint notes and both proofs; and each archived document's
+    hashes, the normalisation of its text and the quotes anchored in it.
 (c) Altering any one field of the vectors makes that implementation refuse them.
 """
 
@@ -19,6 +20,7 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -201,28 +203,96 @@ BODY_KEYS = {
     "claim.corrected": {"claim", "value", "reason"},
     "claim.retracted": {"claim", "reason"},
     "witness.added": {"name", "url", "vkey"},
+    "document.archived": {"sha256", "media_type", "url", "retrieved", "source", "extractor",
+                          "extractor_version", "text_sha256"},
 }
-# keys present only when true (a figure that counts things: whole numbers only)
-OPTIONAL_KEYS = {"figure.defined": {"integer"}}
+ANCHOR_KEYS = {"position": {"type", "start", "end"},
+               "quote": {"type", "exact", "prefix", "suffix"}}
+# members that may be absent: a claim's `anchor`, and a figure's `integer` (present only as
+# true, on a figure that counts things)
+OPTIONAL_KEYS = {"figure.defined": {"integer"}, "claim.recorded": {"anchor"}}
 
 
-def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledger: str
-                 ) -> list[bytes]:
+def normalised(text: str) -> str:
+    """docs/formats.md §3.1, read as a one-pass scan: NFC; a character of category Cc or
+    Cf that is not whitespace is dropped; a run of whitespace is one space between kept
+    characters, none at either end."""
+    out: list[str] = []
+    space = False
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isspace():
+            space = bool(out)
+        elif unicodedata.category(ch) not in ("Cc", "Cf"):
+            if space:
+                out.append(" ")
+            out.append(ch)
+            space = False
+    return "".join(out)
+
+
+def check_documents(entries: list[dict[str, Any]]) -> dict[str, tuple[bytes, str]]:
+    """The vectors' documents by SHA-256 of their bytes: (bytes, normalised text)."""
+    found = {}
+    for d in entries:
+        require(set(d) == {"sha256", "data", "text"}, "document keys")
+        data = b64(d["data"], "document bytes")
+        require(d["sha256"] == sha256(data).hex() and d["sha256"] not in found,
+                "document hash")
+        found[d["sha256"]] = (data, d["text"])
+    return found
+
+
+def check_document(body: dict[str, Any], documents: dict[str, tuple[bytes, str]]) -> str:
+    """A `document.archived` body against its bytes: the text it signs; for plain text read
+    by Tally's own reader, the normalisation of the bytes."""
+    require(body["sha256"] in documents, "the archived document's bytes")
+    data, text = documents[body["sha256"]]
+    require(body["media_type"] in ("text/plain", "text/html", "application/pdf",
+                                   "application/warc"), "media type")
+    if (body["media_type"], body["extractor"]) == ("text/plain", "tally-text"):
+        require(text == normalised(data.decode("utf-8-sig")), "normalised text")
+    require(body["text_sha256"] == sha256(text.encode("utf-8")).hex(), "text hash")
+    return text
+
+
+def check_anchor(body: dict[str, Any], texts: dict[str, str]) -> None:
+    """An anchored quote: its selectors are exactly those of its position in the text."""
+    anchor = body["anchor"]
+    require(body["document_sha256"] in texts, "the anchor's document is archived before")
+    text = texts[body["document_sha256"]]
+    require(isinstance(anchor, dict) and set(anchor) == set(ANCHOR_KEYS), "anchor keys")
+    position, quote = anchor["position"], anchor["quote"]
+    require(set(position) == ANCHOR_KEYS["position"] and set(quote) == ANCHOR_KEYS["quote"],
+            "selector keys")
+    require((position["type"], quote["type"]) == ("TextPositionSelector",
+                                                  "TextQuoteSelector"), "selector types")
+    start, end = position["start"], position["end"]
+    require(type(start) is int and type(end) is int and 0 <= start < end <= len(text),
+            "anchor position")
+    require(quote["exact"] == text[start:end] == body["quote"], "anchored quote")
+    require(quote["prefix"] == text[max(0, start - 32):start], "anchor prefix")
+    require(quote["suffix"] == text[end:end + 32], "anchor suffix")
+
+
+def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledger: str,
+                 documents: dict[str, tuple[bytes, str]]) -> list[bytes]:
     """Every event: body, ids, where it is stored, signature, state, leaf; the leaf hashes."""
     operator = key_id(operator_key)
     signers: dict[str, dict[str, Any]] = {}
     claims: dict[str, dict[str, Any]] = {}
+    sources: set[str] = set()
+    texts: dict[str, str] = {}  # archived documents' texts by their bytes' SHA-256
     hashes = []
     for index, e in enumerate(vectors["events"]):
         require(set(e) == EVENT_KEYS and e["leaf_index"] == index, "event keys")
         text, kind = e["body"], e["type"]
         body = json.loads(text)
         require(jcs(body) == text, "body is not canonical")
-        optional = OPTIONAL_KEYS.get(kind, set())
         keys = set(body) - {"type", "ledger", "signer"}
+        optional = OPTIONAL_KEYS.get(kind, set())
         require({"type", "ledger", "signer"} <= set(body)
                 and BODY_KEYS[kind] <= keys <= BODY_KEYS[kind] | optional, "body keys")
-        require(all(body[k] is True for k in optional & set(body)), "optional keys are true")
+        require(body.get("integer", True) is True, "integer is true when present")
         require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
         body_id = sha256(text.encode("utf-8")).hex()[:32]
         require(e["body_id"] == body_id, "body id")
@@ -264,7 +334,17 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
             if kind in ("source.registered", "figure.defined"):
                 prefix = "source:" if kind == "source.registered" else "figure:"
                 where = (uuid5(TALLY_NAMESPACE, prefix + body["id"]).hex(), 1)
+                if kind == "source.registered":
+                    sources.add(body["id"])
+            elif kind == "document.archived":
+                require(body["sha256"] not in texts, "a document archived twice")
+                require(body["source"] is None or body["source"] in sources,
+                        "the document's source is registered")
+                texts[body["sha256"]] = check_document(body, documents)
+                where = (uuid5(TALLY_NAMESPACE, "document:" + body["sha256"]).hex(), 1)
             elif kind == "claim.recorded":
+                if "anchor" in body:
+                    check_anchor(body, texts)
                 where = (body_id, 1)
                 claims[body_id] = {"signer": signer, "version": 1, "retracted": False}
             else:
@@ -290,6 +370,7 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         leaf_hash = sha256(b"\x00" + leaf.encode("utf-8"))
         require(e["leaf_hash"] == leaf_hash.hex(), "leaf hash")
         hashes.append(leaf_hash)
+    require(set(texts) == set(documents), "every document of the vectors is archived")
     return hashes
 
 
@@ -304,8 +385,9 @@ def check(vectors: dict[str, Any]) -> None:
 
 
 def _check(v: dict[str, Any]) -> None:
-    require(set(v) == {"about", "v", "keys", "ledger", "events", "tree", "checkpoints",
-                       "inclusion_proof", "tlog_proof", "consistency_proof"}, "top keys")
+    require(set(v) == {"about", "v", "keys", "ledger", "events", "documents", "tree",
+                       "checkpoints", "inclusion_proof", "tlog_proof", "consistency_proof"},
+            "top keys")
     require(v["v"] == 1, "format version")
     public = {}
     for name, k in v["keys"].items():
@@ -323,7 +405,8 @@ def _check(v: dict[str, Any]) -> None:
     note_key = sha256(origin.encode("utf-8") + b"\n\x01" + operator_key)[:4]
     require(info["note_key_hash"] == note_key.hex(), "note key hash")
 
-    leaves = check_events(v, operator_key, origin, info["ledger_id"])
+    leaves = check_events(v, operator_key, origin, info["ledger_id"],
+                          check_documents(v["documents"]))
     size, root = len(leaves), mth(leaves)
     require(v["tree"] == {"size": size, "root": root.hex()}, "tree root")
 
@@ -370,6 +453,7 @@ def test_an_independent_implementation_accepts_the_vectors() -> None:
     check(VECTORS)
     kinds = [e["type"] for e in VECTORS["events"]]
     assert sorted(set(kinds)) == sorted(BODY_KEYS)  # every statement type has a vector
+    assert any("anchor" in json.loads(e["body"]) for e in VECTORS["events"])
 
 
 def test_the_independent_implementation_uses_no_ledger_module() -> None:
@@ -451,3 +535,63 @@ def test_every_field_is_checked(path: tuple[Any, ...]) -> None:
     new = old + 1 if isinstance(old, int) else old[:-1] if old else "x"
     with pytest.raises(Invalid):
         check(_altered(VECTORS, path, new))
+
+
+# -- (d) the document and anchor rules bite on their own, not only through signatures ------
+
+
+def _anchored() -> tuple[dict[str, Any], dict[str, str]]:
+    documents = check_documents(VECTORS["documents"])
+    texts = {sha: text for sha, (_, text) in documents.items()}
+    body = next(json.loads(e["body"]) for e in VECTORS["events"]
+                if "anchor" in json.loads(e["body"]))
+    return body, texts
+
+
+def _moved(body: dict[str, Any], start: int, end: int) -> dict[str, Any]:
+    moved = copy.deepcopy(body)
+    moved["anchor"]["position"].update(start=start, end=end)
+    return moved
+
+
+@pytest.mark.parametrize("change", [
+    lambda b: _moved(b, b["anchor"]["position"]["start"] + 1, b["anchor"]["position"]["end"]),
+    lambda b: _moved(b, b["anchor"]["position"]["start"] + 1,
+                     b["anchor"]["position"]["end"] + 1),
+    lambda b: {**b, "quote": b["quote"].replace("\u201c", '"').replace("\u201d", '"')},
+    lambda b: {**b, "document_sha256": "0" * 64},
+    lambda b: {**b, "anchor": {**b["anchor"], "quote": {**b["anchor"]["quote"],
+                                                        "prefix": ""}}},
+    lambda b: {**b, "anchor": {**b["anchor"], "quote": {**b["anchor"]["quote"],
+                                                        "suffix": "x"}}},
+    lambda b: {**b, "anchor": {**b["anchor"], "extra": 1}},
+    lambda b: _moved(b, True, b["anchor"]["position"]["end"]),
+], ids=["start", "shifted", "folded quote", "other document", "prefix", "suffix",
+        "extra member", "boolean start"])
+def test_an_anchor_not_at_its_place_is_refused(change: Any) -> None:
+    body, texts = _anchored()
+    check_anchor(body, texts)
+    with pytest.raises(Invalid):
+        check_anchor(change(body), texts)
+
+
+def test_a_document_whose_text_is_not_its_normalised_bytes_is_refused() -> None:
+    documents = check_documents(VECTORS["documents"])
+    body = next(json.loads(e["body"]) for e in VECTORS["events"]
+                if e["type"] == "document.archived")
+    check_document(body, documents)
+    data, _ = documents[body["sha256"]]
+    unnormalised = data.decode("utf-8")  # the raw text: hashed as signed, but not normalised
+    body = {**body, "text_sha256": sha256(unnormalised.encode()).hex()}
+    with pytest.raises(Invalid, match="normalised text"):
+        check_document(body, {body["sha256"]: (data, unnormalised)})
+
+
+@settings(max_examples=examples(100))
+@given(st.text(st.characters(codec="utf-8"), max_size=40)
+       | st.lists(st.sampled_from(["a", " ", "\u00a0", "\u00ad", "\u200b", "\r\n", "e\u0301",
+                                   "\u2028", "\x00", "\u202e", "\t"]), max_size=20).map("".join))
+def test_the_independent_normalisation_agrees_with_tallys(text: str) -> None:
+    from tally.ledger.evidence.normalise import normalise
+
+    assert normalised(text) == normalise(text)

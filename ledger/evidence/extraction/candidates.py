@@ -9,6 +9,8 @@ which `tally import` ignores; a line whose figure is still null is refused there
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +18,9 @@ from typing import Any
 from tally.ledger.evidence.anchors import selector
 from tally.ledger.evidence.extraction.grammar import _MONTHS, Mention, mentions
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z“\"(]|\s*$)")
+# a sentence ends before a capital, a digit ("… completed. 447 bodies …"), a quote or
+# a bracket, or at the end of the text
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9“\"(]|\s*$)")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
 _DATE = re.compile(
     r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>%s)|(?P<m2>%s)\s+(?P<d2>\d{1,2})(?!\d))(?:,?\s+(?P<y1>\d{4}))?"
@@ -26,9 +30,19 @@ _DATE = re.compile(
     re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4)
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of `text` ends, found once per text: scanning from the start
+    for every mention made `extract` quadratic (169 s on a 1 MB page)."""
+    return [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = next((m.end() for m in _SENTENCE_END.finditer(text, end)), len(text))
+    ends = _sentence_ends(text)
+    before = bisect.bisect_right(ends, start)
+    left = ends[before - 1] if before else 0
+    after = bisect.bisect_left(ends, end + 1)  # a sentence end at or after `end`
+    right = ends[after] if after < len(ends) else len(text)
     while left < start and text[left] == " ":
         left += 1
     return left, right

@@ -35,11 +35,18 @@ _HEDGES = [  # (rule, regex prefix, operator)
     ("fewer-than", r"(?:fewer\s+than|less\s+than|under)", "<"),
 ]
 _VAGUE = {"dozens": (">=", 24), "hundreds": (">=", 200), "thousands": (">=", 2000)}
+# a share in words, as a percentage: (percent, exact); thirds are only ever about
+_FRACTIONS = {"half": ("50", True), "a quarter": ("25", True), "three quarters": ("75", True),
+              "a third": ("33", False), "two thirds": ("67", False)}
+_HEDGE = "|".join(f"(?P<h_{i}>{h})" for i, (_, h, _) in enumerate(_HEDGES))
 
 _PATTERN = re.compile(
     rf"(?P<between>\bbetween\s+(?P<low>{_NUMBER})\s+and\s+(?P<high>{_NUMBER}))"
     rf"|(?P<vague>\b(?:dozens|hundreds|thousands)\s+of)\b"
-    rf"|(?:\b(?P<hedge>{'|'.join(f'(?P<h_{i}>{h})' for i, (_, h, _) in enumerate(_HEDGES))})"
+    rf"|(?P<fraction>(?:\b(?P<f_hedge>about|around|nearly|almost|roughly|some|more\s+than|over"
+    rf"|at\s+least|less\s+than|under)\s+)?"
+    rf"\b(?P<share>half|a\s+quarter|three\s+quarters|a\s+third|two\s+thirds)\s+of)\b"
+    rf"|(?:\b(?P<hedge>{_HEDGE})"
     rf"\s+)?(?P<number>(?<![\w.,:/-])(?:{_DIGITS}|\ba\s+dozen\b|\b{_WORDS}\b))"
     rf"(?P<percent>\s*(?:%|per\s*cent\b|percent\b))?",
     re.IGNORECASE)
@@ -113,6 +120,14 @@ def mentions(text: str) -> list[Mention]:
             found.append(Mention(m.start(), m.end(), f"{op}{floor}", "vague-plural",
                                  _noun(text, m.start() + len(m.group("vague").split()[0])),
                                  vague=True))
+            continue
+        if m.group("fraction"):
+            share, exact = _FRACTIONS[" ".join(m.group("share").lower().split())]
+            hedge = " ".join((m.group("f_hedge") or "").lower().split())
+            op = {"": "" if exact else "~", "more than": ">", "over": ">", "at least": ">=",
+                  "less than": "<", "under": "<"}.get(hedge, "~")
+            found.append(Mention(m.start(), m.end(), f"{op}{share}", "fraction", "%",
+                                 percent=True))
             continue
         token = m.group("number")
         if token.lower() == "one" and not m.group("hedge"):

@@ -17,7 +17,7 @@ def test_recall_and_precision_hold() -> None:
     assert table["all"]["recall"] >= FLOOR["recall"], table
     assert table["all"]["precision"] >= FLOOR["precision"], table
     for rule in ("digits", "more-than", "at-least", "between", "up-to", "vague-plural",
-                 "percent"):
+                 "percent", "fraction"):
         assert table[rule]["recall"] == 1.0, (rule, table[rule])
 
 
