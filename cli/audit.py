@@ -106,7 +106,10 @@ def _list_checkpoints(state: State) -> None:
 
 def proof(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="Claim id or unique prefix.")],
+    claim: Annotated[str, typer.Argument(
+        metavar="ID",
+        help="Claim id, or the id of a correction or retraction (as history shows it), or "
+             "a unique prefix.")],
     checkpoint_size: Annotated[
         int | None, typer.Option("--checkpoint", metavar="SIZE",
                                  help="Checkpoint size (default: latest).")
@@ -119,29 +122,37 @@ def proof(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Inclusion proof for a claim against a checkpoint, as JSON (or --tlog).
+    """Inclusion proof for a claim (or a correction or retraction of one) against a
+    checkpoint, as JSON (or --tlog). Warns on stderr when what it proves no longer stands
+    (the claim was corrected or retracted since).
 
-    With --json the proof itself is the JSON answer (a --tlog proof is its `tlog_proof`
-    key); with -o FILE it is written there and the answer says where.
+    With --json the answer is the proof and `status`, `warning` (what stands now, not
+    proven: verify-proof ignores them).
     Example: tally proof 69cec0ff -o proof.json
     """
     state = state_of(ctx, as_json)
-    ledger = state.ledger()
-    made = ledger.inclusion_proof(claim, checkpoint_size)
+    cited = state.views().cite(claim, checkpoint_size)
+    made = cited.proof
+    if cited.warning:
+        warn(cited.warning, "warning")
     text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
-    written = {"claim_id": made.claim_id, "leaf_index": made.leaf_index,
-               "tree_size": made.tree_size}
+    # what stands now: beside the proof, never in it (verify-proof drops these keys)
+    status = {"status": cited.status, "warning": cited.warning}
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({**written, "format": "tlog" if tlog else "json", "output": str(output)})
+            emit_json({"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
+                       "leaf_index": made.leaf_index, "tree_size": made.tree_size,
+                       "output": str(output), **status})
         else:
             success(Text.assemble(
-                "proof for claim ", literal(made.claim_id), f" at leaf {made.leaf_index} of "
-                f"{made.tree_size} written to ", literal(output)
+                f"proof for {cited.kind} ", literal(cited.id), f" at leaf {made.leaf_index} "
+                f"of {made.tree_size} written to ", literal(output)
             ))
-    elif tlog and state.json:
-        emit_json({**written, "tlog_proof": text})
+    elif state.json:
+        emit_json({**made.model_dump(), **status} if not tlog
+                  else {"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
+                        "tlog_proof": text, **status})
     elif tlog:
         typer.echo("\n".join(visible(line) for line in text.split("\n")), nl=False)
     else:
@@ -357,8 +368,10 @@ def verify_proof(
             f", which the trusted checkpoint of size {checked['trusted_tree_size']} "
             "extends append-only" if "trusted_tree_size" in checked else ""
         )
+        of_claim = ("" if checked["kind"] == "claim"
+                    else f"{checked['kind']} {checked['event_id']} of ")
         success(Text.assemble(
-            ("ok", "green"), ": claim ", literal(checked["claim_id"]),
+            ("ok", "green"), ": ", literal(of_claim), "claim ", literal(checked["claim_id"]),
             f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
             literal(checked["origin"]), through,
         ))

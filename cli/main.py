@@ -17,7 +17,17 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from tally.cli import admin, audit, evidence, read, record, site, witness, witnesses
+from tally.cli import (
+    admin,
+    audit,
+    evidence,
+    navigate,
+    read,
+    record,
+    site,
+    witness,
+    witnesses,
+)
 from tally.cli.state import State
 
 GLOBAL_OPTIONS = ("--db", "--home")
@@ -214,6 +224,7 @@ def main_options(
 admin.register(app)
 record.register(app)
 read.register(app)
+navigate.register(app)
 audit.register(app)
 evidence.register(app)
 witness.register(app)

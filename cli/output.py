@@ -8,6 +8,7 @@ cannot keep every backslash and bracket as written. The consoles never turn
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from rich.progress import Progress as Bars
 from rich.text import Text
 
 from tally.cli.safe_text import json_text, literal, visible
+from tally.ledger.model.moments import iso_utc
 from tally.ledger.progress import Progress
 
 console = Console(highlight=False, emoji=False)
@@ -35,6 +37,8 @@ def emit_json(data: Any) -> None:
 
 
 def _plain(data: Any) -> Any:
+    if isinstance(data, dt.datetime):
+        return iso_utc(data)
     if hasattr(data, "model_dump"):
         return data.model_dump(mode="json")
     if isinstance(data, list | tuple):
@@ -73,9 +77,10 @@ def success(message: RenderableType) -> None:
     console.print(message, markup=True)
 
 
-def warn(message: str) -> None:
-    """A note on stderr that does not change the outcome."""
-    err_console.print(Text.assemble(("note:", "bold yellow"), " ", literal(message)),
+def warn(message: str, label: str = "note") -> None:
+    """A note (or with `label` "warning", a warning) on stderr that does not change the
+    outcome."""
+    err_console.print(Text.assemble((f"{label}:", "bold yellow"), " ", literal(message)),
                       soft_wrap=True)
 
 

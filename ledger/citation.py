@@ -44,18 +44,33 @@ def file_text(data: bytes, name: str) -> str:
         ) from None
 
 
-def _claim_of_leaf(leaf: bytes) -> dict[str, Any]:
-    """The claim body recorded in a leaf, or VerificationError if the leaf is not the
-    recording event of the claim its body identifies."""
+FOLLOW_UPS = {"claim.corrected": "correction", "claim.retracted": "retraction"}
+
+
+def _event_of_leaf(leaf: bytes) -> dict[str, Any]:
+    """What a proven leaf records: a claim (`claim.recorded`, version 1, its id derived from
+    its body) or a correction or retraction of one (a later version of the claim it names).
+    VerificationError for any other leaf, or one stored where its body does not put it."""
     fields = parse_leaf(leaf)
-    body = fields.get("body")
-    if fields.get("type") != "claim.recorded" or fields.get("version") != 1 \
-            or not isinstance(body, str):
-        raise VerificationError("the proven leaf is not a claim's recording event")
-    statement = parse_statement(body, "claim.recorded")
-    if fields.get("id") != body_id(body):
-        raise VerificationError("the proven leaf's claim id is not derived from its body")
-    return {"claim_id": fields["id"], "body": statement.model_dump()}
+    body, kind, version = fields.get("body"), fields.get("type"), fields.get("version")
+    if not isinstance(body, str) or type(version) is not int:
+        raise VerificationError("the proven leaf is not a claim's event")
+    if kind == "claim.recorded":
+        statement = parse_statement(body, "claim.recorded")
+        if version != 1 or fields.get("id") != body_id(body):
+            raise VerificationError("the proven leaf's claim id is not derived from its body")
+        return {"kind": "claim", "claim_id": fields["id"], "event_id": fields["id"],
+                "statement": statement.model_dump()}
+    if kind not in FOLLOW_UPS:
+        raise VerificationError("the proven leaf is not a claim's, correction's or "
+                                "retraction's event")
+    statement = parse_statement(body, str(kind))
+    claim = getattr(statement, "claim", None)
+    if version < 2 or fields.get("id") != claim:
+        raise VerificationError(f"the proven {FOLLOW_UPS[str(kind)]} is not stored on the "
+                                "claim it names")
+    return {"kind": FOLLOW_UPS[str(kind)], "claim_id": claim, "event_id": body_id(body),
+            "statement": statement.model_dump()}
 
 
 def verify_proof_file(
@@ -64,7 +79,9 @@ def verify_proof_file(
     operator_key: bytes,
     consistency_text: str | None = None,
 ) -> dict[str, Any]:
-    """Verify a proof file against a checkpoint note; returns claim id, leaf index, size, claim.
+    """Verify a proof file against a checkpoint note; returns the claim id, what the leaf
+    records (`kind`: claim, correction or retraction, and its `event_id`), leaf index, size,
+    and the signed statement (`claim` too for a claim).
 
     A consistency proof (JSON with `old_size`) is checked too: both of its checkpoints must
     be signed by the operator and the given checkpoint must be one of them.
@@ -102,16 +119,25 @@ def verify_proof_file(
                 proof, checkpoint_note, link, operator_key
             )
         leaf, index, claimed = proof.leaf.encode("utf-8"), proof.leaf_index, proof.claim_id
-    found = _claim_of_leaf(leaf)
-    if claimed is not None and found["claim_id"] != claimed:
-        raise VerificationError(f"the proven leaf records claim {found['claim_id']}, not {claimed}")
+    found = _event_of_leaf(leaf)
+    if claimed is not None:
+        # what the file names must be what its leaf records: a claim's proof (no event_id)
+        # never passes for a correction's, nor one follow-up's for another's
+        named = proof.event_id or claimed
+        if (found["claim_id"], found["event_id"]) != (claimed, named):
+            what = "claim" if proof.event_id is None else "event"
+            raise VerificationError(f"the proven leaf records {found['kind']} "
+                                    f"{found['event_id']}, not {what} {named}")
     result = {
         "claim_id": found["claim_id"],
+        "kind": found["kind"],
+        "event_id": found["event_id"],
         "leaf_index": index,
         "tree_size": checkpoint.size,
         "origin": checkpoint.origin,
         "root": checkpoint.root_hash.hex(),
-        "claim": found["body"],
+        "claim": found["statement"] if found["kind"] == "claim" else None,
+        "statement": found["statement"],
     }
     if newer is not None:
         result |= {"trusted_tree_size": newer.size, "trusted_root": newer.root_hash.hex()}
@@ -137,14 +163,17 @@ def _verify_consistency_file(
 
 def require_claim(checked: dict[str, Any], claim: str) -> None:
     """Refuse a proof that proves another claim than the one cited (`claim`: its id, or a
-    prefix of at least 4 hex digits, as a citation prints it). A proof file renamed, or a
+    prefix of at least 4 hex digits, as a citation prints it; for a correction's or a
+    retraction's proof, that follow-up's own id). A proof file renamed, or a
     page that links another claim's proof, would otherwise pass as this claim's."""
     ref = claim.strip().lower()
     problem = claim_ref_problem(ref)
     if problem is not None:
         raise VerificationError(problem)
-    proven = checked.get("claim_id")
-    if proven is None:
+    if checked.get("claim_id") is None:
         raise VerificationError("this is a consistency proof: it proves no claim")
+    # what the proof proves: the claim, or a correction or retraction of it by its own id
+    kind, proven = checked["kind"], checked["event_id"]
     if not str(proven).startswith(ref):
-        raise VerificationError(f"the proof is of claim {proven}, not of {claim}")
+        of = "" if kind == "claim" else f" of claim {checked['claim_id']}"
+        raise VerificationError(f"the proof is of {kind} {proven}{of}, not of {claim}")

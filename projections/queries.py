@@ -21,6 +21,7 @@ from tally.ledger.errors import InputError, UnknownClaimError, UnknownFigureErro
 from tally.ledger.integrity.signing import id_prefix_range
 from tally.ledger.model.dates import as_written, parse_edtf_date
 from tally.ledger.model.inputs import claim_ref_problem
+from tally.ledger.model.moments import iso_utc
 from tally.ledger.model.suggest import hint
 from tally.projections import recompute as views
 from tally.projections import tables as t
@@ -220,7 +221,7 @@ def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
             "via": ";".join(c.via), "url": c.url, "published": c.published, "quote": c.quote,
             "document_sha256": c.document_sha256, "signer": c.signer,
             "corrections": ";".join(c.corrections), "retracted": c.retracted,
-            "position": c.position, "recorded_at": c.recorded_at.isoformat(),
+            "position": c.position, "recorded_at": iso_utc(c.recorded_at),
         })
     return flat
 

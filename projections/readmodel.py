@@ -37,6 +37,8 @@ from tally.ledger.progress import Progress
 from tally.projections import queries
 from tally.projections import tables as t
 from tally.projections.cases import overview
+from tally.projections.citing import Cited, cite
+from tally.projections.claim_search import ClaimFilters, ClaimList, search
 from tally.projections.compare import compare
 from tally.projections.models import (
     CaseOut,
@@ -299,6 +301,19 @@ class ReadModel:
                 if not case.figures:
                     raise
                 return case
+
+    def claims_matching(self, filters: ClaimFilters, known_at: int | dt.datetime | None = None,
+                        limit: int | None = None, offset: int = 0) -> ClaimList:
+        """`tally claims`: see `claim_search`."""
+        with reading(self.engine) as conn:
+            return search(conn, self._signed(conn), filters, known_at, limit, offset)
+
+    def cite(self, ref: str, size: int | None = None) -> Cited:
+        """`tally proof`: a claim's, correction's or retraction's proof, and its claim's
+        status now (see `citing`)."""
+        with reading(self.engine) as conn:
+            same = conn if self.engine is self.ledger.engine else None
+            return cite(conn, self.ledger, ref, size, self._signed(conn), same)
 
     def sources(self) -> SourceList:
         with reading(self.engine) as conn:

@@ -6,7 +6,6 @@ canonical text, timestamps as UTC; these helpers are the one place that knows.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
@@ -14,6 +13,7 @@ from typing import Any, cast
 
 from tally.ledger.errors import SignatureError
 from tally.ledger.integrity import signing
+from tally.ledger.model.moments import utc as utc
 from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import Entry, EntryKind, FigureDef
 
@@ -100,11 +100,6 @@ def figure_def(row: Row) -> FigureDef:
         parts=tuple(str_list(row["parts"])), tolerance=Decimal(row["tolerance"]),
         unit=row["unit"], states=tuple(str_list(row["states"])),
     )
-
-
-def utc(ts: dt.datetime) -> dt.datetime:
-    """A timestamp in UTC; SQLite hands back naive datetimes that were stored as UTC."""
-    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
 
 
 def signature_status(signer: Row | None, body: str, signature: str, position: int) -> str:

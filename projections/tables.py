@@ -30,8 +30,9 @@ metadata = MetaData()
 # Raised whenever a table or column, or what its rows mean, changes: the read model then
 # rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
-# written, before uncertainty widens it (docs/concepts.md).
-SCHEMA_VERSION = 7
+# written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
+# ids (`tally proof` takes them).
+SCHEMA_VERSION = 8
 
 
 def _ts(name: str) -> Column[dt.datetime]:
@@ -115,6 +116,7 @@ history = Table(
     _ts("recorded_at"),
     Index("ix_tally_view_history_figure_as_of", "figure", "as_of_earliest"),
     Index("ix_tally_view_history_claim", "claim_id"),
+    Index("ix_tally_view_history_event", "event_id"),
 )
 
 current = Table(

@@ -228,6 +228,11 @@ class MerkleLog:
                                             sizes[at] if at < len(sizes) else None)
         return found
 
+    def logged_leaf_hash(self, index: int, conn: Connection | None = None) -> bytes:
+        """The leaf hash the log stores at `index` (what its tree was built from)."""
+        with self._connected(conn) as conn:
+            return _Nodes(conn).get(0, index)
+
     def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""
         bounds = id_prefix_range(prefix)
@@ -347,18 +352,22 @@ class MerkleLog:
 
     def inclusion_proof(self, claim_id: str, leaf: bytes, size: int | None,
                         operator_public_key: bytes,
-                        conn: Connection | None = None) -> InclusionProof:
+                        conn: Connection | None = None, *, index: int | None = None,
+                        event_id: str | None = None) -> InclusionProof:
+        """Proof of a claim's recording event (its leaf found by `claim_id`), or with `index`
+        and `event_id` of the correction or retraction `event_id` at that leaf."""
         note = self.checkpoint_note(size, conn)
         checkpoint = verify_checkpoint(note, operator_public_key)
-        index, _ = self.leaf_of(claim_id, conn)
+        if index is None:
+            index, _ = self.leaf_of(claim_id, conn)
         if index >= checkpoint.size:
             raise VerificationError(
-                f"claim {claim_id} is not yet covered by checkpoint {checkpoint.size}: "
-                "run 'tally checkpoint' first")
+                f"{'claim ' + claim_id if event_id is None else event_id} is not yet covered "
+                f"by checkpoint {checkpoint.size}: run 'tally checkpoint' first")
         with self._connected(conn) as conn:
             path = merkle.inclusion_path(index, checkpoint.size, _Nodes(conn).get)
         return InclusionProof(
-            claim_id=claim_id, leaf_index=index, tree_size=checkpoint.size,
+            claim_id=claim_id, event_id=event_id, leaf_index=index, tree_size=checkpoint.size,
             leaf=leaf.decode("utf-8"), leaf_hash=merkle.leaf_hash(leaf).hex(),
             path=[p.hex() for p in path], checkpoint=note)
 

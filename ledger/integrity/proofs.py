@@ -20,12 +20,21 @@ Every verification failure, including a malformed file, is a VerificationError.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationError,
+    model_serializer,
+)
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity import merkle
@@ -48,15 +57,25 @@ class _ProofModel(BaseModel):
 
 
 class InclusionProof(_ProofModel):
-    """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs."""
+    """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs:
+    the claim's recording event, or with `event_id` that correction or retraction of it.
+    `event_id` is absent (not null) from a claim's proof, so those keep their bytes."""
 
     claim_id: str
+    event_id: str | None = None
     leaf_index: int = Field(ge=0, le=MAX_TREE_SIZE)
     tree_size: int = Field(ge=1, le=MAX_TREE_SIZE)
     leaf: str  # the leaf bytes, as UTF-8 text
     leaf_hash: HexHash
     path: list[HexHash]
     checkpoint: str  # the signed checkpoint note
+
+    @model_serializer(mode="wrap")
+    def _without_absent_event(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("event_id") is None:
+            data.pop("event_id", None)
+        return data
 
     def tlog_text(self) -> str:
         """The proof as C2SP tlog-proof@v1 text, the leaf bytes carried in its `extra` line."""
@@ -89,10 +108,22 @@ def _path(values: Sequence[str]) -> list[bytes]:
     return [_hash(value, f"path hash {number}") for number, value in enumerate(values, start=1)]
 
 
+# What `tally proof --json` says beside the proof (the claim's status when it was made):
+# not proven, so a verifier drops these keys and never reads them.
+ANSWER_KEYS = ("status", "warning")
+
+
 def load_inclusion_proof(text: str | bytes) -> InclusionProof:
-    """Parse an inclusion proof JSON file; a malformed one is a VerificationError."""
+    """Parse an inclusion proof JSON file (without `ANSWER_KEYS`); a malformed one is a
+    VerificationError."""
     try:
-        return InclusionProof.model_validate_json(text)
+        data = json.loads(text)
+    except ValueError:
+        raise VerificationError("not an inclusion proof: it is not JSON.") from None
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in ANSWER_KEYS}
+    try:
+        return InclusionProof.model_validate(data)
     except ValidationError as error:
         raise VerificationError(f"not an inclusion proof: {error.errors()[0]['msg']}.") from None
 

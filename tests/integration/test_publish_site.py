@@ -142,8 +142,8 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
     # the claim pages' proofs (read through tiles) are those `tally proof` makes
     for claim in tally.json("history", GRAVES)["entries"]:
         page = json.loads((site / "claims" / f"{claim['claim_id']}.json").read_text())
-        made = tally.json("proof", claim["claim_id"], "--checkpoint",
-                          str(page["provenance"]["checkpoint"]))
+        made = json.loads(tally("proof", claim["claim_id"], "--checkpoint",
+                                str(page["provenance"]["checkpoint"])).stdout)
         assert page["proof"] == made
     fresh = tally.tmp / "fresh"
     tally("publish", str(fresh))

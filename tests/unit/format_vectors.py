@@ -4,9 +4,9 @@
 times through the public API (`ledger.Ledger` on a temporary SQLite file, keys as
 `KeyPair`s made with `Ed25519PrivateKey.from_private_bytes`) and reads back what it
 stored: each event's body, signature, stored state, Merkle leaf and leaf hash; the
-tree root; two signed checkpoints; an inclusion proof (JSON and tlog-proof@v1); a
-consistency proof. Ed25519 signatures are deterministic and checkpoints carry no
-time, so the same code always gives the same bytes.
+tree root; two signed checkpoints; an inclusion proof (JSON and tlog-proof@v1); an
+inclusion proof of the claim's correction; a consistency proof. Ed25519 signatures are
+deterministic and checkpoints carry no time, so the same code always gives the same bytes.
 
     python tests/unit/format_vectors.py             # rewrite docs/vectors/format-v1.json
     python tests/unit/format_vectors.py --check     # exit 1 if the file is out of date
@@ -40,6 +40,7 @@ from tally.ledger.audit import verify
 from tally.ledger.citation import verify_proof_file
 from tally.ledger.evidence import documents
 from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.inspect import Inspector
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.inputs import (
@@ -135,8 +136,8 @@ def build_vectors() -> dict[str, Any]:
         at(5)
         first_checkpoint, _ = ledger.checkpoint(operator)
         at(6)
-        ledger.correct(CorrectionRecord(claim=claim, value="447",
-                                        reason="the official count"), recorder)
+        correction = ledger.correct(CorrectionRecord(claim=claim, value="447",
+                                                     reason="the official count"), recorder)
         at(7)
         ledger.retract(RetractionRecord(claim=claim, reason="counted twice"), recorder)
         at(8)
@@ -184,6 +185,9 @@ def build_vectors() -> dict[str, Any]:
             for s, note, _ in ledger.log.checkpoints()
         ]
         proof = ledger.inclusion_proof(claim, size)
+        assert correction.position is not None
+        correction_proof = Inspector(ledger).prove(correction.position, claim, correction.id,
+                                                   size)
         consistency = ledger.consistency_proof(first_checkpoint, size)
         # The vectors describe a ledger the audit accepts, kept checkpoints included, and
         # proofs that `tally verify-proof` accepts.
@@ -197,7 +201,7 @@ def build_vectors() -> dict[str, Any]:
         stored = ledger.archive.get(document)
         assert stored is not None
         for text in (proof.model_dump_json(), proof.tlog_text(),
-                     consistency.model_dump_json()):
+                     correction_proof.model_dump_json(), consistency.model_dump_json()):
             verify_proof_file(text, proof.checkpoint, operator.public_key)
         return {
             "about": {
@@ -221,6 +225,7 @@ def build_vectors() -> dict[str, Any]:
             "checkpoints": checkpoints,
             "inclusion_proof": json.loads(proof.model_dump_json()),
             "tlog_proof": proof.tlog_text(),
+            "correction_proof": json.loads(correction_proof.model_dump_json()),
             "consistency_proof": json.loads(consistency.model_dump_json()),
         }
 
@@ -264,11 +269,15 @@ def markdown(vectors: dict[str, Any]) -> str:
         out += [f"Checkpoint at size {c['size']} (root `{c['root']}`):", "",
                 *_block(c["note"])]
     proof, cons = vectors["inclusion_proof"], vectors["consistency_proof"]
+    fix = vectors["correction_proof"]
     out += [f"Inclusion proof of claim `{proof['claim_id']}` (leaf {proof['leaf_index']}) in "
             f"the tree of size {proof['tree_size']}: path", "",
             *_block("\n".join(proof["path"])),
             "The same proof as tlog-proof@v1, the leaf in its `extra` line:", "",
             *_block(vectors["tlog_proof"]),
+            f"Inclusion proof of correction `{fix['event_id']}` of that claim (leaf "
+            f"{fix['leaf_index']}) in the tree of size {fix['tree_size']}: path", "",
+            *_block("\n".join(fix["path"])),
             f"Consistency proof from size {cons['old_size']} to size {cons['new_size']}: path",
             "", *_block("\n".join(cons["path"])), END]
     return "\n".join(out) + "\n"

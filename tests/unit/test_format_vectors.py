@@ -6,8 +6,9 @@
     nothing but hashlib, json, rfc8785, base64 and cryptography's Ed25519 (no `ledger`
     module: a subprocess test checks it), accepts every vector: key ids, ledger id,
     aggregate ids, canonical bodies, signatures, stored states, leaves and leaf hashes,
-    the Merkle root, the checkpoint notes and both proofs; and each archived document's
-    hashes, the normalisation of its text and the quotes anchored in it.
+    the Merkle root, the checkpoint notes and the proofs (a claim's, a correction's, and
+    the consistency proof); and each archived document's hashes, the normalisation of its
+    text and the quotes anchored in it.
 (c) Altering any one field of the vectors makes that implementation refuse them.
 """
 
@@ -386,8 +387,8 @@ def check(vectors: dict[str, Any]) -> None:
 
 def _check(v: dict[str, Any]) -> None:
     require(set(v) == {"about", "v", "keys", "ledger", "events", "documents", "tree",
-                       "checkpoints", "inclusion_proof", "tlog_proof", "consistency_proof"},
-            "top keys")
+                       "checkpoints", "inclusion_proof", "tlog_proof", "correction_proof",
+                       "consistency_proof"}, "top keys")
     require(v["v"] == 1, "format version")
     public = {}
     for name, k in v["keys"].items():
@@ -436,6 +437,21 @@ def _check(v: dict[str, Any]) -> None:
             "extra " + base64.b64encode(p["leaf"].encode("utf-8")).decode("ascii"),
             f"index {index}", *(base64.b64encode(h).decode("ascii") for h in path)]
     require(v["tlog_proof"] == "\n".join(tlog) + "\n\n" + notes[size], "tlog-proof")
+
+    f = v["correction_proof"]
+    require(set(f) == {"claim_id", "event_id", "leaf_index", "tree_size", "leaf", "leaf_hash",
+                       "path", "checkpoint"}, "correction proof keys")
+    index = f["leaf_index"]
+    event = v["events"][index]
+    require(event["type"] == "claim.corrected" and event["aggregate_id"] == f["claim_id"]
+            and json.loads(event["body"])["claim"] == f["claim_id"]
+            and event["body_id"] == f["event_id"], "the proof's leaf records its correction")
+    require(f["tree_size"] == size and f["checkpoint"] == notes[size], "proof checkpoint")
+    require(f["leaf"] == event["leaf"] and f["leaf_hash"] == event["leaf_hash"], "proof leaf")
+    path = [hex_bytes(h, 32, "path hash") for h in f["path"]]
+    require(path == inclusion_path(index, leaves), "correction inclusion path")
+    leaf_hash = sha256(b"\x00" + f["leaf"].encode("utf-8"))
+    require(root_from_inclusion(index, size, leaf_hash, path) == root, "inclusion root")
 
     c = v["consistency_proof"]
     require(set(c) == {"old_size", "new_size", "old_root", "new_root", "path",
