@@ -6,8 +6,6 @@ Keys may be added, never renamed or dropped (docs/cli.md).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -36,7 +34,7 @@ class StoredCheckpoint(_Answer):
     operator key signed it for this origin; `root` (hex) is None when it does not parse."""
 
     size: int
-    signed_at: dt.datetime
+    signed_at: str  # ISO 8601 UTC with Z, as every time Tally prints
     root: str | None
     verified: bool
     problem: str | None

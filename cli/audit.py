@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -72,6 +71,7 @@ def _list_checkpoints(state: State) -> None:
     from tally.cli.answers import CheckpointList, StoredCheckpoint
     from tally.ledger.errors import VerificationError
     from tally.ledger.integrity.checkpoints import verify_checkpoint
+    from tally.ledger.model.moments import iso_utc
 
     ledger = state.ledger()
     info = ledger.info()
@@ -87,9 +87,7 @@ def _list_checkpoints(state: State) -> None:
                 root, problem = None, f"the note is for size {checked.size}, stored as {size}"
         except VerificationError as e:
             root, problem = None, e.message
-        if signed_at.tzinfo is None:  # SQLite keeps no zone: the log writes UTC
-            signed_at = signed_at.replace(tzinfo=dt.UTC)
-        rows.append(StoredCheckpoint(size=size, signed_at=signed_at, root=root,
+        rows.append(StoredCheckpoint(size=size, signed_at=iso_utc(signed_at), root=root,
                                      verified=problem is None, problem=problem, note=note))
     if state.json:
         emit_json(CheckpointList(checkpoints=rows))
@@ -100,7 +98,7 @@ def _list_checkpoints(state: State) -> None:
     for row in rows:
         shown = literal(row.root) if row.root else literal(f"does not verify: {row.problem}",
                                                            "bold red")
-        table.add_row(literal(row.size), literal(row.signed_at.isoformat()), shown)
+        table.add_row(literal(row.size), literal(row.signed_at), shown)
     console.print(table)
 
 
