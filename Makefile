@@ -7,13 +7,21 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: demo test test-sqlite bench lint clean
 
-$(STAMP): pyproject.toml
+# `make demo` installs Tally alone (what the demo runs); `make test` and `make lint` add
+# the dev extra (pytest, hypothesis, ruff, mypy).
+RUN_STAMP := $(VENV)/.installed
+
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/izium/demo.sh
 
 # mypy reads the folders under the names the wheel gives them (tally.ledger, ...),

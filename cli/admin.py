@@ -7,35 +7,19 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.output import console, emit_json, success
+from tally.cli.output import emit_json, success
 from tally.cli.safe_text import literal
-from tally.cli.state import State
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _state(ctx: typer.Context, as_json: bool = False) -> State:
-    state: State = ctx.obj
-    state.json = state.json or as_json
-    return state
-
-
-def _list(state: State, rows: list[dict[str, object]], title: str, columns: list[str]) -> None:
-    from tally.cli.render import listing
-
-    if state.json:
-        emit_json(rows)
-        return
-    console.print(listing(rows, title, columns))
+from tally.cli.state import DefaultKeyOpt, JsonOpt, show_appended, show_list, state_of
 
 
 def init(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Option("--name", help="The ledger's origin, e.g. example.org/izium.")
+        str, typer.Option("--name", metavar="ORIGIN",
+                          help="The ledger's origin, e.g. example.org/izium.")
     ],
     key: Annotated[
-        str, typer.Option("--key", help="Operator key name (created if missing).")
+        str, typer.Option("--key", metavar="NAME", help="Operator key name (created if missing).")
     ] = "operator",
     as_json: JsonOpt = False,
 ) -> None:
@@ -45,11 +29,12 @@ def init(
     """
     from tally.ledger.application import check_origin
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     check_origin(name)  # before any key or file is made
+    ledger = state.ledger(create=True)  # a database that cannot be opened costs no key
     store = state.keystore()
     operator = store.load(key) if store.exists(key) else store.create(key)
-    info, created = state.ledger(create=True).init(name, operator)
+    info, created = ledger.init(name, operator)
     if state.json:
         emit_json({**info.__dict__, "created": created})
     else:
@@ -70,12 +55,13 @@ keys_app = typer.Typer(
 
 
 @keys_app.command("new")
-def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+def keys_new(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")],
+             as_json: JsonOpt = False) -> None:
     """Generate a new key NAME in the key directory.
 
     Example: tally keys new alice
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     pair = state.keystore().create(name)
     if state.json:
         emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
@@ -87,9 +73,11 @@ def keys_new(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
 @keys_app.command("list")
 def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the local keys (names, key ids, public keys)."""
-    state = _state(ctx, as_json)
-    rows = [k.__dict__ for k in state.keystore().list()]
-    _list(state, rows, f"keys in {state.keystore().dir}", ["name", "key_id", "public_key"])
+    state = state_of(ctx, as_json)
+    store = state.keystore()
+    rows = [k.__dict__ for k in store.list()]
+    show_list(state, "keys", rows, f"keys in {store.dir}", ["name", "key_id", "public_key"],
+              {"dir": str(store.dir)})
 
 
 signers_app = typer.Typer(
@@ -100,11 +88,11 @@ signers_app = typer.Typer(
 @signers_app.command("add")
 def signers_add(
     ctx: typer.Context,
-    name: str,
+    name: Annotated[str, typer.Argument(metavar="NAME")],
     key: Annotated[
         str,
         typer.Option(
-            "--key",
+            "--key", metavar="PUBHEX|NAME",
             help="A public key (exactly 64 hex digits, always read as a key) "
             "or the name of a local key.",
         ),
@@ -118,41 +106,38 @@ def signers_add(
     in your key folder; 64 hex digits are always read as a public key.
     Example: tally signers add alice --key alice
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     public = state.keystore().public_key_of(key)
     result = state.ledger().add_signer(
         name, public, state.operator_key(), role="operator" if operator else "signer"
     )
-    _done(state, result, f"signer {name}")
+    show_appended(state, result, f"signer {name}")
 
 
 @signers_app.command("revoke")
 def signers_revoke(
     ctx: typer.Context,
-    key_id: str,
-    reason: Annotated[str, typer.Option("--reason", help="Why the key is revoked.")] = "revoked",
+    key_id: Annotated[str, typer.Argument(metavar="KEYID")],
+    reason: Annotated[str, typer.Option("--reason", metavar="REASON",
+                                        help="Why the key is revoked.")] = "revoked",
     as_json: JsonOpt = False,
 ) -> None:
     """Revoke signer KEYID; what it signed before stays valid.
 
     Example: tally signers revoke 33355b6a83352cf7 --reason "key lost"
     """
-    state = _state(ctx, as_json)
-    _done(state, state.ledger().revoke_signer(key_id, state.operator_key(), reason), "revocation")
+    state = state_of(ctx, as_json)
+    show_appended(state, state.ledger().revoke_signer(key_id, state.operator_key(), reason),
+                  "revocation")
 
 
 @signers_app.command("list")
 def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the ledger's signers and whether they are revoked."""
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     rows = [s.__dict__ for s in state.ledger().directory.signers()]
-    _list(state, rows, "signers", ["key_id", "name", "role", "revoked", "public_key"])
-
-
-KeyOpt = Annotated[
-    str | None,
-    typer.Option("--key", help="Local key that signs the definition (default: the operator's)."),
-]
+    show_list(state, "signers", rows, "signers", ["key_id", "name", "role", "revoked",
+                                                  "public_key"])
 
 sources_app = typer.Typer(help="Sources: who said it.", no_args_is_help=True)
 
@@ -161,14 +146,16 @@ sources_app = typer.Typer(help="Sources: who said it.", no_args_is_help=True)
 def sources_add(
     ctx: typer.Context,
     source_id: Annotated[str, typer.Argument(metavar="ID")],
-    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Display name.")],
     kind: Annotated[
-        str, typer.Option("--kind", help="official, media, ngo, individual, academic, other")
+        str, typer.Option("--kind", metavar="KIND",
+                          help="official, media, ngo, individual, academic, other")
     ],
     key_id: Annotated[
-        str | None, typer.Option("--key-id", help="The source's own signer key id.")
+        str | None, typer.Option("--key-id", metavar="KEYID",
+                                 help="The source's own signer key id (a registered signer).")
     ] = None,
-    key: KeyOpt = None,
+    key: DefaultKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a source ID.
@@ -178,21 +165,19 @@ def sources_add(
     from tally.cli.validation import build
     from tally.ledger.model.inputs import SourceRecord
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     record = build(SourceRecord, id=source_id, name=name, kind=kind, key_id=key_id)
-    _done(state, state.ledger().add_source(record, state.signing_key(key)),
-          f"source {source_id}")
+    show_appended(state, state.ledger().add_source(record, state.signing_key(key)),
+                  f"source {source_id}")
 
 
 @sources_app.command("list")
 def sources_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List registered sources."""
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().sources()
-    if state.json:
-        emit_json(out)
-        return
-    _list(state, [s.model_dump() for s in out.sources], "sources", ["id", "name", "kind", "key_id"])
+    show_list(state, "sources", [s.model_dump(mode="json") for s in out.sources], "sources",
+              ["id", "name", "kind", "key_id"])
 
 
 figures_app = typer.Typer(help="Figures: the tracked facts.", no_args_is_help=True)
@@ -203,18 +188,24 @@ def figures_define(
     ctx: typer.Context,
     figure_id: Annotated[str, typer.Argument(metavar="ID")],
     unit: Annotated[
-        str, typer.Option("--unit", help="bodies, graves, people, %, UAH, km2 ...")
+        str, typer.Option("--unit", metavar="UNIT", help="bodies, graves, people, %, UAH, km2 ...")
     ] = "count",
-    kind: Annotated[str, typer.Option("--kind", help="quantity or status")] = "quantity",
-    states: Annotated[str | None, typer.Option("--states", help="Status vocabulary: a,b,c")] = None,
+    kind: Annotated[str, typer.Option("--kind", metavar="KIND",
+                                      help="quantity or status")] = "quantity",
+    states: Annotated[str | None, typer.Option("--states", metavar="STATES",
+                                               help="Status vocabulary: a,b,c")] = None,
     cumulative: Annotated[bool, typer.Option("--cumulative", help="Should never go down.")] = False,
+    integer: Annotated[bool, typer.Option(
+        "--integer", help="Counts things (bodies, graves): refuse values that are not whole "
+        "numbers.")] = False,
     parts: Annotated[
-        str | None, typer.Option("--parts", help="Figure ids that sum to this one: A,B")
+        str | None, typer.Option("--parts", metavar="FIGURES",
+                                 help="Figure ids that sum to this one: A,B")
     ] = None,
     tolerance: Annotated[
-        str, typer.Option("--tolerance", help="For ~values (0.05 = 5%).")
+        str, typer.Option("--tolerance", metavar="FRACTION", help="For ~values (0.05 = 5%).")
     ] = "0.05",
-    key: KeyOpt = None,
+    key: DefaultKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Define a figure ID before reporting on it.
@@ -224,7 +215,7 @@ def figures_define(
     from tally.cli.validation import build, split_list
     from tally.ledger.model.inputs import FigureRecord
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     record = build(
         FigureRecord,
         id=figure_id,
@@ -234,9 +225,10 @@ def figures_define(
         cumulative=cumulative,
         parts=split_list(parts),
         tolerance=tolerance,
+        integer=integer,
     )
-    _done(state, state.ledger().define_figure(record, state.signing_key(key)),
-          f"figure {figure_id}")
+    show_appended(state, state.ledger().define_figure(record, state.signing_key(key)),
+                  f"figure {figure_id}")
 
 
 @figures_app.command("list")
@@ -250,7 +242,7 @@ def figures_list(
 
     Example: tally figures list izium/burial-site
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().figures(prefix)
     if state.json:
         emit_json(out)
@@ -259,20 +251,10 @@ def figures_list(
         {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
         for f in out.figures
     ]
-    _list(
-        state, rows, "figures", ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"]
+    show_list(
+        state, "figures", rows, "figures",
+        ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"],
     )
-
-
-def _done(state: State, result: object, what: str) -> None:
-    if state.json:
-        emit_json(result)
-        return
-    status = getattr(result, "status", "")
-    position = getattr(result, "position", None)
-    where = f" at position {position}" if position else ""
-    success(Text.assemble(literal(what), ": ", literal(status), where, " ",
-                          literal(getattr(result, "id", ""), "dim")))
 
 
 def register(app: typer.Typer) -> None:

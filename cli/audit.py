@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _state
 from tally.cli.files import output_file
 from tally.cli.output import (
     console,
@@ -23,6 +22,7 @@ from tally.cli.output import (
 )
 from tally.cli.render import witness_answer
 from tally.cli.safe_text import json_text, literal, visible
+from tally.cli.state import JsonOpt, State, state_of
 
 if TYPE_CHECKING:
     from tally.ledger.integrity.tlog_policy import Policy
@@ -32,7 +32,8 @@ def checkpoint(
     ctx: typer.Context,
     list_: Annotated[bool, typer.Option("--list", help="List stored checkpoints instead.")] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also write the note to this file.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="Also write the note to this file.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -40,27 +41,10 @@ def checkpoint(
 
     Example: tally checkpoint -o checkpoint.txt
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     ledger = state.ledger()
     if list_:
-        from tally.ledger.integrity.checkpoints import Checkpoint, split_note
-        from tally.ledger.model.moments import iso_utc
-
-        rows = [
-            {"size": s, "signed_at": iso_utc(t), "note": n}
-            for s, n, t in ledger.log.checkpoints()
-        ]
-        if state.json:
-            emit_json(rows)
-            return
-        table = Table(title="checkpoints")
-        for column in ("size", "signed_at", "root (hex)"):
-            table.add_column(column)
-        for row in rows:
-            # the note's own parser, and the root in hex as every hash Tally prints
-            root = Checkpoint.parse_body(split_note(str(row["note"]))[0]).root_hash.hex()
-            table.add_row(literal(row["size"]), literal(row["signed_at"]), literal(root))
-        console.print(table)
+        _list_checkpoints(state)
         return
     from tally.ledger.witnessing import gather_cosignatures
 
@@ -81,16 +65,55 @@ def checkpoint(
         typer.echo(note, nl=False)
 
 
+def _list_checkpoints(state: State) -> None:
+    """The stored checkpoints, each read with the checkpoint parser and its signature
+    checked against the operator key: a root is shown only from a note that verifies."""
+    from tally.cli.answers import CheckpointList, StoredCheckpoint
+    from tally.ledger.errors import VerificationError
+    from tally.ledger.integrity.checkpoints import verify_checkpoint
+    from tally.ledger.model.moments import iso_utc
+
+    ledger = state.ledger()
+    info = ledger.info()
+    key = bytes.fromhex(info.operator_public_key)
+    rows = []
+    root: str | None
+    problem: str | None
+    for size, note, signed_at in ledger.log.checkpoints():
+        try:
+            checked = verify_checkpoint(note, key, info.origin)
+            root, problem = checked.root_hash.hex(), None
+            if checked.size != size:
+                root, problem = None, f"the note is for size {checked.size}, stored as {size}"
+        except VerificationError as e:
+            root, problem = None, e.message
+        rows.append(StoredCheckpoint(size=size, signed_at=iso_utc(signed_at), root=root,
+                                     verified=problem is None, problem=problem, note=note))
+    if state.json:
+        emit_json(CheckpointList(checkpoints=rows))
+        return
+    table = Table(title="checkpoints")
+    for column in ("size", "signed_at", "root (hex)"):
+        table.add_column(column)
+    for row in rows:
+        shown = literal(row.root) if row.root else literal(f"does not verify: {row.problem}",
+                                                           "bold red")
+        table.add_row(literal(row.size), literal(row.signed_at), shown)
+    console.print(table)
+
+
 def proof(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(
+        metavar="ID",
         help="Claim id, or the id of a correction or retraction (as history shows it), or "
              "a unique prefix.")],
     checkpoint_size: Annotated[
-        int | None, typer.Option("--checkpoint", help="Checkpoint size (default: latest).")
+        int | None, typer.Option("--checkpoint", metavar="SIZE",
+                                 help="Checkpoint size (default: latest).")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the proof here.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the proof here.")
     ] = None,
     tlog: Annotated[
         bool, typer.Option("--tlog", help="C2SP tlog-proof@v1 text instead of JSON.")
@@ -105,7 +128,7 @@ def proof(
     proven: verify-proof ignores them).
     Example: tally proof 69cec0ff -o proof.json
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     cited = state.views().cite(claim, checkpoint_size)
     made = cited.proof
     if cited.warning:
@@ -136,19 +159,24 @@ def proof(
 
 def consistency(
     ctx: typer.Context,
-    old: Annotated[int, typer.Argument(help="Size of the older checkpoint.")],
-    new: Annotated[int, typer.Argument(help="Size of the newer checkpoint.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write it here.")] = None,
+    old: Annotated[int, typer.Argument(metavar="OLD", help="Size of the older checkpoint.")],
+    new: Annotated[int, typer.Argument(metavar="NEW", help="Size of the newer checkpoint.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write it here.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Consistency proof (JSON) that checkpoint NEW extends checkpoint OLD append-only.
 
+    With --json and -o FILE the answer says where it was written.
     Example: tally consistency 83 120 -o consistency.json
     """
-    state = _state(ctx)
+    state = state_of(ctx, as_json)
     text = state.ledger().consistency_proof(old, new).model_dump_json(indent=2) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
-        if not state.json:
+        if state.json:
+            emit_json({"old_size": old, "new_size": new, "output": str(output)})
+        else:
             success(Text.assemble(f"consistency proof {old} -> {new} written to ",
                                   literal(output)))
     else:
@@ -157,7 +185,8 @@ def consistency(
 
 PolicyOpt = Annotated[
     Path | None,
-    typer.Option("--policy", help="A C2SP tlog-policy file: the checkpoint must be cosigned "
+    typer.Option("--policy", metavar="FILE",
+                 help="A C2SP tlog-policy file: the checkpoint must be cosigned "
                  "by the witnesses its quorum requires."),
 ]
 
@@ -190,11 +219,13 @@ def witnessed_by(policy: Policy, note: str, log_key: bytes) -> list[str]:
 def verify(
     ctx: typer.Context,
     operator_key: Annotated[
-        str | None, typer.Option("--operator-key", help="Expected operator public key (hex).")
+        str | None, typer.Option("--operator-key", metavar="PUBHEX",
+                                 help="Expected operator public key (hex).")
     ] = None,
     kept: Annotated[
         list[Path] | None,
-        typer.Option("--checkpoint", help="A checkpoint note you kept (repeatable): the "
+        typer.Option("--checkpoint", metavar="FILE",
+                     help="A checkpoint note you kept (repeatable): the "
                      "ledger must hold the same root at its size."),
     ] = None,
     policy: PolicyOpt = None,
@@ -208,10 +239,11 @@ def verify(
     missing witnesses. Never repairs anything.
     Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
+    from tally.cli.answers import VerifyAnswer
     from tally.ledger.audit import verify as run_verify
     from tally.ledger.integrity.signing import parse_public_key
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
     ledger = state.ledger()
@@ -229,24 +261,16 @@ def verify(
                                        info.origin, bytes.fromhex(info.operator_public_key))
         except VerificationError as e:
             report.problem = e.message
-    result = {
-        "ok": report.ok and not differences,
-        "events": report.events,
-        "signatures": report.signatures,
-        "checkpoints": report.checkpoints,
-        "kept_checkpoints": report.kept,
-        "pending": report.pending,
-        "tree_size": report.size,
-        "root": report.root,
-        "problem": report.problem,
-        "position": report.position,
-        "projection_differences": differences[:20],
-        "logged_on_open": state.logged_on_open,
-        "witnessed_by": witnessed,
-    }
+    result = VerifyAnswer(
+        ok=report.ok and not differences, events=report.events, signatures=report.signatures,
+        checkpoints=report.checkpoints, kept_checkpoints=report.kept, pending=report.pending,
+        tree_size=report.size, root=report.root, problem=report.problem,
+        position=report.position, projection_differences=differences[:20],
+        logged_on_open=state.logged_on_open, witnessed_by=witnessed,
+    )
     if state.json:
         emit_json(result)
-    elif result["ok"]:
+    elif result.ok:
         success(
             f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
             f"{report.checkpoints} checkpoints"
@@ -267,7 +291,7 @@ def verify(
             f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",
             as_json=False,
         )
-    if not result["ok"]:
+    if not result.ok:
         raise typer.Exit(1)
 
 
@@ -285,15 +309,17 @@ def verify_proof(
         Path, typer.Argument(metavar="PROOF", help="proof JSON or tlog-proof file")
     ],
     checkpoint_file: Annotated[
-        Path, typer.Option("--checkpoint", help="A checkpoint note file you trust.")
+        Path, typer.Option("--checkpoint", metavar="FILE",
+                           help="A checkpoint note file you trust.")
     ],
     operator_key: Annotated[
-        str, typer.Option("--operator-key", help="The operator's public key (hex).")
+        str, typer.Option("--operator-key", metavar="PUBHEX",
+                          help="The operator's public key (hex).")
     ],
     consistency_file: Annotated[
         Path | None,
         typer.Option(
-            "--consistency",
+            "--consistency", metavar="FILE",
             help="A consistency proof from the proof's own (older) checkpoint to the "
             "--checkpoint you trust (newer), as 'tally consistency' writes it.",
         ),
@@ -316,7 +342,7 @@ def verify_proof(
     from tally.ledger.citation import require_claim, verify_proof_file
     from tally.ledger.integrity.signing import parse_public_key
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     trusted_note, key = _read(checkpoint_file), parse_public_key(operator_key)
     checked = verify_proof_file(
         _read(proof_file),
@@ -357,7 +383,7 @@ def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     Example: tally rebuild
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     views = state.views()
     with progress_bar("rebuilding") as progress:
         views.rebuild(progress=progress)

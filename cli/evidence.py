@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from tally.cli.admin import JsonOpt, _done, _list, _state
 from tally.cli.output import console, emit_json
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, show_appended, show_list, state_of
 
 documents_app = typer.Typer(help="Archived documents: the evidence quotes are anchored in.",
                             no_args_is_help=True)
@@ -35,10 +35,10 @@ def documents_add(
     """
     from tally.ledger.evidence import documents
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     result = documents.archive(state.ledger(), file.read_bytes(), name=file.name, url=url,
                                retrieved=retrieved, source=source, key=state.key(key))
-    _done(state, result, "document")
+    show_appended(state, result, "document")
 
 
 @documents_app.command("list")
@@ -46,13 +46,10 @@ def documents_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List archived documents."""
     from tally.ledger.evidence import documents
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     found = documents.documents(state.ledger())
-    if state.json:
-        emit_json(found)
-        return
-    _list(state, [d.model_dump() for d in found], "documents",
-          ["sha256", "media_type", "url", "retrieved", "source", "extractor"])
+    show_list(state, "documents", [d.model_dump(mode="json") for d in found], "documents",
+              ["sha256", "media_type", "url", "retrieved", "source", "extractor"])
 
 
 @documents_app.command("show")
@@ -67,7 +64,7 @@ def documents_show(
 
     from tally.ledger.evidence import documents
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     info, body = documents.show(state.ledger(), sha)
     if state.json:
         emit_json({**info.model_dump(), **({"text": body} if text else {})})
@@ -109,7 +106,7 @@ def extract(
     from tally.cli.output import success
     from tally.ledger.evidence.extraction.extract import extract as run
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     if interactive and key is None:
         raise typer.BadParameter("--interactive needs --key: it signs the accepted reports",
                                  param_hint="--key")

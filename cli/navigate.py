@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from tally.cli import navigate_view
-from tally.cli.admin import JsonOpt, _state
 from tally.cli.output import console, emit_json
 from tally.cli.read import KnownAt, _known_at
+from tally.cli.state import JsonOpt, state_of
 
 Position = Annotated[int, typer.Argument(metavar="POSITION", min=1,
                                          help="A ledger position.")]
@@ -36,7 +36,7 @@ def log(
     """
     from tally.ledger.inspect import Inspector
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).log(first, last, types or [], limit)
     emit_json(out) if state.json else console.print(navigate_view.log(out))
 
@@ -50,7 +50,7 @@ def event(ctx: typer.Context, position: Position, as_json: JsonOpt = False) -> N
     """
     from tally.ledger.inspect import Inspector
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).event(position)
     emit_json(out) if state.json else console.print(navigate_view.event(out))
     if not out.verified:
@@ -73,7 +73,7 @@ def claims(
              "out), e.g. 2022-09..2023-01.")] = None,
     known_at: KnownAt = None,
     text: Annotated[str | None, typer.Option(
-        "--text", metavar="TEXT", help="Claims whose quote holds TEXT (any case).")] = None,
+        "--text", metavar="WORDS", help="Claims whose quote holds WORDS (any case).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", metavar="COUNT", min=1, max=10_000,
                                               help="List at most COUNT claims.")] = None,
     offset: Annotated[int, typer.Option("--offset", metavar="COUNT", min=0,
@@ -87,7 +87,7 @@ def claims(
     """
     from tally.projections.claim_search import ClaimFilters
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     filters = ClaimFilters(figure=figure, source=source, signer=signer, as_of=as_of,
                            text=text)
     out = state.views().claims_matching(filters, _known_at(known_at), limit, offset)

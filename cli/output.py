@@ -51,14 +51,20 @@ def _plain(data: Any) -> Any:
 
 
 def error(
-    message: str, *, as_json: bool, field: str | None = None, line: int | None = None
+    message: str, *, as_json: bool, field: str | None = None, line: int | None = None,
+    lines: list[dict[str, Any]] | None = None,
 ) -> None:
+    """One sentence on stderr, or with `as_json` a JSON object on stdout: `error`, and
+    `field`, `line` when known; `lines` (each `line`, `field`, `error`) when an import
+    refuses several lines."""
     if as_json:
         payload: dict[str, Any] = {"error": message}
         if field:
             payload["field"] = field
         if line is not None:
             payload["line"] = line
+        if lines:
+            payload["lines"] = lines
         sys.stdout.write(json_text(json.dumps(payload, ensure_ascii=False)) + "\n")
     else:
         # the message may quote what the user wrote: no markup, no terminal control codes

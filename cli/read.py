@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from tally.cli import render
-from tally.cli.admin import JsonOpt, _state
 from tally.cli.output import console, emit_json
+from tally.cli.state import JsonOpt, state_of
 
 KnownAt = Annotated[
     str | None,
@@ -49,14 +49,16 @@ def show(
 
     Example: tally show izium/burial-site/people-unidentified --as-of 2025-01 --known-at 2025-03-01
     """
-    state = _state(ctx, as_json)
+    from tally.projections.models import ShowOut
+
+    state = state_of(ctx, as_json)
     out = state.views().show_or_case(figure, as_of=as_of, known_at=_known_at(known_at))
     if state.json:
         emit_json(out)
-    elif hasattr(out, "prefix"):
-        console.print(render.case(out))
-    else:
+    elif isinstance(out, ShowOut):
         console.print(render.show(out))
+    else:
+        console.print(render.case(out))
 
 
 def history(
@@ -75,7 +77,7 @@ def history(
 
     Example: tally history izium/burial-site/bodies-exhumed --as-of 2022-09..2022-12
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
     emit_json(out) if state.json else console.print(render.history(out, full))
 
@@ -102,7 +104,7 @@ def discrepancies(
     """
     from tally.projections.rules import KINDS
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"must be one of {', '.join(KINDS)}", param_hint="--kind")
     views = state.views()
@@ -127,7 +129,7 @@ def provenance(
 
     Example: tally provenance 69cec0ff
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     out = state.views().provenance(claim)  # resolved in the query's own snapshot
     emit_json(out) if state.json else console.print(render.provenance(out))
 

@@ -9,43 +9,51 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _done, _state
 from tally.cli.output import emit_json, progress_bar, success
 from tally.cli.safe_text import literal
-
-KeyOpt = Annotated[str, typer.Option("--key", help="The local key that signs (see 'tally keys').")]
+from tally.cli.state import JsonOpt, SigningKeyOpt, show_appended, state_of
 
 
 def report(
     ctx: typer.Context,
-    figure: Annotated[str, typer.Argument(help="Figure id, e.g. izium/burial-site/bodies-exhumed")],
+    figure: Annotated[str, typer.Argument(
+        metavar="FIGURE", help="Figure id, e.g. izium/burial-site/bodies-exhumed")],
     value: Annotated[
-        str, typer.Argument(help="449, >=440, >440, <=30, <30, ~450, 440..451 or a state")
+        str, typer.Argument(metavar="VALUE",
+                            help="449, >=440, >440, <=30, <30, ~450, 440..451 or a state")
     ],
     as_of: Annotated[
         str,
         typer.Option(
-            "--as-of", help="When it was true (EDTF: 2025-01, 2022-09?, 2022-09-16/2022-09-23)."
+            "--as-of", metavar="DATE",
+            help="When it was true (EDTF: 2025-01, 2022-09?, 2022-09-16/2022-09-23)."
         ),
     ],
-    source: Annotated[str, typer.Option("--source", help="Who said it (a source id).")],
-    key: KeyOpt,
+    source: Annotated[str, typer.Option("--source", metavar="SOURCE",
+                                        help="Who said it (a source id).")],
+    key: SigningKeyOpt,
     via: Annotated[
         list[str] | None,
-        typer.Option("--via", help="Source ids it came through, in order: repeat --via, or "
+        typer.Option("--via", metavar="SOURCE",
+                     help="Source ids it came through, in order: repeat --via, or "
                      "separate them with commas (--via izium-cma,suspilne)."),
     ] = None,
-    url: Annotated[str | None, typer.Option("--url")] = None,
+    url: Annotated[str | None, typer.Option("--url", metavar="URL",
+                                            help="Where it was published (http or https).")] = None,
     published: Annotated[
-        str | None, typer.Option("--published", help="Publication date (EDTF).")
+        str | None, typer.Option("--published", metavar="DATE",
+                                 help="Publication date (EDTF).")
     ] = None,
-    quote: Annotated[str | None, typer.Option("--quote", help="A short exact quote.")] = None,
+    quote: Annotated[str | None, typer.Option("--quote", metavar="QUOTE",
+                                              help="A short exact quote.")] = None,
     document: Annotated[
-        str | None, typer.Option("--document", help="An archived document (SHA-256, a unique "
+        str | None, typer.Option("--document", metavar="DOCUMENT",
+                                 help="An archived document (SHA-256, a unique "
                                  "prefix, or the file): the quote must occur in its text.")
     ] = None,
     occurrence: Annotated[
-        int | None, typer.Option("--occurrence", help="Which occurrence of the quote (from 1), "
+        int | None, typer.Option("--occurrence", metavar="N",
+                                 help="Which occurrence of the quote (from 1), "
                                  "when it occurs more than once.")
     ] = None,
     as_json: JsonOpt = False,
@@ -58,7 +66,7 @@ def report(
     from tally.cli.validation import build, split_list
     from tally.ledger.model.inputs import ReportRecord
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     document_sha256 = None
     if document is not None:
         from tally.ledger.evidence.documents import reference
@@ -77,15 +85,16 @@ def report(
         document_sha256=document_sha256,
         occurrence=occurrence,
     )
-    _done(state, state.ledger().report(record, state.key(key)), "claim")
+    show_appended(state, state.ledger().report(record, state.key(key)), "claim")
 
 
 def correct(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(help="Claim id or a unique prefix.")],
-    value: Annotated[str, typer.Argument(help="The corrected value.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is corrected.")],
-    key: KeyOpt,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="Claim id or a unique prefix.")],
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The corrected value.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="REASON",
+                                        help="Why it is corrected.")],
+    key: SigningKeyOpt,
     as_json: JsonOpt = False,
 ) -> None:
     """Correct a claim with a new value (signed by its signer or an operator).
@@ -95,16 +104,17 @@ def correct(
     from tally.cli.validation import build
     from tally.ledger.model.inputs import CorrectionRecord
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     record = build(CorrectionRecord, claim=claim.lower(), value=value, reason=reason)
-    _done(state, state.ledger().correct(record, state.key(key)), "correction")
+    show_appended(state, state.ledger().correct(record, state.key(key)), "correction")
 
 
 def retract(
     ctx: typer.Context,
-    claim: Annotated[str, typer.Argument(help="Claim id or a unique prefix.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is retracted.")],
-    key: KeyOpt,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="Claim id or a unique prefix.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="REASON",
+                                        help="Why it is retracted.")],
+    key: SigningKeyOpt,
     as_json: JsonOpt = False,
 ) -> None:
     """Retract a claim (it stays in history, no longer counts).
@@ -114,18 +124,20 @@ def retract(
     from tally.cli.validation import build
     from tally.ledger.model.inputs import RetractionRecord
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     record = build(RetractionRecord, claim=claim.lower(), reason=reason)
-    _done(state, state.ledger().retract(record, state.key(key)), "retraction")
+    show_appended(state, state.ledger().retract(record, state.key(key)), "retraction")
 
 
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="A JSONL file (see docs/cli.md for the line format).")
+        Path, typer.Argument(metavar="FILE",
+                             help="A JSONL file (see docs/cli.md for the line format).")
     ],
     key: Annotated[
-        str | None, typer.Option("--key", help="Signs lines that carry no signature.")
+        str | None, typer.Option("--key", metavar="NAME",
+                                 help="Signs lines that carry no signature.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -135,7 +147,7 @@ def import_(
     """
     from tally.ledger.importer import import_lines
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     pair = state.key(key) if key else None
     ledger = state.ledger()
     with file.open("rb") as f:
@@ -145,7 +157,8 @@ def import_(
     if state.json:
         emit_json(summary)
     else:
-        kinds = ", ".join(f"{n} {t}s" for t, n in sorted(summary.by_type.items()))
+        kinds = ", ".join(f"{n} {t}{'es' if t.endswith('s') else 's'}"
+                          for t, n in sorted(summary.by_type.items()))
         success(Text.assemble(
             "imported ", literal(file), f": {summary.added} added (",
             literal(kinds or "nothing new"), f"), {summary.skipped} already recorded",
@@ -155,26 +168,36 @@ def import_(
 def export(
     ctx: typer.Context,
     format_: Annotated[
-        str, typer.Option("--format", help="jsonl (re-importable) or csv (one row per claim)")
+        str, typer.Option("--format", metavar="FORMAT",
+                          help="jsonl (re-importable) or csv (one row per claim)")
     ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                  help="File to write (default stdout).")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets.
 
+    With --json, -o FILE is required: the export goes there, and the JSON answer
+    (`format`, `output`, `lines`) to stdout.
     Example: tally export --format jsonl -o ledger.jsonl
     """
-    state = _state(ctx)
+    state = state_of(ctx, as_json)
     if format_ not in ("jsonl", "csv"):
         raise typer.BadParameter("must be jsonl or csv", param_hint="--format")
+    if state.json and output is None:
+        raise typer.BadParameter("with --json, write the export to a file with -o FILE",
+                                 param_hint="--output")
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    count = 0
     try:
         if format_ == "jsonl":
             from tally.ledger.exporter import export_lines
 
             for line in export_lines(state.ledger()):
                 out.write(line + "\n")
+                count += 1
         else:
             import csv
 
@@ -182,9 +205,12 @@ def export(
             writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()) if rows else ["claim_id"])
             writer.writeheader()
             writer.writerows(rows)
+            count = len(rows) + 1
     finally:
         if output:
             out.close()
+    if state.json:
+        emit_json({"format": format_, "output": str(output), "lines": count})
 
 
 def register(app: typer.Typer) -> None:

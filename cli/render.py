@@ -8,7 +8,7 @@ a str, which rich would read as markup.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -18,6 +18,17 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tally.cli.safe_text import literal, visible
+
+if TYPE_CHECKING:
+    from tally.ledger.infra.cosigning import WitnessAnswer
+    from tally.projections.models import (
+        CaseOut,
+        ClaimOut,
+        DiscrepancyList,
+        HistoryOut,
+        ProvenanceOut,
+        ShowOut,
+    )
 
 
 def _chain(claim: Any) -> str:
@@ -38,7 +49,7 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table
     return table
 
 
-def amended(claim: Any) -> str:
+def amended(claim: ClaimOut) -> str:
     """What became of a claim, in words: "" when it stands as reported, else e.g.
     "corrected from 440..451 by alice: police final count" or "retracted by bob: duplicate"."""
     notes = []
@@ -51,18 +62,18 @@ def amended(claim: Any) -> str:
     return "; ".join(notes)
 
 
-def _published(claim: Any) -> str:
+def _published(claim: ClaimOut) -> str:
     parts = [f"published {claim.published}" if claim.published else "", claim.url or ""]
     return "   ".join(p for p in parts if p)
 
 
-def show(out: Any) -> RenderableType:
+def show(out: ShowOut) -> RenderableType:
     """The value in force (and what became of it), its source chain, the discrepancies that
     involve it, and the claims competing with it (the claim in force is not among them)."""
     head = Text()
     head.append(visible(out.figure), style="bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
-    if out.claim is None:
+    if out.claim is None or out.value is None or out.as_of is None:
         head.append("no active claim" + (f" as of {visible(out.query_as_of)}"
                                          if out.query_as_of else ""))
         return Panel(head, title="show")
@@ -119,7 +130,7 @@ def show(out: Any) -> RenderableType:
                  subtitle=Text(", ".join(subtitle)) if subtitle else None)
 
 
-def case(out: Any) -> RenderableType:
+def case(out: CaseOut) -> RenderableType:
     """One row per figure of a case: its value in force, as_of and disputed flag."""
     case = out.prefix.strip().rstrip("/")
     table = Table(title=literal(f"figures of {case}/ (value in force, as of, active claims)"),
@@ -137,7 +148,7 @@ def case(out: Any) -> RenderableType:
     return table
 
 
-def history(out: Any, full: bool = False) -> RenderableType:
+def history(out: HistoryOut, full: bool = False) -> RenderableType:
     """The timeline in valid-time order with a chart, fitted to the width (cli/history_view)."""
     from tally.cli.history_view import History
 
@@ -160,7 +171,7 @@ def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | No
     return line
 
 
-def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
+def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> RenderableType:
     """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
     if not any(out.counts.values()):
         what = f"no {out.kind} discrepancies" if out.kind else "no discrepancies"
@@ -194,7 +205,7 @@ def discrepancies(out: Any, claims: dict[str, Any]) -> RenderableType:
     return tree
 
 
-def provenance(out: Any) -> RenderableType:
+def provenance(out: ProvenanceOut) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
     root = Tree(
         Text.assemble(
@@ -279,7 +290,7 @@ def provenance(out: Any) -> RenderableType:
     return root
 
 
-def witness_answer(answer: Any) -> Text:
+def witness_answer(answer: WitnessAnswer) -> Text:
     """One witness's answer to `tally checkpoint`, for stderr."""
     style = {"cosigned": "green", "already cosigned": "green"}.get(answer.outcome, "yellow")
     line = Text.assemble("witness ", literal(answer.name, "bold"), ": ",

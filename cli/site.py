@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _state
 from tally.cli.audit import PolicyOpt, read_policy, witnessed_by
 from tally.cli.output import emit_json, progress_bar, read_text_file, success
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, state_of
 
 if TYPE_CHECKING:
     from tally.ledger.monitor import MonitorState
@@ -31,7 +31,7 @@ def publish(
     """
     from tally.projections.publish import publish as run_publish
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     ledger = state.ledger()
     operator = state.keystore().find_by_public_key(
         bytes.fromhex(ledger.info().operator_public_key))
@@ -66,7 +66,7 @@ def clone(
     from tally.ledger.replica import follow
     from tally.ledger.site_source import SiteSource
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
     site = SiteSource(source)
     ledger = state.ledger(create=True)
@@ -113,7 +113,7 @@ def monitor(
     from tally.ledger.site_check import SiteError
     from tally.ledger.site_source import SiteSource
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     site = SiteSource(source)
     key = None if operator_key is None else parse_public_key(operator_key)
     required = None if policy is None else read_policy(policy)

@@ -1,4 +1,6 @@
-"""Per-invocation state: global options, and the ledger, keys and read model opened lazily.
+"""What the command modules share: the per-invocation State (global options, and the
+ledger, keys and read model opened lazily), the options every command takes, and the
+helpers that print the answers common to many commands.
 
 Heavy modules (eventsourcing, SQLAlchemy, cryptography) are imported only when a
 command needs them, so `tally --help` starts fast.
@@ -8,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
 
 if TYPE_CHECKING:
     from tally.ledger import KeyPair, KeyStore, Ledger
@@ -78,3 +82,51 @@ class State:
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
+
+
+# -- options and helpers every command module shares ------------------------------------
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (errors too).")]
+SigningKeyOpt = Annotated[
+    str, typer.Option("--key", metavar="NAME", help="The local key that signs (see 'tally keys').")
+]
+DefaultKeyOpt = Annotated[
+    str | None,
+    typer.Option("--key", metavar="NAME",
+                 help="Local key that signs the definition (default: the operator's)."),
+]
+
+
+def state_of(ctx: typer.Context, as_json: bool = False) -> State:
+    """The invocation's State, with the command's own --json folded into the global one."""
+    state: State = ctx.obj
+    state.json = state.json or as_json
+    return state
+
+
+def show_list(state: State, key: str, rows: list[dict[str, Any]], title: str,
+              columns: list[str], extra: dict[str, Any] | None = None) -> None:
+    """A list answer: with --json always an object, `{key: [rows...], **extra}` (every list
+    command has this one shape, so keys can be added beside the list), else a table."""
+    from tally.cli.output import console, emit_json
+    from tally.cli.render import listing
+
+    if state.json:
+        emit_json({**(extra or {}), key: rows})
+        return
+    console.print(listing(rows, title, columns))
+
+
+def show_appended(state: State, result: Any, what: str) -> None:
+    """The answer of a command that appends one event: `id`, `status`, `position`."""
+    from rich.text import Text
+
+    from tally.cli.output import emit_json, success
+    from tally.cli.safe_text import literal
+
+    if state.json:
+        emit_json(result)
+        return
+    where = f" at position {result.position}" if result.position else ""
+    success(Text.assemble(literal(what), ": ", literal(result.status), where, " ",
+                          literal(result.id, "dim")))

@@ -11,13 +11,13 @@ M = TypeVar("M", bound=BaseModel)
 
 def build(model: type[M], **values: Any) -> M:
     from tally.ledger.errors import InputError
+    from tally.ledger.model.input_errors import describe
 
     try:
         return model.model_validate(values)
     except ValidationError as e:
-        first = e.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise InputError(f"{field}: {first['msg']}", field=field) from None
+        message, field = describe(e)
+        raise InputError(message, field=field) from None
 
 
 def split_list(text: str | None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -10,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _list, _state
 from tally.cli.output import emit_json, err_console, success
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, show_list, state_of
 
 if TYPE_CHECKING:
     from tally.ledger.witness.service import Witness
@@ -56,7 +57,7 @@ def witness_init(
     """
     from tally.ledger.witness.service import Witness
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     witness, created = Witness.init(folder or _default_dir(), name)
     vkey = witness.cosigner.vkey
     witness.close()
@@ -85,7 +86,7 @@ def witness_add_log(
     from tally.ledger.errors import InputError
     from tally.ledger.integrity.checkpoints import parse_verifier_key
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     if parse_verifier_key(vkey.strip())[0] != origin:
         raise InputError(f"the vkey names another log than {origin!r}", field="vkey")
     witness = _open(folder)
@@ -103,13 +104,14 @@ def witness_add_log(
 @witness_app.command("logs")
 def witness_logs(ctx: typer.Context, folder: DirOpt = None, as_json: JsonOpt = False) -> None:
     """List the logs this witness follows and the size it last cosigned for each."""
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     witness = _open(folder)
     try:
         rows = [entry.__dict__ for entry in witness.logs()]
     finally:
         witness.close()
-    _list(state, rows, f"logs witnessed by {witness.name}", ["origin", "size", "vkey"])
+    show_list(state, "logs", rows, f"logs witnessed by {witness.name}",
+              ["origin", "size", "vkey"])
 
 
 @witness_app.command("serve")
@@ -118,10 +120,12 @@ def witness_serve(
     listen: Annotated[str, typer.Option("--listen", help="HOST:PORT to listen on (PORT 0: "
                                         "any free port).")] = "127.0.0.1:7380",
     folder: DirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Answer POST /add-checkpoint and GET /<origin hash>/checkpoint until stopped.
 
-    The first line on stdout is the URL it listens on (useful with port 0).
+    The first line on stdout is the URL it listens on (useful with port 0); with --json
+    it is a JSON object: `url`, `name`, `vkey`.
     Example: tally witness serve --listen 127.0.0.1:7380 --dir ./w1
     """
     from tally.ledger.errors import InputError
@@ -137,7 +141,11 @@ def witness_serve(
     except OSError as e:
         witness.close()
         raise InputError(f"cannot listen on {listen}: {e.strerror}", field="listen") from None
-    sys.stdout.write(server.url + "\n")
+    if state_of(ctx, as_json).json:
+        sys.stdout.write(json.dumps({"url": server.url, "name": witness.name,
+                                     "vkey": witness.cosigner.vkey}) + "\n")
+    else:
+        sys.stdout.write(server.url + "\n")
     sys.stdout.flush()
     err_console.print(Text.assemble("witness ", literal(witness.name, "bold"), " listening; ",
                                     "vkey ", literal(witness.cosigner.vkey)), soft_wrap=True)

@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.admin import JsonOpt, _state
 from tally.cli.output import console, emit_json, success
 from tally.cli.render import listing
 from tally.cli.safe_text import literal
+from tally.cli.state import JsonOpt, state_of
 
 witnesses_app = typer.Typer(
     help="Witnesses that cosign this ledger's checkpoints (operator-signed configuration).",
@@ -32,7 +32,7 @@ def witnesses_add(
 
     Example: tally witnesses add w1 --url http://127.0.0.1:7380 --vkey 'w1.example+...'
     """
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     result = state.ledger().add_witness(name, url, vkey, state.operator_key())
     if state.json:
         emit_json(result)
@@ -50,7 +50,7 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """
     from tally.ledger.integrity.checkpoints import verifier_key
 
-    state = _state(ctx, as_json)
+    state = state_of(ctx, as_json)
     ledger = state.ledger()
     info = ledger.info()
     log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
+from tally.ledger import commands
 from tally.ledger.commands import (
     Context,
     check_name,
@@ -27,7 +28,6 @@ from tally.ledger.commands import (
 )
 from tally.ledger.directory import Directory
 from tally.ledger.errors import (
-    ClaimStateError,
     DuplicateDefinitionError,
     InputError,
     NotAuthorisedError,
@@ -50,7 +50,6 @@ from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
     ledger_id,
-    revocation_body,
     signer_body,
     witness_body,
 )
@@ -62,16 +61,18 @@ from tally.ledger.model.events import (
     Signer,
     Witness,
 )
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
     SourceRecord,
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
-from tally.ledger.model.policy import may_revoke
 from tally.ledger.tailcheck import TailCheck
 
 
@@ -145,6 +146,9 @@ class Ledger:
         """
         store = resolve(db)
         path = store.sqlite_path
+        if path is not None and not path.parent.is_dir():
+            raise StorageError(f"the folder {path.parent} of --db {path.name} does not exist: "
+                               "create it first, or give --db a path in an existing folder")
         if path is not None and not create and not path.exists():
             raise StorageError(
                 f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
@@ -164,7 +168,8 @@ class Ledger:
     # -- reading the event store ------------------------------------------------
 
     def registry(self) -> Registry:
-        return Registry(self.events.get, self.directory.figure_ids)
+        return Registry(self.events.get, self.directory.figure_ids, self.directory.source_ids,
+                        self.directory.signer_names)
 
     def info(self) -> LedgerInfo:
         if self._info is None:
@@ -184,7 +189,9 @@ class Ledger:
         return self._info
 
     def context(self) -> Context:
-        return Context(self.info().ledger_id, self.clock().date(), self.archive.get)
+        info = self.info()
+        return Context(info.ledger_id, self.clock().date(), self.archive.get,
+                       info.operator_key_id)
 
     def resolve_claim(self, ref: str, conn: Connection | None = None) -> str:
         """The full claim id for an id or a unique prefix of at least 4 hex digits."""
@@ -243,31 +250,24 @@ class Ledger:
     def add_signer(
         self, name: str, public_key: bytes, operator: KeyPair, role: Role = "signer"
     ) -> Appended:
-        check_name(name, "signer")
+        check_name(name, "signer")  # in the words of every name's refusal
         self._check_operator(operator)
-        existing = self.registry().find_signer(signing.key_id(public_key))
-        if existing is not None:
-            if existing.revoked:
-                raise ClaimStateError(
-                    f"signer {existing.key_id} was revoked; register a new key", field="key"
-                )
-            return Appended(existing.key_id, "already recorded", None)
-        signer = self._signed_signer(self.info().ledger_id, operator, public_key, name, role)
-        positions = self.journal.save([signer])
-        return Appended(signer.key_id, "recorded", positions[-1])
+        record = SignerRecord(public_key=public_key.hex(), name=name,
+                              role=role)
+        return self._append(signing.key_id(public_key),
+                            commands.add_signer(self.registry(), self.context(), record,
+                                                operator))
 
     def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
         self._check_operator(operator)
-        signer = self.registry().signer(key_id)
-        if signer.revoked:
-            return Appended(key_id, "already recorded", None)
-        may_revoke(key_id, self.info().operator_key_id)
-        body = signing.canonical(
-            revocation_body(self.info().ledger_id, operator.key_id, key_id, reason)
-        )
-        signer.revoke(body=body, signature=signing.sign(operator.private_key, body))
-        positions = self.journal.save([signer])
-        return Appended(key_id, "recorded", positions[-1])
+        registry = self.registry()
+        registry.signer(key_id)  # an unknown one is refused with a did-you-mean
+        try:
+            record = RevocationRecord(key_id=key_id, reason=reason)
+        except ValidationError as e:
+            raise InputError(describe(e)[0], field=describe(e)[1]) from None
+        return self._append(key_id, commands.revoke_signer(registry, self.context(), record,
+                                                           operator))
 
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
         if aggregate is None:
@@ -350,9 +350,8 @@ class Ledger:
         try:
             fields = witness_body(lid, operator.key_id, name, url, vkey)
         except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "witness"
-            raise InputError(f"invalid witness {where}: {first['msg']}", field=where) from None
+            message, where = describe(e)
+            raise InputError(f"invalid witness: {message}", field=where) from None
         body = signing.canonical(fields)
         return self._append(name, Witness(body=body,
                                           signature=signing.sign(operator.private_key, body)))

@@ -15,7 +15,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from tally.ledger.errors import (
+    ClaimStateError,
     DuplicateDefinitionError,
     ForeignLedgerError,
     InputError,
@@ -30,16 +33,23 @@ from tally.ledger.model.bodies import (
     correction_body,
     figure_body,
     retraction_body,
+    revocation_body,
+    signer_body,
     source_body,
+    witness_body,
 )
-from tally.ledger.model.events import Claim, Figure, Signer, Source
+from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
     ReportRecord,
     RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
     SourceRecord,
+    WitnessRecord,
     name_problem,
 )
 from tally.ledger.model.policy import (
@@ -47,6 +57,8 @@ from tally.ledger.model.policy import (
     check_dates,
     check_figure_shape,
     followup_is_new,
+    may_revoke,
+    operator_only,
     signer_may_sign,
     value_for,
 )
@@ -60,7 +72,7 @@ BAD_SIGNATURE = (
 # signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-          | DocumentRecord)
+          | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ class Context:
     ledger_id: str
     today: dt.date
     documents: Lookup = lambda _: None
+    operator_key_id: str = ""  # the genesis operator's: it alone signs signers and witnesses
 
 
 def check_name(name: str, what: str) -> None:
@@ -137,12 +150,94 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
         raise DuplicateDefinitionError(
             f"source {record.id!r} is already registered with other attributes", field="id"
         )
+    if record.key_id is not None:  # a first-party source signs with a registered key
+        registry.signer(record.key_id)
     signer, body, signature = sign_or_verify(
         registry, ctx, record, key, lambda s: source_body(ctx.ledger_id, s, record), defer)
     signer_may_sign(signer, signer.key_id)
     source = Source(body=body, signature=signature)
     registry.stage(source)
     return source
+
+
+def _operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
+                     build: Callable[[str], dict[str, Any]], defer: Deferred | None,
+                     what: str) -> tuple[str, str]:
+    """Sign or verify a statement only the genesis operator key may sign: (body, signature)."""
+    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    operator_only(signer.key_id, ctx.operator_key_id, what)
+    return body, signature
+
+
+def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyPair | None,
+               defer: Deferred | None = None) -> Signer | None:
+    """A signer registration, or None when this key is registered already with this name and
+    role (a revoked key is refused: register a new one)."""
+    check_name(record.name, "signer")
+    public_key = bytes.fromhex(record.public_key)
+    key_id = signing.key_id(public_key)
+    if record.key_id is not None and record.key_id != key_id:
+        raise InputError(f"key_id {record.key_id} is not the id of this public key ({key_id})",
+                         field="key_id")
+    existing = registry.find_signer(key_id)
+    if existing is not None:
+        # a signed line (an export read back) replays history: the same registration is a
+        # no-op even after the revocation that followed it; asked anew, it is refused
+        if existing.revoked and record.signature is None:
+            raise ClaimStateError(f"signer {key_id} was revoked; register a new key",
+                                  field="key")
+        if (existing.name, existing.role) != (record.name, record.role):
+            raise DuplicateDefinitionError(
+                f"signer {key_id} is already registered as {existing.name!r} "
+                f"({existing.role})", field="name")
+        return None
+    body, signature = _operator_signed(
+        registry, ctx, record, key,
+        lambda s: signer_body(ctx.ledger_id, s, key_id, public_key, record.name, record.role),
+        defer, "signer changes")
+    signer = Signer(body=body, signature=signature)
+    registry.stage(signer)
+    return signer
+
+
+def revoke_signer(registry: Registry, ctx: Context, record: RevocationRecord,
+                  key: KeyPair | None, defer: Deferred | None = None) -> Signer | None:
+    """The signer with its revocation pending, or None when it is revoked already."""
+    signer = registry.signer(record.key_id)
+    if signer.revoked:
+        return None
+    may_revoke(record.key_id, ctx.operator_key_id)
+    body, signature = _operator_signed(
+        registry, ctx, record, key,
+        lambda s: revocation_body(ctx.ledger_id, s, record.key_id, record.reason),
+        defer, "signer changes")
+    signer.revoke(body=body, signature=signature)
+    return signer
+
+
+def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: KeyPair | None,
+                defer: Deferred | None = None) -> Witness | None:
+    """A witness configuration, or None when this witness is configured already."""
+    existing = registry.find_witness(record.name)
+    if existing is not None:
+        if (existing.url, existing.vkey) == (record.url, record.vkey):
+            return None
+        raise DuplicateDefinitionError(
+            f"witness {record.name!r} is already configured with another URL or key",
+            field="name")
+
+    def build(signer: str) -> dict[str, Any]:
+        try:
+            return witness_body(ctx.ledger_id, signer, record.name, record.url, record.vkey)
+        except ValidationError as e:
+            message, where = describe(e)
+            raise InputError(f"invalid witness: {message}", field=where) from None
+
+    body, signature = _operator_signed(registry, ctx, record, key, build, defer,
+                                       "witness changes")
+    witness = Witness(body=body, signature=signature)
+    registry.stage(witness)
+    return witness
 
 
 def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
@@ -154,7 +249,7 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
     definition: dict[str, Any] = {
         "figure_id": record.id, "kind": record.kind, "unit": record.unit,
         "cumulative": record.cumulative, "parts": list(record.parts),
-        "tolerance": tolerance, "states": list(record.states),
+        "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
     }
     existing = registry.find_figure(record.id)
     if existing is not None:

@@ -37,6 +37,13 @@ class Directory:
     def figure_ids(self) -> list[str]:
         return sorted(f.figure_id for f in self._aggregates(Figure.Defined))
 
+    def source_ids(self) -> list[str]:
+        return sorted(s.source_id for s in self._aggregates(Source.Registered))
+
+    def signer_names(self) -> dict[str, str]:
+        """Registered signers' names by key id."""
+        return {s.key_id: s.name for s in self._aggregates(Signer.Added)}
+
     def figures(self) -> list[dict[str, Any]]:
         return sorted((f.definition() for f in self._aggregates(Figure.Defined)),
                       key=lambda d: d["figure_id"])

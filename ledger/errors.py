@@ -80,9 +80,26 @@ class DuplicateDefinitionError(InputError):
 class ImportFileError(InputError):
     """Raised when a line of an import file is refused; the message names the line."""
 
-    def __init__(self, message: str, *, line: int, field: str | None = None) -> None:
+    def __init__(self, message: str, *, line: int, field: str | None = None,
+                 problems: list[ImportFileError] | None = None) -> None:
         super().__init__(message, field=field)
         self.line = line
+        # every refused line an import found (up to MAX_PROBLEMS), this one first
+        self.problems: list[ImportFileError] = problems or [self]
+
+    @classmethod
+    def of_lines(cls, problems: list[ImportFileError]) -> ImportFileError:
+        """One error naming every refused line, in file order."""
+        by_line: dict[int, ImportFileError] = {}
+        for problem in problems:  # a line's first refusal names it
+            by_line.setdefault(problem.line, problem)
+        ordered = [by_line[line] for line in sorted(by_line)]
+        first = ordered[0]
+        if len(ordered) == 1:
+            return first
+        listed = "; ".join(p.message for p in ordered)
+        return cls(f"{len(ordered)} lines are refused and nothing was imported: {listed}",
+                   line=first.line, field=first.field, problems=ordered)
 
 
 class SignatureError(LedgerError):

@@ -1,8 +1,9 @@
 """Export the ledger as JSONL import lines that re-import to an identical ledger.
 
 Every signed line carries its ledger id, signer and signature, so importing it
-into a ledger created with the same name and operator key (and the same signers
-registered) verifies the original signatures instead of re-signing.
+into a ledger created with the same name and operator key verifies the original
+signatures instead of re-signing: the signers (and their revocations) come first in
+the file as they came first in the ledger, so later lines find their signers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from tally.ledger.application import Ledger
 from tally.ledger.evidence.transfer import document_line
-from tally.ledger.model.events import Claim, Document, Figure, Source
+from tally.ledger.model.events import Claim, Document, Figure, Signer, Source, Witness
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -23,7 +24,7 @@ def _line(record: dict[str, Any]) -> str:
 def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict[str, Any]:
     fields = json.loads(body)
     record: dict[str, Any] = {"type": kind}
-    record.update({k: fields[k] for k in keep if k in fields})
+    record.update({k: fields[k] for k in keep if k in fields})  # `integer` only when true
     record.update(ledger=fields["ledger"], signer=fields["signer"], signature=signature)
     return record
 
@@ -32,9 +33,12 @@ _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quo
            "document_sha256", "anchor")
 # the import line type and the body fields it carries, by event type
 _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
+    Signer.Added: ("signer", ("key_id", "public_key", "name", "role")),
+    Signer.Revoked: ("revocation", ("key_id", "reason")),
+    Witness.Added: ("witness", ("name", "url", "vkey")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
-                                "states")),
+                                "states", "integer")),
     Claim.Recorded: ("report", _REPORT),
     Claim.Corrected: ("correction", ("claim", "value", "reason")),
     Claim.Retracted: ("retraction", ("claim", "reason")),
@@ -42,11 +46,16 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
 
 
 def export_lines(ledger: Ledger) -> Iterator[str]:
-    """One JSON line per source, figure, document, claim, correction and retraction, in
-    ledger order."""
+    """One JSON line per signer, revocation, witness, source, figure, document, claim,
+    correction and retraction, in ledger order: all a ledger created with the same name
+    and operator key needs to become this one. The genesis and the operator's own
+    registration are not lines: `tally init` makes them, identically."""
+    operator = ledger.info().operator_key_id
     for n in ledger.events.all_notifications():
         event: Any = ledger.events.decode(n)
         line = _LINES.get(type(event))
+        if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
+            continue
         if isinstance(event, Document.Archived):
             yield _line(document_line(ledger, event.body, event.signature))
         if line is not None:

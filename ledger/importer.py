@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import os
 import sqlite3
 import tempfile
@@ -45,12 +44,15 @@ from tally.ledger.commands import (
     BAD_SIGNATURE,
     Context,
     Deferred,
+    add_signer,
+    add_witness,
     already_recorded,
     define_figure,
     define_source,
     prepare_claim,
     prepare_correction,
     prepare_retraction,
+    revoke_signer,
 )
 from tally.ledger.errors import (
     ImportFileError,
@@ -75,6 +77,7 @@ from tally.ledger.model.events import (
     as_uuid,
     registry_uuid,
 )
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
@@ -82,15 +85,20 @@ from tally.ledger.model.inputs import (
     FigureRecord,
     ReportRecord,
     RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
     SourceRecord,
+    WitnessRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
+from tally.ledger.model.suggest import hint
 from tally.ledger.progress import Progress
 
 MAX_LINE_BYTES = 1 << 20
 MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
 BATCH = 1000  # events per append transaction
 CHUNK = 2000  # lines whose new claims are looked up in the store together
+MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
 
@@ -104,27 +112,8 @@ class ImportSummary:
     by_type: dict[str, int] = field(default_factory=dict)
 
 
-def _describe(error: ValidationError) -> tuple[str, str | None]:
-    first = error.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if not isinstance(p, int) or len(first["loc"]) > 1)
-    fieldname = str(first["loc"][-1]) if first["loc"] else None
-    # pydantic puts the union tag first in the location ("report.value"); drop it.
-    parts = loc.split(".")
-    if parts and parts[0] in {"source", "figure", "report", "correction", "retraction",
-                              "document"}:
-        loc = ".".join(parts[1:]) or loc
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown field"
-    elif first["type"] == "union_tag_invalid":
-        message = "type must be one of source, figure, report, correction, retraction, document"
-    elif first["type"] == "union_tag_not_found":
-        message = "the line has no 'type' field"
-    return (f"{loc}: {message}" if loc else message), fieldname
-
-
 Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-        | DocumentRecord)
+        | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
 
 
 def parse_line(number: int, raw: bytes) -> Line | None:
@@ -147,7 +136,7 @@ def parse_line(number: int, raw: bytes) -> Line | None:
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
         if len(raw) > MAX_LINE_BYTES and e.errors()[0]["loc"][:1] != ("document",):
             raise ImportFileError(f"line {number} is longer than 1 MiB", line=number) from None
-        message, fieldname = _describe(e)
+        message, fieldname = describe(e)
         raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
     if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):
         raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
@@ -277,13 +266,14 @@ class _Staging:
 class _FigureView:
     """What validation needs of a figure: its definition, without the aggregate."""
 
-    __slots__ = ("_definition", "figure_id", "kind", "states")
+    __slots__ = ("_definition", "figure_id", "integer", "kind", "states")
 
     def __init__(self, definition: dict[str, Any]) -> None:
         self._definition = definition
         self.figure_id: str = definition["figure_id"]
         self.kind: str = definition["kind"]
         self.states: list[str] = list(definition["states"])
+        self.integer: bool = definition["integer"]
 
     def definition(self) -> dict[str, Any]:
         d = dict(self._definition)
@@ -295,7 +285,8 @@ class _ImportRegistry(Registry):
     """The registry of one import: figures kept as small views, not as aggregates."""
 
     def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger.events.get, ledger.directory.figure_ids)
+        super().__init__(ledger.events.get, ledger.directory.figure_ids,
+                         ledger.directory.source_ids, ledger.directory.signer_names)
         self.figures: dict[str, _FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
 
@@ -323,10 +314,9 @@ class _ImportRegistry(Registry):
         if found is None:
             # the same refusal and hint as Registry.figure, counting this file's figures
             known = self._figure_ids() + [f for f, v in self.figures.items() if v is not None]
-            close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
-            hint = (f"; did you mean {close[0]!r}?" if close
-                    else ": define it with 'tally figures define'")
-            raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
+            raise UnknownFigureError(f"figure {figure_id!r} is not defined"
+                                     + hint(figure_id, known,
+                                            "define it with 'tally figures define'"))
         return found
 
     def stage(self, aggregate: Aggregate) -> None:
@@ -335,6 +325,8 @@ class _ImportRegistry(Registry):
             return
         if isinstance(aggregate, Source):
             self._by_name[("source", aggregate.source_id)] = aggregate
+        if isinstance(aggregate, Signer):
+            self._by_name[("signer", aggregate.key_id)] = aggregate
         super().stage(aggregate)
 
 
@@ -358,6 +350,10 @@ class _Staged:
     claim: _ClaimState | None = None  # for a report: the claim it records
 
 
+class _Enough(Exception):
+    """MAX_PROBLEMS lines are refused: the import stops looking for more."""
+
+
 class _Validator:
     def __init__(self, ledger: Ledger, key: KeyPair | None, staging: _Staging,
                  progress: Progress | None, total: int) -> None:
@@ -371,6 +367,7 @@ class _Validator:
         self.documents = StagedDocuments(staging.db, ledger.archive.get)
         self.ctx: Context = dataclasses.replace(ledger.context(), documents=self.documents.get)
         self.summary = ImportSummary()
+        self.problems: list[ImportFileError] = []
         self.to_store = ledger.events.to_stored
         # this chunk's new events in line order, and the claims it created or changed
         self.staged: list[_Staged] = []
@@ -379,15 +376,31 @@ class _Validator:
         self.signatures = SignatureQueue(SIGNATURES)
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
+        """Validate every line; refuses (ImportFileError) naming every bad line, up to
+        MAX_PROBLEMS of them, in file order. A refused line adds nothing for the lines
+        after it to build on, so they are checked as if it were not in the file."""
+        with contextlib.suppress(_Enough):
+            self._validate(lines)
+        if self.problems:
+            raise ImportFileError.of_lines(self.problems)
+        return self.summary
+
+    def _refuse(self, problem: ImportFileError) -> None:
+        self.problems.append(problem)
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _Enough
+
+    def _validate(self, lines: Iterable[bytes]) -> None:
         number = 0
         for number, raw in enumerate(lines, start=1):
             try:
                 record = parse_line(number, raw)
-            except ImportFileError:
+            except ImportFileError as e:
                 # this line has nothing pending: settle every line before it, the one just
                 # before included (a new claim there may be refused, e.g. a revoked signer's)
                 self._first_error_before(number)
-                raise
+                self._refuse(e)
+                continue
             if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
                 self.progress("validating", number, self.total)
             if record is None:
@@ -396,29 +409,27 @@ class _Validator:
             try:
                 self._line(number, record)
             except ImportFileError as e:
-                # one naming an earlier line comes from settling the chunk (`_resolve`),
-                # which checked the lines before it: it is the first error already
-                if e.line == number:
-                    self._first_error_before(number)
-                raise
+                self._first_error_before(number)
+                self._refuse(e)
             except LedgerError as e:
                 self._first_error_before(number)
-                raise ImportFileError(f"line {number}: {e.message}", line=number,
-                                      field=e.field) from None
+                self._refuse(ImportFileError(f"line {number}: {e.message}", line=number,
+                                             field=e.field))
             if len(self.staged) >= CHUNK:
                 self._flush()
         if self.progress and number % PROGRESS_EVERY and number:
             self.progress("validating", number, self.total)
         self._flush()
         self._check_signatures(None)
-        return self.summary
 
     # -- one line -----------------------------------------------------------------------
 
     def _line(self, number: int, record: Any) -> None:
         defer: Deferred = []
         try:
-            if isinstance(record, SourceRecord | FigureRecord):
+            if isinstance(record, SignerRecord | RevocationRecord | WitnessRecord):
+                self._operator_line(number, record, defer)
+            elif isinstance(record, SourceRecord | FigureRecord):
                 self._definition(number, record, defer)
             elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
@@ -435,6 +446,23 @@ class _Validator:
         made = (define_source(self.registry, self.ctx, record, self.key, defer)
                 if isinstance(record, SourceRecord)
                 else define_figure(self.registry, self.ctx, record, self.key, defer))
+        if made is None:
+            self._skipped()
+            return
+        for event in made.collect_events():
+            self.staged.append(_Staged(number, record.type, event))
+        self._added(record.type)
+
+    def _operator_line(self, number: int, record: SignerRecord | RevocationRecord | WitnessRecord,
+                       defer: Deferred) -> None:
+        """A signer, revocation or witness line: the operator key's statements."""
+        made: Aggregate | None
+        if isinstance(record, SignerRecord):
+            made = add_signer(self.registry, self.ctx, record, self.key, defer)
+        elif isinstance(record, RevocationRecord):
+            made = revoke_signer(self.registry, self.ctx, record, self.key, defer)
+        else:
+            made = add_witness(self.registry, self.ctx, record, self.key, defer)
         if made is None:
             self._skipped()
             return
@@ -554,8 +582,8 @@ class _Validator:
                     try:
                         signer_may_sign(self.registry.signer(state.signer), state.signer)
                     except LedgerError as e:
-                        raise ImportFileError(f"line {state.line}: {e.message}",
-                                              line=state.line, field=e.field) from None
+                        self._refuse(ImportFileError(f"line {state.line}: {e.message}",
+                                                     line=state.line, field=e.field))
                 continue
             self._check_signatures(state.line)
             earlier = (self.staging.claim(state.uuid) if state.uuid in in_file
@@ -564,8 +592,8 @@ class _Validator:
             try:
                 already_recorded(state.uuid, earlier.signature, state.signature)
             except LedgerError as e:
-                raise ImportFileError(f"line {state.line}: {e.message}", line=state.line,
-                                      field=e.field) from None
+                self._refuse(ImportFileError(f"line {state.line}: {e.message}",
+                                             line=state.line, field=e.field))
             del self.claims[state.uuid]
             self.staged = [s for s in self.staged if s.claim is not state]
             self.summary.added -= 1
@@ -596,9 +624,8 @@ class _Validator:
 
     def _check_signatures(self, upto: int | None) -> None:
         """Wait for the checks of the lines up to `upto` (all with None); refuse the first bad."""
-        bad = self.signatures.first_bad(upto)
-        if bad is not None:
-            raise ImportFileError(f"line {bad}: {BAD_SIGNATURE}", line=bad,
-                                  field=SignatureError(BAD_SIGNATURE).field)
+        for bad in self.signatures.all_bad(upto):
+            self._refuse(ImportFileError(f"line {bad}: {BAD_SIGNATURE}", line=bad,
+                                         field=SignatureError(BAD_SIGNATURE).field))
 
 

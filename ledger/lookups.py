@@ -8,7 +8,6 @@ life (one command), so a million-line import reads each figure once.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,17 +25,24 @@ from tally.ledger.model.events import (
     Figure,
     Signer,
     Source,
+    Witness,
     registry_uuid,
 )
+from tally.ledger.model.suggest import hint
 
 A = TypeVar("A", bound=Aggregate)
 
 
 class Registry:
     def __init__(self, get: Callable[[UUID], Any | None],
-                 figure_ids: Callable[[], list[str]]) -> None:
+                 figure_ids: Callable[[], list[str]],
+                 source_ids: Callable[[], list[str]] = list,
+                 signer_names: Callable[[], dict[str, str]] = dict) -> None:
         self._read = get  # an aggregate by id, or None (`EventStore.get`)
+        # what the refusals of unknown names suggest from (read only on that path)
         self._figure_ids = figure_ids
+        self._source_ids = source_ids
+        self._signer_names = signer_names  # key id -> name
         self._memo: dict[UUID, Any] = {}
         self.pending: dict[UUID, Aggregate] = {}
 
@@ -62,13 +68,9 @@ class Registry:
             known = self._figure_ids() + [
                 a.figure_id for a in self.pending.values() if isinstance(a, Figure)
             ]
-            close = difflib.get_close_matches(figure_id, known, n=1, cutoff=0.6)
-            hint = (
-                f"; did you mean {close[0]!r}?"
-                if close
-                else ": define it with 'tally figures define'"
-            )
-            raise UnknownFigureError(f"figure {figure_id!r} is not defined{hint}")
+            raise UnknownFigureError(f"figure {figure_id!r} is not defined"
+                                     + hint(figure_id, known,
+                                            "define it with 'tally figures define'"))
         return found
 
     def find_document(self, sha256: str) -> Document | None:
@@ -80,9 +82,12 @@ class Registry:
     def source(self, source_id: str, field: str = "source") -> Source:
         found = self.find_source(source_id)
         if found is None:
+            known = self._source_ids() + [
+                a.source_id for a in self.pending.values() if isinstance(a, Source)
+            ]
             raise UnknownSourceError(
-                f"{field} {source_id!r} is not a registered source: "
-                "add it with 'tally sources add'",
+                f"{field} {source_id!r} is not a registered source"
+                + hint(source_id, known, "add it with 'tally sources add'"),
                 field=field,
             )
         return found
@@ -93,11 +98,17 @@ class Registry:
     def signer(self, key_id: str) -> Signer:
         found = self.find_signer(key_id)
         if found is None:
+            names = self._signer_names()
+            by_name = [k for k, name in names.items() if name == key_id]
+            suggestion = (f"; did you mean {by_name[0]} (the key id of signer {key_id!r})?"
+                          if len(by_name) == 1 else
+                          hint(key_id, names, "an operator must run 'tally signers add'"))
             raise UnknownSignerError(
-                f"signer {key_id} is not registered in this ledger: "
-                "an operator must run 'tally signers add'"
-            )
+                f"signer {key_id!r} is not registered in this ledger{suggestion}")
         return found
+
+    def find_witness(self, name: str) -> Witness | None:
+        return self._get(registry_uuid("witness", name), Witness)
 
     def find_claim(self, uuid: UUID) -> Claim | None:
         return self._get(uuid, Claim)

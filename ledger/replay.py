@@ -62,6 +62,7 @@ class FigureState:
     figure_id: str
     kind: FigureKind
     states: list[str]
+    integer: bool = False
 
 
 @dataclass
@@ -178,7 +179,7 @@ class Replay:
                 raise VerificationError(f"figure {s.id!r} is defined twice")
             policy.check_figure_shape(s.id, s.kind, s.cumulative, s.parts, s.states,
                                       self._figure)
-            self.figures[s.id] = FigureState(s.id, s.kind, list(s.states))
+            self.figures[s.id] = FigureState(s.id, s.kind, list(s.states), bool(s.integer))
         elif isinstance(s, ClaimRecorded):
             _where(ident, version, signing.body_id(event.body), 1)
             if any(p < position for p, *_ in claim_events(ident)):

@@ -12,7 +12,6 @@ is read from the event store (`rows.with_signed`).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from tally.ledger.integrity.signing import id_prefix_range
 from tally.ledger.model.dates import as_written, parse_edtf_date
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.moments import iso_utc
+from tally.ledger.model.suggest import hint
 from tally.projections import recompute as views
 from tally.projections import tables as t
 from tally.projections.cases import holds, in_case
@@ -85,10 +85,9 @@ def _definitions(conn: Connection, figure: str, known_at: int | None) -> dict[st
 def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:
     found = defs.get(figure)
     if found is None:
-        close = difflib.get_close_matches(figure, sorted(defs), n=1, cutoff=0.6)
-        hint = (f"; did you mean {close[0]!r}?" if close
-                else ": define it with 'tally figures define'")
-        raise UnknownFigureError(f"figure {figure!r} is not defined{hint}")
+        raise UnknownFigureError(f"figure {figure!r} is not defined"
+                                 + hint(figure, sorted(defs),
+                                            "define it with 'tally figures define'"))
     return found
 
 

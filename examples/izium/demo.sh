@@ -54,7 +54,7 @@ claim=$(tally --json history izium/burial-site/bodies-identified-reburied \
 step tally provenance "$claim"
 step tally proof "$claim" --output demo/proof.json
 operator=$(tally --json signers list | python3 -c \
-  'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin) if s["role"] == "operator"))')
+  'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin)["signers"] if s["role"] == "operator"))')
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator" \
   --policy demo/policy.txt
 step tally verify --operator-key "$operator" --policy demo/policy.txt

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tally.ledger.errors import KeyStoreError
 from tally.ledger.integrity.signing import key_id, public_bytes
+from tally.ledger.model.suggest import hint
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")
@@ -149,7 +150,9 @@ class KeyStore:
             mode = private_path.stat().st_mode
         except FileNotFoundError:
             raise KeyStoreError(
-                f"no key named {name!r} in {self.dir}: create it with 'tally keys new {name}'"
+                f"no key named {name!r} in {self.dir}"
+                + hint(name, [k.name for k in self.list()],
+                       f"create it with 'tally keys new {name}'")
             ) from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyStoreError(

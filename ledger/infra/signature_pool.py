@@ -186,6 +186,9 @@ class SignatureQueue:
         self.batch = batch  # send a job whenever this many are queued (None: on `first_bad`)
         self.queued: list[tuple[int, SignedItem]] = []
         self.jobs: list[tuple[list[int], Callable[[], list[bool]]]] = []
+        # bad ones numbered past the `upto` of the call that waited for their job: kept for
+        # the next call, never dropped (a forgery later in a batch must still be refused)
+        self.bad_later: list[int] = []
 
     def add(self, number: int, item: SignedItem) -> None:
         self.queued.append((number, item))
@@ -201,14 +204,23 @@ class SignatureQueue:
     def first_bad(self, upto: int | None = None, keep: int = 0) -> int | None:
         """Wait for the checks of everything numbered up to `upto` (all with None), leaving
         the last `keep` jobs running; the first number whose signature does not verify."""
+        found = self._wait(upto, keep)
+        return min(found) if found else None
+
+    def all_bad(self, upto: int | None = None) -> list[int]:
+        """Wait as `first_bad` does; every number up to `upto` whose signature does not
+        verify, in order (an import names each refused line)."""
+        return self._wait(upto, 0)
+
+    def _wait(self, upto: int | None, keep: int) -> list[int]:
         if self.queued and (upto is None or self.queued[0][0] <= upto):
             self.send()
         while len(self.jobs) > keep and (upto is None or self.jobs[0][0][0] <= upto):
             numbers, wait = self.jobs.pop(0)
-            for number, ok in zip(numbers, wait(), strict=True):
-                if not ok and (upto is None or number <= upto):
-                    return number
-        return None
+            self.bad_later += [n for n, ok in zip(numbers, wait(), strict=True) if not ok]
+        found = sorted(n for n in self.bad_later if upto is None or n <= upto)
+        self.bad_later = [n for n in self.bad_later if n not in found]
+        return found
 
 
 def _main() -> None:

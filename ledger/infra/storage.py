@@ -27,6 +27,7 @@ from tally.ledger.errors import StorageError
 
 DEFAULT_DB = "tally.db"
 LOCK_TIMEOUT_SECONDS = 30
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL server
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,10 @@ def resolve(db: str | None) -> Store:
             password=url.password or pg.get("PGPASSWORD") or None,
             database=url.database or pg.get("PGDATABASE") or "postgres",
         )
+        # an unreachable server fails in seconds, not libpq's default of waiting forever
+        # (nor the library's 30 s); a URL's own connect_timeout wins
+        if "connect_timeout" not in url.query:
+            url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": str(url.database),
@@ -165,6 +170,7 @@ def resolve(db: str | None) -> Store:
             "POSTGRES_USER": url.username or "",
             "POSTGRES_PASSWORD": url.password or "",
             "POSTGRES_LOCK_TIMEOUT": str(LOCK_TIMEOUT_SECONDS),
+            "POSTGRES_CONNECT_TIMEOUT": str(url.query["connect_timeout"]),
             "POSTGRES_POOL_SIZE": "2",
             # The library would run its DDL on every open, and two processes opening at
             # once fail ("tuple concurrently updated"): Ledger runs it under create_tables.

@@ -65,10 +65,11 @@ def source_body(ledger: str, signer: str, record: SourceRecord) -> dict[str, Any
 
 def figure_body(ledger: str, signer: str, record: FigureRecord, tolerance: str) -> dict[str, Any]:
     """`tolerance` is the normalised form, so "0.050" defines "0.05" identically."""
-    return FigureDefined(ledger=ledger, signer=signer, id=record.id, kind=record.kind,
-                         unit=record.unit, cumulative=record.cumulative,
-                         parts=list(record.parts), tolerance=tolerance,
-                         states=list(record.states)).model_dump()
+    statement = FigureDefined(ledger=ledger, signer=signer, id=record.id, kind=record.kind,
+                              unit=record.unit, cumulative=record.cumulative,
+                              parts=list(record.parts), tolerance=tolerance,
+                              states=list(record.states), integer=record.integer or None)
+    return statement.model_dump(exclude_none=True)  # `integer` only when true
 
 
 def claim_body(ledger: str, signer: str, report: ReportRecord, value: str,

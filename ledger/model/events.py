@@ -136,6 +136,7 @@ class Figure(Aggregate):
         self.figure_id: str = fields["id"]
         self.kind: FigureKind = fields["kind"]
         self.unit: str = fields["unit"]
+        self.integer: bool = fields.get("integer", False)
         self.cumulative: bool = fields["cumulative"]
         self.parts: list[str] = list(fields["parts"])
         self.tolerance: str = fields["tolerance"]
@@ -150,6 +151,7 @@ class Figure(Aggregate):
             "parts": list(self.parts),
             "tolerance": self.tolerance,
             "states": list(self.states),
+            "integer": self.integer,
         }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -17,19 +18,35 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from tally.ledger.model.kinds import FigureKind, MediaType, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$", max_length=64)
-]
-FigureId = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$", max_length=200),
-]
+SLUG = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+FIGURE_ID = r"^[a-z0-9][a-z0-9_.-]*(/[a-z0-9][a-z0-9_.-]*)*$"
+KEY_ID = r"^[0-9a-f]{16}$"
+HEX64 = r"^[0-9a-f]{64}$"
+SIGNATURE = r"^[0-9a-f]{128}$"
+LEDGER_ID = r"^[0-9a-f]{32}$"
+TOLERANCE = r"^0(\.[0-9]{1,6})?$|^1$"
+# What each pattern means, in the words a refusal uses (`ledger.model.input_errors`)
+PATTERN_MEANINGS = {
+    SLUG: "must be lowercase letters, digits, '.', '_' or '-' (starting with a letter or "
+          "digit, at most 64), e.g. hromadske",
+    FIGURE_ID: "must be lowercase letters, digits, '.', '_' or '-' in parts separated by '/', "
+               "e.g. izium/burial-site/bodies-exhumed",
+    KEY_ID: "must be a key id, 16 hex digits (0-9, a-f), as 'tally signers list' shows",
+    HEX64: "must be 64 hex digits (0-9, a-f), e.g. the output of sha256sum",
+    SIGNATURE: "must be 128 hex digits (0-9, a-f), an Ed25519 signature",
+    LEDGER_ID: "must be a ledger id, 32 hex digits (0-9, a-f)",
+    TOLERANCE: "must be a fraction from 0 to 1 with at most 6 decimals, e.g. 0.05 for 5%",
+}
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=64)]
+FigureId = Annotated[str, StringConstraints(pattern=FIGURE_ID, max_length=200)]
 def claim_ref_problem(ref: str) -> str | None:
     """Why `ref` cannot name a claim (its id, or a prefix of at least 4 hex digits), or
     None: the one prefix rule of every command that takes a claim."""
@@ -50,9 +67,9 @@ def _claim_ref(ref: str) -> str:
 
 
 ClaimRef = Annotated[str, AfterValidator(_claim_ref)]
-KeyId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
-Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-Signature = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+KeyId = Annotated[str, StringConstraints(pattern=KEY_ID)]
+Hex64 = Annotated[str, StringConstraints(pattern=HEX64)]
+Signature = Annotated[str, StringConstraints(pattern=SIGNATURE)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -100,7 +117,7 @@ class _Record(BaseModel):
 
 
 class _Signed(_Record):
-    ledger: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = None
+    ledger: Annotated[str, StringConstraints(pattern=LEDGER_ID)] | None = None
     signer: KeyId | None = None
     signature: Signature | None = None
 
@@ -122,8 +139,9 @@ class FigureRecord(_Signed):
     unit: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "count"
     cumulative: bool = False
     parts: list[FigureId] = Field(default_factory=list, max_length=100)
-    tolerance: Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{1,6})?$|^1$")] = "0.05"
+    tolerance: Annotated[str, StringConstraints(pattern=TOLERANCE)] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
+    integer: bool = False  # counts things: whole numbers only
 
     _visible_unit = field_validator("unit", mode="after")(_visible_name)
 
@@ -141,6 +159,15 @@ class FigureRecord(_Signed):
 
 
 
+def _web_address(url: str) -> str:
+    """An absolute http or https URL with a host: where a reader can find the report."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in url:
+        raise PydanticCustomError(
+            "url", "must be an absolute http or https URL, e.g. https://example.org/news/1")
+    return url
+
+
 class ReportRecord(_Signed):
     type: Literal["report"] = "report"
     figure: FigureId
@@ -148,7 +175,8 @@ class ReportRecord(_Signed):
     as_of: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     source: Slug
     via: list[Slug] = Field(default_factory=list, max_length=20)
-    url: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    url: Annotated[str, StringConstraints(max_length=2048), AfterValidator(_web_address)] | None = (
+        None)
     published: Annotated[str, StringConstraints(max_length=64)] | None = None
     quote: Text | None = None
     document_sha256: Hex64 | None = None
@@ -166,6 +194,18 @@ class ReportRecord(_Signed):
             raise ValueError("is null: choose the figure this candidate reports (its "
                              "candidate.suggestions lists close ones) before importing")
         return value
+
+    @model_validator(mode="after")
+    def _chain_without_repeats(self) -> ReportRecord:
+        # a source cannot pass on what it said itself, nor a hop be passed through twice
+        for hop in self.via:
+            if hop == self.source:
+                raise PydanticCustomError(
+                    "via", "via names the source {source} itself: list only the sources it "
+                    "came through", {"source": hop})
+        if len(set(self.via)) != len(self.via):
+            raise PydanticCustomError("via", "via lists a source more than once")
+        return self
 
 
 # The largest document the archive takes, its bytes as base64, and a bound on its text
@@ -206,9 +246,38 @@ class RetractionRecord(_Signed):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
+class SignerRecord(_Signed):
+    """A signer registration (signed by the operator key), as `tally export` writes it."""
+
+    type: Literal["signer"] = "signer"
+    key_id: KeyId | None = None  # derived from the key; checked when given
+    public_key: Hex64
+    name: ShortText
+    role: Literal["signer", "operator"] = "signer"
+
+    _visible_name = field_validator("name", mode="after")(_visible_name)
+
+
+class RevocationRecord(_Signed):
+    """A signer's revocation (signed by the operator key)."""
+
+    type: Literal["revocation"] = "revocation"
+    key_id: KeyId
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class WitnessRecord(_Signed):
+    """A witness the operator asks to cosign checkpoints (checked as the statement is)."""
+
+    type: Literal["witness"] = "witness"
+    name: ShortText
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    vkey: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-    | DocumentRecord,
+    | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

@@ -16,6 +16,7 @@ from typing import Protocol
 from tally.ledger.errors import (
     ClaimStateError,
     InputError,
+    InvalidValueError,
     NotAuthorisedError,
     RevokedSignerError,
     UnknownSignerError,
@@ -47,6 +48,7 @@ class FigureFacts(Protocol):
     figure_id: str
     kind: FigureKind
     states: list[str]
+    integer: bool  # counts things: whole numbers only
 
 
 def signer_may_sign(signer: SignerFacts | None, key_id: str) -> SignerFacts:
@@ -111,7 +113,12 @@ def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Seque
 
 
 def value_for(figure: FigureFacts, written: str) -> Quantity | Status:
-    return _value(written, figure.kind, tuple(figure.states))
+    value = _value(written, figure.kind, tuple(figure.states))
+    if figure.integer and isinstance(value, Quantity) and not value.is_whole():
+        raise InvalidValueError(
+            f"figure {figure.figure_id!r} counts things (defined with --integer): {written!r} "
+            "must use whole numbers")
+    return value
 
 
 @lru_cache(maxsize=16384)

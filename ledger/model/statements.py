@@ -104,6 +104,9 @@ class FigureDefined(_Statement):
     parts: list[FigureId] = Field(max_length=100)
     tolerance: Tolerance
     states: list[Slug] = Field(max_length=100)
+    # A figure that counts things (bodies, graves): whole numbers only. Present, as true,
+    # only on such figures: the bodies of every other figure are as before (format v1).
+    integer: Literal[True] | None = None
 
 
 class TextQuoteSelector(BaseModel):

@@ -181,6 +181,11 @@ class Quantity:
             return f"{number}..{decimal_text(self.upper)}"
         return _PREFIX_OF.get(self.kind, "") + number
 
+    def is_whole(self) -> bool:
+        """Whether every number written is a whole number (what a count may be)."""
+        return all(n == n.to_integral_value() for n in (self.number, self.upper)
+                   if n is not None)
+
     def interval(self, tolerance: Decimal = DEFAULT_TOLERANCE) -> Interval:
         """The counts this value allows; ``tolerance`` widens ``~`` values (0.05 = ±5%)."""
         n = self.number

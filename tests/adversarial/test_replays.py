@@ -152,3 +152,26 @@ def test_a_witness_added_twice_fails(ledger_db: str, keys: Any) -> None:
         assert verify(ledger).ok  # the operator's own, once: it holds
     insert_row(ledger_db, uuid.uuid4().hex, 1, "witness.added", row)
     _fails_at_the_replay(ledger_db, True)
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_a_fraction_signed_for_a_figure_that_counts_fails(
+        db_url: str, keys: Any, relogged: bool) -> None:
+    """A recorder validly signs 2.5 bodies for a figure defined with `integer`, and an
+    insider appends it by SQL: the commands would refuse it, the audit must too."""
+    from tally.ledger.integrity.signing import body_uuid, canonical, sign
+    from tally.ledger.model.inputs import FigureRecord
+
+    operator, alice, bob = keys
+    full_ledger(db_url, operator, alice, bob)
+    with Ledger.open(db_url) as ledger:
+        ledger.define_figure(FigureRecord(id="izium/graves", unit="graves", integer=True),
+                             operator)
+    _, _, _, _, state = _last(db_url, "claim.recorded")
+    stored = json.loads(state)
+    body = {**json.loads(stored["body"]), "figure": "izium/graves", "value": "2.5",
+            "signer": alice.key_id, "via": []}
+    text_body = canonical(body)
+    insert_row(db_url, body_uuid(text_body).hex, 1, "claim.recorded",
+               state_of(text_body, sign(alice.private_key, text_body), stored["recorded"]))
+    _fails_at_the_replay(db_url, relogged)

@@ -42,7 +42,7 @@ def test_from_init_to_a_verified_proof(tally: Tally) -> None:
     claim = report(tally, "447", as_of="2022-09-23")
     tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
     tally("proof", claim[:8], "-o", str(tally.tmp / "proof.json"))
-    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    operator = next(s for s in tally.json("signers", "list")["signers"] if s["role"] == "operator")
     out = tally.json("verify-proof", str(tally.tmp / "proof.json"), "--checkpoint",
                      str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
     assert out["ok"] and out["claim_id"] == claim and out["claim"]["value"] == "447"
@@ -74,7 +74,7 @@ def test_verify_proof_refuses_the_proof_of_another_claim(tally: Tally) -> None:
     cited = report(tally, "447", as_of="2022-09-23")
     other = report(tally, "451", source="gwara", as_of="2022-09-23")
     tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
-    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    operator = next(s for s in tally.json("signers", "list")["signers"] if s["role"] == "operator")
     check = ["--checkpoint", str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"]]
     for form in ((), ("--tlog",)):
         tally("proof", other, *form, "-o", str(tally.tmp / "cited.proof"))
@@ -279,7 +279,7 @@ def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
 
     assert tally.json("verify")["logged_on_open"] == 0
     operator = KeyStore(Path(tally.env["TALLY_HOME"])).find_by_public_key(
-        bytes.fromhex(tally.json("signers", "list")[0]["public_key"]))
+        bytes.fromhex(tally.json("signers", "list")["signers"][0]["public_key"]))
     with Ledger.open(tally.env["TALLY_DB"]) as ledger:  # appended, then "killed" before logging
         figure = define_figure(ledger.registry(), ledger.context(),
                                FigureRecord(id="izium/other", unit="x"), operator)
@@ -317,7 +317,7 @@ def test_checkpoint_to_stdout_is_the_note_alone(tally: Tally) -> None:
     assert out.stdout.startswith("test.example/izium\n") and "checkpoint of size" in out.stderr
     (tally.tmp / "cp.txt").write_text(out.stdout, encoding="utf-8")
     tally("proof", claim[:8], "-o", str(tally.tmp / "proof.json"))
-    operator = next(s for s in tally.json("signers", "list") if s["role"] == "operator")
+    operator = next(s for s in tally.json("signers", "list")["signers"] if s["role"] == "operator")
     checked = tally.json("verify-proof", str(tally.tmp / "proof.json"), "--checkpoint",
                          str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
     assert checked["ok"] and checked["claim_id"] == claim

@@ -105,7 +105,7 @@ def test_keys_list_with_a_pub_that_is_not_a_file_names_it(tally: Tally) -> None:
 def test_signers_add_with_64_hex_digits_registers_that_public_key(tally: Tally) -> None:
     """Even when a local key file happens to bear that name."""
     tally("keys", "new", "bob")
-    bob = next(k for k in tally.json("keys", "list") if k["name"] == "bob")
+    bob = next(k for k in tally.json("keys", "list")["keys"] if k["name"] == "bob")
     alice = tally.keys / "alice"
     for suffix in (".key", ".pub"):  # alice's key under bob's public key as its name
         planted = tally.keys / (bob["public_key"] + suffix)
@@ -115,7 +115,7 @@ def test_signers_add_with_64_hex_digits_registers_that_public_key(tally: Tally) 
     assert out["id"] == bob["key_id"]
     assert tally.json("signers", "add", "bob", "--key", bob["public_key"].upper())["id"] == (
         bob["key_id"])
-    signers = {s["name"]: s for s in tally.json("signers", "list")}
+    signers = {s["name"]: s for s in tally.json("signers", "list")["signers"]}
     assert signers["bob"]["public_key"] == bob["public_key"]
 
 
@@ -128,7 +128,7 @@ def test_a_signer_added_as_operator_can_be_revoked(tally: Tally) -> None:
     deputy = tally.json("signers", "add", "deputy", "--key", "deputy", "--operator")["id"]
     out = tally.json("signers", "revoke", deputy, "--reason", "left the team")
     assert out["status"] == "recorded"
-    revoked = {s["key_id"]: s["revoked"] for s in tally.json("signers", "list")}
+    revoked = {s["key_id"]: s["revoked"] for s in tally.json("signers", "list")["signers"]}
     assert revoked[deputy] is True
     tally.refused("report", FIGURE, "447", "--as-of", "2022-09", "--source", "hromadske",
                   "--key", "deputy", fragment="revoked")
@@ -155,10 +155,10 @@ def test_checkpoint_to_an_unwritable_file_signs_nothing(tally: Tally) -> None:
     blocker.write_text("")
     for target in (blocker / "cp.txt", tally.tmp / "missing" / "cp.txt", tally.tmp):
         tally.refused("checkpoint", "-o", str(target), fragment=str(target))
-        assert tally.json("checkpoint", "--list") == []
+        assert tally.json("checkpoint", "--list")["checkpoints"] == []
     assert not list((tally.tmp).glob("missing*"))
     tally("checkpoint", "-o", str(tally.tmp / "cp.txt"))
-    assert len(tally.json("checkpoint", "--list")) == 1
+    assert len(tally.json("checkpoint", "--list")["checkpoints"]) == 1
 
 
 def test_checkpoint_keeps_an_existing_file_when_it_cannot_sign(tally: Tally) -> None:

@@ -185,7 +185,7 @@ BAD_LINES: list[tuple[str, dict[str, Any] | str, str | None]] = [
     ("unknown field", {**REPORTS[0], "colour": "red"}, "colour"),
     ("wrong type", {**REPORTS[0], "value": 447}, "value"),
     ("bad slug", {**REPORTS[0], "source": "Hromadske"}, "source"),
-    ("unknown type", {"type": "claim", "id": "x"}, None),
+    ("unknown type", {"type": "claim", "id": "x"}, "type"),
     ("not JSON", '{"type": "report", ', None),
     ("figure redefined differently", {"type": "figure", "id": "izium/bodies", "unit": "graves"},
      "id"),
@@ -301,3 +301,22 @@ def test_a_pre_signed_line_by_an_unregistered_key_writes_nothing(
         import_lines(ledger, [record.model_dump_json().encode()], alice)
     assert (caught.value.line, caught.value.field) == (1, "signer")
     assert bob.key_id in caught.value.message
+
+
+def test_a_forged_line_in_a_batch_checked_early_is_still_refused(
+    ledger: Ledger, alice: KeyPair, signed_elsewhere: Any, nothing_written: Any
+) -> None:
+    """The signatures of pre-signed lines are checked in batches. A line that is already in
+    the ledger makes the import wait for the batch up to that line; a forged signature
+    later in the same batch must not be forgotten then."""
+    lid = ledger.info().ledger_id
+    known = signed_elsewhere(ReportRecord(**REPORTS[0]), alice, lid)
+    ledger.report(ReportRecord(**REPORTS[0]), alice)  # line 1 is a duplicate
+    fresh = [signed_elsewhere(ReportRecord(**{**REPORTS[0], "value": str(500 + n)}), alice,
+                              lid) for n in range(30)]
+    forged = fresh[20].model_copy(update={"signature": fresh[21].signature})
+    lines = [r.model_dump_json().encode() + b"\n"
+             for r in [known, *fresh[:20], forged, *fresh[21:]]]
+    with nothing_written(), pytest.raises(ImportFileError) as caught:
+        import_lines(ledger, lines, None)
+    assert caught.value.line == 22 and "signature does not verify" in caught.value.message

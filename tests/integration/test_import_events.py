@@ -18,13 +18,14 @@ from tally.ledger.model.inputs import (
 )
 
 SOURCE = {"type": "source", "id": "empr", "name": "EMPR", "kind": "media"}
+RELAY = {"type": "source", "id": "relay", "name": "Relay", "kind": "media"}
 FIGURES = [{"type": "figure", "id": "izium/children", "unit": "bodies", "cumulative": True},
            {"type": "figure", "id": "izium/total", "unit": "bodies", "parts": ["izium/children"]},
            {"type": "figure", "id": "izium/state", "kind": "status",
             "states": ["ongoing", "completed"]}]
 REPORTS = [
     {"type": "report", "figure": "izium/total", "value": " ~450 ", "as_of": "2022-09?",
-     "source": "empr", "via": ["empr"], "url": "https://x.example/1", "published": "2022-09-30",
+     "source": "empr", "via": ["relay"], "url": "https://x.example/1", "published": "2022-09-30",
      "quote": "«близько 450» \u2028 \"quoted\"", "document_sha256": "ab" * 32},
     {"type": "report", "figure": "izium/children", "value": "5..7",
      "as_of": "2022-09-16/2022-09-23", "source": "empr"},
@@ -52,6 +53,7 @@ def test_imported_events_are_the_events_the_commands_store(
     start = by_api.events.max_position() + 1
     assert start == by_file.events.max_position() + 1
     by_api.add_source(SourceRecord(**SOURCE), alice)
+    by_api.add_source(SourceRecord(**RELAY), alice)
     for f in FIGURES:
         by_api.define_figure(FigureRecord(**f), alice)
     ids = [by_api.report(ReportRecord(**r), alice).id for r in REPORTS]
@@ -67,7 +69,7 @@ def test_imported_events_are_the_events_the_commands_store(
         else:
             by_api.retract(RetractionRecord(**f), alice)
     lines = [json.dumps(x, ensure_ascii=False).encode() for x in
-             (SOURCE, *FIGURES, *REPORTS, *followups)]
+             (SOURCE, RELAY, *FIGURES, *REPORTS, *followups)]
     summary = import_lines(by_file, lines, alice)
     assert summary.added == len(lines)
     assert stored(by_file, start) == stored(by_api, start)

@@ -88,7 +88,8 @@ def test_the_cli_refuses_them_in_one_sentence_exit_1(tmp_path: Path, db_url: str
     assert out["field"] == "name"
     refused = tally("signers", "add", "bob\u202eevil", "--key", "bob", code=1)
     assert "U+202E" in refused.stderr and "\u202e" not in refused.stderr
-    assert [s["name"] for s in json.loads(tally("--json", "signers", "list").stdout)] == [
+    listed = json.loads(tally("--json", "signers", "list").stdout)["signers"]
+    assert [s["name"] for s in listed] == [
         "operator"]
 
 

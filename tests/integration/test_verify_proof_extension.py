@@ -50,7 +50,7 @@ def tally(tmp_path: Path, db_url: str) -> Tally:
     new = json.loads(t("--json", "checkpoint", "-o", t.file("new.txt")).stdout)["size"]
     t("consistency", str(old), str(new), "-o", t.file("link.json"))
     t("consistency", str(old), str(old), "-o", t.file("same.json"))
-    signers = json.loads(t("--json", "signers", "list").stdout)
+    signers = json.loads(t("--json", "signers", "list").stdout)["signers"]
     t.env["KEY"] = next(s["public_key"] for s in signers if s["role"] == "operator")
     t.env["CLAIM"], t.env["OLD"], t.env["NEW"] = claim, str(old), str(new)
     return t

@@ -148,7 +148,7 @@ def test_growth_quorum_restart_and_a_witness_that_is_down(
     assert _checkpoint(t)["by"] == {"w1": "already cosigned", "w2": "already cosigned",
                                     "w3": "cosigned"}
     assert t.json("verify", "--policy", str(all_three))["ok"]
-    listed = t.json("checkpoint", "--list")
+    listed = t.json("checkpoint", "--list")["checkpoints"]
     assert listed[-1]["size"] == down["size"] and "w3.example" in listed[-1]["note"]
 
     # w1 restored from an old backup: its 409 names its size, the log retries from there
@@ -156,7 +156,7 @@ def test_growth_quorum_restart_and_a_witness_that_is_down(
     backup = tmp_path / "w1-backup"
     shutil.copytree(witnesses[0].folder, backup)
     witnesses[0].start()
-    backup_size = t.json("checkpoint", "--list")[-1]["size"]
+    backup_size = t.json("checkpoint", "--list")["checkpoints"][-1]["size"]
     _grow(t, 1)
     assert _checkpoint(t)["by"]["w1"] == "cosigned"
     witnesses[0].stop()
@@ -294,7 +294,8 @@ def test_witness_commands_and_their_refusals(tmp_path: Path) -> None:
     assert t.json("witness", "add-log", "log.example", "--vkey", vkey, "--dir", str(w))["size"] == 0
     assert "another log" in t.json("witness", "add-log", "other.example", "--vkey", vkey,
                                    "--dir", str(w), code=1)["error"]
-    assert [r["origin"] for r in t.json("witness", "logs", "--dir", str(w))] == ["log.example"]
+    logs = t.json("witness", "logs", "--dir", str(w))["logs"]
+    assert [r["origin"] for r in logs] == ["log.example"]
     assert "no witness" in t.json("witness", "logs", "--dir", str(tmp_path / "none"),
                                   code=1)["error"]
     t("init", "--name", ORIGIN)

@@ -25,7 +25,8 @@ WIDE = st.sampled_from(['"', "\\", "\t", "\n", "\U0010fffd", "é", "€"])
 def test_the_largest_claim_fits_a_tile_entry(quote: str, url: str) -> None:
     record = ReportRecord(figure="a/" + "b" * 197, value="1000000000..2000000000",
                           as_of="2022-09-16/2022-09-23", source="s" * 64,
-                          via=["v" * 64] * 20, url=url, published="2022-09-23",
+                          via=[f"{i:02d}" + "v" * 62 for i in range(20)],
+                          url="https://x.example/" + url[:2048 - 18], published="2022-09-23",
                           quote=quote, document_sha256="0" * 64)
     body = canonical(claim_body("0" * 32, "0" * 16, record, record.value))
     leaf = leaf_from("claim.recorded", "0" * 32, 1,

@@ -180,8 +180,9 @@ class LedgerMachine(RuleBasedStateMachine):
             figure=figure,
             value=data.draw(self.values_for(figure), label="value"),
             as_of=data.draw(st.sampled_from(DATES), label="as_of"),
-            source=data.draw(st.sampled_from(sources), label="source"),
-            via=data.draw(st.lists(st.sampled_from(sources), max_size=1), label="via"),
+            source=(source := data.draw(st.sampled_from(sources), label="source")),
+            via=data.draw(st.lists(st.sampled_from([s for s in sources if s != source]),
+                                   max_size=1), label="via"),
         )
 
     def expect_report(self, record: ReportRecord, key: KeyPair) -> tuple[str | None, str]:

@@ -127,7 +127,7 @@ def build_vectors() -> dict[str, Any]:
         ledger.add_source(SourceRecord(id=SOURCE, name="Example News", kind="media"), operator)
         at(3)
         ledger.define_figure(FigureRecord(id=FIGURE, kind="quantity", unit="graves",
-                                          cumulative=True), operator)
+                                          cumulative=True, integer=True), operator)
         at(4)
         claim = ledger.report(ReportRecord(
             figure=FIGURE, value="~450", as_of="2025-01", source=SOURCE,

@@ -209,6 +209,9 @@ BODY_KEYS = {
 }
 ANCHOR_KEYS = {"position": {"type", "start", "end"},
                "quote": {"type", "exact", "prefix", "suffix"}}
+# members that may be absent: a claim's `anchor`, and a figure's `integer` (present only as
+# true, on a figure that counts things)
+OPTIONAL_KEYS = {"figure.defined": {"integer"}, "claim.recorded": {"anchor"}}
 
 
 def normalised(text: str) -> str:
@@ -286,10 +289,11 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         text, kind = e["body"], e["type"]
         body = json.loads(text)
         require(jcs(body) == text, "body is not canonical")
-        # `anchor` is the one member that may be absent, and only from a claim
-        optional = {"anchor"} & set(body) if kind == "claim.recorded" else set()
-        require(set(body) == BODY_KEYS[kind] | {"type", "ledger", "signer"} | optional,
-                "body keys")
+        keys = set(body) - {"type", "ledger", "signer"}
+        optional = OPTIONAL_KEYS.get(kind, set())
+        require({"type", "ledger", "signer"} <= set(body)
+                and BODY_KEYS[kind] <= keys <= BODY_KEYS[kind] | optional, "body keys")
+        require(body.get("integer", True) is True, "integer is true when present")
         require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
         body_id = sha256(text.encode("utf-8")).hex()[:32]
         require(e["body_id"] == body_id, "body id")

@@ -31,7 +31,7 @@ def test_documents_report_extract_provenance(tally: Tally, tmp_path: Path) -> No
     sha = added["id"]
     assert tally.json("documents", "add", doc, "--key", "alice")["status"] == \
         "already recorded"
-    [listed] = tally.json("documents", "list")
+    [listed] = tally.json("documents", "list")["documents"]
     assert listed["sha256"] == sha and listed["source"] == "news"
     shown = tally.json("documents", "show", sha[:10], "--text")
     assert shown["text"] == ARTICLE

@@ -121,8 +121,11 @@ def build(directory: Path) -> Published:
         record = ReportRecord(
             figure=figure, value=value, as_of=as_of, source=source,
             via=["suspilne"] if label == "exact" else [],
-            url=EVIL_URL if hostile else GOOD_URL if label == "exact" else None,
+            url=GOOD_URL if label == "exact" else None,
             quote=HOSTILE_QUOTE if hostile else f"report number {number}: {value}")
+        if hostile:  # `report` refuses it now, but a signed statement may hold it (an older
+            # ledger, another tool): the site must show it harmlessly
+            record = record.model_copy(update={"url": EVIL_URL})
         claims[label] = ledger.report(record, alice).id
         if label == "range":
             ledger.checkpoint(operator)  # the claims so far are covered by an earlier one
