@@ -11,21 +11,13 @@ import pytest
 from clirunner import Tally
 from typer.testing import CliRunner
 
+from evidence.newsroom import ARTICLE, newsroom
 from tally.cli.main import app
-
-ARTICLE = ("On 16 September 2022 officials said more than 440 bodies had been exhumed. "
-           "About 30 graves were opened, a 45-year-old volunteer said at 10:30.")
 
 
 @pytest.fixture
 def tally(tmp_path: Path, db_url: str) -> Tally:
-    t = Tally(tmp_path, db_url)
-    t("init", "--name", "example.org/evidence")
-    t("keys", "new", "alice")
-    t("signers", "add", "alice", "--key", "alice")
-    t("sources", "add", "news", "--name", "News", "--kind", "media")
-    t("figures", "define", "site/bodies", "--unit", "bodies")
-    (tmp_path / "a.txt").write_text(ARTICLE)
+    t = newsroom(tmp_path, db_url)
     t("documents", "add", str(tmp_path / "a.txt"), "--key", "alice")
     return t
 
