@@ -446,12 +446,7 @@ class _Validator:
         made = (define_source(self.registry, self.ctx, record, self.key, defer)
                 if isinstance(record, SourceRecord)
                 else define_figure(self.registry, self.ctx, record, self.key, defer))
-        if made is None:
-            self._skipped()
-            return
-        for event in made.collect_events():
-            self.staged.append(_Staged(number, record.type, event))
-        self._added(record.type)
+        self._stage(number, record.type, made)
 
     def _operator_line(self, number: int, record: SignerRecord | RevocationRecord | WitnessRecord,
                        defer: Deferred) -> None:
@@ -463,12 +458,16 @@ class _Validator:
             made = revoke_signer(self.registry, self.ctx, record, self.key, defer)
         else:
             made = add_witness(self.registry, self.ctx, record, self.key, defer)
+        self._stage(number, record.type, made)
+
+    def _stage(self, number: int, kind: str, made: Aggregate | None) -> None:
+        """Stage a definition's new events, or count the line as already recorded."""
         if made is None:
             self._skipped()
             return
         for event in made.collect_events():
-            self.staged.append(_Staged(number, record.type, event))
-        self._added(record.type)
+            self.staged.append(_Staged(number, kind, event))
+        self._added(kind)
 
     def _document(self, number: int, record: DocumentRecord, defer: Deferred) -> None:
         made = archive_record(self.registry, self.ctx, record, self.key, defer)
