@@ -39,13 +39,35 @@ def _quote(text: str | None) -> str:
     return f"“{visible(text)}”" if text else ""
 
 
-def listing(rows: list[dict[str, Any]], title: str, columns: list[str]) -> Table:
-    """A table of `columns` of `rows` (None as an empty cell), for the admin lists."""
+def listing(rows: list[dict[str, Any]], title: str, columns: list[str],
+            width: int) -> RenderableType:
+    """The admin lists: a table of `columns` of `rows` (None as an empty cell), in which
+    ids, keys, hashes and URLs (values without spaces) are never cut or wrapped, only
+    free text is. When the ids alone do not fit in `width`, each row is a block of
+    `column  value` lines instead, so nothing a reader may copy is ever shortened."""
+    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    by_column = [[row[i] for row in cells] for i in range(len(columns))]
+    whole = [any(cell and " " not in cell for cell in column) and
+             all(" " not in cell for cell in column) for column in by_column]
+    widest = [max([len(c), *(len(cell) for cell in column)])
+              for c, column in zip(columns, by_column, strict=True)]
+    needed = sum(w + 3 for w, keep in zip(widest, whole, strict=True) if keep) + \
+        sum(min(w, 12) + 3 for w, keep in zip(widest, whole, strict=True) if not keep) + 1
+    if cells and needed > width:
+        # one `column  value` line each, printed with soft wrap: a value longer than the
+        # screen runs on whole (the terminal wraps it), never cut
+        label = max(len(c) for c in columns)
+        lines: list[RenderableType] = [Text(visible(title), style="bold")]
+        for row in cells:
+            lines += [Text.assemble((visible(column.ljust(label)), "dim"), "  ", literal(cell))
+                      for column, cell in zip(columns, row, strict=True)]
+            lines.append(Text(""))
+        return Group(*lines)
     table = Table(title=literal(title))
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(literal("" if row.get(c) is None else row.get(c)) for c in columns))
+    for column, keep, size in zip(columns, whole, widest, strict=True):
+        table.add_column(column, no_wrap=keep, min_width=size if keep else None)
+    for row in cells:
+        table.add_row(*(literal(cell) for cell in row))
     return table
 
 

@@ -114,7 +114,7 @@ def show_list(state: State, key: str, rows: list[dict[str, Any]], title: str,
     if state.json:
         emit_json({**(extra or {}), key: rows})
         return
-    console.print(listing(rows, title, columns))
+    console.print(listing(rows, title, columns, console.width), soft_wrap=True)
 
 
 def show_appended(state: State, result: Any, what: str) -> None:

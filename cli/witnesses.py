@@ -60,7 +60,8 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     console.print(Text.assemble("log ", literal(info.origin, "bold"), " vkey ",
                                 literal(log_vkey)), soft_wrap=True)
-    console.print(listing(rows, "witnesses", ["name", "url", "vkey"]))
+    console.print(listing(rows, "witnesses", ["name", "url", "vkey"], console.width),
+                  soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -382,3 +382,25 @@ def test_discrepancies_of_a_case_prefix(tally: Tally) -> None:
     assert {d["figure"] for d in then["discrepancies"]} == {FIGURE}
     assert tally.json("discrepancies", "izium/other")["counts"]["contradiction"] == 1
     assert "did you mean" in tally("discrepancies", "izium/othr", code=1).stderr
+
+
+@pytest.mark.parametrize("columns", [50, 80, 120, 250])
+def test_list_tables_never_cut_ids_keys_or_hashes(tmp_path: Path, db_url: str,
+                                                  columns: int) -> None:
+    """Ids, keys and hashes a reader copies are printed whole at any width: a table when
+    they fit, else one `column  value` line each; free text may wrap, ids never do."""
+    t = Tally(tmp_path, db_url, columns=columns)
+    t("init", "--name", "test.example/izium")
+    t("keys", "new", "alice")
+    t("signers", "add", "alice", "--key", "alice")
+    t("sources", "add", "center-for-strategic-communications", "--name",
+      "Center for Strategic Communications of a long name", "--kind", "official")
+    t("figures", "define", FIGURE, "--unit", "bodies", "--cumulative")
+    for command, key, fields in ((("signers", "list"), "signers", ("key_id", "public_key")),
+                                 (("keys", "list"), "keys", ("key_id", "public_key")),
+                                 (("sources", "list"), "sources", ("id",)),
+                                 (("figures", "list"), "figures", ("id",))):
+        printed = t(*command).stdout
+        for row in t.json(*command)[key]:
+            for field in fields:
+                assert str(row[field]) in printed, (command, field, columns, printed)

@@ -231,9 +231,10 @@ def test_provenance(out: ProvenanceOut) -> None:
 
 @given(rows=st.lists(st.fixed_dictionaries({"id": hostile, "name": hostile,
                                             "kind": hostile | st.none()}), max_size=3),
-       title=hostile)
-def test_lists(rows: list[dict[str, object]], title: str) -> None:
-    out = rendered(render.listing(rows, title, ["id", "name", "kind"]))
+       title=hostile, width=st.sampled_from([30, 200]))
+def test_lists(rows: list[dict[str, object]], title: str, width: int) -> None:
+    # a narrow width stacks the rows (`column  value` lines), a wide one draws a table
+    out = rendered(render.listing(rows, title, ["id", "name", "kind"], width))
     assert_safe(out, *(str(v) for row in rows for v in row.values() if v is not None))
     # the title wraps to the table's width
     assert "".join(visible(title).split()) in "".join(out.split())
