@@ -28,7 +28,9 @@ def as_of_texts(draw: st.DrawFn) -> str:
     month = draw(st.integers(1, 12))
     if shape == "month":
         return f"{year}-{month:02d}{draw(QUALIFIERS)}"
-    day = draw(st.integers(1, calendar.monthrange(year, month)[1]))
+    # a day that exists in this month of both years (an interval ends a year later)
+    day = draw(st.integers(1, min(calendar.monthrange(year, month)[1],
+                                  calendar.monthrange(year + 1, month)[1])))
     if shape == "day":
         return f"{year}-{month:02d}-{day:02d}{draw(QUALIFIERS)}"
     return f"{year}-{month:02d}/{year + 1}-{month:02d}-{day:02d}"
