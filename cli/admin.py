@@ -253,7 +253,7 @@ def figures_list(
     ]
     show_list(
         state, "figures", rows, "figures",
-        ["id", "kind", "unit", "cumulative", "parts", "tolerance", "states"],
+        ["id", "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
     )
 
 

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from tally.cli.files import output_file
 from tally.cli.output import (
-    console,
+    emit,
     emit_json,
     err_console,
     error,
@@ -99,7 +99,7 @@ def _list_checkpoints(state: State) -> None:
         shown = literal(row.root) if row.root else literal(f"does not verify: {row.problem}",
                                                            "bold red")
         table.add_row(literal(row.size), literal(row.signed_at), shown)
-    console.print(table)
+    emit(table)
 
 
 def proof(

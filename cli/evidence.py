@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tally.cli.output import console, emit_json
+from tally.cli.output import emit, emit_json
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, show_appended, show_list, state_of
 
@@ -72,9 +72,9 @@ def documents_show(
     table = Table(title=f"document {info.sha256[:12]}", show_header=False)
     for name, value in info.model_dump().items():
         table.add_row(name, literal(str(value) if value is not None else "-"))
-    console.print(table)
+    emit(table)
     if text:
-        console.print(literal(body))
+        emit(literal(body))
 
 
 def extract(
@@ -116,7 +116,7 @@ def extract(
     lines = run(state.ledger(), document, source=source, published=published,
                 key=state.key(key) if key else None)
     if interactive:
-        from tally.cli.output import err_console
+        from tally.cli.output import console, err_console
         from tally.cli.review import review
 
         assert key is not None

@@ -13,7 +13,8 @@ from typing import Any
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -100,7 +101,15 @@ class History:
         return Text(drawn, style="yellow" if e.kind == "correction" else "cyan")
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
+        yield from self._parts(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """What the layout for the width at hand needs (off a terminal, `output.emit` asks
+        this at an unbounded width, then prints at its maximum: nothing wraps)."""
+        return Measurement.get(console, options, Group(*self._parts(options.max_width)))
+
+    def _parts(self, width: int) -> list[RenderableType]:
+        """The table (and the notes under it) laid out for `width` columns."""
         out = self.out
         stacked = width < STACK_BELOW
         as_of_width = max([len("as of"), *(len(visible(e.as_of.text)) for e in out.entries)])
@@ -133,7 +142,7 @@ class History:
                 drawn += cells[-1].plain
             cells.append(self.entry(e, stacked))
             table.add_row(*cells)
-        yield table
+        parts: list[RenderableType] = [table]
         notes = []
         if scale is not None:
             notes += _fill([f"chart: {scale.describe(visible(out.unit))};",
@@ -143,5 +152,4 @@ class History:
         if not out.entries:
             notes.append("no entries" + (f" with as_of in {visible(out.period)}"
                                           if getattr(out, "period", None) else ""))
-        for note in notes:
-            yield Text(note, style="dim")
+        return parts + [Text(note, style="dim") for note in notes]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tally.cli import navigate_view
-from tally.cli.output import console, emit_json
+from tally.cli.output import emit, emit_json
 from tally.cli.read import KnownAt, _known_at
 from tally.cli.state import JsonOpt, state_of
 
@@ -38,7 +38,7 @@ def log(
 
     state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).log(first, last, types or [], limit)
-    emit_json(out) if state.json else console.print(navigate_view.log(out))
+    emit_json(out) if state.json else emit(navigate_view.log(out))
 
 
 def event(ctx: typer.Context, position: Position, as_json: JsonOpt = False) -> None:
@@ -52,7 +52,7 @@ def event(ctx: typer.Context, position: Position, as_json: JsonOpt = False) -> N
 
     state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).event(position)
-    emit_json(out) if state.json else console.print(navigate_view.event(out))
+    emit_json(out) if state.json else emit(navigate_view.event(out))
     if not out.verified:
         raise typer.Exit(1)
 
@@ -91,7 +91,7 @@ def claims(
     filters = ClaimFilters(figure=figure, source=source, signer=signer, as_of=as_of,
                            text=text)
     out = state.views().claims_matching(filters, _known_at(known_at), limit, offset)
-    emit_json(out) if state.json else console.print(navigate_view.claims(out))
+    emit_json(out) if state.json else emit(navigate_view.claims(out))
 
 
 def register(app: typer.Typer) -> None:

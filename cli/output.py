@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,42 @@ from tally.ledger.progress import Progress
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
+
+# how wide an answer may be measured off a terminal: wider than any line a ledger holds
+UNBOUNDED = 100_000
+
+
+def layout_width() -> int | None:
+    """The width human answers are laid out for: the terminal's, or `COLUMNS` when it is
+    set; None when stdout is not a terminal and `COLUMNS` is not set (a file, a pipe):
+    then each answer is as wide as its longest line (see `emit`)."""
+    if os.environ.get("COLUMNS", "").isdigit() or _on_terminal():
+        return console.width
+    return None
+
+
+def _on_terminal() -> bool:
+    # the file itself, not rich's is_terminal: FORCE_COLOR asks for colours, not a width
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed file
+        return False
+
+
+def emit(renderable: RenderableType, *, soft_wrap: bool = False) -> None:
+    """Print a human answer on stdout at `layout_width()`; off a terminal (and without
+    `COLUMNS`) at the width of its longest line, so that nothing wraps, stacks or is cut:
+    ids and free text alike stay whole on their lines, for grep, cut and `less -S`."""
+    width = layout_width()
+    if width is not None:
+        console.print(renderable, soft_wrap=soft_wrap)
+        return
+    if isinstance(renderable, str):
+        renderable = console.render_str(renderable)
+    natural = console.measure(renderable, options=console.options.update_width(UNBOUNDED))
+    Console(file=console.file, highlight=False, emoji=False,
+            width=max(1, natural.maximum)).print(renderable)
 
 
 def emit_json(data: Any) -> None:
@@ -74,7 +111,7 @@ def error(
 
 def success(message: RenderableType) -> None:
     """A Text holding recorded text as `literal`s, or a markup string of our own words."""
-    console.print(message, markup=True)
+    emit(message)
 
 
 def warn(message: str, label: str = "note") -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tally.cli import render
-from tally.cli.output import console, emit_json
+from tally.cli.output import emit, emit_json
 from tally.cli.state import JsonOpt, state_of
 
 KnownAt = Annotated[
@@ -56,9 +56,9 @@ def show(
     if state.json:
         emit_json(out)
     elif isinstance(out, ShowOut):
-        console.print(render.show(out))
+        emit(render.show(out))
     else:
-        console.print(render.case(out))
+        emit(render.case(out))
 
 
 def history(
@@ -79,7 +79,7 @@ def history(
     """
     state = state_of(ctx, as_json)
     out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
-    emit_json(out) if state.json else console.print(render.history(out, full))
+    emit_json(out) if state.json else emit(render.history(out, full))
 
 
 def discrepancies(
@@ -117,7 +117,7 @@ def discrepancies(
     involved |= {p for d in out.discrepancies if d.kind == "sum_mismatch" for p in parts[d.figure]}
     claims = {c.claim_id: c for name in sorted(involved)
               for c in views.claims(name, known_at=out.known_at)}
-    console.print(render.discrepancies(out, claims))
+    emit(render.discrepancies(out, claims))
 
 
 def provenance(
@@ -131,7 +131,7 @@ def provenance(
     """
     state = state_of(ctx, as_json)
     out = state.views().provenance(claim)  # resolved in the query's own snapshot
-    emit_json(out) if state.json else console.print(render.provenance(out))
+    emit_json(out) if state.json else emit(render.provenance(out))
 
 
 def register(app: typer.Typer) -> None:

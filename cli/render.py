@@ -40,11 +40,12 @@ def _quote(text: str | None) -> str:
 
 
 def listing(rows: list[dict[str, Any]], title: str, columns: list[str],
-            width: int) -> RenderableType:
+            width: int | None) -> RenderableType:
     """The admin lists: a table of `columns` of `rows` (None as an empty cell), in which
     ids, keys, hashes and URLs (values without spaces) are never cut or wrapped, only
     free text is. When the ids alone do not fit in `width`, each row is a block of
-    `column  value` lines instead, so nothing a reader may copy is ever shortened."""
+    `column  value` lines instead, so nothing a reader may copy is ever shortened; with
+    no `width` (off a terminal, see `output.emit`) the table is as wide as it needs."""
     cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
     by_column = [[row[i] for row in cells] for i in range(len(columns))]
     whole = [any(cell and " " not in cell for cell in column) and
@@ -53,7 +54,7 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str],
               for c, column in zip(columns, by_column, strict=True)]
     needed = sum(w + 3 for w, keep in zip(widest, whole, strict=True) if keep) + \
         sum(min(w, 12) + 3 for w, keep in zip(widest, whole, strict=True) if not keep) + 1
-    if cells and needed > width:
+    if cells and width is not None and needed > width:
         # one `column  value` line each, printed with soft wrap: a value longer than the
         # screen runs on whole (the terminal wraps it), never cut
         label = max(len(c) for c in columns)

@@ -108,13 +108,13 @@ def show_list(state: State, key: str, rows: list[dict[str, Any]], title: str,
               columns: list[str], extra: dict[str, Any] | None = None) -> None:
     """A list answer: with --json always an object, `{key: [rows...], **extra}` (every list
     command has this one shape, so keys can be added beside the list), else a table."""
-    from tally.cli.output import console, emit_json
+    from tally.cli.output import emit, emit_json, layout_width
     from tally.cli.render import listing
 
     if state.json:
         emit_json({**(extra or {}), key: rows})
         return
-    console.print(listing(rows, title, columns, console.width), soft_wrap=True)
+    emit(listing(rows, title, columns, layout_width()), soft_wrap=True)
 
 
 def show_appended(state: State, result: Any, what: str) -> None:

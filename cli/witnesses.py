@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.output import console, emit_json, success
+from tally.cli.output import emit, emit_json, layout_width, success
 from tally.cli.render import listing
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
@@ -58,10 +58,9 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if state.json:
         emit_json({"origin": info.origin, "log_vkey": log_vkey, "witnesses": rows})
         return
-    console.print(Text.assemble("log ", literal(info.origin, "bold"), " vkey ",
-                                literal(log_vkey)), soft_wrap=True)
-    console.print(listing(rows, "witnesses", ["name", "url", "vkey"], console.width),
-                  soft_wrap=True)
+    emit(Text.assemble("log ", literal(info.origin, "bold"), " vkey ", literal(log_vkey)),
+         soft_wrap=True)
+    emit(listing(rows, "witnesses", ["name", "url", "vkey"], layout_width()), soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

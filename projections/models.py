@@ -277,13 +277,15 @@ class ProvenanceOut(_Out):
 
 
 class FigureOut(_Out):
-    """Keys: `id`, `kind`, `unit`, `cumulative`, `parts`, `tolerance` (decimal string),
-    `states`, `position` (where it was defined)."""
+    """Keys: `id`, `kind`, `unit`, `cumulative`, `integer` (it counts things: whole
+    numbers only), `parts`, `tolerance` (decimal string), `states`, `position` (where it
+    was defined)."""
 
     id: str
     kind: str
     unit: str
     cumulative: bool
+    integer: bool
     parts: list[str]
     tolerance: str
     states: list[str]

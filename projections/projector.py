@@ -159,7 +159,8 @@ class Projector:
             figure_id = body["id"]
             self._add(t.figures, figure_id, {
                 "figure_id": figure_id, "kind": body["kind"], "unit": body["unit"],
-                "cumulative": body["cumulative"], "parts": dumps(list(body["parts"])),
+                "cumulative": body["cumulative"], "integer": body.get("integer", False),
+                "parts": dumps(list(body["parts"])),
                 "tolerance": body["tolerance"], "states": dumps(list(body["states"])),
                 "position": position})
             for part in dict.fromkeys(body["parts"]):

@@ -297,7 +297,8 @@ def figures(conn: Connection, prefix: str | None = None) -> FigureList:
 def figure_out(row: Row) -> FigureOut:
     """A `figures` row as listed."""
     return FigureOut(id=row["figure_id"], kind=row["kind"], unit=row["unit"],
-                     cumulative=bool(row["cumulative"]), parts=str_list(row["parts"]),
+                     cumulative=bool(row["cumulative"]), integer=bool(row["integer"]),
+                     parts=str_list(row["parts"]),
                      tolerance=row["tolerance"], states=str_list(row["states"]),
                      position=int(row["position"]))
 

@@ -31,8 +31,8 @@ metadata = MetaData()
 # rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
 # written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
-# ids (`tally proof` takes them).
-SCHEMA_VERSION = 8
+# ids (`tally proof` takes them). 9: a figure's `integer` (it counts things).
+SCHEMA_VERSION = 9
 
 
 def _ts(name: str) -> Column[dt.datetime]:
@@ -54,6 +54,7 @@ figures = Table(
     Column("kind", String(16), nullable=False),
     Column("unit", String(32), nullable=False),
     Column("cumulative", Boolean, nullable=False),
+    Column("integer", Boolean, nullable=False),  # counts things: whole numbers only
     Column("parts", Text, nullable=False),  # JSON list of figure ids
     Column("tolerance", String(16), nullable=False),
     Column("states", Text, nullable=False),  # JSON list of state names

@@ -16,14 +16,17 @@ class Tally:
     """`tally(*args, code=0)` runs one command and checks its exit code and that no
     traceback or escaping exception got out; `json(*args)` parses its `--json` output."""
 
-    def __init__(self, tmp: Path, db: str | None = None, columns: int = 100) -> None:
-        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db or str(tmp / "t.db"),
-                    "COLUMNS": str(columns)}
+    def __init__(self, tmp: Path, db: str | None = None, columns: int | None = 100) -> None:
+        """`columns` None: no `COLUMNS`, so answers take the width they need (the runner's
+        stdout is not a terminal)."""
+        self.env = {"TALLY_HOME": str(tmp / "home"), "TALLY_DB": db or str(tmp / "t.db")}
+        if columns is not None:
+            self.env["COLUMNS"] = str(columns)
         self.tmp = tmp
         self.keys = tmp / "home" / "keys"
 
     def __call__(self, *args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, list(args), env=self.env)
+        result = CliRunner().invoke(app, list(args), env={"COLUMNS": None, **self.env})
         assert result.exit_code == code, (args, result.output, result.exception)
         assert "Traceback" not in result.output
         # an exception escaping the command is exit code 1 for CliRunner too

@@ -188,3 +188,17 @@ def test_a_figure_that_counts_refuses_fractions(tally: Tally) -> None:
                                      "--key", "alice")
     # the figures that do not count things take fractions as before
     assert tally.json(*report[:1], "izium/bodies", "2.5", *report[2:])["status"] == "recorded"
+
+
+def test_figures_list_says_which_figures_count_things(tally: Tally) -> None:
+    """`figures list` shows `integer` (defined with --integer), in JSON and in its table."""
+    tally("figures", "define", "izium/graves", "--unit", "graves", "--integer")
+    listed = {f["id"]: f["integer"] for f in tally.json("figures", "list", "izium")["figures"]}
+    assert listed == {"izium/graves": True, "izium/bodies": False}
+    lines = tally("figures", "list", "izium").stdout.splitlines()
+    names = [c.strip() for c in next(line for line in lines if "cumulative" in line)
+             .split("┃")[1:-1]]
+    rows = [dict(zip(names, (c.strip() for c in line.split("│")[1:-1]), strict=True))
+            for line in lines if "izium/" in line]
+    assert {row["id"]: row["integer"] for row in rows} == {"izium/graves": "True",
+                                                            "izium/bodies": "False"}
