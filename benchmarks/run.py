@@ -173,7 +173,7 @@ def write_key(home: Path, name: str, key: Any) -> None:
 
 def create_ledger(db: Path, home: Path, workload: Workload) -> None:
     from tally.ledger.application import Ledger
-    from tally.projections import ReadModel
+    from tally.projections.readmodel import ReadModel
 
     with Ledger.open(str(db), create=True) as ledger:
         ReadModel(ledger).attach()
@@ -260,7 +260,7 @@ def main() -> None:
         events = summary["added"]  # a few generated follow-ups repeat an earlier one exactly
 
         from tally.ledger.application import Ledger
-        from tally.projections import ReadModel
+        from tally.projections.readmodel import ReadModel
 
         with Ledger.open(str(db)) as ledger:
             checkpoint_s = timed(lambda: ledger.checkpoint(workload.operator))

@@ -90,7 +90,7 @@ def claims(
     state = state_of(ctx, as_json)
     filters = ClaimFilters(figure=figure, source=source, signer=signer, as_of=as_of,
                            text=text)
-    out = state.views().claims_matching(filters, _known_at(known_at), limit, offset)
+    out = state.reader().claims_matching(filters, _known_at(known_at), limit, offset)
     emit_json(out) if state.json else emit(navigate_view.claims(out))
 
 

@@ -16,7 +16,8 @@ import typer
 
 if TYPE_CHECKING:
     from tally.ledger import KeyPair, KeyStore, Ledger
-    from tally.projections import ReadModel
+    from tally.projections.readmodel import ReadModel
+    from tally.projections.views import Views
 
 
 @dataclass
@@ -26,6 +27,7 @@ class State:
     json: bool = False
     _ledger: Any = field(default=None, repr=False)
     _views: Any = field(default=None, repr=False)
+    _reader: Any = field(default=None, repr=False)  # Views on the tables, no event store
     # events a killed writer left out of the Merkle log, logged when the ledger was opened
     logged_on_open: int = 0
 
@@ -40,7 +42,7 @@ class State:
     def ledger(self, *, create: bool = False) -> Ledger:
         if self._ledger is None:
             from tally.ledger.application import Ledger
-            from tally.projections import ReadModel
+            from tally.projections.readmodel import ReadModel
 
             self._ledger = Ledger.open(self.db, create=create)
             # a writer killed mid-command may have left the log behind: its events are
@@ -62,6 +64,20 @@ class State:
         self._views.catch_up()
         return self._views  # type: ignore[no-any-return]
 
+    def reader(self) -> Views:
+        """What a read command queries: when the Merkle log and the read model have caught
+        up with the event store, the tables themselves, without opening the event store
+        (nothing to check or project: eventsourcing and the write side stay unloaded);
+        else the read model, caught up (`views`), which says what lags on a ledger that
+        can only be read."""
+        if self._ledger is None and self._reader is None:
+            from tally.projections.views import open_views
+
+            self._reader = open_views(self.db)
+        if self._reader is not None:
+            return self._reader  # type: ignore[no-any-return]
+        return self.views()
+
     def operator_key(self) -> KeyPair:
         """The local key matching this ledger's operator key, or a clear error."""
         from tally.ledger.errors import KeyStoreError
@@ -80,6 +96,8 @@ class State:
         return self.key(name) if name else self.operator_key()
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         if self._ledger is not None:
             self._ledger.close()
 

@@ -36,12 +36,12 @@ from tally.ledger.errors import (
     VerificationError,
 )
 from tally.ledger.evidence.archive import Archive
-from tally.ledger.infra.access import require_ledger
+from tally.ledger.infra.access import open_store
 from tally.ledger.infra.cosigning import WitnessTarget
 from tally.ledger.infra.eventstore import EventStore
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
-from tally.ledger.infra.storage import Store, reading, resolve
+from tally.ledger.infra.storage import Store, reading
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
@@ -144,16 +144,7 @@ class Ledger:
         checkpoints' `signed_at`; tests pass a fixed one. The recording time of an event is
         the event store's own timestamp, taken when the event is made.
         """
-        store = resolve(db)
-        path = store.sqlite_path
-        if path is not None and not path.parent.is_dir():
-            raise StorageError(f"the folder {path.parent} of --db {path.name} does not exist: "
-                               "create it first, or give --db a path in an existing folder")
-        if path is not None and not create and not path.exists():
-            raise StorageError(
-                f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
-            )
-        return cls(store if create else require_ledger(store), clock=clock)
+        return cls(open_store(db, create=create), clock=clock)
 
     def close(self) -> None:
         self.events.close()

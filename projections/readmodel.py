@@ -8,10 +8,9 @@ serialised across processes by `lock_for_writing(conn, "tally_views")`.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,32 +29,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError, UnknownFigureError
+from tally.ledger.errors import StorageError
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
 from tally.ledger.progress import Progress
-from tally.projections import queries
 from tally.projections import tables as t
-from tally.projections.cases import overview
 from tally.projections.citing import Cited, cite
-from tally.projections.claim_search import ClaimFilters, ClaimList, search
 from tally.projections.compare import compare
-from tally.projections.models import (
-    CaseOut,
-    ClaimOut,
-    DiscrepancyList,
-    FigureList,
-    HistoryOut,
-    ProvenanceOut,
-    ShowOut,
-    SourceList,
-)
 from tally.projections.projector import Projector
-from tally.projections.provenance import provenance as provenance_query
-from tally.projections.provenance import provenances as provenances_query
 from tally.projections.recompute import affected, definitions_for, settle
 from tally.projections.rows import Coverage, Coverages, Signed
-from tally.projections.site_queries import FigureAnswers, IndexRow, figure_answers, index
+from tally.projections.views import Views, read_model_lag, tracked
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
@@ -64,12 +48,6 @@ PROJECTING, SETTLING = "projecting events", "settling figures"
 
 class TrackingConflictError(Exception):
     """Another writer advanced the tracking record first; the batch was rolled back."""
-
-
-def _tracked(conn: Connection, name: str) -> int | None:
-    found = conn.execute(select(t.tracking.c.notification_id)
-                         .where(t.tracking.c.application_name == name)).scalar_one_or_none()
-    return None if found is None else int(found)
 
 
 def _record(conn: Connection, name: str, position: int, previous: int | None) -> None:
@@ -102,12 +80,13 @@ def _create_current_schema(conn: Connection, fresh: bool = False) -> None:
         conn.execute(insert(t.schema).values(version=t.SCHEMA_VERSION))
 
 
-class ReadModel:
-    """The projected tables of one ledger, kept in `engine` (the ledger's own by default)."""
+class ReadModel(Views):
+    """The projected tables of one ledger, kept in `engine` (the ledger's own by default),
+    caught up from its event store; the queries are those of `Views`."""
 
     def __init__(self, ledger: Ledger, engine: Engine | None = None) -> None:
+        super().__init__(engine or ledger.engine, ledger.events.rows)
         self.ledger = ledger
-        self.engine = engine or ledger.engine
         self.name = ledger.events.name
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
         create_tables(self.engine, _create_current_schema)
@@ -124,7 +103,7 @@ class ReadModel:
     def position(self) -> int:
         """The last ledger position whose events are in the tables (0 before any)."""
         with self.engine.connect() as conn:
-            return _tracked(conn, self.name) or 0
+            return tracked(conn, self.name) or 0
 
     def catch_up(self, batch_size: int = 1000, progress: Progress | None = None,
                  stop: int | None = None, settle: bool = True) -> int:
@@ -159,16 +138,9 @@ class ReadModel:
         """On a ledger opened read-only nothing can be projected: the tables must be whole."""
         last = self.ledger.events.max_position()
         with self.engine.connect() as conn:
-            if not inspect(conn).has_table(t.schema.name) or conn.execute(
-                    select(t.schema.c.version)).scalar_one_or_none() != t.SCHEMA_VERSION:
-                lag = "read model is missing or was made by another version of Tally"
-            elif (reached := _tracked(conn, self.name) or 0) < last:
-                lag = f"read model stops at position {reached} of {last}"
-            elif conn.execute(select(t.dirty).limit(1)).first() is not None:
-                lag = "read model has figures left to settle"
-            else:
-                return
-        raise lag_error(self.ledger.store, lag)
+            lag = read_model_lag(conn, self.name, last)
+        if lag is not None:
+            raise lag_error(self.ledger.store, lag)
 
     def settle(self, chunk: int = SETTLE_CHUNK, progress: Progress | None = None) -> None:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
@@ -190,7 +162,7 @@ class ReadModel:
     def _batch(self, batch_size: int, stop: int | None) -> int | None:
         with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
-                previous = _tracked(conn, self.name)
+                previous = tracked(conn, self.name)
                 # only what the Merkle log took: it checks what no process of ours checked
                 logged = self.ledger.journal.logged_position()
                 batch = self.ledger.events.notifications(
@@ -222,14 +194,14 @@ class ReadModel:
         batch of rows at a time (`compare`), so memory stays flat whatever the size."""
         # one snapshot of the live tables: a writer may project more batches meanwhile
         with reading(self.engine) as live:
-            position = _tracked(live, self.name) or 0
+            position = tracked(live, self.name) or 0
             dirty = set(live.execute(select(t.dirty.c.figure)).scalars())
             unsettled = frozenset(affected(definitions_for(live, dirty), dirty))
             with rebuilt(self.ledger, stop=position) as fresh, fresh.engine.connect() as copy:
                 return compare(live, copy, unsettled=unsettled)
 
-    # -- queries -------------------------------------------------------------------
-    # Each query reads one snapshot (storage.reading), the signed bodies it shows included.
+    # -- queries: those of Views, with signed bodies read through the ledger's event store
+    # (also when the tables are kept apart from it), and `cite`
 
     def _signed(self, conn: Connection) -> Signed:
         if self.engine is not self.ledger.engine:  # tables kept apart from the event store
@@ -246,90 +218,12 @@ class ReadModel:
             return self.ledger.log.coverages
         return lambda positions: self.ledger.log.coverages(positions, conn)
 
-    def show(self, figure: str, as_of: str | None = None,
-             known_at: int | dt.datetime | None = None) -> ShowOut:
-        with reading(self.engine) as conn:
-            return queries.show(conn, figure, self._signed(conn), as_of=as_of,
-                                known_at=known_at)
-
-    def history(self, figure: str, known_at: int | dt.datetime | None = None,
-                period: str | None = None) -> HistoryOut:
-        with reading(self.engine) as conn:
-            return queries.history(conn, figure, self._signed(conn), known_at=known_at,
-                                   period=period)
-
-    def claims(self, figure: str, known_at: int | dt.datetime | None = None) -> list[ClaimOut]:
-        with reading(self.engine) as conn:
-            return queries.claims(conn, figure, self._signed(conn), known_at=known_at)
-
-    def claim_rows(self) -> list[dict[str, object]]:
-        with reading(self.engine) as conn:
-            return queries.claim_rows(conn, self._signed(conn))
-
-    def discrepancies(self, figure: str | None = None, kind: str | None = None,
-                      known_at: int | dt.datetime | None = None, limit: int | None = None,
-                      offset: int = 0) -> DiscrepancyList:
-        with reading(self.engine) as conn:
-            return queries.discrepancies(conn, figure, kind, known_at, limit, offset)
-
-    def provenance(self, claim_id: str) -> ProvenanceOut:
-        with reading(self.engine) as conn:
-            return provenance_query(conn, claim_id, self._signed(conn), self._coverage(conn))
-
-    def provenances(self, claim_ids: Sequence[str]) -> list[ProvenanceOut]:
-        """`provenance` of each of these full claim ids, in one snapshot and a few queries
-        a chunk of ids (what a publish of every claim's page needs)."""
-        with reading(self.engine) as conn:
-            return provenances_query(conn, claim_ids, self._signed(conn),
-                                     self._coverages(conn))
-
-    def figure_answers(self, figure_ids: Sequence[str]) -> list[FigureAnswers]:
-        """`show`, `history` and `claims` of each of these figures, in one snapshot and a
-        few queries a chunk of figures (what a publish of every figure's pages needs)."""
-        with reading(self.engine) as conn:
-            return figure_answers(conn, figure_ids, self._signed(conn))
-
-    def index(self) -> list[IndexRow]:
-        """Every figure with its value in force, as `show` gives it (the site's index)."""
-        with reading(self.engine) as conn:
-            return index(conn, self._signed(conn))
-
-    def figures(self, prefix: str | None = None) -> FigureList:
-        with reading(self.engine) as conn:
-            return queries.figures(conn, prefix)
-
-    def show_or_case(self, figure: str, as_of: str | None = None,
-                     known_at: int | dt.datetime | None = None) -> ShowOut | CaseOut:
-        """`show` of a figure; for a prefix that is no figure's id but holds figures (and
-        with neither `as_of` nor `known_at`), the case overview."""
-        with reading(self.engine) as conn:
-            try:
-                return queries.show(conn, figure, self._signed(conn), as_of=as_of,
-                                    known_at=known_at)
-            except UnknownFigureError:
-                if as_of is not None or known_at is not None:
-                    raise
-                case = overview(conn, figure)
-                if not case.figures:
-                    raise
-                return case
-
-    def claims_matching(self, filters: ClaimFilters, known_at: int | dt.datetime | None = None,
-                        limit: int | None = None, offset: int = 0) -> ClaimList:
-        """`tally claims`: see `claim_search`."""
-        with reading(self.engine) as conn:
-            return search(conn, self._signed(conn), filters, known_at, limit, offset)
-
     def cite(self, ref: str, size: int | None = None) -> Cited:
         """`tally proof`: a claim's, correction's or retraction's proof, and its claim's
         status now (see `citing`)."""
         with reading(self.engine) as conn:
             same = conn if self.engine is self.ledger.engine else None
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
-
-    def sources(self) -> SourceList:
-        with reading(self.engine) as conn:
-            return queries.sources(conn)
 
 
 @contextmanager

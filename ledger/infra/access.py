@@ -26,13 +26,29 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tally.ledger.errors import StorageError
 from tally.ledger.infra.merkle_log import leaves
-from tally.ledger.infra.storage import Store, read_only_uri
-from tally.ledger.model.events import GENESIS_ID
+from tally.ledger.infra.storage import Store, read_only_uri, resolve
+from tally.ledger.model.identity import GENESIS_ID
 
 # The first event, and the first leaf of the Merkle log: (originator id, version) or None.
 First = tuple[object, object] | None
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def open_store(db: str | None, *, create: bool = False) -> Store:
+    """The store at `db` (path or URL) as it should be opened; unless creating, StorageError
+    for a missing SQLite file or a database that is not a Tally ledger (`require_ledger`),
+    before anything writes to it."""
+    store = resolve(db)
+    path = store.sqlite_path
+    if path is not None and not path.parent.is_dir():
+        raise StorageError(f"the folder {path.parent} of --db {path.name} does not exist: "
+                           "create it first, or give --db a path in an existing folder")
+    if path is not None and not create and not path.exists():
+        raise StorageError(
+            f"no ledger at {path}: run 'tally init --name ORIGIN' first, or pass --db"
+        )
+    return store if create else require_ledger(store)
 
 
 def require_ledger(store: Store) -> Store:

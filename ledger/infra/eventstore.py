@@ -36,13 +36,20 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.utils import Environment, EnvType
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tally.ledger.errors import LedgerError, StorageError, VerificationError
+from tally.ledger.infra.event_rows import (
+    APPLICATION,
+    EventRows,
+    as_id,
+    at_position,
+    check_type_and_id,
+)
 from tally.ledger.infra.storage import Store, create_tables, in_chunks, prepare_sqlite
 from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
-from tally.ledger.model.events import CREATED_TOPICS, EVENT_TYPES, as_uuid
+from tally.ledger.model.events import CREATED_TOPICS, EVENT_TYPES
 
 __all__ = ["EventStore", "Notification", "StoredEvent", "storage_error"]
 
@@ -79,16 +86,8 @@ class _Mapper(Mapper[UUID]):
 
 def event_from(stored_event: StoredEvent, stored: Stored) -> Any:
     """The domain event of a stored event whose state is decoded already."""
-    found = EVENT_TYPES.get(stored_event.topic) if isinstance(stored_event.topic, str) \
-        else None
-    if found is None:
-        raise VerificationError(f"the stored event has an unknown type "
-                                f"{str(stored_event.topic)[:40]!r}")
-    cls = found[0]
-    try:
-        originator = as_uuid(stored_event.originator_id)
-    except (ValueError, TypeError, AttributeError):
-        raise VerificationError("the stored event's aggregate id is not a UUID") from None
+    originator = check_type_and_id(stored_event)
+    cls = EVENT_TYPES[stored_event.topic][0]
     state: dict[str, Any] = {
         "originator_id": originator,
         "originator_version": stored_event.originator_version,
@@ -104,7 +103,7 @@ def event_from(stored_event: StoredEvent, stored: Stored) -> Any:
 
 
 class _Application(Application[UUID]):
-    name = "Tally"
+    name = APPLICATION
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))
@@ -130,8 +129,8 @@ class EventStore:
                 create_tables(engine, lambda _: recorder.create_table())
         except (PersistenceError, SQLAlchemyError, sqlite3.Error, OSError) as e:
             raise storage_error(store, e, "cannot be opened") from None
-        self._position = "rowid" if store.is_sqlite else "notification_id"
-        self._mark = "?" if store.is_sqlite else "%s"
+        self.rows = EventRows(store)
+        self._position, self._mark = self.rows.position, self.rows.mark
 
     def close(self) -> None:
         self._app.close()
@@ -234,9 +233,7 @@ class EventStore:
         with self.errors():
             if conn is None:
                 return self._app.recorder.max_notification_id() or 0
-            found = conn.execute(text(f"SELECT max({self._position}) "
-                                      f"FROM {self.store.events_table}")).scalar()
-            return int(found or 0)
+            return self.rows.max_position(conn)
 
     def _select(self, conn: Connection, start: int, limit: int, stop: int | None,
                 topics: Sequence[str]) -> list[Notification]:
@@ -244,44 +241,17 @@ class EventStore:
         them), on the caller's connection: the recorder reads through a pool of its own,
         so a query that read the log or the read model on one connection and the events
         through the recorder would see two snapshots."""
-        mark = self._mark
-        query = (f"SELECT {self._position}, originator_id, originator_version, topic, state "
-                 f"FROM {self.store.events_table} WHERE {self._position} >= {mark}")
-        params: list[Any] = [start]
-        if stop is not None:
-            query += f" AND {self._position} <= {mark}"
-            params.append(stop)
-        if topics:
-            query += f" AND topic IN ({', '.join([mark] * len(topics))})"
-            params.extend(topics)
-        query += f" ORDER BY {self._position} LIMIT {mark}"
-        params.append(limit)
-        return self._rows(conn, query, params)
-
-    def _rows(self, conn: Connection, query: str, params: Sequence[Any]) -> list[Notification]:
-        # values as the recorder passes them on (even a tampered, mistyped one), apart from
-        # the id's type and a driver's memoryview
-        return [
-            Notification(
-                id=ident,
-                originator_id=_uuid(originator),
-                originator_version=version,
-                topic=topic,
-                state=bytes(state) if isinstance(state, memoryview) else state,
-            )
-            for ident, originator, version, topic, state in conn.exec_driver_sql(
-                query, tuple(params))
-        ]
+        return self.rows.select(conn, start, limit, stop, topics, _notification)
 
     def signed(self, positions: Collection[int], conn: Connection | None = None
                ) -> dict[int, tuple[str, str]]:
-        """The signed body and signature of the events at these positions (read as `at`
-        reads them)."""
-        found: dict[int, tuple[str, str]] = {}
-        for n in self.at(positions, conn):
-            event = self.decode(n)
-            found[n.id] = (event.body, event.signature)
-        return found
+        """The signed body and signature of the events at these positions, checked as
+        `decode` checks them (`event_rows.checked`)."""
+        if conn is None:
+            with self.errors(), self.engine.connect() as own:
+                return self.signed(positions, own)
+        with self.errors():
+            return self.rows.signed(conn, positions)
 
     def at(self, positions: Collection[int], conn: Connection | None = None
            ) -> Iterator[Notification]:
@@ -291,14 +261,8 @@ class EventStore:
             with self.engine.connect() as own:
                 yield from self.at(positions, own)
             return
-        ordered = sorted(set(positions))
-        mark = self._mark
         with self.errors():
-            for chunk in in_chunks(ordered):
-                yield from self._rows(conn, (
-                    f"SELECT {self._position}, originator_id, originator_version, topic, "
-                    f"state FROM {self.store.events_table} WHERE {self._position} IN "
-                    f"({', '.join([mark] * len(chunk))}) ORDER BY {self._position}"), chunk)
+            yield from self.rows.at(conn, positions, _notification)
 
     def _chunked(self, conn: Connection, select: str, ids: Sequence[UUID]
                  ) -> Iterator[tuple[Any, ...]]:
@@ -314,7 +278,7 @@ class EventStore:
         select = (f"SELECT originator_id FROM {self.store.events_table} "
                   f"WHERE originator_version = 1 AND")
         with self.errors(), self.engine.connect() as conn:
-            return {_uuid(ident) for (ident,) in self._chunked(conn, select, ids)}
+            return {as_id(ident) for (ident,) in self._chunked(conn, select, ids)}
 
     def aggregate_events(self, ids: Sequence[UUID], conn: Connection | None = None,
                          states: bool = True) -> Places:
@@ -331,7 +295,7 @@ class EventStore:
         found: Places = {}
         with self.errors():
             for ident, pos, version, topic, state in self._chunked(conn, select, ids):
-                found.setdefault(_uuid(ident), []).append(
+                found.setdefault(as_id(ident), []).append(
                     (int(pos), int(version), str(topic), bytes(state) if states else b""))
         return found
 
@@ -347,15 +311,16 @@ class EventStore:
         found: Places = {}
         with self.errors():
             for ident, pos, version, topic in conn.exec_driver_sql(query):
-                found.setdefault(_uuid(ident), []).append((int(pos), int(version), str(topic),
+                found.setdefault(as_id(ident), []).append((int(pos), int(version), str(topic),
                                                            b""))
         return found
 
 
 def _at(n: Notification, error: VerificationError) -> VerificationError:
-    return VerificationError(f"the event at position {n.id} is not a valid Tally event: "
-                             f"{error.message}", position=n.id)
+    return at_position(n.id, error)
 
 
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+def _notification(ident: int, originator_id: UUID, originator_version: int, topic: str,
+                  state: bytes) -> Notification:
+    return Notification(id=ident, originator_id=originator_id,
+                        originator_version=originator_version, topic=topic, state=state)

@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -32,7 +33,6 @@ from sqlalchemy import (
 )
 
 from tally.ledger.errors import UnknownClaimError, VerificationError
-from tally.ledger.infra.eventstore import EventStore, Notification
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import create_tables, in_chunks, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
@@ -44,6 +44,9 @@ from tally.ledger.integrity.checkpoints import (
 )
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import id_prefix_range
+
+if TYPE_CHECKING:  # the read commands read the log without loading the event store
+    from tally.ledger.infra.eventstore import EventStore, Notification
 
 metadata = MetaData()
 
@@ -89,7 +92,7 @@ def leaf_bytes(n: Notification) -> bytes:
 
 # Checks a batch of events before they are logged: raises VerificationError at the first
 # that fails (the ones before it are logged, it and the rest are not).
-BatchCheck = Callable[[Sequence[Notification]], None]
+BatchCheck = Callable[[Sequence["Notification"]], None]
 
 
 class _Nodes:
@@ -128,7 +131,7 @@ class MerkleLog:
         if conn is None:
             with self.engine.connect() as c:
                 return self.last_position(c)
-        return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+        return last_position(conn)
 
     def catch_up(self, check: BatchCheck | None = None) -> int:
         """Append leaves for every event not yet in the log; returns the new size.
@@ -202,31 +205,14 @@ class MerkleLog:
         """The leaf index of the event at `position` and the size of the first checkpoint
         that covers it (None for what the log or the checkpoints do not hold yet)."""
         with self._connected(conn) as conn:
-            index = conn.execute(select(leaves.c.leaf_index)
-                                 .where(leaves.c.position == position)).scalar_one_or_none()
-            if index is None:
-                return None, None
-            size = conn.execute(select(func.min(checkpoints.c.size))
-                                .where(checkpoints.c.size > index)).scalar_one_or_none()
-        return int(index), None if size is None else int(size)
+            return coverage(conn, position)
 
     def coverages(self, positions: Collection[int], conn: Connection | None = None
                   ) -> dict[int, tuple[int | None, int | None]]:
         """`coverage` of many positions: one query a chunk of positions, and the checkpoint
         sizes read once (the first covering one found by bisection)."""
-        found: dict[int, tuple[int | None, int | None]] = {p: (None, None) for p in positions}
-        ordered = sorted(found)
         with self._connected(conn) as conn:
-            sizes = [int(s) for s in conn.execute(
-                select(checkpoints.c.size).order_by(checkpoints.c.size)).scalars()]
-            for chunk in in_chunks(ordered):
-                for index, position in conn.execute(
-                        select(leaves.c.leaf_index, leaves.c.position)
-                        .where(leaves.c.position.in_(chunk))):
-                    at = bisect.bisect_right(sizes, int(index))
-                    found[int(position)] = (int(index),
-                                            sizes[at] if at < len(sizes) else None)
-        return found
+            return coverages(conn, positions)
 
     def logged_leaf_hash(self, index: int, conn: Connection | None = None) -> bytes:
         """The leaf hash the log stores at `index` (what its tree was built from)."""
@@ -383,3 +369,38 @@ class MerkleLog:
             old_size=old_size, new_size=new_size, old_root=old_root.hex(),
             new_root=new_root.hex(), path=[p.hex() for p in path],
             old_checkpoint=old_note, new_checkpoint=new_note)
+
+
+# -- reads on a connection, for readers that open no event store (`projections.views`) --
+
+def last_position(conn: Connection) -> int:
+    """The position of the last event in the log (0 when it is empty)."""
+    return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+
+
+def coverage(conn: Connection, position: int) -> tuple[int | None, int | None]:
+    """The leaf index of the event at `position` and the size of the first checkpoint that
+    covers it (None for what the log or the checkpoints do not hold yet)."""
+    index = conn.execute(select(leaves.c.leaf_index)
+                         .where(leaves.c.position == position)).scalar_one_or_none()
+    if index is None:
+        return None, None
+    size = conn.execute(select(func.min(checkpoints.c.size))
+                        .where(checkpoints.c.size > index)).scalar_one_or_none()
+    return int(index), None if size is None else int(size)
+
+
+def coverages(conn: Connection, positions: Collection[int]
+              ) -> dict[int, tuple[int | None, int | None]]:
+    """`coverage` of many positions: one query a chunk of positions, and the checkpoint
+    sizes read once (the first covering one found by bisection)."""
+    found: dict[int, tuple[int | None, int | None]] = {p: (None, None) for p in positions}
+    sizes = [int(s) for s in conn.execute(
+        select(checkpoints.c.size).order_by(checkpoints.c.size)).scalars()]
+    for chunk in in_chunks(sorted(found)):
+        for index, position in conn.execute(
+                select(leaves.c.leaf_index, leaves.c.position)
+                .where(leaves.c.position.in_(chunk))):
+            at = bisect.bisect_right(sizes, int(index))
+            found[int(position)] = (int(index), sizes[at] if at < len(sizes) else None)
+    return found

@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate as Aggregate
 from eventsourcing.domain import event
 from eventsourcing.utils import get_topic
 
 from tally.ledger.integrity.signing import body_id, body_uuid
+
+# re-exported: the ledger's modules import them from here, with the aggregates
+from tally.ledger.model.identity import GENESIS_ID as GENESIS_ID
+from tally.ledger.model.identity import NAMESPACE as NAMESPACE
+from tally.ledger.model.identity import as_uuid as as_uuid
 from tally.ledger.model.kinds import FigureKind, Role, SourceKind
-
-NAMESPACE = uuid5(NAMESPACE_URL, "https://tally.invalid/ledger")
-GENESIS_ID = uuid5(NAMESPACE, "genesis")
-
-
-def as_uuid(ident: UUID | str) -> UUID:
-    """An aggregate id as the event store hands it back (typed `UUID | str`) as a UUID."""
-    return ident if isinstance(ident, UUID) else UUID(ident)
 
 
 def registry_uuid(kind: str, name: str) -> UUID:

@@ -68,7 +68,7 @@ def test_off_a_terminal_nothing_wraps_stacks_or_is_cut(ledger: tuple[Tally, str]
 
 def test_an_explicit_width_still_wraps_and_stacks(ledger: tuple[Tally, str],
                                                   tmp_path: Path, db_url: str) -> None:
-    t, claim = ledger
+    claim = ledger[1]
     out = _answers(Tally(tmp_path, db_url, columns=60), claim)
     assert not _on_one_line(out["sources"], SOURCE, NAME)  # stacked: one value a line
     assert _on_one_line(out["sources"], SOURCE)  # ... each whole

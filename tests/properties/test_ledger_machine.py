@@ -63,7 +63,7 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
-from tally.projections import ReadModel
+from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/machine"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

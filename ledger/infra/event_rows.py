@@ -1,0 +1,133 @@
+"""The event store's table read as plain rows, with SQLAlchemy alone: the one place that
+knows its layout (the library's `stored_events` table: a position, the aggregate id and
+version, the type name and the state), and the checks a stored row must pass before its
+signed body is shown.
+
+`EventStore` (the eventsourcing adapter) reads through this, building the library's
+`Notification`s; the read commands use it directly when the Merkle log and the read model
+have caught up, so that they never load the library (`projections.views`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import Any, NamedTuple, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Connection, text
+
+from tally.ledger.errors import VerificationError
+from tally.ledger.infra.storage import Store, in_chunks
+from tally.ledger.integrity.envelope import Stored, decode_state
+from tally.ledger.model.identity import TYPE_NAMES
+
+# the eventsourcing application's name: its tracking records (the read model's) carry it
+APPLICATION = "Tally"
+
+
+class EventRow(NamedTuple):
+    """One stored event, as the table holds it (the library's `Notification` fields)."""
+
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+R = TypeVar("R")
+# builds a row from the fields above, in that order (EventRow, or the library's Notification)
+Make = Callable[..., R]
+
+
+class EventRows:
+    """Reads of one ledger's event table."""
+
+    def __init__(self, store: Store) -> None:
+        self.table = store.events_table
+        self.position = "rowid" if store.is_sqlite else "notification_id"
+        self.mark = "?" if store.is_sqlite else "%s"
+        self.is_sqlite = store.is_sqlite
+
+    def max_position(self, conn: Connection) -> int:
+        found = conn.execute(text(f"SELECT max({self.position}) FROM {self.table}")).scalar()
+        return int(found or 0)
+
+    def select(self, conn: Connection, start: int, limit: int, stop: int | None,
+               topics: Sequence[str], make: Make[R]) -> list[R]:
+        """Rows from position `start`, at most `limit`, up to `stop`, of these `topics` (all
+        when empty), in order: what the recorder's `select_notifications` returns."""
+        mark = self.mark
+        query = (f"SELECT {self.position}, originator_id, originator_version, topic, state "
+                 f"FROM {self.table} WHERE {self.position} >= {mark}")
+        params: list[Any] = [start]
+        if stop is not None:
+            query += f" AND {self.position} <= {mark}"
+            params.append(stop)
+        if topics:
+            query += f" AND topic IN ({', '.join([mark] * len(topics))})"
+            params.extend(topics)
+        query += f" ORDER BY {self.position} LIMIT {mark}"
+        params.append(limit)
+        return self.rows(conn, query, params, make)
+
+    def at(self, conn: Connection, positions: Collection[int], make: Make[R]) -> Iterator[R]:
+        """The rows at these positions, by position, one query a chunk of positions."""
+        for chunk in in_chunks(sorted(set(positions))):
+            yield from self.rows(conn, (
+                f"SELECT {self.position}, originator_id, originator_version, topic, "
+                f"state FROM {self.table} WHERE {self.position} IN "
+                f"({', '.join([self.mark] * len(chunk))}) ORDER BY {self.position}"), chunk, make)
+
+    @staticmethod
+    def rows(conn: Connection, query: str, params: Sequence[Any], make: Make[R]) -> list[R]:
+        # values as the recorder passes them on (even a tampered, mistyped one), apart from
+        # the id's type and a driver's memoryview
+        return [
+            make(ident, as_id(originator), version, topic,
+                 bytes(state) if isinstance(state, memoryview) else state)
+            for ident, originator, version, topic, state in conn.exec_driver_sql(
+                query, tuple(params))
+        ]
+
+    def signed(self, conn: Connection, positions: Collection[int]
+               ) -> dict[int, tuple[str, str]]:
+        """The signed body and signature of the events at these positions, each checked as
+        `checked` checks it."""
+        found: dict[int, tuple[str, str]] = {}
+        for row in self.at(conn, positions, EventRow):
+            stored = checked(row)
+            found[row.id] = (stored.body, stored.signature)
+        return found
+
+
+def as_id(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def checked(row: Any) -> Stored:
+    """A stored row's decoded state, if the row is a Tally event: its state decodes, its
+    type is one a ledger stores and its aggregate id is a UUID; else VerificationError
+    naming its position."""
+    try:
+        stored = decode_state(row.state)
+        check_type_and_id(row)
+    except VerificationError as e:
+        raise at_position(row.id, e) from None
+    return stored
+
+
+def check_type_and_id(row: Any) -> UUID:
+    """The row's aggregate id, once its type is known to be one a ledger stores."""
+    if not isinstance(row.topic, str) or row.topic not in TYPE_NAMES:
+        raise VerificationError(f"the stored event has an unknown type {str(row.topic)[:40]!r}")
+    try:
+        return row.originator_id if isinstance(row.originator_id, UUID) \
+            else UUID(row.originator_id)
+    except (ValueError, TypeError, AttributeError):
+        raise VerificationError("the stored event's aggregate id is not a UUID") from None
+
+
+def at_position(position: int, error: VerificationError) -> VerificationError:
+    return VerificationError(f"the event at position {position} is not a valid Tally event: "
+                             f"{error.message}", position=position)
