@@ -1,7 +1,9 @@
 """The one adapter to the `eventsourcing` library: appends, reads, decodes, translates errors.
 
 Nothing else in Tally imports the library, apart from the module that declares the
-aggregates (`model.events`). Everything here returns Tally's types or the library's
+aggregates (`model.events`). The event table's layout and the checks a stored row must
+pass live in `event_rows`, which this adapter reads through and the read commands use
+without the library. Everything here returns Tally's types or the library's
 plain records (`Notification`, `StoredEvent`, re-exported below), and raises only
 `LedgerError`s: a library or database error becomes one `StorageError` sentence, an
 event that cannot be decoded a `VerificationError` naming its position.

@@ -33,7 +33,6 @@ from sqlalchemy import (
 )
 
 from tally.ledger.errors import UnknownClaimError, VerificationError
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import create_tables, in_chunks, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
 from tally.ledger.integrity.checkpoints import (
@@ -47,6 +46,7 @@ from tally.ledger.integrity.signing import id_prefix_range
 
 if TYPE_CHECKING:  # the read commands read the log without loading the event store
     from tally.ledger.infra.eventstore import EventStore, Notification
+    from tally.ledger.infra.keystore import KeyPair
 
 metadata = MetaData()
 
