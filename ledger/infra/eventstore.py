@@ -20,7 +20,7 @@ Two things differ from the library's defaults, both on purpose:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -273,12 +273,15 @@ class EventStore:
                 query, tuple(params))
         ]
 
-    def signed(self, positions: Collection[int], conn: Connection | None = None
+    def signed(self, positions: Collection[int], conn: Connection | None = None,
+               check: Callable[[Sequence[Notification]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (read as `at`
-        reads them)."""
+        reads them), each passed to `check` first when given."""
         found: dict[int, tuple[str, str]] = {}
         for n in self.at(positions, conn):
+            if check is not None:
+                check([n])
             event = self.decode(n)
             found[n.id] = (event.body, event.signature)
         return found
