@@ -192,9 +192,9 @@ class Workload:
         published = FIRST_DAY + dt.timedelta(days=min(SPAN, as_of_day + rng.randrange(0, 40)))
         record: dict[str, Any] = {
             "type": "report", "figure": figure, "value": value, "as_of": as_of,
-            "source": sources[rng.randrange(len(sources))],
-            "via": [sources[rng.randrange(len(sources))]
-                    for _ in range(rng.choice((0, 0, 0, 1, 2)))],
+            "source": (source := sources[rng.randrange(len(sources))]),
+            # a chain of other sources, each once (Tally refuses a via naming the source)
+            "via": rng.sample([s for s in sources if s != source], rng.choice((0, 0, 0, 1, 2))),
             "url": f"https://news.example/{number:08d}/{rng.getrandbits(32):08x}",
             "published": (published.isoformat() if rng.random() < 0.8
                           else published.isoformat()[:7]),
@@ -335,6 +335,21 @@ def _sign_followups(job: tuple[int, int, str, list[Any]]) -> list[str]:
                                                      RetractionRecord(**fields)))
         out.append(_signed(record, lid, key, body))
     return out
+
+
+def cached(workload: Workload, cache: Path) -> Path:
+    """The workload's file in `cache`, generated on first use. Pre-signed lines hold for one
+    event format, and a changed generator makes other lines: the name carries both."""
+    from tally.ledger.integrity.envelope import FORMAT_VERSION
+
+    generator = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    path = cache / (f"claims-{workload.claims}-seed{workload.seed}-format{FORMAT_VERSION}"
+                    f"-{generator}.jsonl")
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        print(f"generating {workload.claims:,} claims into {path} ...", flush=True)
+        write(workload, path)
+    return path
 
 
 def write(workload: Workload, path: Path) -> int:

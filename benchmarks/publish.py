@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from generate import Workload, write  # noqa: E402
+from generate import Workload, cached  # noqa: E402
 from run import TALLY, create_ledger, measured  # noqa: E402
 
 
@@ -48,17 +48,12 @@ def tree(directory: Path) -> tuple[int, int]:
 
 
 def main() -> None:
-    from tally.ledger.integrity.envelope import FORMAT_VERSION
-
     parser = argparse.ArgumentParser(description="publish/clone benchmark (see docstring)")
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tally-bench")
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
     workload = Workload(args.claims, 1)
-    source = args.cache / f"claims-{args.claims}-seed1-format{FORMAT_VERSION}.jsonl"
-    if not source.exists():
-        write(workload, source)
+    source = cached(workload, args.cache)
     tmp = Path(tempfile.mkdtemp(prefix="tally-publish-bench-"))
     db, home, site = tmp / "tally.db", tmp / "home", tmp / "site"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALLY_")}

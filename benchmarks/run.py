@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from generate import ORIGIN, Workload, write  # noqa: E402
+from generate import ORIGIN, Workload, cached  # noqa: E402
 
 TALLY = str(Path(sys.executable).parent / "tally")
 # A process that only imports the libraries `tally report` needs: the start-up floor.
@@ -198,8 +198,6 @@ def timed(fn: Callable[[], Any]) -> float:
 # -- the run ---------------------------------------------------------------------------
 
 def main() -> None:
-    from tally.ledger.integrity.envelope import FORMAT_VERSION
-
     parser = argparse.ArgumentParser(description="Tally benchmark (see module docstring)")
     parser.add_argument("--claims", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -210,14 +208,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
-    args.cache.mkdir(parents=True, exist_ok=True)
     workload = Workload(args.claims, args.seed)
-    # pre-signed lines are valid for one event format only: a cache per format version
-    source = args.cache / f"claims-{args.claims}-seed{args.seed}-format{FORMAT_VERSION}.jsonl"
-    if not source.exists():
-        print(f"generating {args.claims:,} claims into {source} ...", flush=True)
-        took = timed(lambda: write(workload, source))
-        print(f"  generated in {took:.1f} s", flush=True)
+    source = cached(workload, args.cache)
     counts = {"report": 0, "correction": 0, "retraction": 0}
     bodies: list[str] = []
     figures: list[str] = []

@@ -33,14 +33,16 @@ def publish(
 
     state = state_of(ctx, as_json)
     ledger = state.ledger()
-    operator = state.keystore().find_by_public_key(
-        bytes.fromhex(ledger.info().operator_public_key))
+    keystore = state.keystore()
+    operator = keystore.find_by_public_key(bytes.fromhex(ledger.info().operator_public_key))
     with progress_bar("publishing") as progress:
-        done = run_publish(state.views(), directory, operator, progress=progress)
+        done = run_publish(state.views(), directory, operator, progress=progress,
+                           keep=keystore.home)
     if state.json:
         emit_json({"directory": str(directory), "size": done.size,
                    "previous_size": done.previous_size, "written": done.written,
-                   "unchanged": done.unchanged, "bytes_written": done.bytes_written})
+                   "unchanged": done.unchanged, "bytes_written": done.bytes_written,
+                   "read_model": done.read_model})
     else:
         success(Text.assemble(
             ("ok", "green"), f": checkpoint {done.size} published to ", literal(directory),

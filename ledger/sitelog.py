@@ -14,7 +14,7 @@ insider changed after the checkpoint can be published under it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -44,12 +44,6 @@ def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list
         raise VerificationError(f"the Merkle log lacks nodes at height {height} from {start}: "
                                 "run 'tally verify'")
     return found
-
-
-def root(ledger: Ledger, size: int) -> bytes:
-    """The root of the ledger's Merkle log at `size`, from its stored nodes."""
-    with reading(ledger.engine) as conn:
-        return merkle.root(size, _Nodes(conn).get)
 
 
 def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[bytes]:
@@ -124,22 +118,28 @@ def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
     `Ledger.inclusion_proof` makes it, with the nodes read a tile at a time (one query for
     256 hashes, kept for the next claims) instead of one query a node."""
     with reading(ledger.engine) as conn:
-        trees: dict[int, tuple[tiles.TileNodes, str]] = {}
+        trees: dict[int, tuple[tiles.TileNodes, str, bytes]] = {}
         found = leaves_at(ledger, conn, [index for _, index, _ in wanted])
         for claim_id, index, size in wanted:
             if size not in trees:
                 trees[size] = _tree(ledger, conn, size)
-            nodes, note = trees[size]
+            nodes, note, signed_root = trees[size]
             leaf = found[index]
+            digest = merkle.leaf_hash(leaf)
+            path = merkle.inclusion_path(index, size, nodes.get)
+            try:  # never serve a proof that fails: an event or a node edited by an insider
+                merkle.verify_inclusion(digest, index, size, path, signed_root)
+            except VerificationError:
+                raise VerificationError(f"the proof of leaf {index} does not verify against "
+                                        f"checkpoint {size}: run 'tally verify'") from None
             yield InclusionProof(
                 claim_id=claim_id, leaf_index=index, tree_size=size, leaf=leaf.decode("utf-8"),
-                leaf_hash=merkle.leaf_hash(leaf).hex(),
-                path=[h.hex() for h in merkle.inclusion_path(index, size, nodes.get)],
-                checkpoint=note)
+                leaf_hash=digest.hex(), path=[h.hex() for h in path], checkpoint=note)
 
 
-def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes, str]:
-    """Tile-cached nodes of the tree of `size`, and its checkpoint, checked to match."""
+def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes, str, bytes]:
+    """Tile-cached nodes of the tree of `size`, its checkpoint and signed root, checked to
+    match."""
     def fetch(tile: tiles.Tile) -> bytes:
         return b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width))
 
@@ -150,7 +150,7 @@ def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes,
     if merkle.root(size, nodes.get) != signed.root_hash:
         raise VerificationError(f"the Merkle log does not give the root of checkpoint {size}: "
                                 "run 'tally verify'")
-    return nodes, note
+    return nodes, note, signed.root_hash
 
 
 @dataclass
@@ -163,14 +163,20 @@ class Changes:
     everything: bool = False
 
 
-def changes(ledger: Ledger, old_size: int, new_size: int) -> Changes:
+def changes(ledger: Ledger, old_size: int, new_size: int,
+            trusted: Callable[[int], bytes] | None = None) -> Changes:
     """The claims recorded, corrected or retracted and the figures defined or reported on
-    by the leaves old_size .. new_size - 1 (a follow-up's figure is its claim's)."""
+    by the leaves old_size .. new_size - 1 (a follow-up's figure is its claim's); each
+    leaf must hash to `trusted(index)` when given."""
     found = Changes()
     followed: set[str] = set()
     with reading(ledger.engine) as conn:
         for first in range(old_size, new_size, 1000):
-            for leaf in entries(ledger, conn, first, min(1000, new_size - first)):
+            bundled = entries(ledger, conn, first, min(1000, new_size - first))
+            for index, leaf in enumerate(bundled, start=first):
+                if trusted is not None and merkle.leaf_hash(leaf) != trusted(index):
+                    raise VerificationError(f"the event of leaf {index} differs from its leaf "
+                                            "in the signed tree: run 'tally verify'")
                 _touch(leaf, found, followed)
     if followed:
         registry = ledger.registry()

@@ -84,12 +84,14 @@ class TailCheck:
         self.checked += len(untrusted)
 
     def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]],
-                     leaf: Callable[[bytes], None]) -> int:
+                     leaf: Callable[[bytes], None], state: Replay | None = None) -> int:
         """Check every logged event from `position` on again, rules and signatures, and that
         each is the event its Merkle leaf hashes (`logged(first, last)` gives the leaf
         hashes stored for those positions), passing each leaf hash to `leaf` in order: what
-        `tally checkpoint` does before signing. Returns how many it checked."""
-        replay = self._state_before(position)
+        `tally checkpoint` does before signing. The rules start from `state` when given
+        (`replay_of`), else from the registry events stored before `position`. Returns how
+        many it checked."""
+        replay = state or self._state_before(position)
         checked = 0
         while True:
             batch = self.ledger.events.notifications(position, 1000)
@@ -126,8 +128,13 @@ class TailCheck:
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position`: the registry events logged
         before it, replayed (their signatures were checked when they were logged)."""
+        return self.replay_of(
+            self.ledger.events.all_notifications(topics=REGISTRY_TYPES, stop=position - 1))
+
+    def replay_of(self, registry: Iterable[Notification]) -> Replay:
+        """The rules' running state after these registry events, replayed in order."""
         replay = Replay(documents=self.ledger.archive.get)
-        for n in self.ledger.events.all_notifications(topics=REGISTRY_TYPES, stop=position - 1):
+        for n in registry:
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay
 

@@ -18,23 +18,31 @@ checkpoint, and a checkpoint is signed only over events that pass the audit
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
 from tally.ledger import sitelog
+from tally.ledger.application import Ledger
 from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION
 from tally.ledger.progress import Progress
+from tally.ledger.tailcheck import TailCheck
+from tally.ledger.trusted_log import TrustedLeaves
 from tally.ledger.witnessing import gather_cosignatures
+from tally.projections import tables as t
 from tally.projections.json_pages import JsonPages
 from tally.projections.page_renderer import PageRenderer, render
-from tally.projections.readmodel import ReadModel, rebuilt
+from tally.projections.readmodel import ReadModel, scratch_engine
+from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
 
 SITE_FORMAT = 1
@@ -70,6 +78,7 @@ class Published:
     written: int = 0
     unchanged: int = 0
     bytes_written: int = 0
+    read_model: str = ""  # where the pages' read model came from
 
 
 def checkpoint_path(size: int) -> str:
@@ -138,28 +147,70 @@ def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
 
 def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             renderers: Sequence[PageRenderer] = DEFAULT_RENDERERS,
-            progress: Progress | None = None) -> Published:
-    """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint."""
+            progress: Progress | None = None, keep: Path | None = None) -> Published:
+    """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint.
+    With `keep` (the key home), the read model the pages come from is kept there, sealed
+    with the operator key, for the next publish (`sealed_readmodel`)."""
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
     note = _signed_head(model, operator)
     head = verify_checkpoint(note, key, info.origin)
-    # Nothing reaches the site that the audit has not passed: every rule, signature, leaf
-    # and checkpoint from position 1 (an insider may have edited an event the last
-    # checkpoint covers), and pages rendered from a read model rebuilt from those events,
-    # never from the live tables (which an insider may have edited too).
+    # Nothing reaches the site that the audit has not passed, and nothing an insider
+    # changed after it: every event read from here on (projected, shown, bundled) must
+    # hash to its leaf in the signed tree (`trusted_log`), and the pages come from a read
+    # model built from those events, never from the live tables.
+    trusted = TrustedLeaves.load(ledger, head)
+    sealed = None if keep is None else SealedReadModels(keep, info.ledger_id, key)
+    with tempfile.TemporaryDirectory(prefix="tally-publish-") as scratch:
+        path = Path(scratch) / "readmodel.db"
+        seal, why = (None, "none is kept") if sealed is None else sealed.take(trusted, path)
+        if seal is None:
+            _audit_all(ledger, key)
+        else:
+            _audit_after(ledger, seal, trusted)
+        engine = scratch_engine(path)
+        try:
+            fresh = ReadModel(ledger, engine, trusted.check)
+            fresh.catch_up(stop=trusted.last_position, progress=progress)
+            trusted.check_reached(fresh.position())
+            result = _publish(fresh, directory, note, head, trusted, renderers, progress)
+        finally:
+            engine.dispose()
+        result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
+                             else f"rebuilt from every event ({why})")
+        if sealed is not None and operator is not None:
+            sealed.keep(path, trusted, sorted(trusted.registry), operator)
+    return result
+
+
+def _audit_all(ledger: Ledger, key: bytes) -> None:
+    """The full audit: every rule, signature, leaf and checkpoint from position 1 (an
+    insider may have edited an event a checkpoint covers)."""
     audit = verify(ledger, operator_key=key)
     if not audit.ok:
         where = f" at position {audit.position}" if audit.position is not None else ""
         raise VerificationError(f"the ledger fails the audit{where}: {audit.problem}; "
                                 "nothing was published (run 'tally verify')")
-    with rebuilt(ledger) as fresh:
-        return _publish(fresh, directory, note, head, renderers, progress)
+
+
+def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
+    """The audit of the events after the kept read model's tree: rules and signatures, from
+    the rules' state its sealed registry events give (each checked against its leaf), and
+    each event against its leaf. The events before were audited when it was built."""
+    tail = TailCheck(ledger)
+    registry = list(ledger.events.at(seal.registry))
+    trusted.check(registry)
+    if len(registry) != len(seal.registry):
+        raise trusted.deleted(min(set(seal.registry) - {n.id for n in registry}))
+    if seal.size < trusted.size:
+        tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,
+                          lambda _: None, state=tail.replay_of(registry))
 
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
-             renderers: Sequence[PageRenderer], progress: Progress | None) -> Published:
+             trusted: TrustedLeaves, renderers: Sequence[PageRenderer],
+             progress: Progress | None) -> Published:
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -168,7 +219,7 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     site = _Site(directory, result, progress)
     before = site.previous(key, info.origin)
     if before is not None:
-        if before.size > head.size or sitelog.root(ledger, before.size) != before.root_hash:
+        if before.size > head.size or trusted.root(before.size) != before.root_hash:
             raise VerificationError(
                 f"the site in {directory} is at checkpoint {before.size}, which this ledger "
                 "does not extend: it was published from another log")
@@ -184,9 +235,10 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     figures: set[str] | None = None
     claims: set[str] | None = None
     if before is not None:
-        changed = sitelog.changes(ledger, before.size, head.size)
+        changed = sitelog.changes(ledger, before.size, head.size, trusted.leaf)
         if not changed.everything:
-            figures, claims = _with_totals(model, changed.figures), changed.claims
+            figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
+            claims = changed.claims
     made = [renderer(model, note) for renderer in renderers]
     for path, data in render(made, model, figures, claims):
         site.write(path, data)
@@ -197,6 +249,16 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     site.write("log.json", (log_info.model_dump_json(indent=2) + "\n").encode("utf-8"))
     site.write("checkpoint", note.encode("utf-8"))
     return result
+
+
+def _figures_of(model: ReadModel, claims: set[str]) -> set[str]:
+    """The figures of these claims, as the read model the pages come from has them."""
+    found: set[str] = set()
+    with reading(model.engine) as conn:
+        for chunk in in_chunks(sorted(claims)):
+            found.update(conn.execute(select(t.history.c.figure).distinct()
+                                      .where(t.history.c.claim_id.in_(chunk))).scalars())
+    return found
 
 
 def _with_totals(model: ReadModel, figures: set[str]) -> set[str]:

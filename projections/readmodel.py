@@ -38,7 +38,7 @@ from tally.projections.citing import Cited, cite
 from tally.projections.compare import compare
 from tally.projections.projector import Projector
 from tally.projections.recompute import affected, definitions_for, settle
-from tally.projections.rows import Coverage, Coverages, Signed
+from tally.projections.rows import Coverage, Coverages, EventCheck, Signed
 from tally.projections.views import Views, read_model_lag, tracked
 
 LOCK = "tally_views"
@@ -84,9 +84,13 @@ class ReadModel(Views):
     """The projected tables of one ledger, kept in `engine` (the ledger's own by default),
     caught up from its event store; the queries are those of `Views`."""
 
-    def __init__(self, ledger: Ledger, engine: Engine | None = None) -> None:
+    def __init__(self, ledger: Ledger, engine: Engine | None = None,
+                 check: EventCheck | None = None) -> None:
         super().__init__(engine or ledger.engine, ledger.events.rows)
         self.ledger = ledger
+        # every event projected and every signed body shown must pass `check` (a publish
+        # checks them against its signed tree's leaves: `ledger.trusted_log`)
+        self.check = check
         self.name = ledger.events.name
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
         create_tables(self.engine, _create_current_schema)
@@ -170,6 +174,8 @@ class ReadModel(Views):
                     stop=logged if stop is None else min(stop, logged))
                 if not batch:
                     return None
+                if self.check is not None:
+                    self.check(batch, previous or 0)
                 projector = Projector(conn, self.ledger.events.decode,
                                       self._figures)
                 projector.apply(batch)
@@ -205,7 +211,9 @@ class ReadModel(Views):
 
     def _signed(self, conn: Connection) -> Signed:
         if self.engine is not self.ledger.engine:  # tables kept apart from the event store
-            return self.ledger.events.signed
+            check = self.check
+            return lambda positions: self.ledger.events.signed(
+                positions, check=None if check is None else lambda found: check(found, None))
         return lambda positions: self.ledger.events.signed(positions, conn)
 
     def _coverage(self, conn: Connection) -> Coverage:
@@ -226,21 +234,28 @@ class ReadModel(Views):
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
 
 
-@contextmanager
-def rebuilt(ledger: Ledger, stop: int | None = None) -> Iterator[ReadModel]:
-    """A read model rebuilt from the ledger's logged events (up to position `stop`) in a
-    throwaway SQLite file, removed afterwards (also on error): what the events say, whatever
-    the live `tally_view_*` tables hold."""
+def scratch_engine(path: Path) -> Engine:
+    """An engine on a SQLite file only this process uses: no journal, no syncs (a crash
+    loses a file nobody else reads)."""
     def throwaway(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=OFF")
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
 
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", throwaway)
+    return engine
+
+
+@contextmanager
+def rebuilt(ledger: Ledger, stop: int | None = None) -> Iterator[ReadModel]:
+    """A read model rebuilt from the ledger's logged events (up to position `stop`) in a
+    throwaway SQLite file, removed afterwards (also on error): what the events say, whatever
+    the live `tally_view_*` tables hold."""
     directory = tempfile.mkdtemp(prefix="tally-rebuild-")
     try:
-        scratch = create_engine(f"sqlite:///{Path(directory) / 'rebuild.db'}")
-        event.listen(scratch, "connect", throwaway)
+        scratch = scratch_engine(Path(directory) / "rebuild.db")
         try:
             fresh = ReadModel(ledger, scratch)
             if stop is None or stop:

@@ -7,15 +7,18 @@ canonical text, timestamps as UTC; these helpers are the one place that knows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tally.ledger.errors import SignatureError
 from tally.ledger.integrity import signing
 from tally.ledger.model.moments import utc as utc
 from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import Entry, EntryKind, FigureDef
+
+if TYPE_CHECKING:
+    from tally.ledger.infra.eventstore import Notification
 
 Row = Mapping[Any, Any]  # a dict, or SQLAlchemy's RowMapping
 
@@ -29,6 +32,8 @@ REVOKED_SIGNER = "revoked signer"
 # from the body signed at the row's position (None where a body lacks it).
 SIGNED_FIELDS = ("url", "published", "quote", "document_sha256", "reason")
 Signed = Callable[[Collection[int]], dict[int, tuple[str, str]]]  # positions -> (body, sig)
+# (events, the position projected before them or None): raises VerificationError on a bad one
+EventCheck = Callable[[Sequence["Notification"], int | None], None]
 # a position -> (its leaf index, the size of the first checkpoint covering it), from the log
 Coverage = Callable[[int], tuple[int | None, int | None]]
 # the same for many positions at once (`MerkleLog.coverages`)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tally.ledger.errors import UnknownFigureError
 from tally.ledger.infra import merkle_log
 from tally.ledger.infra.access import open_store
-from tally.ledger.infra.event_rows import APPLICATION, EventRows
+from tally.ledger.infra.event_rows import APPLICATION, EventRow, EventRows
 from tally.ledger.infra.storage import reading
 from tally.projections import queries
 from tally.projections import tables as t
@@ -80,7 +80,7 @@ class Views:
     # Each query reads one snapshot (storage.reading), the signed bodies it shows included.
 
     def _signed(self, conn: Connection) -> Signed:
-        return lambda positions: self.rows.signed(conn, positions)
+        return lambda positions: self.rows.signed(conn, positions, EventRow)
 
     def _coverage(self, conn: Connection) -> Coverage:
         return lambda position: merkle_log.coverage(conn, position)

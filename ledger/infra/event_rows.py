@@ -11,7 +11,7 @@ have caught up, so that they never load the library (`projections.views`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, text
@@ -35,7 +35,14 @@ class EventRow(NamedTuple):
     state: bytes
 
 
-R = TypeVar("R")
+class Positioned(Protocol):
+    """A stored row of some type (EventRow, or the library's Notification): its position."""
+
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=Positioned)
 # builds a row from the fields above, in that order (EventRow, or the library's Notification)
 Make = Callable[..., R]
 
@@ -90,12 +97,16 @@ class EventRows:
                 query, tuple(params))
         ]
 
-    def signed(self, conn: Connection, positions: Collection[int]
+    def signed(self, conn: Connection, positions: Collection[int], make: Make[R],
+               check: Callable[[Sequence[R]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
-        """The signed body and signature of the events at these positions, each checked as
-        `checked` checks it."""
+        """The signed body and signature of the events at these positions (rows built by
+        `make`), each passed to `check` first when given, then checked as `checked`
+        checks it."""
         found: dict[int, tuple[str, str]] = {}
-        for row in self.at(conn, positions, EventRow):
+        for row in self.at(conn, positions, make):
+            if check is not None:
+                check([row])
             stored = checked(row)
             found[row.id] = (stored.body, stored.signature)
         return found

@@ -22,7 +22,7 @@ Two things differ from the library's defaults, both on purpose:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -245,15 +245,17 @@ class EventStore:
         through the recorder would see two snapshots."""
         return self.rows.select(conn, start, limit, stop, topics, _notification)
 
-    def signed(self, positions: Collection[int], conn: Connection | None = None
+    def signed(self, positions: Collection[int], conn: Connection | None = None,
+               check: Callable[[Sequence[Notification]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions, checked as
-        `decode` checks them (`event_rows.checked`)."""
+        `decode` checks them (`event_rows.checked`), each passed to `check` first when
+        given."""
         if conn is None:
             with self.errors(), self.engine.connect() as own:
-                return self.signed(positions, own)
+                return self.signed(positions, own, check)
         with self.errors():
-            return self.rows.signed(conn, positions)
+            return self.rows.signed(conn, positions, _notification, check)
 
     def at(self, positions: Collection[int], conn: Connection | None = None
            ) -> Iterator[Notification]:
