@@ -16,8 +16,8 @@ import typer
 
 if TYPE_CHECKING:
     from tally.ledger import KeyPair, KeyStore, Ledger
+    from tally.projections.reader import Views
     from tally.projections.readmodel import ReadModel
-    from tally.projections.views import Views
 
 
 @dataclass
@@ -71,7 +71,7 @@ class State:
         else the read model, caught up (`views`), which says what lags on a ledger that
         can only be read."""
         if self._ledger is None and self._reader is None:
-            from tally.projections.views import open_views
+            from tally.projections.reader import open_views
 
             self._reader = open_views(self.db)
         if self._reader is not None:
@@ -97,7 +97,7 @@ class State:
 
     def close(self) -> None:
         if self._reader is not None:
-            self._reader.close()
+            self._reader.engine.dispose()
         if self._ledger is not None:
             self._ledger.close()
 

@@ -37,9 +37,9 @@ from tally.projections import tables as t
 from tally.projections.citing import Cited, cite
 from tally.projections.compare import compare
 from tally.projections.projector import Projector
+from tally.projections.reader import Views, read_model_lag, tracked
 from tally.projections.recompute import affected, definitions_for, settle
 from tally.projections.rows import Coverage, Coverages, EventCheck, Signed
-from tally.projections.views import Views, read_model_lag, tracked
 
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction

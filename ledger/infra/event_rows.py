@@ -5,7 +5,7 @@ signed body is shown.
 
 `EventStore` (the eventsourcing adapter) reads through this, building the library's
 `Notification`s; the read commands use it directly when the Merkle log and the read model
-have caught up, so that they never load the library (`projections.views`).
+have caught up, so that they never load the library (`projections.reader`).
 """
 
 from __future__ import annotations

@@ -371,7 +371,7 @@ class MerkleLog:
             old_checkpoint=old_note, new_checkpoint=new_note)
 
 
-# -- reads on a connection, for readers that open no event store (`projections.views`) --
+# -- reads on a connection, for readers that open no event store (`projections.reader`) --
 
 def last_position(conn: Connection) -> int:
     """The position of the last event in the log (0 when it is empty)."""

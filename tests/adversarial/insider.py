@@ -28,8 +28,8 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.projections.reader import Views, open_views
 from tally.projections.readmodel import ReadModel
-from tally.projections.views import Views, open_views
 
 FIGURES = ["izium/bodies", "izium/children", "izium/exhumation"]
 NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)
@@ -106,8 +106,10 @@ def served(db: str, claim_ids: list[str]) -> dict[str, Any]:
         said = _read(views, claim_ids, worded=True)
     lean = open_views(db)
     if lean is not None:
-        with contextlib.closing(lean):
+        try:
             assert _read(lean, claim_ids, worded=True) == said
+        finally:
+            lean.engine.dispose()
     return answers
 
 

@@ -73,9 +73,6 @@ class Views:
         self.engine = engine
         self.rows = rows
 
-    def close(self) -> None:
-        self.engine.dispose()
-
     # -- queries -------------------------------------------------------------------
     # Each query reads one snapshot (storage.reading), the signed bodies it shows included.
 
@@ -167,12 +164,11 @@ class Views:
             return queries.sources(conn)
 
 
-
-
 def open_views(db: str | None) -> Views | None:
     """`Views` on the ledger at `db` when its Merkle log and read model have caught up with
     its event store, else None (the caller opens the ledger to catch them up). Refuses, as
-    opening the ledger does, a database that is not a Tally ledger."""
+    opening the ledger does, a database that is not a Tally ledger. The caller disposes of
+    the Views' engine (its own) when done."""
     store = open_store(db)
     engine = store.engine()
     rows = EventRows(store)
