@@ -205,7 +205,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
         raise trusted.deleted(min(set(seal.registry) - {n.id for n in registry}))
     if seal.size < trusted.size:
         tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,
-                          lambda _: None, state=tail.replay_of(registry))
+                          lambda _: None, tail.replay_of(registry))
 
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
