@@ -180,7 +180,10 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
         result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
                              else f"rebuilt from every event ({why})")
         if sealed is not None and operator is not None:
-            sealed.keep(path, trusted, sorted(trusted.registry), operator)
+            try:
+                sealed.keep(path, trusted, sorted(trusted.registry), operator)
+            except OSError as e:  # the site is published; the next publish rebuilds
+                result.read_model += f"; not kept: {sealed.directory}: {e.strerror}"
     return result
 
 
