@@ -67,8 +67,7 @@ class TrustedLeaves:
         if frontier.size != checkpoint.size or frontier.root() != checkpoint.root_hash:
             raise VerificationError(
                 f"the Merkle log's leaves do not give the root of checkpoint {checkpoint.size}: "
-                "the log was changed after it was signed (run 'tally verify'); nothing was "
-                "published")
+                "the log was changed after it was signed (run 'tally verify')")
         return cls(checkpoint.size, positions, bytes(hashes), checkpoint.root_hash)
 
     @property
@@ -110,7 +109,7 @@ class TrustedLeaves:
         return VerificationError(
             f"the event at position {position} is in checkpoint {self.size}'s tree but no "
             "longer in the event store: it was deleted after it was signed (run 'tally "
-            "verify'); nothing was published", position=position)
+            "verify')", position=position)
 
     def check(self, events: Sequence[Notification], since: int | None = None) -> None:
         """VerificationError at the first event that is not in the tree or does not hash to
@@ -132,7 +131,7 @@ class TrustedLeaves:
             if merkle.leaf_hash(leaf_bytes(n)) != self.leaf(index):
                 raise VerificationError(
                     f"the event at position {n.id} differs from its leaf in checkpoint "
-                    f"{self.size}: it was changed after it was signed (run 'tally verify'); "
-                    "nothing was published", position=n.id)
+                    f"{self.size}: it was changed after it was signed (run 'tally verify')",
+                    position=n.id)
             if n.topic in REGISTRY_TYPES:
                 self.registry.add(n.id)
