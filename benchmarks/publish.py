@@ -97,7 +97,8 @@ def main() -> None:
         ("import (reference)", f"{claims / imported.wall:,.0f} claims/s", f"{imported.wall:.1f} s"),
         ("publish, full", f"{files:,} files, {size / 2**20:.1f} MiB", f"{full.wall:.1f} s"),
         ("publish, +1,000 claims", f"{republished['written']:,} files, "
-         f"{republished['bytes_written'] / 2**20:.1f} MiB written",
+         f"{republished['bytes_written'] / 2**20:.1f} MiB written, read model "
+         f"{republished['read_model']}",
          f"{again.wall:.1f} s ({100 * again.wall / full.wall:.1f}% of full)"),
         ("clone over HTTP", f"{total / cloned.wall:,.0f} claims/s "
          f"({total / cloned.wall / (claims / imported.wall):.2f} x import)",

@@ -303,9 +303,15 @@ class Ledger:
             frontier = self.log.trusted_frontier(bytes.fromhex(info.operator_public_key),
                                                  info.origin)
             first = self.log.position_of_leaf(frontier.size)
+            registry: set[int] = set()
             if first is not None:
-                self.tail_check.recheck_from(first, self.log.leaf_hashes, frontier.append)
-            return self.log.sign_checkpoint(info.origin, operator, self.clock(), frontier)
+                # the rules' state from the registry events the last checkpoint sealed, each
+                # checked against its signed leaf: never from what the database holds now
+                state, _ = self.tail_check.checkpointed_state(registry)
+                self.tail_check.recheck_from(first, self.log.leaf_hashes, frontier.append,
+                                             state, registry)
+            return self.log.sign_checkpoint(info.origin, operator, self.clock(), frontier,
+                                            sorted(registry))
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default);

@@ -22,17 +22,19 @@ from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.integrity import merkle
+from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import as_uuid
+from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.replay import ClaimEvents, Replay
+from tally.ledger.trusted_log import TrustedLeaves
 
 if TYPE_CHECKING:
     from tally.ledger.application import Ledger
 
 _RECORDED = "claim.recorded"
+_END = 2**62  # past any position
 _FOLLOWUPS = ("claim.corrected", "claim.retracted")
-REGISTRY_TYPES = ("ledger.created", "signer.added", "signer.revoked", "source.registered",
-                  "figure.defined", "document.archived")
 
 
 def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection | None = None,
@@ -84,18 +86,25 @@ class TailCheck:
         self.checked += len(untrusted)
 
     def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]],
-                     leaf: Callable[[bytes], None], state: Replay | None = None) -> int:
+                     leaf: Callable[[bytes], None], state: Replay,
+                     registry: set[int] | None = None) -> int:
         """Check every logged event from `position` on again, rules and signatures, and that
         each is the event its Merkle leaf hashes (`logged(first, last)` gives the leaf
-        hashes stored for those positions), passing each leaf hash to `leaf` in order: what
-        `tally checkpoint` does before signing. The rules start from `state` when given
-        (`replay_of`), else from the registry events stored before `position`. Returns how
-        many it checked."""
-        replay = state or self._state_before(position)
+        hashes stored for those positions) and none is missing, passing each leaf hash to
+        `leaf` in order: what `tally checkpoint` does before signing. The rules start from
+        `state` (`checkpointed_state`); the positions of the registry events checked are
+        added to `registry`. Returns how many it checked."""
+        replay = state
         checked = 0
         while True:
             batch = self.ledger.events.notifications(position, 1000)
-            hashes = logged(batch[0].id, batch[-1].id) if batch else {}
+            hashes = logged(position, batch[-1].id if len(batch) == 1000 else _END)
+            present = {n.id for n in batch}
+            missing = min((p for p in hashes if p not in present), default=None)
+            if missing is not None:
+                raise VerificationError(f"the event at position {missing} is in the Merkle log "
+                                        "but no longer in the event store: it was deleted "
+                                        "(run 'tally verify')", position=missing)
             batch = [n for n in batch if n.id in hashes]  # logged ones: what is signed
             for n in batch:
                 digest = merkle.leaf_hash(leaf_bytes(n))
@@ -103,6 +112,8 @@ class TailCheck:
                     raise VerificationError(f"the event at position {n.id} differs from its "
                                             "Merkle leaf: run 'tally verify'", position=n.id)
             self._check(replay, batch, {n.id for n in batch})
+            if registry is not None:
+                registry.update(n.id for n in batch if n.topic in REGISTRY_TYPES)
             for n in batch:
                 leaf(hashes[n.id])
             checked += len(batch)
@@ -126,10 +137,51 @@ class TailCheck:
         _signatures(signatures)
 
     def _state_before(self, position: int) -> Replay:
-        """The rules' running state just before `position`: the registry events logged
-        before it, replayed (their signatures were checked when they were logged)."""
-        return self.replay_of(
-            self.ledger.events.all_notifications(topics=REGISTRY_TYPES, stop=position - 1))
+        """The rules' running state just before `position` (past the last checkpoint's
+        tree): the checkpointed state, then the registry events logged after that tree
+        (each is checked again, signature included, before the next checkpoint)."""
+        replay, last = self.checkpointed_state(set())
+        for n in self.ledger.events.all_notifications(last + 1, topics=REGISTRY_TYPES,
+                                                      stop=position - 1):
+            _admit(replay, n, self.ledger.events.decode(n), _no_claims)
+        return replay
+
+    def checkpointed_state(self, registry: set[int]) -> tuple[Replay, int]:
+        """The rules' state after the last stored checkpoint's tree, and its last event's
+        position (0 without a checkpoint). The registry events it replays are the ones the
+        operator sealed with that checkpoint, each checked against its leaf in the signed
+        tree; for a checkpoint without a seal (signed by an older Tally), every event of
+        the tree is read and checked to find them. Their positions are added to
+        `registry`. VerificationError if one was changed or deleted."""
+        stored = self.ledger.log.checkpoints()
+        if not stored:
+            return Replay(documents=self.ledger.archive.get), 0
+        try:
+            info = self.ledger.info()
+        except VerificationError as e:  # the genesis no longer reads as one
+            raise VerificationError(e.message, position=1) from None
+        key = bytes.fromhex(info.operator_public_key)
+        head = verify_checkpoint(stored[-1][1], key, info.origin)
+        trusted = TrustedLeaves.load(self.ledger, head)
+        positions = self.ledger.log.sealed_registry(head, key, info.origin)
+        if positions is None:
+            events: list[Notification] = []
+            since = 0
+            for batch in self.ledger.events.batches(stop=trusted.last_position):
+                trusted.check(batch, since)
+                since = batch[-1].id
+                events.extend(n for n in batch if n.topic in REGISTRY_TYPES)
+            trusted.check_reached(since)
+        else:
+            events = list(self.ledger.events.at(positions))
+            trusted.check(events)
+            if len(events) != len(positions):
+                raise trusted.deleted(min(set(positions) - {n.id for n in events}))
+            if not {n.id for n in events if n.topic in REGISTRY_TYPES} == set(positions):
+                raise VerificationError("the sealed registry names an event that is not a "
+                                        "registry event: run 'tally verify'")
+        registry.update(n.id for n in events)
+        return self.replay_of(events), trusted.last_position
 
     def replay_of(self, registry: Iterable[Notification]) -> Replay:
         """The rules' running state after these registry events, replayed in order."""

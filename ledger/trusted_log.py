@@ -16,17 +16,20 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import Checkpoint
-from tally.ledger.tailcheck import REGISTRY_TYPES
+from tally.ledger.model.kinds import REGISTRY_TYPES
+
+if TYPE_CHECKING:
+    from tally.ledger.application import Ledger
 
 _HASH = 32
 
@@ -34,10 +37,11 @@ _HASH = 32
 class TrustedLeaves:
     """The leaf hashes and event positions of one signed tree, in leaf order."""
 
-    def __init__(self, size: int, positions: array[int], hashes: bytes) -> None:
+    def __init__(self, size: int, positions: array[int], hashes: bytes, root: bytes) -> None:
         self.size = size
         self._positions = positions
         self._hashes = hashes
+        self._roots = {size: root}
         self.registry: set[int] = set()  # positions of checked registry events
 
     @classmethod
@@ -63,9 +67,8 @@ class TrustedLeaves:
         if frontier.size != checkpoint.size or frontier.root() != checkpoint.root_hash:
             raise VerificationError(
                 f"the Merkle log's leaves do not give the root of checkpoint {checkpoint.size}: "
-                "the log was changed after it was signed (run 'tally verify'); nothing was "
-                "published")
-        return cls(checkpoint.size, positions, bytes(hashes))
+                "the log was changed after it was signed (run 'tally verify')")
+        return cls(checkpoint.size, positions, bytes(hashes), checkpoint.root_hash)
 
     @property
     def last_position(self) -> int:
@@ -88,11 +91,13 @@ class TrustedLeaves:
         return {self._positions[i]: self.leaf(i) for i in range(start, stop)}
 
     def root(self, size: int) -> bytes:
-        """The root of the tree of the first `size` leaves."""
-        frontier = merkle.Frontier()
-        for index in range(size):
-            frontier.append(self.leaf(index))
-        return frontier.root()
+        """The root of the tree of the first `size` leaves (each size computed once)."""
+        if size not in self._roots:
+            frontier = merkle.Frontier()
+            for index in range(size):
+                frontier.append(self.leaf(index))
+            self._roots[size] = frontier.root()
+        return self._roots[size]
 
     def check_reached(self, position: int) -> None:
         """VerificationError unless `position`, where a read of the tree's events in order
@@ -104,7 +109,7 @@ class TrustedLeaves:
         return VerificationError(
             f"the event at position {position} is in checkpoint {self.size}'s tree but no "
             "longer in the event store: it was deleted after it was signed (run 'tally "
-            "verify'); nothing was published", position=position)
+            "verify')", position=position)
 
     def check(self, events: Sequence[Notification], since: int | None = None) -> None:
         """VerificationError at the first event that is not in the tree or does not hash to
@@ -126,7 +131,7 @@ class TrustedLeaves:
             if merkle.leaf_hash(leaf_bytes(n)) != self.leaf(index):
                 raise VerificationError(
                     f"the event at position {n.id} differs from its leaf in checkpoint "
-                    f"{self.size}: it was changed after it was signed (run 'tally verify'); "
-                    "nothing was published", position=n.id)
+                    f"{self.size}: it was changed after it was signed (run 'tally verify')",
+                    position=n.id)
             if n.topic in REGISTRY_TYPES:
                 self.registry.add(n.id)

@@ -180,7 +180,10 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
         result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
                              else f"rebuilt from every event ({why})")
         if sealed is not None and operator is not None:
-            sealed.keep(path, trusted, sorted(trusted.registry), operator)
+            try:
+                sealed.keep(path, trusted, sorted(trusted.registry), operator)
+            except OSError as e:  # the site is published; the next publish rebuilds
+                result.read_model += f"; not kept: {sealed.directory}: {e.strerror}"
     return result
 
 
@@ -205,7 +208,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
         raise trusted.deleted(min(set(seal.registry) - {n.id for n in registry}))
     if seal.size < trusted.size:
         tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,
-                          lambda _: None, state=tail.replay_of(registry))
+                          lambda _: None, tail.replay_of(registry))
 
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
 )
 
@@ -42,6 +44,7 @@ from tally.ledger.integrity.checkpoints import (
     verify_checkpoint,
 )
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.integrity.registry_seal import registry_sealed, seal_registry
 from tally.ledger.integrity.signing import id_prefix_range
 
 if TYPE_CHECKING:  # the read commands read the log without loading the event store
@@ -73,6 +76,14 @@ checkpoints = Table(
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False),
+)
+# The operator's seal over the registry events' positions in each signed tree
+# (`integrity.registry_seal`); checkpoints signed before it existed have none.
+registry_seals = Table(
+    "tally_registry_seals", metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("positions", Text, nullable=False),  # JSON list of positions, ascending
+    Column("signature", String(128), nullable=False),
 )
 
 BATCH = 1000
@@ -290,10 +301,11 @@ class MerkleLog:
         return frontier
 
     def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime,
-                        verified: merkle.Frontier) -> tuple[int, str]:
+                        verified: merkle.Frontier, registry: Sequence[int]) -> tuple[int, str]:
         """Sign the tree head of the `verified` frontier (recomputed from checked events),
-        which the stored nodes must give too (proofs are read from them); refuses a head
-        that is not consistent with the last checkpoint."""
+        which the stored nodes must give too (proofs are read from them), and seal the
+        positions of its `registry` events; refuses a head that is not consistent with
+        the last checkpoint."""
         size, root = verified.size, verified.root()
         with writing(self.engine) as conn:
             lock_for_writing(conn, "tally_log")
@@ -315,7 +327,33 @@ class MerkleLog:
                                    operator.private_key)
             conn.execute(checkpoints.insert().values(size=size, root=root, note=note,
                                                      signed_at=now))
+            positions = sorted(registry)
+            conn.execute(registry_seals.insert().values(
+                size=size, positions=json.dumps(positions),
+                signature=seal_registry(operator.private_key, origin, size, root, positions)))
         return size, note
+
+    def sealed_registry(self, head: Checkpoint, operator_key: bytes, origin: str
+                        ) -> list[int] | None:
+        """The registry positions sealed with checkpoint `head`, or None when there is no
+        seal that verifies (a checkpoint signed before seals existed, or a seal edited)."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(registry_seals.name):
+                return None
+            row = conn.execute(select(registry_seals.c.positions, registry_seals.c.signature)
+                               .where(registry_seals.c.size == head.size)).first()
+        if row is None:
+            return None
+        try:
+            positions = json.loads(str(row[0]))
+        except ValueError:
+            return None
+        if not isinstance(positions, list) or not all(type(p) is int for p in positions):
+            return None
+        if not registry_sealed(operator_key, origin, head.size, head.root_hash, positions,
+                               str(row[1])):
+            return None
+        return positions
 
     def consistency_hashes(self, old_size: int, new_size: int) -> list[bytes]:
         """RFC 9162 PROOF(old_size, new_size) from the stored nodes (empty from size 0)."""

@@ -10,3 +10,8 @@ FigureKind = Literal["quantity", "status"]
 Role = Literal["operator", "signer"]
 SourceKind = Literal["official", "media", "ngo", "individual", "academic", "other"]
 MediaType = Literal["text/plain", "text/html", "application/pdf", "application/warc"]
+
+# The event types that set the rules' state (who signs, in which role, which sources,
+# figures and documents exist): replayed before any claim is checked.
+REGISTRY_TYPES = ("ledger.created", "signer.added", "signer.revoked", "source.registered",
+                  "figure.defined", "document.archived")

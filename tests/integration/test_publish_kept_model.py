@@ -135,3 +135,12 @@ def test_an_edited_event_the_republish_reads_is_refused(tally: Tally) -> None:
     assert "differs from its" in out.output
     assert files(site) == published
     assert f"position {row}" in tally("verify", code=1).output
+
+
+def test_a_read_model_that_cannot_be_kept_does_not_fail_the_publish(tally: Tally) -> None:
+    site = tally.tmp / "site"
+    (tally.tmp / "home" / "read-models").write_text("a file where the folder goes")
+    out = tally.json("publish", str(site))
+    assert out["read_model"].endswith("read-models: File exists")
+    assert (site / "checkpoint").exists()
+    assert tally.json("publish", str(site))["read_model"].startswith("rebuilt")
