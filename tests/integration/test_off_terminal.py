@@ -53,6 +53,9 @@ def test_off_a_terminal_nothing_wraps_stacks_or_is_cut(ledger: tuple[Tally, str]
     for name, text in out.items():
         assert _on_one_line(text, SOURCE if name == "sources" else FIGURE), (name, text)
         assert "…" not in text, (name, text)
+        # as wide as its longest line (a quote beside a source id): an expanding table or
+        # panel is not stretched to the unbounded width it was measured at
+        assert max(len(line) for line in text.splitlines()) < 2 * len(QUOTE), (name, text)
     # a list row is one line: the id beside its name, not stacked as `column  value` lines
     assert _on_one_line(out["sources"], SOURCE, NAME, "official"), out["sources"]
     assert _on_one_line(out["figures"], FIGURE, "quantity"), out["figures"]
