@@ -277,13 +277,19 @@ class EventStore:
                check: Callable[[Sequence[Notification]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (read as `at`
-        reads them), each passed to `check` first when given."""
+        reads them). With `check`, each event is passed to it first, and a position
+        missing from the store is a VerificationError (the caller vouched for it)."""
         found: dict[int, tuple[str, str]] = {}
         for n in self.at(positions, conn):
             if check is not None:
                 check([n])
             event = self.decode(n)
             found[n.id] = (event.body, event.signature)
+        if check is not None and len(found) != len(set(positions)):
+            missing = min(set(positions) - set(found))
+            raise VerificationError(f"the event at position {missing} is no longer in the "
+                                    "event store: it was deleted (run 'tally verify')",
+                                    position=missing)
         return found
 
     def at(self, positions: Collection[int], conn: Connection | None = None
