@@ -5,8 +5,9 @@ each Merkle leaf and compares it with the stored log, replays the ledger's rules
 at every position (`ledger.replay`: registered and unrevoked signers, roles from
 signed bodies, who may correct or retract, each id once), checks every
 signature, and compares the recomputed root with every stored checkpoint (and its
-registry seal, when it has one) and every checkpoint the auditor kept. Memory stays flat: a Merkle frontier and the
-registry, nothing per claim. It reports the first bad position and repairs nothing.
+registry seal, when it has one) and every checkpoint the auditor kept. Memory stays
+flat: a Merkle frontier, the registry and its events' positions, nothing per claim.
+It reports the first bad position and repairs nothing.
 """
 
 from __future__ import annotations
