@@ -218,7 +218,7 @@ def _check_registry_seal(seal: tuple[str, str], frontier: merkle.Frontier, repla
     """A stored registry seal must be the operator's over exactly the registry events of
     the tree of its size (an edited one would make `tally checkpoint` read every event of
     that tree: safe, but a sign that someone wrote to the database)."""
-    assert replay.operator_key is not None
+    assert replay.operator_key is not None and replay.origin is not None
     positions, signature = seal
     try:
         sealed = json.loads(positions)
