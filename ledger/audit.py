@@ -4,29 +4,33 @@ It walks the event store in global order inside one read snapshot, re-derives
 each Merkle leaf and compares it with the stored log, replays the ledger's rules
 at every position (`ledger.replay`: registered and unrevoked signers, roles from
 signed bodies, who may correct or retract, each id once), checks every
-signature, and compares the recomputed root with every stored checkpoint and
-every checkpoint the auditor kept. Memory stays flat: a Merkle frontier and the
-registry, nothing per claim. It reports the first bad position and repairs nothing.
+signature, and compares the recomputed root with every stored checkpoint (and its
+registry seal, when it has one) and every checkpoint the auditor kept. Memory stays
+flat: a Merkle frontier, the registry and its events' positions, nothing per claim.
+It reports the first bad position and repairs nothing.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, inspect, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
-from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes
+from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes, registry_seals
 from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
+from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.model.events import as_uuid
+from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.replay import Replay
 from tally.ledger.tailcheck import TailCheck, claim_lookup
@@ -86,6 +90,8 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]
     for size, note in conn.execute(select(checkpoints.c.size, checkpoints.c.note)):
         due.setdefault(int(size), []).append((str(note), False))
+    seals = _registry_seals(conn)
+    registry: list[int] = []  # positions of the registry events so far
     total = ledger.events.max_position(conn)
     if total == 0:
         raise VerificationError("the database holds no events: it is not a Tally ledger, "
@@ -126,10 +132,15 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
             report.signatures += 1
             frontier.append(leaf)
             report.events += 1
+            if n.topic in REGISTRY_TYPES:
+                registry.append(n.id)
             for note, auditors in due.pop(frontier.size, []):
                 _check_checkpoint(note, frontier, replay, n.id, signatures)
                 report.kept += auditors
                 report.checkpoints += not auditors
+            if frontier.size in seals:
+                _check_registry_seal(seals.pop(frontier.size), frontier, replay, registry,
+                                     n.id)
             if progress:
                 progress("verifying", n.id, total)
         if report.pending:
@@ -191,6 +202,34 @@ def _check_logged(row: Any, n: Notification, leaf: bytes) -> None:
         raise VerificationError(
             f"this event differs from leaf {index} of the log: it was changed after it "
             "was appended")
+
+
+def _registry_seals(conn: Connection) -> dict[int, tuple[str, str]]:
+    """The stored registry seals, by tree size (none in a ledger from before them)."""
+    if not inspect(conn).has_table(registry_seals.name):
+        return {}
+    return {int(size): (str(positions), str(signature)) for size, positions, signature in
+            conn.execute(select(registry_seals.c.size, registry_seals.c.positions,
+                                registry_seals.c.signature))}
+
+
+def _check_registry_seal(seal: tuple[str, str], frontier: merkle.Frontier, replay: Replay,
+                         registry: list[int], position: int) -> None:
+    """A stored registry seal must be the operator's over exactly the registry events of
+    the tree of its size (an edited one would make `tally checkpoint` read every event of
+    that tree: safe, but a sign that someone wrote to the database)."""
+    assert replay.operator_key is not None and replay.origin is not None
+    positions, signature = seal
+    try:
+        sealed = json.loads(positions)
+    except ValueError:
+        sealed = None
+    if sealed != registry or not registry_sealed(
+            replay.operator_key, replay.origin, frontier.size, frontier.root(), registry,
+            signature):
+        raise VerificationError(f"the registry seal of checkpoint {frontier.size} is not the "
+                                "operator's over the registry events of its tree: it was "
+                                "edited", position=position)
 
 
 def _check_checkpoint(note: str, frontier: merkle.Frontier, replay: Replay, position: int,

@@ -101,14 +101,20 @@ class EventRows:
                check: Callable[[Sequence[R]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions (rows built by
-        `make`), each passed to `check` first when given, then checked as `checked`
-        checks it."""
+        `make`), each checked as `checked` checks it. With `check`, each row is passed to
+        it first, and a position missing from the table is a VerificationError (the
+        caller vouched for it)."""
         found: dict[int, tuple[str, str]] = {}
         for row in self.at(conn, positions, make):
             if check is not None:
                 check([row])
             stored = checked(row)
             found[row.id] = (stored.body, stored.signature)
+        if check is not None and len(found) != len(set(positions)):
+            missing = min(set(positions) - set(found))
+            raise VerificationError(f"the event at position {missing} is no longer in the "
+                                    "event store: it was deleted (run 'tally verify')",
+                                    position=missing)
         return found
 
 

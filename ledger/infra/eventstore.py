@@ -249,8 +249,9 @@ class EventStore:
                check: Callable[[Sequence[Notification]], None] | None = None
                ) -> dict[int, tuple[str, str]]:
         """The signed body and signature of the events at these positions, checked as
-        `decode` checks them (`event_rows.checked`), each passed to `check` first when
-        given."""
+        `decode` checks them (`event_rows.checked`). With `check`, each event is passed
+        to it first, and a position missing from the store is a VerificationError (the
+        caller vouched for it)."""
         if conn is None:
             with self.errors(), self.engine.connect() as own:
                 return self.signed(positions, own, check)

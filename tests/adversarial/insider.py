@@ -19,7 +19,14 @@ from sqlalchemy import text
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.infra.merkle_log import MerkleLog, checkpoints, leaf_bytes, leaves, nodes
+from tally.ledger.infra.merkle_log import (
+    MerkleLog,
+    checkpoints,
+    leaf_bytes,
+    leaves,
+    nodes,
+    registry_seals,
+)
 from tally.ledger.integrity.signing import canonical
 from tally.ledger.model.inputs import (
     CorrectionRecord,
@@ -168,9 +175,11 @@ def relog(db: str) -> None:
 
 
 def drop_checkpoints_from(db: str, position: int) -> None:
-    """Delete every stored checkpoint that covers `position` (its size is at least it)."""
+    """Delete every stored checkpoint that covers `position` (its size is at least it), and
+    its registry seal (a seal left behind would name the rewrite)."""
     with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
         conn.execute(checkpoints.delete().where(checkpoints.c.size >= position))
+        conn.execute(registry_seals.delete().where(registry_seals.c.size >= position))
 
 
 def rebuild(db: str) -> None:

@@ -101,3 +101,16 @@ def test_a_hidden_revocation_does_not_let_the_leaked_key_be_signed(
         assert ledger.log.position_of_leaf(ledger.log.size() - 1) != leaked
         assert not verify(ledger).ok
     assert _stored(db_url) == before
+
+
+@pytest.mark.parametrize("seal", ["dropped", "forged"])
+def test_verify_names_an_edited_registry_seal_and_accepts_none(
+        db_url: str, keys: Any, seal: str) -> None:
+    full_ledger(db_url, *keys)
+    _change_seal(db_url, seal)
+    with Ledger.open(db_url) as ledger:
+        report = verify(ledger)
+    if seal == "dropped":  # a ledger whose checkpoints were signed before seals existed
+        assert report.ok, report.problem
+    else:
+        assert not report.ok and "registry seal of checkpoint" in (report.problem or "")

@@ -103,6 +103,9 @@ def test_a_signed_body_changed_after_projection_is_not_shown(
         _changed(str(db), recorded, "recorded")
         with pytest.raises(VerificationError, match=f"position {recorded} differs"):
             model.provenance(claim)
+        _changed(str(db), recorded, "delete")
+        with pytest.raises(VerificationError, match=f"position {recorded} is no longer"):
+            model.provenance(claim)
         engine.dispose()
 
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 
-from tally.ledger import importer
 from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError, RevokedSignerError
 from tally.ledger.exporter import export_lines
-from tally.ledger.importer import import_lines
+from tally.ledger.importer import import_lines, validator
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity.signing import body_id, canonical
 from tally.ledger.model.bodies import claim_body
@@ -170,7 +169,7 @@ def test_revoked_claims_across_chunks_are_skipped_or_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(importer, "CHUNK", 3)
+    monkeypatch.setattr(validator, "CHUNK", 3)
     recorded = [report(str(400 + i)) for i in range(7)]
     for r in recorded:
         ledger.report(r, alice)

@@ -1,0 +1,74 @@
+"""Bulk import of JSONL files: validate every line first, then append in batches.
+
+Nothing is written unless the whole file is valid: the first bad line stops the
+import with its line number and field. Then the events are appended in batches,
+one transaction each; a crash leaves whole batches, and running the import
+again skips what is already recorded.
+
+How a million lines stay fast and flat in memory:
+
+The package: `lines` (a line's limits and validated record), `validator` (pass 1),
+`staging` (the staging file), `registry` (what validation looks up, figures as small
+views), and this module (pass 2).
+
+- Pass 1 validates line by line, in file order, with the same checks as the single
+  commands (`ledger.commands`), and builds each new event directly (a claim's
+  `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the aggregate would) and
+  maps it to its stored form at once. The stored events go to a private temporary
+  SQLite file (the staging area), not to memory, nor to the ledger.
+- Pre-signed lines have their signatures checked in worker processes
+  (`infra.signature_pool.SignatureQueue`), overlapping the validation of the next lines. Any
+  refusal waits for the checks of the lines before it, so the error named is always
+  that of the first bad line, as if every line were checked in turn.
+- Whether a new claim is already in the ledger is asked once per chunk of lines
+  (`Ledger.existing`), not once per line. Claims recorded in this file, and the
+  state that later follow-ups need (figure, signer, version, follow-ups,
+  retracted), also live in the staging file.
+- Pass 2 streams the staged events into the event store in batches
+  (`Journal.append_stored`), each followed by the Merkle log and read-model catch-up;
+  the figures they touched are recomputed once, after the last batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tally.ledger.application import Ledger
+from tally.ledger.importer.lines import parse_line
+from tally.ledger.importer.staging import Staging
+from tally.ledger.importer.validator import ImportSummary, Validator
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.progress import Progress
+
+BATCH = 1000  # events per append transaction
+
+__all__ = ["BATCH", "ImportSummary", "import_lines", "parse_line"]
+
+
+def import_lines(
+    ledger: Ledger,
+    lines: Iterable[bytes],
+    key: KeyPair | None,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> ImportSummary:
+    """Validate every line, then append; raises ImportFileError before writing anything."""
+    with Staging() as staging:
+        validator = Validator(ledger, key, staging, progress, total)
+        summary = validator.run(lines)
+        # the bytes first, then the events that sign them (as `tally documents add` does)
+        for sha, stored in validator.documents:
+            ledger.archive.put(sha, stored.data, stored.text)
+        appended = 0
+        count = staging.count()
+        for batch in staging.batches(BATCH):
+            # the read model recomputes the figures all batches touched once, at the end
+            ledger.journal.append_stored(batch, settle=False)
+            appended += len(batch)
+            if progress:
+                progress("appending", appended, count)
+        if appended:
+            ledger.journal.after_write(progress=progress)
+    return summary
+
+

@@ -1,0 +1,56 @@
+"""One line of an import file: its size limits, and its validated record."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from tally.ledger.errors import ImportFileError
+from tally.ledger.model.input_errors import describe
+from tally.ledger.model.inputs import (
+    RECORD,
+    CorrectionRecord,
+    DocumentRecord,
+    FigureRecord,
+    ReportRecord,
+    RetractionRecord,
+    RevocationRecord,
+    SignerRecord,
+    SourceRecord,
+    WitnessRecord,
+)
+
+MAX_LINE_BYTES = 1 << 20
+MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
+
+
+Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
+        | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
+
+
+def parse_line(number: int, raw: bytes) -> Line | None:
+    """One JSONL line as a validated record (None for a blank line)."""
+    if len(raw) > MAX_DOCUMENT_LINE_BYTES:
+        raise ImportFileError(f"line {number} is longer than 1 MiB (256 MiB for a document)",
+                              line=number)
+    if not raw.strip():
+        return None
+    if b"\x00" in raw:
+        raise ImportFileError(f"line {number} contains a NUL byte", line=number)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
+    try:
+        record = RECORD.validate_json(raw)
+    except ValidationError as e:
+        if e.errors()[0]["type"] == "json_invalid":
+            raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
+        if len(raw) > MAX_LINE_BYTES and e.errors()[0]["loc"][:1] != ("document",):
+            raise ImportFileError(f"line {number} is longer than 1 MiB", line=number) from None
+        message, fieldname = describe(e)
+        raise ImportFileError(f"line {number}: {message}", line=number, field=fieldname) from None
+    if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):
+        raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
+    return record
+
+
