@@ -140,7 +140,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 report.checkpoints += not auditors
             if frontier.size in seals:
                 _check_registry_seal(seals.pop(frontier.size), frontier, replay, registry,
-                                     n.id)
+                                     n.id, signatures)
             if progress:
                 progress("verifying", n.id, total)
         if report.pending:
@@ -214,7 +214,7 @@ def _registry_seals(conn: Connection) -> dict[int, tuple[str, str]]:
 
 
 def _check_registry_seal(seal: tuple[str, str], frontier: merkle.Frontier, replay: Replay,
-                         registry: list[int], position: int) -> None:
+                         registry: list[int], position: int, signatures: _Signatures) -> None:
     """A stored registry seal must be the operator's over exactly the registry events of
     the tree of its size (an edited one would make `tally checkpoint` read every event of
     that tree: safe, but a sign that someone wrote to the database)."""
@@ -227,6 +227,7 @@ def _check_registry_seal(seal: tuple[str, str], frontier: merkle.Frontier, repla
     if sealed != registry or not registry_sealed(
             replay.operator_key, replay.origin, frontier.size, frontier.root(), registry,
             signature):
+        signatures.check(before=position)  # a bad signature before it is the first problem
         raise VerificationError(f"the registry seal of checkpoint {frontier.size} is not the "
                                 "operator's over the registry events of its tree: it was "
                                 "edited", position=position)

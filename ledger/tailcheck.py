@@ -26,6 +26,7 @@ from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
+from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.replay import ClaimEvents, Replay
 from tally.ledger.trusted_log import TrustedLeaves
 
@@ -156,14 +157,10 @@ class TailCheck:
         stored = self.ledger.log.checkpoints()
         if not stored:
             return Replay(documents=self.ledger.archive.get), 0
-        try:
-            info = self.ledger.info()
-        except VerificationError as e:  # the genesis no longer reads as one
-            raise VerificationError(e.message, position=1) from None
-        key = bytes.fromhex(info.operator_public_key)
-        head = verify_checkpoint(stored[-1][1], key, info.origin)
+        key, origin = self._operator()
+        head = verify_checkpoint(stored[-1][1], key, origin)
         trusted = TrustedLeaves.load(self.ledger, head)
-        positions = self.ledger.log.sealed_registry(head, key, info.origin)
+        positions = self.ledger.log.sealed_registry(head, key, origin)
         if positions is None:
             events: list[Notification] = []
             since = 0
@@ -182,6 +179,21 @@ class TailCheck:
                                         "registry event: run 'tally verify'")
         registry.update(n.id for n in events)
         return self.replay_of(events), trusted.last_position
+
+    def _operator(self) -> tuple[bytes, str]:
+        """The operator key and origin the first stored event names, read as an event: not
+        rebuilt as the genesis aggregate, which a second genesis an insider appended would
+        break before its position is named."""
+        first = self.ledger.events.notifications(1, 1)
+        try:
+            if not first or first[0].topic != "ledger.created":
+                raise VerificationError("the first event is not the ledger's genesis")
+            genesis = parse_statement(self.ledger.events.decode(first[0]).body,
+                                      "ledger.created")
+        except VerificationError as e:
+            raise VerificationError(e.message, position=1) from None
+        assert isinstance(genesis, LedgerCreated)
+        return bytes.fromhex(genesis.operator_public_key), genesis.origin
 
     def replay_of(self, registry: Iterable[Notification]) -> Replay:
         """The rules' running state after these registry events, replayed in order."""
