@@ -1,17 +1,21 @@
-"""The registry of one import: figures kept as small views, not as aggregates."""
+"""The registry of one import: figures kept as small views, not as aggregates, and the
+ledger's documents listed once (a claim's document hash is looked up per line)."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import UnknownFigureError
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import (
     Aggregate,
+    Document,
     Figure,
     Signer,
     Source,
+    as_uuid,
     registry_uuid,
 )
 from tally.ledger.model.suggest import hint
@@ -43,6 +47,8 @@ class ImportRegistry(Registry):
                          ledger.directory.source_ids, ledger.directory.signer_names)
         self.figures: dict[str, FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
+        self._events = ledger.events
+        self._documents: set[UUID] | None = None  # the ledger's archived documents' ids
 
     def find_source(self, source_id: str) -> Source | None:
         key = ("source", source_id)
@@ -62,6 +68,18 @@ class ImportRegistry(Registry):
             self._memo.pop(registry_uuid("figure", figure_id), None)
             self.figures[figure_id] = None if found is None else FigureView(found.definition())
         return self.figures[figure_id]  # type: ignore[return-value]
+
+    def find_document(self, sha256: str) -> Document | None:
+        # Most claims name a document that is not archived: one query for the ledger's few
+        # documents instead of an aggregate read per claim (8% of an import otherwise).
+        uuid = registry_uuid("document", sha256)
+        if uuid not in self.pending:
+            if self._documents is None:
+                self._documents = {as_uuid(n.originator_id) for n in
+                                   self._events.all_notifications(topics=("document.archived",))}
+            if uuid not in self._documents:
+                return None
+        return super().find_document(sha256)
 
     def figure(self, figure_id: str) -> Figure:
         found = self.find_figure(figure_id)
