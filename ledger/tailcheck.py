@@ -72,6 +72,10 @@ class TailCheck:
         self.ledger = ledger
         self.trusted: set[int] = set()
         self.checked = 0  # events this process checked before logging them
+        # the registry events of the last checkpoint's tree, once checked: (note, events,
+        # its last position); a replica, whose checkpoints carry no seal, would otherwise
+        # read its whole tree again for every batch it appends
+        self._checkpointed: tuple[str, list[Notification], int] | None = None
 
     def trust(self, positions: Iterable[int]) -> None:
         """Positions this process appended after checking them itself."""
@@ -157,8 +161,18 @@ class TailCheck:
         stored = self.ledger.log.checkpoints()
         if not stored:
             return Replay(documents=self.ledger.archive.get), 0
+        if self._checkpointed is None or self._checkpointed[0] != stored[-1][1]:
+            events, last = self._registry_of(stored[-1][1])
+            self._checkpointed = (stored[-1][1], events, last)
+        _, events, last = self._checkpointed
+        registry.update(n.id for n in events)
+        return self.replay_of(events), last
+
+    def _registry_of(self, note: str) -> tuple[list[Notification], int]:
+        """The registry events of the tree checkpoint `note` signs, each checked against its
+        leaf, and the tree's last position."""
         key, origin = self._operator()
-        head = verify_checkpoint(stored[-1][1], key, origin)
+        head = verify_checkpoint(note, key, origin)
         trusted = TrustedLeaves.load(self.ledger, head)
         positions = self.ledger.log.sealed_registry(head, key, origin)
         if positions is None:
@@ -177,8 +191,7 @@ class TailCheck:
             if not {n.id for n in events if n.topic in REGISTRY_TYPES} == set(positions):
                 raise VerificationError("the sealed registry names an event that is not a "
                                         "registry event: run 'tally verify'")
-        registry.update(n.id for n in events)
-        return self.replay_of(events), trusted.last_position
+        return events, trusted.last_position
 
     def _operator(self) -> tuple[bytes, str]:
         """The operator key and origin the first stored event names, read as an event: not
