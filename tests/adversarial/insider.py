@@ -27,7 +27,7 @@ from tally.ledger.infra.merkle_log import (
     nodes,
     registry_seals,
 )
-from tally.ledger.integrity.signing import canonical
+from tally.ledger.integrity.signing import body_id, canonical, sign
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
@@ -146,6 +146,26 @@ def insert_row(db: str, ident: Any, version: int, topic: str, state: bytes) -> N
         conn.execute(text(f"INSERT INTO {ledger.store.events_table} (originator_id, "
                           "originator_version, topic, state) VALUES (:i, :v, :t, :s)"),
                      {"i": ident, "v": version, "t": topic, "s": state})
+
+
+def delete_row(db: str, position: int) -> None:
+    """Delete the event at `position` by SQL."""
+    with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
+        where = "rowid" if ledger.store.is_sqlite else "notification_id"
+        conn.execute(text(f"DELETE FROM {ledger.store.events_table} WHERE {where} = :p"),
+                     {"p": position})
+
+
+def leaked_claim(db: str, key: KeyPair) -> None:
+    """A claim signed with `key` (a leaked one), made from the first claim's body and
+    appended by SQL (it lands last)."""
+    claim = next(r for r in rows(db) if r[3] == "claim.recorded")
+    stored = json.loads(claim[4])
+    body = json.loads(stored["body"]) | {"signer": key.key_id, "value": "999",
+                                         "as_of": "2023-03", "quote": "999 leaked"}
+    body_text = canonical(body)
+    insert_row(db, body_id(body_text), 1, "claim.recorded",
+               state_of(body_text, sign(key.private_key, body_text), stored["recorded"]))
 
 
 def state_of(body: dict[str, Any] | str, signature: str, recorded: str) -> bytes:

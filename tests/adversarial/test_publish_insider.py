@@ -9,17 +9,14 @@ is gone.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from insider import full_ledger, insert_row, rows, state_of
-from sqlalchemy import text
+from insider import delete_row, full_ledger, leaked_claim, rows
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
-from tally.ledger.integrity.signing import body_id, canonical, sign
 from tally.projections.publish import publish
 from tally.projections.readmodel import ReadModel
 
@@ -37,17 +34,8 @@ def test_a_deleted_revocation_does_not_let_the_leaked_key_publish(
         first = publish(ReadModel(ledger), site, operator, keep=home)
     assert first.read_model.startswith("rebuilt")
     revocation = next(r for r in rows(db_url) if r[3] == "signer.revoked")
-    with Ledger.open(db_url) as ledger, ledger.engine.begin() as conn:
-        where = "rowid" if ledger.store.is_sqlite else "notification_id"
-        conn.execute(text(f"DELETE FROM {ledger.store.events_table} WHERE {where} = :p"),
-                     {"p": revocation[0]})
-    claim = next(r for r in rows(db_url) if r[3] == "claim.recorded")
-    stored = json.loads(claim[4])
-    body = json.loads(stored["body"]) | {"signer": bob.key_id, "value": "999",
-                                         "as_of": "2023-03", "quote": "999 leaked"}
-    body_text = canonical(body)
-    insert_row(db_url, body_id(body_text), 1, "claim.recorded",
-               state_of(body_text, sign(bob.private_key, body_text), stored["recorded"]))
+    delete_row(db_url, revocation[0])
+    leaked_claim(db_url, bob)
     published = _files(site)
     with Ledger.open(db_url) as ledger, pytest.raises(VerificationError,
                                                       match=f"position {revocation[0]}"):

@@ -13,32 +13,20 @@ import json
 from typing import Any
 
 import pytest
-from insider import edit_row, full_ledger, insert_row, rows, state_of
-from sqlalchemy import func, select, text
+from insider import delete_row, edit_row, full_ledger, leaked_claim, rows
+from sqlalchemy import func, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.audit import verify
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import checkpoints, registry_seals
 from tally.ledger.integrity.checkpoints import verify_checkpoint
-from tally.ledger.integrity.signing import body_id, canonical, sign
 from tally.ledger.model.kinds import REGISTRY_TYPES
 
 
 def _stored(db: str) -> int:
     with Ledger.open(db) as ledger, ledger.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(checkpoints)).scalar_one())
-
-
-def _leaked_claim(db: str, bob: Any) -> None:
-    """A claim signed with bob's revoked key, appended by SQL (it lands last)."""
-    claim = next(r for r in rows(db) if r[3] == "claim.recorded")
-    stored = json.loads(claim[4])
-    body = json.loads(stored["body"]) | {"signer": bob.key_id, "value": "999",
-                                         "as_of": "2023-03", "quote": "999 leaked"}
-    body_text = canonical(body)
-    insert_row(db, body_id(body_text), 1, "claim.recorded",
-               state_of(body_text, sign(bob.private_key, body_text), stored["recorded"]))
 
 
 def _change_seal(db: str, how: str) -> None:
@@ -57,10 +45,7 @@ def _change_seal(db: str, how: str) -> None:
 def _hide_revocation(db: str, how: str) -> int:
     revocation = next(r for r in rows(db) if r[3] == "signer.revoked")
     if how == "delete":
-        with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
-            where = "rowid" if ledger.store.is_sqlite else "notification_id"
-            conn.execute(text(f"DELETE FROM {ledger.store.events_table} WHERE {where} = :p"),
-                         {"p": revocation[0]})
+        delete_row(db, revocation[0])
     else:  # retyped: no longer read as a registry event
         edit_row(db, revocation[0], topic="claim.retracted")
     return revocation[0]
@@ -92,7 +77,7 @@ def test_a_hidden_revocation_does_not_let_the_leaked_key_be_signed(
     full_ledger(db_url, *keys)
     _change_seal(db_url, seal)
     _hide_revocation(db_url, how)
-    _leaked_claim(db_url, bob)
+    leaked_claim(db_url, bob)
     leaked = rows(db_url)[-1][0]
     before = _stored(db_url)
     with Ledger.open(db_url) as ledger:

@@ -17,8 +17,8 @@ import pytest
 from budgets import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from insider import edit_row, full_ledger, rows
-from sqlalchemy import text, update
+from insider import delete_row, edit_row, full_ledger, rows
+from sqlalchemy import update
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
@@ -44,9 +44,7 @@ def _trusted(ledger: Ledger) -> TrustedLeaves:
 
 def _changed(db: str, position: int, change: str) -> None:
     if change == "delete":
-        with Ledger.open(db) as ledger, ledger.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM {ledger.store.events_table} WHERE rowid = :p"),
-                         {"p": position})
+        delete_row(db, position)
         return
     # a year earlier: the event still decodes and its signature still verifies (the time
     # is not signed), only its leaf differs
