@@ -6,28 +6,13 @@ from pydantic import ValidationError
 
 from tally.ledger.errors import ImportFileError
 from tally.ledger.model.input_errors import describe
-from tally.ledger.model.inputs import (
-    RECORD,
-    CorrectionRecord,
-    DocumentRecord,
-    FigureRecord,
-    ReportRecord,
-    RetractionRecord,
-    RevocationRecord,
-    SignerRecord,
-    SourceRecord,
-    WitnessRecord,
-)
+from tally.ledger.model.inputs import RECORD, DocumentRecord, Record
 
 MAX_LINE_BYTES = 1 << 20
 MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
 
 
-Line = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-        | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
-
-
-def parse_line(number: int, raw: bytes) -> Line | None:
+def parse_line(number: int, raw: bytes) -> Record | None:
     """One JSONL line as a validated record (None for a blank line)."""
     if len(raw) > MAX_DOCUMENT_LINE_BYTES:
         raise ImportFileError(f"line {number} is longer than 1 MiB (256 MiB for a document)",
