@@ -77,6 +77,31 @@ def documents_show(
         emit(literal(body))
 
 
+@documents_app.command("withhold")
+def documents_withhold(
+    ctx: typer.Context,
+    sha: Annotated[str, typer.Argument(metavar="SHA", help="SHA-256 or a unique prefix.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="REASON",
+                                        help="Why it comes down (a take-down notice).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Take down an archived document's bytes and text by an operator-signed order.
+
+    They leave the database and the next publish; its signed hashes, the claims anchored
+    in it and every proof stay valid.
+
+    Example: tally documents withhold da97c1 --reason "take-down notice of 2026-12-01"
+    """
+    from tally.cli.validation import build
+    from tally.ledger.evidence import documents
+    from tally.ledger.model.inputs import WithholdingRecord
+
+    state = state_of(ctx, as_json)
+    ledger = state.ledger()
+    record = build(WithholdingRecord, sha256=documents.resolve(ledger, sha), reason=reason)
+    show_appended(state, ledger.withhold(record, state.operator_key()), "withholding")
+
+
 def extract(
     ctx: typer.Context,
     document: Annotated[str, typer.Argument(metavar="DOC", help="An archived document "

@@ -129,6 +129,30 @@ def retract(
     show_appended(state, state.ledger().retract(record, state.key(key)), "retraction")
 
 
+def redact(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(metavar="CLAIM", help="Claim id or a unique prefix.")],
+    field: Annotated[str, typer.Option("--field", metavar="FIELD",
+                                       help="quote (with its anchor's text) or url.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="REASON",
+                                        help="Why it comes down (an order, a danger).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Take down a claim's quote or URL by an operator-signed order (format v2 claims).
+
+    The value leaves the database, the read model, exports and the next publish; the
+    claim, its signature and every proof stay valid, and views show the order instead.
+
+    Example: tally redact 69cec0ff --field quote --reason "names a witness"
+    """
+    from tally.cli.validation import build
+    from tally.ledger.model.inputs import RedactionRecord
+
+    state = state_of(ctx, as_json)
+    record = build(RedactionRecord, claim=claim.lower(), field=field, reason=reason)
+    show_appended(state, state.ledger().redact(record, state.operator_key()), "redaction")
+
+
 def import_(
     ctx: typer.Context,
     file: Annotated[
@@ -217,5 +241,6 @@ def register(app: typer.Typer) -> None:
     app.command()(report)
     app.command()(correct)
     app.command()(retract)
+    app.command()(redact)
     app.command("import")(import_)
     app.command()(export)

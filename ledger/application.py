@@ -38,6 +38,7 @@ from tally.ledger.errors import (
 from tally.ledger.evidence.archive import Archive
 from tally.ledger.infra.access import open_store
 from tally.ledger.infra.cosigning import WitnessTarget
+from tally.ledger.infra.disclosure_store import Disclosures
 from tally.ledger.infra.eventstore import EventStore
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
@@ -65,14 +66,17 @@ from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     RevocationRecord,
     SignerRecord,
     SourceRecord,
+    WithholdingRecord,
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
+from tally.ledger.orders import redact_claim, withhold_document
 from tally.ledger.tailcheck import TailCheck
 
 
@@ -123,8 +127,9 @@ class Ledger:
         with self.events.errors():
             self.log = MerkleLog(self.engine, self.events)
         self.archive = Archive(self.engine)
+        self.disclosures = Disclosures(self.engine)
         self.tail_check = TailCheck(self)
-        self.journal = Journal(self.events, self.log, self.tail_check)
+        self.journal = Journal(self.events, self.log, self.tail_check, self.disclosures)
         self.directory = Directory(self.events)
         self._info: LedgerInfo | None = None
 
@@ -288,6 +293,29 @@ class Ledger:
         registry = self.registry()
         claim = registry.claim(self.resolve_claim(record.claim))
         return self._append(*retract_claim(registry, self.context(), claim, record, key))
+
+    # -- take-down orders (format v2) -----------------------------------------------
+
+    def redact(self, record: RedactionRecord, operator: KeyPair) -> Appended:
+        """Take down a claim's quote (with its anchor's text) or URL by a signed order, then
+        erase the disclosures from the database; signatures, leaves and proofs hold."""
+        self._check_operator(operator)
+        registry = self.registry()
+        claim = registry.claim(self.resolve_claim(record.claim))
+        record = record.model_copy(update={"claim": claim.claim_id})
+        commitments, order = redact_claim(registry, self.context(), claim, record, operator)
+        appended = self._append(claim.claim_id, order)
+        self.disclosures.erase(commitments)
+        return appended
+
+    def withhold(self, record: WithholdingRecord, operator: KeyPair) -> Appended:
+        """Take down an archived document's bytes and text by a signed order, then erase
+        them from the database; its signed hashes, leaves and proofs hold."""
+        self._check_operator(operator)
+        order = withhold_document(self.registry(), self.context(), record, operator)
+        appended = self._append(record.sha256, order)
+        self.archive.erase(record.sha256)
+        return appended
 
     # -- checkpoints and proofs ---------------------------------------------------
 

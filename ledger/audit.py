@@ -33,7 +33,7 @@ from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.replay import Replay
-from tally.ledger.tailcheck import TailCheck, claim_lookup
+from tally.ledger.tailcheck import TailCheck, claim_lookup, evidence
 
 BATCH = 2000
 
@@ -84,7 +84,7 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[
 
 def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
            report: Report, progress: Progress | None) -> None:
-    replay = Replay(operator_key, lambda sha: ledger.archive.get(sha, conn))
+    replay = Replay(operator_key, evidence(ledger, conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]

@@ -26,7 +26,7 @@ from tally.ledger.errors import (
 )
 from tally.ledger.evidence.checks import Lookup, anchored_quote, stored_text
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity import signing
+from tally.ledger.integrity import disclosure, signing
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     claim_body,
@@ -160,7 +160,7 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
     return source
 
 
-def _operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
+def operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
                      build: Callable[[str], dict[str, Any]], defer: Deferred | None,
                      what: str) -> tuple[str, str]:
     """Sign or verify a statement only the genesis operator key may sign: (body, signature)."""
@@ -191,7 +191,7 @@ def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyP
                 f"signer {key_id} is already registered as {existing.name!r} "
                 f"({existing.role})", field="name")
         return None
-    body, signature = _operator_signed(
+    body, signature = operator_signed(
         registry, ctx, record, key,
         lambda s: signer_body(ctx.ledger_id, s, key_id, public_key, record.name, record.role),
         defer, "signer changes")
@@ -207,7 +207,7 @@ def revoke_signer(registry: Registry, ctx: Context, record: RevocationRecord,
     if signer.revoked:
         return None
     may_revoke(record.key_id, ctx.operator_key_id)
-    body, signature = _operator_signed(
+    body, signature = operator_signed(
         registry, ctx, record, key,
         lambda s: revocation_body(ctx.ledger_id, s, record.key_id, record.reason),
         defer, "signer changes")
@@ -233,7 +233,7 @@ def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: Ke
             message, where = describe(e)
             raise InputError(f"invalid witness: {message}", field=where) from None
 
-    body, signature = _operator_signed(registry, ctx, record, key, build, defer,
+    body, signature = operator_signed(registry, ctx, record, key, build, defer,
                                        "witness changes")
     witness = Witness(body=body, signature=signature)
     registry.stage(witness)
@@ -274,8 +274,8 @@ def prepare_claim(
     record: ReportRecord,
     key: KeyPair | None,
     defer: Deferred | None = None,
-) -> tuple[UUID, str, str, Quantity | Status, Signer]:
-    """Check a report and build its signed body: (claim id, body, signature, value, signer).
+) -> PreparedClaim:
+    """Check a report and build its signed body (format v2: its erasable fields committed).
 
     Unless the claim is already recorded, the caller must ask `signer_may_sign(signer)`."""
     figure = registry.figure(record.figure)
@@ -288,10 +288,50 @@ def prepare_claim(
                 else registry.find_document(record.document_sha256))
     anchor = anchored_quote(record, None if document is None else stored_text(
         document.sha256, document.text_sha256, ctx.documents))
-    signer, body, signature = sign_or_verify(
-        registry, ctx, record, key,
-        lambda signer: claim_body(ctx.ledger_id, signer, record, value.written, anchor), defer)
-    return signing.body_uuid(body), body, signature, value, signer
+    disclosures: list[str] = []
+
+    def build(signer: str) -> dict[str, Any]:
+        plain = claim_body(ctx.ledger_id, signer, record, value.written, anchor)
+        salt_for = _salts(record, key, plain)
+        if salt_for is None:
+            return plain
+        body, disclosures[:] = disclosure.commit(plain, salt_for)
+        return body
+
+    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
+                         tuple(disclosures))
+
+
+@dataclass(frozen=True)
+class PreparedClaim:
+    """A report checked and signed (or its signature checked): what recording it needs."""
+
+    uuid: UUID
+    body: str
+    signature: str
+    value: Quantity | Status
+    signer: Signer
+    disclosures: tuple[str, ...]  # format v2: stored beside the body
+
+
+def _salts(record: ReportRecord, key: KeyPair | None,
+           plain: dict[str, Any]) -> disclosure.SaltFor | None:
+    """How a report's erasable fields are salted: with salts only the signing key can
+    derive (a new v2 body), with the line's own (a v2 line signed elsewhere), or not at
+    all (a v1 line signed elsewhere, as exports before format v2 wrote them)."""
+    if record.signature is None and key is not None:
+        return disclosure.keyed_salts(signing.private_seed(key.private_key),
+                                      signing.canonical(plain))
+    if record.salts is None:
+        return None
+    salts = record.salts
+
+    def given(path: str) -> str:
+        if path not in salts:
+            raise InputError(f"the line's salts give none for {path}", field="salts")
+        return salts[path]
+    return given
 
 
 def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) -> None:
@@ -305,15 +345,16 @@ def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) 
 def record_claim(
     registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    claim_uuid, body, signature, _, signer = prepare_claim(registry, ctx, record, key)
-    existing = registry.find_claim(claim_uuid)
+    prepared = prepare_claim(registry, ctx, record, key)
+    existing = registry.find_claim(prepared.uuid)
     if existing is not None:
-        already_recorded(claim_uuid, existing.signature, signature)
-        return claim_uuid.hex, None
-    signer_may_sign(signer, signer.key_id)
-    claim = Claim(body=body, signature=signature)
+        already_recorded(prepared.uuid, existing.signature, prepared.signature)
+        return prepared.uuid.hex, None
+    signer_may_sign(prepared.signer, prepared.signer.key_id)
+    claim = Claim(body=prepared.body, signature=prepared.signature)
+    claim.disclosures = prepared.disclosures  # not an event field: the store keeps them apart
     registry.stage(claim)
-    return claim_uuid.hex, claim
+    return prepared.uuid.hex, claim
 
 
 def prepare_correction(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from tally.ledger.errors import NotAuthorisedError
 from tally.ledger.infra import replica_mark
 from tally.ledger.infra.access import lag_error
+from tally.ledger.infra.disclosure_store import Disclosures
 from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.merkle_log import MerkleLog
 from tally.ledger.model.events import Aggregate
@@ -24,8 +25,10 @@ Listener = Callable[[bool, Progress | None], None]
 
 
 class Journal:
-    def __init__(self, events: EventStore, log: MerkleLog, tail_check: TailCheck) -> None:
+    def __init__(self, events: EventStore, log: MerkleLog, tail_check: TailCheck,
+                 disclosures: Disclosures) -> None:
         self.events = events
+        self.disclosures = disclosures
         self.log = log
         self.tail_check = tail_check
         self.listeners: list[Listener] = []
@@ -45,6 +48,9 @@ class Journal:
         if not aggregates:
             return []
         self.refuse_on_a_replica()
+        # format v2's disclosures first, then the events that commit to them (a crash in
+        # between leaves a disclosure nothing commits to, which nothing reads)
+        self.disclosures.put(d for a in aggregates for d in getattr(a, "disclosures", ()))
         positions = self.events.save(aggregates)
         self.tail_check.trust(positions)
         self.after_write()

@@ -23,9 +23,11 @@ from tally.ledger.model.events import (
     Claim,
     Document,
     Figure,
+    Redaction,
     Signer,
     Source,
     Witness,
+    redaction_uuid,
     registry_uuid,
 )
 from tally.ledger.model.suggest import hint
@@ -109,6 +111,9 @@ class Registry:
 
     def find_witness(self, name: str) -> Witness | None:
         return self._get(registry_uuid("witness", name), Witness)
+
+    def find_redaction(self, claim_id: str, field: str) -> Redaction | None:
+        return self._get(redaction_uuid(claim_id, field), Redaction)
 
     def find_claim(self, uuid: UUID) -> Claim | None:
         return self._get(uuid, Claim)

@@ -18,7 +18,8 @@ through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -26,16 +27,19 @@ from uuid import UUID
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
 from tally.ledger.evidence.checks import Lookup, check_stored, stored_text
-from tally.ledger.integrity import signing
+from tally.ledger.integrity import disclosure, signing
+from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
-from tally.ledger.model.events import GENESIS_ID, registry_uuid
+from tally.ledger.model.events import GENESIS_ID, redaction_uuid, registry_uuid
 from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
+    ClaimRedacted,
     ClaimRetracted,
     DocumentArchived,
+    DocumentWithheld,
     FigureDefined,
     LedgerCreated,
     SignerAdded,
@@ -47,6 +51,22 @@ from tally.ledger.model.statements import (
 
 # (position, version, type name, body) of a claim's events, in any order
 ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
+# format v2: the stored disclosures of these commitments (commitment -> disclosure)
+Disclosed = Callable[[Collection[str]], Mapping[str, str]]
+# an aggregate's stored events, (position, version, type, state) each: where the operator's
+# orders are found (`redaction_uuid`, a document's aggregate)
+AggregateEvents = Callable[[UUID], Sequence[tuple[int, int, str, bytes]]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the replay reads beside the events: the archive (`ledger.evidence.archive`),
+    the disclosures (`ledger.infra.disclosure_store`), and where the orders that may have
+    taken some of either down are stored."""
+
+    documents: Lookup = lambda _: None
+    disclosed: Disclosed = lambda _: {}
+    orders: AggregateEvents = lambda _: ()
 
 
 @dataclass
@@ -86,12 +106,15 @@ class Admitted:
 
 class Replay:
     def __init__(self, expected_operator: bytes | None = None,
-                 documents: Lookup = lambda _: None) -> None:
-        """`documents` reads the archive (`ledger.evidence.archive`): every document event
-        is checked against its stored bytes and every anchored quote against its text."""
+                 evidence: Evidence | None = None) -> None:
+        """Every document event is checked against its stored bytes, every anchored quote
+        against its text, and every v2 commitment against its disclosure, unless a signed
+        order of the operator took it down (`evidence`)."""
         self.expected_operator = expected_operator
-        self.documents = documents
+        self.evidence = evidence or Evidence()
+        self.documents = self.evidence.documents
         self.archived: dict[str, str] = {}  # document sha256 -> signed text sha256
+        self.withheld: set[str] = set()  # documents whose bytes an order took down
         self.ledger_id: str | None = None
         self.origin: str | None = None
         self.operator_key: bytes | None = None
@@ -189,8 +212,9 @@ class Replay:
             for source in (s.source, *s.via):
                 if source not in self.sources:
                     raise VerificationError(f"the claim names source {source!r}, not registered")
+            opened = self._disclosed(s, event.body)
             if s.anchor is not None:
-                self._anchored(s)
+                self._anchored(s, opened)
         elif isinstance(s, DocumentArchived):
             _where(ident, version, registry_uuid("document", s.sha256), 1)
             if s.sha256 in self.archived:
@@ -198,21 +222,96 @@ class Replay:
             if s.source is not None and s.source not in self.sources:
                 raise VerificationError(f"the document names source {s.source!r}, not "
                                         "registered")
-            check_stored(s, self.documents(s.sha256))
+            stored = self.documents(s.sha256)
+            if stored is None and self._ordered(ident, "document.withheld",
+                                                lambda o: o.sha256 == s.sha256):
+                self.withheld.add(s.sha256)
+            else:
+                check_stored(s, stored)
             self.archived[s.sha256] = s.text_sha256
+        elif isinstance(s, ClaimRedacted | DocumentWithheld):
+            policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
+            self._order(position, s, ident, version, claim_events)
         else:
             self._followup(position, s, event.body, ident, version, signer, claim_events)
         return signer.public_key
 
-    def _anchored(self, s: ClaimRecorded) -> None:
-        """An anchored quote is in a document archived before it, at its signed place."""
+    def _disclosed(self, s: ClaimRecorded, body: str) -> dict[str, Any]:
+        """The body with its v2 commitments opened, each disclosure checked; one missing
+        holds only where the operator's signed order took its field down."""
+        fields = json.loads(body)
+        committed = disclosure.commitments(fields)
+        if not committed:
+            return fields
+        opened, missing = disclosure.open_body(fields, self.evidence.disclosed(
+            committed.values()))
+        claim = signing.body_id(body)
+        for path in missing:
+            field = next(f for f, paths in disclosure.FIELDS.items() if path in paths)
+            if not self._ordered(redaction_uuid(claim, field), "claim.redacted",
+                                 lambda o, c=committed[path]: c in o.commitments):
+                raise VerificationError(f"the disclosure of the claim's {path} is missing, "
+                                        "and no signed order took it down: it was deleted")
+        return opened
+
+    def _ordered(self, aggregate: UUID, type_name: str, names: Callable[[Any], bool]) -> bool:
+        """Whether the operator signed an order of this type, stored on `aggregate`, that
+        `names` what is missing. The order is checked here as far as it vouches (its
+        body, ledger, signer and signature); the replay checks the rest at its position."""
+        for _, _, topic, state in self.evidence.orders(aggregate):
+            if topic != type_name or self.operator_key is None:
+                continue
+            try:
+                stored = decode_state(state)
+                order = parse_statement(stored.body, type_name)
+                signing.check_signature(self.operator_key, stored.body, stored.signature)
+            except LedgerError:
+                continue
+            if order.ledger == self.ledger_id and order.signer == self.operator_key_id \
+                    and names(order):
+                return True
+        return False
+
+    def _order(self, position: int, s: ClaimRedacted | DocumentWithheld, ident: UUID,
+               version: int, claim_events: ClaimEvents) -> None:
+        """An order names what exists: a document archived before it, or a claim recorded
+        before it and exactly the commitments of the field it takes down."""
+        if isinstance(s, DocumentWithheld):
+            _where(ident, version, registry_uuid("document", s.sha256), 2)
+            if s.sha256 not in self.archived:
+                raise VerificationError(f"the order withholds document {s.sha256}, not "
+                                        "archived before it")
+            return
+        _where(ident, version, redaction_uuid(s.claim, s.field), 1)
+        recorded = [b for p, _, t, b in claim_events(UUID(hex=s.claim))
+                    if p < position and t == "claim.recorded"]
+        if not recorded:
+            raise VerificationError(f"the order redacts claim {s.claim}, not recorded "
+                                    "before it")
+        committed = disclosure.commitments(json.loads(recorded[0]))
+        wanted = [committed[p] for p in disclosure.FIELDS[s.field] if p in committed]
+        if sorted(wanted) != sorted(s.commitments) or not wanted:
+            raise VerificationError(f"the order's commitments are not those of the claim's "
+                                    f"{s.field}")
+
+    def _anchored(self, s: ClaimRecorded, opened: dict[str, Any]) -> None:
+        """An anchored quote is in a document archived before it, at its signed place (its
+        text where disclosed; where an order took the text or the document down, the
+        place is all that is left to check)."""
         assert s.anchor is not None
-        signed_text = self.archived.get(s.document_sha256 or "")
+        sha = s.document_sha256 or ""
+        signed_text = self.archived.get(sha)
         if signed_text is None:
             raise VerificationError(f"the claim anchors its quote in document "
                                     f"{s.document_sha256}, not archived before it")
-        text = stored_text(s.document_sha256 or "", signed_text, self.documents)
-        anchors.check(text, s.quote, s.anchor.model_dump())
+        if sha in self.withheld:
+            return
+        text = stored_text(sha, signed_text, self.documents)
+        anchor = opened["anchor"]
+        if None in anchor["quote"].values():
+            anchors.check_position(text, anchor)
+        else:
+            anchors.check(text, opened["quote"], anchor)
 
     def _figure(self, figure_id: str) -> FigureState:
         found = self.figures.get(figure_id)

@@ -11,6 +11,7 @@ logged events only; every command then names its position.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -27,7 +28,7 @@ from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.replay import ClaimEvents, Replay
+from tally.ledger.replay import ClaimEvents, Evidence, Replay
 from tally.ledger.trusted_log import TrustedLeaves
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
     follows up: with their bodies for the follow-ups' claims; for the claims recorded here
     only where they are (is one recorded twice?), from `repeated`
     (`Ledger.repeated_places`) when the caller has it, else read in one query."""
-    followed = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS})
+    followed = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS}
+                    | {_redacted(n.state) for n in batch if n.topic == "claim.redacted"})
     recorded = list({as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
                     - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
@@ -58,6 +60,24 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
         for uuid, events in places.items():
             found[uuid] = [(p, v, t, "") for p, v, t, _ in events]
     return lambda ident: found.get(ident, [])
+
+
+def _redacted(state: bytes) -> UUID:
+    """The claim a redaction order names (a nil id if its body does not say: its own
+    position fails)."""
+    try:
+        return UUID(hex=json.loads(_body(state))["claim"])
+    except (ValueError, KeyError, TypeError):
+        return UUID(int=0)
+
+
+def evidence(ledger: Ledger, conn: Connection | None = None) -> Evidence:
+    """What the replay reads beside the events, from this ledger (on `conn`, if given)."""
+    def orders(aggregate: UUID) -> list[tuple[int, int, str, bytes]]:
+        return ledger.events.aggregate_events([aggregate], conn).get(aggregate, [])
+    return Evidence(documents=lambda sha: ledger.archive.get(sha, conn),
+                    disclosed=lambda wanted: ledger.disclosures.get(wanted, conn),
+                    orders=orders)
 
 
 def _body(state: bytes) -> str:
@@ -160,7 +180,7 @@ class TailCheck:
         `registry`. VerificationError if one was changed or deleted."""
         stored = self.ledger.log.checkpoints()
         if not stored:
-            return Replay(documents=self.ledger.archive.get), 0
+            return Replay(evidence=evidence(self.ledger)), 0
         if self._checkpointed is None or self._checkpointed[0] != stored[-1][1]:
             events, last = self._registry_of(stored[-1][1])
             self._checkpointed = (stored[-1][1], events, last)
@@ -210,7 +230,7 @@ class TailCheck:
 
     def replay_of(self, registry: Iterable[Notification]) -> Replay:
         """The rules' running state after these registry events, replayed in order."""
-        replay = Replay(documents=self.ledger.archive.get)
+        replay = Replay(evidence=evidence(self.ledger))
         for n in registry:
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay

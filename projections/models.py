@@ -237,6 +237,15 @@ class AnchorOut(_Out):
     position: TextPositionSelectorOut
 
 
+class RedactionOut(_Out):
+    """A take-down order on a claim's field. Keys: `field` ("quote" or "url"), `reason`,
+    `recorded` (when the operator signed it into the ledger)."""
+
+    field: str
+    reason: str
+    recorded: str
+
+
 class ProvenanceOut(_Out):
     """`tally provenance`. Keys: `claim_id`, `figure`, `value` (after corrections),
     `reported`, `as_of`, `source` (SourceOut), `via` (SourceOuts), `url`, `published`,
@@ -248,7 +257,9 @@ class ProvenanceOut(_Out):
     checkpoint that covers it, or null), `recorded_at`, `status` ("active", "corrected" or
     "retracted": what the claim stands as now), `anchor` (the signed W3C selectors
     of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
-    `suffix`} and `position` {`start`, `end`}; null for an unanchored quote)."""
+    `suffix`} and `position` {`start`, `end`}; null for an unanchored quote), `redacted`
+    (RedactionOuts: the operator's take-down orders on its quote or URL, whose places
+    then read `[redacted on DATE by operator: REASON]`)."""
 
     claim_id: str
     figure: str
@@ -274,6 +285,7 @@ class ProvenanceOut(_Out):
     recorded_at: dt.datetime
     status: Literal["active", "corrected", "retracted"] = "active"
     anchor: AnchorOut | None = None
+    redacted: list[RedactionOut] = []
 
 
 class FigureOut(_Out):

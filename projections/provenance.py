@@ -7,7 +7,6 @@ from the ledger's log tables at query time (checkpoints are not projected).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -129,5 +128,6 @@ def _provenance_out(prov: Row, rows: list[dict[str, Any]], claim: ClaimOut,
         leaf_index=leaf_index, checkpoint=checkpoint, recorded_at=claim.recorded_at,
         status="retracted" if any(f.kind == "retraction" for f in followups)
         else "corrected" if any(f.kind == "correction" for f in followups) else "active",
-        anchor=json.loads(claim_row["body"]).get("anchor"),  # from the signed bytes
+        anchor=claim_row["opened"].get("anchor"),  # the signed bytes, disclosures opened
+        redacted=claim_row["redacted"],
     )

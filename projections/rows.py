@@ -11,8 +11,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from tally.ledger.errors import SignatureError
+from tally.ledger.errors import SignatureError, VerificationError
+from tally.ledger.infra.event_rows import SignedEvent
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.disclosure import FIELDS, open_body
 from tally.ledger.model.moments import utc as utc
 from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.claims import Entry, EntryKind, FigureDef
@@ -31,7 +33,10 @@ REVOKED_SIGNER = "revoked signer"
 # The signed fields an answer shows that the history table does not copy: each is read
 # from the body signed at the row's position (None where a body lacks it).
 SIGNED_FIELDS = ("url", "published", "quote", "document_sha256", "reason")
-Signed = Callable[[Collection[int]], dict[int, tuple[str, str]]]  # positions -> (body, sig)
+# positions -> their signed events (body, signature, disclosures, orders)
+Signed = Callable[[Collection[int]], Mapping[int, SignedEvent]]
+# what a committed field shows when its disclosure is missing and no order took it down
+UNDISCLOSED = "[not disclosed: run 'tally verify']"
 # (events, the position projected before them or None): raises VerificationError on a bad one
 EventCheck = Callable[[Sequence["Notification"], int | None], None]
 # a position -> (its leaf index, the size of the first checkpoint covering it), from the log
@@ -41,19 +46,61 @@ Coverages = Callable[[Collection[int]], dict[int, tuple[int | None, int | None]]
 
 
 def with_signed(rows: Iterable[Row], signed: Signed) -> list[dict[str, Any]]:
-    """History rows completed with their signed body, signature and `SIGNED_FIELDS`."""
+    """History rows completed with their signed body, signature and `SIGNED_FIELDS` (a v2
+    body's committed fields opened with their checked disclosures; one taken down by an
+    order shows the order, `redacted` lists them)."""
     found = [dict(r) for r in rows]
     events = signed([int(r["position"]) for r in found])
     for row in found:
-        body, signature = events.get(int(row["position"]), ("", ""))
+        event = events.get(int(row["position"]))
+        body, signature = (event.body, event.signature) if event else ("", "")
         try:
             fields = json.loads(body) if body else {}
         except ValueError:  # a tampered body: shown as missing, flagged by its signature
             fields = {}
         if not isinstance(fields, dict):
             fields = {}
-        row.update({k: fields.get(k) for k in SIGNED_FIELDS}, body=body, signature=signature)
+        redacted: list[dict[str, str]] = []
+        if event is not None:
+            fields, redacted = opened(fields, event)
+        row.update({k: fields.get(k) for k in SIGNED_FIELDS}, body=body, signature=signature,
+                   opened=fields, redacted=redacted)
     return found
+
+
+def opened(fields: dict[str, Any], event: SignedEvent
+           ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """A v2 body's fields with each commitment replaced by its disclosed value, or, where
+    an order took it down, by `[redacted on DATE by operator: REASON]` (the orders listed);
+    a disclosure that does not match (an insider's edit) shows as withheld from view."""
+    try:
+        fields, missing = open_body(fields, event.disclosed)
+    except VerificationError:
+        fields, missing = open_body(fields, {})
+    orders = {}
+    for recorded, order_body in event.orders:
+        order = json.loads(order_body)
+        orders[order.get("field")] = {"field": str(order.get("field")),
+                                      "reason": str(order.get("reason")),
+                                      "recorded": recorded}
+    shown: list[dict[str, str]] = []
+    for path in missing:
+        field = next(f for f, paths in FIELDS.items() if path in paths)
+        order = orders.get(field)
+        note = (UNDISCLOSED if order is None else
+                f"[redacted on {order['recorded'][:10]} by operator: {order['reason']}]")
+        _put(fields, path, note)
+        if order is not None and order not in shown:
+            shown.append(order)
+    return fields, shown
+
+
+def _put(fields: dict[str, Any], path: str, value: str) -> None:
+    *parents, last = path.split(".")
+    node = fields
+    for part in parents:
+        node = node[part]
+    node[last] = value
 
 
 def dumps(value: object) -> str:

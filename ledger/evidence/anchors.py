@@ -93,13 +93,19 @@ def anchor(text: str, quote: str, occurrence: int | None = None,
     return selector(text, found[0], found[0] + length)
 
 
-def check(text: str, quote: str | None, anchor_fields: dict[str, Any]) -> None:
-    """An anchor holds: it is exactly the selector of its position in `text`, and the
-    claim's quote is its `exact` text. VerificationError otherwise."""
+def check_position(text: str, anchor_fields: dict[str, Any]) -> tuple[int, int]:
+    """An anchor's position lies in `text` (all a redacted anchor leaves to check)."""
     start, end = anchor_fields["position"]["start"], anchor_fields["position"]["end"]
     if not 0 <= start < end <= len(text):
         raise VerificationError(f"the anchored quote's position {start}..{end} is outside "
                                 "its document's text")
+    return start, end
+
+
+def check(text: str, quote: str | None, anchor_fields: dict[str, Any]) -> None:
+    """An anchor holds: it is exactly the selector of its position in `text`, and the
+    claim's quote is its `exact` text. VerificationError otherwise."""
+    start, end = check_position(text, anchor_fields)
     if selector(text, start, end) != anchor_fields:
         raise VerificationError(f"the anchored quote is not in its document at {start}..{end}")
     if quote != anchor_fields["quote"]["exact"]:

@@ -20,9 +20,11 @@ from sqlalchemy import (
     Text,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 
+from tally.ledger.infra.disclosure_store import scrub
 from tally.ledger.infra.storage import create_tables, writing
 
 metadata = MetaData()
@@ -58,6 +60,15 @@ class Archive:
                                                            text=text))
         except IntegrityError:  # another writer stored the same bytes at the same time
             pass
+
+    def erase(self, sha256: str) -> None:
+        """Delete a document's bytes and text so that they are not left in the file (a
+        withholding order: see `disclosure_store.scrub`)."""
+        with writing(self.engine) as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA secure_delete = ON"))
+            conn.execute(documents.delete().where(documents.c.sha256 == sha256))
+        scrub(self.engine, documents.name)
 
     def get(self, sha256: str, conn: Connection | None = None) -> Stored | None:
         if not self.present:

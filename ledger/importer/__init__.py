@@ -61,6 +61,8 @@ def import_lines(
             ledger.archive.put(sha, stored.data, stored.text)
         appended = 0
         count = staging.count()
+        for texts in staging.disclosures(BATCH):  # as the documents: before their events
+            ledger.disclosures.put(texts)
         for batch in staging.batches(BATCH):
             # the read model recomputes the figures all batches touched once, at the end
             ledger.journal.append_stored(batch, settle=False)

@@ -53,6 +53,7 @@ class Staging:
                         "topic TEXT, state BLOB)")
         self.db.execute("CREATE TABLE claims (id BLOB PRIMARY KEY, figure TEXT, signer TEXT, "
                         "signature TEXT, version INTEGER, retracted INTEGER, followups TEXT)")
+        self.db.execute("CREATE TABLE disclosures (text TEXT PRIMARY KEY)")
 
     def __enter__(self) -> Staging:
         return self
@@ -68,6 +69,16 @@ class Staging:
             "INSERT INTO events (id, version, topic, state) VALUES (?, ?, ?, ?)",
             [(as_uuid(e.originator_id).bytes, e.originator_version, e.topic, e.state)
              for e in events])
+
+    def add_disclosures(self, texts: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO disclosures VALUES (?)",
+                            [(t,) for t in texts])
+
+    def disclosures(self, size: int) -> Iterator[list[str]]:
+        """The disclosures of the file's v2 claims, in batches."""
+        cursor = self.db.execute("SELECT text FROM disclosures")
+        while rows := cursor.fetchmany(size):
+            yield [r[0] for r in rows]
 
     def put_claims(self, claims: Iterable[ClaimState]) -> None:
         self.db.executemany(

@@ -218,8 +218,9 @@ class Validator:
         self._added("document")
 
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        claim_uuid, body, signature, _, signer = prepare_claim(
-            self.registry, self.ctx, record, self.key, defer)
+        prepared = prepare_claim(self.registry, self.ctx, record, self.key, defer)
+        claim_uuid, body, signature, signer = (prepared.uuid, prepared.body,
+                                               prepared.signature, prepared.signer)
         # a claim new to this chunk is looked up in this file and the ledger with the
         # others of its chunk (`_resolve`), which also refuses it if its signer is revoked;
         # one already seen is settled here
@@ -235,6 +236,7 @@ class Validator:
         event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=CLAIM_TOPIC,
                              body=body, signature=signature)
         self.staged.append(_Staged(number, "report", event, state))
+        self.staging.add_disclosures(prepared.disclosures)
         self._added("report")
 
     def _followup(self, number: int, record: CorrectionRecord | RetractionRecord,

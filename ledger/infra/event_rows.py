@@ -10,16 +10,20 @@ have caught up, so that they never load the library (`projections.reader`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+import json
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, text
 
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra import disclosure_store
 from tally.ledger.infra.storage import Store, in_chunks
+from tally.ledger.integrity.disclosure import FIELDS, commitments
 from tally.ledger.integrity.envelope import Stored, decode_state
-from tally.ledger.model.identity import TYPE_NAMES
+from tally.ledger.integrity.signing import body_id
+from tally.ledger.model.identity import TYPE_NAMES, redaction_uuid
 
 # the eventsourcing application's name: its tracking records (the read model's) carry it
 APPLICATION = "Tally"
@@ -97,11 +101,23 @@ class EventRows:
                 query, tuple(params))
         ]
 
+    def of_aggregates(self, conn: Connection, ids: Sequence[UUID], make: Make[R]) -> list[R]:
+        """Every stored row of these aggregates."""
+        found: list[R] = []
+        for chunk in in_chunks(ids):
+            params = tuple(u.hex for u in chunk) if self.is_sqlite else tuple(chunk)
+            found.extend(self.rows(conn, (
+                f"SELECT {self.position}, originator_id, originator_version, topic, state "
+                f"FROM {self.table} WHERE originator_id IN "
+                f"({', '.join([self.mark] * len(chunk))})"), params, make))
+        return found
+
     def signed(self, conn: Connection, positions: Collection[int], make: Make[R],
                check: Callable[[Sequence[R]], None] | None = None
-               ) -> dict[int, tuple[str, str]]:
+               ) -> dict[int, SignedEvent]:
         """The signed body and signature of the events at these positions (rows built by
-        `make`), each checked as `checked` checks it. With `check`, each row is passed to
+        `make`), each checked as `checked` checks it, with their v2 disclosures and the
+        take-down orders of what is not disclosed. With `check`, each row is passed to
         it first, and a position missing from the table is a VerificationError (the
         caller vouched for it)."""
         found: dict[int, tuple[str, str]] = {}
@@ -115,7 +131,40 @@ class EventRows:
             raise VerificationError(f"the event at position {missing} is no longer in the "
                                     "event store: it was deleted (run 'tally verify')",
                                     position=missing)
-        return found
+        return self._disclosed(conn, found)
+
+    def _disclosed(self, conn: Connection, found: dict[int, tuple[str, str]]
+                   ) -> dict[int, SignedEvent]:
+        committed = {p: commitments(json.loads(b)) for p, (b, _) in found.items()
+                     if '"commitment"' in b}
+        committed = {p: c for p, c in committed.items() if c}
+        disclosed = disclosure_store.read(conn, [c for cs in committed.values()
+                                                 for c in cs.values()]) if committed else {}
+        undisclosed = {p: found[p][0] for p, cs in committed.items()
+                       if not set(cs.values()) <= set(disclosed)}
+        orders: dict[str, list[tuple[str, str]]] = {}
+        wanted = [redaction_uuid(body_id(b), f) for b in undisclosed.values() for f in FIELDS]
+        for row in self.of_aggregates(conn, wanted, EventRow):
+            try:
+                stored = checked(row)
+                claim = json.loads(stored.body)["claim"]
+            except (VerificationError, ValueError, KeyError, TypeError):
+                continue  # a tampered order: not shown, flagged by verify at its position
+            orders.setdefault(claim, []).append((stored.time_text(), stored.body))
+        return {p: SignedEvent(b, s, {c: disclosed[c] for c in committed.get(p, {}).values()
+                                      if c in disclosed},
+                               tuple(orders.get(body_id(b), ()) if p in undisclosed else ()))
+                for p, (b, s) in found.items()}
+
+
+class SignedEvent(NamedTuple):
+    """A stored event's signed body and signature; for a v2 claim, the disclosures of its
+    commitments that are stored, and (recorded time, body) of the take-down orders on it."""
+
+    body: str
+    signature: str
+    disclosed: Mapping[str, str] = {}
+    orders: tuple[tuple[str, str], ...] = ()
 
 
 def as_id(value: Any) -> UUID:

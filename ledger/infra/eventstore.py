@@ -45,6 +45,7 @@ from tally.ledger.errors import LedgerError, StorageError, VerificationError
 from tally.ledger.infra.event_rows import (
     APPLICATION,
     EventRows,
+    SignedEvent,
     as_id,
     at_position,
     check_type_and_id,
@@ -247,7 +248,7 @@ class EventStore:
 
     def signed(self, positions: Collection[int], conn: Connection | None = None,
                check: Callable[[Sequence[Notification]], None] | None = None
-               ) -> dict[int, tuple[str, str]]:
+               ) -> dict[int, SignedEvent]:
         """The signed body and signature of the events at these positions, checked as
         `decode` checks them (`event_rows.checked`). With `check`, each event is passed
         to it first, and a position missing from the store is a VerificationError (the

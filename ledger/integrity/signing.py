@@ -114,6 +114,11 @@ def public_bytes(private_key: Ed25519PrivateKey) -> bytes:
     return private_key.public_key().public_bytes_raw()
 
 
+def private_seed(private_key: Ed25519PrivateKey) -> bytes:
+    """The key's 32-byte seed: the secret that format v2's salts are derived under."""
+    return private_key.private_bytes_raw()
+
+
 def sign(private_key: Ed25519PrivateKey, body_text: str) -> str:
     """Sign the canonical body text; the signature is returned as 128 hex digits."""
     return private_key.sign(body_text.encode("utf-8")).hex()

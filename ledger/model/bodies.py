@@ -13,16 +13,20 @@ from typing import Any
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
+    WithholdingRecord,
 )
 from tally.ledger.model.kinds import MediaType, Role
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
+    ClaimRedacted,
     ClaimRetracted,
     DocumentArchived,
+    DocumentWithheld,
     FigureDefined,
     LedgerCreated,
     SignerAdded,
@@ -107,6 +111,17 @@ def retraction_body(
 ) -> dict[str, Any]:
     return ClaimRetracted(ledger=ledger, signer=signer, claim=claim,
                           reason=record.reason).model_dump()
+
+
+def redaction_body(ledger: str, signer: str, record: RedactionRecord,
+                   commitments: list[str]) -> dict[str, Any]:
+    return ClaimRedacted(ledger=ledger, signer=signer, claim=record.claim, field=record.field,
+                         commitments=sorted(commitments), reason=record.reason).model_dump()
+
+
+def withholding_body(ledger: str, signer: str, record: WithholdingRecord) -> dict[str, Any]:
+    return DocumentWithheld(ledger=ledger, signer=signer, sha256=record.sha256,
+                            reason=record.reason).model_dump()
 
 
 def witness_body(ledger: str, signer: str, name: str, url: str, vkey: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tally.ledger.integrity.signing import body_id, body_uuid
 from tally.ledger.model.identity import GENESIS_ID as GENESIS_ID
 from tally.ledger.model.identity import NAMESPACE as NAMESPACE
 from tally.ledger.model.identity import as_uuid as as_uuid
+from tally.ledger.model.identity import redaction_uuid as redaction_uuid
 from tally.ledger.model.kinds import FigureKind, Role, SourceKind
 
 
@@ -217,12 +218,44 @@ class Document(Aggregate):
         body: str
         signature: str
 
+    class Withheld(Aggregate.Event):
+        TOPIC = "document.withheld"
+        class_version = 1
+        body: str
+        signature: str
+
     @event(Archived)
     def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.body = body
         self.sha256: str = fields["sha256"]
         self.text_sha256: str = fields["text_sha256"]
+        self.withheld = False
+
+    @event(Withheld)
+    def withhold(self, body: str, signature: str) -> None:
+        self.withheld = True
+
+
+class Redaction(Aggregate):
+    """The operator's order taking down one field of one claim (`redaction_uuid`)."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        fields = json.loads(body)
+        return redaction_uuid(fields["claim"], fields["field"])
+
+    class Ordered(Aggregate.Created):
+        TOPIC = "claim.redacted"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Ordered)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.claim: str = fields["claim"]
+        self.commitments: list[str] = list(fields["commitments"])
 
 
 class Witness(Aggregate):
@@ -255,7 +288,8 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Source, (Source.Registered,)),
         (Figure, (Figure.Defined,)),
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
-        (Document, (Document.Archived,)),
+        (Document, (Document.Archived, Document.Withheld)),
+        (Redaction, (Redaction.Ordered,)),
         (Witness, (Witness.Added,)),
     )
     for cls in classes

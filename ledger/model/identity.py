@@ -14,8 +14,14 @@ GENESIS_ID = uuid5(NAMESPACE, "genesis")
 TYPE_NAMES = frozenset({
     "ledger.created", "signer.added", "signer.revoked", "source.registered",
     "figure.defined", "claim.recorded", "claim.corrected", "claim.retracted",
-    "document.archived", "witness.added",
+    "document.archived", "witness.added", "claim.redacted", "document.withheld",
 })
+
+
+def redaction_uuid(claim_id: str, field: str) -> UUID:
+    """The aggregate of the one order that may take down a claim's field: derived, so a
+    reader finds a claim's orders by id, and a field is redacted once."""
+    return uuid5(NAMESPACE, f"redaction:{claim_id}:{field}")
 
 
 def as_uuid(ident: UUID | str) -> UUID:

@@ -184,6 +184,10 @@ class ReportRecord(_Signed):
     # export wrote (its position is taken, and the whole anchor must come out the same)
     occurrence: int | None = Field(default=None, ge=1)
     anchor: dict[str, Any] | None = None
+    # Format v2, a line signed elsewhere: the salt of each committed field
+    # (`ledger.integrity.disclosure`), as `tally export` writes them. Absent: a v1 body.
+    salts: dict[Annotated[str, StringConstraints(max_length=32)],
+                Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]] | None = None
     # review notes written by `tally extract`: ignored, never signed
     candidate: dict[str, Any] | None = None
 
@@ -273,6 +277,23 @@ class WitnessRecord(_Signed):
     name: ShortText
     url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     vkey: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+
+
+class RedactionRecord(_Signed):
+    """The operator's order taking down a v2 claim's quote (with its anchor's text) or URL."""
+
+    type: Literal["redaction"] = "redaction"
+    claim: ClaimRef
+    field: Literal["quote", "url"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class WithholdingRecord(_Signed):
+    """The operator's order taking down an archived document's bytes and text."""
+
+    type: Literal["withholding"] = "withholding"
+    sha256: Hex64
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
 Record = Annotated[

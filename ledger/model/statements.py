@@ -55,6 +55,7 @@ Reason = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_lengt
 Quote = Annotated[str, StringConstraints(pattern=_SAFE, max_length=1000)]
 Url = Annotated[str, StringConstraints(pattern=_SAFE, max_length=2048)]
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_visible)]
+RedactableField = Literal["quote", "url"]  # `ledger.integrity.disclosure.FIELDS`
 Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{0,5}[1-9])?$|^1$")]
 
 
@@ -109,13 +110,23 @@ class FigureDefined(_Statement):
     integer: Literal[True] | None = None
 
 
+class Commitment(BaseModel):
+    """Format v2: an erasable value signed as the SHA-256 of its salted disclosure
+    (`ledger.integrity.disclosure`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    commitment: Hex64
+
+
 class TextQuoteSelector(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     type: Literal["TextQuoteSelector"]
-    exact: Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_length=1000)]
-    prefix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)]
-    suffix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)]
+    exact: Annotated[str, StringConstraints(pattern=_SAFE, min_length=1,
+                                            max_length=1000)] | Commitment
+    prefix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)] | Commitment
+    suffix: Annotated[str, StringConstraints(pattern=_SAFE, max_length=32)] | Commitment
 
 
 class TextPositionSelector(BaseModel):
@@ -142,9 +153,9 @@ class ClaimRecorded(_Statement):
     as_of: Edtf
     source: Slug
     via: list[Slug] = Field(max_length=20)
-    url: Url | None
+    url: Url | Commitment | None
     published: Edtf | None
-    quote: Quote | None
+    quote: Quote | Commitment | None
     document_sha256: Hex64 | None
     # The one member that may be absent (never null): only an anchored quote has it, so
     # the bodies of unanchored claims are what they were before documents existed.
@@ -187,6 +198,25 @@ class ClaimRetracted(_Statement):
     reason: Reason
 
 
+class ClaimRedacted(_Statement):
+    """The operator's order to take down one erasable field of a v2 claim (its quote, with
+    the anchor's text, or its URL): the commitments stay signed, the disclosures go."""
+
+    type: Literal["claim.redacted"] = "claim.redacted"
+    claim: ClaimId
+    field: RedactableField
+    commitments: list[Hex64] = Field(min_length=1, max_length=4)
+    reason: Reason
+
+
+class DocumentWithheld(_Statement):
+    """The operator's order to take down an archived document's bytes and text."""
+
+    type: Literal["document.withheld"] = "document.withheld"
+    sha256: Hex64
+    reason: Reason
+
+
 def _cosigner_vkey(vkey: str) -> str:
     """A witness's C2SP cosignature vkey (type 0x04), its key id checked."""
     try:
@@ -214,7 +244,7 @@ class WitnessAdded(_Statement):
 
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
              | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded
-             | DocumentArchived)
+             | DocumentArchived | ClaimRedacted | DocumentWithheld)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
@@ -222,7 +252,7 @@ TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
         ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded,
-        DocumentArchived))
+        DocumentArchived, ClaimRedacted, DocumentWithheld))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical
