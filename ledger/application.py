@@ -23,7 +23,6 @@ from tally.ledger.commands import (
     correct_claim,
     define_figure,
     define_source,
-    record_claim,
     retract_claim,
 )
 from tally.ledger.directory import Directory
@@ -77,6 +76,7 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.kinds import Role
 from tally.ledger.orders import redact_claim, withhold_document
+from tally.ledger.reports import record_claim
 from tally.ledger.tailcheck import TailCheck
 
 
@@ -303,7 +303,8 @@ class Ledger:
         registry = self.registry()
         claim = registry.claim(self.resolve_claim(record.claim))
         record = record.model_copy(update={"claim": claim.claim_id})
-        commitments, order = redact_claim(registry, self.context(), claim, record, operator)
+        commitments, order = redact_claim(registry, self.context(), claim.body, record,
+                                          operator)
         appended = self._append(claim.claim_id, order)
         self.disclosures.erase(commitments)
         return appended

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from pydantic import ValidationError
 
@@ -24,12 +23,11 @@ from tally.ledger.errors import (
     InputError,
     SignatureError,
 )
-from tally.ledger.evidence.checks import Lookup, anchored_quote, stored_text
+from tally.ledger.evidence.checks import Lookup
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity import disclosure, signing
+from tally.ledger.integrity import signing
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
-    claim_body,
     correction_body,
     figure_body,
     retraction_body,
@@ -54,7 +52,6 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.policy import (
     ClaimFacts,
-    check_dates,
     check_figure_shape,
     followup_is_new,
     may_revoke,
@@ -62,7 +59,7 @@ from tally.ledger.model.policy import (
     signer_may_sign,
     value_for,
 )
-from tally.ledger.model.values import Quantity, Status, decimal_text
+from tally.ledger.model.values import decimal_text
 
 BAD_SIGNATURE = (
     "signature does not verify: the line was altered after signing, "
@@ -266,95 +263,6 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
     figure = Figure(body=body, signature=signature)
     registry.stage(figure)
     return figure
-
-
-def prepare_claim(
-    registry: Registry,
-    ctx: Context,
-    record: ReportRecord,
-    key: KeyPair | None,
-    defer: Deferred | None = None,
-) -> PreparedClaim:
-    """Check a report and build its signed body (format v2: its erasable fields committed).
-
-    Unless the claim is already recorded, the caller must ask `signer_may_sign(signer)`."""
-    figure = registry.figure(record.figure)
-    value = value_for(figure, record.value)
-    check_dates(record.as_of, record.published, ctx.today)
-    registry.source(record.source)
-    for hop in record.via:
-        registry.source(hop, field="via")
-    document = (None if record.document_sha256 is None
-                else registry.find_document(record.document_sha256))
-    anchor = anchored_quote(record, None if document is None else stored_text(
-        document.sha256, document.text_sha256, ctx.documents))
-    disclosures: list[str] = []
-
-    def build(signer: str) -> dict[str, Any]:
-        plain = claim_body(ctx.ledger_id, signer, record, value.written, anchor)
-        salt_for = _salts(record, key, plain)
-        if salt_for is None:
-            return plain
-        body, disclosures[:] = disclosure.commit(plain, salt_for)
-        return body
-
-    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
-    return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
-                         tuple(disclosures))
-
-
-@dataclass(frozen=True)
-class PreparedClaim:
-    """A report checked and signed (or its signature checked): what recording it needs."""
-
-    uuid: UUID
-    body: str
-    signature: str
-    value: Quantity | Status
-    signer: Signer
-    disclosures: tuple[str, ...]  # format v2: stored beside the body
-
-
-def _salts(record: ReportRecord, key: KeyPair | None,
-           plain: dict[str, Any]) -> disclosure.SaltFor | None:
-    """How a report's erasable fields are salted: with salts only the signing key can
-    derive (a new v2 body), with the line's own (a v2 line signed elsewhere), or not at
-    all (a v1 line signed elsewhere, as exports before format v2 wrote them)."""
-    if record.signature is None and key is not None:
-        return disclosure.keyed_salts(signing.private_seed(key.private_key),
-                                      signing.canonical(plain))
-    if record.salts is None:
-        return None
-    salts = record.salts
-
-    def given(path: str) -> str:
-        if path not in salts:
-            raise InputError(f"the line's salts give none for {path}", field="salts")
-        return salts[path]
-    return given
-
-
-def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) -> None:
-    """The same claim appended twice is a no-op, unless it comes with another signature."""
-    if existing_signature != signature:
-        raise SignatureError(
-            f"claim {claim_uuid.hex} is already recorded with a different signature"
-        )
-
-
-def record_claim(
-    registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
-) -> tuple[str, Claim | None]:
-    prepared = prepare_claim(registry, ctx, record, key)
-    existing = registry.find_claim(prepared.uuid)
-    if existing is not None:
-        already_recorded(prepared.uuid, existing.signature, prepared.signature)
-        return prepared.uuid.hex, None
-    signer_may_sign(prepared.signer, prepared.signer.key_id)
-    claim = Claim(body=prepared.body, signature=prepared.signature)
-    claim.disclosures = prepared.disclosures  # not an event field: the store keeps them apart
-    registry.stage(claim)
-    return prepared.uuid.hex, claim
 
 
 def prepare_correction(

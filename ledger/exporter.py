@@ -14,7 +14,16 @@ from typing import Any
 
 from tally.ledger.application import Ledger
 from tally.ledger.evidence.transfer import document_line
-from tally.ledger.model.events import Claim, Document, Figure, Signer, Source, Witness
+from tally.ledger.integrity import disclosure
+from tally.ledger.model.events import (
+    Claim,
+    Document,
+    Figure,
+    Redaction,
+    Signer,
+    Source,
+    Witness,
+)
 
 
 def _line(record: dict[str, Any]) -> str:
@@ -29,6 +38,27 @@ def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict
     return record
 
 
+def _report(ledger: Ledger, body: str, signature: str) -> dict[str, Any]:
+    """A claim's line: a v2 claim's fields opened, with their salts (so the import
+    rebuilds the same body); where an order took one down, the signed body itself, with
+    what is still disclosed."""
+    record = _signed("report", body, signature, _REPORT)
+    fields = json.loads(body)
+    committed = disclosure.commitments(fields)
+    if not committed:
+        return record
+    disclosed = ledger.disclosures.get(committed.values())
+    opened, missing = disclosure.open_body(fields, disclosed)
+    record.update({k: opened[k] for k in _REPORT if k in opened})
+    if missing:
+        record.update(body=body, disclosures=[disclosed[c] for c in committed.values()
+                                              if c in disclosed])
+    else:
+        record["salts"] = {path: disclosure.parse_disclosure(disclosed[c])[0]
+                           for path, c in committed.items()}
+    return record
+
+
 _REPORT = ("figure", "value", "as_of", "source", "via", "url", "published", "quote",
            "document_sha256", "anchor")
 # the import line type and the body fields it carries, by event type
@@ -39,9 +69,10 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
                                 "states", "integer")),
-    Claim.Recorded: ("report", _REPORT),
     Claim.Corrected: ("correction", ("claim", "value", "reason")),
     Claim.Retracted: ("retraction", ("claim", "reason")),
+    Redaction.Ordered: ("redaction", ("claim", "field", "commitments", "reason")),
+    Document.Withheld: ("withholding", ("sha256", "reason")),
 }
 
 
@@ -58,5 +89,7 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
             continue
         if isinstance(event, Document.Archived):
             yield _line(document_line(ledger, event.body, event.signature))
+        if isinstance(event, Claim.Recorded):
+            yield _line(_report(ledger, event.body, event.signature))
         if line is not None:
             yield _line(_signed(line[0], event.body, event.signature, line[1]))

@@ -8,39 +8,44 @@ from __future__ import annotations
 
 import json
 
-from tally.ledger.commands import Context, operator_signed
+from tally.ledger.commands import Context, Deferred, operator_signed
 from tally.ledger.errors import InputError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import redaction_body, withholding_body
-from tally.ledger.model.events import Claim, Document, Redaction
+from tally.ledger.model.events import Document, Redaction
 from tally.ledger.model.inputs import RedactionRecord, WithholdingRecord
 
 
-def field_commitments(claim: Claim, field: str) -> list[str]:
+def field_commitments(claim_id: str, claim_body: str, field: str) -> list[str]:
     """The commitments a redaction of `field` takes down: InputError if there are none (a
     claim signed before format v2, or one without that field)."""
-    committed = disclosure.commitments(json.loads(claim.body))
+    committed = disclosure.commitments(json.loads(claim_body))
     found = [committed[p] for p in disclosure.FIELDS[field] if p in committed]
     if not found:
         raise InputError(
-            f"claim {claim.claim_id} has no committed {field}: it has none, or it was signed "
+            f"claim {claim_id} has no committed {field}: it has none, or it was signed "
             "before format v2 (whose fields can only come down with the whole claim)",
             field="field")
     return found
 
 
-def redact_claim(registry: Registry, ctx: Context, claim: Claim, record: RedactionRecord,
-                 key: KeyPair | None) -> tuple[list[str], Redaction | None]:
+def redact_claim(registry: Registry, ctx: Context, claim_body: str, record: RedactionRecord,
+                 key: KeyPair | None, defer: Deferred | None = None
+                 ) -> tuple[list[str], Redaction | None]:
     """The commitments to erase, and the order (None when this field was redacted already:
-    erasing again is harmless, and finishes an erasure a crash interrupted)."""
-    commitments = field_commitments(claim, record.field)
-    if registry.find_redaction(claim.claim_id, record.field) is not None:
+    erasing again is harmless, and finishes an erasure a crash interrupted). `record.claim`
+    is the claim's full id, `claim_body` its signed body."""
+    commitments = field_commitments(record.claim, claim_body, record.field)
+    if record.commitments is not None and sorted(record.commitments) != sorted(commitments):
+        raise InputError(f"the order's commitments are not those of the claim's "
+                         f"{record.field}", field="commitments")
+    if registry.find_redaction(record.claim, record.field) is not None:
         return commitments, None
     body, signature = operator_signed(
         registry, ctx, record, key,
-        lambda s: redaction_body(ctx.ledger_id, s, record, commitments), None,
+        lambda s: redaction_body(ctx.ledger_id, s, record, commitments), defer,
         "take-down orders")
     order = Redaction(body=body, signature=signature)
     registry.stage(order)
@@ -48,7 +53,7 @@ def redact_claim(registry: Registry, ctx: Context, claim: Claim, record: Redacti
 
 
 def withhold_document(registry: Registry, ctx: Context, record: WithholdingRecord,
-                      key: KeyPair | None) -> Document | None:
+                      key: KeyPair | None, defer: Deferred | None = None) -> Document | None:
     """The document with its withholding pending, or None when it is withheld already."""
     document = registry.find_document(record.sha256)
     if document is None:
@@ -58,6 +63,6 @@ def withhold_document(registry: Registry, ctx: Context, record: WithholdingRecor
         return None
     body, signature = operator_signed(
         registry, ctx, record, key, lambda s: withholding_body(ctx.ledger_id, s, record),
-        None, "take-down orders")
+        defer, "take-down orders")
     document.withhold(body=body, signature=signature)
     return document

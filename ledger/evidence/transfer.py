@@ -47,19 +47,22 @@ def document_line(ledger: Ledger, body: str, signature: str) -> dict[str, Any]:
     stored = ledger.archive.get(fields["sha256"])
     statement = parse_statement(body, "document.archived")
     assert isinstance(statement, DocumentArchived)
+    line = {"type": "document", **{k: fields[k] for k in _SIGNED}, "ledger": fields["ledger"],
+            "signer": fields["signer"], "signature": signature}
+    found = ledger.registry().find_document(statement.sha256)
+    if stored is None and found is not None and found.withheld:
+        return {**line, "data": None, "text": None}  # its order follows in the export
     try:
         check_stored(statement, stored)
     except VerificationError as e:
         raise VerificationError(f"cannot export: {e.message}: run 'tally verify'") from None
     assert stored is not None
-    return {"type": "document", **{k: fields[k] for k in _SIGNED},
-            "data": base64.b64encode(stored.data).decode("ascii"), "text": stored.text,
-            "ledger": fields["ledger"], "signer": fields["signer"], "signature": signature}
+    return {**line, "data": base64.b64encode(stored.data).decode("ascii"), "text": stored.text}
 
 
 def _bytes(record: DocumentRecord) -> bytes:
     try:
-        data = base64.b64decode(record.data, validate=True)
+        data = base64.b64decode(record.data or "", validate=True)
     except (binascii.Error, ValueError):
         raise InputError("data is not standard base64", field="data") from None
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -70,11 +73,15 @@ def _bytes(record: DocumentRecord) -> bytes:
     return data
 
 
-def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
-                   key: KeyPair | None, defer: Deferred | None = None
-                   ) -> tuple[Document, Stored] | None:
-    """Check a `document` line and build its signed event (None: the same document, with
-    the same signed facts, is archived already). Nothing here writes."""
+def _stored(record: DocumentRecord) -> Stored | None:
+    """The line's bytes and text, checked against its signed hashes (None for a withheld
+    document: a signed line without either)."""
+    if record.data is None or record.text is None:
+        if record.data is not None or record.text is not None or record.signature is None:
+            raise InputError("a document line without its bytes (data) or text must lack "
+                             "both, and be signed: a withheld document as exported",
+                             field="data")
+        return None
     data = _bytes(record)
     if normalise(record.text) != record.text:
         raise InputError("the document's text is not normalised (formats.md §3.1)",
@@ -84,6 +91,16 @@ def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
         check_stored(record, stored)
     except VerificationError as e:
         raise InputError(e.message, field="text") from None
+    return stored
+
+
+def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
+                   key: KeyPair | None, defer: Deferred | None = None
+                   ) -> tuple[Document, Stored | None] | None:
+    """Check a `document` line and build its signed event (None: the same document, with
+    the same signed facts, is archived already; no stored bytes: a withheld document's
+    signed line, whose order the caller requires). Nothing here writes."""
+    stored = _stored(record)
     if record.retrieved is not None:
         parse_edtf_date(record.retrieved, field="retrieved", now=ctx.today)
     if record.source is not None:

@@ -71,6 +71,10 @@ def import_lines(
                 progress("appending", appended, count)
         if appended:
             ledger.journal.after_write(progress=progress)
+        # what the file's take-down orders name leaves the database (it may have held it)
+        ledger.disclosures.erase(validator.redacted)
+        for sha in validator.withheld:
+            ledger.archive.erase(sha)
     return summary
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.storage import in_chunks
+from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import (
     as_uuid,
 )
@@ -79,6 +80,12 @@ class Staging:
         cursor = self.db.execute("SELECT text FROM disclosures")
         while rows := cursor.fetchmany(size):
             yield [r[0] for r in rows]
+
+    def claim_body(self, uuid: UUID) -> str | None:
+        """The signed body of a claim this file records (staged already), or None."""
+        row = self.db.execute("SELECT state FROM events WHERE id = ? AND version = 1 "
+                              "AND topic = 'claim.recorded'", (uuid.bytes,)).fetchone()
+        return None if row is None else decode_state(row[0]).body
 
     def put_claims(self, claims: Iterable[ClaimState]) -> None:
         self.db.executemany(

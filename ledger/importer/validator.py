@@ -17,10 +17,8 @@ from tally.ledger.commands import (
     Deferred,
     add_signer,
     add_witness,
-    already_recorded,
     define_figure,
     define_source,
-    prepare_claim,
     prepare_correction,
     prepare_retraction,
     revoke_signer,
@@ -46,15 +44,19 @@ from tally.ledger.model.inputs import (
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     RevocationRecord,
     SignerRecord,
     SourceRecord,
+    WithholdingRecord,
     WitnessRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
+from tally.ledger.orders import redact_claim, withhold_document
 from tally.ledger.progress import Progress
+from tally.ledger.reports import already_recorded, prepare_claim
 
 CHUNK = 2000  # lines whose new claims are looked up in the store together
 MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
@@ -111,6 +113,11 @@ class Validator:
         self.claims: dict[UUID, ClaimState] = {}
         # the pre-signed lines' signatures, checked in the worker processes meanwhile
         self.signatures = SignatureQueue(SIGNATURES)
+        # take-down orders: what the ledger erases once the file is in, and the withheld
+        # documents (line numbers) whose order has not come yet
+        self.redacted: list[str] = []
+        self.withheld: list[str] = []
+        self.unordered: dict[str, int] = {}
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
         """Validate every line; refuses (ImportFileError) naming every bad line, up to
@@ -158,6 +165,10 @@ class Validator:
             self.progress("validating", number, self.total)
         self._flush()
         self._check_signatures(None)
+        for sha, line in self.unordered.items():
+            self._refuse(ImportFileError(
+                f"line {line}: document {sha} comes without its bytes, and no withholding "
+                "order for it follows in the file", line=line, field="data"))
 
     # -- one line -----------------------------------------------------------------------
 
@@ -172,6 +183,8 @@ class Validator:
                 self._report(number, record, defer)
             elif isinstance(record, DocumentRecord):
                 self._document(number, record, defer)
+            elif isinstance(record, RedactionRecord | WithholdingRecord):
+                self._order(number, record, defer)
             else:
                 self._followup(number, record, defer)
         finally:
@@ -212,7 +225,10 @@ class Validator:
             self._skipped()
             return
         document, stored = made
-        self.documents.put(record.sha256, stored)
+        if stored is None:
+            self.unordered[record.sha256] = number  # its withholding must follow
+        else:
+            self.documents.put(record.sha256, stored)
         for event in document.collect_events():
             self.staged.append(_Staged(number, "document", event))
         self._added("document")
@@ -238,6 +254,37 @@ class Validator:
         self.staged.append(_Staged(number, "report", event, state))
         self.staging.add_disclosures(prepared.disclosures)
         self._added("report")
+
+    def _order(self, number: int, record: RedactionRecord | WithholdingRecord,
+               defer: Deferred) -> None:
+        """A take-down order: what it takes down is erased once the file is appended."""
+        if isinstance(record, WithholdingRecord):
+            made = withhold_document(self.registry, self.ctx, record, self.key, defer)
+            self.unordered.pop(record.sha256, None)
+            self.withheld.append(record.sha256)
+            self._stage(number, record.type, made)
+            return
+        claim_id = self.ledger.resolve_claim(record.claim) if len(record.claim) != 32 \
+            else record.claim
+        body = self._claim_body(UUID(hex=claim_id))
+        if body is None:
+            raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
+        record = record.model_copy(update={"claim": claim_id})
+        commitments, order = redact_claim(self.registry, self.ctx, body, record, self.key,
+                                          defer)
+        self.redacted.extend(commitments)
+        self._stage(number, record.type, order)
+
+    def _claim_body(self, uuid: UUID) -> str | None:
+        """A claim's signed body: from this chunk, this file's staging, or the ledger."""
+        for staged in self.staged:
+            if staged.kind == "report" and staged.event.originator_id == uuid:
+                return str(staged.event.body)
+        found = self.staging.claim_body(uuid)
+        if found is not None:
+            return found
+        claim = self.registry.find_claim(uuid)
+        return None if claim is None else claim.body
 
     def _followup(self, number: int, record: CorrectionRecord | RetractionRecord,
                   defer: Deferred) -> None:

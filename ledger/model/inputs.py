@@ -188,6 +188,12 @@ class ReportRecord(_Signed):
     # (`ledger.integrity.disclosure`), as `tally export` writes them. Absent: a v1 body.
     salts: dict[Annotated[str, StringConstraints(max_length=32)],
                 Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]] | None = None
+    # Format v2, a line whose fields an order took down (`tally export` writes it): the
+    # signed body itself, and the disclosures still held. The fields above are then only
+    # for people; the body is what is checked and stored.
+    body: Annotated[str, StringConstraints(max_length=60000)] | None = None
+    disclosures: list[Annotated[str, StringConstraints(max_length=3000)]] | None = Field(
+        default=None, max_length=5)
     # review notes written by `tally extract`: ignored, never signed
     candidate: dict[str, Any] | None = None
 
@@ -233,8 +239,10 @@ class DocumentRecord(_Signed):
     extractor: ShortText
     extractor_version: ShortText
     text_sha256: Hex64
-    data: Annotated[str, StringConstraints(max_length=MAX_DOCUMENT_BASE64)]
-    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_TEXT)]
+    # null, both, for a document an operator's order withheld (a signed line, followed in
+    # its file by that order)
+    data: Annotated[str, StringConstraints(max_length=MAX_DOCUMENT_BASE64)] | None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_TEXT)] | None
 
 
 class CorrectionRecord(_Signed):
@@ -286,6 +294,8 @@ class RedactionRecord(_Signed):
     claim: ClaimRef
     field: Literal["quote", "url"]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    # as `tally export` writes a signed order: checked against the claim's
+    commitments: list[Hex64] | None = Field(default=None, max_length=4)
 
 
 class WithholdingRecord(_Signed):
@@ -298,7 +308,8 @@ class WithholdingRecord(_Signed):
 
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-    | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord,
+    | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
+    | WithholdingRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

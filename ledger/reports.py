@@ -1,0 +1,181 @@
+"""Recording a report: checking it against the registered figure, sources and documents,
+and building its signed body (format v2: the erasable fields committed, their
+disclosures returned to be stored beside it), or checking a line signed elsewhere.
+
+A line signed elsewhere gives its salts (a fully disclosed v2 claim, as `tally export`
+writes it) and is rebuilt like a new report; or, when an order took some of its fields
+down, it carries the signed body itself and what is still disclosed (`_as_signed`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from tally.ledger.commands import Context, Deferred, sign_or_verify
+from tally.ledger.errors import InputError, SignatureError, VerificationError
+from tally.ledger.evidence import anchors
+from tally.ledger.evidence.checks import anchored_quote, stored_text
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import disclosure, signing
+from tally.ledger.lookups import Registry
+from tally.ledger.model.bodies import claim_body
+from tally.ledger.model.events import Claim, Signer
+from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.model.policy import check_dates, signer_may_sign, value_for
+from tally.ledger.model.statements import ClaimRecorded, parse_statement
+from tally.ledger.model.values import Quantity, Status
+
+
+@dataclass(frozen=True)
+class PreparedClaim:
+    """A report checked and signed (or its signature checked): what recording it needs."""
+
+    uuid: UUID
+    body: str
+    signature: str
+    value: Quantity | Status
+    signer: Signer
+    disclosures: tuple[str, ...]  # format v2: stored beside the body
+
+
+def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
+                  key: KeyPair | None, defer: Deferred | None = None) -> PreparedClaim:
+    """Check a report and build its signed body (format v2: its erasable fields committed).
+
+    Unless the claim is already recorded, the caller must ask `signer_may_sign(signer)`."""
+    if record.body is not None:
+        return _as_signed(registry, ctx, record, defer)
+    value = _checked(registry, ctx, record)
+    document = (None if record.document_sha256 is None
+                else registry.find_document(record.document_sha256))
+    anchor = anchored_quote(record, None if document is None else stored_text(
+        document.sha256, document.text_sha256, ctx.documents))
+    disclosures: list[str] = []
+
+    def build(signer: str) -> dict[str, Any]:
+        plain = claim_body(ctx.ledger_id, signer, record, value.written, anchor)
+        salt_for = _salts(record, key, plain)
+        if salt_for is None:
+            return plain
+        body, disclosures[:] = disclosure.commit(plain, salt_for)
+        return body
+
+    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
+                         tuple(disclosures))
+
+
+def _checked(registry: Registry, ctx: Context, record: ReportRecord) -> Quantity | Status:
+    """The report's value, after checking its figure, value, dates and sources."""
+    value = value_for(registry.figure(record.figure), record.value)
+    check_dates(record.as_of, record.published, ctx.today)
+    registry.source(record.source)
+    for hop in record.via:
+        registry.source(hop, field="via")
+    return value
+
+
+def _salts(record: ReportRecord, key: KeyPair | None,
+           plain: dict[str, Any]) -> disclosure.SaltFor | None:
+    """How a report's erasable fields are salted: with salts only the signing key can
+    derive (a new v2 body), with the line's own (a v2 line signed elsewhere), or not at
+    all (a v1 line signed elsewhere, as exports before format v2 wrote them)."""
+    if record.signature is None and key is not None:
+        return disclosure.keyed_salts(signing.private_seed(key.private_key),
+                                      signing.canonical(plain))
+    if record.salts is None:
+        return None
+    salts = record.salts
+
+    def given(path: str) -> str:
+        if path not in salts:
+            raise InputError(f"the line's salts give none for {path}", field="salts")
+        return salts[path]
+    return given
+
+
+def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
+               defer: Deferred | None) -> PreparedClaim:
+    """A v2 claim line that carries its signed body (some fields taken down by an order):
+    the body is checked as a new report's fields are, and each disclosure against its
+    commitment; the value, sources and dates are read from the body, never the line."""
+    assert record.body is not None
+    try:
+        statement = parse_statement(record.body, "claim.recorded")
+    except VerificationError as e:
+        raise InputError(e.message, field="body") from None
+    assert isinstance(statement, ClaimRecorded)
+    if statement.ledger != ctx.ledger_id:
+        raise InputError("the line's body was signed for another ledger", field="body")
+    fields = json.loads(record.body)
+    committed = disclosure.commitments(fields)
+    given = {disclosure.commitment_of(t): t for t in record.disclosures or ()}
+    if not set(given) <= set(committed.values()):
+        raise InputError("a disclosure matches none of the body's commitments",
+                         field="disclosures")
+    try:
+        opened, _ = disclosure.open_body(fields, given)
+    except VerificationError as e:
+        raise InputError(e.message, field="disclosures") from None
+    as_read = ReportRecord(figure=statement.figure, value=statement.value,
+                           as_of=statement.as_of, source=statement.source,
+                           via=list(statement.via), published=statement.published)
+    value = _checked(registry, ctx, as_read)
+    if value.written != statement.value:
+        raise InputError(f"the value {statement.value!r} is not in its canonical written form",
+                         field="body")
+    if statement.anchor is not None:
+        _anchor_in_place(registry, ctx, statement, opened)
+    if record.signer is not None and record.signer != statement.signer:
+        raise SignatureError("the line's signer is not its body's", field="signer")
+    line = record.model_copy(update={"signer": statement.signer})
+    signer, body, signature = sign_or_verify(registry, ctx, line, None,
+                                             lambda _: fields, defer)
+    return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
+                         tuple(given.values()))
+
+
+def _anchor_in_place(registry: Registry, ctx: Context, statement: ClaimRecorded,
+                     opened: dict[str, Any]) -> None:
+    """An anchored quote's document is archived, and the anchor is at its signed place
+    (its text checked where it is still disclosed and the document still held)."""
+    document = registry.find_document(statement.document_sha256 or "")
+    if document is None:
+        raise InputError("the claim anchors its quote in a document that is not archived",
+                         field="document_sha256")
+    if ctx.documents(document.sha256) is None:
+        return  # withheld: its signed hashes are all that is left (the audit says so)
+    text = stored_text(document.sha256, document.text_sha256, ctx.documents)
+    try:
+        if None in opened["anchor"]["quote"].values():
+            anchors.check_position(text, opened["anchor"])
+        else:
+            anchors.check(text, opened["quote"], opened["anchor"])
+    except VerificationError as e:
+        raise InputError(e.message, field="anchor") from None
+
+
+def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) -> None:
+    """The same claim appended twice is a no-op, unless it comes with another signature."""
+    if existing_signature != signature:
+        raise SignatureError(
+            f"claim {claim_uuid.hex} is already recorded with a different signature"
+        )
+
+
+def record_claim(
+    registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
+) -> tuple[str, Claim | None]:
+    prepared = prepare_claim(registry, ctx, record, key)
+    existing = registry.find_claim(prepared.uuid)
+    if existing is not None:
+        already_recorded(prepared.uuid, existing.signature, prepared.signature)
+        return prepared.uuid.hex, None
+    signer_may_sign(prepared.signer, prepared.signer.key_id)
+    claim = Claim(body=prepared.body, signature=prepared.signature)
+    claim.disclosures = prepared.disclosures  # not an event field: the store keeps them apart
+    registry.stage(claim)
+    return prepared.uuid.hex, claim
