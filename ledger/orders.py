@@ -7,6 +7,7 @@ stays valid, because what was signed and logged is the commitment or the hash.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from tally.ledger.commands import Context, Deferred, operator_signed
 from tally.ledger.errors import InputError
@@ -66,3 +67,16 @@ def withhold_document(registry: Registry, ctx: Context, record: WithholdingRecor
         defer, "take-down orders")
     document.withhold(body=body, signature=signature)
     return document
+
+
+def taken_down(events: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """The commitments and the documents that these (type, signed body) events order taken
+    down (events checked already: a replica erases what the site's orders name)."""
+    commitments: list[str] = []
+    documents: list[str] = []
+    for type_name, body in events:
+        if type_name == "claim.redacted":
+            commitments.extend(json.loads(body)["commitments"])
+        elif type_name == "document.withheld":
+            documents.append(json.loads(body)["sha256"])
+    return commitments, documents

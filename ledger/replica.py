@@ -35,9 +35,10 @@ from tally.ledger.infra.merkle_log import _Nodes, checkpoints
 from tally.ledger.infra.storage import reading, writing
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import verify_checkpoint
-from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.envelope import decode_state, parse_leaf
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
+from tally.ledger.orders import taken_down
 from tally.ledger.progress import Progress
 from tally.ledger.site_check import SiteError
 from tally.ledger.site_source import MissingFileError, SiteSource
@@ -97,26 +98,35 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
             pending += [site_check.stored_event(entry, start + k)
                         for k, entry in enumerate(entries)]
             if len(pending) >= BATCH:
-                _append(ledger, pending, note)
+                _append(ledger, source, pending, note)
                 pending = []
-        _append(ledger, pending, note)
+        _append(ledger, source, pending, note)
         ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
     return Followed(local, head.size, previous, note)
 
 
-def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
+def _append(ledger: Ledger, source: SiteSource, events: list[StoredEvent], note: str) -> None:
     """One transaction; the tail check (rules, signatures) runs before the log takes them,
-    and re-reads the registry once a call: batches of several bundles keep that cheap."""
+    and re-reads the registry once a call: batches of several bundles keep that cheap. The
+    claims' disclosures are fetched and stored first (format v2)."""
     if not events:
         return
+    ledger.disclosures.put(site_check.fetch_disclosures(source, events))
     try:
         ledger.journal.append_stored(events, settle=False, checked=False)
     except VerificationError as e:
         entry = ledger.log.size()
         raise SiteError(f"entry {entry} fails the audit: {e.message}", entry=entry,
                         new_checkpoint=note) from None
+    # the site's take-down orders, checked with the rest: what they name leaves here too
+    commitments, documents = taken_down(
+        (e.topic, decode_state(e.state).body) for e in events
+        if e.topic in ("claim.redacted", "document.withheld"))
+    ledger.disclosures.erase(commitments)
+    for sha in documents:
+        ledger.archive.erase(sha)
 
 
 def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:

@@ -10,19 +10,20 @@ can be named, with what an evidence file needs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import StoredEvent
-from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity import disclosure, merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256
 from tally.ledger.integrity.signing import canonical
 from tally.ledger.integrity.tlog_policy import Policy, check_notes
 from tally.ledger.model.events import as_uuid
-from tally.ledger.site_source import SiteSource
+from tally.ledger.site_source import MissingFileError, SiteSource
 
 
 class SiteError(VerificationError):
@@ -193,3 +194,24 @@ def stored_event(entry: bytes, index: int) -> StoredEvent:
         raise SiteError(f"entry {index} is not a valid Tally event: {why}", entry=index) from None
     return event
 
+
+
+def fetch_disclosures(source: SiteSource, events: Sequence[StoredEvent]) -> list[str]:
+    """Format v2: the published disclosures of these events' claims, each checked against
+    the commitment it is published under. One the site lacks is left out: the replay then
+    accepts its absence only where a signed order took it down."""
+    found: list[str] = []
+    for event in events:
+        if event.topic != "claim.recorded":
+            continue
+        body = json.loads(decode_state(event.state).body)
+        for commitment in disclosure.commitments(body).values():
+            path = f"disclosures/{commitment}"
+            try:
+                text = source.text(path)
+            except MissingFileError:
+                continue
+            if disclosure.commitment_of(text) != commitment:
+                raise SiteError(f"{path} does not hash to its name: the site changed it")
+            found.append(text)
+    return found

@@ -14,6 +14,7 @@ insider changed after the checkpoint can be published under it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -23,13 +24,14 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import in_chunks, reading
-from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity import disclosure, merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
+    ClaimRedacted,
     ClaimRetracted,
     FigureDefined,
     parse_statement,
@@ -161,6 +163,7 @@ class Changes:
     claims: set[str] = field(default_factory=set)
     figures: set[str] = field(default_factory=set)
     everything: bool = False
+    commitments: set[str] = field(default_factory=set)  # of the v2 claims recorded
 
 
 def changes(ledger: Ledger, old_size: int, new_size: int,
@@ -187,7 +190,7 @@ def changes(ledger: Ledger, old_size: int, new_size: int,
 def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
     fields = parse_leaf(leaf)
     kind, body = str(fields["type"]), str(fields["body"])
-    if kind in ("signer.added", "signer.revoked", "source.registered"):
+    if kind in ("signer.added", "signer.revoked", "source.registered", "document.withheld"):
         found.everything = True
         return
     statement = parse_statement(body, kind) if kind != "ledger.created" else None
@@ -196,6 +199,7 @@ def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
     elif isinstance(statement, ClaimRecorded):
         found.claims.add(str(fields["id"]))
         found.figures.add(statement.figure)
-    elif isinstance(statement, ClaimCorrected | ClaimRetracted):
+        found.commitments.update(disclosure.commitments(json.loads(body)).values())
+    elif isinstance(statement, ClaimCorrected | ClaimRetracted | ClaimRedacted):
         found.claims.add(statement.claim)
         followed.add(statement.claim)

@@ -32,6 +32,7 @@ from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import in_chunks, reading
+from tally.ledger.integrity import disclosure
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION
 from tally.ledger.progress import Progress
@@ -46,6 +47,7 @@ from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
 
 SITE_FORMAT = 1
+DISCLOSURES = "disclosures"  # format v2: disclosures/<commitment>, see docs/publishing.md
 
 
 DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (JsonPages, HtmlPages)
@@ -79,6 +81,7 @@ class Published:
     unchanged: int = 0
     bytes_written: int = 0
     read_model: str = ""  # where the pages' read model came from
+    removed: int = 0  # files an order took down since the last publish
 
 
 def checkpoint_path(size: int) -> str:
@@ -117,6 +120,11 @@ class _Site:
         self.result.bytes_written += len(data)
         if self.progress and self.result.written % 100 == 0:
             self.progress("writing", self.result.written, 0)
+
+    def remove(self, relative: str) -> None:
+        """Take a file off the site (what a take-down order erased)."""
+        self._path(relative).unlink(missing_ok=True)
+        self.result.removed += 1
 
     def previous(self, operator_key: bytes, origin: str) -> Checkpoint | None:
         path = self._path("checkpoint")
@@ -237,11 +245,11 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
             site.write(checkpoint_path(size), stored_note.encode("utf-8"))
     figures: set[str] | None = None
     claims: set[str] | None = None
-    if before is not None:
-        changed = sitelog.changes(ledger, before.size, head.size, trusted.leaf)
-        if not changed.everything:
-            figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
-            claims = changed.claims
+    changed = sitelog.changes(ledger, result.previous_size, head.size, trusted.leaf)
+    _disclosures(ledger, site, changed.commitments)
+    if before is not None and not changed.everything:
+        figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
+        claims = changed.claims
     made = [renderer(model, note) for renderer in renderers]
     for path, data in render(made, model, figures, claims):
         site.write(path, data)
@@ -252,6 +260,23 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     site.write("log.json", (log_info.model_dump_json(indent=2) + "\n").encode("utf-8"))
     site.write("checkpoint", note.encode("utf-8"))
     return result
+
+
+def _disclosures(ledger: Ledger, site: _Site, new: set[str]) -> None:
+    """Format v2: the disclosures of the claims new to the site, at
+    `disclosures/<commitment>` (content-addressed, each checked against its name), and
+    those an order has erased since taken off the site."""
+    for commitment, text in ledger.disclosures.get(new).items():
+        if disclosure.commitment_of(text) != commitment:
+            raise VerificationError(f"the stored disclosure {commitment} does not match its "
+                                    "commitment: run 'tally verify'")
+        site.write(f"{DISCLOSURES}/{commitment}", text.encode("utf-8"), immutable=True)
+    folder = site.directory / DISCLOSURES
+    published = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    held = ledger.disclosures.get(published)
+    for name in published:
+        if name not in held:
+            site.remove(f"{DISCLOSURES}/{name}")
 
 
 def _figures_of(model: ReadModel, claims: set[str]) -> set[str]:
