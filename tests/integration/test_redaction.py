@@ -1,0 +1,165 @@
+"""Format v2 redaction through the API, on each engine: a signed order takes a value down
+everywhere while every signature, proof and `verify` stays green; a removal nobody
+signed is tampering, named at its position."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tally.ledger.application import Ledger
+from tally.ledger.audit import verify
+from tally.ledger.citation import verify_proof_file
+from tally.ledger.errors import InputError, NotAuthorisedError
+from tally.ledger.exporter import export_lines
+from tally.ledger.importer import import_lines
+from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity import disclosure
+from tally.ledger.model.inputs import RedactionRecord, ReportRecord
+from tally.projections.readmodel import ReadModel
+
+SECRET = "Olena Kovalenko saw 447 bodies"
+SECRET_URL = "https://witness.example/olena-kovalenko"
+KEPT = "the city administration counted 451"
+
+
+def _report(ledger: Ledger, key: KeyPair, value: str, quote: str, url: str) -> str:
+    return ledger.report(ReportRecord(figure="izium/bodies", value=value, as_of="2022-09-23",
+                                      source="hromadske", quote=quote, url=url), key).id
+
+
+def _everything_served(ledger: Ledger, claim: str) -> str:
+    views = ReadModel(ledger)
+    views.catch_up()
+    out = [views.show("izium/bodies").model_dump_json(),
+           views.history("izium/bodies").model_dump_json(),
+           views.provenance(claim).model_dump_json(),
+           *export_lines(ledger)]
+    return "\n".join(out)
+
+
+def _database_bytes(ledger: Ledger) -> bytes:
+    path = ledger.store.sqlite_path
+    assert path is not None
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_a_v2_claim_signs_commitments_and_shows_its_disclosed_values(
+        ledger: Ledger, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    body = json.loads(ledger.registry().claim(claim).body)
+    assert set(disclosure.commitments(body)) == {"quote", "url"}
+    assert SECRET not in json.dumps(body) and SECRET_URL not in json.dumps(body)
+    served = _everything_served(ledger, claim)
+    assert SECRET in served and SECRET_URL in served
+    # the same report again is the same body: salts are derived, not drawn
+    assert _report(ledger, alice, "447", SECRET, SECRET_URL) == claim
+
+
+def test_redaction_keeps_signatures_and_proofs_and_removes_the_value(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    other = _report(ledger, alice, "451", KEPT, "https://kept.example/a")
+    _, before = ledger.checkpoint(operator)
+    proof = ledger.inclusion_proof(claim).model_dump_json()
+    ledger.redact(RedactionRecord(claim=claim[:8], field="quote", reason="names a witness"),
+                  operator)
+    ledger.redact(RedactionRecord(claim=claim, field="url", reason="names a witness"),
+                  operator)
+    _, after = ledger.checkpoint(operator)
+    key = operator.public_key
+    assert verify_proof_file(proof, before, key)["claim_id"] == claim
+    assert verify_proof_file(ledger.inclusion_proof(claim).model_dump_json(), after,
+                             key)["claim_id"] == claim
+    report = verify(ledger, operator_key=key, kept=[before, after])
+    assert report.ok, report.problem
+    served = _everything_served(ledger, claim)
+    assert SECRET not in served and SECRET_URL not in served
+    assert "[redacted on " in served and "by operator: names a witness]" in served
+    assert KEPT in served  # the other claim's quote stays
+    assert other in served
+    if ledger.store.is_sqlite:
+        assert SECRET.encode() not in _database_bytes(ledger)
+        assert SECRET_URL.encode() not in _database_bytes(ledger)
+
+
+def test_redacting_twice_is_already_recorded_and_only_the_operator_may(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    with pytest.raises(NotAuthorisedError):
+        ledger.redact(RedactionRecord(claim=claim, field="quote", reason="x"), alice)
+    order = RedactionRecord(claim=claim, field="quote", reason="names a witness")
+    assert ledger.redact(order, operator).status == "recorded"
+    assert ledger.redact(order, operator).status == "already recorded"
+
+
+def test_a_v1_claim_cannot_have_a_field_redacted(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, signed_elsewhere) -> None:
+    record = ReportRecord(figure="izium/bodies", value="447", as_of="2022-09-23",
+                          source="hromadske", quote=SECRET)
+    claim = ledger.report(signed_elsewhere(record, alice, ledger.info().ledger_id), None).id
+    with pytest.raises(InputError) as refused:
+        ledger.redact(RedactionRecord(claim=claim, field="quote", reason="x"), operator)
+    assert "before format v2" in refused.value.message
+
+
+def _delete_disclosure(ledger: Ledger, value: str) -> None:
+    with ledger.engine.begin() as conn:
+        deleted = conn.execute(text("DELETE FROM tally_disclosures WHERE disclosure LIKE :v"),
+                               {"v": f"%{value}%"}).rowcount
+    assert deleted == 1
+
+
+def test_a_disclosure_deleted_without_an_order_fails_verify_at_its_claim(
+        ledger: Ledger, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    position = ledger.events.max_position()
+    _delete_disclosure(ledger, SECRET)
+    report = verify(ledger)
+    assert not report.ok and report.position == position
+    assert "no signed order took it down" in report.problem
+    assert "[not disclosed" in _everything_served(ledger, claim)
+
+
+def test_an_edited_disclosure_fails_verify_and_is_never_shown(
+        ledger: Ledger, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    position = ledger.events.max_position()
+    with ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE tally_disclosures SET disclosure = "
+                          "replace(disclosure, '447', '999')"))
+    report = verify(ledger)
+    assert not report.ok and report.position == position
+    views = ReadModel(ledger)
+    views.catch_up()
+    shown = views.provenance(claim).model_dump_json()
+    assert "999 bodies" not in shown and "[not disclosed" in shown
+
+
+def test_an_order_for_another_field_does_not_cover_a_deletion(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    position = ledger.events.max_position()
+    ledger.redact(RedactionRecord(claim=claim, field="url", reason="dox"), operator)
+    assert verify(ledger).ok
+    _delete_disclosure(ledger, SECRET)  # the quote: no order names it
+    report = verify(ledger)
+    assert not report.ok and report.position == position
+
+
+def test_export_and_import_keep_redactions_and_signatures(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, make_ledger, tmp_path: Path) -> None:
+    claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
+    _report(ledger, alice, "451", KEPT, "https://kept.example/a")
+    ledger.redact(RedactionRecord(claim=claim, field="quote", reason="names a witness"),
+                  operator)
+    lines = list(export_lines(ledger))
+    assert not any(SECRET in line for line in lines)
+    copy = make_ledger("copy.db", operator, [])
+    import_lines(copy, [line.encode() for line in lines], None)
+    assert verify(copy).ok
+    assert sorted(export_lines(copy)) == sorted(lines)  # the copy defined its sources first
+    assert copy.registry().claim(claim).body == ledger.registry().claim(claim).body
