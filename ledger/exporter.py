@@ -38,7 +38,7 @@ def _signed(kind: str, body: str, signature: str, keep: tuple[str, ...]) -> dict
     return record
 
 
-def _report(ledger: Ledger, body: str, signature: str) -> dict[str, Any]:
+def report_line(ledger: Ledger, body: str, signature: str) -> dict[str, Any]:
     """A claim's line: a v2 claim's fields opened, with their salts (so the import
     rebuilds the same body); where an order took one down, the signed body itself, with
     what is still disclosed."""
@@ -90,6 +90,6 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
         if isinstance(event, Document.Archived):
             yield _line(document_line(ledger, event.body, event.signature))
         if isinstance(event, Claim.Recorded):
-            yield _line(_report(ledger, event.body, event.signature))
+            yield _line(report_line(ledger, event.body, event.signature))
         if line is not None:
             yield _line(_signed(line[0], event.body, event.signature, line[1]))

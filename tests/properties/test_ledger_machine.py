@@ -42,6 +42,7 @@ from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
     ImportFileError,
+    InputError,
     InvalidDateError,
     InvalidValueError,
     LedgerError,
@@ -55,10 +56,12 @@ from tally.ledger.errors import (
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
-from tally.ledger.model.events import Claim, Signer
+from tally.ledger.exporter import report_line
+from tally.ledger.model.events import Claim, Signer, redaction_uuid
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
@@ -95,6 +98,7 @@ QUANTITIES = ["447", "449", "451", "~450", ">=440", "440..451", "0", "22"]
 FREE_STATES = ["open", "closed", "completed"]
 DATES = ["2022-09-23", "2022-09", "2025-01", "2025-11-24", "2022-09-16/2022-09-23", "2022-09?"]
 REASONS = ["typo", "updated by the source"]
+QUOTES = [None, "447 bodies were exhumed", "Olena K. saw them"]
 INVALID = ["unknown figure", "bad value", "negative", "future", "bad date", "unknown source",
            "unknown via", "unknown signer", "revoked signer", "outside vocabulary"]
 CLAIM_TOPIC = get_topic(Claim.Recorded)
@@ -109,6 +113,7 @@ class ModelClaim:
     value: str
     retracted: bool = False
     followups: set[tuple[str, ...]] = field(default_factory=set)
+    redacted: set[str] = field(default_factory=set)  # fields an order took down
 
 
 Row = tuple[Any, ...]
@@ -183,6 +188,8 @@ class LedgerMachine(RuleBasedStateMachine):
             source=(source := data.draw(st.sampled_from(sources), label="source")),
             via=data.draw(st.lists(st.sampled_from([s for s in sources if s != source]),
                                    max_size=1), label="via"),
+            quote=data.draw(st.sampled_from(QUOTES), label="quote"),
+            url=data.draw(st.sampled_from([None, "https://example.org/a"]), label="url"),
         )
 
     def expect_report(self, record: ReportRecord, key: KeyPair) -> tuple[str | None, str]:
@@ -317,11 +324,11 @@ class LedgerMachine(RuleBasedStateMachine):
         """A line carrying a stored claim's signature: verifies as is, refused if altered."""
         model = self.model[claim]
         stored = self.ledger.claim(claim)
-        body = json.loads(stored.body)
-        fields = {k: body[k] for k in ReportRecord.model_fields
-                  if k in body and k not in {"ledger", "type"}}
-        record = ReportRecord(**{**fields, "signer": body["signer"],
-                                 "signature": stored.signature})
+        # as `tally export` writes it: a v2 claim's fields opened, with their salts, or
+        # its signed body where an order took a field down
+        record = ReportRecord.model_validate(report_line(self.ledger, stored.body,
+                                                         stored.signature))
+        body = record.model_dump()
         if altered is not None:
             choices = {"value": [*self.figures[model.figure].states, "planned", "449", "451"],
                        "as_of": ["2025-01", "2022-09"], "source": ["suspilne", "hromadske"]}
@@ -329,6 +336,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 choices["value"] = ["449", "451"]
             new = next(c for c in choices[altered] if c != body[altered])
             record = record.model_copy(update={altered: new})
+            if record.body is not None:  # the body is what is signed: alter it there
+                record = record.model_copy(update={"body": record.body.replace(
+                    f'"{altered}":"{body[altered]}"', f'"{altered}":"{new}"')})
         if altered is not None:  # a new claim: the signature fails first, revoked or not
             error = self.refused(SignatureError, lambda: self.ledger.report(record, None))
             assert type(error) is SignatureError
@@ -337,6 +347,26 @@ class LedgerMachine(RuleBasedStateMachine):
             appended = self.ledger.report(record, None)
             assert (appended.id, appended.status) == (claim, "already recorded")
             assert self.raw() == before
+
+    @rule(claim=claims, field=st.sampled_from(["quote", "url"]))
+    def redact(self, claim: str, field: str) -> None:
+        """Invariant 13: a signed order takes a v2 claim's field down; the audit (an
+        invariant) still passes, and the value is served nowhere."""
+        model = self.model[claim]
+        value = getattr(model.record, field)
+        order = RedactionRecord(claim=claim, field=field, reason="names a witness")
+        if value is None:
+            self.refused(InputError, lambda: self.ledger.redact(order, OPERATOR))
+            return
+        appended = self.ledger.redact(order, OPERATOR)
+        assert appended.status == ("already recorded" if field in model.redacted
+                                   else "recorded")
+        model.redacted.add(field)
+        shown = self.views.provenance(claim).model_dump_json()
+        assert "[redacted on" in shown
+        if not any(getattr(m.record, field) == value and field not in m.redacted
+                   for m in self.model.values()):
+            assert json.dumps(value)[1:-1] not in shown
 
     # -- follow-ups ------------------------------------------------------------------------------
 
@@ -490,6 +520,8 @@ class LedgerMachine(RuleBasedStateMachine):
                     assert body["signer"] not in self.revoked_seen
                 if body["type"] == "claim.recorded":
                     assert n.originator_id.hex == signing.body_id(event.body)
+                elif body["type"] == "claim.redacted":
+                    assert n.originator_id == redaction_uuid(body["claim"], body["field"])
                 else:
                     assert body.get("claim", n.originator_id.hex) == n.originator_id.hex
             if n.topic == REVOKED_TOPIC:
