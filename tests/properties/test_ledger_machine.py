@@ -53,10 +53,10 @@ from tally.ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
+from tally.ledger.exporter import report_line
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
-from tally.ledger.exporter import report_line
 from tally.ledger.model.events import Claim, Signer, redaction_uuid
 from tally.ledger.model.inputs import (
     CorrectionRecord,
