@@ -1,4 +1,4 @@
-"""Tally's own stored-event format (version 1) and the Merkle leaf built from it.
+"""Tally's own stored-event format and the Merkle leaf built from it (versions 1 and 2).
 
 A stored event is four persisted values: the aggregate id, its version, the type
 name (`claim.recorded` …) and the state. The state is the canonical JSON of
@@ -7,8 +7,9 @@ operator's recording time (ISO 8601, UTC, microseconds). It is parsed strictly,
 so one event has one byte string.
 
 The leaf is the canonical JSON of the type, aggregate id, version, body,
-signature, recording time, the format version, and the SHA-256 of the state
-bytes as persisted: every persisted byte is in the leaf or bound by that
+signature, recording time, the format version the event is written in (2 for
+format v2's statements, `version_of`), and the SHA-256 of the state bytes as
+persisted: every persisted byte is in the leaf or bound by that
 digest. This module is pure (no database): an auditor's own verifier needs only
 it, `signing` and `merkle`. See docs/formats.md for the vectors.
 """
@@ -25,7 +26,12 @@ from json.encoder import encode_basestring as _json_string
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.signing import canonical
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest; a leaf carries the version its event is written in
+# Format v2's statements: the take-down orders, and a claim whose body commits to an
+# erasable value. In canonical JSON a string's quotes are escaped, so this text occurs in
+# a body only as a commitment object, never inside a value.
+V2_TYPES = frozenset({"claim.redacted", "document.withheld"})
+_COMMITMENT = '{"commitment":"'
 MAX_LEAF_BYTES = 65535  # a C2SP tile entry carries a 2-byte length
 _SIGNATURE_CHARS = frozenset("0123456789abcdef")
 # the one form `format_time` writes: UTC, microseconds, "+00:00"
@@ -93,6 +99,12 @@ def leaf_bytes(type_name: str, aggregate_id: str, version: int, state: bytes) ->
     return leaf_from(type_name, aggregate_id, version, decode_state(state), state_sha256(state))
 
 
+def version_of(type_name: str, body: str) -> int:
+    """The format version an event is written in: 2 for format v2's statements (a take-down
+    order, a claim with a commitment), else 1, so every leaf of a v1 ledger is as it was."""
+    return 2 if type_name in V2_TYPES or _COMMITMENT in body else 1
+
+
 def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,
               state_sha256: str) -> bytes:
     if type(version) is not int or not 0 < version < 2**53:
@@ -103,7 +115,7 @@ def leaf_from(type_name: str, aggregate_id: str, version: int, stored: Stored,
     text = (f'{{"body":{_json_string(stored.body)},"id":{_json_string(aggregate_id)},'
             f'"recorded":"{stored.time_text()}","signature":"{stored.signature}",'
             f'"state_sha256":"{state_sha256}","type":{_json_string(type_name)},'
-            f'"v":{FORMAT_VERSION},"version":{version}}}')
+            f'"v":{version_of(type_name, stored.body)},"version":{version}}}')
     try:
         leaf = text.encode("utf-8")
     except UnicodeEncodeError:
@@ -121,6 +133,8 @@ def parse_leaf(leaf: bytes) -> dict[str, object]:
         raise VerificationError("the leaf is not UTF-8 JSON") from None
     if not isinstance(fields, dict) or canonical(fields).encode("utf-8") != leaf:
         raise VerificationError("the leaf is not a canonical Tally envelope")
-    if fields.get("v") != FORMAT_VERSION:
-        raise VerificationError(f"the leaf is not Tally format version {FORMAT_VERSION}")
+    if fields.get("v") not in (1, 2) or fields["v"] != version_of(str(fields.get("type")),
+                                                                   str(fields.get("body"))):
+        raise VerificationError("the leaf is not a Tally envelope of format version 1 or 2, "
+                                "as its type and body are written")
     return fields

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tally.ledger.integrity import signing
-from tally.ledger.integrity.envelope import FORMAT_VERSION, Stored, format_time, leaf_from
+from tally.ledger.integrity.envelope import Stored, format_time, leaf_from, version_of
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
@@ -141,7 +141,7 @@ def test_merkle_leaf_bytes_are_canonical(ident: str, version: int, topic: str, b
     stored = Stored(body, signature, recorded)
     expected = {"body": body, "id": ident, "recorded": format_time(recorded),
                 "signature": signature, "state_sha256": digest, "type": topic,
-                "v": FORMAT_VERSION, "version": version}
+                "v": version_of(topic, body), "version": version}
     leaf = outcome(lambda _: leaf_from(topic, ident, version, stored, digest), None)
     canonical = outcome(rfc8785.dumps, expected)
     assert leaf == canonical or leaf[0] == canonical[0] == "refused"

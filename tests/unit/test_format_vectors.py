@@ -1,4 +1,5 @@
-"""The golden vectors of event format version 1 (docs/vectors/format-v1.json).
+"""The golden vectors of the event format (docs/vectors/format-v2.json, and the vectors
+of version 1, docs/vectors/format-v1.json, which every later version still accepts).
 
 (a) Rebuilding the vector ledger from its seeds gives exactly the stored vectors, and
     docs/formats.md shows them as stored: a change of the format fails here.
@@ -7,8 +8,10 @@
     module: a subprocess test checks it), accepts every vector: key ids, ledger id,
     aggregate ids, canonical bodies, signatures, stored states, leaves and leaf hashes,
     the Merkle root, the checkpoint notes and the proofs (a claim's, a correction's, and
-    the consistency proof); and each archived document's hashes, the normalisation of its
-    text and the quotes anchored in it.
+    the consistency proof); each archived document's hashes, the normalisation of its
+    text and the quotes anchored in it; and (version 2) each disclosure against its
+    commitment, every commitment without one covered by an operator's redaction order,
+    and every document without its bytes by a withholding order.
 (c) Altering any one field of the vectors makes that implementation refuse them.
 """
 
@@ -38,16 +41,18 @@ from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-VECTORS_FILE = ROOT / "docs" / "vectors" / "format-v1.json"
+VECTORS_FILE = ROOT / "docs" / "vectors" / "format-v2.json"
+V1_FILE = ROOT / "docs" / "vectors" / "format-v1.json"
 DOC_FILE = ROOT / "docs" / "formats.md"
 
 
-def load() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
+def load(path: Path = VECTORS_FILE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
 VECTORS = load()
+V1_VECTORS = load(V1_FILE)
 
 
 # -- (a) the vectors are what the code writes ----------------------------------------------
@@ -206,7 +211,12 @@ BODY_KEYS = {
     "witness.added": {"name", "url", "vkey"},
     "document.archived": {"sha256", "media_type", "url", "retrieved", "source", "extractor",
                           "extractor_version", "text_sha256"},
+    "claim.redacted": {"claim", "field", "commitments", "reason"},
+    "document.withheld": {"sha256", "reason"},
 }
+# format v2: the paths a claim may commit to, by the field a redaction order names
+ERASABLE = {"quote": ("quote", "anchor.quote.exact", "anchor.quote.prefix",
+                      "anchor.quote.suffix"), "url": ("url",)}
 ANCHOR_KEYS = {"position": {"type", "start", "end"},
                "quote": {"type", "exact", "prefix", "suffix"}}
 # members that may be absent: a claim's `anchor`, and a figure's `integer` (present only as
@@ -270,9 +280,58 @@ def check_anchor(body: dict[str, Any], texts: dict[str, str]) -> None:
     start, end = position["start"], position["end"]
     require(type(start) is int and type(end) is int and 0 <= start < end <= len(text),
             "anchor position")
+    if None in (quote["exact"], quote["prefix"], quote["suffix"], body["quote"]):
+        return  # redacted: its position is all that is left to check
     require(quote["exact"] == text[start:end] == body["quote"], "anchored quote")
     require(quote["prefix"] == text[max(0, start - 32):start], "anchor prefix")
     require(quote["suffix"] == text[end:end + 32], "anchor suffix")
+
+
+def _at(body: dict[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(body, dict) or part not in body:
+            return None
+        body = body[part]
+    return body
+
+
+def opened(body: dict[str, Any], disclosures: list[str], undisclosed: dict[str, int],
+           index: int) -> tuple[dict[str, Any], dict[str, str]]:
+    """Format v2: the claim's body with each commitment `{"commitment": HEX}` replaced by
+    the value of the disclosure whose SHA-256 is HEX (`[salt, path, value]`, RFC 8785,
+    a 32-hex-digit salt, at that path), or by None; each commitment without a disclosure
+    is added to `undisclosed` (an order must name it). Returns the commitments by path."""
+    by_hash = {sha256(d.encode("utf-8")).hex(): d for d in disclosures}
+    require(len(by_hash) == len(disclosures), "a disclosure given twice")
+    out = copy.deepcopy(body)
+    committed = {}
+    for path in (p for paths in ERASABLE.values() for p in paths):
+        value = _at(body, path)
+        if not isinstance(value, dict):
+            require(value is None or isinstance(value, str), f"{path} is a string or null")
+            continue
+        require(set(value) == {"commitment"}, "a commitment object")
+        commitment = value["commitment"]
+        hex_bytes(commitment, 32, "commitment")
+        committed[path] = commitment
+        *parents, last = path.split(".")
+        target = out
+        for part in parents:
+            target = target[part]
+        text = by_hash.pop(commitment, None)
+        if text is None:
+            undisclosed[commitment] = index
+            target[last] = None
+            continue
+        fields = json.loads(text)
+        require(isinstance(fields, list) and len(fields) == 3
+                and all(type(f) is str for f in fields) and jcs(fields) == text,
+                "a disclosure is the canonical [salt, path, value]")
+        salt, named, target[last] = fields
+        require(len(salt) == 32 and _HEX.fullmatch(salt) and named == path,
+                "a disclosure's salt and path")
+    require(not by_hash, "a disclosure of no commitment of the body")
+    return out, committed
 
 
 def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledger: str,
@@ -284,8 +343,11 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
     sources: set[str] = set()
     texts: dict[str, str] = {}  # archived documents' texts by their bytes' SHA-256
     hashes = []
+    undisclosed: dict[str, int] = {}  # commitments without a disclosure -> leaf index
+    withheld: dict[str, int] = {}  # documents archived without their bytes -> leaf index
     for index, e in enumerate(vectors["events"]):
-        require(set(e) == EVENT_KEYS and e["leaf_index"] == index, "event keys")
+        keys_v = EVENT_KEYS if vectors["v"] == 1 else EVENT_KEYS | {"disclosures"}
+        require(set(e) == keys_v and e["leaf_index"] == index, "event keys")
         text, kind = e["body"], e["type"]
         body = json.loads(text)
         require(jcs(body) == text, "body is not canonical")
@@ -338,16 +400,39 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
                 if kind == "source.registered":
                     sources.add(body["id"])
             elif kind == "document.archived":
-                require(body["sha256"] not in texts, "a document archived twice")
+                require(body["sha256"] not in texts and body["sha256"] not in withheld,
+                        "a document archived twice")
                 require(body["source"] is None or body["source"] in sources,
                         "the document's source is registered")
-                texts[body["sha256"]] = check_document(body, documents)
+                if body["sha256"] in documents:
+                    texts[body["sha256"]] = check_document(body, documents)
+                else:  # a withholding order must follow
+                    withheld[body["sha256"]] = index
                 where = (uuid5(TALLY_NAMESPACE, "document:" + body["sha256"]).hex(), 1)
             elif kind == "claim.recorded":
-                if "anchor" in body:
-                    check_anchor(body, texts)
+                shown, committed = opened(body, e.get("disclosures", []), undisclosed, index)
+                if "anchor" in body and body["document_sha256"] not in withheld:
+                    check_anchor(shown, texts)
                 where = (body_id, 1)
-                claims[body_id] = {"signer": signer, "version": 1, "retracted": False}
+                claims[body_id] = {"signer": signer, "version": 1, "retracted": False,
+                                   "committed": committed}
+            elif kind in ("claim.redacted", "document.withheld"):
+                require(signer == operator, "take-down orders are the operator's")
+                if kind == "document.withheld":
+                    require(body["sha256"] in texts or body["sha256"] in withheld,
+                            "the withheld document is archived before")
+                    withheld.pop(body["sha256"], None)
+                    where = (uuid5(TALLY_NAMESPACE, "document:" + body["sha256"]).hex(), 2)
+                else:
+                    committed = claims[body["claim"]]["committed"]
+                    named = sorted(committed[p] for p in ERASABLE[body["field"]]
+                                   if p in committed)
+                    require(named and body["commitments"] == named,
+                            "the order names the commitments of the claim's field")
+                    for commitment in named:
+                        undisclosed.pop(commitment, None)
+                    where = (uuid5(TALLY_NAMESPACE, f"redaction:{body['claim']}:"
+                                                    f"{body['field']}").hex(), 1)
             else:
                 claim = claims[body["claim"]]
                 require(signer == claim["signer"] or signers[signer]["role"] == "operator",
@@ -366,13 +451,22 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         require(e["state_sha256"] == state_sha256, "state digest")
         leaf = jcs({"body": text, "id": e["aggregate_id"], "recorded": e["recorded"],
                     "signature": e["signature"], "state_sha256": state_sha256, "type": kind,
-                    "v": 1, "version": e["version"]})
+                    "v": leaf_version(kind, body), "version": e["version"]})
         require(e["leaf"] == leaf and len(leaf.encode("utf-8")) <= 65535, "leaf")
         leaf_hash = sha256(b"\x00" + leaf.encode("utf-8"))
         require(e["leaf_hash"] == leaf_hash.hex(), "leaf hash")
         hashes.append(leaf_hash)
     require(set(texts) == set(documents), "every document of the vectors is archived")
+    require(not undisclosed and not withheld,
+            "a disclosure or a document is missing, and no operator's order took it down")
     return hashes
+
+
+def leaf_version(kind: str, body: dict[str, Any]) -> int:
+    """A leaf's `v`: 2 for format v2's statements (a take-down order, or a claim with a
+    commitment), else 1."""
+    committed = any(isinstance(_at(body, p), dict) for ps in ERASABLE.values() for p in ps)
+    return 2 if kind in ("claim.redacted", "document.withheld") or committed else 1
 
 
 def check(vectors: dict[str, Any]) -> None:
@@ -389,7 +483,7 @@ def _check(v: dict[str, Any]) -> None:
     require(set(v) == {"about", "v", "keys", "ledger", "events", "documents", "tree",
                        "checkpoints", "inclusion_proof", "tlog_proof", "correction_proof",
                        "consistency_proof"}, "top keys")
-    require(v["v"] == 1, "format version")
+    require(v["v"] in (1, 2), "format version")
     public = {}
     for name, k in v["keys"].items():
         require(set(k) == {"seed", "public_key", "key_id"}, "key fields")
@@ -470,6 +564,22 @@ def test_an_independent_implementation_accepts_the_vectors() -> None:
     kinds = [e["type"] for e in VECTORS["events"]]
     assert sorted(set(kinds)) == sorted(BODY_KEYS)  # every statement type has a vector
     assert any("anchor" in json.loads(e["body"]) for e in VECTORS["events"])
+    claims = [e for e in VECTORS["events"] if e["type"] == "claim.recorded"]
+    # a v1 claim, a v2 claim whose quote an order took down, one fully disclosed
+    assert any(not e["disclosures"] and '"commitment"' not in e["body"] for e in claims)
+    assert any(e["disclosures"] and e["body"].count('"commitment"') > len(e["disclosures"])
+               for e in claims)
+    assert any(e["body"].count('"commitment"') == len(e["disclosures"]) > 0 for e in claims)
+
+
+def test_the_vectors_of_version_1_are_still_accepted() -> None:
+    check(V1_VECTORS)
+
+
+def test_a_redaction_left_the_proofs_made_before_it_valid() -> None:
+    """The consistency proof runs from a checkpoint signed before the redaction order."""
+    order = next(e["leaf_index"] for e in VECTORS["events"] if e["type"] == "claim.redacted")
+    assert VECTORS["consistency_proof"]["old_size"] <= order
 
 
 def test_the_independent_implementation_uses_no_ledger_module() -> None:
@@ -559,8 +669,8 @@ def test_every_field_is_checked(path: tuple[Any, ...]) -> None:
 def _anchored() -> tuple[dict[str, Any], dict[str, str]]:
     documents = check_documents(VECTORS["documents"])
     texts = {sha: text for sha, (_, text) in documents.items()}
-    body = next(json.loads(e["body"]) for e in VECTORS["events"]
-                if "anchor" in json.loads(e["body"]))
+    body = next(opened(json.loads(e["body"]), e["disclosures"], {}, 0)[0]
+                for e in VECTORS["events"] if "anchor" in json.loads(e["body"]))
     return body, texts
 
 
@@ -611,3 +721,37 @@ def test_the_independent_normalisation_agrees_with_tallys(text: str) -> None:
     from tally.ledger.evidence.normalise import normalise
 
     assert normalised(text) == normalise(text)
+
+
+# -- (e) format v2: what may be missing is what an operator's order took down -------------
+
+
+def test_a_disclosure_deleted_without_an_order_is_refused() -> None:
+    """Deleting a disclosure changes no leaf, no root and no signature: only the rule that
+    an order must name every undisclosed commitment catches it."""
+    vectors = copy.deepcopy(VECTORS)
+    full = next(e for e in vectors["events"] if e["type"] == "claim.recorded"
+                and e["disclosures"] and e["body"].count('"commitment"') ==
+                len(e["disclosures"]))
+    full["disclosures"].pop()
+    with pytest.raises(Invalid, match="no operator's order took it down"):
+        check(vectors)
+
+
+def test_a_document_deleted_without_an_order_is_refused() -> None:
+    vectors = copy.deepcopy(VECTORS)
+    vectors["documents"] = []
+    with pytest.raises(Invalid):
+        check(vectors)
+
+
+def test_an_order_signed_by_a_recorder_is_refused() -> None:
+    body = next(json.loads(e["body"]) for e in VECTORS["events"]
+                if e["type"] == "claim.redacted")
+    recorder = VECTORS["keys"]["recorder"]["key_id"]
+    vectors = copy.deepcopy(VECTORS)
+    order = next(e for e in vectors["events"] if e["type"] == "claim.redacted")
+    order["body"] = jcs({**body, "signer": recorder})
+    order["body_id"] = sha256(order["body"].encode()).hex()[:32]
+    with pytest.raises(Invalid, match="operator's"):
+        check(vectors)
