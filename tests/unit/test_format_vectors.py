@@ -753,5 +753,6 @@ def test_an_order_signed_by_a_recorder_is_refused() -> None:
     order = next(e for e in vectors["events"] if e["type"] == "claim.redacted")
     order["body"] = jcs({**body, "signer": recorder})
     order["body_id"] = sha256(order["body"].encode()).hex()[:32]
-    with pytest.raises(Invalid, match="operator's"):
+    # the recorder is revoked by then: refused as a key that may not sign anything
+    with pytest.raises(Invalid, match="unknown signer|operator's"):
         check(vectors)
