@@ -89,7 +89,8 @@ def opened(fields: dict[str, Any], event: SignedEvent
         order = orders.get(field)
         note = (UNDISCLOSED if order is None else
                 f"[redacted on {order['recorded'][:10]} by operator: {order['reason']}]")
-        _put(fields, path, note)
+        # an anchor's context says it once, in its `exact`
+        _put(fields, path, "" if path.endswith(("prefix", "suffix")) else note)
         if order is not None and order not in shown:
             shown.append(order)
     return fields, shown

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The evidence path on the fictional report in this folder: archive, extract, review,
-# import with anchored quotes, provenance with the quote in context, verify.
+# import with anchored quotes, provenance with the quote in context, a quote redacted and
+# a document withheld by the operator's signed orders, verify.
 # Run by examples/izium/demo.sh (make demo) on the same ledger; runs alone too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,5 +38,14 @@ for line in open(sys.argv[1]):
 step tally import demo/reviewed.jsonl --key recorder
 claim=$(tally --json history lakeside/quarry/bodies-recovered \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][-1]["claim_id"])')
+step tally provenance "$claim"
+# Two take-down orders, signed by the operator: the quote of that claim names a witness,
+# and the letter's author asked for it to come down. Signatures and proofs stay valid;
+# the values leave the database, the views, the exports and the next publish.
+step tally redact "$claim" --field quote --reason "names a witness at risk"
+step tally documents add examples/evidence/letter.txt --source northfield-courier --key recorder
+letter=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' \
+  examples/evidence/letter.txt)
+step tally documents withhold "$letter" --reason "take-down request from its author"
 step tally provenance "$claim"
 step tally verify

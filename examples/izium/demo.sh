@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Izium case end to end on the embedded SQLite default: init, keys, import,
 # two local witnesses (started and stopped here) that cosign the checkpoint, show,
-# history, discrepancies, a proof verified offline against a witness policy, verify,
-# and the ledger published to demo/site/, cloned back from the site alone and verified.
+# history, discrepancies, a proof verified offline against a witness policy, verify, the
+# evidence path (an archived article, a redaction, a withheld document), and the ledger
+# published to demo/site/, cloned back from the site alone and verified.
 # Leaves ./tally.db and the keys in TALLY_HOME (default ./.tally-home) to explore.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -58,12 +59,14 @@ operator=$(tally --json signers list | python3 -c \
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator" \
   --policy demo/policy.txt
 step tally verify --operator-key "$operator" --policy demo/policy.txt
+# the evidence path on the same ledger: an archived article, anchored quotes, one quote
+# redacted and one document withheld by the operator's signed orders
+bash examples/evidence/demo.sh
 # the ledger as a static site, then cloned back from the files alone and audited
 rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm
 step tally publish demo/site
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
-bash examples/evidence/demo.sh
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"

@@ -7,6 +7,7 @@ then the signed `document.archived` event is appended.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document
 from tally.ledger.model.policy import signer_may_sign
-from tally.ledger.model.statements import DocumentArchived, parse_statement
+from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 
 if TYPE_CHECKING:
     from tally.ledger.application import Appended, Ledger
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 class DocumentInfo(BaseModel):
     """`tally documents list` / `show`: what the signed `document.archived` event says.
     Keys: `sha256`, `media_type`, `url`, `retrieved`, `source`, `extractor`,
-    `extractor_version`, `text_sha256`, `signer` (key id), `position`."""
+    `extractor_version`, `text_sha256`, `signer` (key id), `position`, `withheld` (null, or
+    `withheld on DATE by operator: REASON` when an order took its bytes and text down)."""
 
     sha256: str
     media_type: str
@@ -44,6 +46,7 @@ class DocumentInfo(BaseModel):
     text_sha256: str
     signer: str
     position: int
+    withheld: str | None = None
 
 
 def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = None,
@@ -93,14 +96,23 @@ def _info(s: DocumentArchived, position: int) -> DocumentInfo:
 
 
 def documents(ledger: Ledger) -> list[DocumentInfo]:
-    """Every archived document, in ledger order, as its signed event says."""
-    found = []
-    for n in ledger.events.all_notifications(topics=["document.archived"]):
-        statement = parse_statement(ledger.events.decode(n).body,
-                                    "document.archived")
-        assert isinstance(statement, DocumentArchived)
-        found.append(_info(statement, n.id))
-    return found
+    """Every archived document, in ledger order, as its signed events say."""
+    found: dict[str, DocumentInfo] = {}
+    for n in ledger.events.all_notifications(topics=["document.archived",
+                                                     "document.withheld"]):
+        event = ledger.events.decode(n)
+        statement = parse_statement(event.body, n.topic)
+        if isinstance(statement, DocumentArchived):
+            found[statement.sha256] = _info(statement, n.id)
+        elif isinstance(statement, DocumentWithheld) and statement.sha256 in found:
+            found[statement.sha256].withheld = withheld_note(event.timestamp,
+                                                            statement.reason)
+    return list(found.values())
+
+
+def withheld_note(recorded: dt.datetime, reason: str) -> str:
+    """What every view shows in place of a withheld document."""
+    return f"withheld on {recorded.date().isoformat()} by operator: {reason}"
 
 
 def resolve(ledger: Ledger, ref: str) -> str:
@@ -132,7 +144,11 @@ def reference(ledger: Ledger, ref: str) -> str:
 def show(ledger: Ledger, ref: str) -> tuple[DocumentInfo, str]:
     """A document's signed facts and its stored text, checked against the signed hashes
     (what is served is what was signed, or the command fails)."""
-    statement, position = _signed(ledger, resolve(ledger, ref))
+    sha = resolve(ledger, ref)
+    info = next(d for d in documents(ledger) if d.sha256 == sha)
+    if info.withheld is not None:
+        return info, f"[{info.withheld}]"
+    statement, position = _signed(ledger, sha)
     stored = ledger.archive.get(statement.sha256)
     try:
         check_stored(statement, stored)
