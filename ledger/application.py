@@ -10,8 +10,10 @@ models), catch up from the notification log.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection
@@ -42,7 +44,7 @@ from tally.ledger.infra.eventstore import EventStore
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
 from tally.ledger.infra.storage import Store, reading
-from tally.ledger.integrity import signing
+from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.journal import Journal
@@ -293,6 +295,13 @@ class Ledger:
         registry = self.registry()
         claim = registry.claim(self.resolve_claim(record.claim))
         return self._append(*retract_claim(registry, self.context(), claim, record, key))
+
+    def opened(self, body: str) -> dict[str, Any]:
+        """A signed body's fields, a v2 body's commitments opened with their stored
+        disclosures (each checked; None where an order took it down)."""
+        fields = json.loads(body)
+        committed = disclosure.commitments(fields)
+        return disclosure.open_body(fields, self.disclosures.get(committed.values()))[0]
 
     # -- take-down orders (format v2) -----------------------------------------------
 

@@ -95,25 +95,27 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                                                  step("fetching entries")):
             if start == 0:
                 _check_genesis(entries[0], operator_key, head.origin)
-            pending += [site_check.stored_event(entry, start + k)
-                        for k, entry in enumerate(entries)]
+            events = [site_check.stored_event(entry, start + k)
+                      for k, entry in enumerate(entries)]
+            # format v2: the claims' disclosures, stored before the events that commit to them
+            ledger.disclosures.put(site_check.fetch_disclosures(source, start // tiles.WIDTH,
+                                                                events))
+            pending += events
             if len(pending) >= BATCH:
-                _append(ledger, source, pending, note)
+                _append(ledger, pending, note)
                 pending = []
-        _append(ledger, source, pending, note)
+        _append(ledger, pending, note)
         ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
     return Followed(local, head.size, previous, note)
 
 
-def _append(ledger: Ledger, source: SiteSource, events: list[StoredEvent], note: str) -> None:
+def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
     """One transaction; the tail check (rules, signatures) runs before the log takes them,
-    and re-reads the registry once a call: batches of several bundles keep that cheap. The
-    claims' disclosures are fetched and stored first (format v2)."""
+    and re-reads the registry once a call: batches of several bundles keep that cheap."""
     if not events:
         return
-    ledger.disclosures.put(site_check.fetch_disclosures(source, events))
     try:
         ledger.journal.append_stored(events, settle=False, checked=False)
     except VerificationError as e:

@@ -84,8 +84,7 @@ def _salts(record: ReportRecord, key: KeyPair | None,
     derive (a new v2 body), with the line's own (a v2 line signed elsewhere), or not at
     all (a v1 line signed elsewhere, as exports before format v2 wrote them)."""
     if record.signature is None and key is not None:
-        return disclosure.keyed_salts(signing.private_seed(key.private_key),
-                                      signing.canonical(plain))
+        return salts_of(key, plain)
     if record.salts is None:
         return None
     salts = record.salts
@@ -95,6 +94,12 @@ def _salts(record: ReportRecord, key: KeyPair | None,
             raise InputError(f"the line's salts give none for {path}", field="salts")
         return salts[path]
     return given
+
+
+def salts_of(key: KeyPair, plain: dict[str, Any]) -> disclosure.SaltFor:
+    """The salts `key` gives the erasable fields of this plain body (format v2)."""
+    return disclosure.keyed_salts(signing.private_seed(key.private_key),
+                                  signing.canonical(plain))
 
 
 def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,

@@ -196,22 +196,20 @@ def stored_event(entry: bytes, index: int) -> StoredEvent:
 
 
 
-def fetch_disclosures(source: SiteSource, events: Sequence[StoredEvent]) -> list[str]:
-    """Format v2: the published disclosures of these events' claims, each checked against
-    the commitment it is published under. One the site lacks is left out: the replay then
-    accepts its absence only where a signed order took it down."""
-    found: list[str] = []
-    for event in events:
-        if event.topic != "claim.recorded":
-            continue
-        body = json.loads(decode_state(event.state).body)
-        for commitment in disclosure.commitments(body).values():
-            path = f"disclosures/{commitment}"
-            try:
-                text = source.text(path)
-            except MissingFileError:
-                continue
-            if disclosure.commitment_of(text) != commitment:
-                raise SiteError(f"{path} does not hash to its name: the site changed it")
-            found.append(text)
-    return found
+def fetch_disclosures(source: SiteSource, tile: int, events: Sequence[StoredEvent]
+                      ) -> list[str]:
+    """Format v2: the published disclosures of these events' claims (entries of level-0
+    tile `tile`), each checked against its commitment. One the site lacks is left out: the
+    replay accepts its absence only where a signed order took it down."""
+    wanted = {c for e in events if e.topic == "claim.recorded"
+              for c in disclosure.commitments(json.loads(decode_state(e.state).body)).values()}
+    if not wanted:
+        return []
+    path = tiles.disclosures_path(tile)
+    try:
+        found = disclosure.read_bundle(source.get(path))
+    except MissingFileError:
+        return []
+    except VerificationError as e:
+        raise SiteError(f"{path}: {e.message}: the site changed it") from None
+    return [found[c] for c in sorted(wanted) if c in found]

@@ -14,7 +14,6 @@ insider changed after the checkpoint can be published under it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -24,7 +23,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import in_chunks, reading
-from tally.ledger.integrity import disclosure, merkle, tiles
+from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.integrity.proofs import InclusionProof
@@ -163,7 +162,7 @@ class Changes:
     claims: set[str] = field(default_factory=set)
     figures: set[str] = field(default_factory=set)
     everything: bool = False
-    commitments: set[str] = field(default_factory=set)  # of the v2 claims recorded
+    taken_down: bool = False  # a take-down order is among them
 
 
 def changes(ledger: Ledger, old_size: int, new_size: int,
@@ -190,6 +189,7 @@ def changes(ledger: Ledger, old_size: int, new_size: int,
 def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
     fields = parse_leaf(leaf)
     kind, body = str(fields["type"]), str(fields["body"])
+    found.taken_down = found.taken_down or kind in ("claim.redacted", "document.withheld")
     if kind in ("signer.added", "signer.revoked", "source.registered", "document.withheld"):
         found.everything = True
         return
@@ -199,7 +199,6 @@ def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
     elif isinstance(statement, ClaimRecorded):
         found.claims.add(str(fields["id"]))
         found.figures.add(statement.figure)
-        found.commitments.update(disclosure.commitments(json.loads(body)).values())
     elif isinstance(statement, ClaimCorrected | ClaimRetracted | ClaimRedacted):
         found.claims.add(statement.claim)
         followed.add(statement.claim)

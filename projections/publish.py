@@ -17,6 +17,7 @@ checkpoint, and a checkpoint is signed only over events that pass the audit
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Sequence
@@ -32,9 +33,9 @@ from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import in_chunks, reading
-from tally.ledger.integrity import disclosure
+from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
-from tally.ledger.integrity.envelope import FORMAT_VERSION
+from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf
 from tally.ledger.progress import Progress
 from tally.ledger.tailcheck import TailCheck
 from tally.ledger.trusted_log import TrustedLeaves
@@ -47,7 +48,6 @@ from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
 
 SITE_FORMAT = 1
-DISCLOSURES = "disclosures"  # format v2: disclosures/<commitment>, see docs/publishing.md
 
 
 DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (JsonPages, HtmlPages)
@@ -122,9 +122,11 @@ class _Site:
             self.progress("writing", self.result.written, 0)
 
     def remove(self, relative: str) -> None:
-        """Take a file off the site (what a take-down order erased)."""
-        self._path(relative).unlink(missing_ok=True)
-        self.result.removed += 1
+        """Take a file off the site, if it is there (what a take-down order erased)."""
+        path = self._path(relative)
+        if path.exists():
+            path.unlink()
+            self.result.removed += 1
 
     def previous(self, operator_key: bytes, origin: str) -> Checkpoint | None:
         path = self._path("checkpoint")
@@ -246,7 +248,7 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     figures: set[str] | None = None
     claims: set[str] | None = None
     changed = sitelog.changes(ledger, result.previous_size, head.size, trusted.leaf)
-    _disclosures(ledger, site, changed.commitments)
+    _disclosures(ledger, site, result.previous_size, head.size, changed.taken_down)
     if before is not None and not changed.everything:
         figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
         claims = changed.claims
@@ -262,21 +264,34 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     return result
 
 
-def _disclosures(ledger: Ledger, site: _Site, new: set[str]) -> None:
-    """Format v2: the disclosures of the claims new to the site, at
-    `disclosures/<commitment>` (content-addressed, each checked against its name), and
-    those an order has erased since taken off the site."""
-    for commitment, text in ledger.disclosures.get(new).items():
-        if disclosure.commitment_of(text) != commitment:
-            raise VerificationError(f"the stored disclosure {commitment} does not match its "
-                                    "commitment: run 'tally verify'")
-        site.write(f"{DISCLOSURES}/{commitment}", text.encode("utf-8"), immutable=True)
-    folder = site.directory / DISCLOSURES
-    published = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-    held = ledger.disclosures.get(published)
-    for name in published:
-        if name not in held:
-            site.remove(f"{DISCLOSURES}/{name}")
+def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
+                 taken_down: bool) -> None:
+    """Format v2: `disclosures/<N>`, the disclosures of the claims under level-0 tile N, for
+    every tile with entries new to the site; with `taken_down` (an order among them), every
+    bundle of the site again, so that what an order erased leaves it."""
+    first = 0 if taken_down else old_size // tiles.WIDTH
+    with reading(ledger.engine) as conn:
+        for number in range(first, -(-size // tiles.WIDTH)):
+            start = number * tiles.WIDTH
+            bundled = sitelog.entries(ledger, conn, start, min(tiles.WIDTH, size - start))
+            wanted = [c for leaf in bundled for c in _commitments(leaf)]
+            held = ledger.disclosures.get(wanted, conn)
+            path = tiles.disclosures_path(number)
+            if not held:
+                site.remove(path)
+                continue
+            for commitment, text in held.items():
+                if disclosure.commitment_of(text) != commitment:
+                    raise VerificationError(f"the stored disclosure {commitment} does not "
+                                            "match its commitment: run 'tally verify'")
+            site.write(path, disclosure.bundle_bytes(held.values()))
+
+
+def _commitments(leaf: bytes) -> list[str]:
+    fields = parse_leaf(leaf)
+    if fields["type"] != "claim.recorded":
+        return []
+    return list(disclosure.commitments(json.loads(str(fields["body"]))).values())
 
 
 def _figures_of(model: ReadModel, claims: set[str]) -> set[str]:

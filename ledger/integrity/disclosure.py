@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import rfc8785
@@ -157,3 +157,25 @@ def open_body(body: Mapping[str, Any], disclosed: Mapping[str, str]
         else:
             _set(opened, path, check_disclosure(path, commitment, text))
     return opened, missing
+
+
+def bundle_bytes(disclosures: Iterable[str]) -> bytes:
+    """A site's disclosure bundle: the RFC 8785 JSON object of commitment -> disclosure."""
+    return rfc8785.dumps({commitment_of(d): d for d in disclosures})
+
+
+def read_bundle(data: bytes) -> dict[str, str]:
+    """The disclosures a bundle holds, each checked against the commitment it is filed
+    under (VerificationError otherwise): what a clone may store."""
+    try:
+        found = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise VerificationError("a disclosure bundle is not UTF-8 JSON") from None
+    if not isinstance(found, dict) or not all(type(v) is str for v in found.values()):
+        raise VerificationError("a disclosure bundle must map commitments to disclosures")
+    for commitment, text in found.items():
+        if commitment_of(text) != commitment:
+            raise VerificationError(f"the disclosure filed under {commitment} does not "
+                                    "hash to it")
+        parse_disclosure(text)
+    return found

@@ -72,6 +72,13 @@ def entries_path(index: int, width: int = WIDTH) -> str:
     return f"tile/entries/{_index_path(index)}{_suffix(width)}"
 
 
+def disclosures_path(index: int) -> str:
+    """`disclosures/<N>`: the format v2 disclosures of the claims under level-0 tile N
+    (Tally's own file beside the tiles, not part of tlog-tiles: it changes when an order
+    takes a disclosure down, where tiles never change)."""
+    return f"disclosures/{_index_path(index)}"
+
+
 def tiles_at(size: int, level: int) -> Iterator[Tile]:
     """The tiles of one level for a tree of `size` leaves: full ones, then the partial one."""
     count = size >> (HEIGHT * level)  # hashes at this level's height

@@ -125,7 +125,8 @@ def test_an_edited_event_the_republish_reads_is_refused(tally: Tally) -> None:
             "SELECT rowid, state FROM stored_events WHERE topic = 'claim.recorded' "
             "AND CAST(state AS TEXT) NOT LIKE ? ORDER BY rowid LIMIT 1",
             (f"%{GRAVES}%",)).fetchone()
-        edited = bytes(state).replace(b'\\"quote\\":\\"', b'\\"quote\\":\\"FORGED ', 1)
+        # the value: signed in clear in every format (a v2 quote is a commitment)
+        edited = bytes(state).replace(b'\\"value\\":\\"', b'\\"value\\":\\"1', 1)
         assert edited != bytes(state)
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, row))
     conn.close()

@@ -82,7 +82,7 @@ DOCUMENT = ("  Example News \u2014 3 February 2025\r\n\r\nVolunteers said on Mon
             "helped.\n").encode("utf-8")
 ANCHORED_QUOTE = '"about 450 graves"'
 # A document archived, then withheld by the operator's order: only its hashes remain.
-WITHHELD = "A notice that had to come down.\n".encode("utf-8")
+WITHHELD = b"A notice that had to come down.\n"
 
 
 class _Clock:

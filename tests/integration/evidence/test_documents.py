@@ -38,8 +38,8 @@ def _report(quote: str, sha: str | None, **kw: Any) -> ReportRecord:
 
 
 def _anchor_of(ledger: Ledger, claim: str) -> dict[str, Any]:
-    import json
-    return json.loads(ledger.claim(claim).body)["anchor"]  # type: ignore[no-any-return]
+    """The claim's signed anchor, its text opened with its disclosures (format v2)."""
+    return ledger.opened(ledger.claim(claim).body)["anchor"]  # type: ignore[no-any-return]
 
 
 def test_archive_is_content_addressed_and_idempotent(ledger: Ledger, alice: KeyPair) -> None:
