@@ -150,6 +150,9 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         raise VerificationError(
             f"the log has leaf {int(extra[0])} for position {int(extra[1])}, which is no "
             "longer in the event store: an event was deleted", position=int(extra[1]))
+    if replay.pending:  # the first bad position may be a bad signature before it
+        signatures.check(before=min(replay.pending.values()) + 1)
+        replay.unresolved()
     signatures.check()
     report.position = None
     if due:

@@ -28,7 +28,6 @@ from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
 from tally.ledger.evidence.checks import Lookup, check_stored, stored_text
 from tally.ledger.integrity import disclosure, signing
-from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
 from tally.ledger.model.events import GENESIS_ID, redaction_uuid, registry_uuid
@@ -53,20 +52,15 @@ from tally.ledger.model.statements import (
 ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
 # format v2: the stored disclosures of these commitments (commitment -> disclosure)
 Disclosed = Callable[[Collection[str]], Mapping[str, str]]
-# an aggregate's stored events, (position, version, type, state) each: where the operator's
-# orders are found (`redaction_uuid`, a document's aggregate)
-AggregateEvents = Callable[[UUID], Sequence[tuple[int, int, str, bytes]]]
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the replay reads beside the events: the archive (`ledger.evidence.archive`),
-    the disclosures (`ledger.infra.disclosure_store`), and where the orders that may have
-    taken some of either down are stored."""
+    """What the replay reads beside the events: the archive (`ledger.evidence.archive`) and
+    the disclosures (`ledger.infra.disclosure_store`)."""
 
     documents: Lookup = lambda _: None
     disclosed: Disclosed = lambda _: {}
-    orders: AggregateEvents = lambda _: ()
 
 
 @dataclass
@@ -114,7 +108,10 @@ class Replay:
         self.evidence = evidence or Evidence()
         self.documents = self.evidence.documents
         self.archived: dict[str, str] = {}  # document sha256 -> signed text sha256
-        self.withheld: set[str] = set()  # documents whose bytes an order took down
+        self.withheld: set[str] = set()  # documents whose bytes are not held
+        # Format v2: what is missing (a disclosure's commitment, "document:" + a hash) and
+        # where, until an operator's order, which comes later, names it (`unresolved`)
+        self.pending: dict[str, int] = {}
         self.ledger_id: str | None = None
         self.origin: str | None = None
         self.operator_key: bytes | None = None
@@ -212,7 +209,7 @@ class Replay:
             for source in (s.source, *s.via):
                 if source not in self.sources:
                     raise VerificationError(f"the claim names source {source!r}, not registered")
-            opened = self._disclosed(s, event.body)
+            opened = self._disclosed(position, event.body)
             if s.anchor is not None:
                 self._anchored(s, opened)
         elif isinstance(s, DocumentArchived):
@@ -223,9 +220,9 @@ class Replay:
                 raise VerificationError(f"the document names source {s.source!r}, not "
                                         "registered")
             stored = self.documents(s.sha256)
-            if stored is None and self._ordered(ident, "document.withheld",
-                                                lambda o: o.sha256 == s.sha256):
+            if stored is None:  # withheld, if an order says so later
                 self.withheld.add(s.sha256)
+                self.pending["document:" + s.sha256] = position
             else:
                 check_stored(s, stored)
             self.archived[s.sha256] = s.text_sha256
@@ -236,41 +233,31 @@ class Replay:
             self._followup(position, s, event.body, ident, version, signer, claim_events)
         return signer.public_key
 
-    def _disclosed(self, s: ClaimRecorded, body: str) -> dict[str, Any]:
-        """The body with its v2 commitments opened, each disclosure checked; one missing
-        holds only where the operator's signed order took its field down."""
+    def _disclosed(self, position: int, body: str) -> dict[str, Any]:
+        """The body with its v2 commitments opened, each disclosure checked; one missing is
+        pending until an operator's order names it (`unresolved`)."""
         fields = json.loads(body)
         committed = disclosure.commitments(fields)
         if not committed:
             return fields
         opened, missing = disclosure.open_body(fields, self.evidence.disclosed(
             committed.values()))
-        claim = signing.body_id(body)
         for path in missing:
-            field = next(f for f, paths in disclosure.FIELDS.items() if path in paths)
-            if not self._ordered(redaction_uuid(claim, field), "claim.redacted",
-                                 lambda o, c=committed[path]: c in o.commitments):
-                raise VerificationError(f"the disclosure of the claim's {path} is missing, "
-                                        "and no signed order took it down: it was deleted")
+            self.pending[committed[path]] = position
         return opened
 
-    def _ordered(self, aggregate: UUID, type_name: str, names: Callable[[Any], bool]) -> bool:
-        """Whether the operator signed an order of this type, stored on `aggregate`, that
-        `names` what is missing. The order is checked here as far as it vouches (its
-        body, ledger, signer and signature); the replay checks the rest at its position."""
-        for _, _, topic, state in self.evidence.orders(aggregate):
-            if topic != type_name or self.operator_key is None:
-                continue
-            try:
-                stored = decode_state(state)
-                order = parse_statement(stored.body, type_name)
-                signing.check_signature(self.operator_key, stored.body, stored.signature)
-            except LedgerError:
-                continue
-            if order.ledger == self.ledger_id and order.signer == self.operator_key_id \
-                    and names(order):
-                return True
-        return False
+    def unresolved(self) -> None:
+        """VerificationError at the first position whose disclosure or document is missing
+        and was named by no order of the operator's: the end of a replay says. (An order
+        comes after what it takes down; one that does not hold fails at its own position,
+        where the edit is, before this is asked.)"""
+        if self.pending:
+            what, position = min(self.pending.items(), key=lambda item: item[1])
+            thing = (f"document {what.removeprefix('document:')} is not in the archive"
+                     if what.startswith("document:") else
+                     f"the disclosure of commitment {what} is missing")
+            raise VerificationError(f"{thing}, and no signed order took it down: its bytes "
+                                    "were lost or deleted", position=position)
 
     def _order(self, position: int, s: ClaimRedacted | DocumentWithheld, ident: UUID,
                version: int, claim_events: ClaimEvents) -> None:
@@ -281,6 +268,7 @@ class Replay:
             if s.sha256 not in self.archived:
                 raise VerificationError(f"the order withholds document {s.sha256}, not "
                                         "archived before it")
+            self.pending.pop("document:" + s.sha256, None)
             return
         _where(ident, version, redaction_uuid(s.claim, s.field), 1)
         recorded = [b for p, _, t, b in claim_events(UUID(hex=s.claim))
@@ -293,6 +281,8 @@ class Replay:
         if sorted(wanted) != sorted(s.commitments) or not wanted:
             raise VerificationError(f"the order's commitments are not those of the claim's "
                                     f"{s.field}")
+        for commitment in wanted:
+            self.pending.pop(commitment, None)
 
     def _anchored(self, s: ClaimRecorded, opened: dict[str, Any]) -> None:
         """An anchored quote is in a document archived before it, at its signed place (its

@@ -105,6 +105,11 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                 _append(ledger, pending, note)
                 pending = []
         _append(ledger, pending, note)
+        try:  # what the site lacks is what its orders took down, or the site is refused
+            ledger.tail_check.unresolved()
+        except VerificationError as e:
+            raise SiteError(f"entry {(e.position or 1) - 1} fails the audit: {e.message}",
+                            entry=(e.position or 1) - 1, new_checkpoint=note) from None
         ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)

@@ -73,11 +73,8 @@ def _redacted(state: bytes) -> UUID:
 
 def evidence(ledger: Ledger, conn: Connection | None = None) -> Evidence:
     """What the replay reads beside the events, from this ledger (on `conn`, if given)."""
-    def orders(aggregate: UUID) -> list[tuple[int, int, str, bytes]]:
-        return ledger.events.aggregate_events([aggregate], conn).get(aggregate, [])
     return Evidence(documents=lambda sha: ledger.archive.get(sha, conn),
-                    disclosed=lambda wanted: ledger.disclosures.get(wanted, conn),
-                    orders=orders)
+                    disclosed=lambda wanted: ledger.disclosures.get(wanted, conn))
 
 
 def _body(state: bytes) -> str:
@@ -96,6 +93,9 @@ class TailCheck:
         # its last position); a replica, whose checkpoints carry no seal, would otherwise
         # read its whole tree again for every batch it appends
         self._checkpointed: tuple[str, list[Notification], int] | None = None
+        # format v2: what the events checked so far miss, until a later order names it (a
+        # replica takes a claim and the order that redacted it in different batches)
+        self.pending: dict[str, int] = {}
 
     def trust(self, positions: Iterable[int]) -> None:
         """Positions this process appended after checking them itself."""
@@ -107,8 +107,18 @@ class TailCheck:
         if not untrusted:
             return
         first = min(untrusted)
-        self._check(self._state_before(first), [n for n in batch if n.id >= first], untrusted)
+        replay = self._state_before(first)
+        replay.pending.update(self.pending)
+        self._check(replay, [n for n in batch if n.id >= first], untrusted)
+        self.pending = replay.pending
         self.checked += len(untrusted)
+
+    def unresolved(self) -> None:
+        """VerificationError at the first event checked whose disclosure or document is
+        missing with no order of the operator's naming it (`Replay.unresolved`)."""
+        replay = Replay()
+        replay.pending = self.pending
+        replay.unresolved()
 
     def recheck_from(self, position: int, logged: Callable[[int, int], dict[int, bytes]],
                      leaf: Callable[[bytes], None], state: Replay,
@@ -143,6 +153,7 @@ class TailCheck:
                 leaf(hashes[n.id])
             checked += len(batch)
             if len(batch) < 1000 or len(hashes) < 1000:
+                replay.unresolved()
                 return checked
             position = batch[-1].id + 1
 

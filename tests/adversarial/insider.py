@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
+from tally.ledger.evidence import documents
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import (
     MerkleLog,
@@ -31,9 +32,11 @@ from tally.ledger.integrity.signing import body_id, canonical, sign
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     SourceRecord,
+    WithholdingRecord,
 )
 from tally.projections.reader import Views, open_views
 from tally.projections.readmodel import ReadModel
@@ -45,7 +48,8 @@ NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)
 def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
                 origin: str = "test.example/insider") -> list[str]:
     """A ledger with every event type (genesis, signers added and revoked, sources, figures,
-    claims, a correction, a retraction) and two checkpoints; returns the claim ids."""
+    claims with quotes (format v2), a correction, a retraction, a redaction, a document
+    archived and withheld) and two checkpoints; returns the claim ids."""
     ticks = iter(range(10_000))
     with Ledger.open(db, create=True, clock=lambda: NOW + dt.timedelta(seconds=next(ticks))
                      ) as ledger:
@@ -73,6 +77,13 @@ def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
         ledger.revoke_signer(bob.key_id, operator, "key rotated")
         ledger.report(ReportRecord(figure="izium/bodies", value=">=440", as_of="2022-09",
                                    source="hromadske", via=["suspilne"]), alice)
+        # format v2's take-down orders: a quote redacted, a document withheld
+        ledger.redact(RedactionRecord(claim=claims[1], field="quote",
+                                      reason="names a witness"), operator)
+        withheld = documents.archive(ledger, b"A notice to come down.\n", name="notice.txt",
+                                     key=operator).id
+        ledger.withhold(WithholdingRecord(sha256=withheld, reason="take-down notice"),
+                        operator)
         ledger.checkpoint(operator)
         views.catch_up()
     return claims

@@ -25,7 +25,8 @@ def rewritten(db_url: str, keys: Any, tmp_path: Path) -> tuple[str, Path]:
         _, note = ledger.checkpoint(keys[0])
     kept = tmp_path / "kept.txt"
     kept.write_text(note, encoding="utf-8")
-    last = rows(db_url)[-1][0]  # the last claim, recorded by alice: cut it
+    # the last claim, recorded by alice: cut it
+    last = max(r[0] for r in rows(db_url) if r[3] == "claim.recorded")
     with Ledger.open(db_url) as ledger, ledger.engine.begin() as conn:
         where = "rowid" if ledger.store.is_sqlite else "notification_id"
         conn.execute(text(f"DELETE FROM {ledger.store.events_table} WHERE {where} = :p"),
