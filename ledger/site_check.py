@@ -211,5 +211,7 @@ def fetch_disclosures(source: SiteSource, tile: int, events: Sequence[StoredEven
     except MissingFileError:
         return []
     except VerificationError as e:
-        raise SiteError(f"{path}: {e.message}: the site changed it") from None
+        first = tile * tiles.WIDTH
+        raise SiteError(f"{path} (the disclosures of entries {first}..): {e.message}: the "
+                        "site changed it", entry=first) from None
     return [found[c] for c in sorted(wanted) if c in found]

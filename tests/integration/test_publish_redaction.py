@@ -1,0 +1,94 @@
+"""Format v2 on the published site, over HTTP on 127.0.0.1: disclosures travel in
+`disclosures/<N>`, a redaction takes the value off the site and off every replica that
+follows it, and a site that drops or alters a disclosure nobody ordered taken down is
+refused, naming the entry, with the replica left as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from clirunner import Tally
+from test_publish_site import GRAVES, Server, copy_of, izium_ledger, operator
+
+SECRET = "the volunteer Olena K. counted them"
+
+
+@pytest.fixture(scope="module")
+def izium(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return izium_ledger(tmp_path_factory.mktemp("izium-v2"))
+
+
+@pytest.fixture
+def tally(izium: Path, tmp_path: Path) -> Tally:
+    return copy_of(izium, tmp_path)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> object:
+    running = Server(tmp_path / "site")
+    yield running
+    running.close()
+
+
+def _claim_with_secret(tally: Tally) -> str:
+    out = tally.json("report", GRAVES, "452", "--as-of", "2023-01", "--source", "suspilne",
+                     "--quote", SECRET, "--key", "recorder")
+    return str(out["id"])
+
+
+def _bytes_under(directory: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file())
+
+
+def test_a_redaction_leaves_the_site_and_the_replica_that_follows_it(
+        tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tally.ledger import replica as following
+
+    claim = _claim_with_secret(tally)
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    assert SECRET.encode() in _bytes_under(site / "disclosures")
+    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    tally("--db", replica, "clone", server.url, "--operator-key", key)
+    assert SECRET in tally("--db", replica, "provenance", claim).stdout
+    tally("redact", claim, "--field", "quote", "--reason", "names a witness")
+    # many small batches: the claim and its order reach the replica in different ones
+    monkeypatch.setattr(following, "BATCH", 1)
+    tally("publish", str(site))
+    assert SECRET.encode() not in _bytes_under(site)
+    tally("--db", replica, "monitor", server.url)
+    assert tally.json("--db", replica, "verify")["ok"]
+    shown = tally("--db", replica, "provenance", claim).stdout
+    assert SECRET not in shown and "names a witness" in shown
+    assert SECRET.encode() not in Path(replica).read_bytes()
+    # a fresh clone takes the claim without its quote, and the order that says why
+    fresh = str(tally.tmp / "fresh.db")
+    tally("--db", fresh, "clone", server.url, "--operator-key", key)
+    assert tally("--db", fresh, "export").stdout == tally("export").stdout
+
+
+@pytest.mark.parametrize("fault", ["dropped", "altered"])
+def test_a_disclosure_the_site_lost_without_an_order_is_refused(
+        tally: Tally, server: Server, fault: str) -> None:
+    claim = _claim_with_secret(tally)
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    bundle = next((site / "disclosures").rglob("*"))
+    held = json.loads(bundle.read_text())
+    commitment = next(c for c, d in held.items() if SECRET in d)
+    if fault == "dropped":
+        del held[commitment]
+    else:
+        held[commitment] = held[commitment].replace("Olena", "Irina")
+    bundle.write_text(json.dumps(held))
+    replica = str(tally.tmp / "replica.db")
+    out = tally("--db", replica, "clone", server.url, "--operator-key", operator(tally),
+                code=1)
+    if fault == "dropped":
+        position = tally.json("provenance", claim)["position"]
+        assert f"entry {position - 1}" in out.output and "no signed order" in out.output
+    else:
+        assert "disclosures/000 (the disclosures of entries 0..)" in out.output
+        assert "does not hash" in out.output
