@@ -42,11 +42,13 @@ from tally.ledger.model.inputs import (
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
+    RedactionRecord,
     ReportRecord,
     RetractionRecord,
     RevocationRecord,
     SignerRecord,
     SourceRecord,
+    WithholdingRecord,
     WitnessRecord,
     name_problem,
 )
@@ -69,7 +71,8 @@ BAD_SIGNATURE = (
 # signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-          | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord)
+          | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
+          | WithholdingRecord)
 
 
 @dataclass(frozen=True)

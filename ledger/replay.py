@@ -236,7 +236,7 @@ class Replay:
     def _disclosed(self, position: int, body: str) -> dict[str, Any]:
         """The body with its v2 commitments opened, each disclosure checked; one missing is
         pending until an operator's order names it (`unresolved`)."""
-        fields = json.loads(body)
+        fields: dict[str, Any] = json.loads(body)
         committed = disclosure.commitments(fields)
         if not committed:
             return fields

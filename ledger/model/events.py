@@ -156,6 +156,10 @@ class Figure(Aggregate):
 class Claim(Aggregate):
     """One report of one figure by one source, signed; never edited, only corrected or retracted."""
 
+    # Format v2: the disclosures of a new claim's commitments. Not an event field: the
+    # journal stores them beside the event (`infra.disclosure_store`), never in its state.
+    disclosures: tuple[str, ...] = ()
+
     @staticmethod
     def create_id(body: str) -> UUID:
         return body_uuid(body)

@@ -9,8 +9,10 @@ from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.statements import (
     ClaimCorrected,
     ClaimRecorded,
+    ClaimRedacted,
     ClaimRetracted,
     DocumentArchived,
+    DocumentWithheld,
     FigureDefined,
     LedgerCreated,
     SignerAdded,
@@ -34,8 +36,10 @@ def subject(statement: Statement, body: str) -> str:
             return statement.id
         case ClaimRecorded() | ClaimCorrected() | ClaimRetracted():
             return body_id(body)
-        case DocumentArchived():
+        case DocumentArchived() | DocumentWithheld():
             return statement.sha256
+        case ClaimRedacted():
+            return statement.claim
         case WitnessAdded():
             return statement.name
 
@@ -64,6 +68,11 @@ def summary(statement: Statement) -> str:
                     f"{statement.reason}")
         case ClaimRetracted():
             return f"claim {statement.claim[:8]} retracted: {statement.reason}"
+        case ClaimRedacted():
+            return (f"claim {statement.claim[:8]}: its {statement.field} redacted: "
+                    f"{statement.reason}")
+        case DocumentWithheld():
+            return f"document {statement.sha256[:12]} withheld: {statement.reason}"
         case DocumentArchived():
             where = f" from {statement.url}" if statement.url else ""
             return f"document {statement.sha256[:12]} ({statement.media_type}){where}"
