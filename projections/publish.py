@@ -1,7 +1,8 @@
 """`tally publish DIR`: the ledger as a static site, written incrementally and atomically.
 
 The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
-signed checkpoints, `log.json`, and the pages that page renderers make
+signed checkpoints, the archived documents (`projections.site.documents`), `log.json`,
+and the pages that page renderers make
 (`projections.page_renderer`: the JSON pages and the HTML pages), each figure's
 answers and each claim's provenance read once, in batches, for all of them. Only files
 whose bytes changed are written.
@@ -35,6 +36,7 @@ from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION
 from tally.ledger.progress import Progress
+from tally.ledger.site_documents import NO_WITHHELD
 from tally.ledger.tailcheck import TailCheck
 from tally.ledger.trusted_log import TrustedLeaves
 from tally.ledger.witnessing import gather_cosignatures
@@ -44,6 +46,7 @@ from tally.projections.page_renderer import PageRenderer, render
 from tally.projections.readmodel import ReadModel, scratch_engine
 from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
+from tally.projections.site.documents import document_files
 
 SITE_FORMAT = 1
 
@@ -147,10 +150,12 @@ def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
 
 def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             renderers: Sequence[PageRenderer] = DEFAULT_RENDERERS,
-            progress: Progress | None = None, keep: Path | None = None) -> Published:
+            progress: Progress | None = None, keep: Path | None = None,
+            withheld: frozenset[str] = NO_WITHHELD) -> Published:
     """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint.
     With `keep` (the key home), the read model the pages come from is kept there, sealed
-    with the operator key, for the next publish (`sealed_readmodel`)."""
+    with the operator key, for the next publish (`sealed_readmodel`). The archived
+    documents are published, but for those `withheld`."""
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -174,7 +179,8 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             fresh = ReadModel(ledger, engine, trusted.check)
             fresh.catch_up(stop=trusted.last_position, progress=progress)
             trusted.check_reached(fresh.position())
-            result = _publish(fresh, directory, note, head, trusted, renderers, progress)
+            result = _publish(fresh, directory, note, head, trusted, renderers, progress,
+                              withheld)
         finally:
             engine.dispose()
         result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
@@ -213,7 +219,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
              trusted: TrustedLeaves, renderers: Sequence[PageRenderer],
-             progress: Progress | None) -> Published:
+             progress: Progress | None, withheld: frozenset[str]) -> Published:
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -235,6 +241,8 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
         if size <= head.size:
             # not immutable: a witness may cosign it later (the same note, more lines)
             site.write(checkpoint_path(size), stored_note.encode("utf-8"))
+    for document in document_files(ledger, trusted, info.origin, withheld):
+        site.write(document.path, document.data, immutable=document.immutable)
     figures: set[str] | None = None
     claims: set[str] | None = None
     if before is not None:

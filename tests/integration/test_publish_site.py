@@ -8,12 +8,9 @@ naming the entry, with and without a replica, and writes the evidence file.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,42 +19,11 @@ from budgets import examples
 from clirunner import Tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from static_server import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
 GRAVES = "izium/burial-site/graves"
-
-
-class Server:
-    """A static HTTP server on 127.0.0.1 for one directory; `fail_after` requests, it answers
-    500 to every request (an interrupted transfer)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.fail_after: int | None = None
-        self.requests = 0
-        server = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests += 1
-                if server.fail_after is not None and server.requests > server.fail_after:
-                    self.send_error(500)
-                    return
-                super().do_GET()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -186,8 +152,9 @@ def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Serv
 def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
         tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """Three bundles (603 entries), a commit after each: the server fails on the third
-    bundle, leaving a replica of two committed bundles, and the clone resumes from there
-    to a replica that exports and verifies as the original and as an uninterrupted clone."""
+    bundle, leaving a staged update of two committed bundles beside the replica (which
+    stays at its last good checkpoint: none yet), and the clone resumes from there to a
+    replica that exports and verifies as the original and as an uninterrupted clone."""
     from tally.ledger import replica as following
     from tally.ledger.application import Ledger
 
@@ -201,7 +168,8 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     replica, key = str(tally.tmp / "replica.db"), operator(tally)
     server.fail_after = 6  # the checkpoint, 3 level-0 tiles, 2 bundles; then 500s
     tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
-    with Ledger.open(replica) as partial:
+    assert not Path(replica).exists()  # the replica is switched in only once complete
+    with Ledger.open(replica + ".staging") as partial:
         assert partial.log.size() == 512  # two batches committed, the third not
         assert not partial.log.checkpoints()
     server.fail_after = None

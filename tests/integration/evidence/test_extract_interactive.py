@@ -11,7 +11,7 @@ import pytest
 from clirunner import Tally
 from typer.testing import CliRunner
 
-from evidence.newsroom import ARTICLE, newsroom
+from newsroom import ARTICLE, newsroom
 from tally.cli.main import app
 
 
