@@ -1,10 +1,12 @@
 """A static HTTP server on 127.0.0.1 for one published directory, shared by the tests that
-clone and monitor a site over HTTP (`from static_server import Server`)."""
+clone and monitor a site over HTTP (`from static_server import Server`), and `copy_db`,
+the consistent copy of a SQLite ledger they fork sites from."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -54,3 +56,11 @@ class Server:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite ledger (its WAL included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    dst.close()
+    src.close()

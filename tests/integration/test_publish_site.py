@@ -19,7 +19,7 @@ from budgets import examples
 from clirunner import Tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from static_server import Server
+from static_server import Server, copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
@@ -31,14 +31,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running = Server(tmp_path / "site")
     yield running
     running.close()
-
-
-def copy_db(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite ledger (its WAL included)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    dst.close()
-    src.close()
 
 
 def izium_ledger(tmp: Path) -> Path:

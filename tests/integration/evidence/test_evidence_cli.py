@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-
 from newsroom import ARTICLE, newsroom
 
 
