@@ -113,11 +113,16 @@ def check(source: SiteSource, operator_key: bytes, state: MonitorState | None,
     old_size = 0
     frontier = merkle.Frontier()
     last: list[bytes] = []
+    note, head = fetched
     if state is not None:
-        old_size = verify_checkpoint(state.checkpoint, operator_key).size
+        old = verify_checkpoint(state.checkpoint, operator_key)
+        if old.size == head.size and old.root_hash != head.root_hash:
+            raise SiteError(f"the site's checkpoint {head.size} has another root than the one "
+                            "seen before for that size: the log was forked",
+                            new_checkpoint=note)
+        old_size = old.size
         frontier = _frontier(old_size, [bytes.fromhex(h) for h in state.frontier])
         last = [bytes.fromhex(h) for h in state.last_leaves]
-    note, head = fetched
     if head.size < old_size:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{old_size} seen before: the log was rolled back",

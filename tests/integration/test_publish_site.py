@@ -180,9 +180,10 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
 
 def test_a_clone_refuses_another_operator_key(tally: Tally) -> None:
     tally("publish", str(tally.tmp / "site"))
+    evidence = tally.tmp / "evidence.json"
     out = tally("--db", str(tally.tmp / "r.db"), "clone", str(tally.tmp / "site"),
-                "--operator-key", "00" * 32, code=1)
-    assert "checkpoint does not verify" in out.output
+                "--operator-key", "00" * 32, "--evidence", str(evidence), code=1)
+    assert "checkpoint does not verify" in out.output and evidence.exists()
 
 
 

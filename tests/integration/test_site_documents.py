@@ -71,3 +71,39 @@ def test_clone_and_monitor_a_site_with_documents_over_http(tally: Tally,
     assert tally.json("--db", replica, "documents", "show", sha, "--text")["text"] == LATER
     assert tally.json("--db", replica, "provenance", claim) == tally.json("provenance", claim)
     assert tally("--db", replica, "export").stdout == tally("export").stdout
+
+
+def test_a_withheld_document_is_not_published_and_may_be_missing(tally: Tally) -> None:
+    """The hook a signed take-down will feed: `publish` leaves a withheld document out, and
+    a follower accepts it missing (`may_be_missing`); any other missing one is refused,
+    named."""
+    from sqlalchemy import create_engine
+
+    from tally.ledger import sitelog
+    from tally.ledger.application import Ledger
+    from tally.ledger.evidence.archive import Archive
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.ledger.infra.storage import reading
+    from tally.ledger.site_check import SiteError
+    from tally.ledger.site_documents import fetch_documents
+    from tally.ledger.site_source import SiteSource
+    from tally.projections.publish import publish
+    from tally.projections.readmodel import ReadModel
+
+    sha, _ = archive_and_report(tally, tally.tmp / "a.txt", ARTICLE, ">440", QUOTE,
+                                "2022-09-16")
+    site, withheld = tally.tmp / "site", frozenset({sha})
+    with Ledger.open(str(tally.tmp / "t.db")) as ledger:
+        model = ReadModel(ledger).attach()
+        model.catch_up()
+        key = KeyStore(tally.tmp / "home").find_by_public_key(
+            bytes.fromhex(ledger.info().operator_public_key))
+        size = publish(model, site, key, withheld=withheld).size
+        with reading(ledger.engine) as conn:
+            entries = list(enumerate(sitelog.entries(ledger, conn, 0, size)))
+    assert not (site / "documents").exists()
+    archive = Archive(create_engine(f"sqlite:///{tally.tmp / 'archive.db'}"))
+    fetch_documents(SiteSource(str(site)), entries, archive, withheld)
+    assert archive.get(sha) is None
+    with pytest.raises(SiteError, match=f"document {sha} .* is missing from the site"):
+        fetch_documents(SiteSource(str(site)), entries, archive)
