@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The evidence path on the fictional report in this folder: archive, extract, review,
-# import with anchored quotes, provenance with the quote in context, verify.
+# import with anchored quotes, provenance with the quote in context, verify, publish, and
+# the Izium demo's replica following the site (the document fetched and checked).
 # Run by examples/izium/demo.sh (make demo) on the same ledger; runs alone too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,3 +40,11 @@ claim=$(tally --json history lakeside/quarry/bodies-recovered \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"][-1]["claim_id"])')
 step tally provenance "$claim"
 step tally verify
+# the site gains the archived document (its bytes, text and page) and the anchored claims;
+# the replica the Izium demo cloned follows it, fetching and checking the document
+step tally publish demo/site
+if [ -f demo/replica.db ]; then
+  step tally --db demo/replica.db monitor demo/site --evidence demo/evidence.json
+  step tally --db demo/replica.db verify
+  step tally --db demo/replica.db provenance "$claim"
+fi
