@@ -10,7 +10,8 @@ command, which repeats the refusal in one line (`replica_mark.last_refusal`).
 
 An update stopped by the network, the machine or the user keeps its staged copy, and
 the next one resumes from it (the copy's committed bundles are checked against the
-site again, as a resumed clone always was).
+site again, as a resumed clone always was). One update runs at a time on a replica
+(`<replica>.lock`); another is refused in one sentence.
 
 A PostgreSQL replica is followed in place (`follow` commits a bundle batch at a time):
 it cannot be copied cheaply, and the event store and the Merkle log are written over two
@@ -20,10 +21,13 @@ connections, so no single transaction can hold a whole update.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, LedgerError, StorageError
@@ -55,6 +59,15 @@ def update(db: str | None, source: SiteSource, operator_key: bytes | None, *,
         with Ledger.open(db, create=create) as ledger:
             return _follow(ledger, source, operator_key, progress, policy, fetched, withheld)
     staged = staging_path(path)
+    with _only_update(path):
+        return _staged(db, path, staged, source, operator_key, create, progress, policy,
+                       fetched, withheld)
+
+
+def _staged(db: str | None, path: Path, staged: Path, source: SiteSource,
+            operator_key: bytes | None, create: bool, progress: Progress | None,
+            policy: Policy | None, fetched: tuple[str, Checkpoint] | None,
+            withheld: frozenset[str]) -> Followed:
     if not staged.exists():
         if path.exists():
             with Ledger.open(str(path), create=create) as current:
@@ -72,6 +85,19 @@ def update(db: str | None, source: SiteSource, operator_key: bytes | None, *,
         raise
     _switch(staged, path)
     return done
+
+
+@contextmanager
+def _only_update(path: Path) -> Iterator[None]:
+    """Hold `<replica>.lock` for the update: two runs on one replica would share its stage
+    (the lock goes with the process that holds it, however it ends)."""
+    with path.with_name(path.name + ".lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError(f"another clone or monitor is updating {path}: run this one "
+                               "when it is done") from None
+        yield
 
 
 def record_refusal(db: str | None, problem: str, evidence: Path | None) -> None:
@@ -116,7 +142,8 @@ def _copy(path: Path, staged: Path) -> None:
 def _fold(path: Path) -> None:
     """Move the WAL of the SQLite file at `path` into it and empty it (the file alone then
     holds every committed transaction); StorageError if a reader keeps it from emptying."""
-    with closing(sqlite3.connect(path, timeout=LOCK_TIMEOUT_SECONDS)) as conn:
+    uri = f"file:{quote(str(path))}?mode=rw"  # never creates a file
+    with closing(sqlite3.connect(uri, uri=True, timeout=LOCK_TIMEOUT_SECONDS)) as conn:
         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     if busy:
         raise StorageError(f"{path} is being read: the update is staged in "

@@ -59,7 +59,7 @@ step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --opera
   --policy demo/policy.txt
 step tally verify --operator-key "$operator" --policy demo/policy.txt
 # the ledger as a static site, then cloned back from the files alone and audited
-rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm demo/replica.db.staging*
+rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm demo/replica.db.staging* demo/replica.db.lock
 step tally publish demo/site
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 step tally --db demo/replica.db verify --operator-key "$operator"

@@ -112,3 +112,23 @@ def test_a_refused_update_leaves_the_replica_readable(
     assert followed["size"] > followed["previous_size"]
     assert "warning" not in tally("--db", replica, "verify").output
     assert tally.json("--db", replica, "verify")["events"] > before["events"]
+
+
+def test_a_second_update_of_one_replica_waits_its_turn(
+        grown: tuple[Tally, Server, str]) -> None:
+    """Two updates would share the replica's stage (and the second could switch in what the
+    first left): while one holds `<replica>.lock`, another is refused in one sentence and
+    the replica is untouched."""
+    import fcntl
+
+    tally, server, _ = grown
+    replica = tally.tmp / "replica.db"
+    before = tally.json("--db", str(replica), "verify")["events"]
+    with (tally.tmp / "replica.db.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        out = tally("--db", str(replica), "monitor", server.url, "--evidence",
+                    str(tally.tmp / "evidence.json"), code=1).output
+    assert "another clone or monitor is updating" in out
+    assert not (tally.tmp / "evidence.json").exists()
+    assert tally.json("--db", str(replica), "verify")["events"] == before
+    assert tally.json("--db", str(replica), "monitor", server.url)["size"] > before
