@@ -160,5 +160,6 @@ def _switch(staged: Path, path: Path) -> None:
 
 
 def discard(staged: Path) -> None:
+    """Delete a staged update and its side files."""
     for leftover in (staged, Path(f"{staged}-wal"), Path(f"{staged}-shm")):
         leftover.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
+from tally.ledger.errors import VerificationError
 from tally.ledger.evidence.archive import Archive
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
@@ -66,7 +67,10 @@ def fetch_documents(source: SiteSource, entries: Iterable[tuple[int, bytes]],
     replica lacks; SiteError naming the document and its entry if the site lacks one it
     may not, or serves bytes or text that do not hash to the signed hashes."""
     for index, entry in entries:
-        signed = archived_document(entry)
+        try:
+            signed = archived_document(entry)
+        except VerificationError as e:
+            raise SiteError(f"entry {index} fails the audit: {e.message}", entry=index) from None
         if signed is None or archive.get(signed.sha256) is not None:
             continue
         sha = signed.sha256
