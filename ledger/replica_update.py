@@ -15,7 +15,10 @@ site again, as a resumed clone always was). One update runs at a time on a repli
 
 A PostgreSQL replica is followed in place (`follow` commits a bundle batch at a time):
 it cannot be copied cheaply, and the event store and the Merkle log are written over two
-connections, so no single transaction can hold a whole update.
+connections, so no single transaction can hold a whole update. Everything but an entry
+failing the rules or its signature is refused before anything is written; such an entry
+stops the Merkle log at its position, and the events of its batch, which the log did not
+take, are deleted, so the replica keeps the batches before it, checked and readable.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from urllib.parse import quote
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, LedgerError, StorageError
 from tally.ledger.infra import replica_mark
-from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS, resolve
+from tally.ledger.infra.merkle_log import last_position
+from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS, resolve, writing
 from tally.ledger.integrity.checkpoints import Checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
@@ -57,7 +61,12 @@ def update(db: str | None, source: SiteSource, operator_key: bytes | None, *,
     path = resolve(db).sqlite_path
     if path is None:
         with Ledger.open(db, create=create) as ledger:
-            return _follow(ledger, source, operator_key, progress, policy, fetched, withheld)
+            try:
+                return _follow(ledger, source, operator_key, progress, policy, fetched,
+                               withheld)
+            except SiteError:
+                _drop_unlogged(ledger)
+                raise
     staged = staging_path(path)
     with _only_update(path):
         return _staged(db, path, staged, source, operator_key, create, progress, policy,
@@ -131,6 +140,13 @@ def _follow(ledger: Ledger, source: SiteSource, operator_key: bytes | None,
         if e.old_checkpoint is None:
             e.old_checkpoint = previous
         raise
+
+
+def _drop_unlogged(ledger: Ledger) -> None:
+    """A replica followed in place (PostgreSQL) drops the events of a refused batch, which
+    the Merkle log did not take: what it took before stays, and stays readable."""
+    with writing(ledger.engine) as conn:
+        ledger.events.rows.delete_after(conn, last_position(conn))
 
 
 def _copy(path: Path, staged: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -132,3 +132,33 @@ def test_a_second_update_of_one_replica_waits_its_turn(
     assert not (tally.tmp / "evidence.json").exists()
     assert tally.json("--db", str(replica), "verify")["events"] == before
     assert tally.json("--db", str(replica), "monitor", server.url)["size"] > before
+
+
+def test_an_entry_failing_the_audit_leaves_the_replica_readable(
+        tmp_path: Path, new_db: Callable[[str], str]) -> None:
+    """The operator publishes, under a checkpoint it signed, an entry whose signature is
+    bad. On SQLite the staged update is discarded; on PostgreSQL, followed in place, the
+    events of the refused batch are deleted. Either way the replica answers and verifies."""
+    from site_faults import publish_bad_signature
+
+    db_url = new_db("replica.db")
+    tally = newsroom(tmp_path, str(tmp_path / "t.db"))
+    archive_and_report(tally, tmp_path / "a.txt", ARTICLE, ">440", "more than 440 bodies",
+                       "2022-09-16")
+    site = tmp_path / "site"
+    tally("publish", str(site))
+    key = operator_key(site)
+    tally("--db", db_url, "clone", str(site), "--operator-key", key)
+    before = tally.json("--db", db_url, "verify")["events"]
+    tally("report", "site/bodies", "452", "--as-of", "2022-09-23", "--source", "news",
+          "--key", "alice")
+    size = tally.json("publish", str(site))["size"]
+    publish_bad_signature(site, tmp_path / "home", "example.org/evidence", key, size)
+    evidence = tmp_path / "evidence.json"
+    out = tally("--db", db_url, "monitor", str(site), "--evidence", str(evidence),
+                code=1).output
+    assert f"entry {size - 1} fails the audit" in out
+    answer = tally("--db", db_url, "show", "site/bodies").output
+    assert "warning: this replica is at its last good checkpoint" in answer
+    after = tally.json("--db", db_url, "verify")
+    assert after["ok"] and after["events"] == before

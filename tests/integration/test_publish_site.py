@@ -19,6 +19,7 @@ from budgets import examples
 from clirunner import Tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from site_faults import publish_bad_signature
 from static_server import Server, copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -368,30 +369,9 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
     the tiles and the root agree, and the audit names the entry, with a replica and
     without (the monitor's private replica beside its state file)."""
-    from tally.ledger.infra.keystore import KeyStore
-    from tally.ledger.integrity import merkle, tiles
-    from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
-    from tally.ledger.integrity.envelope import leaf_bytes, parse_leaf
-    from tally.ledger.integrity.signing import canonical
-
+    publish_bad_signature(grown.tmp / "site", grown.tmp / "home", "tally.example/izium",
+                          operator(grown), 85)
     site = grown.tmp / "site"
-    bundle = site / "tile" / "entries" / "000.p" / "85"
-    entries = list(tiles.iter_bundle(bundle.read_bytes()))
-    fields = parse_leaf(entries[84])
-    signature = str(fields["signature"])
-    signature = ("1" if signature[0] == "0" else "0") + signature[1:]
-    state = canonical({"body": fields["body"], "recorded": fields["recorded"],
-                       "signature": signature}).encode()
-    entries[84] = leaf_bytes(str(fields["type"]), str(fields["id"]), int(str(fields["version"])),
-                             state)
-    hashes = [merkle.leaf_hash(e) for e in entries]
-    bundle.write_bytes(tiles.bundle(entries))
-    (site / "tile" / "0" / "000.p" / "85").write_bytes(b"".join(hashes))
-    key = KeyStore(grown.tmp / "home").find_by_public_key(bytes.fromhex(operator(grown)))
-    assert key is not None
-    root = merkle.root(85, merkle.MemoryNodes(hashes).get)
-    (site / "checkpoint").write_text(sign_checkpoint(
-        Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
     state = grown.tmp / "state.json"
     seen = state.read_bytes()
     for where, watched in (["--db", str(grown.tmp / "replica.db")], []), ([], ["--state",
