@@ -44,7 +44,6 @@ start_witness w1
 start_witness w2
 printf 'group both all w1 w2\nquorum both\n' >> demo/policy.txt
 step tally checkpoint --output demo/checkpoint.txt
-stop_witnesses
 step tally show izium/burial-site/bodies-exhumed
 step tally history izium/burial-site/people-unidentified
 step tally history izium/burial-site/bodies-identified-reburied
@@ -64,6 +63,8 @@ step tally publish demo/site
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
+# the witnesses stay up for the evidence demo's publish, which checkpoints its new events
 bash examples/evidence/demo.sh
+stop_witnesses
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"
