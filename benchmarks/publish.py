@@ -6,7 +6,9 @@ With the generated file of benchmarks/generate.py (the same as benchmarks/run.py
 `tally import` of the claims (the reference rate), `tally publish` of the whole ledger
 (files, bytes, seconds), 1,000 more claims imported and published again (files and
 bytes written, seconds, and the share of the full publish), then `tally clone` of the
-site over HTTP from `python -m http.server` on 127.0.0.1, in claims/s.
+site over HTTP from `python -m http.server` on 127.0.0.1, in claims/s, and `tally
+monitor` of that replica after 1,000 more (staged in a copy of the replica, switched in
+once checked: the copy's share is timed alone).
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ def more_claims(db: Path, count: int, path: Path) -> None:
             out.write(json.dumps({"type": "report", "figure": figures[i % len(figures)],
                                   "value": str(1000 + i), "as_of": "2025-06-01",
                                   "source": source, "quote": f"more {i}"}) + "\n")
+
+
+def stage_copy(replica: Path) -> tuple[float, int]:
+    """Seconds to make the staged copy a replica update starts from, and the file's size."""
+    from tally.ledger.replica_update import _copy, discard, staging_path
+
+    start = time.perf_counter()
+    _copy(replica, staging_path(replica))
+    took = time.perf_counter() - start
+    discard(staging_path(replica))
+    return took, replica.stat().st_size
 
 
 def tree(directory: Path) -> tuple[int, int]:
@@ -88,10 +101,16 @@ def main() -> None:
         cloned = measured([TALLY, "--db", str(tmp / "replica.db"), "--json", "clone",
                            f"http://127.0.0.1:{port}/", "--operator-key",
                            workload.operator.public_key.hex()], env, tmp)
+        more_claims(db, 1000, extra)
+        measured([*base, "import", str(extra), "--key", "signer0"], env, tmp)
+        measured([*base, "publish", str(site)], env, tmp)
+        followed = measured([TALLY, "--db", str(tmp / "replica.db"), "--json", "monitor",
+                             f"http://127.0.0.1:{port}/"], env, tmp)
     finally:
         server.terminate()
         server.wait(timeout=10)
     total = claims + 1000
+    staged, replica_size = stage_copy(tmp / "replica.db")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     rows = [
         ("import (reference)", f"{claims / imported.wall:,.0f} claims/s", f"{imported.wall:.1f} s"),
@@ -103,6 +122,9 @@ def main() -> None:
         ("clone over HTTP", f"{total / cloned.wall:,.0f} claims/s "
          f"({total / cloned.wall / (claims / imported.wall):.2f} x import)",
          f"{cloned.wall:.1f} s"),
+        ("monitor, +1,000 claims (staged)", f"{1000 / followed.wall:,.0f} claims/s; of "
+         f"which the replica's copy ({replica_size / 2**20:.0f} MiB) {staged:.2f} s",
+         f"{followed.wall:.1f} s"),
     ]
     print(f"\n{claims:,} claims ({os.cpu_count()} cores, load average {load} at the end)")
     for row in rows:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +18,9 @@ from tally.cli.state import JsonOpt, state_of
 
 if TYPE_CHECKING:
     from tally.ledger.monitor import MonitorState
+
+EvidenceOpt = Annotated[Path, typer.Option(
+    "--evidence", help="Where to write the evidence of a refused site.")]
 
 
 def publish(
@@ -56,24 +61,26 @@ def clone(
                                           help="The site: a directory or an http(s) URL.")],
     operator_key: Annotated[str, typer.Option(
         "--operator-key", help="The operator's public key (hex) you trust.")],
+    evidence_file: EvidenceOpt = Path("tally-evidence.json"),
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or resume) a read-only replica in --db from a published site alone: the
     checkpoint's signature, every entry against the tiles and the root, the full audit
-    (rules and signatures), then the read models.
+    (rules, signatures, archived documents and anchored quotes), then the read models. A
+    refused site leaves the replica as it was and writes the evidence file.
 
     Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.replica import follow
+    from tally.ledger.replica_update import update
     from tally.ledger.site_source import SiteSource
 
     state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
     site = SiteSource(source)
-    ledger = state.ledger(create=True)
-    with progress_bar("cloning") as progress:
-        done = follow(ledger, site, key, progress)
+    with _evidence_on_refusal(state.db, source, evidence_file), \
+            progress_bar("cloning") as progress:
+        done = update(state.db, site, key, create=True, progress=progress)
     if state.json:
         emit_json({"source": source, "size": done.size, "previous_size": done.previous_size,
                    "checkpoint": done.checkpoint})
@@ -81,7 +88,7 @@ def clone(
         success(Text.assemble(
             ("ok", "green"), f": {done.size - done.previous_size} entries taken from ",
             literal(source), f"; the replica holds checkpoint {done.size} ",
-            f"of {ledger.info().origin}"))
+            f"of {done.origin}"))
 
 
 def monitor(
@@ -93,60 +100,51 @@ def monitor(
         "without a replica.")] = None,
     state_file: Annotated[Path, typer.Option(
         "--state", help="The state file kept without a replica.")] = Path("tally-monitor.json"),
-    evidence_file: Annotated[Path, typer.Option(
-        "--evidence", help="Where to write the evidence of a failed check.")
-    ] = Path("tally-evidence.json"),
+    evidence_file: EvidenceOpt = Path("tally-evidence.json"),
     policy: PolicyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a published site's growth and audit its new entries (rules and signatures):
-    with --db, update that replica; without it, check the site against the state file and
-    audit in a private replica kept beside it (STATE.db). A fork, a changed tile, bundle
-    or checkpoint, a missing tile, or an entry failing the audit exits 1, names the entry
-    and writes both checkpoints and the proof to the evidence file. With --policy, a new
-    checkpoint short of the policy's quorum exits 1 naming the missing witnesses, and
-    nothing is taken.
+    """Check a published site's growth and audit its new entries (rules, signatures and
+    archived documents): with --db, update that replica; without it, check the site against
+    the state file and audit in a private replica kept beside it (STATE.db). The site's
+    checkpoint is fetched once. A fork (two signed checkpoints of one size with different
+    roots), a changed tile, bundle, document or checkpoint, a missing tile or document, or
+    an entry failing the audit exits 1, names the entry, leaves the replica at its last
+    good checkpoint and writes both checkpoints and the proof to the evidence file. With
+    --policy, a new checkpoint short of the policy's quorum exits 1 naming the missing
+    witnesses, and nothing is taken.
 
     Example: tally --db replica.db monitor https://example.org/izium/
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.monitor import evidence, note_size, watch
-    from tally.ledger.replica import follow
-    from tally.ledger.site_check import SiteError
+    from tally.ledger.monitor import note_size, watch
+    from tally.ledger.replica_update import update
     from tally.ledger.site_source import SiteSource
 
     state = state_of(ctx, as_json)
     site = SiteSource(source)
     key = None if operator_key is None else parse_public_key(operator_key)
     required = None if policy is None else read_policy(policy)
-    old_note: str | None = None
-    try:
+    seen = None
+    if state.db is None and state_file.exists():
+        seen = _seen(state_file)
+        key = key or bytes.fromhex(seen.operator_public_key)
+    with _evidence_on_refusal(state.db, source, evidence_file,
+                              None if seen is None else seen.checkpoint), \
+            progress_bar("monitoring") as progress:
         if state.db is not None:
-            ledger = state.ledger()
-            if ledger.log.checkpoints():
-                old_note = ledger.log.checkpoint_note()
-            key = key or bytes.fromhex(ledger.info().operator_public_key)
-            with progress_bar("monitoring") as progress:
-                done = follow(ledger, site, key, progress, required)
+            done = update(state.db, site, key, progress=progress, policy=required)
             before, size, mode = done.previous_size, done.size, "replica"
             note = done.checkpoint
+            key = bytes.fromhex(done.operator_public_key)
         else:
-            seen = _seen(state_file) if state_file.exists() else None
-            if seen is not None:
-                old_note = seen.checkpoint
-                key = key or bytes.fromhex(seen.operator_public_key)
             if key is None:
                 raise typer.BadParameter("give the operator's key on the first look",
                                          param_hint="--operator-key")
-            with progress_bar("monitoring") as progress:
-                new = watch(site, key, seen, state_file, required, progress)
+            new = watch(site, key, seen, state_file, required, progress)
             _replace(state_file, new.model_dump_json(indent=2) + "\n")
             before = 0 if seen is None else note_size(seen.checkpoint) or 0
             size, mode, note = note_size(new.checkpoint) or 0, "state", new.checkpoint
-    except SiteError as e:
-        _replace(evidence_file, evidence(e, source, old_note).model_dump_json(indent=2) + "\n")
-        raise SiteError(f"{e.message} (evidence written to {evidence_file})",
-                        entry=e.entry) from None
     witnessed = [] if required is None else witnessed_by(required, note, key)
     if state.json:
         emit_json({"ok": True, "source": source, "mode": mode, "previous_size": before,
@@ -157,6 +155,25 @@ def monitor(
         if witnessed:
             success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
                                   literal(", ".join(witnessed))))
+
+
+@contextmanager
+def _evidence_on_refusal(db: str | None, source: str, evidence_file: Path,
+                         old_note: str | None = None) -> Iterator[None]:
+    """A refused site: the evidence file written, the refusal noted on the replica (every
+    read command repeats it), and one sentence naming both."""
+    from tally.ledger.monitor import evidence
+    from tally.ledger.replica_update import record_refusal
+    from tally.ledger.site_check import SiteError
+
+    try:
+        yield
+    except SiteError as e:
+        _replace(evidence_file, evidence(e, source, old_note).model_dump_json(indent=2) + "\n")
+        if db is not None:
+            record_refusal(db, e.message, evidence_file)
+        raise SiteError(f"{e.message} (evidence written to {evidence_file})",
+                        entry=e.entry) from None
 
 
 def _seen(path: Path) -> MonitorState:

@@ -56,6 +56,7 @@ class State:
                      "they were checked (rules and signatures) and logged now; no earlier "
                      "checkpoint covers them")
             self._views = ReadModel(self._ledger).attach()
+            _say_if_refused(self._ledger.engine)
         return self._ledger  # type: ignore[no-any-return]
 
     def views(self) -> ReadModel:
@@ -74,6 +75,8 @@ class State:
             from tally.projections.reader import open_views
 
             self._reader = open_views(self.db)
+            if self._reader is not None:
+                _say_if_refused(self._reader.engine)
         if self._reader is not None:
             return self._reader  # type: ignore[no-any-return]
         return self.views()
@@ -100,6 +103,18 @@ class State:
             self._reader.engine.dispose()
         if self._ledger is not None:
             self._ledger.close()
+
+
+def _say_if_refused(engine: Any) -> None:
+    """A replica whose last update was refused answers from its last good checkpoint, and
+    says so once a command."""
+    from tally.ledger.infra.replica_mark import last_refusal
+
+    refused = last_refusal(engine)
+    if refused:
+        from tally.cli.output import warn
+
+        warn(refused, "warning")
 
 
 # -- options and helpers every command module shares ------------------------------------

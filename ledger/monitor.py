@@ -27,13 +27,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from tally.ledger import site_check
-from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
-from tally.ledger.replica import follow
+from tally.ledger.replica_update import update
 from tally.ledger.site_check import LeafTiles, SiteError
 from tally.ledger.site_source import SiteSource
 
@@ -76,6 +75,9 @@ def note_size(note: str | None) -> int | None:
 
 
 def evidence(error: SiteError, source: str, old_note: str | None) -> Evidence:
+    """The evidence of `error`: its two checkpoints are the fork's when it found two signed
+    for one size, else the one seen before (`old_note`) and the site's."""
+    old_note = error.old_checkpoint or old_note
     return Evidence(problem=error.message, entry=error.entry, source=source,
                     old_checkpoint=old_note, new_checkpoint=error.new_checkpoint,
                     old_size=note_size(old_note), new_size=note_size(error.new_checkpoint),
@@ -97,19 +99,30 @@ def _frontier(size: int, hashes: list[bytes]) -> merkle.Frontier:
     return merkle.Frontier.of(size, lambda level, index: table[(level, index)])
 
 
+def fetch(source: SiteSource, operator_key: bytes, state: MonitorState | None,
+          policy: Policy | None = None) -> tuple[str, Checkpoint]:
+    """The site's checkpoint, fetched once a run: `check` and the audit read the same one."""
+    origin = None if state is None else verify_checkpoint(state.checkpoint, operator_key).origin
+    return site_check.fetch_checkpoint(source, operator_key, origin, policy)
+
+
 def check(source: SiteSource, operator_key: bytes, state: MonitorState | None,
-          policy: Policy | None = None) -> MonitorState:
-    """Check the site against `state` (None: the first look, from the empty tree); the new
-    state, or SiteError (VerificationError if its checkpoint is short of `policy`)."""
-    origin, old_size = None, 0
+          fetched: tuple[str, Checkpoint]) -> MonitorState:
+    """Check the site, whose checkpoint is `fetched`, against `state` (None: the first
+    look, from the empty tree); the new state, or SiteError."""
+    old_size = 0
     frontier = merkle.Frontier()
     last: list[bytes] = []
+    note, head = fetched
     if state is not None:
         old = verify_checkpoint(state.checkpoint, operator_key)
-        origin, old_size = old.origin, old.size
+        if old.size == head.size and old.root_hash != head.root_hash:
+            raise SiteError(f"the site's checkpoint {head.size} has another root than the one "
+                            "seen before for that size: the log was forked",
+                            new_checkpoint=note)
+        old_size = old.size
         frontier = _frontier(old_size, [bytes.fromhex(h) for h in state.frontier])
         last = [bytes.fromhex(h) for h in state.last_leaves]
-    note, head = site_check.fetch_checkpoint(source, operator_key, origin, policy)
     if head.size < old_size:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{old_size} seen before: the log was rolled back",
@@ -144,13 +157,13 @@ def private_replica(state_file: Path) -> Path:
 def watch(source: SiteSource, operator_key: bytes, state: MonitorState | None,
           state_file: Path, policy: Policy | None = None,
           progress: Progress | None = None) -> MonitorState:
-    """`check` against the state, then the audit of the new entries (rules, signatures) in
-    the private replica beside `state_file`; the new state (the caller writes it), or
-    SiteError naming the entry."""
-    new = check(source, operator_key, state, policy)
-    with Ledger.open(str(private_replica(state_file)), create=True) as ledger:
-        ledger.journal.catch_up_log()  # events a killed monitor appended, checked first
-        follow(ledger, source, operator_key, progress, policy)
+    """`check` against the state, then the audit of the new entries (rules, signatures,
+    documents) in the private replica beside `state_file`, both of the one checkpoint
+    fetched; the new state (the caller writes it), or SiteError naming the entry."""
+    fetched = fetch(source, operator_key, state, policy)
+    new = check(source, operator_key, state, fetched)
+    update(str(private_replica(state_file)), source, operator_key, create=True,
+           progress=progress, fetched=fetched)
     return new
 
 

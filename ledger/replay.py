@@ -246,6 +246,20 @@ class Replay:
             self.pending[committed[path]] = position
         return opened
 
+    def take_pending(self, position: int, type_name: str, body: str) -> None:
+        """Note what an event already checked misses, and what an order takes down, without
+        replaying its rules (`TailCheck.carry_pending`)."""
+        fields = json.loads(body)
+        if type_name == "claim.recorded":
+            self._disclosed(position, body)
+        elif type_name == "document.archived" and self.documents(fields["sha256"]) is None:
+            self.pending["document:" + fields["sha256"]] = position
+        elif type_name == "claim.redacted":
+            for commitment in fields["commitments"]:
+                self.pending.pop(commitment, None)
+        elif type_name == "document.withheld":
+            self.pending.pop("document:" + fields["sha256"], None)
+
     def unresolved(self) -> None:
         """VerificationError at the first position whose disclosure or document is missing
         and was named by no order of the operator's: the end of a replay says. (An order

@@ -26,15 +26,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from tally.ledger import site_check
+from tally.ledger import site_check, site_documents
 from tally.ledger.application import Ledger
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import InputError, VerificationError
 from tally.ledger.infra import replica_mark
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
 from tally.ledger.infra.storage import reading, writing
 from tally.ledger.integrity import merkle, tiles
-from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, parse_leaf
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
@@ -49,18 +49,27 @@ BATCH = 2048  # events a transaction: whole bundles, committed before the next a
 
 @dataclass(frozen=True)
 class Followed:
-    """What following a site did: the replica's size before and after, and the checkpoints."""
+    """What following a site did: the replica's size before and after, the checkpoints,
+    and the ledger followed."""
 
     previous_size: int
     size: int
     previous_checkpoint: str | None
     checkpoint: str
+    origin: str
+    operator_public_key: str
 
 
 def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
-           progress: Progress | None = None, policy: Policy | None = None) -> Followed:
-    """Bring the replica `ledger` up to the site's checkpoint; SiteError if the site fails,
-    VerificationError (nothing taken) if the checkpoint is short of `policy`'s quorum."""
+           progress: Progress | None = None, policy: Policy | None = None, *,
+           fetched: tuple[str, Checkpoint] | None = None) -> Followed:
+    """Bring the replica `ledger` up to the site's checkpoint (`fetched`: the one a caller
+    already fetched and verified, so a site is read once a run); SiteError if the site
+    fails, VerificationError (nothing taken) if the checkpoint is short of `policy`'s quorum.
+    The documents the new entries archive and the disclosures of their claims (format v2)
+    are fetched, checked and stored first; what the site lacks must be what a signed order
+    took down (`Replay.unresolved`), or the update is refused."""
+    refuse_a_ledger_of_its_own(ledger)
     local = ledger.log.size()
     origin = None
     previous = None
@@ -70,8 +79,15 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
             raise SiteError("this replica's ledger has another operator key than the one given")
         origin = info.origin
         previous = ledger.log.checkpoint_note() if ledger.log.checkpoints() else None
-    note, head = site_check.fetch_checkpoint(source, operator_key, origin, policy)
+    note, head = fetched or site_check.fetch_checkpoint(source, operator_key, origin, policy)
+    # entries a stopped update committed past the last checkpoint: what they miss is still
+    # to be named by an order this run takes
+    kept = ledger.log.checkpoints()
+    resumed = ledger.log.position_of_leaf(kept[-1][0]) if kept else 1
+    if resumed is not None and local:
+        ledger.tail_check.carry_pending(resumed)
     replica_mark.mark(ledger.engine, source.location)
+    _same_size_same_root(ledger, note, head)
     if head.size < local:
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{local} entries already taken: the log was rolled back",
@@ -97,7 +113,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                 _check_genesis(entries[0], operator_key, head.origin)
             events = [site_check.stored_event(entry, start + k)
                       for k, entry in enumerate(entries)]
-            # format v2: the claims' disclosures, stored before the events that commit to them
+            site_documents.fetch_documents(source, enumerate(entries, start), ledger.archive)
             ledger.disclosures.put(site_check.fetch_disclosures(source, start // tiles.WIDTH,
                                                                 events))
             pending += events
@@ -113,7 +129,27 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
         ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
         _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
-    return Followed(local, head.size, previous, note)
+    return Followed(local, head.size, previous, note, head.origin, operator_key.hex())
+
+
+def refuse_a_ledger_of_its_own(ledger: Ledger) -> None:
+    """A ledger with history of its own (events, and no replica's mark) never becomes a
+    replica: marking it would refuse every later write to it."""
+    if ledger.events.max_position() and replica_mark.source_of(ledger.engine) is None:
+        raise InputError(f"{ledger.store.describe()} is a ledger with history of its own, "
+                         "not a replica: clone or monitor into another --db (a replica "
+                         "refuses every write)", field="db")
+
+
+def _same_size_same_root(ledger: Ledger, note: str, head: Checkpoint) -> None:
+    """Two checkpoints the operator signed for one size with different roots are a fork:
+    the replica's stored one and the site's (both notes go into the evidence)."""
+    for size, kept, _ in ledger.log.checkpoints():
+        if size == head.size and Checkpoint.parse_body(split_note(kept)[0]).root_hash \
+                != head.root_hash:
+            raise SiteError(f"the site's checkpoint {size} has another root than the one "
+                            "this replica kept for that size: the log was forked",
+                            new_checkpoint=note, old_checkpoint=kept)
 
 
 def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
@@ -199,7 +235,10 @@ def _check_higher_tiles(ledger: Ledger, source: SiteSource, local: int, size: in
 def _store_checkpoints(ledger: Ledger, source: SiteSource, operator_key: bytes, origin: str,
                        local: int, note: str) -> None:
     """Keep the site's checkpoint and every published one since `local` whose root the
-    replica's tree has (the first that covers a claim is the one its proof names)."""
+    replica's tree has (the first that covers a claim is the one its proof names). A
+    signed checkpoint whose root is not the replica's tree's at its size is a fork: both
+    notes go into the evidence. `log.json` is a hint: a checkpoint it lists and the site
+    lacks is skipped."""
     notes = [note]
     try:
         sizes = json.loads(source.get("log.json")).get("checkpoints", [])
@@ -207,18 +246,32 @@ def _store_checkpoints(ledger: Ledger, source: SiteSource, operator_key: bytes, 
         sizes = []
     for size in sizes:
         if isinstance(size, int) and local < size:
-            notes.append(source.text(f"checkpoints/{size}"))
+            try:
+                notes.append(source.text(f"checkpoints/{size}"))
+            except MissingFileError:
+                continue
+            except VerificationError as e:
+                raise SiteError(f"checkpoints/{size} on the site: {e.message}") from None
     with writing(ledger.engine) as conn:
-        have = {int(s) for (s,) in conn.execute(select(checkpoints.c.size))}
+        have = {int(s): str(n) for s, n in conn.execute(
+            select(checkpoints.c.size, checkpoints.c.note))}
         nodes = _Nodes(conn)
         for text in notes:
-            checkpoint = verify_checkpoint(text, operator_key, origin)
-            if checkpoint.size in have or checkpoint.size > ledger.log.size(conn):
+            try:
+                checkpoint = verify_checkpoint(text, operator_key, origin)
+            except VerificationError as e:
+                raise SiteError(f"a checkpoint the site lists does not verify: {e.message}",
+                                new_checkpoint=text) from None
+            if checkpoint.size > ledger.log.size(conn):
                 continue
             if merkle.root(checkpoint.size, nodes.get) != checkpoint.root_hash:
                 raise SiteError(f"the site's checkpoint {checkpoint.size} does not match its "
-                                "entries", new_checkpoint=text)
+                                "entries: the operator signed two trees of that size",
+                                new_checkpoint=text,
+                                old_checkpoint=have.get(checkpoint.size, note))
+            if checkpoint.size in have:
+                continue
             conn.execute(checkpoints.insert().values(size=checkpoint.size,
                                                      root=checkpoint.root_hash, note=text,
                                                      signed_at=ledger.clock()))
-            have.add(checkpoint.size)
+            have[checkpoint.size] = text

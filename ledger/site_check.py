@@ -29,14 +29,17 @@ from tally.ledger.site_source import MissingFileError, SiteSource
 class SiteError(VerificationError):
     """Raised when a published site fails a check: a bad checkpoint, a fork, a tampered or
     missing tile or bundle, or an entry that fails the audit; `entry` is the leaf index
-    when one entry is to blame."""
+    when one entry is to blame, `old_checkpoint` the other signed note of a fork found on
+    the site or in the replica (else the evidence names the one seen before)."""
 
     def __init__(self, message: str, *, entry: int | None = None,
-                 new_checkpoint: str | None = None, proof: Sequence[bytes] | None = None
-                 ) -> None:
+                 new_checkpoint: str | None = None, proof: Sequence[bytes] | None = None,
+                 old_checkpoint: str | None = None) -> None:
         super().__init__(message)
         self.entry = entry
         self.new_checkpoint = new_checkpoint
+        # the other signed checkpoint of a fork, when it is not the one seen before
+        self.old_checkpoint = old_checkpoint
         self.proof = None if proof is None else list(proof)
 
 
@@ -56,7 +59,15 @@ def fetch_checkpoint(source: SiteSource, operator_key: bytes, origin: str | None
     """The site's checkpoint, signed by the operator (for `origin`, when known) and, with a
     `policy` (C2SP tlog-policy), cosigned to its quorum: a checkpoint short of it is
     refused (VerificationError naming the missing witnesses) before anything is taken."""
-    note = source.text("checkpoint")
+    try:
+        raw = source.get("checkpoint")
+    except MissingFileError as e:
+        raise SiteError(e.message) from None
+    try:
+        note = raw.decode("utf-8")
+    except UnicodeDecodeError:  # evidence too: the bytes read, undecodable ones replaced
+        raise SiteError("the site's checkpoint is not UTF-8 text",
+                        new_checkpoint=raw.decode("utf-8", "replace")) from None
     try:
         head = verify_checkpoint(note, operator_key, origin)
     except VerificationError as e:
@@ -90,6 +101,14 @@ def _tile(source: SiteSource, tile: tiles.Tile) -> bytes:
                         entry=tile.start if tile.level == 0 else None) from None
 
 
+def _hashes(data: bytes, tile: tiles.Tile) -> list[bytes]:
+    try:
+        return tiles.tile_hashes(data, tile)
+    except VerificationError as e:  # a short or long tile: the site's fault, evidence
+        entry = tile.start * tiles.WIDTH ** tile.level
+        raise SiteError(f"{e.message}: the tile was changed", entry=entry) from None
+
+
 def fetch_leaf_tiles(source: SiteSource, old_size: int, size: int,
                      progress: Callable[[int, int], None] | None = None) -> LeafTiles:
     first = old_size - old_size % tiles.WIDTH
@@ -97,14 +116,21 @@ def fetch_leaf_tiles(source: SiteSource, old_size: int, size: int,
     for tile in tiles.tiles_at(size, 0):
         if tile.start + tile.width <= first:
             continue
-        found.hashes.extend(tiles.tile_hashes(_tile(source, tile), tile))
+        found.hashes.extend(_hashes(_tile(source, tile), tile))
         if progress:
             progress(tile.start + tile.width, size)
     return found
 
 
 def tile_nodes(source: SiteSource, size: int) -> tiles.TileNodes:
-    return tiles.TileNodes(size, lambda tile: _tile(source, tile))
+    """The site's tree of `size`, read from its tiles; a tile of the wrong length is a
+    SiteError."""
+    def fetch(tile: tiles.Tile) -> bytes:
+        data = _tile(source, tile)
+        _hashes(data, tile)
+        return data
+
+    return tiles.TileNodes(size, fetch)
 
 
 def consistency_evidence(source: SiteSource, old_size: int, size: int) -> list[bytes] | None:

@@ -31,19 +31,20 @@ class SiteSource:
             raise StorageError(f"no published site at {location}: give a directory or an "
                                "http(s) URL")
 
-    def get(self, relative: str) -> bytes:
-        """The bytes of one file; MissingFileError if the site does not have it."""
+    def get(self, relative: str, limit: int = MAX_FILE) -> bytes:
+        """The bytes of one file, at most `limit`; MissingFileError if the site does not
+        have it."""
         if not self.remote:
             try:
                 with Path(self.location, relative).open("rb") as file:
-                    return file.read(MAX_FILE)
+                    return file.read(limit)
             except (FileNotFoundError, NotADirectoryError):
                 raise MissingFileError(f"{relative} is missing from the site") from None
         url = self.location.rstrip("/") + "/" + relative
         try:
             request = urllib.request.Request(url, headers={"User-Agent": "tally"})
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                data: bytes = response.read(MAX_FILE)
+                data: bytes = response.read(limit)
                 return data
         except urllib.error.HTTPError as e:
             if e.code == 404:

@@ -113,6 +113,19 @@ class TailCheck:
         self.pending = replay.pending
         self.checked += len(untrusted)
 
+    def carry_pending(self, start: int) -> None:
+        """Take up what the events from `start` on miss (a disclosure, a document) and no
+        order among them names: a replica resuming an update that stopped after some of
+        its batches were committed, so that an order still to come resolves them, or the
+        update is refused (`unresolved`)."""
+        replay = Replay(evidence=evidence(self.ledger))
+        for n in self.ledger.events.all_notifications(start):
+            try:
+                replay.take_pending(n.id, n.topic, self.ledger.events.decode(n).body)
+            except (VerificationError, ValueError, KeyError, TypeError):
+                continue  # its own check fails the update, at its position
+        self.pending.update(replay.pending)
+
     def unresolved(self) -> None:
         """VerificationError at the first event checked whose disclosure or document is
         missing with no order of the operator's naming it (`Replay.unresolved`)."""

@@ -1,7 +1,8 @@
 """`tally publish DIR`: the ledger as a static site, written incrementally and atomically.
 
 The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
-signed checkpoints, `log.json`, and the pages that page renderers make
+signed checkpoints, the archived documents (`projections.site.documents`), `log.json`,
+and the pages that page renderers make
 (`projections.page_renderer`: the JSON pages and the HTML pages), each figure's
 answers and each claim's provenance read once, in batches, for all of them. Only files
 whose bytes changed are written.
@@ -46,6 +47,7 @@ from tally.projections.page_renderer import PageRenderer, render
 from tally.projections.readmodel import ReadModel, scratch_engine
 from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
+from tally.projections.site.documents import document_files
 
 SITE_FORMAT = 1
 
@@ -160,7 +162,8 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             progress: Progress | None = None, keep: Path | None = None) -> Published:
     """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint.
     With `keep` (the key home), the read model the pages come from is kept there, sealed
-    with the operator key, for the next publish (`sealed_readmodel`)."""
+    with the operator key, for the next publish (`sealed_readmodel`). The archived
+    documents are published, but for those an order withheld (taken off the site)."""
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -245,6 +248,11 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
         if size <= head.size:
             # not immutable: a witness may cosign it later (the same note, more lines)
             site.write(checkpoint_path(size), stored_note.encode("utf-8"))
+    for document in document_files(ledger, trusted, info.origin):
+        if document.data is None:
+            site.remove(document.path)
+        else:
+            site.write(document.path, document.data, immutable=document.immutable)
     figures: set[str] | None = None
     claims: set[str] | None = None
     changed = sitelog.changes(ledger, result.previous_size, head.size, trusted.leaf)

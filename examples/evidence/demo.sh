@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The evidence path on the fictional report in this folder: archive, extract, review,
 # import with anchored quotes, provenance with the quote in context, a quote redacted and
-# a document withheld by the operator's signed orders, verify.
+# a document withheld by the operator's signed orders, verify, publish, the Izium demo's
+# replica following the site (the documents fetched and checked, the orders obeyed), and
+# a fresh clone of the site verified.
 # Run by examples/izium/demo.sh (make demo) on the same ledger; runs alone too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,3 +51,17 @@ letter=$(python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"
 step tally documents withhold "$letter" --reason "take-down request from its author"
 step tally provenance "$claim"
 step tally verify
+# the site gains the archived document (its bytes, text and page) and the anchored claims;
+# the replica the Izium demo cloned follows it, fetching and checking the document
+step tally publish demo/site
+if [ -f demo/replica.db ]; then
+  step tally --db demo/replica.db monitor demo/site --evidence demo/evidence.json
+  step tally --db demo/replica.db verify
+  step tally --db demo/replica.db provenance "$claim"
+fi
+operator=$(tally --json signers list | python3 -c \
+  'import json,sys; print(next(s["public_key"] for s in json.load(sys.stdin)["signers"] if s["role"] == "operator"))')
+rm -rf demo/clone.db demo/clone.db-wal demo/clone.db-shm demo/clone.db.staging* demo/clone.db.lock
+step tally --db demo/clone.db clone demo/site --operator-key "$operator"
+step tally --db demo/clone.db verify --operator-key "$operator"
+step tally --db demo/clone.db documents list

@@ -45,7 +45,6 @@ start_witness w1
 start_witness w2
 printf 'group both all w1 w2\nquorum both\n' >> demo/policy.txt
 step tally checkpoint --output demo/checkpoint.txt
-stop_witnesses
 step tally show izium/burial-site/bodies-exhumed
 step tally history izium/burial-site/people-unidentified
 step tally history izium/burial-site/bodies-identified-reburied
@@ -59,14 +58,16 @@ operator=$(tally --json signers list | python3 -c \
 step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --operator-key "$operator" \
   --policy demo/policy.txt
 step tally verify --operator-key "$operator" --policy demo/policy.txt
-# the evidence path on the same ledger: an archived article, anchored quotes, one quote
-# redacted and one document withheld by the operator's signed orders
-bash examples/evidence/demo.sh
 # the ledger as a static site, then cloned back from the files alone and audited
-rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm
+rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm demo/replica.db.staging* demo/replica.db.lock
 step tally publish demo/site
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
+# the evidence path on the same ledger (an archived article, anchored quotes, a quote
+# redacted and a document withheld by the operator's signed orders), published again and
+# followed by the replica; the witnesses stay up for its checkpoint
+bash examples/evidence/demo.sh
+stop_witnesses
 printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
   "$TALLY_DB" "$TALLY_HOME"

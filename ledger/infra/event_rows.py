@@ -64,6 +64,13 @@ class EventRows:
         found = conn.execute(text(f"SELECT max({self.position}) FROM {self.table}")).scalar()
         return int(found or 0)
 
+    def delete_after(self, conn: Connection, position: int) -> int:
+        """Delete the events stored past `position`; how many. Only a replica's update that
+        the site's audit refused does this, to the events the Merkle log did not take."""
+        done = conn.execute(text(f"DELETE FROM {self.table} WHERE {self.position} > :p"),
+                            {"p": position})
+        return int(done.rowcount or 0)
+
     def select(self, conn: Connection, start: int, limit: int, stop: int | None,
                topics: Sequence[str], make: Make[R]) -> list[R]:
         """Rows from position `start`, at most `limit`, up to `stop`, of these `topics` (all

@@ -3,11 +3,13 @@
 Pages link with relative URLs, so the site works from `file://`, from any static server
 and under any path prefix. Figure ids hold '/' (`izium/bodies` is
 `figures/izium/bodies.html`), so a page's links climb as many folders as it is deep.
-Figure ids are slug paths (`[a-z0-9][a-z0-9_.-]*` between slashes) and claim ids hex:
-neither can climb out of its folder.
+Figure ids are slug paths (`[a-z0-9][a-z0-9_.-]*` between slashes) and claim ids and
+document hashes hex: none can climb out of its folder.
 """
 
 from __future__ import annotations
+
+from tally.ledger.site_documents import bytes_path, page_path, text_path
 
 CHECKPOINT = "checkpoint"
 LOG_INFO = "log.json"
@@ -34,3 +36,15 @@ def case_of(figure_id: str) -> str:
 def root_of(path: str) -> str:
     """The relative URL from the page at `path` back to the site's root ("" at the root)."""
     return "../" * path.count("/")
+
+
+def document_bytes(sha256: str) -> str:
+    return bytes_path(sha256)
+
+
+def document_text(sha256: str) -> str:
+    return text_path(sha256)
+
+
+def document_page(sha256: str) -> str:
+    return page_path(sha256)

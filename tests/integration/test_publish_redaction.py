@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-from test_publish_site import GRAVES, Server, copy_of, izium_ledger, operator
+from static_server import Server
+from test_publish_site import GRAVES, copy_of, izium_ledger, operator
 
 SECRET = "the volunteer Olena K. counted them"
 
@@ -92,3 +93,60 @@ def test_a_disclosure_the_site_lost_without_an_order_is_refused(
     else:
         assert "disclosures/000 (the disclosures of entries 0..)" in out.output
         assert "does not hash" in out.output
+
+
+def _grown_past_a_bundle(tally: Tally) -> None:
+    lines = tally.tmp / "more.jsonl"
+    lines.write_text("".join(json.dumps({"type": "report", "figure": GRAVES,
+                                         "value": str(600 + i), "as_of": "2023-03",
+                                         "source": "suspilne"}) + "\n" for i in range(300)))
+    tally("import", str(lines), "--key", "recorder")
+
+
+@pytest.mark.parametrize("site_lost_a_quote", [False, True])
+def test_a_stopped_clone_resumes_and_still_needs_the_order(
+        tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch,
+        site_lost_a_quote: bool) -> None:
+    """The clone stops after committing the bundle that holds a claim whose quote the site
+    lacks; the order that redacted it is in the next bundle. The resumed run takes it and
+    passes. If the site also lost another claim's quote, which no order names, the resumed
+    run refuses it, naming its entry (it must not forget what the stopped run saw)."""
+    from tally.ledger import replica as following
+
+    redacted = _claim_with_secret(tally)
+    lost = str(tally.json("report", GRAVES, "453", "--as-of", "2023-02", "--source",
+                          "suspilne", "--quote", "Irina P. counted them", "--key",
+                          "recorder")["id"])
+    _grown_past_a_bundle(tally)
+    tally("redact", redacted, "--field", "quote", "--reason", "names a witness")
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    if site_lost_a_quote:
+        bundle = site / "disclosures" / "000"
+        held = json.loads(bundle.read_text())
+        bundle.write_text(json.dumps({c: d for c, d in held.items() if "Irina" not in d}))
+    monkeypatch.setattr(following, "BATCH", 1)  # a transaction a bundle
+    second = next((site / "tile" / "entries").glob("001*"))
+    path = str(second.relative_to(site)) if second.is_file() else \
+        str(next(p for p in second.rglob("*") if p.is_file()).relative_to(site))
+
+    # a clone to count the requests before the second bundle's
+    seen: list[int] = []
+    server.answers[path] = lambda: seen.append(server.requests) or (site / path).read_bytes()
+    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    tally("--db", str(tally.tmp / "count.db"), "clone", server.url, "--operator-key", key,
+          code=1 if site_lost_a_quote else 0)
+    del server.answers[path]
+    server.fail_after, server.requests = seen[0] - 1, 0  # then the network goes away
+    tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
+    assert Path(replica + ".staging").exists()  # the first bundle is committed there
+    server.fail_after = None
+    if site_lost_a_quote:
+        out = tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
+        position = tally.json("provenance", lost)["position"]
+        assert f"entry {position - 1}" in out.output and "no signed order" in out.output
+        assert not Path(replica).exists()
+        return
+    assert tally.json("--db", replica, "clone", server.url, "--operator-key", key)["size"]
+    assert tally.json("--db", replica, "verify")["ok"]
+    assert SECRET.encode() not in Path(replica).read_bytes()

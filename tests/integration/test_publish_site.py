@@ -8,12 +8,9 @@ naming the entry, with and without a replica, and writes the evidence file.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,42 +19,12 @@ from budgets import examples
 from clirunner import Tally
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from site_faults import publish_bad_signature
+from static_server import Server, copy_db
 
 ROOT = Path(__file__).resolve().parents[2]
 IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
 GRAVES = "izium/burial-site/graves"
-
-
-class Server:
-    """A static HTTP server on 127.0.0.1 for one directory; `fail_after` requests, it answers
-    500 to every request (an interrupted transfer)."""
-
-    def __init__(self, directory: Path) -> None:
-        self.fail_after: int | None = None
-        self.requests = 0
-        server = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests += 1
-                if server.fail_after is not None and server.requests > server.fail_after:
-                    self.send_error(500)
-                    return
-                super().do_GET()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -65,14 +32,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running = Server(tmp_path / "site")
     yield running
     running.close()
-
-
-def copy_db(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite ledger (its WAL included)."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    dst.close()
-    src.close()
 
 
 def izium_ledger(tmp: Path) -> Path:
@@ -186,8 +145,9 @@ def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Serv
 def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
         tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     """Three bundles (603 entries), a commit after each: the server fails on the third
-    bundle, leaving a replica of two committed bundles, and the clone resumes from there
-    to a replica that exports and verifies as the original and as an uninterrupted clone."""
+    bundle, leaving a staged update of two committed bundles beside the replica (which
+    stays at its last good checkpoint: none yet), and the clone resumes from there to a
+    replica that exports and verifies as the original and as an uninterrupted clone."""
     from tally.ledger import replica as following
     from tally.ledger.application import Ledger
 
@@ -203,7 +163,8 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     # Izium claims' quotes; the second's claims have none); then 500s
     server.fail_after = 7
     tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
-    with Ledger.open(replica) as partial:
+    assert not Path(replica).exists()  # the replica is switched in only once complete
+    with Ledger.open(replica + ".staging") as partial:
         assert partial.log.size() == 512  # two batches committed, the third not
         assert not partial.log.checkpoints()
     server.fail_after = None
@@ -222,9 +183,10 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
 
 def test_a_clone_refuses_another_operator_key(tally: Tally) -> None:
     tally("publish", str(tally.tmp / "site"))
+    evidence = tally.tmp / "evidence.json"
     out = tally("--db", str(tally.tmp / "r.db"), "clone", str(tally.tmp / "site"),
-                "--operator-key", "00" * 32, code=1)
-    assert "checkpoint does not verify" in out.output
+                "--operator-key", "00" * 32, "--evidence", str(evidence), code=1)
+    assert "checkpoint does not verify" in out.output and evidence.exists()
 
 
 
@@ -409,30 +371,9 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     """The operator publishes, under a valid checkpoint, an entry whose signature is bad:
     the tiles and the root agree, and the audit names the entry, with a replica and
     without (the monitor's private replica beside its state file)."""
-    from tally.ledger.infra.keystore import KeyStore
-    from tally.ledger.integrity import merkle, tiles
-    from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint
-    from tally.ledger.integrity.envelope import leaf_bytes, parse_leaf
-    from tally.ledger.integrity.signing import canonical
-
+    publish_bad_signature(grown.tmp / "site", grown.tmp / "home", "tally.example/izium",
+                          operator(grown), 85)
     site = grown.tmp / "site"
-    bundle = site / "tile" / "entries" / "000.p" / "85"
-    entries = list(tiles.iter_bundle(bundle.read_bytes()))
-    fields = parse_leaf(entries[84])
-    signature = str(fields["signature"])
-    signature = ("1" if signature[0] == "0" else "0") + signature[1:]
-    state = canonical({"body": fields["body"], "recorded": fields["recorded"],
-                       "signature": signature}).encode()
-    entries[84] = leaf_bytes(str(fields["type"]), str(fields["id"]), int(str(fields["version"])),
-                             state)
-    hashes = [merkle.leaf_hash(e) for e in entries]
-    bundle.write_bytes(tiles.bundle(entries))
-    (site / "tile" / "0" / "000.p" / "85").write_bytes(b"".join(hashes))
-    key = KeyStore(grown.tmp / "home").find_by_public_key(bytes.fromhex(operator(grown)))
-    assert key is not None
-    root = merkle.root(85, merkle.MemoryNodes(hashes).get)
-    (site / "checkpoint").write_text(sign_checkpoint(
-        Checkpoint(origin="tally.example/izium", size=85, root_hash=root), key.private_key))
     state = grown.tmp / "state.json"
     seen = state.read_bytes()
     for where, watched in (["--db", str(grown.tmp / "replica.db")], []), ([], ["--state",

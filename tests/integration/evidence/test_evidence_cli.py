@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-
-from evidence.newsroom import ARTICLE, newsroom
+from newsroom import ARTICLE, newsroom
 
 
 @pytest.fixture

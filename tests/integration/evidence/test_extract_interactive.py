@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from clirunner import Tally
+from newsroom import ARTICLE, newsroom
 from typer.testing import CliRunner
 
-from evidence.newsroom import ARTICLE, newsroom
 from tally.cli.main import app
 
 
