@@ -41,10 +41,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity import signing
+from tally.ledger.integrity import disclosure, signing
 from tally.ledger.model.bodies import claim_body, correction_body, ledger_id, retraction_body
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 from tally.ledger.model.values import parse_value
+from tally.ledger.reports import salts_of
 
 ORIGIN = "bench.tally.invalid/synthetic"
 SIGNERS = 8
@@ -311,8 +312,15 @@ def _sign_reports(job: tuple[int, int, str, list[Any]]) -> list[tuple[str, str]]
         rec = ReportRecord(**fields)
         kind = "status" if record["figure"].endswith("/exhumation") else "quantity"
         written = parse_value(rec.value, kind=kind, states=STATES if kind == "status" else None)
-        body = signing.canonical(claim_body(lid, key.key_id, rec, written.written))
-        out.append((_signed(record, lid, key, body), signing.body_id(body)))
+        # format v2, as `tally export` writes a claim: its erasable fields committed with
+        # the salts the key derives, and those salts in the line
+        plain = claim_body(lid, key.key_id, rec, written.written)
+        salt_for = salts_of(key, plain)
+        committed, _ = disclosure.commit(plain, salt_for)
+        body = signing.canonical(committed)
+        salts = {path: salt_for(path) for path in disclosure.commitments(committed)}
+        line = {**record, "salts": salts} if salts else record
+        out.append((_signed(line, lid, key, body), signing.body_id(body)))
     return out
 
 

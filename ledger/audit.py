@@ -33,7 +33,7 @@ from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.replay import Replay
-from tally.ledger.tailcheck import TailCheck, claim_lookup, evidence
+from tally.ledger.tailcheck import TailCheck, claim_lookup, evidence, prefetch
 
 BATCH = 2000
 
@@ -105,6 +105,7 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
         lookup = claim_lookup(ledger, batch, conn, repeated)
+        replay.prefetched = prefetch(ledger, batch, conn)
         for i, n in enumerate(batch):
             report.position = n.id
             row = next(logged, None)

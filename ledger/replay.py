@@ -112,6 +112,7 @@ class Replay:
         # Format v2: what is missing (a disclosure's commitment, "document:" + a hash) and
         # where, until an operator's order, which comes later, names it (`unresolved`)
         self.pending: dict[str, int] = {}
+        self.prefetched: Mapping[str, str] = {}  # a batch's disclosures, read at once
         self.ledger_id: str | None = None
         self.origin: str | None = None
         self.operator_key: bytes | None = None
@@ -240,8 +241,11 @@ class Replay:
         committed = disclosure.commitments(fields)
         if not committed:
             return fields
-        opened, missing = disclosure.open_body(fields, self.evidence.disclosed(
-            committed.values()))
+        held = {c: self.prefetched[c] for c in committed.values() if c in self.prefetched}
+        rest = [c for c in committed.values() if c not in held]
+        if rest:  # none prefetched, or taken down
+            held.update(self.evidence.disclosed(rest))
+        opened, missing = disclosure.open_body(fields, held)
         for path in missing:
             self.pending[committed[path]] = position
         return opened
