@@ -49,7 +49,7 @@ def documents_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     state = state_of(ctx, as_json)
     found = documents.documents(state.ledger())
     show_list(state, "documents", [d.model_dump(mode="json") for d in found], "documents",
-              ["sha256", "media_type", "url", "retrieved", "source", "extractor"])
+              ["sha256", "media_type", "url", "retrieved", "source", "extractor", "withheld"])
 
 
 @documents_app.command("show")
