@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tally.ledger.errors import KeyStoreError
+from tally.ledger.infra.bounded_files import read_regular
 from tally.ledger.integrity.signing import key_id, public_bytes
 from tally.ledger.model.suggest import hint
 
@@ -28,6 +29,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where O_EXCL is the guard
 _PUBLIC_FILE_MAX = 256  # a .pub file is 65 bytes; never read a planted huge one whole
+_PRIVATE_FILE_MAX = 4096  # a PKCS#8 PEM Ed25519 key is 119 bytes
 
 
 def default_home() -> Path:
@@ -154,13 +156,14 @@ class KeyStore:
                 + hint(name, [k.name for k in self.list()],
                        f"create it with 'tally keys new {name}'")
             ) from None
+        pem = read_regular(private_path, _PRIVATE_FILE_MAX, "key file", KeyStoreError)
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyStoreError(
                 f"key file {private_path} is readable by others: run 'chmod 600 {private_path}'"
             )
         try:
-            key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-        except (OSError, ValueError) as e:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except ValueError as e:
             raise KeyStoreError(f"key file {private_path} cannot be read: {e}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyStoreError(f"key file {private_path} is not an Ed25519 key")
