@@ -84,7 +84,7 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[
 
 def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
            report: Report, progress: Progress | None) -> None:
-    replay = Replay(operator_key, lambda sha: ledger.archive.get(sha, conn))
+    replay = Replay(operator_key, ledger.archive.reader(conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]

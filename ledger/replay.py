@@ -25,7 +25,8 @@ from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import Lookup, check_stored, stored_text
+from tally.ledger.evidence.checks import DocumentReader, check_digests
+from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.integrity import signing
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
@@ -86,11 +87,14 @@ class Admitted:
 
 class Replay:
     def __init__(self, expected_operator: bytes | None = None,
-                 documents: Lookup = lambda _: None) -> None:
+                 documents: DocumentReader | None = None) -> None:
         """`documents` reads the archive (`ledger.evidence.archive`): every document event
-        is checked against its stored bytes and every anchored quote against its text."""
+        is checked against the hashes of its stored bytes and text, and every anchored
+        quote against the text at its position (the text of one document is kept, hashed
+        once: claims anchored in a large document do not each read it again)."""
         self.expected_operator = expected_operator
-        self.documents = documents
+        self.documents = documents or _NoDocuments()
+        self._text: tuple[str, str] | None = None  # (sha256, checked text) last read
         self.archived: dict[str, str] = {}  # document sha256 -> signed text sha256
         self.ledger_id: str | None = None
         self.origin: str | None = None
@@ -198,7 +202,7 @@ class Replay:
             if s.source is not None and s.source not in self.sources:
                 raise VerificationError(f"the document names source {s.source!r}, not "
                                         "registered")
-            check_stored(s, self.documents(s.sha256))
+            check_digests(s, self.documents.digests(s.sha256))
             self.archived[s.sha256] = s.text_sha256
         else:
             self._followup(position, s, event.body, ident, version, signer, claim_events)
@@ -211,8 +215,18 @@ class Replay:
         if signed_text is None:
             raise VerificationError(f"the claim anchors its quote in document "
                                     f"{s.document_sha256}, not archived before it")
-        text = stored_text(s.document_sha256 or "", signed_text, self.documents)
-        anchors.check(text, s.quote, s.anchor.model_dump())
+        anchors.check(self._document_text(s.document_sha256 or "", signed_text), s.quote,
+                      s.anchor.model_dump())
+
+    def _document_text(self, sha: str, signed_text_sha256: str) -> str:
+        if self._text is None or self._text[0] != sha:
+            self._text = None
+            text = self.documents.text(sha)
+            if text is None or text_sha256(text) != signed_text_sha256:
+                raise VerificationError(f"the archived text of document {sha} is missing or "
+                                        "does not match its signed hash")
+            self._text = (sha, text)
+        return self._text[1]
 
     def _figure(self, figure_id: str) -> FigureState:
         found = self.figures.get(figure_id)
@@ -243,6 +257,16 @@ class Replay:
             raise VerificationError(f"the follow-up is recorded twice on claim {s.claim}")
         if isinstance(s, ClaimCorrected):
             _canonical_value(self._figure(first.figure), s.value)
+
+
+class _NoDocuments:
+    """No archive: every document is missing."""
+
+    def digests(self, sha256: str) -> tuple[str, str] | None:
+        return None
+
+    def text(self, sha256: str) -> str | None:
+        return None
 
 
 def _canonical_value(figure: FigureState, written: str) -> None:

@@ -160,7 +160,7 @@ class TailCheck:
         `registry`. VerificationError if one was changed or deleted."""
         stored = self.ledger.log.checkpoints()
         if not stored:
-            return Replay(documents=self.ledger.archive.get), 0
+            return Replay(documents=self.ledger.archive.reader()), 0
         if self._checkpointed is None or self._checkpointed[0] != stored[-1][1]:
             events, last = self._registry_of(stored[-1][1])
             self._checkpointed = (stored[-1][1], events, last)
@@ -210,7 +210,7 @@ class TailCheck:
 
     def replay_of(self, registry: Iterable[Notification]) -> Replay:
         """The rules' running state after these registry events, replayed in order."""
-        replay = Replay(documents=self.ledger.archive.get)
+        replay = Replay(documents=self.ledger.archive.reader())
         for n in registry:
             _admit(replay, n, self.ledger.events.decode(n), _no_claims)
         return replay
