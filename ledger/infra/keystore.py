@@ -3,9 +3,10 @@
 Each key NAME is a PKCS#8 PEM file `keys/NAME.key` created with mode 0600 and a
 `keys/NAME.pub` file with the public key in hex. A private key file readable by
 group or others is refused, as ssh does, because a leaked key can sign claims; so
-is a keys folder that group or others can write to, because whoever can write there
-can swap a key file for their own. New key files are created, never opened: a file
-or symbolic link already at the path (planted to redirect the write) is refused.
+is a keys folder, or the home above it, that another user owns or that group or others
+can write to, because whoever can write there can swap a key file for their own. New
+key files are created, never opened: a file or symbolic link already at the path
+(planted to redirect the write) is refused.
 """
 
 from __future__ import annotations
@@ -93,16 +94,22 @@ class KeyStore:
         return self.dir / f"{name}.key", self.dir / f"{name}.pub"
 
     def _check_folder(self) -> None:
-        """Refuse a keys folder that group or others may write to (they could swap a key)."""
-        try:
-            mode = self.dir.stat().st_mode
-        except FileNotFoundError:
-            return
-        if mode & (stat.S_IWGRP | stat.S_IWOTH):
-            raise KeyStoreError(
-                f"the keys folder {self.dir} is writable by others, who could replace a key: "
-                f"run 'chmod 700 {self.dir}'"
-            )
+        """Refuse a keys folder, or a home above it, that another user owns or that group
+        or others may write to, as ssh does: whoever can write there can swap a key."""
+        for folder, fix in ((self.dir, f"chmod 700 {self.dir}"),
+                            (self.home, f"chmod go-w {self.home}")):
+            try:
+                found = folder.stat()
+            except FileNotFoundError:
+                continue
+            if hasattr(os, "geteuid") and found.st_uid not in (os.geteuid(), 0):
+                raise KeyStoreError(
+                    f"the folder {folder} belongs to another user (uid {found.st_uid}), who "
+                    "could replace a key: use a TALLY_HOME of your own")
+            if found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                raise KeyStoreError(
+                    f"the folder {folder} is writable by others, who could replace a key: "
+                    f"run '{fix}'")
 
     def _new_file(self, path: Path, mode: int) -> int:
         """A file descriptor of `path`, created now: an existing file or link is refused."""
@@ -119,8 +126,9 @@ class KeyStore:
         if _PUBLIC_HEX.fullmatch(name.lower()):
             raise KeyStoreError(f"key name {name!r} reads as a public key (64 hex digits): "
                                 "choose another name")
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)  # the umask may allow more
         self._check_folder()
+        self.dir.mkdir(exist_ok=True, mode=0o700)
         if private_path.exists() and not private_path.is_symlink():
             raise KeyStoreError(f"key {name!r} already exists in {self.dir}")
         key = Ed25519PrivateKey.generate()
