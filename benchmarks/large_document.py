@@ -45,7 +45,8 @@ def main() -> None:
                                             "--key", "operator"], env, tmp))]
         candidates = tmp / "candidates.jsonl"
         rows.append(("extract", measured([TALLY, "extract", str(page), "--source", "news",
-                                          "-o", str(candidates)], env, tmp)))
+                                          "--published", "2025-02-03", "-o",
+                                          str(candidates)], env, tmp)))
         chosen = []
         for line in candidates.read_text().splitlines():
             fields = json.loads(line)
