@@ -11,6 +11,7 @@ logged events only; every command then names its position.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -45,9 +46,8 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
     follows up: with their bodies for the follow-ups' claims; for the claims recorded here
     only where they are (is one recorded twice?), from `repeated`
     (`Ledger.repeated_places`) when the caller has it, else read in one query."""
-    followed = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS})
-    recorded = list({as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
-                    - set(followed))
+    followed = list(_ids(batch, _FOLLOWUPS))
+    recorded = list(_ids(batch, (_RECORDED,)) - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
     if followed:
         for uuid, events in ledger.events.aggregate_events(followed, conn).items():
@@ -58,6 +58,17 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
         for uuid, events in places.items():
             found[uuid] = [(p, v, t, "") for p, v, t, _ in events]
     return lambda ident: found.get(ident, [])
+
+
+def _ids(batch: Sequence[Notification], topics: Sequence[str]) -> set[UUID]:
+    """The aggregate ids of the batch's events of these types; an id that is not a UUID
+    (its column retyped) is left out: its event fails at its own position."""
+    found = set()
+    for n in batch:
+        if n.topic in topics:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                found.add(as_uuid(n.originator_id))
+    return found
 
 
 def _body(state: bytes) -> str:
