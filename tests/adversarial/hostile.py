@@ -23,3 +23,10 @@ def fifo(path: Path) -> Path:
 
     os.mkfifo(path)
     return path
+
+
+def operator_key(tally: Tally) -> str:
+    """The operator's public key, in hex, as a reader takes it from the operator."""
+    from tally.ledger.infra.keystore import KeyStore
+
+    return KeyStore(tally.tmp / "home").load("operator").public_key.hex()

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hostile import recorder
+from hostile import operator_key, recorder
 
 DEEP = 100_000
 
@@ -27,7 +27,7 @@ PROOFS = {
 def test_a_deeply_nested_proof_is_refused_in_one_sentence(tmp_path: Path, shape: str) -> None:
     tally = recorder(tmp_path)
     tally("checkpoint", "-o", str(tmp_path / "checkpoint.txt"))
-    key = tally.json("keys", "list")["keys"][0]["public_key"]
+    key = operator_key(tally)
     proof = tmp_path / "proof.json"
     proof.write_text(PROOFS[shape])
     out = tally("verify-proof", str(proof), "--checkpoint", str(tmp_path / "checkpoint.txt"),

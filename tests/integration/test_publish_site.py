@@ -199,7 +199,7 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     assert tally.json("publish", str(tally.tmp / "site"))["size"] == 603
     monkeypatch.setattr(following, "BATCH", 256)  # one bundle a transaction
     replica, key = str(tally.tmp / "replica.db"), operator(tally)
-    server.fail_after = 6  # the checkpoint, 3 level-0 tiles, 2 bundles; then 500s
+    server.fail_after = 7  # the checkpoint, log.json, 3 level-0 tiles, 2 bundles; then 500s
     tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
     with Ledger.open(replica) as partial:
         assert partial.log.size() == 512  # two batches committed, the third not
