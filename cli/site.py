@@ -14,6 +14,13 @@ from tally.cli.output import emit_json, progress_bar, read_text_file, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
 
+TimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", metavar="SECONDS", min=0.001,
+    help="Give up (exit 1) when the run's fetches take longer than this in all.")]
+FollowRedirectsOpt = Annotated[bool, typer.Option(
+    "--follow-redirects", help="Follow a redirect to another scheme or host too (never to "
+    "anything but http or https).")]
+
 if TYPE_CHECKING:
     from tally.ledger.monitor import MonitorState
 
@@ -56,6 +63,8 @@ def clone(
                                           help="The site: a directory or an http(s) URL.")],
     operator_key: Annotated[str, typer.Option(
         "--operator-key", help="The operator's public key (hex) you trust.")],
+    timeout: TimeoutOpt = None,
+    follow_redirects: FollowRedirectsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or resume) a read-only replica in --db from a published site alone: the
@@ -70,7 +79,7 @@ def clone(
 
     state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
-    site = SiteSource(source)
+    site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     ledger = state.ledger(create=True)
     with progress_bar("cloning") as progress:
         done = follow(ledger, site, key, progress)
@@ -97,6 +106,8 @@ def monitor(
         "--evidence", help="Where to write the evidence of a failed check.")
     ] = Path("tally-evidence.json"),
     policy: PolicyOpt = None,
+    timeout: TimeoutOpt = None,
+    follow_redirects: FollowRedirectsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a published site's growth and audit its new entries (rules and signatures):
@@ -116,7 +127,7 @@ def monitor(
     from tally.ledger.site_source import SiteSource
 
     state = state_of(ctx, as_json)
-    site = SiteSource(source)
+    site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     key = None if operator_key is None else parse_public_key(operator_key)
     required = None if policy is None else read_policy(policy)
     old_note: str | None = None

@@ -18,13 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tally.ledger.errors import WitnessRefusalError
+from tally.ledger.infra.deadline_reader import DeadlineReader
 from tally.ledger.integrity.witness_protocol import (
     ADD_CHECKPOINT,
     MAX_BODY,
     SIZE_CONTENT_TYPE,
     format_size,
 )
-from tally.ledger.witness.deadline_reader import DeadlineReader
 from tally.ledger.witness.service import Witness
 
 _CHECKPOINT_PATH = re.compile(r"/([0-9a-f]{64})/checkpoint")
