@@ -20,7 +20,7 @@ def loads(text: str | bytes, what: str, error: type[LedgerError] = InputError) -
     except RecursionError:
         raise error(f"{what} nests too deeply to be read") from None
     except ValueError:
-        raise error(f"{what} is not JSON") from None
+        raise error(f"{what} is not valid JSON") from None
 
 
 class _DuplicateKey(ValueError):
