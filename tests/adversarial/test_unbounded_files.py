@@ -72,3 +72,12 @@ def test_documents_add_through_a_link_says_which_file_it_archived(tmp_path: Path
     assert f"is a link: archived the file {secret}" in out, out
     answer = tally.json("documents", "add", str(link), "--key", "alice")
     assert (answer["file"], answer["linked"]) == (str(secret), True)
+
+
+def test_import_refuses_a_device_and_a_fifo(tmp_path: Path) -> None:
+    """`import /dev/zero` read one endless line (19 GB in a minute); a FIFO blocked."""
+    tally = recorder(tmp_path)
+    for special in (ZERO, str(fifo(tmp_path / "pipe"))):
+        out = tally("import", special, "--key", "alice", code=1).output
+        assert "not a regular file" in out, out
+
