@@ -46,6 +46,7 @@ from tally.projections.site import HtmlPages
 from tally.projections.site_files import SiteFiles
 
 SITE_FORMAT = 1
+MAX_CHECKPOINT_BYTES = 1 << 20  # a note with a few witnesses is a few hundred bytes
 
 
 DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (JsonPages, HtmlPages)
@@ -93,7 +94,7 @@ class _Site:
         self.progress = progress
 
     def write(self, relative: str, data: bytes, *, immutable: bool = False) -> None:
-        old = self.files.read(relative)
+        old = self.files.read(relative, len(data))  # enough to compare: never a planted giant
         if old == data:
             self.result.unchanged += 1
             return
@@ -107,7 +108,7 @@ class _Site:
             self.progress("writing", self.result.written, 0)
 
     def previous(self, operator_key: bytes, origin: str) -> Checkpoint | None:
-        data = self.files.read("checkpoint")
+        data = self.files.read("checkpoint", MAX_CHECKPOINT_BYTES)
         if data is None:
             return None
         try:

@@ -22,27 +22,33 @@ from tally.ledger.errors import VerificationError
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO planted in the site must not block
 
 
 class SiteFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def read(self, relative: str) -> bytes | None:
-        """The bytes of the file at `relative`, or None if there is none."""
+    def read(self, relative: str, cap: int) -> bytes | None:
+        """At most `cap` + 1 bytes of the file at `relative` (enough to tell it from `cap`
+        bytes), or None if there is none; a FIFO or a device there is refused, unread."""
         *folders, name = self._parts(relative)
         try:
             parent = self._folder(folders, create=False)
         except FileNotFoundError:
             return None
         try:
-            fd = self._open(relative, name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC, parent)
+            fd = self._open(relative, name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK,
+                            parent)
         except FileNotFoundError:
             return None
         finally:
             os.close(parent)
         with os.fdopen(fd, "rb") as file:
-            return file.read()
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise VerificationError(f"{relative} in {self.directory} is not a regular "
+                                        "file: remove it")
+            return file.read(cap + 1)
 
     def write(self, relative: str, data: bytes) -> None:
         """Replace the file at `relative` with `data`, atomically."""

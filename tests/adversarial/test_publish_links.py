@@ -62,3 +62,19 @@ def test_a_linked_file_inside_the_site_is_refused(
     out = tally("publish", str(site), code=1).output  # type: ignore[operator]
     assert "log.json" in out and "is a symbolic link" in out, out
     assert victim.read_text() == "precious\n"
+
+
+def test_a_fifo_or_a_giant_file_planted_in_the_site_is_not_read_whole(
+        published: tuple[Path, object]) -> None:
+    import os
+
+    site, tally = published
+    (site / "index.html").unlink()
+    os.mkfifo(site / "index.html")  # reading it blocked publish for good
+    out = tally("publish", str(site), code=1).output  # type: ignore[operator]
+    assert "index.html" in out and "not a regular file" in out, out
+    (site / "index.html").unlink()
+    with (site / "index.html").open("wb") as giant:  # sparse: 8 GiB, read to compare
+        giant.truncate(8 << 30)
+    tally("publish", str(site))  # type: ignore[operator]
+    assert (site / "index.html").stat().st_size < 1 << 20
