@@ -14,6 +14,7 @@ import urllib.error
 from pathlib import Path
 
 from tally.ledger.errors import StorageError, VerificationError
+from tally.ledger.infra.bounded_files import open_regular
 from tally.ledger.site_fetch import fetch
 
 TIMEOUT = 30.0  # seconds a read or a write may wait
@@ -45,11 +46,11 @@ class SiteSource:
     def get(self, relative: str) -> bytes:
         """The bytes of one file; MissingFileError if the site does not have it."""
         if not self.remote:
-            try:
-                with Path(self.location, relative).open("rb") as file:
-                    return file.read(MAX_FILE)
-            except (FileNotFoundError, NotADirectoryError):
-                raise MissingFileError(f"{relative} is missing from the site") from None
+            path = Path(self.location, relative)
+            if not path.exists():
+                raise MissingFileError(f"{relative} is missing from the site")
+            with open_regular(path, "site's file", VerificationError) as file:
+                return file.read(MAX_FILE)  # a FIFO or a device is refused, unread
         url = self.location.rstrip("/") + "/" + relative
         deadline = time.monotonic() + self.request_seconds
         if self.run_deadline is not None and self.run_deadline < deadline:

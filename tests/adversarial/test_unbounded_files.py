@@ -81,3 +81,16 @@ def test_import_refuses_a_device_and_a_fifo(tmp_path: Path) -> None:
         out = tally("import", special, "--key", "alice", code=1).output
         assert "not a regular file" in out, out
 
+
+
+def test_clone_refuses_a_fifo_in_a_site_folder(tmp_path: Path) -> None:
+    from hostile import operator_key
+
+    tally = recorder(tmp_path)
+    site = tmp_path / "site"
+    tally("publish", str(site))
+    (site / "checkpoint").unlink()
+    fifo(site / "checkpoint")
+    out = tally("--db", str(tmp_path / "r.db"), "clone", str(site), "--operator-key",
+                operator_key(tally), code=1).output
+    assert "not a regular file" in out, out
