@@ -93,11 +93,25 @@ class KeyStore:
             )
         return self.dir / f"{name}.key", self.dir / f"{name}.pub"
 
+    def _guarded(self) -> list[tuple[Path, str]]:
+        """The folders whose writers could swap a key, each with its fix: the keys folder,
+        the home above it and, when that home is inside the user's own, every folder up to
+        and including it (as ssh checks a key's folders up to the user's home)."""
+        folders = [(self.dir, f"chmod 700 {self.dir}"), (self.home, f"chmod go-w {self.home}")]
+        home = self.home.absolute()
+        try:
+            user = Path.home().absolute()
+            above = home.relative_to(user).parents
+        except (RuntimeError, ValueError):  # no home known, or the keys' home is elsewhere
+            return folders
+        folders += [(user / p, f"chmod go-w {user / p}") for p in list(above)[:-1]]
+        return [*folders, (user, f"chmod go-w {user}")] if home != user else folders
+
     def _check_folder(self) -> None:
-        """Refuse a keys folder, or a home above it, that another user owns or that group
-        or others may write to, as ssh does: whoever can write there can swap a key."""
-        for folder, fix in ((self.dir, f"chmod 700 {self.dir}"),
-                            (self.home, f"chmod go-w {self.home}")):
+        """Refuse a keys folder, or a folder above it (`_guarded`), that another user owns
+        or that group or others may write to, as ssh does: whoever can write there can swap
+        a key."""
+        for folder, fix in self._guarded():
             try:
                 found = folder.stat()
             except FileNotFoundError:

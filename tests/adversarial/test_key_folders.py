@@ -53,3 +53,18 @@ def test_a_home_made_under_a_loose_umask_is_not_writable_by_others(tmp_path: Pat
     finally:
         os.umask(old)
     assert (tmp_path / "made" / "home").stat().st_mode & 0o022 == 0
+
+
+def test_a_folder_between_the_user_home_and_the_keys_others_can_write_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ssh checks: another user who can write `~/.config` can swap `~/.config/tally`."""
+    user = tmp_path / "user"
+    store = KeyStore(user / ".config" / "tally")
+    store.create("alice")
+    monkeypatch.setenv("HOME", str(user))
+    (user / ".config").chmod(0o777)
+    with pytest.raises(KeyStoreError, match=f"the folder {user / '.config'} is writable"):
+        store.load("alice")
+    (user / ".config").chmod(0o755)
+    assert store.load("alice").name == "alice"
+    KeyStore(tmp_path / "elsewhere").create("bob")  # not under the user's home: its own
