@@ -298,9 +298,10 @@ def verify(
 def _read(path: Path) -> str:
     """A proof or checkpoint file's text: a binary or oversized file is one sentence."""
     from tally.ledger.citation import MAX_FILE_BYTES, file_text
+    from tally.ledger.errors import VerificationError
+    from tally.ledger.infra.bounded_files import read_regular
 
-    with path.open("rb") as file:
-        return file_text(file.read(MAX_FILE_BYTES + 1), str(path))
+    return file_text(read_regular(path, MAX_FILE_BYTES, "file", VerificationError), str(path))
 
 
 def verify_proof(

@@ -18,8 +18,7 @@ documents_app = typer.Typer(help="Archived documents: the evidence quotes are an
 @documents_app.command("add")
 def documents_add(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Plain text, HTML, PDF or a WARC file.",
-                                         exists=True, dir_okay=False, readable=True)],
+    file: Annotated[Path, typer.Argument(help="Plain text, HTML, PDF or a WARC file.")],
     key: Annotated[str, typer.Option("--key", help="The local key that signs.")],
     url: Annotated[str | None, typer.Option("--url", help="Where it was retrieved from "
                                             "(for a WARC file: the record to read).")] = None,
@@ -33,11 +32,14 @@ def documents_add(
     Example: tally documents add article.html --url https://example.org/a --retrieved
     2025-01-02 --source suspilne --key alice
     """
+    from tally.cli.output import warn
     from tally.ledger.evidence import documents
 
     state = state_of(ctx, as_json)
-    result = documents.archive(state.ledger(), file.read_bytes(), name=file.name, url=url,
-                               retrieved=retrieved, source=source, key=state.key(key))
+    result = documents.archive_file(state.ledger(), file, url=url, retrieved=retrieved,
+                                    source=source, key=state.key(key))
+    if result.linked and not state.json:
+        warn(f"{file} is a link: archived the file {result.file}")
     show_appended(state, result, "document")
 
 

@@ -147,11 +147,9 @@ def progress_bar(description: str) -> Iterator[Progress]:
 def read_text_file(path: Path, what: str) -> str:
     """A small UTF-8 text file the user named, or one sentence saying why it cannot be read."""
     from tally.ledger.errors import InputError
+    from tally.ledger.infra.bounded_files import read_regular
 
     try:
-        data = path.read_bytes()[: 1 << 20]
-        return data.decode("utf-8")
-    except OSError as e:
-        raise InputError(f"cannot read the {what} file {path}: {e.strerror}") from None
+        return read_regular(path, 1 << 20, f"{what} file").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"the {what} file {path} is not UTF-8 text") from None

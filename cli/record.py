@@ -169,15 +169,13 @@ def import_(
 
     Example: tally import examples/izium/izium.jsonl --key alice
     """
-    from tally.ledger.importer import import_lines
+    from tally.ledger.importer import import_file
 
     state = state_of(ctx, as_json)
     pair = state.key(key) if key else None
     ledger = state.ledger()
-    with file.open("rb") as f:
-        total = sum(1 for _ in f)
-    with file.open("rb") as f, progress_bar(f"importing {file.name}") as progress:
-        summary = import_lines(ledger, f, pair, progress=progress, total=total)
+    with progress_bar(f"importing {file.name}") as progress:
+        summary = import_file(ledger, file, pair, progress)
     if state.json:
         emit_json(summary)
     else:

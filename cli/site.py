@@ -16,6 +16,13 @@ from tally.cli.output import emit_json, progress_bar, read_text_file, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
 
+TimeoutOpt = Annotated[float | None, typer.Option(
+    "--timeout", metavar="SECONDS", min=0.001,
+    help="Give up (exit 1) when the run's fetches take longer than this in all.")]
+FollowRedirectsOpt = Annotated[bool, typer.Option(
+    "--follow-redirects", help="Follow a redirect to another scheme or host too (never to "
+    "anything but http or https).")]
+
 if TYPE_CHECKING:
     from tally.ledger.monitor import MonitorState
 
@@ -62,6 +69,8 @@ def clone(
     operator_key: Annotated[str, typer.Option(
         "--operator-key", help="The operator's public key (hex) you trust.")],
     evidence_file: EvidenceOpt = Path("tally-evidence.json"),
+    timeout: TimeoutOpt = None,
+    follow_redirects: FollowRedirectsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build (or resume) a read-only replica in --db from a published site alone: the
@@ -77,7 +86,7 @@ def clone(
 
     state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
-    site = SiteSource(source)
+    site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     with _evidence_on_refusal(state.db, source, evidence_file), \
             progress_bar("cloning") as progress:
         done = update(state.db, site, key, create=True, progress=progress)
@@ -102,6 +111,8 @@ def monitor(
         "--state", help="The state file kept without a replica.")] = Path("tally-monitor.json"),
     evidence_file: EvidenceOpt = Path("tally-evidence.json"),
     policy: PolicyOpt = None,
+    timeout: TimeoutOpt = None,
+    follow_redirects: FollowRedirectsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check a published site's growth and audit its new entries (rules, signatures and
@@ -122,7 +133,7 @@ def monitor(
     from tally.ledger.site_source import SiteSource
 
     state = state_of(ctx, as_json)
-    site = SiteSource(source)
+    site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     key = None if operator_key is None else parse_public_key(operator_key)
     required = None if policy is None else read_policy(policy)
     seen = None

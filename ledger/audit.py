@@ -21,6 +21,7 @@ from sqlalchemy import Connection, inspect, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.event_rows import check_type_and_id, state_bytes
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes, registry_seals
 from tally.ledger.infra.signature_pool import SignatureQueue
@@ -29,7 +30,6 @@ from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
 from tally.ledger.integrity.registry_seal import registry_sealed
-from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.replay import Replay
@@ -115,10 +115,10 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 break
             try:
                 # the state is decoded once, for the leaf and for the event
-                state = bytes(n.state)
+                state = state_bytes(n.state)
                 stored = decode_state(state)
                 leaf = merkle.leaf_hash(leaf_from(
-                    str(n.topic), as_uuid(n.originator_id).hex, n.originator_version, stored,
+                    str(n.topic), check_type_and_id(n).hex, n.originator_version, stored,
                     state_sha256(state)))
                 _check_logged(row, n, leaf)
                 event = ledger.events.event_from(n, stored)

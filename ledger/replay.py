@@ -26,7 +26,8 @@ from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import Lookup, check_stored, stored_text
+from tally.ledger.evidence.checks import DocumentReader, check_digests
+from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.model import policy
 from tally.ledger.model.bodies import ledger_id as derive_ledger_id
@@ -59,7 +60,7 @@ class Evidence:
     """What the replay reads beside the events: the archive (`ledger.evidence.archive`) and
     the disclosures (`ledger.infra.disclosure_store`)."""
 
-    documents: Lookup = lambda _: None
+    documents: DocumentReader = field(default_factory=lambda: _NoDocuments())
     disclosed: Disclosed = lambda _: {}
 
 
@@ -101,12 +102,15 @@ class Admitted:
 class Replay:
     def __init__(self, expected_operator: bytes | None = None,
                  evidence: Evidence | None = None) -> None:
-        """Every document event is checked against its stored bytes, every anchored quote
-        against its text, and every v2 commitment against its disclosure, unless a signed
-        order of the operator took it down (`evidence`)."""
+        """Every document event is checked against the hashes of its stored bytes and text,
+        every anchored quote against the text at its position (the text of one document is
+        kept, hashed once: claims anchored in a large document do not each read it again),
+        and every v2 commitment against its disclosure, unless a signed order of the
+        operator took it down (`evidence`)."""
         self.expected_operator = expected_operator
         self.evidence = evidence or Evidence()
         self.documents = self.evidence.documents
+        self._text: tuple[str, str] | None = None  # (sha256, checked text) last read
         self.archived: dict[str, str] = {}  # document sha256 -> signed text sha256
         self.withheld: set[str] = set()  # documents whose bytes are not held
         # Format v2: what is missing (a disclosure's commitment, "document:" + a hash) and
@@ -220,12 +224,12 @@ class Replay:
             if s.source is not None and s.source not in self.sources:
                 raise VerificationError(f"the document names source {s.source!r}, not "
                                         "registered")
-            stored = self.documents(s.sha256)
-            if stored is None:  # withheld, if an order says so later
+            digests = self.documents.digests(s.sha256)
+            if digests is None:  # withheld, if an order says so later
                 self.withheld.add(s.sha256)
                 self.pending["document:" + s.sha256] = position
             else:
-                check_stored(s, stored)
+                check_digests(s, digests)
             self.archived[s.sha256] = s.text_sha256
         elif isinstance(s, ClaimRedacted | DocumentWithheld):
             policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
@@ -256,7 +260,8 @@ class Replay:
         fields = json.loads(body)
         if type_name == "claim.recorded":
             self._disclosed(position, body)
-        elif type_name == "document.archived" and self.documents(fields["sha256"]) is None:
+        elif type_name == "document.archived" and \
+                self.documents.digests(fields["sha256"]) is None:
             self.pending["document:" + fields["sha256"]] = position
         elif type_name == "claim.redacted":
             for commitment in fields["commitments"]:
@@ -314,12 +319,22 @@ class Replay:
                                     f"{s.document_sha256}, not archived before it")
         if sha in self.withheld:
             return
-        text = stored_text(sha, signed_text, self.documents)
+        text = self._document_text(sha, signed_text)
         anchor = opened["anchor"]
         if None in anchor["quote"].values():
             anchors.check_position(text, anchor)
         else:
             anchors.check(text, opened["quote"], anchor)
+
+    def _document_text(self, sha: str, signed_text_sha256: str) -> str:
+        if self._text is None or self._text[0] != sha:
+            self._text = None
+            text = self.documents.text(sha)
+            if text is None or text_sha256(text) != signed_text_sha256:
+                raise VerificationError(f"the archived text of document {sha} is missing or "
+                                        "does not match its signed hash")
+            self._text = (sha, text)
+        return self._text[1]
 
     def _figure(self, figure_id: str) -> FigureState:
         found = self.figures.get(figure_id)
@@ -350,6 +365,16 @@ class Replay:
             raise VerificationError(f"the follow-up is recorded twice on claim {s.claim}")
         if isinstance(s, ClaimCorrected):
             _canonical_value(self._figure(first.figure), s.value)
+
+
+class _NoDocuments:
+    """No archive: every document is missing."""
+
+    def digests(self, sha256: str) -> tuple[str, str] | None:
+        return None
+
+    def text(self, sha256: str) -> str | None:
+        return None
 
 
 def _canonical_value(figure: FigureState, written: str) -> None:

@@ -20,7 +20,6 @@ where it stopped: step 2 checks the site still extends what was taken.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +32,7 @@ from tally.ledger.infra import replica_mark
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
 from tally.ledger.infra.storage import reading, writing
-from tally.ledger.integrity import merkle, tiles
+from tally.ledger.integrity import merkle, strict_json, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, parse_leaf
 from tally.ledger.integrity.tlog_policy import Policy
@@ -41,7 +40,7 @@ from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.orders import taken_down
 from tally.ledger.progress import Progress
 from tally.ledger.site_check import SiteError
-from tally.ledger.site_source import MissingFileError, SiteSource
+from tally.ledger.site_source import SiteSource
 from tally.ledger.sitelog import stored_hashes
 
 BATCH = 2048  # events a transaction: whole bundles, committed before the next are fetched
@@ -96,6 +95,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
     def step(phase: str) -> Callable[[int, int], None] | None:
         return None if progress is None else (lambda done, total: progress(phase, done, total))
 
+    listed = _listed_checkpoints(source, operator_key, head.origin, head.size)
     with site_check.under(note):
         leaf_tiles = site_check.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
         with reading(ledger.engine) as conn:
@@ -128,7 +128,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                             entry=(e.position or 1) - 1, new_checkpoint=note) from None
         ledger.journal.after_write(settle=True, progress=progress)
         _check_higher_tiles(ledger, source, local, head.size)
-        _store_checkpoints(ledger, source, operator_key, head.origin, local, note)
+        _store_checkpoints(ledger, operator_key, head.origin, note, listed)
     return Followed(local, head.size, previous, note, head.origin, operator_key.hex())
 
 
@@ -232,36 +232,42 @@ def _check_higher_tiles(ledger: Ledger, source: SiteSource, local: int, size: in
                                 entry=tile.start * span)
 
 
-def _store_checkpoints(ledger: Ledger, source: SiteSource, operator_key: bytes, origin: str,
-                       local: int, note: str) -> None:
-    """Keep the site's checkpoint and every published one since `local` whose root the
-    replica's tree has (the first that covers a claim is the one its proof names). A
-    signed checkpoint whose root is not the replica's tree's at its size is a fork: both
-    notes go into the evidence. `log.json` is a hint: a checkpoint it lists and the site
-    lacks is skipped."""
-    notes = [note]
+def _listed_checkpoints(source: SiteSource, operator_key: bytes, origin: str,
+                        size: int) -> list[str]:
+    """The published checkpoints below the site's that log.json lists, fetched before any
+    entry is taken: log.json is unsigned, so a listed checkpoint that is missing,
+    unreadable or not signed by the operator is passed over. Every one that is signed is
+    checked against the replica's tree (`_store_checkpoints`), those it holds already
+    included: a signed checkpoint of a fork is evidence wherever it sits."""
     try:
-        sizes = json.loads(source.get("log.json")).get("checkpoints", [])
-    except (MissingFileError, ValueError, AttributeError):
-        sizes = []
-    for size in sizes:
-        if isinstance(size, int) and local < size:
+        listed = strict_json.loads(source.get("log.json"), "log.json",
+                                   VerificationError).get("checkpoints", [])
+    except (VerificationError, AttributeError):
+        return []
+    notes = []
+    for listed_size in listed if isinstance(listed, list) else []:
+        if type(listed_size) is int and 0 < listed_size < size:
             try:
-                notes.append(source.text(f"checkpoints/{size}"))
-            except MissingFileError:
+                text = source.text(f"checkpoints/{listed_size}")
+                if verify_checkpoint(text, operator_key, origin).size == listed_size:
+                    notes.append(text)
+            except VerificationError:
                 continue
-            except VerificationError as e:
-                raise SiteError(f"checkpoints/{size} on the site: {e.message}") from None
+    return notes
+
+
+def _store_checkpoints(ledger: Ledger, operator_key: bytes, origin: str, note: str,
+                       listed: list[str]) -> None:
+    """Keep the site's checkpoint and the published ones (`_listed_checkpoints`) whose root
+    the replica's tree has (the first that covers a claim is the one its proof names). A
+    signed checkpoint whose root is not the replica's tree's at its size is a fork: both
+    notes go into the evidence."""
     with writing(ledger.engine) as conn:
         have = {int(s): str(n) for s, n in conn.execute(
             select(checkpoints.c.size, checkpoints.c.note))}
         nodes = _Nodes(conn)
-        for text in notes:
-            try:
-                checkpoint = verify_checkpoint(text, operator_key, origin)
-            except VerificationError as e:
-                raise SiteError(f"a checkpoint the site lists does not verify: {e.message}",
-                                new_checkpoint=text) from None
+        for text in [note, *listed]:
+            checkpoint = verify_checkpoint(text, operator_key, origin)
             if checkpoint.size > ledger.log.size(conn):
                 continue
             if merkle.root(checkpoint.size, nodes.get) != checkpoint.root_hash:

@@ -11,6 +11,7 @@ logged events only; every command then names its position.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,10 +48,9 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
     follows up: with their bodies for the follow-ups' claims; for the claims recorded here
     only where they are (is one recorded twice?), from `repeated`
     (`Ledger.repeated_places`) when the caller has it, else read in one query."""
-    followed = list({as_uuid(n.originator_id) for n in batch if n.topic in _FOLLOWUPS}
+    followed = list(_ids(batch, _FOLLOWUPS)
                     | {_redacted(n.state) for n in batch if n.topic == "claim.redacted"})
-    recorded = list({as_uuid(n.originator_id) for n in batch if n.topic == _RECORDED}
-                    - set(followed))
+    recorded = list(_ids(batch, (_RECORDED,)) - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
     if followed:
         for uuid, events in ledger.events.aggregate_events(followed, conn).items():
@@ -71,6 +71,7 @@ def prefetch(ledger: Ledger, batch: Sequence[Notification],
     """The stored disclosures of the v2 claims of a batch, in one query (a commitment in a
     state is a body's commitment object, escaped: a value cannot hold that text)."""
     wanted = [c.decode() for n in batch if n.topic == _RECORDED
+              and isinstance(n.state, bytes | bytearray | memoryview)
               for c in _COMMITMENT.findall(bytes(n.state))]
     return ledger.disclosures.get(wanted, conn) if wanted else {}
 
@@ -86,8 +87,19 @@ def _redacted(state: bytes) -> UUID:
 
 def evidence(ledger: Ledger, conn: Connection | None = None) -> Evidence:
     """What the replay reads beside the events, from this ledger (on `conn`, if given)."""
-    return Evidence(documents=lambda sha: ledger.archive.get(sha, conn),
+    return Evidence(documents=ledger.archive.reader(conn),
                     disclosed=lambda wanted: ledger.disclosures.get(wanted, conn))
+
+
+def _ids(batch: Sequence[Notification], topics: Sequence[str]) -> set[UUID]:
+    """The aggregate ids of the batch's events of these types; an id that is not a UUID
+    (its column retyped) is left out: its event fails at its own position."""
+    found = set()
+    for n in batch:
+        if n.topic in topics:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                found.add(as_uuid(n.originator_id))
+    return found
 
 
 def _body(state: bytes) -> str:

@@ -19,7 +19,6 @@ checkpoint, and a checkpoint is signed only over events that pass the audit
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,8 +47,10 @@ from tally.projections.readmodel import ReadModel, scratch_engine
 from tally.projections.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.site import HtmlPages
 from tally.projections.site.documents import document_files
+from tally.projections.site_files import SiteFiles
 
 SITE_FORMAT = 1
+MAX_CHECKPOINT_BYTES = 1 << 20  # a note with a few witnesses is a few hundred bytes
 
 
 DEFAULT_RENDERERS: tuple[PageRenderer, ...] = (JsonPages, HtmlPages)
@@ -93,31 +94,19 @@ def checkpoint_path(size: int) -> str:
 class _Site:
     def __init__(self, directory: Path, result: Published, progress: Progress | None) -> None:
         self.directory = directory
+        self.files = SiteFiles(directory)
         self.result = result
         self.progress = progress
 
-    def _path(self, relative: str) -> Path:
-        parts = relative.split("/")
-        if relative.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"{relative!r} is not a relative path inside the site")
-        return self.directory.joinpath(*parts)
-
     def write(self, relative: str, data: bytes, *, immutable: bool = False) -> None:
-        path = self._path(relative)
-        try:
-            old = path.read_bytes()
-        except FileNotFoundError:
-            old = None
+        old = self.files.read(relative, len(data))  # enough to compare: never a planted giant
         if old == data:
             self.result.unchanged += 1
             return
         if old is not None and immutable:
             raise VerificationError(f"{relative} in {self.directory} holds other bytes than "
                                     "this ledger's: the site was published from another log")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        self.files.write(relative, data)
         self.result.written += 1
         self.result.bytes_written += len(data)
         if self.progress and self.result.written % 100 == 0:
@@ -125,20 +114,19 @@ class _Site:
 
     def remove(self, relative: str) -> None:
         """Take a file off the site, if it is there (what a take-down order erased)."""
-        path = self._path(relative)
-        if path.exists():
-            path.unlink()
+        if self.files.remove(relative):
             self.result.removed += 1
 
     def previous(self, operator_key: bytes, origin: str) -> Checkpoint | None:
-        path = self._path("checkpoint")
-        if not path.exists():
+        data = self.files.read("checkpoint", MAX_CHECKPOINT_BYTES)
+        if data is None:
             return None
         try:
-            return verify_checkpoint(path.read_text(encoding="utf-8"), operator_key, origin)
+            return verify_checkpoint(data.decode("utf-8"), operator_key, origin)
         except (VerificationError, UnicodeDecodeError):
-            raise VerificationError(f"{path} is not a checkpoint of this ledger: publish "
-                                    "into an empty directory or this ledger's own site") from None
+            raise VerificationError(f"{self.directory / 'checkpoint'} is not a checkpoint of "
+                                    "this ledger: publish into an empty directory or this "
+                                    "ledger's own site") from None
 
 
 def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:

@@ -2,12 +2,16 @@
 database (a SQLAlchemy table, so on SQLite and PostgreSQL alike, and in every backup).
 
 Nothing here is trusted: the signed `document.archived` event holds the hashes of both,
-and the audit re-hashes what is stored here against them.
+and the audit re-hashes what is stored here against them (`digests`: one column at a
+time, the text encoded a chunk at a time, so a large document costs the audit its size
+once, never a copy of everything it holds).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -24,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.infra.disclosure_store import scrub
 from tally.ledger.infra.storage import create_tables, writing
 
@@ -71,12 +76,51 @@ class Archive:
         scrub(self.engine, documents.name)
 
     def get(self, sha256: str, conn: Connection | None = None) -> Stored | None:
+        row = self._row(sha256, conn, documents.c.data, documents.c.text)
+        return None if row is None else Stored(bytes(row[0]), str(row[1]))
+
+    def reader(self, conn: Connection | None = None) -> ArchiveReader:
+        """The archive as the audit reads it: in `conn`'s snapshot, if given."""
+        return ArchiveReader(self, conn)
+
+    def digests(self, sha256: str, conn: Connection | None = None) -> tuple[str, str] | None:
+        """The SHA-256 of a document's stored bytes and of its stored text (UTF-8), or None
+        if it is not stored; a value of the wrong type (an insider's edit) hashes as ""."""
+        row = self._row(sha256, conn, documents.c.data)
+        if row is None:
+            return None
+        data = row[0]
+        data_sha = hashlib.sha256(data).hexdigest() if isinstance(data, bytes | memoryview) \
+            else ""
+        del row, data
+        text = self.text(sha256, conn)
+        return data_sha, "" if text is None else text_sha256(text)
+
+    def text(self, sha256: str, conn: Connection | None = None) -> str | None:
+        """A document's stored text alone (None if not stored, or not text)."""
+        row = self._row(sha256, conn, documents.c.text)
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def _row(self, sha256: str, conn: Connection | None, *columns: Any) -> Any:
         if not self.present:
             return None
-        query = select(documents.c.data, documents.c.text).where(documents.c.sha256 == sha256)
+        query = select(*columns).where(documents.c.sha256 == sha256)
         if conn is not None:
-            row = conn.execute(query).first()
-        else:
-            with self.engine.connect() as own:
-                row = own.execute(query).first()
-        return None if row is None else Stored(bytes(row[0]), str(row[1]))
+            return conn.execute(query).first()
+        with self.engine.connect() as own:
+            return own.execute(query).first()
+
+
+@dataclass(frozen=True)
+class ArchiveReader:
+    """`Archive.digests` and `Archive.text`, bound to a connection (or to none)."""
+
+    archive: Archive
+    conn: Connection | None
+
+    def digests(self, sha256: str) -> tuple[str, str] | None:
+        return self.archive.digests(sha256, self.conn)
+
+    def text(self, sha256: str) -> str | None:
+        return self.archive.text(sha256, self.conn)
+

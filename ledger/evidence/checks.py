@@ -23,6 +23,13 @@ from tally.ledger.model.kinds import MediaType
 Lookup = Callable[[str], Stored | None]
 
 
+class DocumentReader(Protocol):
+    """What the audit reads of the archive (`archive.ArchiveReader`)."""
+
+    def digests(self, sha256: str) -> tuple[str, str] | None: ...
+    def text(self, sha256: str) -> str | None: ...
+
+
 class SignedDocument(Protocol):
     @property
     def sha256(self) -> str: ...
@@ -45,21 +52,31 @@ class AnchoredReport(Protocol):
     anchor: dict[str, Any] | None
 
 
+def check_digests(signed: SignedDocument, digests: tuple[str, str] | None) -> None:
+    """The stored bytes' and text's SHA-256 (`Archive.digests`) are the signed ones: the
+    audit's check, in the memory of one stored column and without re-reading the bytes.
+    VerificationError naming the document otherwise."""
+    sha = signed.sha256
+    if digests is None:
+        raise VerificationError(f"document {sha} is not in the archive: its bytes were lost "
+                                "or deleted")
+    if digests[0] != sha:
+        raise VerificationError(f"document {sha}: the stored bytes do not match the signed "
+                                "hash")
+    if digests[1] != signed.text_sha256:
+        raise VerificationError(f"document {sha}: the stored text does not match the signed "
+                                "text hash")
+
+
 def check_stored(signed: SignedDocument, stored: Stored | None) -> str:
     """The stored text of a signed document, after checking the stored bytes and text
     against the signed hashes, and that re-reading the bytes with the same extractor
     version gives the same text (a newer extractor may read differently: then the signed
     text hash alone holds the text). VerificationError naming the document otherwise."""
+    check_digests(signed, None if stored is None else (
+        hashlib.sha256(stored.data).hexdigest(), text_sha256(stored.text)))
+    assert stored is not None
     sha = signed.sha256
-    if stored is None:
-        raise VerificationError(f"document {sha} is not in the archive: its bytes were lost "
-                                "or deleted")
-    if hashlib.sha256(stored.data).hexdigest() != sha:
-        raise VerificationError(f"document {sha}: the stored bytes do not match the signed "
-                                "hash")
-    if text_sha256(stored.text) != signed.text_sha256:
-        raise VerificationError(f"document {sha}: the stored text does not match the signed "
-                                "text hash")
     try:
         again = extract(stored.data, signed.media_type, signed.url)
     except LedgerError as e:

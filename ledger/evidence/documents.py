@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,13 @@ from tally.ledger.errors import InputError, SignatureError, VerificationError
 from tally.ledger.evidence.checks import check_stored, stored_text
 from tally.ledger.evidence.extractors import extract, sniff
 from tally.ledger.evidence.normalise import text_sha256
+from tally.ledger.infra.bounded_files import read_regular
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document
+from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.policy import signer_may_sign
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 
@@ -47,6 +50,40 @@ class DocumentInfo(BaseModel):
     signer: str
     position: int
     withheld: str | None = None
+
+
+class ArchivedFile(BaseModel):
+    """`tally documents add --json`: `id` (the SHA-256), `status`, `position`, and `file`,
+    the file that was read, every link resolved (`linked`: the path given was a link)."""
+
+    id: str
+    status: str
+    position: int | None
+    file: str
+    linked: bool
+
+
+def read_document(path: Path) -> tuple[bytes, Path]:
+    """A document file's bytes (a regular file of at most MAX_DOCUMENT_BYTES, links
+    followed) and the file they come from, every link resolved."""
+    resolved = path.resolve()
+    return read_regular(resolved, MAX_DOCUMENT_BYTES, "document"), resolved
+
+
+def archive_file(ledger: Ledger, path: Path, *, url: str | None = None,
+                 retrieved: str | None = None, source: str | None = None,
+                 key: KeyPair | None) -> ArchivedFile:
+    """`archive` the file at `path`, saying which file that was."""
+    data, resolved = read_document(path)
+    done = archive(ledger, data, name=path.name, url=url, retrieved=retrieved,
+                   source=source, key=key)
+    return ArchivedFile(id=done.id, status=done.status, position=done.position,
+                        file=str(resolved), linked=resolved != _lexical(path))
+
+
+def _lexical(path: Path) -> Path:
+    """`path` made absolute from the real current folder, '..' dropped, no link followed."""
+    return Path(os.path.normpath(Path.cwd().resolve() / path))
 
 
 def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = None,
@@ -132,8 +169,8 @@ def reference(ledger: Ledger, ref: str) -> str:
     """The SHA-256 of an archived document named by a file (its bytes' hash), its hash or a
     unique prefix of it."""
     path = Path(ref)
-    if path.is_file():
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.exists():
+        sha = hashlib.sha256(read_document(path)[0]).hexdigest()
         if ledger.registry().find_document(sha) is None:
             raise InputError(f"{ref} is not archived: add it first with 'tally documents add'",
                              field="document")

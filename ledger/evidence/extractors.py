@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from importlib.metadata import version
 
 from tally.ledger.errors import InputError
+from tally.ledger.evidence.capped_gunzip import gunzipped
 from tally.ledger.evidence.normalise import normalise
-from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
+from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_TEXT
 from tally.ledger.model.kinds import MediaType
 
 MEDIA_TYPES = ("text/plain", "text/html", "application/pdf", "application/warc")
 MAX_BYTES = MAX_DOCUMENT_BYTES
+MAX_WARC_INFLATED = MAX_DOCUMENT_TEXT  # a gzipped WARC, inflated as a stream, never beyond
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,15 @@ def _warc_payload(data: bytes, url: str | None) -> tuple[str, bytes]:
 
     if url is None:
         raise InputError("a WARC file needs --url: the record to read", field="url")
+    stream = (gunzipped(data, MAX_WARC_INFLATED, "WARC file") if data[:2] == b"\x1f\x8b"
+              else io.BytesIO(data))
     try:
-        for record in ArchiveIterator(io.BytesIO(data)):
+        for record in ArchiveIterator(stream):
             if record.rec_type == "response" and \
                     record.rec_headers.get_header("WARC-Target-URI") == url:
                 content_type = (record.http_headers.get_header("Content-Type") or ""
                                 if record.http_headers else "")
-                body = record.content_stream().read()
+                body = record.content_stream().read(MAX_BYTES + 1)
                 return content_type.split(";")[0].strip().lower(), body
     except ArchiveLoadFailed as e:
         raise InputError(f"the WARC file cannot be read: {e}", field="document") from None

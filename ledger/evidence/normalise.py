@@ -13,6 +13,8 @@ import hashlib
 import re
 import unicodedata
 
+_CHUNK = 1 << 20  # characters encoded and hashed at a time
+
 # every run of Unicode whitespace (NBSP, line and paragraph separators included)
 _SPACE = re.compile(r"\s+")
 # one code point for one: folding never moves a position
@@ -42,4 +44,9 @@ def fold(text: str) -> str:
 
 
 def text_sha256(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    """The SHA-256 of the text in UTF-8, encoded a chunk at a time (a large document's
+    text is not copied whole)."""
+    digest = hashlib.sha256()
+    for at in range(0, len(normalised), _CHUNK):
+        digest.update(normalised[at:at + _CHUNK].encode("utf-8"))
+    return digest.hexdigest()

@@ -32,8 +32,10 @@ views), and this module (pass 2).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from tally.ledger.application import Ledger
+from tally.ledger.importer import lines as line_limits
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.staging import Staging
 from tally.ledger.importer.validator import ImportSummary, Validator
@@ -42,7 +44,20 @@ from tally.ledger.progress import Progress
 
 BATCH = 1000  # events per append transaction
 
-__all__ = ["BATCH", "ImportSummary", "import_lines", "parse_line"]
+__all__ = ["BATCH", "ImportSummary", "import_file", "import_lines", "parse_line"]
+
+
+def import_file(ledger: Ledger, path: Path, key: KeyPair | None,
+                progress: Progress | None = None) -> ImportSummary:
+    """`import_lines` of the file at `path`: a regular file (a device or a FIFO is
+    refused), whose lines are read to at most the longest a line may be, plus one byte."""
+    from tally.ledger.infra.bounded_files import bounded_lines, open_regular
+
+    cap = line_limits.MAX_DOCUMENT_LINE_BYTES
+    with open_regular(path, "import file") as file:
+        total = sum(1 for _ in bounded_lines(file, cap))
+        file.seek(0)
+        return import_lines(ledger, bounded_lines(file, cap), key, progress, total)
 
 
 def import_lines(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from tally.ledger.errors import ImportFileError
+from tally.ledger.errors import ImportFileError, InputError
+from tally.ledger.integrity import strict_json
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import RECORD, DocumentRecord, Record
 
@@ -25,6 +26,10 @@ def parse_line(number: int, raw: bytes) -> Record | None:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
+    try:  # a key given twice: pydantic would take the last, a reader may see the first
+        strict_json.loads(raw, f"line {number}")
+    except InputError as e:
+        raise ImportFileError(e.message, line=number) from None
     try:
         record = RECORD.validate_json(raw)
     except ValidationError as e:

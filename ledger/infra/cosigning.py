@@ -95,9 +95,12 @@ def ask(target: WitnessTarget, note: str, last_size: int, proof: Proof,
             return WitnessAnswer(target.name, "unreachable", str(reason), status)
         if status == 409 and kind == "text/x.tlog.size":
             try:
-                old = parse_size(body)
+                sent, old = old, parse_size(body)
             except VerificationError as e:
                 return WitnessAnswer(target.name, "refused", e.message, status)
+            if old == sent == size:
+                return WitnessAnswer(target.name, "refused", "the witness cosigned another "
+                                     f"checkpoint of size {size}: a fork of this log", status)
             continue
         if status != 200:
             detail = body.strip().splitlines()[0][:200] if body.strip() else f"HTTP {status}"

@@ -174,8 +174,29 @@ class SignedEvent(NamedTuple):
     orders: tuple[tuple[str, str], ...] = ()
 
 
-def as_id(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+def as_id(value: Any) -> Any:
+    """The aggregate id as a UUID; a value that is not one (a column retyped by an insider)
+    is passed on as it is, for `check_type_and_id` to name its position."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def state_bytes(state: Any) -> bytes:
+    """A stored state as bytes: a BLOB as it is, text (its column retyped) in UTF-8, so the
+    same bytes hash to the same leaf; VerificationError for anything else (NULL, a number)."""
+    if isinstance(state, bytes | bytearray | memoryview):
+        return bytes(state)
+    if isinstance(state, str):
+        try:
+            return state.encode("utf-8")
+        except UnicodeEncodeError:
+            raise VerificationError("the stored state is not UTF-8 text") from None
+    raise VerificationError("the stored state is NULL" if state is None
+                            else f"the stored state is not bytes but {type(state).__name__}")
 
 
 def checked(row: Any) -> Stored:
@@ -183,7 +204,7 @@ def checked(row: Any) -> Stored:
     type is one a ledger stores and its aggregate id is a UUID; else VerificationError
     naming its position."""
     try:
-        stored = decode_state(row.state)
+        stored = decode_state(state_bytes(row.state))
         check_type_and_id(row)
     except VerificationError as e:
         raise at_position(row.id, e) from None
@@ -196,6 +217,7 @@ def check_type_and_id(row: Any) -> UUID:
         raise VerificationError(f"the stored event has an unknown type {str(row.topic)[:40]!r}")
     try:
         return row.originator_id if isinstance(row.originator_id, UUID) \
+            else UUID(str(row.originator_id)) if isinstance(row.originator_id, str) \
             else UUID(row.originator_id)
     except (ValueError, TypeError, AttributeError):
         raise VerificationError("the stored event's aggregate id is not a UUID") from None

@@ -49,6 +49,7 @@ from tally.ledger.infra.event_rows import (
     as_id,
     at_position,
     check_type_and_id,
+    state_bytes,
 )
 from tally.ledger.infra.storage import Store, create_tables, in_chunks, prepare_sqlite
 from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
@@ -84,7 +85,7 @@ class _Mapper(Mapper[UUID]):
                                domain_event.timestamp))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return event_from(stored_event, decode_state(stored_event.state))
+        return event_from(stored_event, decode_state(state_bytes(stored_event.state)))
 
 
 def event_from(stored_event: StoredEvent, stored: Stored) -> Any:
@@ -301,8 +302,12 @@ class EventStore:
         found: Places = {}
         with self.errors():
             for ident, pos, version, topic, state in self._chunked(conn, select, ids):
+                try:
+                    data = state_bytes(state) if states else b""
+                except VerificationError as e:
+                    raise at_position(int(pos), e) from None
                 found.setdefault(as_id(ident), []).append(
-                    (int(pos), int(version), str(topic), bytes(state) if states else b""))
+                    (int(pos), int(version), str(topic), data))
         return found
 
     def repeated_places(self, conn: Connection) -> Places:

@@ -3,9 +3,10 @@
 Each key NAME is a PKCS#8 PEM file `keys/NAME.key` created with mode 0600 and a
 `keys/NAME.pub` file with the public key in hex. A private key file readable by
 group or others is refused, as ssh does, because a leaked key can sign claims; so
-is a keys folder that group or others can write to, because whoever can write there
-can swap a key file for their own. New key files are created, never opened: a file
-or symbolic link already at the path (planted to redirect the write) is refused.
+is a keys folder, or the home above it, that another user owns or that group or others
+can write to, because whoever can write there can swap a key file for their own. New
+key files are created, never opened: a file or symbolic link already at the path
+(planted to redirect the write) is refused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tally.ledger.errors import KeyStoreError
+from tally.ledger.infra.bounded_files import read_regular
 from tally.ledger.integrity.signing import key_id, public_bytes
 from tally.ledger.model.suggest import hint
 
@@ -28,6 +30,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PUBLIC_HEX = re.compile(r"[0-9a-f]{64}")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where O_EXCL is the guard
 _PUBLIC_FILE_MAX = 256  # a .pub file is 65 bytes; never read a planted huge one whole
+_PRIVATE_FILE_MAX = 4096  # a PKCS#8 PEM Ed25519 key is 119 bytes
 
 
 def default_home() -> Path:
@@ -90,17 +93,37 @@ class KeyStore:
             )
         return self.dir / f"{name}.key", self.dir / f"{name}.pub"
 
-    def _check_folder(self) -> None:
-        """Refuse a keys folder that group or others may write to (they could swap a key)."""
+    def _guarded(self) -> list[tuple[Path, str]]:
+        """The folders whose writers could swap a key, each with its fix: the keys folder,
+        the home above it and, when that home is inside the user's own, every folder up to
+        and including it (as ssh checks a key's folders up to the user's home)."""
+        folders = [(self.dir, f"chmod 700 {self.dir}"), (self.home, f"chmod go-w {self.home}")]
+        home = self.home.absolute()
         try:
-            mode = self.dir.stat().st_mode
-        except FileNotFoundError:
-            return
-        if mode & (stat.S_IWGRP | stat.S_IWOTH):
-            raise KeyStoreError(
-                f"the keys folder {self.dir} is writable by others, who could replace a key: "
-                f"run 'chmod 700 {self.dir}'"
-            )
+            user = Path.home().absolute()
+            above = home.relative_to(user).parents
+        except (RuntimeError, ValueError):  # no home known, or the keys' home is elsewhere
+            return folders
+        folders += [(user / p, f"chmod go-w {user / p}") for p in list(above)[:-1]]
+        return [*folders, (user, f"chmod go-w {user}")] if home != user else folders
+
+    def _check_folder(self) -> None:
+        """Refuse a keys folder, or a folder above it (`_guarded`), that another user owns
+        or that group or others may write to, as ssh does: whoever can write there can swap
+        a key."""
+        for folder, fix in self._guarded():
+            try:
+                found = folder.stat()
+            except FileNotFoundError:
+                continue
+            if hasattr(os, "geteuid") and found.st_uid not in (os.geteuid(), 0):
+                raise KeyStoreError(
+                    f"the folder {folder} belongs to another user (uid {found.st_uid}), who "
+                    "could replace a key: use a TALLY_HOME of your own")
+            if found.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                raise KeyStoreError(
+                    f"the folder {folder} is writable by others, who could replace a key: "
+                    f"run '{fix}'")
 
     def _new_file(self, path: Path, mode: int) -> int:
         """A file descriptor of `path`, created now: an existing file or link is refused."""
@@ -117,8 +140,9 @@ class KeyStore:
         if _PUBLIC_HEX.fullmatch(name.lower()):
             raise KeyStoreError(f"key name {name!r} reads as a public key (64 hex digits): "
                                 "choose another name")
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)  # the umask may allow more
         self._check_folder()
+        self.dir.mkdir(exist_ok=True, mode=0o700)
         if private_path.exists() and not private_path.is_symlink():
             raise KeyStoreError(f"key {name!r} already exists in {self.dir}")
         key = Ed25519PrivateKey.generate()
@@ -154,13 +178,14 @@ class KeyStore:
                 + hint(name, [k.name for k in self.list()],
                        f"create it with 'tally keys new {name}'")
             ) from None
+        pem = read_regular(private_path, _PRIVATE_FILE_MAX, "key file", KeyStoreError)
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyStoreError(
                 f"key file {private_path} is readable by others: run 'chmod 600 {private_path}'"
             )
         try:
-            key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
-        except (OSError, ValueError) as e:
+            key = serialization.load_pem_private_key(pem, password=None)
+        except ValueError as e:
             raise KeyStoreError(f"key file {private_path} cannot be read: {e}") from None
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyStoreError(f"key file {private_path} is not an Ed25519 key")

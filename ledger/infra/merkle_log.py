@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from tally.ledger.errors import UnknownClaimError, VerificationError
+from tally.ledger.infra.event_rows import state_bytes
 from tally.ledger.infra.storage import create_tables, in_chunks, lock_for_writing, writing
 from tally.ledger.integrity import envelope, merkle
 from tally.ledger.integrity.checkpoints import (
@@ -93,8 +94,8 @@ def leaf_bytes(n: Notification) -> bytes:
     """The Merkle leaf of a stored event (`ledger.integrity.envelope`); VerificationError naming the
     position if the event does not decode."""
     ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
-    state = n.state.encode("utf-8") if isinstance(n.state, str) else bytes(n.state)
     try:
+        state = state_bytes(n.state)
         return envelope.leaf_bytes(str(n.topic), ident, n.originator_version, state)
     except VerificationError as e:
         raise VerificationError(f"the event at position {n.id} is not a valid Tally event: "

@@ -20,7 +20,6 @@ Every verification failure, including a malformed file, is a VerificationError.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from pydantic import (
 )
 
 from tally.ledger.errors import VerificationError
-from tally.ledger.integrity import merkle
+from tally.ledger.integrity import merkle, strict_json
 from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
     Checkpoint,
@@ -116,10 +115,7 @@ ANSWER_KEYS = ("status", "warning")
 def load_inclusion_proof(text: str | bytes) -> InclusionProof:
     """Parse an inclusion proof JSON file (without `ANSWER_KEYS`); a malformed one is a
     VerificationError."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise VerificationError("not an inclusion proof: it is not JSON.") from None
+    data = strict_json.loads(text, "not an inclusion proof: it", VerificationError)
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if k not in ANSWER_KEYS}
     try:

@@ -2,16 +2,23 @@
 monitors, ``GET /<sha256 hex of the origin>/checkpoint``, as C2SP tlog-witness says.
 
 The standard library's server is enough for a witness: requests are small, each is one
-short SQLite transaction, and the protocol needs no framework.
+short SQLite transaction, and the protocol needs no framework. What a hostile client
+could hold is bounded: each request has an overall deadline (a client trickling one byte
+at a time is cut off; `deadline_reader`), at most `max_threads` connections are served
+at once (past them, a 503 with `Retry-After` at once), and the listen backlog is 128.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from tally.ledger.errors import WitnessRefusalError
+from tally.ledger.infra.deadline_reader import DeadlineReader
 from tally.ledger.integrity.witness_protocol import (
     ADD_CHECKPOINT,
     MAX_BODY,
@@ -21,15 +28,47 @@ from tally.ledger.integrity.witness_protocol import (
 from tally.ledger.witness.service import Witness
 
 _CHECKPOINT_PATH = re.compile(r"/([0-9a-f]{64})/checkpoint")
-TIMEOUT_SECONDS = 10  # a client that stalls mid-request holds one thread at most this long
+REQUEST_SECONDS = 10.0  # a request (or an idle keep-alive wait) holds a thread at most this
+MAX_THREADS = 64
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Retry-After: 1\r\nConnection: close\r\nContent-Length: 38\r\n\r\n"
+         b"the witness is busy: try again shortly\n")
 
 
 class WitnessServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # the listen backlog (5 reset 20 of 39 concurrent clients)
 
-    def __init__(self, witness: Witness, address: tuple[str, int]) -> None:
+    def __init__(self, witness: Witness, address: tuple[str, int], *,
+                 request_seconds: float = REQUEST_SECONDS,
+                 max_threads: int = MAX_THREADS) -> None:
         self.witness = witness
+        self.request_seconds = request_seconds
+        self._slots = threading.BoundedSemaphore(max_threads)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own, if one of `max_threads` is free;
+        else answer 503 now, from the accepting thread, and close it."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -39,8 +78,18 @@ class WitnessServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: WitnessServer
-    timeout = TIMEOUT_SECONDS
     protocol_version = "HTTP/1.1"  # keep-alive, as the spec recommends
+
+    def setup(self) -> None:
+        super().setup()
+        self._reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        """One request, from the wait for its first byte to its answer, within the
+        deadline: past it the read fails with TimeoutError, and the connection is closed."""
+        self._reader.start(self.server.request_seconds)
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the witness's answers are its record, not stderr."""

@@ -195,6 +195,9 @@ def _check(request: AddCheckpoint, checkpoint: Checkpoint, stored_size: int,
             raise WitnessRefusalError("a proof from size 0 must be empty", status=422)
         return
     assert stored_root is not None
+    if size == old and checkpoint.root_hash != stored_root:  # a fork: the spec's 409
+        raise WitnessRefusalError(f"the witness cosigned another checkpoint of size {old}",
+                                  status=409, size=stored_size)
     try:
         merkle.verify_consistency(old, size, stored_root, checkpoint.root_hash, request.proof)
     except VerificationError as e:

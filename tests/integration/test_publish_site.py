@@ -159,9 +159,9 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     assert tally.json("publish", str(tally.tmp / "site"))["size"] == 603
     monkeypatch.setattr(following, "BATCH", 256)  # one bundle a transaction
     replica, key = str(tally.tmp / "replica.db"), operator(tally)
-    # the checkpoint, 3 level-0 tiles, 2 bundles and the disclosures of the first (the
-    # Izium claims' quotes; the second's claims have none); then 500s
-    server.fail_after = 7
+    # the checkpoint, log.json, 3 level-0 tiles, 2 bundles and the disclosures of the first
+    # (the Izium claims' quotes; the second's claims have none); then 500s
+    server.fail_after = 8
     tally("--db", replica, "clone", server.url, "--operator-key", key, code=1)
     assert not Path(replica).exists()  # the replica is switched in only once complete
     with Ledger.open(replica + ".staging") as partial:

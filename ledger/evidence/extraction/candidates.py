@@ -9,40 +9,16 @@ which `tally import` ignores; a line whose figure is still null is refused there
 
 from __future__ import annotations
 
-import bisect
-import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from tally.ledger.evidence.anchors import selector
-from tally.ledger.evidence.extraction.grammar import _MONTHS, Mention, mentions
-
-# a sentence ends before a capital, a digit ("… completed. 447 bodies …"), a quote or
-# a bracket, or at the end of the text
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9“\"(]|\s*$)")
-_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
-_DATE = re.compile(
-    r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>%s)|(?P<m2>%s)\s+(?P<d2>\d{1,2})(?!\d))(?:,?\s+(?P<y1>\d{4}))?"
-    r"|\b(?:in|since|by|of)\s+(?P<m3>%s)\s+(?P<y2>\d{4})\b"
-    r"|\bin\s+(?P<m4>%s)\b"
-    r"|\bin\s+(?P<y3>(?:19|20)\d\d)\b" % ((("|".join(_MONTHS)),) * 4),
-    re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=4)
-def _sentence_ends(text: str) -> list[int]:
-    """Where each sentence of `text` ends, found once per text: scanning from the start
-    for every mention made `extract` quadratic (169 s on a 1 MB page)."""
-    return [m.end() for m in _SENTENCE_END.finditer(text)]
+from tally.ledger.evidence.extraction.grammar import Mention, mentions
+from tally.ledger.evidence.extraction.spans import spans
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    ends = _sentence_ends(text)
-    before = bisect.bisect_right(ends, start)
-    left = ends[before - 1] if before else 0
-    after = bisect.bisect_left(ends, end + 1)  # a sentence end at or after `end`
-    right = ends[after] if after < len(ends) else len(text)
+    left, right = spans(text).sentence(start, end)
     while left < start and text[left] == " ":
         left += 1
     return left, right
@@ -52,8 +28,11 @@ def clause(text: str, start: int, end: int) -> tuple[int, int]:
     """The shortest clause around text[start:end]: within its sentence, between the
     nearest clause breaks (commas, semicolons, colons, brackets, dashes) outside it."""
     s_left, s_right = _sentence(text, start, end)
-    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, s_left, start)), default=s_left)
-    right = next((m.start() for m in _CLAUSE_BREAK.finditer(text, end, s_right)), s_right)
+    found = spans(text)
+    left = found.break_before(s_left, start)
+    right = found.break_after(end, s_right)
+    left = s_left if left is None else left
+    right = s_right if right is None else right
     while left < start and text[left] == " ":
         left += 1
     while right > end and text[right - 1] in " .!?":
@@ -62,29 +41,14 @@ def clause(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def as_of(text: str, mention: Mention, published: str | None) -> tuple[str | None, bool]:
-    """The EDTF date of the date phrase nearest the mention in its sentence, or the
-    published date as a guess (True)."""
+    """The EDTF date of the date phrase nearest the mention in its sentence (a phrase with
+    no year takes the published date's), or the published date as a guess (True)."""
     s_left, s_right = _sentence(text, mention.start, mention.end)
-    year = published[:4] if published else None
-    best: tuple[int, str] | None = None
-    for m in _DATE.finditer(text, s_left, s_right):
-        g = m.groupdict()
-        month_name = g["m1"] or g["m2"] or g["m3"] or g["m4"]
-        day = g["d1"] or g["d2"]
-        y = g["y1"] or g["y2"] or g["y3"] or year
-        if y is None:
-            continue
-        if month_name is None:
-            edtf = y
-        else:
-            month = _MONTHS.index(month_name.lower()) + 1
-            edtf = f"{y}-{month:02d}" + (f"-{int(day):02d}" if day else "")
-        distance = min(abs(m.start() - mention.end), abs(mention.start - m.end()))
-        if best is None or distance < best[0]:
-            best = (distance, edtf)
-    if best is not None:
-        return best[1], False
-    return published, True
+    found = spans(text).nearest_date(mention.start, mention.end, s_left, s_right,
+                                     with_year=published is None)
+    if found is None:
+        return published, True
+    return found.edtf(found.year or (published or "")[:4]), False
 
 
 def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> tuple[str | None,

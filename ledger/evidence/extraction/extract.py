@@ -22,8 +22,8 @@ def extract(ledger: Ledger, ref: str, *, source: str, published: str | None,
     """The candidate lines of the document `ref` (SHA-256, prefix, or a file: a file not
     yet archived is archived first, signed by `key`)."""
     path = Path(ref)
-    if path.is_file():
-        data = path.read_bytes()
+    if path.exists():
+        data, _ = documents.read_document(path)
         if ledger.registry().find_document(hashlib.sha256(data).hexdigest()) is None:
             if key is None:
                 raise InputError(f"{ref} is not archived yet: pass --key to archive it",

@@ -70,8 +70,16 @@ class Mention:
     percent: bool = False
 
 
+# more digits than any value Tally records (below 10**15): not a count (and a run of
+# 1,000,000 digits would not even convert)
+MAX_DIGITS = 16
+
+
 def number_value(text: str) -> int | float:
-    """The number a token of `_NUMBER` writes: digits with separators, or words."""
+    """The number a token of `_NUMBER` writes: digits with separators, or words;
+    ValueError if it has more than MAX_DIGITS digits or does not read as a number."""
+    if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
+        raise ValueError("too many digits for a count")
     token = " ".join(text.lower().split())
     if token[0].isdigit():
         plain = token.replace(",", "").replace("\u202f", "")
@@ -109,7 +117,10 @@ def mentions(text: str) -> list[Mention]:
     found: list[Mention] = []
     for m in _PATTERN.finditer(text):
         if m.group("between"):
-            low, high = number_value(m.group("low")), number_value(m.group("high"))
+            try:
+                low, high = number_value(m.group("low")), number_value(m.group("high"))
+            except ValueError:
+                continue
             if low > high:
                 continue
             found.append(Mention(m.start(), m.end(), f"{_written(low)}..{_written(high)}",
@@ -132,11 +143,11 @@ def mentions(text: str) -> list[Mention]:
         token = m.group("number")
         if token.lower() == "one" and not m.group("hedge"):
             continue  # "one of them", "one official": a pronoun far more often than a count
-        if _excluded(text, m.start("number"), m.end("number"), token.replace(",", "")):
-            continue
         try:
             number = number_value(token)
         except ValueError:
+            continue
+        if _excluded(text, m.start("number"), m.end("number"), token.replace(",", "")):
             continue
         rule, op = "number-words" if token[0].isalpha() else "digits", ""
         for i, (name, _, operator) in enumerate(_HEDGES):
