@@ -46,7 +46,7 @@ def more_claims(db: Path, count: int, path: Path) -> None:
 
 def stage_copy(replica: Path) -> tuple[float, int]:
     """Seconds to make the staged copy a replica update starts from, and the file's size."""
-    from tally.ledger.replica_update import _copy, discard, staging_path
+    from tally.ledger.tlog.replica_update import _copy, discard, staging_path
 
     start = time.perf_counter()
     _copy(replica, staging_path(replica))

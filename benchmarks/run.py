@@ -390,7 +390,7 @@ def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, s
 def audit_only(db: str) -> None:
     """Child mode: the streaming audit alone (ledger.verify), as `tally verify` runs it."""
     from tally.ledger.application import Ledger
-    from tally.ledger.audit import verify
+    from tally.ledger.verify.audit import verify
 
     with Ledger.open(db) as ledger:
         report = verify(ledger)

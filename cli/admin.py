@@ -175,7 +175,7 @@ def sources_add(
 def sources_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List registered sources."""
     state = state_of(ctx, as_json)
-    out = state.reader().sources()
+    out = state.views().sources()
     show_list(state, "sources", [s.model_dump(mode="json") for s in out.sources], "sources",
               ["id", "name", "kind", "key_id"])
 
@@ -243,7 +243,7 @@ def figures_list(
     Example: tally figures list izium/burial-site
     """
     state = state_of(ctx, as_json)
-    out = state.reader().figures(prefix)
+    out = state.views().figures(prefix)
     if state.json:
         emit_json(out)
         return

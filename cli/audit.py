@@ -129,7 +129,7 @@ def proof(
     Example: tally proof 69cec0ff -o proof.json
     """
     state = state_of(ctx, as_json)
-    cited = state.views().cite(claim, checkpoint_size)
+    cited = state.read_model().cite(claim, checkpoint_size)
     made = cited.proof
     if cited.warning:
         warn(cited.warning, "warning")
@@ -240,8 +240,8 @@ def verify(
     Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
     from tally.cli.answers import VerifyAnswer
-    from tally.ledger.audit import verify as run_verify
     from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.verify.audit import verify as run_verify
 
     state = state_of(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
@@ -249,7 +249,7 @@ def verify(
     ledger = state.ledger()
     with progress_bar("verifying") as progress:
         report = run_verify(ledger, operator_key=expected, kept=notes, progress=progress)
-    differences = state.views().diff_against_rebuild() if report.ok else []
+    differences = state.read_model().diff_against_rebuild() if report.ok else []
     witnessed: list[str] = []
     if policy is not None and report.ok:
         from tally.ledger.errors import VerificationError
@@ -297,9 +297,9 @@ def verify(
 
 def _read(path: Path) -> str:
     """A proof or checkpoint file's text: a binary or oversized file is one sentence."""
-    from tally.ledger.citation import MAX_FILE_BYTES, file_text
     from tally.ledger.errors import VerificationError
     from tally.ledger.infra.bounded_files import read_regular
+    from tally.ledger.verify.citation import MAX_FILE_BYTES, file_text
 
     return file_text(read_regular(path, MAX_FILE_BYTES, "file", VerificationError), str(path))
 
@@ -340,8 +340,8 @@ def verify_proof(
     cosigned to the policy's quorum (refused, naming the missing witnesses, if not).
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
-    from tally.ledger.citation import require_claim, verify_proof_file
     from tally.ledger.integrity.signing import parse_public_key
+    from tally.ledger.verify.citation import require_claim, verify_proof_file
 
     state = state_of(ctx, as_json)
     trusted_note, key = _read(checkpoint_file), parse_public_key(operator_key)
@@ -385,7 +385,7 @@ def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     Example: tally rebuild
     """
     state = state_of(ctx, as_json)
-    views = state.views()
+    views = state.read_model()
     with progress_bar("rebuilding") as progress:
         views.rebuild(progress=progress)
     if state.json:

@@ -34,7 +34,7 @@ def log(
 
     Example: tally log --from 120 --type claim --limit 20
     """
-    from tally.ledger.inspect import Inspector
+    from tally.ledger.verify.inspector import Inspector
 
     state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).log(first, last, types or [], limit)
@@ -48,7 +48,7 @@ def event(ctx: typer.Context, position: Position, as_json: JsonOpt = False) -> N
 
     Example: tally event 120
     """
-    from tally.ledger.inspect import Inspector
+    from tally.ledger.verify.inspector import Inspector
 
     state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).event(position)
@@ -90,7 +90,7 @@ def claims(
     state = state_of(ctx, as_json)
     filters = ClaimFilters(figure=figure, source=source, signer=signer, as_of=as_of,
                            text=text)
-    out = state.reader().claims_matching(filters, _known_at(known_at), limit, offset)
+    out = state.views().claims_matching(filters, _known_at(known_at), limit, offset)
     emit_json(out) if state.json else emit(navigate_view.claims(out))
 
 

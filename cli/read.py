@@ -52,7 +52,7 @@ def show(
     from tally.projections.models import ShowOut
 
     state = state_of(ctx, as_json)
-    out = state.reader().show_or_case(figure, as_of=as_of, known_at=_known_at(known_at))
+    out = state.views().show_or_case(figure, as_of=as_of, known_at=_known_at(known_at))
     if state.json:
         emit_json(out)
     elif isinstance(out, ShowOut):
@@ -78,7 +78,7 @@ def history(
     Example: tally history izium/burial-site/bodies-exhumed --as-of 2022-09..2022-12
     """
     state = state_of(ctx, as_json)
-    out = state.reader().history(figure, known_at=_known_at(known_at), period=as_of)
+    out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
     emit_json(out) if state.json else emit(render.history(out, full))
 
 
@@ -102,12 +102,12 @@ def discrepancies(
 
     Example: tally discrepancies izium/burial-site/bodies-exhumed --kind contradiction
     """
-    from tally.projections.rules import KINDS
+    from tally.projections.rules.figure import KINDS
 
     state = state_of(ctx, as_json)
     if kind is not None and kind not in KINDS:
         raise typer.BadParameter(f"must be one of {', '.join(KINDS)}", param_hint="--kind")
-    views = state.reader()
+    views = state.views()
     out = views.discrepancies(figure, kind, _known_at(known_at), limit, offset)
     if state.json:
         emit_json(out)
@@ -130,7 +130,7 @@ def provenance(
     Example: tally provenance 69cec0ff
     """
     state = state_of(ctx, as_json)
-    out = state.reader().provenance(claim)  # resolved in the query's own snapshot
+    out = state.views().provenance(claim)  # resolved in the query's own snapshot
     emit_json(out) if state.json else emit(render.provenance(out))
 
 

@@ -223,7 +223,7 @@ def export(
         else:
             import csv
 
-            rows = state.views().claim_rows()
+            rows = state.read_model().claim_rows()
             writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()) if rows else ["claim_id"])
             writer.writeheader()
             writer.writerows(rows)

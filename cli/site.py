@@ -24,7 +24,7 @@ FollowRedirectsOpt = Annotated[bool, typer.Option(
     "anything but http or https).")]
 
 if TYPE_CHECKING:
-    from tally.ledger.monitor import MonitorState
+    from tally.ledger.tlog.monitor import MonitorState
 
 EvidenceOpt = Annotated[Path, typer.Option(
     "--evidence", help="Where to write the evidence of a refused site.")]
@@ -41,14 +41,14 @@ def publish(
 
     Example: tally publish site/
     """
-    from tally.projections.publish import publish as run_publish
+    from tally.projections.publish.publisher import publish as run_publish
 
     state = state_of(ctx, as_json)
     ledger = state.ledger()
     keystore = state.keystore()
     operator = keystore.find_by_public_key(bytes.fromhex(ledger.info().operator_public_key))
     with progress_bar("publishing") as progress:
-        done = run_publish(state.views(), directory, operator, progress=progress,
+        done = run_publish(state.read_model(), directory, operator, progress=progress,
                            keep=keystore.home)
     if state.json:
         emit_json({"directory": str(directory), "size": done.size,
@@ -81,8 +81,8 @@ def clone(
     Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.replica_update import update
-    from tally.ledger.site_source import SiteSource
+    from tally.ledger.tlog.replica_update import update
+    from tally.ledger.tlog.source import SiteSource
 
     state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
@@ -128,9 +128,9 @@ def monitor(
     Example: tally --db replica.db monitor https://example.org/izium/
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.monitor import note_size, watch
-    from tally.ledger.replica_update import update
-    from tally.ledger.site_source import SiteSource
+    from tally.ledger.tlog.monitor import note_size, watch
+    from tally.ledger.tlog.replica_update import update
+    from tally.ledger.tlog.source import SiteSource
 
     state = state_of(ctx, as_json)
     site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
@@ -173,9 +173,9 @@ def _evidence_on_refusal(db: str | None, source: str, evidence_file: Path,
                          old_note: str | None = None) -> Iterator[None]:
     """A refused site: the evidence file written, the refusal noted on the replica (every
     read command repeats it), and one sentence naming both."""
-    from tally.ledger.monitor import evidence
-    from tally.ledger.replica_update import record_refusal
-    from tally.ledger.site_check import SiteError
+    from tally.ledger.tlog.checked_site import SiteError
+    from tally.ledger.tlog.monitor import evidence
+    from tally.ledger.tlog.replica_update import record_refusal
 
     try:
         yield
@@ -191,7 +191,7 @@ def _seen(path: Path) -> MonitorState:
     from pydantic import ValidationError
 
     from tally.ledger.errors import InputError
-    from tally.ledger.monitor import MonitorState
+    from tally.ledger.tlog.monitor import MonitorState
 
     try:
         return MonitorState.model_validate_json(read_text_file(path, "state"))

@@ -26,8 +26,8 @@ class State:
     home: Path | None = None
     json: bool = False
     _ledger: Any = field(default=None, repr=False)
-    _views: Any = field(default=None, repr=False)
-    _reader: Any = field(default=None, repr=False)  # Views on the tables, no event store
+    _read_model: Any = field(default=None, repr=False)
+    _views: Any = field(default=None, repr=False)  # Views on the tables, no event store
     # events a killed writer left out of the Merkle log, logged when the ledger was opened
     logged_on_open: int = 0
 
@@ -55,31 +55,31 @@ class State:
                      "stopped before logging them, or they were written by another program): "
                      "they were checked (rules and signatures) and logged now; no earlier "
                      "checkpoint covers them")
-            self._views = ReadModel(self._ledger).attach()
+            self._read_model = ReadModel(self._ledger).attach()
             _say_if_refused(self._ledger.engine)
         return self._ledger  # type: ignore[no-any-return]
 
-    def views(self) -> ReadModel:
+    def read_model(self) -> ReadModel:
         """The read model, caught up first: another process may have written since."""
         self.ledger()
-        self._views.catch_up()
-        return self._views  # type: ignore[no-any-return]
+        self._read_model.catch_up()
+        return self._read_model  # type: ignore[no-any-return]
 
-    def reader(self) -> Views:
+    def views(self) -> Views:
         """What a read command queries: when the Merkle log and the read model have caught
         up with the event store, the tables themselves, without opening the event store
         (nothing to check or project: eventsourcing and the write side stay unloaded);
-        else the read model, caught up (`views`), which says what lags on a ledger that
+        else the read model, caught up (`read_model`), which says what lags on a ledger that
         can only be read."""
-        if self._ledger is None and self._reader is None:
+        if self._ledger is None and self._views is None:
             from tally.projections.reader import open_views
 
-            self._reader = open_views(self.db)
-            if self._reader is not None:
-                _say_if_refused(self._reader.engine)
-        if self._reader is not None:
-            return self._reader  # type: ignore[no-any-return]
-        return self.views()
+            self._views = open_views(self.db)
+            if self._views is not None:
+                _say_if_refused(self._views.engine)
+        if self._views is not None:
+            return self._views  # type: ignore[no-any-return]
+        return self.read_model()
 
     def operator_key(self) -> KeyPair:
         """The local key matching this ledger's operator key, or a clear error."""
@@ -99,8 +99,8 @@ class State:
         return self.key(name) if name else self.operator_key()
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.engine.dispose()
+        if self._views is not None:
+            self._views.engine.dispose()
         if self._ledger is not None:
             self._ledger.close()
 

@@ -79,7 +79,7 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.kinds import Role
 from tally.ledger.orders import redact_claim, withhold_document
 from tally.ledger.reports import record_claim
-from tally.ledger.tailcheck import TailCheck
+from tally.ledger.verify.tailcheck import TailCheck
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.merkle_log import MerkleLog
 from tally.ledger.model.events import Aggregate
 from tally.ledger.progress import Progress
-from tally.ledger.tailcheck import TailCheck
+from tally.ledger.verify.tailcheck import TailCheck
 
 # called after every write with `settle` (False while a bulk write has more to come) and
 # a progress callback for the work settling does, or None

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import UnknownClaimError
-from tally.ledger.inspect import Inspector
 from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.integrity.signing import id_prefix_range
 from tally.ledger.model.inputs import claim_ref_problem
+from tally.ledger.verify.inspector import Inspector
 from tally.projections import tables as t
 from tally.projections.models import ClaimOut
 from tally.projections.outputs import claim_out

@@ -22,9 +22,9 @@ from tally.projections import tables as t
 from tally.projections.cases import in_case
 from tally.projections.models import ClaimOut
 from tally.projections.outputs import claims_by_id
-from tally.projections.periods import parse_period
 from tally.projections.queries import known_position, signer_names
 from tally.projections.rows import Row, Signed, with_signed
+from tally.projections.rules.periods import parse_period
 
 CHUNK = 2000  # history rows read (with their bodies) at a time for a text filter
 MAX_LIMIT = 10_000

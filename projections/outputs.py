@@ -20,7 +20,7 @@ from tally.projections.models import (
     ValueOut,
 )
 from tally.projections.rows import Row, interval_columns, interval_of, str_list, utc
-from tally.projections.rules import Flag
+from tally.projections.rules.figure import Flag
 
 
 def value_out(row: Row) -> ValueOut | None:

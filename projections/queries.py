@@ -26,7 +26,6 @@ from tally.ledger.model.suggest import hint
 from tally.projections import recompute as views
 from tally.projections import tables as t
 from tally.projections.cases import holds, in_case
-from tally.projections.claims import FigureDef
 from tally.projections.models import (
     ClaimOut,
     DiscrepancyList,
@@ -45,10 +44,11 @@ from tally.projections.outputs import (
     sorted_flags,
     source_out,
 )
-from tally.projections.periods import parse_period
 from tally.projections.recompute import definitions, definitions_for, evaluate, with_parts
 from tally.projections.rows import Row, Signed, str_list, utc, with_signed
-from tally.projections.rules import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
+from tally.projections.rules.claims import FigureDef
+from tally.projections.rules.figure import KINDS, SUM_MISMATCH, Flag, as_of_before, sum_mismatches
+from tally.projections.rules.periods import parse_period
 
 MAX_POSITION = 2**63 - 1  # a BIGINT in SQLite and PostgreSQL
 

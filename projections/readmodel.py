@@ -89,7 +89,7 @@ class ReadModel(Views):
         super().__init__(engine or ledger.engine, ledger.events.rows)
         self.ledger = ledger
         # every event projected and every signed body shown must pass `check` (a publish
-        # checks them against its signed tree's leaves: `ledger.trusted_log`)
+        # checks them against its signed tree's leaves: `ledger.verify.trusted_leaves`)
         self.check = check
         self.name = ledger.events.name
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id

@@ -21,9 +21,9 @@ from sqlalchemy import Connection, delete, select
 
 from tally.ledger.infra.storage import in_chunks
 from tally.projections import tables as t
-from tally.projections.claims import ClaimState, Entry, FigureDef, fold
 from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
-from tally.projections.rules import Current, Flag, Member, current, figure_flags
+from tally.projections.rules.claims import ClaimState, Entry, FigureDef, fold
+from tally.projections.rules.figure import Current, Flag, Member, current, figure_flags
 
 
 def _chunks(items: Collection[str]) -> Iterator[list[str]]:

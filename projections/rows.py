@@ -17,7 +17,7 @@ from tally.ledger.integrity import signing
 from tally.ledger.integrity.disclosure import FIELDS, open_body
 from tally.ledger.model.moments import utc as utc
 from tally.ledger.model.values import Interval, decimal_text
-from tally.projections.claims import Entry, EntryKind, FigureDef
+from tally.projections.rules.claims import Entry, EntryKind, FigureDef
 
 if TYPE_CHECKING:
     from tally.ledger.infra.eventstore import Notification

@@ -5,7 +5,7 @@ one by one read the same history rows and signed bodies three times (five with b
 renderers). `figure_answers` reads them once for a chunk of figures, with a few queries
 a chunk (the definitions, the `current` rows, the flags, the history rows and their
 signed bodies), and gives for each figure exactly what the three queries give
-(`tests/integration/test_figure_answers_batch.py` compares them).
+(`tests/integration/test_provenance_batch.py` compares them).
 
 `index` is the index page's row of every figure (value in force, as_of, disputed,
 corrected) from the settled `current` rows in one query, instead of a `show` a figure.
@@ -25,7 +25,6 @@ from sqlalchemy import Connection, select
 from tally.ledger.infra.storage import in_chunks
 from tally.projections import queries
 from tally.projections import tables as t
-from tally.projections.claims import FigureDef
 from tally.projections.models import (
     ClaimOut,
     DiscrepancyOut,
@@ -37,7 +36,8 @@ from tally.projections.models import (
 from tally.projections.outputs import claims_by_id, entry_out, flag_row_out, sorted_flags, value_out
 from tally.projections.recompute import definitions_for, with_parts
 from tally.projections.rows import Row, Signed, str_list, with_signed
-from tally.projections.rules import SUM_MISMATCH
+from tally.projections.rules.claims import FigureDef
+from tally.projections.rules.figure import SUM_MISMATCH
 
 
 @dataclass(frozen=True)

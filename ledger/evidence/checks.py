@@ -1,5 +1,5 @@
 """The checks every path runs on documents and anchored quotes: the commands before they
-sign, the import before it writes, and the audit's replay (`ledger.replay`) after.
+sign, the import before it writes, and the audit's replay (`ledger.verify.replay`) after.
 
 A quote is anchored only through `anchored_quote`, which finds it in the stored text
 whose hash was signed; the replay re-checks the signed anchor against that text, so an

@@ -6,7 +6,7 @@ Reading them back by type from the database would trust the database: an insider
 could delete or retype a revocation and get a leaked key's claim checked, logged and
 signed. So `tally checkpoint` also signs, with the operator key, the positions of the
 registry events in the tree it signs. The next check fetches exactly those, each
-checked against its leaf in the signed tree (`ledger.trusted_log`).
+checked against its leaf in the signed tree (`ledger.verify.trusted_leaves`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ rightmost ones of a tree size are partial (`.p/<W>`). Entry bundles hold the
 leaves themselves, each after its length as a big-endian uint16.
 
 `TileNodes` answers `merkle.GetNode` from tiles, so the RFC 9162 proofs of
-`ledger.merkle` are built from published files by the same code that builds
+`ledger.integrity.merkle` are built from published files by the same code that builds
 them from the database. Pure code: no database, no network (a fetch function is
 passed in). No maintained Python library writes or reads this format; the Go
 reference is golang.org/x/mod/sumdb/tlog.

@@ -2,7 +2,7 @@
 
 `tally report` and the other commands (through `ledger.commands`), the bulk
 import, the check of a tail another process left unlogged, and the full audit
-(`ledger.replay`) all call these, each with facts from its own source (the
+(`ledger.verify.replay`) all call these, each with facts from its own source (the
 aggregates, the import's staging file, the audit's running state).
 """
 

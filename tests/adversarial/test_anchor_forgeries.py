@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import LedgerError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.anchors import selector
@@ -19,6 +18,7 @@ from tally.ledger.integrity.signing import canonical, sign
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.events import Claim
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.ledger.verify.audit import verify
 
 TEXT = "Officials said 447 bodies were exhumed. Later 451 bodies were counted."
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

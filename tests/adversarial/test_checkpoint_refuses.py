@@ -12,11 +12,11 @@ from insider import full_ledger, insert_row, relog, rows, state_of
 from sqlalchemy import func, select, update
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import checkpoints, nodes
 from tally.ledger.integrity.signing import body_id, canonical
 from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.verify.audit import verify
 
 
 def _stored(db: str) -> int:

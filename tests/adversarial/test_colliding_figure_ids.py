@@ -3,7 +3,7 @@
 `x` is the page `figures/x.html`; `x.html/y` would need a folder of that name, and so
 would `x.json/y` beside `figures/x.json`. Events cannot be removed, so a collision
 would stop every later `tally publish` for good. Paths are an injective, lowercase
-mapping of the ids (projections/site/paths.py), so every valid id gets its own files.
+mapping of the ids (projections/publish/site/paths.py), so every valid id gets its own files.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from clirunner import Tally
 
-from tally.projections.site.paths import figure_page
+from tally.projections.publish.site.paths import figure_page
 
 COLLIDING = ["x", "x.html/y", "x.json/y", "x.html/y.json/z", "x/y", "x.html", "a.b/c", "a.b.html"]
 

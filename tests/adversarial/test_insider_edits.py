@@ -30,9 +30,9 @@ from insider import (
 )
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError
 from tally.ledger.model.events import EVENT_TYPES
+from tally.ledger.verify.audit import verify
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import pytest
 from hostile import recorder
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.evidence import archive, extractors
+from tally.ledger.verify.audit import verify
 
 ARTICLE = ("On 16 September 2022 officials said more than 440 bodies had been exhumed. "
            "About 30 graves were opened. Later 12 more graves were found.")

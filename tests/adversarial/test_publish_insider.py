@@ -17,7 +17,7 @@ from insider import delete_row, full_ledger, leaked_claim, rows
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
-from tally.projections.publish import publish
+from tally.projections.publish.publisher import publish
 from tally.projections.readmodel import ReadModel
 
 

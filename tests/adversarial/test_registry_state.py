@@ -17,11 +17,11 @@ from insider import delete_row, edit_row, full_ledger, leaked_claim, rows
 from sqlalchemy import func, select
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import checkpoints, registry_seals
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.model.kinds import REGISTRY_TYPES
+from tally.ledger.verify.audit import verify
 
 
 def _stored(db: str) -> int:

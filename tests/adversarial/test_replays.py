@@ -13,10 +13,10 @@ import pytest
 from insider import full_ledger, insert_row, relog, rows, state_of
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import VerificationError
 from tally.ledger.model.events import registry_uuid
 from tally.ledger.model.statements import SourceRegistered
+from tally.ledger.verify.audit import verify
 
 
 @pytest.fixture

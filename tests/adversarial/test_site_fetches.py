@@ -19,7 +19,7 @@ import pytest
 from hostile import operator_key, recorder
 
 from tally.ledger.errors import StorageError
-from tally.ledger.site_source import SiteSource
+from tally.ledger.tlog.source import SiteSource
 
 
 class _Hostile(BaseHTTPRequestHandler):

@@ -24,7 +24,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.merkle_log import nodes
 from tally.ledger.integrity.checkpoints import verify_checkpoint
-from tally.ledger.trusted_log import TrustedLeaves
+from tally.ledger.verify.trusted_leaves import TrustedLeaves
 from tally.projections.readmodel import ReadModel, scratch_engine
 
 

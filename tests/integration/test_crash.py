@@ -37,12 +37,12 @@ from typer.testing import CliRunner
 from tally.cli.main import app
 from tally.ledger import importer
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyPair, KeyStore
 from tally.ledger.integrity.signing import body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.verify.audit import verify
 from tally.projections.readmodel import ReadModel
 
 KILLS = 20  # at least this many processes killed mid-run

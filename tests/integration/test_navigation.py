@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from clirunner import Tally
 
-from tally.ledger.citation import verify_proof_file
 from tally.ledger.errors import VerificationError
+from tally.ledger.verify.citation import verify_proof_file
 
 FIGURE = "izium/burial-site/bodies-exhumed"
 CHILDREN = "izium/burial-site/children"

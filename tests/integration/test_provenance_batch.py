@@ -26,7 +26,7 @@ from tally.ledger.model.inputs import (
     ReportRecord,
     RetractionRecord,
 )
-from tally.projections.page_renderer import all_claims
+from tally.projections.publish.page_renderer import all_claims
 from tally.projections.readmodel import ReadModel
 
 ROOT = Path(__file__).resolve().parents[2]

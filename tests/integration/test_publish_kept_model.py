@@ -20,7 +20,7 @@ from clirunner import Tally
 from test_publish_site import GRAVES, copy_of, files, izium_ledger, report
 
 from tally.ledger.infra.keystore import KeyStore
-from tally.projections.sealed_readmodel import Seal
+from tally.projections.publish.sealed_readmodel import Seal
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def _bytes_under(directory: Path) -> bytes:
 
 def test_a_redaction_leaves_the_site_and_the_replica_that_follows_it(
         tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tally.ledger import replica as following
+    from tally.ledger.tlog import replica as following
 
     claim = _claim_with_secret(tally)
     site = tally.tmp / "site"
@@ -111,7 +111,7 @@ def test_a_stopped_clone_resumes_and_still_needs_the_order(
     lacks; the order that redacted it is in the next bundle. The resumed run takes it and
     passes. If the site also lost another claim's quote, which no order names, the resumed
     run refuses it, naming its entry (it must not forget what the stopped run saw)."""
-    from tally.ledger import replica as following
+    from tally.ledger.tlog import replica as following
 
     redacted = _claim_with_secret(tally)
     lost = str(tally.json("report", GRAVES, "453", "--as-of", "2023-02", "--source",

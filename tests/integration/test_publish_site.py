@@ -148,8 +148,8 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     bundle, leaving a staged update of two committed bundles beside the replica (which
     stays at its last good checkpoint: none yet), and the clone resumes from there to a
     replica that exports and verifies as the original and as an uninterrupted clone."""
-    from tally.ledger import replica as following
     from tally.ledger.application import Ledger
+    from tally.ledger.tlog import replica as following
 
     lines = tally.tmp / "more.jsonl"
     lines.write_text("".join(json.dumps({"type": "report", "figure": GRAVES,

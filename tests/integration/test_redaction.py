@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import text
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
-from tally.ledger.citation import verify_proof_file
 from tally.ledger.errors import InputError, NotAuthorisedError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure
 from tally.ledger.model.inputs import RedactionRecord, ReportRecord
+from tally.ledger.verify.audit import verify
+from tally.ledger.verify.citation import verify_proof_file
 from tally.projections.readmodel import ReadModel
 
 SECRET = "Olena Kovalenko saw 447 bodies"

@@ -109,7 +109,7 @@ def test_provenance_is_a_tree_from_source_to_checkpoint(views: ReadModel) -> Non
 
 
 def test_the_summary_names_every_kind_the_rules_know() -> None:
-    from tally.projections.rules import KINDS
+    from tally.projections.rules.figure import KINDS
 
     assert render._KINDS == KINDS
     assert render.discrepancy_summary({}) == (

@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import LedgerError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
@@ -30,6 +29,7 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.ledger.verify.audit import verify
 
 ORIGIN = "example.org/round-trip"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)

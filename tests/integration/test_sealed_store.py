@@ -12,10 +12,10 @@ import pytest
 from conftest import build_ledger, raw_events
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.verify.audit import verify
 
 HOSTILE = {
     "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor",

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.ledger.verify.audit import verify
 from tally.projections.readmodel import ReadModel
 
 

@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 
 from tally.cli.main import app
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError
 from tally.ledger.infra import storage
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.ledger.verify.audit import verify
 from tally.projections.readmodel import ReadModel
 
 OPENERS, ROUNDS = 4, 20

@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.infra.merkle_log import MerkleLog, leaves, nodes
 from tally.ledger.integrity.signing import canonical
+from tally.ledger.verify.audit import verify
 
 REPORTS = 2_600
 

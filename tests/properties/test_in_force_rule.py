@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tally.ledger.model.dates import parse_edtf_date
-from tally.projections.claims import ClaimState
-from tally.projections.rules import as_of_before, in_force
+from tally.projections.rules.claims import ClaimState
+from tally.projections.rules.figure import as_of_before, in_force
 
 YEARS = st.integers(2020, 2023)
 QUALIFIERS = st.sampled_from(["", "?", "~", "%"])

@@ -37,7 +37,6 @@ from hypothesis.stateful import (
 )
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import (
     ClaimStateError,
     DuplicateDefinitionError,
@@ -66,6 +65,7 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.ledger.verify.audit import verify
 from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/machine"

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.model.inputs import CorrectionRecord, FigureRecord, ReportRecord, SourceRecord
+from tally.ledger.verify.audit import verify
 
 
 @pytest.fixture(scope="module")

@@ -40,11 +40,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import CanCreateTimestamp
 
 from tally.ledger import KeyPair, Ledger
-from tally.ledger.audit import verify
-from tally.ledger.citation import verify_proof_file
 from tally.ledger.evidence import documents
 from tally.ledger.infra.merkle_log import leaf_bytes
-from tally.ledger.inspect import Inspector
 from tally.ledger.integrity import disclosure, merkle, signing
 from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.bodies import claim_body
@@ -57,6 +54,9 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     WithholdingRecord,
 )
+from tally.ledger.verify.audit import verify
+from tally.ledger.verify.citation import verify_proof_file
+from tally.ledger.verify.inspector import Inspector
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "docs" / "vectors" / "format-v2.json"

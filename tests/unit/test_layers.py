@@ -7,7 +7,8 @@ pulled in are compared with what its layer allows:
   drivers; `integrity` loads no eventsourcing and nothing from `model` either. The one
   module that declares the aggregates (`model.events`) may load eventsourcing.
 - nothing under `tally.ledger` loads the read side, the CLI or a terminal library;
-- `tally.projections` loads no rich, typer or CLI.
+- `tally.projections` loads no rich, typer or CLI, and its `rules` are pure: no SQLAlchemy,
+  no database drivers, no eventsourcing, nothing of the publisher;
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def forbidden(module: str) -> set[str]:
         banned |= DATABASE - ({"eventsourcing"} if module == "tally.ledger.model.events" else set())
     if module.startswith("tally.projections"):
         banned |= TERMINAL | {"tally.cli"}
+    if module.startswith("tally.projections.rules"):
+        banned |= DATABASE | {"tally.projections.publish"}
     return banned
 
 
@@ -73,6 +76,10 @@ def loaded_by(module: str) -> set[str]:
 def test_every_module_is_seen() -> None:
     found = modules()
     assert "tally.ledger.integrity.merkle" in found
+    assert "tally.ledger.verify.audit" in found
+    assert "tally.ledger.tlog.replica" in found
+    assert "tally.projections.rules.figure" in found
+    assert "tally.projections.publish.site.pages" in found
     assert "tally.ledger.model.statements" in found
     assert len(found) > 50
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.values import Interval, parse_quantity
-from tally.projections.claims import ClaimState, Entry, FigureDef, fold
-from tally.projections.rules import (
+from tally.projections.rules.claims import ClaimState, Entry, FigureDef, fold
+from tally.projections.rules.figure import (
     CONTRADICTION,
     REGRESSION,
     SUM_MISMATCH,

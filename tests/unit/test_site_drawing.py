@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tally.projections.site.paths import root_of
-from tally.projections.site.render import pixels, shown, web_url
-from tally.projections.site.scales import TimeScale, ValueScale
+from tally.projections.publish.site.paths import root_of
+from tally.projections.publish.site.render import pixels, shown, web_url
+from tally.projections.publish.site.scales import TimeScale, ValueScale
 
 
 @pytest.mark.parametrize("url", [

@@ -1,5 +1,5 @@
 """Figure ids to site paths: injective, and no id's file is another id's folder, even on a
-file system that ignores case (projections/site/paths.py)."""
+file system that ignores case (projections/publish/site/paths.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from budgets import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tally.projections.site.paths import figure_page
+from tally.projections.publish.site.paths import figure_page
 
 segment = st.text(alphabet="abxyzHX.0_-~", min_size=1, max_size=8)
 ids = st.lists(segment, min_size=1, max_size=4).map("/".join)

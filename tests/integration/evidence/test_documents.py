@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import update
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import InputError, VerificationError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.archive import documents as archive_table
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.verify.audit import verify
 
 ARTICLE = ("Investigators said on Friday that more than 440 bodies had been exhumed "
            "at the site. “About 30 of them were children,” an official said.\n\n"

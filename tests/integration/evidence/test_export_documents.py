@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import ImportFileError
 from tally.ledger.evidence import documents
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord
+from tally.ledger.verify.audit import verify
 
 TEXT = ("Officials said on Friday that 447 bodies were exhumed at the site.\r\n"
         "\u201cAbout 30 of them were children,\u201d an official said.").encode()

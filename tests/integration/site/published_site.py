@@ -26,9 +26,9 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.projections.publish.site import html_pages
+from tally.projections.publish.site.paths import CHECKPOINT, LOG_INFO, checkpoint_file, claim_page
 from tally.projections.readmodel import ReadModel
-from tally.projections.site import html_pages
-from tally.projections.site.paths import CHECKPOINT, LOG_INFO, checkpoint_file, claim_page
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 BODIES, EXHUMATION, GRAVES = "izium/bodies", "izium/exhumation", "kharkiv/region/graves"

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from published_site import BODIES, HOSTILE_QUOTE, REPORTS, Published, published_site
 
-from tally.projections.site.paths import figure_page
-from tally.projections.site.render import shown
+from tally.projections.publish.site.paths import figure_page
+from tally.projections.publish.site.render import shown
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(os.environ.get("TALLY_TEST_ARTIFACTS",

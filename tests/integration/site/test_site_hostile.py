@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pytest
 from published_site import EVIL_URL, HOSTILE_NAME, Published, published_site
 
-from tally.projections.site import html_pages
-from tally.projections.site.paths import claim_page, figure_page
+from tally.projections.publish.site import html_pages
+from tally.projections.publish.site.paths import claim_page, figure_page
 
 
 @pytest.fixture(scope="module")

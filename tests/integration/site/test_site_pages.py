@@ -26,8 +26,8 @@ from published_site import (
 from tally.ledger.errors import UnknownFigureError, VerificationError
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, verify_checkpoint
-from tally.projections.site import html_pages
-from tally.projections.site.paths import claim_page, figure_page
+from tally.projections.publish.site import html_pages
+from tally.projections.publish.site.paths import claim_page, figure_page
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""The JSON files of a published site, for programs: one page renderer of `projections.publish`
-(`JsonPages`; `json_pages` makes them alone).
+"""The JSON files of a published site, for programs: one page renderer of
+`projections.publish.publisher` (`JsonPages`; `json_pages` makes them alone).
 
 - `figures/<id>.json`: the value in force, the competing claims and the history;
 - `claims/<id>.json`: provenance and an inclusion proof; `claims/<id>.tlog-proof`: the
@@ -19,13 +19,13 @@ from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from tally.ledger import sitelog
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.proofs import InclusionProof
+from tally.ledger.tlog import log_files
 from tally.projections.models import HistoryOut, ProvenanceOut, ShowOut
-from tally.projections.page_renderer import render
+from tally.projections.publish.page_renderer import render
+from tally.projections.publish.site.paths import claim_page, figure_page
 from tally.projections.readmodel import ReadModel
-from tally.projections.site.paths import claim_page, figure_page
 from tally.projections.site_queries import FigureAnswers
 
 PAGE_FORMAT = 1
@@ -56,7 +56,7 @@ def _json(model: BaseModel) -> bytes:
 
 
 class JsonPages:
-    """The JSON files of the site, as a page renderer (`projections.page_renderer`)."""
+    """The JSON files of the site, as a page renderer (`projections.publish.page_renderer`)."""
 
     def __init__(self, model: ReadModel, checkpoint_note: str) -> None:
         self.model = model
@@ -83,7 +83,7 @@ class JsonPages:
                 raise VerificationError(f"claim {claim} is not covered by a checkpoint")
             pages[claim] = provenance
             wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
-        for proof in sitelog.inclusion_proofs(self.model.ledger, wanted):
+        for proof in log_files.inclusion_proofs(self.model.ledger, wanted):
             yield (claim_page(proof.claim_id, ".json"),
                    _json(ClaimPage(provenance=pages[proof.claim_id], proof=proof)))
             yield (claim_page(proof.claim_id, ".tlog-proof"),

@@ -2,7 +2,7 @@
 
 Recorded text (names, quotes, reasons, URLs) comes from whoever recorded it. Every page
 goes through autoescaping, so markup in it is shown, never parsed; `shown` also writes
-each hidden character (a bidi override, a zero-width space: see `ledger/text.py`) as its
+each hidden character (a bidi override, a zero-width space: see `ledger/model/text.py`) as its
 code point, so one text cannot pose as another on screen; `web_url` makes a link only
 of an http(s) URL (never `javascript:` or `data:`).
 """
@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tally.ledger.model.text import code_point, is_hidden
-from tally.projections.site import paths
+from tally.projections.publish.site import paths
 
-_PACKAGE = "tally.projections.site"
+_PACKAGE = "tally.projections.publish.site"
 
 
 def shown(text: object) -> str:

@@ -20,8 +20,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from decimal import Decimal
 
-from tally.projections.claims import ClaimState
-from tally.projections.groups import low_key, threshold
+from tally.projections.rules.claims import ClaimState
+from tally.projections.rules.groups import low_key, threshold
 
 
 class _Joined:

@@ -17,10 +17,10 @@ from functools import cached_property
 
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
 from tally.projections.models import FigureOut, ProvenanceOut
-from tally.projections.page_renderer import render as render_pages
+from tally.projections.publish.page_renderer import render as render_pages
+from tally.projections.publish.site import chart, paths
+from tally.projections.publish.site.render import render, static_files
 from tally.projections.readmodel import ReadModel
-from tally.projections.site import chart, paths
-from tally.projections.site.render import render, static_files
 from tally.projections.site_queries import FigureAnswers, IndexRow
 
 
@@ -80,7 +80,7 @@ class _Site:
 
 class HtmlPages:
     """The HTML pages and static assets of the site, as a page renderer
-    (`projections.page_renderer`); `base_url` (the address the site is served at) makes
+    (`projections.publish.page_renderer`); `base_url` (the address the site is served at) makes
     the permalinks in "cite this claim" absolute."""
 
     def __init__(self, model: ReadModel, checkpoint_note: str, *,

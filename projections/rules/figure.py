@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tally.ledger.model.values import Interval, decimal_text
-from tally.projections.claims import ClaimState, FigureDef
-from tally.projections.groups import as_of_groups, conflicting
-from tally.projections.regressions import regression_groups
+from tally.projections.rules.claims import ClaimState, FigureDef
+from tally.projections.rules.groups import as_of_groups, conflicting
+from tally.projections.rules.regressions import regression_groups
 
 CONTRADICTION = "contradiction"
 REGRESSION = "regression"

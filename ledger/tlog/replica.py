@@ -1,15 +1,15 @@
 """A local replica of a published ledger: `tally clone` builds it, `tally monitor` updates it.
 
 The replica is an ordinary ledger database whose events are the published entries,
-rebuilt byte for byte (`site_check.stored_event`), so every read command works on it
+rebuilt byte for byte (`checked_site.stored_event`), so every read command works on it
 and its export equals the original's. Following a site:
 
 1. the site's checkpoint must be signed by the operator key given (and the replica's);
 2. the level-0 tiles from the replica's size on must extend the replica's own tree to
    the signed root, and agree with its last leaves (else a fork, named at its entry);
 3. each bundle must hash to its tiles; its events are appended, one transaction per
-   bundle, and the Merkle log takes them only through the tail check (`ledger.tailcheck`:
-   the rules and signatures of `ledger.replay`), the first that fails naming its entry
+   bundle, and the Merkle log takes them only through the tail check (`ledger.verify.tailcheck`:
+   the rules and signatures of `ledger.verify.replay`), the first that fails naming its entry
    (eight bundles a transaction);
 4. the higher tiles must equal the replica's own nodes; the published checkpoints are
    stored once their roots match.
@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from tally.ledger import site_check, site_documents
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, VerificationError
 from tally.ledger.infra import replica_mark
@@ -39,9 +38,10 @@ from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.orders import taken_down
 from tally.ledger.progress import Progress
-from tally.ledger.site_check import SiteError
-from tally.ledger.site_source import SiteSource
-from tally.ledger.sitelog import stored_hashes
+from tally.ledger.tlog import checked_site, documents
+from tally.ledger.tlog.checked_site import SiteError
+from tally.ledger.tlog.log_files import stored_hashes
+from tally.ledger.tlog.source import SiteSource
 
 BATCH = 2048  # events a transaction: whole bundles, committed before the next are fetched
 
@@ -78,7 +78,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
             raise SiteError("this replica's ledger has another operator key than the one given")
         origin = info.origin
         previous = ledger.log.checkpoint_note() if ledger.log.checkpoints() else None
-    note, head = fetched or site_check.fetch_checkpoint(source, operator_key, origin, policy)
+    note, head = fetched or checked_site.fetch_checkpoint(source, operator_key, origin, policy)
     # entries a stopped update committed past the last checkpoint: what they miss is still
     # to be named by an order this run takes
     kept = ledger.log.checkpoints()
@@ -96,25 +96,25 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
         return None if progress is None else (lambda done, total: progress(phase, done, total))
 
     listed = _listed_checkpoints(source, operator_key, head.origin, head.size)
-    with site_check.under(note):
-        leaf_tiles = site_check.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
+    with checked_site.under(note):
+        leaf_tiles = checked_site.fetch_leaf_tiles(source, local, head.size, step("fetching tiles"))
         with reading(ledger.engine) as conn:
             mine = stored_hashes(conn, 0, leaf_tiles.first, local - leaf_tiles.first)
             frontier = merkle.Frontier.of(local, _Nodes(conn).get)
         for offset, digest in enumerate(mine):
             if leaf_tiles.hashes[offset] != digest:
                 _fork(ledger, source, leaf_tiles.first + offset, local, head.size, note)
-        if not site_check.check_root(frontier, leaf_tiles, head):
+        if not checked_site.check_root(frontier, leaf_tiles, head):
             _blame(ledger, source, leaf_tiles, local, note)
         pending: list[StoredEvent] = []
-        for start, entries in site_check.bundles(source, leaf_tiles, local,
+        for start, entries in checked_site.bundles(source, leaf_tiles, local,
                                                  step("fetching entries")):
             if start == 0:
                 _check_genesis(entries[0], operator_key, head.origin)
-            events = [site_check.stored_event(entry, start + k)
+            events = [checked_site.stored_event(entry, start + k)
                       for k, entry in enumerate(entries)]
-            site_documents.fetch_documents(source, enumerate(entries, start), ledger.archive)
-            ledger.disclosures.put(site_check.fetch_disclosures(source, start // tiles.WIDTH,
+            documents.fetch_documents(source, enumerate(entries, start), ledger.archive)
+            ledger.disclosures.put(checked_site.fetch_disclosures(source, start // tiles.WIDTH,
                                                                 events))
             pending += events
             if len(pending) >= BATCH:
@@ -184,7 +184,7 @@ def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:
 def first_difference(ledger: Ledger, source: SiteSource, size: int, upto: int) -> int | None:
     """The first leaf index below `upto` whose hash on the site (tree of `size`) differs
     from the replica's."""
-    nodes = site_check.tile_nodes(source, size)
+    nodes = checked_site.tile_nodes(source, size)
     with reading(ledger.engine) as conn:
         for tile in tiles.tiles_at(upto, 0):
             mine = stored_hashes(conn, 0, tile.start, tile.width)
@@ -197,23 +197,23 @@ def first_difference(ledger: Ledger, source: SiteSource, size: int, upto: int) -
 
 def _fork(ledger: Ledger, source: SiteSource, entry: int, local: int, size: int,
           note: str) -> None:
-    proof = site_check.consistency_evidence(source, local, size)
+    proof = checked_site.consistency_evidence(source, local, size)
     raise SiteError(f"entry {entry} on the site differs from the replica's: the log was "
                     "forked or rewritten", entry=entry, new_checkpoint=note, proof=proof)
 
 
-def _blame(ledger: Ledger, source: SiteSource, leaf_tiles: site_check.LeafTiles,
+def _blame(ledger: Ledger, source: SiteSource, leaf_tiles: checked_site.LeafTiles,
            local: int, note: str) -> None:
     """The tiles do not reach the signed root: name the forked entry, else the new entry
     whose tile hash is wrong."""
     entry = first_difference(ledger, source, leaf_tiles.size, local) if local else None
     if entry is not None:
         _fork(ledger, source, entry, local, leaf_tiles.size, note)
-    for _ in site_check.bundles(source, leaf_tiles, local):
+    for _ in checked_site.bundles(source, leaf_tiles, local):
         pass  # raises at the first entry that does not hash to its tile
     raise SiteError("the site's tiles do not give its checkpoint's root: a tile was changed",
                     new_checkpoint=note,
-                    proof=site_check.consistency_evidence(source, local, leaf_tiles.size)
+                    proof=checked_site.consistency_evidence(source, local, leaf_tiles.size)
                     if local else None)
 
 
@@ -224,7 +224,7 @@ def _check_higher_tiles(ledger: Ledger, source: SiteSource, local: int, size: in
                 continue
             mine = b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start,
                                           tile.width))
-            theirs = site_check.tile_nodes(source, size).tile(tile.level, tile.number)
+            theirs = checked_site.tile_nodes(source, size).tile(tile.level, tile.number)
             if b"".join(theirs) != mine:
                 span = tiles.WIDTH ** tile.level
                 raise SiteError(f"{tile.path} differs from the hashes of its entries "

@@ -1,9 +1,9 @@
 """`tally publish DIR`: the ledger as a static site, written incrementally and atomically.
 
-The site is the log as C2SP tlog-tiles (`ledger.tiles`, `ledger.sitelog`), the
-signed checkpoints, the archived documents (`projections.site.documents`), `log.json`,
+The site is the log as C2SP tlog-tiles (`ledger.integrity.tiles`, `ledger.tlog.log_files`), the
+signed checkpoints, the archived documents (`projections.publish.site.documents`), `log.json`,
 and the pages that page renderers make
-(`projections.page_renderer`: the JSON pages and the HTML pages), each figure's
+(`projections.publish.page_renderer`: the JSON pages and the HTML pages), each figure's
 answers and each claim's provenance read once, in batches, for all of them. Only files
 whose bytes changed are written.
 
@@ -27,9 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from tally.ledger import sitelog
 from tally.ledger.application import Ledger
-from tally.ledger.audit import verify
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import in_chunks, reading
@@ -37,17 +35,19 @@ from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf
 from tally.ledger.progress import Progress
-from tally.ledger.tailcheck import TailCheck
-from tally.ledger.trusted_log import TrustedLeaves
+from tally.ledger.tlog import log_files
+from tally.ledger.verify.audit import verify
+from tally.ledger.verify.tailcheck import TailCheck
+from tally.ledger.verify.trusted_leaves import TrustedLeaves
 from tally.ledger.witnessing import gather_cosignatures
 from tally.projections import tables as t
-from tally.projections.json_pages import JsonPages
-from tally.projections.page_renderer import PageRenderer, render
+from tally.projections.publish.files import SiteFiles
+from tally.projections.publish.json_pages import JsonPages
+from tally.projections.publish.page_renderer import PageRenderer, render
+from tally.projections.publish.sealed_readmodel import Seal, SealedReadModels
+from tally.projections.publish.site import HtmlPages
+from tally.projections.publish.site.documents import document_files
 from tally.projections.readmodel import ReadModel, scratch_engine
-from tally.projections.sealed_readmodel import Seal, SealedReadModels
-from tally.projections.site import HtmlPages
-from tally.projections.site.documents import document_files
-from tally.projections.site_files import SiteFiles
 
 SITE_FORMAT = 1
 MAX_CHECKPOINT_BYTES = 1 << 20  # a note with a few witnesses is a few hundred bytes
@@ -159,7 +159,7 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
     head = verify_checkpoint(note, key, info.origin)
     # Nothing reaches the site that the audit has not passed, and nothing an insider
     # changed after it: every event read from here on (projected, shown, bundled) must
-    # hash to its leaf in the signed tree (`trusted_log`), and the pages come from a read
+    # hash to its leaf in the signed tree (`trusted_leaves`), and the pages come from a read
     # model built from those events, never from the live tables.
     trusted = TrustedLeaves.load(ledger, head)
     sealed = None if keep is None else SealedReadModels(keep, info.ledger_id, key)
@@ -229,7 +229,7 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
                 "does not extend: it was published from another log")
         result.previous_size = before.size
     stored = ledger.log.checkpoints()
-    for path, data in sitelog.log_files(ledger, result.previous_size, head,
+    for path, data in log_files.log_files(ledger, result.previous_size, head,
                                         [size for size, _, _ in stored]):
         site.write(path, data, immutable=True)
     for size, stored_note, _ in stored:
@@ -243,7 +243,7 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
             site.write(document.path, document.data, immutable=document.immutable)
     figures: set[str] | None = None
     claims: set[str] | None = None
-    changed = sitelog.changes(ledger, result.previous_size, head.size, trusted.leaf)
+    changed = log_files.changes(ledger, result.previous_size, head.size, trusted.leaf)
     _disclosures(ledger, site, result.previous_size, head.size, changed.taken_down)
     if before is not None and not changed.everything:
         figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
@@ -269,7 +269,7 @@ def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
     with reading(ledger.engine) as conn:
         for number in range(first, -(-size // tiles.WIDTH)):
             start = number * tiles.WIDTH
-            bundled = sitelog.entries(ledger, conn, start, min(tiles.WIDTH, size - start))
+            bundled = log_files.entries(ledger, conn, start, min(tiles.WIDTH, size - start))
             wanted = [c for leaf in bundled for c in _commitments(leaf)]
             held = ledger.disclosures.get(wanted, conn)
             path = tiles.disclosures_path(number)

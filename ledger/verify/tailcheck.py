@@ -4,7 +4,7 @@ An event this process appended went through the commands' rules and signature
 checks already; it is trusted once, and not checked again on its way into the
 log. Any other event not yet logged (left by a writer killed between its commit
 and its catch-up, or written into the database by someone else) is replayed
-through the same rules (`ledger.replay`) and its signature checked first. The
+through the same rules (`ledger.verify.replay`) and its signature checked first. The
 first that fails stops the log there, and so the read model, which projects
 logged events only; every command then names its position.
 """
@@ -30,8 +30,8 @@ from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.replay import ClaimEvents, Evidence, Replay
-from tally.ledger.trusted_log import TrustedLeaves
+from tally.ledger.verify.replay import ClaimEvents, Evidence, Replay
+from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
 if TYPE_CHECKING:
     from tally.ledger.application import Ledger

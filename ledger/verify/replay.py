@@ -11,7 +11,7 @@ and dates parse as the commands parse them. It returns the (key, body,
 signature) whose check the caller runs, at once or in worker processes.
 
 The audit (`ledger.verify`) replays the whole ledger; the Merkle log replays a
-tail that no process of ours checked (`ledger.tailcheck`). Claims are looked up
+tail that no process of ours checked (`ledger.verify.tailcheck`). Claims are looked up
 through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
 """
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tally.projections.models import ClaimOut, ValueOut
-from tally.projections.site.scales import Tick, TimeScale, ValueScale, px
+from tally.projections.publish.site.scales import Tick, TimeScale, ValueScale, px
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, WIDTH - 16, 16, HEIGHT - 36

@@ -11,7 +11,7 @@ envelopes.
 The rules and signatures need the ledger's state (who is registered, which claims
 exist): a monitor without a replica of its own (`watch`) therefore keeps a private
 one beside its state file (`<state file>.db`, an ordinary replica no command writes
-to) and follows the site with it (`ledger.replica`), auditing every new entry. The
+to) and follows the site with it (`ledger.tlog.replica`), auditing every new entry. The
 first look fetches the whole log into it; a deleted one is rebuilt from the site,
 checked from the genesis entry against the signed root.
 
@@ -26,15 +26,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from tally.ledger import site_check
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
-from tally.ledger.replica_update import update
-from tally.ledger.site_check import LeafTiles, SiteError
-from tally.ledger.site_source import SiteSource
+from tally.ledger.tlog import checked_site
+from tally.ledger.tlog.checked_site import LeafTiles, SiteError
+from tally.ledger.tlog.replica_update import update
+from tally.ledger.tlog.source import SiteSource
 
 
 class MonitorState(BaseModel):
@@ -103,7 +103,7 @@ def fetch(source: SiteSource, operator_key: bytes, state: MonitorState | None,
           policy: Policy | None = None) -> tuple[str, Checkpoint]:
     """The site's checkpoint, fetched once a run: `check` and the audit read the same one."""
     origin = None if state is None else verify_checkpoint(state.checkpoint, operator_key).origin
-    return site_check.fetch_checkpoint(source, operator_key, origin, policy)
+    return checked_site.fetch_checkpoint(source, operator_key, origin, policy)
 
 
 def check(source: SiteSource, operator_key: bytes, state: MonitorState | None,
@@ -127,17 +127,17 @@ def check(source: SiteSource, operator_key: bytes, state: MonitorState | None,
         raise SiteError(f"the site's checkpoint is of size {head.size}, smaller than the "
                         f"{old_size} seen before: the log was rolled back",
                         new_checkpoint=note)
-    with site_check.under(note):
-        leaf_tiles = site_check.fetch_leaf_tiles(source, old_size, head.size)
+    with checked_site.under(note):
+        leaf_tiles = checked_site.fetch_leaf_tiles(source, old_size, head.size)
         for offset, digest in enumerate(last):
             if leaf_tiles.hashes[offset] != digest:
                 _fork(source, leaf_tiles.first + offset, old_size, note)
-        if not site_check.check_root(frontier, leaf_tiles, head):
+        if not checked_site.check_root(frontier, leaf_tiles, head):
             _blame(source, state, old_size, leaf_tiles, note)
-        for start, entries in site_check.bundles(source, leaf_tiles, old_size):
+        for start, entries in checked_site.bundles(source, leaf_tiles, old_size):
             for k, entry in enumerate(entries):
-                site_check.stored_event(entry, start + k)
-        nodes = site_check.tile_nodes(source, head.size)
+                checked_site.stored_event(entry, start + k)
+        nodes = checked_site.tile_nodes(source, head.size)
         hashes = [nodes.get(level, index) for level, index in _subtrees(head.size)]
         if _frontier(head.size, hashes).root() != head.root_hash:
             raise SiteError("the site's higher tiles do not give its checkpoint's root: a tile "
@@ -170,23 +170,23 @@ def watch(source: SiteSource, operator_key: bytes, state: MonitorState | None,
 def _fork(source: SiteSource, entry: int, old_size: int, note: str) -> None:
     raise SiteError(f"entry {entry} on the site differs from the one seen before: the log was "
                     "forked or rewritten", entry=entry, new_checkpoint=note,
-                    proof=site_check.consistency_evidence(source, old_size,
+                    proof=checked_site.consistency_evidence(source, old_size,
                                                           note_size(note) or old_size))
 
 
 def _blame(source: SiteSource, state: MonitorState | None, old_size: int,
            leaf_tiles: LeafTiles, note: str) -> None:
     if state is not None:
-        nodes = site_check.tile_nodes(source, leaf_tiles.size)
+        nodes = checked_site.tile_nodes(source, leaf_tiles.size)
         for (level, index), seen in zip(_subtrees(old_size), state.frontier, strict=True):
             if nodes.get(level, index).hex() != seen:
                 first = index << level
                 raise SiteError(f"entries {first}..{first + (1 << level) - 1} on the site "
                                 "differ from those seen before: the log was forked or "
                                 "rewritten", entry=first, new_checkpoint=note,
-                                proof=site_check.consistency_evidence(
+                                proof=checked_site.consistency_evidence(
                                     source, old_size, leaf_tiles.size))
-    for _ in site_check.bundles(source, leaf_tiles, old_size):
+    for _ in checked_site.bundles(source, leaf_tiles, old_size):
         pass  # raises at the first entry that does not hash to its tile
     raise SiteError("the site's tiles do not give its checkpoint's root: a tile was changed",
                     new_checkpoint=note)

@@ -23,8 +23,8 @@ from tally.ledger.evidence.archive import Archive
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.statements import DocumentArchived, parse_statement
-from tally.ledger.site_check import SiteError
-from tally.ledger.site_source import MissingFileError, SiteSource
+from tally.ledger.tlog.checked_site import SiteError
+from tally.ledger.tlog.source import MissingFileError, SiteSource
 
 # a normalised text is at most 4 UTF-8 bytes a code point of what was read from the bytes
 MAX_TEXT_BYTES = 4 * MAX_DOCUMENT_BYTES

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from tally.ledger.site_documents import bytes_path, page_path, text_path
+from tally.ledger.tlog.documents import bytes_path, page_path, text_path
 
 CHECKPOINT = "checkpoint"
 LOG_INFO = "log.json"

@@ -1,6 +1,6 @@
 """Updating a replica so that a refused update leaves it exactly as it was.
 
-`tally clone` and `tally monitor` follow a site (`ledger.replica.follow`) in a staged
+`tally clone` and `tally monitor` follow a site (`ledger.tlog.replica.follow`) in a staged
 copy of a SQLite replica (`<replica>.staging`, made with SQLite's backup API) and switch
 it in with one `os.replace` only once the whole update passed: every tile, bundle and
 checkpoint, every entry's rules and signature, every document's hashes and every
@@ -40,9 +40,9 @@ from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS, resolve, writing
 from tally.ledger.integrity.checkpoints import Checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
-from tally.ledger.replica import Followed, follow, refuse_a_ledger_of_its_own
-from tally.ledger.site_check import SiteError
-from tally.ledger.site_source import SiteSource
+from tally.ledger.tlog.checked_site import SiteError
+from tally.ledger.tlog.replica import Followed, follow, refuse_a_ledger_of_its_own
+from tally.ledger.tlog.source import SiteSource
 
 
 def staging_path(path: Path) -> Path:

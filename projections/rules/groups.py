@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from tally.ledger.model.values import Interval
-from tally.projections.claims import ClaimState
+from tally.projections.rules.claims import ClaimState
 
 _WIDTH = 6  # threshold, -low, state, -state, is_status, -is_status
 Keys = tuple[int, ...]

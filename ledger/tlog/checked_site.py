@@ -1,7 +1,7 @@
 """Checking a published site against a signed checkpoint and what was seen before.
 
-Shared by `tally clone`, `tally monitor` with a replica (`ledger.replica`) and
-without one (`ledger.monitor`). The order matters: the level-0 tiles of the new
+Shared by `tally clone`, `tally monitor` with a replica (`ledger.tlog.replica`) and
+without one (`ledger.tlog.monitor`). The order matters: the level-0 tiles of the new
 entries are authenticated first (with the tree already trusted, they must give the
 signed root), then each bundle must hash to its tile, entry by entry, before any
 entry is used. A failure is a `SiteError` naming the entry (leaf index) when one
@@ -23,7 +23,7 @@ from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf
 from tally.ledger.integrity.signing import canonical
 from tally.ledger.integrity.tlog_policy import Policy, check_notes
 from tally.ledger.model.events import as_uuid
-from tally.ledger.site_source import MissingFileError, SiteSource
+from tally.ledger.tlog.source import MissingFileError, SiteSource
 
 
 class SiteError(VerificationError):

@@ -1,7 +1,7 @@
 """Reading a published site, from a directory or over http(s), file by file.
 
 The standard library's urllib is enough for plain GETs of static files; what a hostile
-server could stretch is bounded (`site_fetch`: a deadline for each request, redirects
+server could stretch is bounded (`fetch`: a deadline for each request, redirects
 kept to the site's scheme and host), and so is the whole run (`run_seconds`, the
 commands' `--timeout`). Nothing read here is trusted until it is checked against a
 signed checkpoint.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.bounded_files import open_regular
-from tally.ledger.site_fetch import fetch
+from tally.ledger.tlog.fetch import fetch
 
 TIMEOUT = 30.0  # seconds a read or a write may wait
 REQUEST_SECONDS = 120.0  # seconds a request may take in all (16 MiB at 140 kB/s)

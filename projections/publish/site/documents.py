@@ -1,5 +1,5 @@
 """The archived documents of a published site: each one's stored bytes, its normalised
-text and its page, at content-addressed paths (`ledger.site_documents`).
+text and its page, at content-addressed paths (`ledger.tlog.documents`).
 
 Only documents archived by events of the published tree are written, each event checked
 against its leaf (`TrustedLeaves`), and each document's bytes and text against the signed
@@ -18,10 +18,10 @@ from tally.ledger.errors import VerificationError
 from tally.ledger.evidence.checks import check_stored
 from tally.ledger.evidence.documents import withheld_note
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
-from tally.ledger.site_documents import bytes_path, page_path, text_path
-from tally.ledger.trusted_log import TrustedLeaves
-from tally.projections.site import paths
-from tally.projections.site.render import render
+from tally.ledger.tlog.documents import bytes_path, page_path, text_path
+from tally.ledger.verify.trusted_leaves import TrustedLeaves
+from tally.projections.publish.site import paths
+from tally.projections.publish.site.render import render
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tally.ledger.errors import SignatureError
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity.signing import canonical, check_signature, sign
-from tally.ledger.trusted_log import TrustedLeaves
+from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
 SEAL_FORMAT = 1
 # What the operator key signs, distinct from every other message it signs: event bodies

@@ -2,7 +2,7 @@
 
 It walks the event store in global order inside one read snapshot, re-derives
 each Merkle leaf and compares it with the stored log, replays the ledger's rules
-at every position (`ledger.replay`: registered and unrevoked signers, roles from
+at every position (`ledger.verify.replay`: registered and unrevoked signers, roles from
 signed bodies, who may correct or retract, each id once), checks every
 signature, and compares the recomputed root with every stored checkpoint (and its
 registry seal, when it has one) and every checkpoint the auditor kept. Memory stays
@@ -32,8 +32,8 @@ from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha25
 from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
-from tally.ledger.replay import Replay
-from tally.ledger.tailcheck import TailCheck, claim_lookup, evidence, prefetch
+from tally.ledger.verify.replay import Replay
+from tally.ledger.verify.tailcheck import TailCheck, claim_lookup, evidence, prefetch
 
 BATCH = 2000
 

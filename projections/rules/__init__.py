@@ -1,0 +1,2 @@
+"""The pure rules of the read side: claim states, the value in force, discrepancy
+groups, regressions and the periods a query names."""

@@ -1,0 +1,116 @@
+"""The docs name the code as it is: every module is in docs/architecture.md's tables, and
+every table row names a module that exists."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from tally.ledger.model.identity import TYPE_NAMES
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDERS = ("ledger", "projections", "cli")
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+HEADING = re.compile(r"^### `([\w/]+)/`$")
+NAME = re.compile(r"`([\w/]+\.py)`")
+
+
+def tables() -> dict[str, set[str]]:
+    """Each `### `folder/`` heading's table: the folder and the module paths its rows name."""
+    found: dict[str, set[str]] = {}
+    folder = None
+    for line in ARCHITECTURE.read_text().splitlines():
+        if heading := HEADING.match(line):
+            folder = heading.group(1)
+            found[folder] = set()
+        elif line.startswith("## "):
+            folder = None
+        elif folder is not None and line.startswith("| `"):
+            first = line.split(" | ")[0]
+            found[folder] |= {f"{folder}/{name}" for name in NAME.findall(first)}
+    return found
+
+
+def is_module(path: Path) -> bool:
+    """An `__init__.py` is a module to describe only when it defines something."""
+    return path.name != "__init__.py" or bool(re.search(r"^(def|class) ", path.read_text(), re.M))
+
+
+def modules() -> set[str]:
+    return {str(p.relative_to(ROOT)) for folder in FOLDERS
+            for p in (ROOT / folder).rglob("*.py") if is_module(p)}
+
+
+def test_every_module_is_in_its_folders_table() -> None:
+    named = tables()
+    missing = []
+    for module in sorted(modules()):
+        folder = module.rsplit("/", 1)[0]
+        if module not in named.get(folder, set()):
+            missing.append(module)
+    assert not missing, f"docs/architecture.md has no table row for {missing}"
+
+
+def test_every_table_row_names_a_module() -> None:
+    stale = sorted(name for names in tables().values() for name in names
+                   if not (ROOT / name).is_file())
+    assert not stale, f"docs/architecture.md names modules that do not exist: {stale}"
+
+
+def test_the_tables_cover_every_package() -> None:
+    packages = {str(p.parent.relative_to(ROOT)) for folder in FOLDERS
+                for p in (ROOT / folder).rglob("__init__.py")}
+    assert packages <= set(tables()), sorted(packages - set(tables()))
+
+
+PROSE = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+TICKED = re.compile(r"`([^`\s]+)`")
+FILE = re.compile(r"^[\w./-]+\.py$")
+DOTTED = re.compile(r"^(?:tally\.)?(ledger|projections|cli)(\.[a-z_]\w*)+$")
+CODE = ("ledger", "projections", "cli", "tests", "benchmarks", "examples")
+
+
+def file_exists(name: str) -> bool:
+    """A `.py` path as prose writes it: from the root, from a code folder, or bare."""
+    name = name.removeprefix("./")
+    if (ROOT / name).is_file() or any((ROOT / d / name).is_file() for d in CODE):
+        return True
+    return any(str(p).endswith("/" + name) for d in CODE for p in (ROOT / d).rglob("*.py"))
+
+
+def dotted_exists(name: str) -> bool:
+    """A dotted module path, the last part possibly a name inside the module."""
+    parts = name.removeprefix("tally.").split(".")
+    for end in (len(parts), len(parts) - 1):
+        path = ROOT.joinpath(*parts[:end])
+        if end > 1 and (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
+            return True
+    return False
+
+
+def named_modules(text: str) -> set[str]:
+    """Backticked `.py` paths and dotted module paths; stored type names (`ledger.created`)
+    look dotted but name events."""
+    return {t for t in TICKED.findall(text)
+            if FILE.match(t) or (DOTTED.match(t) and t not in TYPE_NAMES)}
+
+
+def test_every_module_the_docs_name_exists() -> None:
+    stale = sorted(f"{doc.name}: {name}" for doc in PROSE for name in named_modules(doc.read_text())
+                   if not (file_exists(name) if name.endswith(".py") else dotted_exists(name)))
+    assert not stale, stale
+
+
+def docstrings(path: Path) -> str:
+    nodes = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return "\n".join(ast.get_docstring(n) or "" for n in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(n, nodes))
+
+
+def test_every_module_a_docstring_names_exists() -> None:
+    stale = sorted(f"{path.relative_to(ROOT)}: {name}" for folder in FOLDERS
+                   for path in (ROOT / folder).rglob("*.py")
+                   for name in named_modules(docstrings(path))
+                   if not (file_exists(name) if name.endswith(".py") else dotted_exists(name)))
+    assert not stale, stale
