@@ -234,7 +234,7 @@ def test_every_command_has_help_and_is_documented() -> None:
 
 
 def test_real_process_help_and_error_exit_codes(tmp_path: Path) -> None:
-    tally = [sys.executable, "-c", "from cli.main import main; main()"]
+    tally = [sys.executable, "-c", "from tally.cli.main import main; main()"]
     helped = subprocess.run([*tally, "--help"], capture_output=True, text=True, check=False)
     assert helped.returncode == 0 and "verify-proof" in helped.stdout
     env = {"TALLY_DB": str(tmp_path / "none.db"), "TALLY_HOME": str(tmp_path), "PATH": ""}

@@ -53,7 +53,7 @@ FIGURE = "crash/bodies"
 DEFINITIONS = [{"type": "source", "id": "wire", "name": "Wire", "kind": "media"},
                {"type": "figure", "id": FIGURE, "unit": "bodies"}]
 START = dt.date(2000, 1, 1)
-TALLY = [sys.executable, "-c", "from cli.main import main; main()"]
+TALLY = [sys.executable, "-c", "from tally.cli.main import main; main()"]
 
 
 def reports(count: int) -> list[dict[str, object]]:

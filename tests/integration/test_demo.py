@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
     env = {**os.environ, "TALLY_HOME": str(tmp_path / "home"), "TALLY_DB": str(tmp_path / "t.db"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -32,7 +32,7 @@ from tally.projections.readmodel import ReadModel
 
 ORIGIN = "example.org/read-only"
 FIGURE = "izium/bodies"
-TALLY = [sys.executable, "-c", "from cli.main import main; main()"]
+TALLY = [sys.executable, "-c", "from tally.cli.main import main; main()"]
 READS = [
     ["show", FIGURE],
     ["history", FIGURE],

@@ -12,10 +12,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = {"ledger": "tally/ledger", "projections": "tally/projections", "cli": "tally/cli"}
 
 
+@pytest.mark.slow
 def test_wheel_holds_only_tally_and_every_module(tmp_path: Path) -> None:
     # built from a copy, so the build leaves no build/ folder in the working tree
     source = tmp_path / "source"
