@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import BODIES, ORIGIN
 from sqlalchemy import text
 
 from tally.ledger.application import Ledger
@@ -35,9 +36,7 @@ from tally.ledger.model.inputs import (
     SourceRecord,
 )
 
-ORIGIN = "example.org/izium"
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
-BODIES = "izium/bodies"
 EXHUMATION = "izium/exhumation"
 STATES = ["planned", "in-progress", "completed"]
 SOURCES = [

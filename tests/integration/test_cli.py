@@ -11,31 +11,21 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
+from factories import FIGURE, cli_ledger, cli_report
 from typer.main import get_command
 
 from tally.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURE = "izium/burial-site/bodies-exhumed"
 
 
 @pytest.fixture
 def tally(tmp_path: Path, db_url: str) -> Tally:
-    t = Tally(tmp_path, db_url)
-    t("init", "--name", "test.example/izium")
-    t("keys", "new", "alice")
-    t("signers", "add", "alice", "--key", "alice")
-    t("sources", "add", "hromadske", "--name", "Hromadske", "--kind", "media")
-    t("sources", "add", "gwara", "--name", "Gwara Media", "--kind", "media")
-    t("figures", "define", FIGURE, "--unit", "bodies", "--cumulative")
-    return t
+    return cli_ledger(Tally(tmp_path, db_url), sources=("hromadske", "gwara"))
 
 
 def report(t: Tally, value: str, source: str = "hromadske", as_of: str = "2022-09") -> str:
-    out = t.json("report", FIGURE, value, "--as-of", as_of, "--source", source,
-                 "--quote", f"{value} bodies", "--key", "alice")
-    assert out["status"] == "recorded"
-    return str(out["id"])
+    return cli_report(t, FIGURE, value, as_of, source, quote=f"{value} bodies")
 
 
 def test_from_init_to_a_verified_proof(tally: Tally) -> None:

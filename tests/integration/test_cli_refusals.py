@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally as BaseTally
+from factories import CUMULATIVE_BODIES, cli_ledger
 
 FIGURE = "izium/bodies"
 HUGE = "99999999999999999999999"
@@ -30,13 +31,8 @@ class Tally(BaseTally):
 
 @pytest.fixture
 def tally(tmp_path: Path, db_url: str) -> Tally:
-    t = Tally(tmp_path, db_url)
-    t("init", "--name", "test.example/refusals")
-    t("keys", "new", "alice")
-    t("signers", "add", "alice", "--key", "alice")
-    t("sources", "add", "hromadske", "--name", "Hromadske", "--kind", "media")
-    t("figures", "define", FIGURE, "--unit", "bodies", "--cumulative")
-    return t
+    return cli_ledger(Tally(tmp_path, db_url), "test.example/refusals",
+                      figures={FIGURE: CUMULATIVE_BODIES})
 
 
 def claim(t: Tally) -> str:

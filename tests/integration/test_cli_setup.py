@@ -14,18 +14,13 @@ from typing import Any
 
 import pytest
 from clirunner import Tally
+from factories import BODIES, cli_ledger
 
 
 @pytest.fixture
 def tally(tmp_path: Path) -> Tally:
-    t = Tally(tmp_path)
-    t("init", "--name", "example.org/setup")
-    t("keys", "new", "alice")
-    t("signers", "add", "alice", "--key", "alice")
-    t("sources", "add", "suspilne", "--name", "Suspilne", "--kind", "media")
-    t("sources", "add", "izium-cma", "--name", "Izium CMA", "--kind", "official")
-    t("figures", "define", "izium/bodies", "--unit", "bodies")
-    return t
+    return cli_ledger(Tally(tmp_path), "example.org/setup", sources=("suspilne", "izium-cma"),
+                      figures={BODIES: ("--unit", "bodies")})
 
 
 def _error(tally: Tally, *args: str) -> str:

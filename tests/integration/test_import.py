@@ -18,8 +18,6 @@ from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, Retraction
 from tally.ledger.reports import salts_of
 from tally.projections.readmodel import ReadModel
 
-ORIGIN = "example.org/izium"
-
 DEFINITIONS: list[dict[str, Any]] = [
     {"type": "source", "id": "empr", "name": "EMPR", "kind": "media"},
     {"type": "source", "id": "hromadske", "name": "Hromadske", "kind": "media"},  # known

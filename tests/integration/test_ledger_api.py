@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import BODIES, ORIGIN, report_record
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import (
@@ -45,14 +46,7 @@ from tally.ledger.model.inputs import (
     SourceRecord,
 )
 
-ORIGIN = "example.org/izium"
-BODIES = "izium/bodies"
 EXHUMATION = "izium/exhumation"
-
-
-def report(value: str = "447", as_of: str = "2022-09-23", **fields: Any) -> ReportRecord:
-    return ReportRecord(**{"figure": BODIES, "source": "hromadske",
-                           "value": value, "as_of": as_of, **fields})
 
 
 def correction(claim: str, value: str = "449", reason: str = "typo in the article") -> Any:
@@ -123,7 +117,7 @@ def test_opening_a_missing_file_is_refused(tmp_path: Path) -> None:
 
 def test_a_claim_is_recorded_corrected_and_retracted(ledger: Ledger, alice: KeyPair) -> None:
     start = ledger.events.max_position()
-    recorded = ledger.report(report(via=["izium-cma", "suspilne"], quote="447 bodies",
+    recorded = ledger.report(report_record(via=["izium-cma", "suspilne"], quote="447 bodies",
                                     published="2022-09"), alice)
     assert recorded.status == "recorded"
     assert recorded.position == start + 1 == ledger.events.max_position()
@@ -166,22 +160,22 @@ def test_a_status_in_the_vocabulary_is_recorded(ledger: Ledger, alice: KeyPair) 
 
 @pytest.mark.parametrize("value", ["~450", ">=440", ">440", "<=30", "<30", "440..451", "0"])
 def test_every_written_form_is_recorded(ledger: Ledger, alice: KeyPair, value: str) -> None:
-    assert ledger.report(report(value), alice).status == "recorded"
+    assert ledger.report(report_record(value), alice).status == "recorded"
 
 
 @pytest.mark.parametrize("as_of", ["2025-01", "2022-09?", "2022-09-16/2022-09-23", "2026-01-15"])
 def test_edtf_dates_up_to_today_are_recorded(ledger: Ledger, alice: KeyPair, as_of: str) -> None:
-    assert ledger.report(report(as_of=as_of), alice).status == "recorded"
+    assert ledger.report(report_record(as_of=as_of), alice).status == "recorded"
 
 
 def test_appending_the_same_report_twice_is_already_recorded(
     ledger: Ledger, alice: KeyPair, nothing_written: Any
 ) -> None:
-    first = ledger.report(report(), alice)
+    first = ledger.report(report_record(), alice)
     with nothing_written():
-        again = ledger.report(report(), alice)
+        again = ledger.report(report_record(), alice)
         # the canonical written form is what is signed: spacing does not fork a claim
-        spaced = ledger.report(report(" 447 "), alice)
+        spaced = ledger.report(report_record(" 447 "), alice)
     assert again.status == spaced.status == "already recorded"
     assert again.id == spaced.id == first.id
     assert again.position is None
@@ -190,16 +184,17 @@ def test_appending_the_same_report_twice_is_already_recorded(
 def test_a_pre_signed_copy_of_a_recorded_claim_is_already_recorded(
     ledger: Ledger, alice: KeyPair, signed_elsewhere: Any, nothing_written: Any
 ) -> None:
-    first = ledger.report(report(), alice)
+    first = ledger.report(report_record(), alice)
     with nothing_written():
-        again = ledger.report(signed_elsewhere(report(), alice, ledger.info().ledger_id), None)
+        again = ledger.report(
+            signed_elsewhere(report_record(), alice, ledger.info().ledger_id), None)
     assert (again.id, again.status) == (first.id, "already recorded")
 
 
 def test_the_same_correction_twice_is_already_recorded(
     ledger: Ledger, alice: KeyPair, nothing_written: Any
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     first = ledger.correct(correction(claim), alice)
     with nothing_written():
         again = ledger.correct(correction(claim), alice)
@@ -209,7 +204,7 @@ def test_the_same_correction_twice_is_already_recorded(
 def test_the_same_retraction_twice_is_already_recorded(
     ledger: Ledger, alice: KeyPair, nothing_written: Any
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     first = ledger.retract(retraction(claim), alice)
     with nothing_written():
         again = ledger.retract(retraction(claim), alice)
@@ -219,7 +214,7 @@ def test_the_same_retraction_twice_is_already_recorded(
 def test_an_operator_key_may_correct_and_retract_a_signers_claim(
     ledger: Ledger, alice: KeyPair, operator: KeyPair
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     assert ledger.correct(correction(claim), operator).status == "recorded"
     assert ledger.retract(retraction(claim), operator).status == "recorded"
     assert ledger.claim(claim).retracted
@@ -228,7 +223,7 @@ def test_an_operator_key_may_correct_and_retract_a_signers_claim(
 def test_a_revoked_signers_earlier_claims_stand(
     ledger: Ledger, alice: KeyPair, operator: KeyPair
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     assert written(ledger.claim(claim)) == "447"
     assert [s.revoked for s in ledger.directory.signers() if s.key_id == alice.key_id] == [True]
@@ -283,7 +278,7 @@ def test_a_signer_added_as_operator_can_be_revoked(
     ledger: Ledger, operator: KeyPair, bob: KeyPair, alice: KeyPair
 ) -> None:
     ledger.add_signer("bob", bob.public_key, operator, role="operator")
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     assert ledger.revoke_signer(bob.key_id, operator, "left").status == "recorded"
     assert [s.revoked for s in ledger.directory.signers() if s.key_id == bob.key_id] == [True]
     with pytest.raises(RevokedSignerError):
@@ -367,7 +362,8 @@ def refuses(
 def test_an_unknown_figure_is_refused_with_a_hint(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    error = refuses(ledger, report(figure="izium/bodie"), alice, UnknownFigureError, "figure",
+    error = refuses(ledger, report_record(figure="izium/bodie"), alice, UnknownFigureError,
+                    "figure",
                     nothing_written, one_sentence)
     assert "did you mean 'izium/bodies'?" in error.message
 
@@ -375,7 +371,7 @@ def test_an_unknown_figure_is_refused_with_a_hint(
 def test_an_unknown_figure_with_nothing_close_says_how_to_define_it(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    error = refuses(ledger, report(figure="kharkiv/rainfall"), alice, UnknownFigureError,
+    error = refuses(ledger, report_record(figure="kharkiv/rainfall"), alice, UnknownFigureError,
                     "figure", nothing_written, one_sentence)
     assert "tally figures define" in error.message
 
@@ -407,13 +403,13 @@ def test_bad_reports_are_refused(
     ledger: Ledger, alice: KeyPair, fields: dict[str, Any], error: type[LedgerError],
     field: str, nothing_written: Any, one_sentence: Any,
 ) -> None:
-    refuses(ledger, report(**fields), alice, error, field, nothing_written, one_sentence)
+    refuses(ledger, report_record(**fields), alice, error, field, nothing_written, one_sentence)
 
 
 def test_a_negative_count_says_counts_are_non_negative(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    error = refuses(ledger, report("-3"), alice, InvalidValueError, "value",
+    error = refuses(ledger, report_record("-3"), alice, InvalidValueError, "value",
                     nothing_written, one_sentence)
     assert "non-negative" in error.message
 
@@ -421,7 +417,7 @@ def test_a_negative_count_says_counts_are_non_negative(
 def test_a_future_date_names_the_recording_time(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    error = refuses(ledger, report(as_of="2026-02"), alice, InvalidDateError, "as_of",
+    error = refuses(ledger, report_record(as_of="2026-02"), alice, InvalidDateError, "as_of",
                     nothing_written, one_sentence)
     assert "future" in error.message and "2026-01-15" in error.message
 
@@ -437,7 +433,7 @@ def test_a_status_outside_the_vocabulary_is_refused(
 def test_an_unknown_signer_is_refused(
     ledger: Ledger, bob: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    error = refuses(ledger, report(), bob, UnknownSignerError, "signer",
+    error = refuses(ledger, report_record(), bob, UnknownSignerError, "signer",
                     nothing_written, one_sentence)
     assert bob.key_id in error.message
 
@@ -446,14 +442,15 @@ def test_a_revoked_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
     ledger.revoke_signer(alice.key_id, operator, "key lost")
-    refuses(ledger, report(), alice, RevokedSignerError, "signer", nothing_written, one_sentence)
+    refuses(ledger, report_record(), alice, RevokedSignerError, "signer", nothing_written,
+            one_sentence)
 
 
 def test_a_pre_signed_line_of_a_revoked_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, signed_elsewhere: Any,
     nothing_written: Any, one_sentence: Any,
 ) -> None:
-    record = signed_elsewhere(report(), alice, ledger.info().ledger_id)
+    record = signed_elsewhere(report_record(), alice, ledger.info().ledger_id)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     refuses(ledger, record, None, RevokedSignerError, "signer", nothing_written, one_sentence)
 
@@ -461,21 +458,21 @@ def test_a_pre_signed_line_of_a_revoked_signer_is_refused(
 def test_no_key_and_no_signature_is_refused(
     ledger: Ledger, nothing_written: Any, one_sentence: Any
 ) -> None:
-    refuses(ledger, report(), None, SignatureError, "key", nothing_written, one_sentence)
+    refuses(ledger, report_record(), None, SignatureError, "key", nothing_written, one_sentence)
 
 
 def test_a_key_other_than_the_named_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
     with nothing_written(), pytest.raises(SignatureError) as caught:
-        ledger.report(report(signer=operator.key_id), alice)
+        ledger.report(report_record(signer=operator.key_id), alice)
     assert caught.value.field == "signer"
 
 
 def test_a_pre_signed_report_verifies(
     ledger: Ledger, alice: KeyPair, signed_elsewhere: Any
 ) -> None:
-    record = signed_elsewhere(report(), alice, ledger.info().ledger_id)
+    record = signed_elsewhere(report_record(), alice, ledger.info().ledger_id)
     recorded = ledger.report(record, None)
     assert recorded.status == "recorded"
     assert ledger.claim(recorded.id).signature == record.signature
@@ -490,7 +487,7 @@ def test_a_body_altered_after_signing_is_refused(
     ledger: Ledger, alice: KeyPair, altered: dict[str, Any], signed_elsewhere: Any,
     nothing_written: Any, one_sentence: Any,
 ) -> None:
-    record = signed_elsewhere(report(), alice, ledger.info().ledger_id)
+    record = signed_elsewhere(report_record(), alice, ledger.info().ledger_id)
     tampered = record.model_copy(update=altered)
     error = refuses(ledger, tampered, None, SignatureError, "signature",
                     nothing_written, one_sentence)
@@ -501,7 +498,7 @@ def test_a_signature_attributed_to_another_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, signed_elsewhere: Any,
     nothing_written: Any, one_sentence: Any,
 ) -> None:
-    record = signed_elsewhere(report(), alice, ledger.info().ledger_id)
+    record = signed_elsewhere(report_record(), alice, ledger.info().ledger_id)
     refuses(ledger, record.model_copy(update={"signer": operator.key_id}), None,
             SignatureError, "signature", nothing_written, one_sentence)
 
@@ -509,7 +506,7 @@ def test_a_signature_attributed_to_another_signer_is_refused(
 def test_a_signature_without_a_signer_is_refused(
     ledger: Ledger, alice: KeyPair, signed_elsewhere: Any, nothing_written: Any
 ) -> None:
-    record = signed_elsewhere(report(), alice, ledger.info().ledger_id)
+    record = signed_elsewhere(report_record(), alice, ledger.info().ledger_id)
     with nothing_written(), pytest.raises(SignatureError) as caught:
         ledger.report(record.model_copy(update={"signer": None}), None)
     assert caught.value.field == "signer"
@@ -526,9 +523,9 @@ def test_a_claim_signed_in_another_ledger_naming_it_is_refused(
     ledger: Ledger, other_ledger: Ledger, alice: KeyPair, nothing_written: Any,
     one_sentence: Any,
 ) -> None:
-    recorded = other_ledger.report(report(), alice)
+    recorded = other_ledger.report(report_record(), alice)
     original = other_ledger.claim(recorded.id)
-    record = report().model_copy(update={
+    record = report_record().model_copy(update={
         "signer": alice.key_id, "signature": original.signature,
         "ledger": other_ledger.info().ledger_id})
     error = refuses(ledger, record, None, ForeignLedgerError, "ledger",
@@ -543,9 +540,9 @@ def test_a_claim_signed_in_another_ledger_not_naming_it_is_refused(
     ledger: Ledger, other_ledger: Ledger, alice: KeyPair, nothing_written: Any,
     one_sentence: Any,
 ) -> None:
-    recorded = other_ledger.report(report(), alice)
+    recorded = other_ledger.report(report_record(), alice)
     original = other_ledger.claim(recorded.id)
-    record = report().model_copy(update={"signer": alice.key_id,
+    record = report_record().model_copy(update={"signer": alice.key_id,
                                          "signature": original.signature})
     refuses(ledger, record, None, SignatureError, "signature", nothing_written, one_sentence)
     with nothing_written(), pytest.raises(ImportFileError) as caught:
@@ -622,14 +619,14 @@ def test_the_reference_signer_matches_cryptography(alice: KeyPair) -> None:
 def test_a_duplicate_body_with_a_different_signature_is_refused(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    recorded = ledger.report(report(), alice)
+    recorded = ledger.report(report_record(), alice)
     body = ledger.claim(recorded.id).body
     assert body == signing.canonical(claim_body(ledger.info().ledger_id, alice.key_id,
-                                                report(), "447"))
+                                                report_record(), "447"))
     other = sign_with_nonce(alice, body, nonce=12345)
     signing.check_signature(alice.public_key, body, other)  # valid, yet not the stored one
     assert other != ledger.claim(recorded.id).signature
-    record = report().model_copy(update={"signer": alice.key_id, "signature": other})
+    record = report_record().model_copy(update={"signer": alice.key_id, "signature": other})
     error = refuses(ledger, record, None, SignatureError, "signature",
                     nothing_written, one_sentence)
     assert "already recorded with a different signature" in error.message
@@ -638,10 +635,11 @@ def test_a_duplicate_body_with_a_different_signature_is_refused(
 def test_a_duplicate_body_with_a_broken_signature_is_refused(
     ledger: Ledger, alice: KeyPair, nothing_written: Any, one_sentence: Any
 ) -> None:
-    recorded = ledger.report(report(), alice)
+    recorded = ledger.report(report_record(), alice)
     signature = bytearray(bytes.fromhex(ledger.claim(recorded.id).signature))
     signature[40] ^= 0xFF
-    record = report().model_copy(update={"signer": alice.key_id, "signature": signature.hex()})
+    record = report_record().model_copy(
+        update={"signer": alice.key_id, "signature": signature.hex()})
     refuses(ledger, record, None, SignatureError, "signature", nothing_written, one_sentence)
 
 
@@ -650,7 +648,7 @@ def test_a_duplicate_body_with_a_broken_signature_is_refused(
 
 @pytest.fixture
 def claim_id(ledger: Ledger, alice: KeyPair) -> str:
-    return ledger.report(report(), alice).id
+    return ledger.report(report_record(), alice).id
 
 
 @pytest.mark.parametrize("command", ["correct", "retract"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-from test_witnesses import RunningWitness
+from running_witness import RunningWitness
 
 from tally.ledger.infra.keystore import KeyStore
 

@@ -14,36 +14,22 @@ from typing import Any
 
 import pytest
 from clirunner import Tally
+from factories import CUMULATIVE_BODIES, FIGURE, cli_ledger, cli_report
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.verify.citation import verify_proof_file
 
-FIGURE = "izium/burial-site/bodies-exhumed"
 CHILDREN = "izium/burial-site/children"
 Z_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?Z$")
 
 
 @pytest.fixture
 def tally(tmp_path: Path, db_url: str) -> Tally:
-    t = Tally(tmp_path, db_url, columns=80)
-    t("init", "--name", "test.example/izium")
-    for name in ("alice", "bob"):
-        t("keys", "new", name)
-        t("signers", "add", name, "--key", name)
-    t("sources", "add", "hromadske", "--name", "Hromadske", "--kind", "media")
-    t("sources", "add", "suspilne", "--name", "Suspilne", "--kind", "media")
-    t("figures", "define", FIGURE, "--unit", "bodies", "--cumulative")
-    t("figures", "define", CHILDREN, "--unit", "bodies")
-    t("figures", "define", "kharkiv/bodies", "--unit", "bodies")
-    return t
-
-
-def report(t: Tally, figure: str, value: str, as_of: str, source: str = "hromadske",
-           key: str = "alice", quote: str | None = None) -> str:
-    extra = ["--quote", quote] if quote else []
-    out = t.json("report", figure, value, "--as-of", as_of, "--source", source, "--key", key,
-                 *extra)
-    return str(out["id"])
+    bodies = ("--unit", "bodies")
+    return cli_ledger(Tally(tmp_path, db_url, columns=80), signers=("alice", "bob"),
+                      sources=("hromadske", "suspilne"),
+                      figures={FIGURE: CUMULATIVE_BODIES, CHILDREN: bodies,
+                               "kharkiv/bodies": bodies})
 
 
 def narrow(output: str) -> list[str]:
@@ -55,15 +41,15 @@ def narrow(output: str) -> list[str]:
 @pytest.fixture
 def case(tally: Tally) -> dict[str, Any]:
     """Three claims (one corrected, one retracted), a checkpoint, then one more claim."""
-    first = report(tally, FIGURE, "447", "2022-09-23", quote="447 Bodies were recovered")
-    second = report(tally, FIGURE, "451", "2022-09", source="suspilne", key="bob",
+    first = cli_report(tally, FIGURE, "447", "2022-09-23", quote="447 Bodies were recovered")
+    second = cli_report(tally, FIGURE, "451", "2022-09", source="suspilne", key="bob",
                     quote="451 bodies")
-    child = report(tally, CHILDREN, "5", "2022-09-23", quote="five children")
+    child = cli_report(tally, CHILDREN, "5", "2022-09-23", quote="five children")
     tally("checkpoint")
     fix = tally.json("correct", first, "446", "--reason", "police final count", "--key",
                      "alice")["id"]
     gone = tally.json("retract", child, "--reason", "misread", "--key", "alice")["id"]
-    late = report(tally, "kharkiv/bodies", "12", "2023-01", quote="twelve BODIES")
+    late = cli_report(tally, "kharkiv/bodies", "12", "2023-01", quote="twelve BODIES")
     return {"first": first, "second": second, "child": child, "fix": fix, "gone": gone,
             "late": late}
 

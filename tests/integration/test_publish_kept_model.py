@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-from test_publish_site import GRAVES, copy_of, files, izium_ledger, report
+from factories import GRAVES, copy_of, izium_ledger, report_graves, site_files
 
 from tally.ledger.infra.keystore import KeyStore
 from tally.projections.publish.sealed_readmodel import Seal
@@ -42,7 +42,7 @@ def test_a_republish_from_the_kept_model_equals_a_full_publish(tally: Tally) -> 
     site, fresh = tally.tmp / "site", tally.tmp / "fresh"
     first = tally.json("publish", str(site))
     assert first["read_model"].startswith("rebuilt from every event")
-    report(tally, "452")
+    report_graves(tally, "452")
     again = tally.json("publish", str(site))
     assert again["read_model"] == "kept at checkpoint 83"
     assert tally.json("publish", str(site))["read_model"] == "kept at checkpoint 84"
@@ -50,9 +50,9 @@ def test_a_republish_from_the_kept_model_equals_a_full_publish(tally: Tally) -> 
     for kept in _kept(tally):
         kept.unlink()
     assert tally.json("publish", str(fresh))["read_model"].startswith("rebuilt")
-    assert files(site).keys() >= files(fresh).keys()
-    ours = files(site)
-    for path, data in files(fresh).items():
+    assert site_files(site).keys() >= site_files(fresh).keys()
+    ours = site_files(site)
+    for path, data in site_files(fresh).items():
         if not path.startswith(("tile/", "checkpoints/")):
             assert ours[path] == data, path
 
@@ -71,7 +71,7 @@ def test_an_edited_kept_model_is_not_used(tally: Tally) -> None:
         conn.execute("UPDATE tally_view_current SET claim_id = ? WHERE figure = ?",
                      (other, GRAVES))
     conn.close()
-    report(tally, "452", None)
+    report_graves(tally, "452", None)
     out = tally.json("publish", str(site))
     assert out["read_model"] == ("rebuilt from every event (the kept read model was changed "
                                  "after it was sealed)")
@@ -130,11 +130,11 @@ def test_an_edited_event_the_republish_reads_is_refused(tally: Tally) -> None:
         assert edited != bytes(state)
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, row))
     conn.close()
-    published = files(site)
-    report(tally, "452")
+    published = site_files(site)
+    report_graves(tally, "452")
     out = tally("publish", str(site), code=1)
     assert "differs from its" in out.output
-    assert files(site) == published
+    assert site_files(site) == published
     assert f"position {row}" in tally("verify", code=1).output
 
 

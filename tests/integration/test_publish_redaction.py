@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
+from factories import GRAVES, copy_of, izium_ledger, site_operator
 from static_server import Server
-from test_publish_site import GRAVES, copy_of, izium_ledger, operator
 
 SECRET = "the volunteer Olena K. counted them"
 
@@ -51,7 +51,7 @@ def test_a_redaction_leaves_the_site_and_the_replica_that_follows_it(
     site = tally.tmp / "site"
     tally("publish", str(site))
     assert SECRET.encode() in _bytes_under(site / "disclosures")
-    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    replica, key = str(tally.tmp / "replica.db"), site_operator(tally)
     tally("--db", replica, "clone", server.url, "--operator-key", key)
     assert SECRET in tally("--db", replica, "provenance", claim).stdout
     tally("redact", claim, "--field", "quote", "--reason", "names a witness")
@@ -85,7 +85,7 @@ def test_a_disclosure_the_site_lost_without_an_order_is_refused(
         held[commitment] = held[commitment].replace("Olena", "Irina")
     bundle.write_text(json.dumps(held))
     replica = str(tally.tmp / "replica.db")
-    out = tally("--db", replica, "clone", server.url, "--operator-key", operator(tally),
+    out = tally("--db", replica, "clone", server.url, "--operator-key", site_operator(tally),
                 code=1)
     if fault == "dropped":
         position = tally.json("provenance", claim)["position"]
@@ -133,7 +133,7 @@ def test_a_stopped_clone_resumes_and_still_needs_the_order(
     # a clone to count the requests before the second bundle's
     seen: list[int] = []
     server.answers[path] = lambda: seen.append(server.requests) or (site / path).read_bytes()
-    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    replica, key = str(tally.tmp / "replica.db"), site_operator(tally)
     tally("--db", str(tally.tmp / "count.db"), "clone", server.url, "--operator-key", key,
           code=1 if site_lost_a_quote else 0)
     del server.answers[path]

@@ -17,14 +17,11 @@ from pathlib import Path
 import pytest
 from budgets import examples
 from clirunner import Tally
+from factories import GRAVES, copy_of, izium_ledger, report_graves, site_files, site_operator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from site_faults import publish_bad_signature
 from static_server import Server, copy_db
-
-ROOT = Path(__file__).resolve().parents[2]
-IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
-GRAVES = "izium/burial-site/graves"
 
 
 @pytest.fixture
@@ -32,23 +29,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     running = Server(tmp_path / "site")
     yield running
     running.close()
-
-
-def izium_ledger(tmp: Path) -> Path:
-    """An Izium ledger (83 events, checkpointed) and its keys, in `tmp`."""
-    tally = Tally(tmp)
-    tally("init", "--name", "tally.example/izium")
-    tally("keys", "new", "recorder")
-    tally("signers", "add", "recorder", "--key", "recorder")
-    tally("import", str(IZIUM), "--key", "recorder")
-    return tmp
-
-
-def copy_of(izium: Path, tmp: Path) -> Tally:
-    """A copy of the ledger and keys of `izium` in `tmp`, and its runner."""
-    shutil.copytree(izium / "home", tmp / "home")
-    copy_db(izium / "t.db", tmp / "t.db")
-    return Tally(tmp)
 
 
 @pytest.fixture(scope="module")
@@ -61,34 +41,19 @@ def tally(izium: Path, tmp_path: Path) -> Tally:
     return copy_of(izium, tmp_path)
 
 
-def operator(tally: Tally) -> str:
-    return str(json.loads((tally.tmp / "site" / "log.json").read_text())["operator_public_key"])
-
-
-def report(tally: Tally, value: str, db: str | None = None) -> None:
-    where = ["--db", db] if db else []
-    tally(*where, "report", GRAVES, value, "--as-of", "2023-01", "--source", "suspilne",
-          "--key", "recorder")
-
-
-def files(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
 def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
     site, again = tally.tmp / "site", tally.tmp / "again"
     first = tally.json("publish", str(site))
     assert first["size"] == 83 and first["previous_size"] == 0
     assert tally.json("publish", str(again))["written"] == first["written"]
-    assert files(site) == files(again)
+    assert site_files(site) == site_files(again)
     assert tally.json("publish", str(site))["written"] == 0  # nothing changed
     assert (site / "tile" / "0" / "000.p" / "83").stat().st_size == 83 * 32
     assert (site / "tile" / "entries" / "000.p" / "83").exists()
     log = json.loads((site / "log.json").read_text())
     assert log["operator_vkey"].startswith("tally.example/izium+")
     before = {f: f.read_bytes() for f in site.rglob("*") if f.is_file()}
-    report(tally, "452")
+    report_graves(tally, "452")
     grown = tally.json("publish", str(site))
     changed = sorted(str(f.relative_to(site)) for f in site.rglob("*")
                      if f.is_file() and before.get(f) != f.read_bytes())
@@ -114,16 +79,16 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
         assert page["proof"] == made
     fresh = tally.tmp / "fresh"
     tally("publish", str(fresh))
-    assert files(fresh) == files(site)  # incremental = from scratch, byte for byte
+    assert site_files(fresh) == site_files(site)  # incremental = from scratch, byte for byte
 
 
 def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Server) -> None:
     tally("publish", str(tally.tmp / "site"))
     replica = str(tally.tmp / "replica.db")
     server.fail_after = 2  # the checkpoint and one tile, then the server fails
-    tally("--db", replica, "clone", server.url, "--operator-key", operator(tally), code=1)
+    tally("--db", replica, "clone", server.url, "--operator-key", site_operator(tally), code=1)
     server.fail_after = None
-    done = tally.json("--db", replica, "clone", server.url, "--operator-key", operator(tally))
+    done = tally.json("--db", replica, "clone", server.url, "--operator-key", site_operator(tally))
     assert done["size"] == 83
     assert tally("--db", replica, "export").stdout == tally("export").stdout
     tally("--db", replica, "verify")
@@ -135,8 +100,8 @@ def test_clone_over_http_resumes_and_exports_the_same(tally: Tally, server: Serv
     # grow, publish, and the replica and a state-file monitor follow
     tally.env.pop("TALLY_DB")
     state = ["--state", str(tally.tmp / "state.json")]
-    tally("monitor", server.url, "--operator-key", operator(tally), *state)
-    report(tally, "452", str(tally.tmp / "t.db"))
+    tally("monitor", server.url, "--operator-key", site_operator(tally), *state)
+    report_graves(tally, "452", str(tally.tmp / "t.db"))
     tally("--db", str(tally.tmp / "t.db"), "publish", str(tally.tmp / "site"))
     assert tally.json("monitor", server.url, *state)["size"] == 84
     assert tally.json("--db", replica, "monitor", server.url)["previous_size"] == 83
@@ -158,7 +123,7 @@ def test_a_clone_interrupted_after_some_batches_resumes_to_the_same_replica(
     tally("import", str(lines), "--key", "recorder")
     assert tally.json("publish", str(tally.tmp / "site"))["size"] == 603
     monkeypatch.setattr(following, "BATCH", 256)  # one bundle a transaction
-    replica, key = str(tally.tmp / "replica.db"), operator(tally)
+    replica, key = str(tally.tmp / "replica.db"), site_operator(tally)
     # the checkpoint, log.json, 3 level-0 tiles, 2 bundles and the disclosures of the first
     # (the Izium claims' quotes; the second's claims have none); then 500s
     server.fail_after = 8
@@ -196,7 +161,7 @@ def test_nothing_is_recorded_into_a_replica(tally: Tally) -> None:
     site = tally.tmp / "site"
     tally("publish", str(site))
     replica = str(tally.tmp / "r.db")
-    tally("--db", replica, "clone", str(site), "--operator-key", operator(tally))
+    tally("--db", replica, "clone", str(site), "--operator-key", site_operator(tally))
     before = tally.json("--db", replica, "verify")["events"]
     out = tally("--db", replica, "report", GRAVES, "453", "--as-of", "2023-02", "--source",
                 "suspilne", "--key", "recorder", code=1)
@@ -209,7 +174,7 @@ def test_nothing_is_recorded_into_a_replica(tally: Tally) -> None:
                 "media", code=1)
     assert "is a replica of" in out.output
     assert tally.json("--db", replica, "verify")["events"] == before
-    report(tally, "452")
+    report_graves(tally, "452")
     tally("publish", str(site))
     assert tally.json("--db", replica, "monitor", str(site))["size"] == before + 1
 
@@ -240,7 +205,7 @@ def test_publish_serves_only_what_the_audit_passed(tally: Tally) -> None:
         edited = bytes(state).replace(b'\\"value\\":\\"', b'\\"value\\":\\"1', 1)
         assert edited != bytes(state)
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (edited, row))
-    report(tally, "452")
+    report_graves(tally, "452")
     out = tally("publish", str(site), code=1)
     assert "differs from its" in out.output and "tally verify" in out.output
     assert (site / "checkpoint").read_bytes() == published
@@ -267,8 +232,8 @@ def _fault(tally: Tally, kind: str, at: int) -> int | None:
         # same operator key, published, and copied over the first site
         fork = tally.tmp / "fork.db"
         copy_db(tally.tmp / "base.db", fork)
-        report(tally, "460", str(fork))
-        report(tally, "461", str(fork))
+        report_graves(tally, "460", str(fork))
+        report_graves(tally, "461", str(fork))
         tally("--db", str(fork), "publish", str(tally.tmp / "forked"))
         shutil.copytree(tally.tmp / "forked", site, dirs_exist_ok=True)
         return 83
@@ -297,13 +262,13 @@ def grown(tally: Tally) -> Tally:
     tally.env.pop("TALLY_DB")
     db = str(tally.tmp / "t.db")
     copy_db(tally.tmp / "t.db", tally.tmp / "base.db")
-    report(tally, "452", db)
+    report_graves(tally, "452", db)
     tally("--db", db, "publish", str(tally.tmp / "site"))
     tally("--db", str(tally.tmp / "replica.db"), "clone", str(tally.tmp / "site"),
-          "--operator-key", operator(tally))
-    tally("monitor", str(tally.tmp / "site"), "--operator-key", operator(tally),
+          "--operator-key", site_operator(tally))
+    tally("monitor", str(tally.tmp / "site"), "--operator-key", site_operator(tally),
           "--state", str(tally.tmp / "state.json"))
-    report(tally, "453", db)
+    report_graves(tally, "453", db)
     tally("--db", db, "publish", str(tally.tmp / "site"))
     for name in ("site", "replica.db", "state.json"):
         source, kept = tally.tmp / name, tally.tmp / f"kept-{name}"
@@ -372,7 +337,7 @@ def test_an_entry_that_fails_the_audit_is_named(grown: Tally) -> None:
     the tiles and the root agree, and the audit names the entry, with a replica and
     without (the monitor's private replica beside its state file)."""
     publish_bad_signature(grown.tmp / "site", grown.tmp / "home", "tally.example/izium",
-                          operator(grown), 85)
+                          site_operator(grown), 85)
     site = grown.tmp / "site"
     state = grown.tmp / "state.json"
     seen = state.read_bytes()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import report_record
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError, RevokedSignerError
@@ -21,14 +22,7 @@ from tally.ledger.importer import import_lines, validator
 from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity.signing import body_id, canonical
 from tally.ledger.model.bodies import claim_body
-from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
-
-BODIES = "izium/bodies"
-
-
-def report(value: str = "447", as_of: str = "2022-09-23", **fields: Any) -> ReportRecord:
-    return ReportRecord(**{"figure": BODIES, "source": "hromadske",
-                           "value": value, "as_of": as_of, **fields})
+from tally.ledger.model.inputs import CorrectionRecord, RetractionRecord
 
 
 def lines(*records: Any) -> list[bytes]:
@@ -41,10 +35,10 @@ def lines(*records: Any) -> list[bytes]:
 def test_a_claim_reported_again_after_its_signer_was_revoked_is_already_recorded(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
-    first = ledger.report(report(), alice)
+    first = ledger.report(report_record(), alice)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written():
-        again = ledger.report(report(), alice)
+        again = ledger.report(report_record(), alice)
     assert (again.id, again.status, again.position) == (first.id, "already recorded", None)
 
 
@@ -52,17 +46,18 @@ def test_a_pre_signed_copy_after_the_signer_was_revoked_is_already_recorded(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, signed_elsewhere: Any,
     nothing_written: Any,
 ) -> None:
-    first = ledger.report(report(), alice)
+    first = ledger.report(report_record(), alice)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written():
-        again = ledger.report(signed_elsewhere(report(), alice, ledger.info().ledger_id), None)
+        again = ledger.report(
+            signed_elsewhere(report_record(), alice, ledger.info().ledger_id), None)
     assert (again.id, again.status) == (first.id, "already recorded")
 
 
 def test_follow_ups_appended_again_after_the_signer_was_revoked_are_already_recorded(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     fix = CorrectionRecord(claim=claim, value="449", reason="final count")
     drop = RetractionRecord(claim=claim, reason="withdrawn")
     corrected = ledger.correct(fix, alice)
@@ -80,9 +75,9 @@ def test_anything_new_signed_by_a_revoked_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, command: str, nothing_written: Any,
     one_sentence: Any,
 ) -> None:
-    claim = ledger.report(report(), alice).id
+    claim = ledger.report(report_record(), alice).id
     ledger.revoke_signer(alice.key_id, operator, "key lost")
-    record = {"report": report("451", source="suspilne"),
+    record = {"report": report_record("451", source="suspilne"),
               "correct": CorrectionRecord(claim=claim, value="449", reason="final count"),
               "retract": RetractionRecord(claim=claim, reason="withdrawn")}[command]
     with nothing_written(), pytest.raises(RevokedSignerError) as caught:
@@ -95,8 +90,8 @@ def test_a_new_pre_signed_claim_of_a_revoked_signer_is_refused(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, signed_elsewhere: Any,
     nothing_written: Any,
 ) -> None:
-    ledger.report(report(), alice)
-    record = signed_elsewhere(report("451"), alice, ledger.info().ledger_id)
+    ledger.report(report_record(), alice)
+    record = signed_elsewhere(report_record("451"), alice, ledger.info().ledger_id)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written(), pytest.raises(RevokedSignerError):
         ledger.report(record, None)
@@ -108,15 +103,16 @@ def test_a_new_pre_signed_claim_of_a_revoked_signer_is_refused(
 def test_an_export_reimported_after_its_signer_was_revoked_is_all_skipped(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
-    claim = ledger.report(report(), alice).id
-    other = ledger.report(report("~450", as_of="2022-09", source="suspilne"), alice).id
+    claim = ledger.report(report_record(), alice).id
+    other = ledger.report(report_record("~450", as_of="2022-09", source="suspilne"), alice).id
     ledger.correct(CorrectionRecord(claim=claim, value="449", reason="final count"), alice)
     ledger.retract(RetractionRecord(claim=other, reason="withdrawn"), alice)
     exported = [line.encode() + b"\n" for line in export_lines(ledger)]
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written():
         summary = import_lines(ledger, exported, None)  # every line carries its signature
-        again = import_lines(ledger, lines(report()), alice)  # signed anew: the same signature
+        # signed anew: the same signature
+        again = import_lines(ledger, lines(report_record()), alice)
     assert (summary.lines, summary.added, summary.skipped) == (len(exported), 0, len(exported))
     assert summary.by_type == {}
     assert (again.added, again.skipped) == (0, 1)
@@ -125,9 +121,10 @@ def test_an_export_reimported_after_its_signer_was_revoked_is_all_skipped(
 def test_a_new_claim_by_a_revoked_signer_in_a_file_is_refused_naming_its_line(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
-    ledger.report(report(), alice)
+    ledger.report(report_record(), alice)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
-    file = lines(report(), report(), report("451", source="suspilne"), report())
+    file = lines(report_record(), report_record(), report_record("451", source="suspilne"),
+                 report_record())
     with nothing_written(), pytest.raises(ImportFileError) as caught:
         import_lines(ledger, file, alice)
     error = caught.value
@@ -141,8 +138,8 @@ def test_a_pre_signed_new_claim_by_a_revoked_signer_is_refused_naming_its_line(
     nothing_written: Any,
 ) -> None:
     lid = ledger.info().ledger_id
-    old = signed_elsewhere(report(), alice, lid)
-    new = signed_elsewhere(report("451", source="suspilne"), alice, lid)
+    old = signed_elsewhere(report_record(), alice, lid)
+    new = signed_elsewhere(report_record("451", source="suspilne"), alice, lid)
     ledger.report(old, None)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written(), pytest.raises(ImportFileError) as caught:
@@ -156,9 +153,9 @@ def test_the_first_of_several_refused_lines_is_named(
     """Two new claims by a revoked signer, then a correction of the first, which settles
     the chunk early (while reading line 3): the refusal names line 1, not line 2 or 3."""
     ledger.revoke_signer(alice.key_id, operator, "key lost")
-    first = report(as_of="2022-09-20")
+    first = report_record(as_of="2022-09-20")
     claim = body_id(canonical(claim_body(ledger.info().ledger_id, alice.key_id, first, "447")))
-    file = lines(first, report(as_of="2022-09-21"),
+    file = lines(first, report_record(as_of="2022-09-21"),
                  CorrectionRecord(claim=claim, value="460", reason="recount"))
     with nothing_written(), pytest.raises(ImportFileError) as caught:
         import_lines(ledger, file, alice)
@@ -170,14 +167,14 @@ def test_revoked_claims_across_chunks_are_skipped_or_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(validator, "CHUNK", 3)
-    recorded = [report(str(400 + i)) for i in range(7)]
+    recorded = [report_record(str(400 + i)) for i in range(7)]
     for r in recorded:
         ledger.report(r, alice)
     ledger.revoke_signer(alice.key_id, operator, "key lost")
     with nothing_written():
         summary = import_lines(ledger, lines(*recorded), alice)
     assert (summary.added, summary.skipped) == (0, 7)
-    file = lines(*recorded[:5], report("500"), *recorded[5:])
+    file = lines(*recorded[:5], report_record("500"), *recorded[5:])
     with nothing_written(), pytest.raises(ImportFileError) as caught:
         import_lines(ledger, file, alice)
     assert (caught.value.line, caught.value.field) == (6, "signer")
@@ -232,7 +229,7 @@ def test_a_refused_new_claim_just_before_an_unparsable_line_is_named(
     ledger: Ledger, alice: KeyPair, operator: KeyPair, nothing_written: Any
 ) -> None:
     ledger.revoke_signer(alice.key_id, operator, "key lost")
-    file = [*lines(report()), b'{"type": "report", "figure": "izium/bodies"}\n']
+    file = [*lines(report_record()), b'{"type": "report", "figure": "izium/bodies"}\n']
     with nothing_written(), pytest.raises(ImportFileError) as caught:
         import_lines(ledger, file, alice)
     assert (caught.value.line, caught.value.field) == (1, "signer")

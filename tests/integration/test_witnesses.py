@@ -9,7 +9,6 @@ import hashlib
 import json
 import shutil
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
+from running_witness import RunningWitness
 
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity import merkle
@@ -28,39 +28,8 @@ from tally.ledger.integrity.checkpoints import (
     verifier_key,
 )
 from tally.ledger.integrity.witness_protocol import format_add_checkpoint
-from tally.ledger.witness.server import WitnessServer
-from tally.ledger.witness.service import Witness
 
 ORIGIN = "example.org/witnessed"
-
-
-class RunningWitness:
-    """A witness folder and its HTTP server in a thread of this test process."""
-
-    def __init__(self, folder: Path, name: str) -> None:
-        self.folder = folder
-        witness, _ = Witness.init(folder, name)
-        self.vkey = witness.cosigner.vkey
-        witness.close()
-        self.port = 0
-        self.server: WitnessServer | None = None
-        self.start()
-
-    def start(self) -> None:
-        self.server = WitnessServer(Witness.open(self.folder), ("127.0.0.1", self.port))
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.shutdown()
-        self.server.server_close()
-        self.server.witness.close()
-        self.server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
