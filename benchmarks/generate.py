@@ -40,8 +40,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure, signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.bodies import claim_body, correction_body, ledger_id, retraction_body
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 from tally.ledger.model.values import parse_value

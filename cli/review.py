@@ -18,7 +18,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
 from tally.ledger.evidence.anchors import in_context
 from tally.ledger.evidence.extraction.review import accept, edited
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 
 
 class ReviewSummary(BaseModel):

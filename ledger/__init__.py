@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from tally.ledger.application import Appended, Ledger, LedgerInfo
     from tally.ledger.directory import SignerInfo
     from tally.ledger.errors import LedgerError
-    from tally.ledger.infra.keystore import KeyPair, KeyStore
+    from tally.ledger.infra.keystore import KeyStore
+    from tally.ledger.integrity.signing import KeyPair
 
 __all__ = ["Appended", "KeyPair", "KeyStore", "Ledger", "LedgerError", "LedgerInfo", "SignerInfo"]
 
@@ -24,7 +25,7 @@ _HOMES = {
     "LedgerInfo": "tally.ledger.application",
     "SignerInfo": "tally.ledger.directory",
     "LedgerError": "tally.ledger.errors",
-    "KeyPair": "tally.ledger.infra.keystore",
+    "KeyPair": "tally.ledger.integrity.signing",
     "KeyStore": "tally.ledger.infra.keystore",
 }
 

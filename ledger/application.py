@@ -41,12 +41,12 @@ from tally.ledger.infra.access import open_store
 from tally.ledger.infra.cosigning import WitnessTarget
 from tally.ledger.infra.disclosure_store import Disclosures
 from tally.ledger.infra.eventstore import EventStore
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
 from tally.ledger.infra.storage import Store, reading
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (

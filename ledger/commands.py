@@ -24,8 +24,8 @@ from tally.ledger.errors import (
     SignatureError,
 )
 from tally.ledger.evidence.checks import Lookup
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     correction_body,

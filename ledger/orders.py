@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from tally.ledger.commands import Context, Deferred, operator_signed
 from tally.ledger.errors import InputError
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import redaction_body, withholding_body
 from tally.ledger.model.events import Document, Redaction

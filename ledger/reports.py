@@ -18,8 +18,8 @@ from tally.ledger.commands import Context, Deferred, sign_or_verify
 from tally.ledger.errors import InputError, SignatureError, VerificationError
 from tally.ledger.evidence import anchors
 from tally.ledger.evidence.checks import anchored_quote, stored_text
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure, signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.events import Claim, Signer

@@ -20,8 +20,8 @@ from tally.ledger.evidence.checks import check_stored, stored_text
 from tally.ledger.evidence.extractors import extract, sniff
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.infra.bounded_files import read_regular
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document

@@ -23,7 +23,7 @@ from tally.ledger.errors import DuplicateDefinitionError, InputError, Verificati
 from tally.ledger.evidence.archive import Stored
 from tally.ledger.evidence.checks import Lookup, check_stored
 from tally.ledger.evidence.normalise import normalise
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date

@@ -39,7 +39,7 @@ from tally.ledger.importer import lines as line_limits
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.staging import Staging
 from tally.ledger.importer.validator import ImportSummary, Validator
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.progress import Progress
 
 BATCH = 1000  # events per append transaction

@@ -33,8 +33,8 @@ from tally.ledger.evidence.transfer import StagedDocuments, archive_record
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.signature_pool import SignatureQueue
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.events import (
     CLAIM_TOPIC,
     Aggregate,

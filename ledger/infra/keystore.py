@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tally.ledger.errors import KeyStoreError
 from tally.ledger.infra.bounded_files import read_regular
-from tally.ledger.integrity.signing import key_id, public_bytes
+from tally.ledger.integrity.signing import KeyPair, key_id, public_bytes
 from tally.ledger.model.suggest import hint
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -56,20 +56,6 @@ def _public_hex(path: Path) -> str:
         raise KeyStoreError(
             f"public key file {path} does not hold a public key (64 hex digits): {fix}")
     return text
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    name: str
-    private_key: Ed25519PrivateKey
-
-    @property
-    def public_key(self) -> bytes:
-        return public_bytes(self.private_key)
-
-    @property
-    def key_id(self) -> str:
-        return key_id(self.public_key)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from tally.ledger.integrity.signing import id_prefix_range
 
 if TYPE_CHECKING:  # the read commands read the log without loading the event store
     from tally.ledger.infra.eventstore import EventStore, Notification
-    from tally.ledger.infra.keystore import KeyPair
+    from tally.ledger.integrity.signing import KeyPair
 
 metadata = MetaData()
 

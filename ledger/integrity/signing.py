@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -182,3 +183,20 @@ def parse_public_key(text: str) -> bytes:
     if len(raw) != 32:
         raise SignatureError("public key must be 32 bytes (64 hex digits)", field="key")
     return raw
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A named Ed25519 private key (a local key, the operator's, a witness's) and the public
+    key and key id derived from it; `infra/keystore.py` keeps them in files."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> bytes:
+        return public_bytes(self.private_key)
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.public_key)

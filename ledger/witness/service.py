@@ -25,7 +25,7 @@ from tally.ledger.errors import (
     VerificationError,
     WitnessRefusalError,
 )
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.infra.storage import writing
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import (
@@ -38,6 +38,7 @@ from tally.ledger.integrity.checkpoints import (
     split_note,
 )
 from tally.ledger.integrity.cosignature import Cosigner, cosign
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.integrity.witness_protocol import AddCheckpoint, parse_add_checkpoint
 from tally.ledger.witness.state import DATABASE, identity, latest, logs, open_engine
 

@@ -29,11 +29,11 @@ from sqlalchemy import select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import StorageError, VerificationError
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
 from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import log_files
 from tally.ledger.verify.audit import verify

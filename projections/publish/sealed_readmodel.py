@@ -32,8 +32,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tally.ledger.errors import SignatureError
-from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity.signing import canonical, check_signature, sign
+from tally.ledger.integrity.signing import KeyPair, canonical, check_signature, sign
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
 SEAL_FORMAT = 1

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from sqlalchemy import text
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.evidence import documents
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.merkle_log import (
     MerkleLog,
     checkpoints,
@@ -28,7 +27,7 @@ from tally.ledger.infra.merkle_log import (
     nodes,
     registry_seals,
 )
-from tally.ledger.integrity.signing import body_id, canonical, sign
+from tally.ledger.integrity.signing import KeyPair, body_id, canonical, sign
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,

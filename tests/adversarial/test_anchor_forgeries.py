@@ -13,8 +13,8 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.anchors import selector
-from tally.ledger.infra.keystore import KeyPair, KeyStore
-from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair, canonical, sign
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.events import Claim
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord

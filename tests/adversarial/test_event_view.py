@@ -19,8 +19,7 @@ from rich.console import Console
 
 from tally.cli import navigate_view
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity.signing import canonical
+from tally.ledger.integrity.signing import KeyPair, canonical
 from tally.ledger.verify.inspector import EventView, Inspector
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
-from tally.ledger.infra.keystore import KeyPair, KeyStore
-from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair, canonical, sign
 from tally.ledger.model.bodies import claim_body, correction_body, retraction_body
 from tally.ledger.model.inputs import (
     CorrectionRecord,

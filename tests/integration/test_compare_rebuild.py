@@ -29,8 +29,8 @@ from sqlalchemy import (
 )
 
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.infra.storage import resolve
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 from tally.projections import compare as cmp
 from tally.projections import tables as t

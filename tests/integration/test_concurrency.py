@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity import disclosure
-from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.integrity.signing import KeyPair, body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
 from tally.ledger.reports import salts_of

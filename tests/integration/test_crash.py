@@ -38,8 +38,8 @@ from tally.cli.main import app
 from tally.ledger import importer
 from tally.ledger.application import Ledger
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair, KeyStore
-from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair, body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.verify.audit import verify

@@ -13,7 +13,7 @@ from rich.console import Console
 from tally.cli import chart, render
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 from tally.projections.models import HistoryOut
 from tally.projections.readmodel import ReadModel

@@ -33,7 +33,8 @@ from tally.cli.main import app
 from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError, LedgerError
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 from tally.projections.readmodel import ReadModel
 

@@ -10,9 +10,8 @@ import pytest
 from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError
 from tally.ledger.importer import ImportSummary, import_lines
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure
-from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.integrity.signing import KeyPair, body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 from tally.ledger.reports import salts_of

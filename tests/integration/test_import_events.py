@@ -8,7 +8,7 @@ from typing import Any
 
 from tally.ledger.application import Ledger
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,

@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 
 from tally.cli.main import app
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 
 FIGURE = "izium/bodies"
 

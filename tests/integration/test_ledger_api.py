@@ -34,8 +34,8 @@ from tally.ledger.errors import (
     UnknownSourceError,
 )
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.bodies import claim_body, ledger_id
 from tally.ledger.model.events import Claim
 from tally.ledger.model.inputs import (

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from tally.cli.main import app
 from tally.ledger.application import Ledger
 from tally.ledger.errors import DuplicateDefinitionError, InputError
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 
 BAD = ["\x00", "\x1b[31m", "\r", "\x07", "\x7f", "\x85", "\x9b", "\t", "\n", "\u202e",
        "\u2066", "\u200f", "\u061c", "\u200b", "\u200d", "\u2060", "\ufeff", "\u2028"]

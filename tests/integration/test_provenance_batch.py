@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError, UnknownClaimError, UnknownFigureError
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,

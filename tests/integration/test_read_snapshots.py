@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import event
 
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord
 from tally.projections.readmodel import ReadModel
 

@@ -14,8 +14,8 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, NotAuthorisedError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import disclosure
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import RedactionRecord, ReportRecord
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.citation import verify_proof_file

@@ -19,8 +19,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError, RevokedSignerError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines, validator
-from tally.ledger.infra.keystore import KeyPair
-from tally.ledger.integrity.signing import body_id, canonical
+from tally.ledger.integrity.signing import KeyPair, body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import CorrectionRecord, RetractionRecord
 

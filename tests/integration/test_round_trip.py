@@ -20,8 +20,9 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity.cosignature import Cosigner
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,

@@ -13,7 +13,7 @@ from conftest import build_ledger, raw_events
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.verify.audit import verify
 

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from tally.cli import render
 from tally.ledger.application import Ledger
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
 from tally.projections.readmodel import ReadModel
 

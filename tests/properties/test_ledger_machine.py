@@ -54,8 +54,8 @@ from tally.ledger.errors import (
 )
 from tally.ledger.exporter import report_line
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.events import Claim, Signer, redaction_uuid
 from tally.ledger.model.inputs import (
     CorrectionRecord,

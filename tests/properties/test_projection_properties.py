@@ -26,7 +26,8 @@ from sqlalchemy.pool import StaticPool
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
-from tally.ledger.infra.keystore import KeyPair, KeyStore
+from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     FigureRecord,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tally.ledger.errors import InputError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.extraction.candidates import candidates
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.dates import parse_edtf_date
 
 if TYPE_CHECKING:

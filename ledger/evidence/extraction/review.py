@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tally.ledger.errors import InputError
 from tally.ledger.importer import parse_line
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 
 if TYPE_CHECKING:

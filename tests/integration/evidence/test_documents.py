@@ -14,7 +14,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, VerificationError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.archive import documents as archive_table
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.verify.audit import verify
 

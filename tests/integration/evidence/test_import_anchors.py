@@ -13,7 +13,7 @@ from tally.ledger.errors import ImportFileError
 from tally.ledger.evidence import documents
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
-from tally.ledger.infra.keystore import KeyPair
+from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.verify.audit import verify
 
 TEXT = "Officials said 447 bodies were exhumed, and later 447 bodies were reburied."
