@@ -130,7 +130,7 @@ class Ledger:
             self.log = MerkleLog(self.engine, self.events)
         self.archive = Archive(self.engine)
         self.disclosures = Disclosures(self.engine)
-        self.tail_check = TailCheck(self)
+        self.tail_check = TailCheck(self.events, self.log, self.archive, self.disclosures)
         self.journal = Journal(self.events, self.log, self.tail_check, self.disclosures)
         self.directory = Directory(self.events)
         self._info: LedgerInfo | None = None

@@ -84,7 +84,7 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[
 
 def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
            report: Report, progress: Progress | None) -> None:
-    replay = Replay(operator_key, evidence(ledger, conn))
+    replay = Replay(operator_key, evidence(ledger.archive, ledger.disclosures, conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]
@@ -104,8 +104,8 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     for batch in ledger.events.batches(batch=BATCH, conn=conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
-        lookup = claim_lookup(ledger, batch, conn, repeated)
-        replay.prefetched = prefetch(ledger, batch, conn)
+        lookup = claim_lookup(ledger.events, batch, conn, repeated)
+        replay.prefetched = prefetch(ledger.disclosures, batch, conn)
         for i, n in enumerate(batch):
             report.position = n.id
             row = next(logged, None)
@@ -188,7 +188,7 @@ def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) ->
     while more := ledger.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
-        TailCheck(ledger)(tail)
+        TailCheck(ledger.events, ledger.log, ledger.archive, ledger.disclosures)(tail)
     except VerificationError as e:
         raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
                                 position=e.position) from None

@@ -34,14 +34,18 @@ from tally.ledger.verify.replay import ClaimEvents, Evidence, Replay
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
 if TYPE_CHECKING:
-    from tally.ledger.application import Ledger
+    from tally.ledger.evidence.archive import Archive
+    from tally.ledger.infra.disclosure_store import Disclosures
+    from tally.ledger.infra.eventstore import EventStore
+    from tally.ledger.infra.merkle_log import MerkleLog
 
 _RECORDED = "claim.recorded"
 _END = 2**62  # past any position
 _FOLLOWUPS = ("claim.corrected", "claim.retracted")
 
 
-def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection | None = None,
+def claim_lookup(events: EventStore, batch: Sequence[Notification],
+                 conn: Connection | None = None,
                  repeated: Mapping[UUID, list[tuple[int, int, str, bytes]]] | None = None
                  ) -> ClaimEvents:
     """A `ClaimEvents` look-up for one batch: the stored events of the claims it records or
@@ -53,27 +57,27 @@ def claim_lookup(ledger: Ledger, batch: Sequence[Notification], conn: Connection
     recorded = list(_ids(batch, (_RECORDED,)) - set(followed))
     found: dict[UUID, list[tuple[int, int, str, str]]] = {}
     if followed:
-        for uuid, events in ledger.events.aggregate_events(followed, conn).items():
-            found[uuid] = [(p, v, t, _body(state)) for p, v, t, state in events]
+        for uuid, stored in events.aggregate_events(followed, conn).items():
+            found[uuid] = [(p, v, t, _body(state)) for p, v, t, state in stored]
     if recorded:
-        places = (ledger.events.aggregate_events(recorded, conn, states=False) if repeated is None
+        places = (events.aggregate_events(recorded, conn, states=False) if repeated is None
                   else {u: repeated[u] for u in recorded if u in repeated})
-        for uuid, events in places.items():
-            found[uuid] = [(p, v, t, "") for p, v, t, _ in events]
+        for uuid, where in places.items():
+            found[uuid] = [(p, v, t, "") for p, v, t, _ in where]
     return lambda ident: found.get(ident, [])
 
 
 _COMMITMENT = re.compile(rb'\\"commitment\\":\\"([0-9a-f]{64})\\"')
 
 
-def prefetch(ledger: Ledger, batch: Sequence[Notification],
+def prefetch(disclosures: Disclosures, batch: Sequence[Notification],
              conn: Connection | None = None) -> dict[str, str]:
     """The stored disclosures of the v2 claims of a batch, in one query (a commitment in a
     state is a body's commitment object, escaped: a value cannot hold that text)."""
     wanted = [c.decode() for n in batch if n.topic == _RECORDED
               and isinstance(n.state, bytes | bytearray | memoryview)
               for c in _COMMITMENT.findall(bytes(n.state))]
-    return ledger.disclosures.get(wanted, conn) if wanted else {}
+    return disclosures.get(wanted, conn) if wanted else {}
 
 
 def _redacted(state: bytes) -> UUID:
@@ -85,10 +89,12 @@ def _redacted(state: bytes) -> UUID:
         return UUID(int=0)
 
 
-def evidence(ledger: Ledger, conn: Connection | None = None) -> Evidence:
-    """What the replay reads beside the events, from this ledger (on `conn`, if given)."""
-    return Evidence(documents=ledger.archive.reader(conn),
-                    disclosed=lambda wanted: ledger.disclosures.get(wanted, conn))
+def evidence(archive: Archive, disclosures: Disclosures,
+             conn: Connection | None = None) -> Evidence:
+    """What the replay reads beside the events: archived documents and stored disclosures
+    (on `conn`, if given)."""
+    return Evidence(documents=archive.reader(conn),
+                    disclosed=lambda wanted: disclosures.get(wanted, conn))
 
 
 def _ids(batch: Sequence[Notification], topics: Sequence[str]) -> set[UUID]:
@@ -110,8 +116,14 @@ def _body(state: bytes) -> str:
 
 
 class TailCheck:
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
+    """The check of events no process of ours checked, on the stores it reads: the event
+    store, the Merkle log (its checkpoints and sealed registry), and what the replay reads
+    beside the events."""
+
+    def __init__(self, events: EventStore, log: MerkleLog, archive: Archive,
+                 disclosures: Disclosures) -> None:
+        self.events, self.log = events, log
+        self.archive, self.disclosures = archive, disclosures
         self.trusted: set[int] = set()
         self.checked = 0  # events this process checked before logging them
         # the registry events of the last checkpoint's tree, once checked: (note, events,
@@ -143,10 +155,10 @@ class TailCheck:
         order among them names: a replica resuming an update that stopped after some of
         its batches were committed, so that an order still to come resolves them, or the
         update is refused (`unresolved`)."""
-        replay = Replay(evidence=evidence(self.ledger))
-        for n in self.ledger.events.all_notifications(start):
+        replay = Replay(evidence=evidence(self.archive, self.disclosures))
+        for n in self.events.all_notifications(start):
             try:
-                replay.take_pending(n.id, n.topic, self.ledger.events.decode(n).body)
+                replay.take_pending(n.id, n.topic, self.events.decode(n).body)
             except (VerificationError, ValueError, KeyError, TypeError):
                 continue  # its own check fails the update, at its position
         self.pending.update(replay.pending)
@@ -170,7 +182,7 @@ class TailCheck:
         replay = state
         checked = 0
         while True:
-            batch = self.ledger.events.notifications(position, 1000)
+            batch = self.events.notifications(position, 1000)
             hashes = logged(position, batch[-1].id if len(batch) == 1000 else _END)
             present = {n.id for n in batch}
             missing = min((p for p in hashes if p not in present), default=None)
@@ -198,12 +210,12 @@ class TailCheck:
     def _check(self, replay: Replay, batch: Sequence[Notification], untrusted: set[int]) -> None:
         """Replay the rules over `batch` (in order) and check the signatures of `untrusted`;
         VerificationError at the first event that fails either."""
-        lookup = claim_lookup(self.ledger, batch)
-        replay.prefetched = prefetch(self.ledger, batch)
+        lookup = claim_lookup(self.events, batch)
+        replay.prefetched = prefetch(self.disclosures, batch)
         signatures = SignatureQueue()
         for n in batch:
             try:
-                admitted = _admit(replay, n, self.ledger.events.decode(n), lookup)
+                admitted = _admit(replay, n, self.events.decode(n), lookup)
             except VerificationError:
                 _signatures(signatures)  # one before it that fails is the first bad
                 raise
@@ -216,9 +228,9 @@ class TailCheck:
         tree): the checkpointed state, then the registry events logged after that tree
         (each is checked again, signature included, before the next checkpoint)."""
         replay, last = self.checkpointed_state(set())
-        for n in self.ledger.events.all_notifications(last + 1, topics=REGISTRY_TYPES,
+        for n in self.events.all_notifications(last + 1, topics=REGISTRY_TYPES,
                                                       stop=position - 1):
-            _admit(replay, n, self.ledger.events.decode(n), _no_claims)
+            _admit(replay, n, self.events.decode(n), _no_claims)
         return replay
 
     def checkpointed_state(self, registry: set[int]) -> tuple[Replay, int]:
@@ -228,9 +240,9 @@ class TailCheck:
         tree; for a checkpoint without a seal (signed by an older Tally), every event of
         the tree is read and checked to find them. Their positions are added to
         `registry`. VerificationError if one was changed or deleted."""
-        stored = self.ledger.log.checkpoints()
+        stored = self.log.checkpoints()
         if not stored:
-            return Replay(evidence=evidence(self.ledger)), 0
+            return Replay(evidence=evidence(self.archive, self.disclosures)), 0
         if self._checkpointed is None or self._checkpointed[0] != stored[-1][1]:
             events, last = self._registry_of(stored[-1][1])
             self._checkpointed = (stored[-1][1], events, last)
@@ -243,18 +255,18 @@ class TailCheck:
         leaf, and the tree's last position."""
         key, origin = self._operator()
         head = verify_checkpoint(note, key, origin)
-        trusted = TrustedLeaves.load(self.ledger, head)
-        positions = self.ledger.log.sealed_registry(head, key, origin)
+        trusted = TrustedLeaves.load(self.log.engine, head)
+        positions = self.log.sealed_registry(head, key, origin)
         if positions is None:
             events: list[Notification] = []
             since = 0
-            for batch in self.ledger.events.batches(stop=trusted.last_position):
+            for batch in self.events.batches(stop=trusted.last_position):
                 trusted.check(batch, since)
                 since = batch[-1].id
                 events.extend(n for n in batch if n.topic in REGISTRY_TYPES)
             trusted.check_reached(since)
         else:
-            events = list(self.ledger.events.at(positions))
+            events = list(self.events.at(positions))
             trusted.check(events)
             if len(events) != len(positions):
                 raise trusted.deleted(min(set(positions) - {n.id for n in events}))
@@ -267,11 +279,11 @@ class TailCheck:
         """The operator key and origin the first stored event names, read as an event: not
         rebuilt as the genesis aggregate, which a second genesis an insider appended would
         break before its position is named."""
-        first = self.ledger.events.notifications(1, 1)
+        first = self.events.notifications(1, 1)
         try:
             if not first or first[0].topic != "ledger.created":
                 raise VerificationError("the first event is not the ledger's genesis")
-            genesis = parse_statement(self.ledger.events.decode(first[0]).body,
+            genesis = parse_statement(self.events.decode(first[0]).body,
                                       "ledger.created")
         except VerificationError as e:
             raise VerificationError(e.message, position=1) from None
@@ -280,9 +292,9 @@ class TailCheck:
 
     def replay_of(self, registry: Iterable[Notification]) -> Replay:
         """The rules' running state after these registry events, replayed in order."""
-        replay = Replay(evidence=evidence(self.ledger))
+        replay = Replay(evidence=evidence(self.archive, self.disclosures))
         for n in registry:
-            _admit(replay, n, self.ledger.events.decode(n), _no_claims)
+            _admit(replay, n, self.events.decode(n), _no_claims)
         return replay
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
@@ -27,9 +26,6 @@ from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import Checkpoint
 from tally.ledger.model.kinds import REGISTRY_TYPES
-
-if TYPE_CHECKING:
-    from tally.ledger.application import Ledger
 
 _HASH = 32
 
@@ -45,13 +41,13 @@ class TrustedLeaves:
         self.registry: set[int] = set()  # positions of checked registry events
 
     @classmethod
-    def load(cls, ledger: Ledger, checkpoint: Checkpoint) -> TrustedLeaves:
+    def load(cls, engine: Engine, checkpoint: Checkpoint) -> TrustedLeaves:
         """The leaves of `checkpoint`'s tree, read in one snapshot; VerificationError unless
         they give its signed root."""
         positions: array[int] = array("q")
         hashes = bytearray()
         frontier = merkle.Frontier()
-        with reading(ledger.engine) as conn:
+        with reading(engine) as conn:
             rows = conn.execute(
                 select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
                 .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))

@@ -161,7 +161,7 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
     # changed after it: every event read from here on (projected, shown, bundled) must
     # hash to its leaf in the signed tree (`trusted_leaves`), and the pages come from a read
     # model built from those events, never from the live tables.
-    trusted = TrustedLeaves.load(ledger, head)
+    trusted = TrustedLeaves.load(ledger.engine, head)
     sealed = None if keep is None else SealedReadModels(keep, info.ledger_id, key)
     with tempfile.TemporaryDirectory(prefix="tally-publish-") as scratch:
         path = Path(scratch) / "readmodel.db"
@@ -202,7 +202,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
     """The audit of the events after the kept read model's tree: rules and signatures, from
     the rules' state its sealed registry events give (each checked against its leaf), and
     each event against its leaf. The events before were audited when it was built."""
-    tail = TailCheck(ledger)
+    tail = TailCheck(ledger.events, ledger.log, ledger.archive, ledger.disclosures)
     registry = list(ledger.events.at(seal.registry))
     trusted.check(registry)
     if len(registry) != len(seal.registry):

@@ -39,7 +39,7 @@ def _trusted(ledger: Ledger) -> TrustedLeaves:
     info = ledger.info()
     head = verify_checkpoint(ledger.log.checkpoint_note(),
                              bytes.fromhex(info.operator_public_key), info.origin)
-    return TrustedLeaves.load(ledger, head)
+    return TrustedLeaves.load(ledger.engine, head)
 
 
 def _changed(db: str, position: int, change: str) -> None:
