@@ -30,7 +30,7 @@ from tally.projections.publish.site.render import shown
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(os.environ.get("TALLY_TEST_ARTIFACTS",
-                                Path(__file__).resolve().parents[2] / "artifacts" / "browser"))
+                                Path(__file__).resolve().parents[1] / "artifacts" / "browser"))
 WIDTHS = (1280, 375)
 
 if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):

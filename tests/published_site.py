@@ -3,8 +3,7 @@ its site: `html_pages` written to a folder beside the proof files `tally proof` 
 `tally publish` writes next to the pages). `write_site` stands in for the publisher in
 these tests, and writes only what the HTML pages link to.
 
-No conftest.py here: other tests import `conftest` by name, which one here would shadow.
-Each module makes its `published` fixture with `published_site(tmp_path_factory)`.
+Each test module makes its `published` fixture with `published_site(tmp_path_factory)`.
 """
 
 from __future__ import annotations
