@@ -33,7 +33,8 @@ from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.verify.replay import Replay
-from tally.ledger.verify.tailcheck import TailCheck, claim_lookup, evidence, prefetch
+from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
+from tally.ledger.verify.tailcheck import TailCheck
 
 BATCH = 2000
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from budgets import examples
+from clirunner import Tally
+from factories import izium_ledger, report_graves
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -30,8 +32,6 @@ from tally.ledger.model.inputs import (
 from tally.projections.publish.page_renderer import all_claims
 from tally.projections.readmodel import ReadModel
 
-ROOT = Path(__file__).resolve().parents[2]
-IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
 SOURCES = ("hromadske", "suspilne", "izium-cma")
 
 
@@ -78,16 +78,9 @@ def _figures_same_as_one_by_one(model: ReadModel) -> int:
 
 
 def test_izium_batched_equals_one_by_one(tmp_path: Path) -> None:
-    from clirunner import Tally
-
-    tally = Tally(tmp_path)
-    tally("init", "--name", "tally.example/izium")
-    tally("keys", "new", "recorder")
-    tally("signers", "add", "recorder", "--key", "recorder")
-    tally("import", str(IZIUM), "--key", "recorder")
+    tally = Tally(izium_ledger(tmp_path))
     tally("checkpoint")
-    tally("report", "izium/burial-site/graves", "452", "--as-of", "2023-01", "--source",
-          "suspilne", "--key", "recorder")  # past the checkpoint: covered by none
+    report_graves(tally, "452")  # past the checkpoint: covered by none
     with Ledger.open(str(tmp_path / "t.db")) as ledger:
         model = ReadModel(ledger)
         model.catch_up()
