@@ -47,6 +47,7 @@ from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import KeyPair
+from tally.ledger.integrity.tree_head_signer import TreeHeadSigner
 from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
@@ -348,8 +349,8 @@ class Ledger:
                 state, _ = self.tail_check.checkpointed_state(registry)
                 self.tail_check.recheck_from(first, self.log.leaf_hashes, frontier.append,
                                              state, registry)
-            return self.log.sign_checkpoint(info.origin, operator, self.clock(), frontier,
-                                            sorted(registry))
+            return self.log.sign_checkpoint(TreeHeadSigner(info.origin, operator), self.clock(),
+                                            frontier, sorted(registry))
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default);

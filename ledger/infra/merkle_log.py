@@ -41,16 +41,15 @@ from tally.ledger.integrity import envelope, merkle
 from tally.ledger.integrity.checkpoints import (
     MAX_TREE_SIZE,
     Checkpoint,
-    sign_checkpoint,
     verify_checkpoint,
 )
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
-from tally.ledger.integrity.registry_seal import registry_sealed, seal_registry
+from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.integrity.signing import id_prefix_range
 
 if TYPE_CHECKING:  # the read commands read the log without loading the event store
     from tally.ledger.infra.eventstore import EventStore, Notification
-    from tally.ledger.integrity.signing import KeyPair
+    from tally.ledger.integrity.tree_head_signer import TreeHeadSigner
 
 metadata = MetaData()
 
@@ -301,12 +300,12 @@ class MerkleLog:
                                     ": run 'tally verify'")
         return frontier
 
-    def sign_checkpoint(self, origin: str, operator: KeyPair, now: dt.datetime,
+    def sign_checkpoint(self, signer: TreeHeadSigner, now: dt.datetime,
                         verified: merkle.Frontier, registry: Sequence[int]) -> tuple[int, str]:
-        """Sign the tree head of the `verified` frontier (recomputed from checked events),
-        which the stored nodes must give too (proofs are read from them), and seal the
-        positions of its `registry` events; refuses a head that is not consistent with
-        the last checkpoint."""
+        """Have `signer` sign the tree head of the `verified` frontier (recomputed from
+        checked events), which the stored nodes must give too (proofs are read from them),
+        and seal the positions of its `registry` events; refuses a head that is not
+        consistent with the last checkpoint."""
         size, root = verified.size, verified.root()
         with writing(self.engine) as conn:
             lock_for_writing(conn, "tally_log")
@@ -317,21 +316,20 @@ class MerkleLog:
             last = conn.execute(select(checkpoints.c.size, checkpoints.c.note)
                                 .order_by(checkpoints.c.size.desc()).limit(1)).first()
             if last is not None:
-                old = verify_checkpoint(str(last[1]), operator.public_key, origin)
+                old = verify_checkpoint(str(last[1]), signer.public_key, signer.origin)
                 if old.size == size:
                     # read on this connection: another one would wait for our own write
                     # lock on SQLite (BEGIN IMMEDIATE) until the lock timeout
                     return size, str(last[1])
                 merkle.verify_consistency(old.size, size, old.root_hash, root,
                                           merkle.consistency_path(old.size, size, store.get))
-            note = sign_checkpoint(Checkpoint(origin=origin, size=size, root_hash=root),
-                                   operator.private_key)
+            note = signer.checkpoint(size, root)
             conn.execute(checkpoints.insert().values(size=size, root=root, note=note,
                                                      signed_at=now))
             positions = sorted(registry)
             conn.execute(registry_seals.insert().values(
                 size=size, positions=json.dumps(positions),
-                signature=seal_registry(operator.private_key, origin, size, root, positions)))
+                signature=signer.seal(size, root, positions)))
         return size, note
 
     def sealed_registry(self, head: Checkpoint, operator_key: bytes, origin: str
