@@ -1,0 +1,30 @@
+"""`tally export` in the interop formats (jsonld, datapackage, ...): parses, calls
+`tally.projections.interop`, and says what was written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.text import Text
+
+from tally.cli.output import emit_json, success, warn
+from tally.cli.safe_text import literal
+from tally.cli.state import State
+
+
+def export_interop(state: State, format_: str, output: Path | None, figure: str | None,
+                   since: int | None, base_url: str | None) -> None:
+    from tally.projections.interop.formats import write_export
+    from tally.projections.interop.mapping import gather
+
+    record = gather(state.ledger(), state.views(), figure=figure, since=since,
+                    base_url=base_url)
+    written = write_export(format_, record, output, sys.stdout)
+    for warning in written.warnings:
+        warn(warning)
+    if state.json:
+        emit_json(written)
+    elif output is not None:
+        success(Text.assemble(f"wrote {written.claims} claims as {format_} to ",
+                              literal(str(output))))
