@@ -192,7 +192,8 @@ def export(
     format_: Annotated[
         str, typer.Option("--format", metavar="FORMAT",
                           help="jsonl (re-importable), csv (one row per claim), or an interop "
-                               "format: jsonld, datapackage (docs/interop.md)")
+                               "format: jsonld, datapackage, prov-json, prov-n, prov-o, "
+                               "quickstatements, vc (docs/interop.md)")
     ] = "jsonl",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE|DIR",

@@ -39,7 +39,17 @@ def _datapackage(record: Record, folder: Path) -> int:
     return write_package(record, folder)
 
 
-TEXT_FORMATS: dict[str, Callable[[Record], str]] = {"jsonld": _jsonld}
+def _prov(format_: str) -> Callable[[Record], str]:
+    def write(record: Record) -> str:
+        from tally.projections.interop.provenance_graph import serialize
+
+        return serialize(record, format_)
+
+    return write
+
+
+TEXT_FORMATS: dict[str, Callable[[Record], str]] = {
+    "jsonld": _jsonld, **{f: _prov(f) for f in ("prov-json", "prov-n", "prov-o")}}
 FOLDER_FORMATS: dict[str, Callable[[Record, Path], int]] = {"datapackage": _datapackage}
 FORMATS = (*TEXT_FORMATS, *FOLDER_FORMATS)
 
