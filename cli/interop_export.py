@@ -14,13 +14,13 @@ from tally.cli.state import State
 
 
 def export_interop(state: State, format_: str, output: Path | None, figure: str | None,
-                   since: int | None, base_url: str | None) -> None:
-    from tally.projections.interop.formats import write_export
+                   since: int | None, base_url: str | None, map_file: Path | None) -> None:
+    from tally.projections.interop.formats import Options, write_export
     from tally.projections.interop.mapping import gather
 
     record = gather(state.ledger(), state.views(), figure=figure, since=since,
                     base_url=base_url)
-    written = write_export(format_, record, output, sys.stdout)
+    written = write_export(format_, record, output, sys.stdout, Options(map_file=map_file))
     for warning in written.warnings:
         warn(warning)
     if state.json:

@@ -214,6 +214,11 @@ def export(
                                  help="Interop formats: where the site is published "
                                       "(default https://ORIGIN/), for absolute permalinks.")
     ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", metavar="FILE",
+                                  help="quickstatements: figure prefix -> Wikidata item and "
+                                       "property (JSON, docs/interop.md).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets;
@@ -232,11 +237,11 @@ def export(
     if format_ not in ("jsonl", "csv"):
         from tally.cli.interop_export import export_interop
 
-        export_interop(state, format_, output, figure, since, base_url)
+        export_interop(state, format_, output, figure, since, base_url, map_file)
         return
-    if figure is not None or since is not None or base_url is not None:
-        raise typer.BadParameter("--figure, --since and --base-url apply to the interop "
-                                 "formats, not to jsonl or csv", param_hint="--format")
+    if any(o is not None for o in (figure, since, base_url, map_file)):
+        raise typer.BadParameter("--figure, --since, --base-url and --map apply to the "
+                                 "interop formats, not to jsonl or csv", param_hint="--format")
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     count = 0
     try:

@@ -1,7 +1,7 @@
 """`tally export --format F` for the interop formats: which module writes each, and where.
 
 A file format goes to `-o FILE` or to the stream it is given; a directory format (the
-data package) needs `-o DIR`.
+data package) needs `-o DIR`. Each writer returns its text and its warnings.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from typing import TextIO
 from pydantic import BaseModel
 
 from tally.ledger.errors import ExportError
-from tally.projections.interop import jsonld
 from tally.projections.interop.mapping import Record
 
 
 class Written(BaseModel):
     """What an export wrote. Keys: `format`, `output` (file or folder; null: stdout),
-    `claims`, `files`, `warnings`."""
+    `claims` (claims exported), `files`, `warnings` (what a format could not say)."""
 
     format: str
     output: str | None
@@ -29,8 +28,40 @@ class Written(BaseModel):
     warnings: list[str] = []
 
 
-def _jsonld(record: Record) -> str:
-    return json.dumps(jsonld.dataset(record), ensure_ascii=False, indent=1) + "\n"
+class Options(BaseModel):
+    """What some formats need besides the record: `map_file` (quickstatements)."""
+
+    map_file: Path | None = None
+
+
+Rendered = tuple[str, list[str], int]  # text, warnings, claims in it
+
+
+def _jsonld(record: Record, options: Options) -> Rendered:
+    from tally.projections.interop.jsonld import dataset
+
+    return json.dumps(dataset(record), ensure_ascii=False, indent=1) + "\n", [], len(
+        record.claims)
+
+
+def _prov(format_: str) -> Callable[[Record, Options], Rendered]:
+    def write(record: Record, options: Options) -> Rendered:
+        from tally.projections.interop.provenance_graph import serialize
+
+        return serialize(record, format_), [], len(record.claims)
+
+    return write
+
+
+def _quickstatements(record: Record, options: Options) -> Rendered:
+    from tally.projections.interop.quickstatements import commands
+    from tally.projections.interop.wikidata_map import read_map
+
+    if options.map_file is None:
+        raise ExportError("the quickstatements export needs --map FILE: which Wikidata item "
+                          "and property each figure prefix is reported on")
+    lines, warnings = commands(record, read_map(options.map_file))
+    return "".join(line + "\n" for line in lines), warnings, len(lines)
 
 
 def _datapackage(record: Record, folder: Path) -> int:
@@ -39,22 +70,15 @@ def _datapackage(record: Record, folder: Path) -> int:
     return write_package(record, folder)
 
 
-def _prov(format_: str) -> Callable[[Record], str]:
-    def write(record: Record) -> str:
-        from tally.projections.interop.provenance_graph import serialize
-
-        return serialize(record, format_)
-
-    return write
-
-
-TEXT_FORMATS: dict[str, Callable[[Record], str]] = {
-    "jsonld": _jsonld, **{f: _prov(f) for f in ("prov-json", "prov-n", "prov-o")}}
+TEXT_FORMATS: dict[str, Callable[[Record, Options], Rendered]] = {
+    "jsonld": _jsonld, **{f: _prov(f) for f in ("prov-json", "prov-n", "prov-o")},
+    "quickstatements": _quickstatements}
 FOLDER_FORMATS: dict[str, Callable[[Record, Path], int]] = {"datapackage": _datapackage}
 FORMATS = (*TEXT_FORMATS, *FOLDER_FORMATS)
 
 
-def write_export(format_: str, record: Record, output: Path | None, stream: TextIO) -> Written:
+def write_export(format_: str, record: Record, output: Path | None, stream: TextIO,
+                 options: Options | None = None) -> Written:
     """Write `record` in `format_` to `output` (or `stream`, for a text format)."""
     if format_ in FOLDER_FORMATS:
         if output is None:
@@ -65,10 +89,10 @@ def write_export(format_: str, record: Record, output: Path | None, stream: Text
     if format_ not in TEXT_FORMATS:
         raise ExportError(f"unknown export format {format_!r}: use one of "
                           + ", ".join(("jsonl", "csv", *FORMATS)))
-    text = TEXT_FORMATS[format_](record)
+    text, warnings, claims = TEXT_FORMATS[format_](record, options or Options())
     if output is None:
         stream.write(text)
     else:
         output.write_text(text, encoding="utf-8")
     return Written(format=format_, output=None if output is None else str(output),
-                   claims=len(record.claims), files=1)
+                   claims=claims, files=1, warnings=warnings)
