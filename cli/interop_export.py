@@ -20,7 +20,9 @@ def export_interop(state: State, format_: str, output: Path | None, figure: str 
 
     record = gather(state.ledger(), state.views(), figure=figure, since=since,
                     base_url=base_url)
-    written = write_export(format_, record, output, sys.stdout, Options(map_file=map_file))
+    operator = state.operator_key() if format_ == "vc" else None
+    written = write_export(format_, record, output, sys.stdout,
+                           Options(map_file=map_file, ledger=state.ledger(), operator=operator))
     for warning in written.warnings:
         warn(warning)
     if state.json:

@@ -71,7 +71,7 @@ ledgers = st.tuples(st.lists(report, min_size=1, max_size=5),
 def small_ledger(script: tuple[list[ReportRecord], list[tuple[str, int, str]]]
                  ) -> Iterator[tuple[Ledger, ReadModel, KeyPair]]:
     """A ledger holding these reports and follow-ups (those the rules refuse are left
-    out), with a checkpoint that covers them all."""
+    out), with a checkpoint that covers them all; its read model and operator key."""
     reports, followups = script
     with TemporaryDirectory() as tmp:
         keys = KeyStore(Path(tmp) / "home")
@@ -101,7 +101,7 @@ def small_ledger(script: tuple[list[ReportRecord], list[tuple[str, int, str]]]
                 pass  # a follow-up the rules refuse (a retracted claim, a state value, ...)
         ledger.checkpoint(operator)
         try:
-            yield ledger, views, alice
+            yield ledger, views, operator
         finally:
             ledger.close()
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import BaseModel
 
+from tally.ledger.application import Ledger
 from tally.ledger.errors import ExportError
+from tally.ledger.infra.keystore import KeyPair
 from tally.projections.interop.mapping import Record
 
 
@@ -28,10 +31,14 @@ class Written(BaseModel):
     warnings: list[str] = []
 
 
-class Options(BaseModel):
-    """What some formats need besides the record: `map_file` (quickstatements)."""
+@dataclass(frozen=True)
+class Options:
+    """What some formats need besides the record: `map_file` (quickstatements); the
+    `ledger` and the `operator`'s key (vc: the inclusion proofs, the issuer's signature)."""
 
     map_file: Path | None = None
+    ledger: Ledger | None = None
+    operator: KeyPair | None = None
 
 
 Rendered = tuple[str, list[str], int]  # text, warnings, claims in it
@@ -64,6 +71,17 @@ def _quickstatements(record: Record, options: Options) -> Rendered:
     return "".join(line + "\n" for line in lines), warnings, len(lines)
 
 
+def _vc(record: Record, options: Options) -> Rendered:
+    from tally.ledger.model.moments import iso_utc
+    from tally.projections.interop.credentials import credentials
+
+    if options.ledger is None or options.operator is None:
+        raise ExportError("the vc export is signed by the operator: its key must be at hand")
+    created = iso_utc(options.ledger.clock(), "seconds")
+    issued = credentials(record, options.ledger, options.operator, created)
+    return json.dumps(issued, ensure_ascii=False, indent=1) + "\n", [], len(issued)
+
+
 def _datapackage(record: Record, folder: Path) -> int:
     from tally.projections.interop.datapackage import write_package
 
@@ -72,7 +90,7 @@ def _datapackage(record: Record, folder: Path) -> int:
 
 TEXT_FORMATS: dict[str, Callable[[Record, Options], Rendered]] = {
     "jsonld": _jsonld, **{f: _prov(f) for f in ("prov-json", "prov-n", "prov-o")},
-    "quickstatements": _quickstatements}
+    "quickstatements": _quickstatements, "vc": _vc}
 FOLDER_FORMATS: dict[str, Callable[[Record, Path], int]] = {"datapackage": _datapackage}
 FORMATS = (*TEXT_FORMATS, *FOLDER_FORMATS)
 
