@@ -10,6 +10,7 @@ Each table's columns are listed once (`Column`), and both descriptors are made f
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,12 +173,28 @@ def claim_rows(claim: ClaimRecord) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_csv(path: Path, columns: list[Column], rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=[c.name for c in columns],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+def _csv(columns: list[Column], rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=[c.name for c in columns], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def package_files(record: Record) -> dict[str, bytes]:
+    """The package's files by name."""
+    figures = [{"id": f.id, "permalink": f.permalink, "kind": f.kind, "unit": f.unit,
+                "cumulative": str(f.cumulative).lower(), "integer": str(f.integer).lower(),
+                "parts": ";".join(f.parts)} for f in record.figures]
+    sources = [{"id": s.id, "name": s.name, "kind": s.kind} for s in record.sources]
+    documents = {"datapackage.json": descriptor(record),
+                 "claims.csv-metadata.json": csvw_metadata(record)}
+    return {"claims.csv": _csv(CLAIM_COLUMNS, [row for c in record.claims
+                                               for row in claim_rows(c)]),
+            "figures.csv": _csv(FIGURE_COLUMNS, figures),
+            "sources.csv": _csv(SOURCE_COLUMNS, sources),
+            **{name: (json.dumps(d, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+               for name, d in documents.items()}}
 
 
 def write_package(record: Record, folder: Path) -> int:
@@ -185,16 +202,7 @@ def write_package(record: Record, folder: Path) -> int:
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} is a file: the datapackage export needs a folder")
     folder.mkdir(parents=True, exist_ok=True)
-    _write_csv(folder / "claims.csv", CLAIM_COLUMNS,
-               [row for c in record.claims for row in claim_rows(c)])
-    _write_csv(folder / "figures.csv", FIGURE_COLUMNS, [
-        {"id": f.id, "permalink": f.permalink, "kind": f.kind, "unit": f.unit,
-         "cumulative": str(f.cumulative).lower(), "integer": str(f.integer).lower(),
-         "parts": ";".join(f.parts)} for f in record.figures])
-    _write_csv(folder / "sources.csv", SOURCE_COLUMNS,
-               [{"id": s.id, "name": s.name, "kind": s.kind} for s in record.sources])
-    for name, document in (("datapackage.json", descriptor(record)),
-                           ("claims.csv-metadata.json", csvw_metadata(record))):
-        (folder / name).write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n",
-                                   encoding="utf-8")
-    return 5
+    files = package_files(record)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return len(files)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -141,6 +142,17 @@ def default_base_url(origin: str) -> str:
     return f"https://{origin.rstrip('/')}/"
 
 
+def checked_base_url(url: str) -> str:
+    """`url` with one trailing '/', if it is an absolute http(s) URL with a host and no
+    query or fragment; else ExportError, in one sentence."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment or any(c.isspace() for c in url):
+        raise ExportError(f"the base URL {url!r} is not an absolute http or https URL "
+                          "without a query or fragment")
+    return url.rstrip("/") + "/"
+
+
 def _value(out: ValueOut) -> Value:
     i = out.interval
     if i is None:
@@ -208,8 +220,8 @@ def gather(ledger: Ledger, views: ReadModel, *, figure: str | None = None,
     """The record of the claims of `figure` (an id or a prefix of ids) recorded, corrected
     or retracted after position `since`, with absolute links under `base_url`."""
     info = ledger.info()
-    base = base_url if base_url is not None else default_base_url(info.origin)
-    base = base if base.endswith("/") else base + "/"
+    base = (checked_base_url(base_url) if base_url is not None
+            else default_base_url(info.origin))
     found = views.claims_matching(ClaimFilters(figure=figure))
     provenances = [p for p in views.provenances([c.claim_id for c in found.claims])
                    if _selected(p, since)]
