@@ -30,6 +30,9 @@ def subject(claim: ClaimRecord) -> dict[str, Any]:
     return {"id": claim.permalink, "type": "TallyClaim",
             **{k: v for k, v in fields.items() if v is not None},
             "signedBody": claim.log.body,
+            # each `[salt, path, value]` hashes (SHA-256 of its UTF-8) to a commitment
+            # of the signed body, opening it to the quote or URL above
+            "disclosures": claim.log.disclosures,
             "recorderSignature": {"type": "Ed25519Signature", "signer": claim.signer.id,
                                   "publicKeyHex": claim.signer_public_key,
                                   "publicKeyMultibase": multikey(key),

@@ -34,7 +34,9 @@ class _Model(BaseModel):
 class LogEntry(_Model):
     """Where an event sits in the log. Keys: `position`, `leaf_index`, `leaf_hash` (hex),
     `checkpoint` (size of the first checkpoint that covers it), `checkpoint_url`, `signature`
-    (the signer's Ed25519 signature of its body, hex), `body` (the signed body)."""
+    (the signer's Ed25519 signature of its body, hex), `body` (the signed body),
+    `disclosures` (format v2: the disclosures that open its commitments, those an order
+    took down left out)."""
 
     position: int
     leaf_index: int
@@ -43,6 +45,7 @@ class LogEntry(_Model):
     checkpoint_url: str
     signature: str
     body: str
+    disclosures: list[str] = []
 
 
 class Value(_Model):
@@ -182,7 +185,8 @@ class _Log:
         return LogEntry(position=position, leaf_index=index,
                         leaf_hash=self.ledger.log.logged_leaf_hash(index).hex(),
                         checkpoint=size, checkpoint_url=self.base_url + checkpoint_file(size),
-                        signature=signed.signature, body=signed.body)
+                        signature=signed.signature, body=signed.body,
+                        disclosures=sorted(signed.disclosed.values()))
 
 
 def _followup(f: FollowupOut, log: _Log) -> Followup:

@@ -115,10 +115,24 @@ def test_every_izium_credential_verifies_and_carries_its_evidence(izium: Izium) 
         checked = verify_proof_file(json.dumps(proof), proof["checkpoint"], operator_key)
         assert checked["claim_id"] == vc["credentialSubject"]["id"].rsplit("/", 1)[1][:32]
         assert proof["leaf_hash"] == evidence["leafHash"]
+        _assert_disclosed(vc["credentialSubject"])
         signature = vc["credentialSubject"]["recorderSignature"]
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(signature["publicKeyHex"])).verify(
             bytes.fromhex(signature["signatureHex"]),
             vc["credentialSubject"]["signedBody"].encode())
+
+
+def _assert_disclosed(subject: dict[str, Any]) -> None:
+    """The quote and URL in clear open the signed body's commitments (formats.md §3.2)."""
+    body = json.loads(subject["signedBody"])
+    opened = {}
+    for text in subject["disclosures"]:
+        salt, path, value = json.loads(text)
+        assert len(salt) == 32
+        opened[(path, hashlib.sha256(text.encode()).hexdigest())] = value
+    for field in ("quote", "url"):
+        if field in subject:
+            assert opened[(field, body[field]["commitment"])] == subject[field]
 
 
 def test_a_changed_credential_does_not_verify(izium: Izium) -> None:
