@@ -43,7 +43,7 @@ def main() -> None:
         with Ledger.open(str(db)) as ledger:
             views = ReadModel(ledger).attach()
             with source.open("rb") as lines:
-                import_lines(ledger, lines, None)
+                import_lines(ledger, lines, workload.operator)
             ledger.checkpoint(workload.operator)
             started = time.perf_counter()
             record = gather(ledger, views)

@@ -23,6 +23,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import ExportError
 from tally.projections.claim_search import ClaimFilters
 from tally.projections.models import FollowupOut, ProvenanceOut, SourceOut, ValueOut
+from tally.projections.page_renderer import all_claims
 from tally.projections.readmodel import ReadModel
 from tally.projections.site.paths import checkpoint_file, claim_page, figure_page
 
@@ -175,6 +176,9 @@ class _Log:
         self.ledger, self.base_url = ledger, base_url
         self.cover = ledger.log.coverages(positions)
         self.signed = ledger.events.signed(positions)
+        # one range query for every leaf hash, not one a claim
+        self.hashes = (ledger.log.leaf_hashes(min(positions), max(positions))
+                       if positions else {})
 
     def entry(self, position: int, what: str) -> LogEntry:
         index, size = self.cover[position]
@@ -183,7 +187,7 @@ class _Log:
                               "checkpoint: sign one with 'tally checkpoint' and export again")
         signed = self.signed[position]
         return LogEntry(position=position, leaf_index=index,
-                        leaf_hash=self.ledger.log.logged_leaf_hash(index).hex(),
+                        leaf_hash=self.hashes[position].hex(),
                         checkpoint=size, checkpoint_url=self.base_url + checkpoint_file(size),
                         signature=signed.signature, body=signed.body,
                         disclosures=sorted(signed.disclosed.values()))
@@ -226,9 +230,9 @@ def gather(ledger: Ledger, views: ReadModel, *, figure: str | None = None,
     info = ledger.info()
     base = (checked_base_url(base_url) if base_url is not None
             else default_base_url(info.origin))
-    found = views.claims_matching(ClaimFilters(figure=figure))
-    provenances = [p for p in views.provenances([c.claim_id for c in found.claims])
-                   if _selected(p, since)]
+    ids = (all_claims(views) if figure is None else
+           [c.claim_id for c in views.claims_matching(ClaimFilters(figure=figure)).claims])
+    provenances = [p for p in views.provenances(ids) if _selected(p, since)]
     positions = [p.position for p in provenances]
     positions += [f.position for p in provenances for f in p.corrections]
     positions += [p.retraction.position for p in provenances if p.retraction]
