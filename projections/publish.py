@@ -262,7 +262,7 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     made = [interop.renderer(renderer, model, note, base_url) for renderer in renderers]
     for path, data in render(made, model, figures, claims):
         site.write(path, data)
-    for path, data in interop.files(model, base_url):
+    for path, data in interop.files(model, base_url, claims):
         site.write(path, data)
     log_info = LogInfo(origin=info.origin, ledger_id=info.ledger_id,
                        operator_vkey=verifier_key(info.origin, key),

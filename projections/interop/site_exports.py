@@ -1,6 +1,12 @@
-"""What `tally publish` adds to a site from the interop formats: the JSON-LD, the data
-package and (when the operator key is at hand) the credentials under `exports/`, and the
-Atom feed `feed.atom`; and the JSON-LD a claim or figure page embeds."""
+"""What `tally publish` adds to a site from the interop formats: the JSON-LD and the data
+package under `exports/`, a credential a claim under `exports/credentials/` (when the
+operator key is at hand), and the Atom feed `feed.atom`; and the JSON-LD a claim or figure
+page embeds.
+
+A claim's credential is made only when its page is (a new, corrected or retracted claim,
+or every claim on a full publish), dated when the checkpoint that covers it was signed, so
+publishing the same head twice writes the same bytes and a publish of a few new claims
+signs a few credentials, not one a claim of the ledger."""
 
 from __future__ import annotations
 
@@ -25,19 +31,26 @@ def _json(document: Any) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def site_exports(record: Record, model: ReadModel, operator: KeyPair | None
-                 ) -> Iterator[tuple[str, bytes]]:
-    """(path in the site, bytes) of each export file and of the feed."""
+def credential_path(claim_id: str) -> str:
+    return f"{EXPORTS}credentials/{claim_id}.json"
+
+
+def site_exports(record: Record, model: ReadModel, operator: KeyPair | None,
+                 claims: set[str] | None) -> Iterator[tuple[str, bytes]]:
+    """(path in the site, bytes) of each export file and of the feed; credentials only
+    for `claims` (None: every claim)."""
     yield EXPORTS + "claims.jsonld", _json(jsonld.dataset(record))
     for name, data in package_files(record).items():
         yield f"{EXPORTS}datapackage/{name}", data
     if operator is not None:
-        from tally.projections.interop.credentials import credentials
+        from tally.projections.interop.credentials import credential
 
-        # when the head was signed, so publishing the same head twice writes the same bytes
-        created = iso_utc(model.ledger.log.checkpoints()[-1][2], "seconds")
-        yield EXPORTS + "credentials.json", _json(
-            credentials(record, model.ledger, operator, created))
+        signed_at = {size: when for size, _, when in model.ledger.log.checkpoints()}
+        for claim in record.claims:
+            if claims is None or claim.id in claims:
+                created = iso_utc(signed_at[claim.log.checkpoint], "seconds")
+                yield credential_path(claim.id), _json(
+                    credential(claim, model.ledger, operator, created))
     yield "feed.atom", feed(record)
 
 

@@ -22,7 +22,7 @@ MAX_LOG_INFO_BYTES = 1 << 20
 @dataclass
 class SiteInterop:
     """`base_url` as given (None: keep the site's); the operator key signs credentials
-    (None: the site carries no `exports/credentials.json`)."""
+    (None: the site carries no credentials)."""
 
     base_url: str | None
     operator: KeyPair | None
@@ -53,6 +53,8 @@ class SiteInterop:
             return HtmlPages(model, note, base_url=base_url)
         return renderer(model, note)
 
-    def files(self, model: ReadModel, base_url: str | None) -> Iterator[tuple[str, bytes]]:
+    def files(self, model: ReadModel, base_url: str | None, claims: set[str] | None
+              ) -> Iterator[tuple[str, bytes]]:
+        """The exports and the feed; credentials of `claims` only (None: all)."""
         record = gather(model.ledger, model, base_url=base_url)
-        yield from site_exports(record, model, self.operator)
+        yield from site_exports(record, model, self.operator, claims)

@@ -102,7 +102,7 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
         "checkpoint", "checkpoints/84", "log.json", "tile/0/000.p/84",
         "tile/entries/000.p/84", f"claims/{ident}.json", f"claims/{ident}.tlog-proof",
         f"claims/{ident}.html", f"figures/{GRAVES}.json", f"figures/{GRAVES}.html",
-        "index.html", "sources.html", "exports/claims.jsonld", "exports/credentials.json",
+        "index.html", "sources.html", "exports/claims.jsonld", f"exports/credentials/{ident}.json",
         "exports/datapackage/claims.csv", "exports/datapackage/datapackage.json",
         "feed.atom"} | (set(changed) & {"discrepancies.html",
                                                          "discrepancies.json"})
