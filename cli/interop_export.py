@@ -15,9 +15,10 @@ from tally.cli.state import State
 
 def export_interop(state: State, format_: str, output: Path | None, figure: str | None,
                    since: int | None, base_url: str | None, map_file: Path | None) -> None:
-    from tally.projections.interop.formats import Options, write_export
+    from tally.projections.interop.formats import Options, check_format, write_export
     from tally.projections.interop.mapping import gather
 
+    check_format(format_)  # before the ledger is read
     record = gather(state.ledger(), state.views(), figure=figure, since=since,
                     base_url=base_url)
     operator = state.operator_key() if format_ == "vc" else None

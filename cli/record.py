@@ -222,8 +222,8 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets;
-    jsonld and datapackage are for other tools, each claim with its permalink, leaf
-    index, leaf hash and checkpoint.
+    jsonld, datapackage, prov-json, prov-n, prov-o, quickstatements and vc are for other
+    tools, each claim with its permalink, leaf index, leaf hash and checkpoint.
 
     With --json, -o FILE is required: the export goes there, and the JSON answer
     (`format`, `output`, `lines`; for an interop format `claims`, `files`, `warnings`)

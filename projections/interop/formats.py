@@ -95,18 +95,23 @@ FOLDER_FORMATS: dict[str, Callable[[Record, Path], int]] = {"datapackage": _data
 FORMATS = (*TEXT_FORMATS, *FOLDER_FORMATS)
 
 
+def check_format(format_: str) -> None:
+    """ExportError, in one sentence, for a format no module writes."""
+    if format_ not in FORMATS:
+        raise ExportError(f"unknown export format {format_!r}: use one of "
+                          + ", ".join(("jsonl", "csv", *FORMATS)))
+
+
 def write_export(format_: str, record: Record, output: Path | None, stream: TextIO,
                  options: Options | None = None) -> Written:
     """Write `record` in `format_` to `output` (or `stream`, for a text format)."""
+    check_format(format_)
     if format_ in FOLDER_FORMATS:
         if output is None:
             raise ExportError(f"the {format_} export is a folder: name it with -o DIR")
         files = FOLDER_FORMATS[format_](record, output)
         return Written(format=format_, output=str(output), claims=len(record.claims),
                        files=files)
-    if format_ not in TEXT_FORMATS:
-        raise ExportError(f"unknown export format {format_!r}: use one of "
-                          + ", ".join(("jsonl", "csv", *FORMATS)))
     text, warnings, claims = TEXT_FORMATS[format_](record, options or Options())
     if output is None:
         stream.write(text)

@@ -111,6 +111,8 @@ def test_the_command_writes_it_and_says_what_it_wrote(izium: Izium) -> None:
     assert later["claims"] == 0
     refused = tally("export", "--format", "jsonl", "--figure", "izium", code=2)
     assert "apply to the interop formats" in refused.output
+    unknown = tally("export", "--format", "rdfxml", code=1)
+    assert "unknown export format 'rdfxml': use one of jsonl, csv, jsonld" in unknown.output
 
 
 @settings(max_examples=examples(10), deadline=None,
