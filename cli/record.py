@@ -191,26 +191,57 @@ def export(
     ctx: typer.Context,
     format_: Annotated[
         str, typer.Option("--format", metavar="FORMAT",
-                          help="jsonl (re-importable) or csv (one row per claim)")
+                          help="jsonl (re-importable), csv (one row per claim), or an interop "
+                               "format: jsonld, datapackage, prov-json, prov-n, prov-o, "
+                               "quickstatements, vc (docs/interop.md)")
     ] = "jsonl",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE",
-                                  help="File to write (default stdout).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE|DIR",
+                                  help="File to write (default stdout); a folder for "
+                                       "datapackage.")
+    ] = None,
+    figure: Annotated[
+        str | None, typer.Option("--figure", metavar="PREFIX",
+                                 help="Interop formats: only this figure, or a case's prefix.")
+    ] = None,
+    since: Annotated[
+        int | None, typer.Option("--since", metavar="POSITION", min=0,
+                                 help="Interop formats: only claims recorded, corrected or "
+                                      "retracted after this position.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", metavar="URL",
+                                 help="Interop formats: where the site is published "
+                                      "(default https://ORIGIN/), for absolute permalinks.")
+    ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", metavar="FILE",
+                                  help="quickstatements: figure prefix -> Wikidata item and "
+                                       "property (JSON, docs/interop.md).")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets.
+    """Export the ledger: jsonl re-imports to an identical ledger; csv is for spreadsheets;
+    jsonld, datapackage, prov-json, prov-n, prov-o, quickstatements and vc are for other
+    tools, each claim with its permalink, leaf index, leaf hash and checkpoint.
 
     With --json, -o FILE is required: the export goes there, and the JSON answer
-    (`format`, `output`, `lines`) to stdout.
+    (`format`, `output`, `lines`; for an interop format `claims`, `files`, `warnings`)
+    to stdout.
     Example: tally export --format jsonl -o ledger.jsonl
     """
     state = state_of(ctx, as_json)
-    if format_ not in ("jsonl", "csv"):
-        raise typer.BadParameter("must be jsonl or csv", param_hint="--format")
     if state.json and output is None:
         raise typer.BadParameter("with --json, write the export to a file with -o FILE",
                                  param_hint="--output")
+    if format_ not in ("jsonl", "csv"):
+        from tally.cli.interop_export import export_interop
+
+        export_interop(state, format_, output, figure, since, base_url, map_file)
+        return
+    if any(o is not None for o in (figure, since, base_url, map_file)):
+        raise typer.BadParameter("--figure, --since, --base-url and --map apply to the "
+                                 "interop formats, not to jsonl or csv", param_hint="--format")
     out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     count = 0
     try:

@@ -33,11 +33,17 @@ EvidenceOpt = Annotated[Path, typer.Option(
 def publish(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="The site's directory.")],
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", metavar="URL",
+        help="Where the site is served: permalinks, citations and exports become absolute "
+             "(kept in log.json for the next publish).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write or update a static site of the ledger in DIR: the log as C2SP tlog-tiles, the
-    checkpoint, and JSON pages. Only new or changed files are written, the checkpoint
-    last; events after the last checkpoint are checkpointed first (operator key needed).
+    checkpoint, JSON and HTML pages (with their schema.org JSON-LD), the jsonld,
+    datapackage and vc exports under exports/ and an Atom feed (feed.atom). Only new or
+    changed files are written, the checkpoint last; events after the last checkpoint are
+    checkpointed first (operator key needed).
 
     Example: tally publish site/
     """
@@ -49,7 +55,7 @@ def publish(
     operator = keystore.find_by_public_key(bytes.fromhex(ledger.info().operator_public_key))
     with progress_bar("publishing") as progress:
         done = run_publish(state.read_model(), directory, operator, progress=progress,
-                           keep=keystore.home)
+                           keep=keystore.home, base_url=base_url)
     if state.json:
         emit_json({"directory": str(directory), "size": done.size,
                    "previous_size": done.previous_size, "written": done.written,

@@ -8,7 +8,8 @@ LedgerError
 │   ├── UnknownSourceError     a source id that is not registered
 │   ├── UnknownClaimError      a claim id (or prefix) that matches no claim, or several
 │   ├── DuplicateDefinitionError  a figure/source/signer defined again differently
-│   └── ImportFileError        a JSONL file with a bad line (names the line)
+│   ├── ImportFileError        a JSONL file with a bad line (names the line)
+│   └── ExportError            an export that cannot be made (an unmapped figure, no checkpoint yet)
 ├── SignatureError             a signature that does not verify, or is not allowed
 │   ├── UnknownSignerError     a key id that is not a registered signer
 │   ├── RevokedSignerError     a signer revoked before the event
@@ -75,6 +76,11 @@ class UnknownClaimError(InputError):
 
 class DuplicateDefinitionError(InputError):
     """Raised when a figure, source or signer is defined again with different attributes."""
+
+
+class ExportError(InputError):
+    """Raised when an interop export cannot be made as asked: a figure the mapping file
+    does not map, claims no checkpoint covers yet, a mapping file that does not parse."""
 
 
 class ImportFileError(InputError):

@@ -60,8 +60,17 @@ step tally verify-proof demo/proof.json --checkpoint demo/checkpoint.txt --opera
 step tally verify --operator-key "$operator" --policy demo/policy.txt
 # the ledger as a static site, then cloned back from the files alone and audited
 rm -rf demo/site demo/replica.db demo/replica.db-wal demo/replica.db-shm demo/replica.db.staging* demo/replica.db.lock
-step tally publish demo/site
+step tally publish demo/site --base-url https://tally.example/izium/
 step tally --db demo/replica.db clone demo/site --operator-key "$operator"
+# the claims in the formats other tools read (docs/interop.md), next to the site; the
+# QuickStatements map points every figure at the Wikidata sandbox item, not a real one
+rm -rf demo/exports && mkdir -p demo/exports
+step tally export --format jsonld -o demo/exports/izium.jsonld
+step tally export --format datapackage -o demo/exports/datapackage
+step tally export --format prov-json -o demo/exports/izium.prov.json
+step tally export --format quickstatements --map examples/izium/wikidata-map.json \
+  -o demo/exports/izium.quickstatements.txt
+step tally export --format vc -o demo/exports/izium.credentials.json
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
 # the evidence path on the same ledger (an archived article, anchored quotes, a quote

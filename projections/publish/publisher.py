@@ -41,6 +41,7 @@ from tally.ledger.verify.tailcheck import TailCheck
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 from tally.ledger.witnessing import gather_cosignatures
 from tally.projections import tables as t
+from tally.projections.interop.site_interop import SiteInterop
 from tally.projections.publish.files import SiteFiles
 from tally.projections.publish.json_pages import JsonPages
 from tally.projections.publish.page_renderer import PageRenderer, render
@@ -60,7 +61,9 @@ class LogInfo(BaseModel):
     """`log.json`. Keys: `format` (site format), `tally_format` (the leaf format version),
     `origin`, `ledger_id`, `operator_vkey` (C2SP note verifier key), `operator_public_key`
     (hex, what `--operator-key` takes), `checkpoint`, `tiles` (paths in the site),
-    `checkpoints` (the sizes of every published checkpoint, each at `checkpoints/<size>`)."""
+    `checkpoints` (the sizes of every published checkpoint, each at `checkpoints/<size>`),
+    `base_url` (where the site is served, `tally publish --base-url`: its permalinks and
+    exports are absolute under it; null when never given)."""
 
     model_config = ConfigDict(frozen=True)
     format: int = SITE_FORMAT
@@ -72,6 +75,7 @@ class LogInfo(BaseModel):
     checkpoint: str = "checkpoint"
     tiles: str = "tile/"
     checkpoints: list[int]  # the sizes of the signed checkpoints at checkpoints/<size>
+    base_url: str | None = None
 
 
 @dataclass
@@ -147,11 +151,14 @@ def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
 
 def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             renderers: Sequence[PageRenderer] = DEFAULT_RENDERERS,
-            progress: Progress | None = None, keep: Path | None = None) -> Published:
+            progress: Progress | None = None, keep: Path | None = None,
+            base_url: str | None = None) -> Published:
     """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint.
     With `keep` (the key home), the read model the pages come from is kept there, sealed
     with the operator key, for the next publish (`sealed_readmodel`). The archived
-    documents are published, but for those an order withheld (taken off the site)."""
+    documents are published, but for those an order withheld (taken off the site).
+    `base_url` (else the one the site's `log.json` keeps) makes permalinks and the exports
+    absolute (`site_interop`)."""
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -175,7 +182,8 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
             fresh = ReadModel(ledger, engine, trusted.check)
             fresh.catch_up(stop=trusted.last_position, progress=progress)
             trusted.check_reached(fresh.position())
-            result = _publish(fresh, directory, note, head, trusted, renderers, progress)
+            result = _publish(fresh, directory, note, head, trusted, renderers, progress,
+                              SiteInterop(base_url, operator))
         finally:
             engine.dispose()
         result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
@@ -214,7 +222,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
              trusted: TrustedLeaves, renderers: Sequence[PageRenderer],
-             progress: Progress | None) -> Published:
+             progress: Progress | None, interop: SiteInterop) -> Published:
     ledger = model.ledger
     info = ledger.info()
     key = bytes.fromhex(info.operator_public_key)
@@ -248,13 +256,19 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     if before is not None and not changed.everything:
         figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
         claims = changed.claims
-    made = [renderer(model, note) for renderer in renderers]
+    base_url = interop.base_url_of(site.files)
+    if interop.moved:  # every permalink changes
+        figures = claims = None
+    made = [interop.renderer(renderer, model, note, base_url) for renderer in renderers]
     for path, data in render(made, model, figures, claims):
+        site.write(path, data)
+    for path, data in interop.files(model, base_url, claims):
         site.write(path, data)
     log_info = LogInfo(origin=info.origin, ledger_id=info.ledger_id,
                        operator_vkey=verifier_key(info.origin, key),
                        operator_public_key=info.operator_public_key,
-                       checkpoints=[size for size, _, _ in stored if size <= head.size])
+                       checkpoints=[size for size, _, _ in stored if size <= head.size],
+                       base_url=base_url)
     site.write("log.json", (log_info.model_dump_json(indent=2) + "\n").encode("utf-8"))
     site.write("checkpoint", note.encode("utf-8"))
     return result

@@ -3,11 +3,13 @@ output goes to a file or a pipe (as in CI, or `make demo > log`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import frictionless
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,3 +33,12 @@ def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
     assert {"w1.witness.example", "w2.witness.example"} <= set(signers), published
     assert (ROOT / "demo" / "site" / "index.html").is_file()
     assert "$ tally --db demo/replica.db verify" in done.stdout
+    # the five interop exports of the Izium ledger, next to the site (docs/interop.md)
+    exports = ROOT / "demo" / "exports"
+    for name in ("izium.jsonld", "izium.prov.json", "izium.credentials.json"):
+        assert json.loads((exports / name).read_text()), name
+    assert (exports / "izium.quickstatements.txt").read_text().startswith("Q4115189\t!P1114\t")
+    report = frictionless.validate(str(exports / "datapackage" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "message"])
+    assert json.loads((ROOT / "demo" / "site" / "log.json").read_text())["base_url"] == (
+        "https://tally.example/izium/")

@@ -60,13 +60,16 @@ def test_publish_is_deterministic_incremental_and_atomic(tally: Tally) -> None:
     claim = next(c for c in changed if c.startswith("claims/") and c.endswith(".json"))
     ident = claim.removeprefix("claims/").removesuffix(".json")
     # the new tile, bundle and checkpoint, log.json, the claim's files and page, its
-    # figure's JSON and page, and the site-wide pages that show the figure's value;
-    # nothing else (the other claims' proofs keep their first checkpoint)
+    # figure's JSON and page, the site-wide pages that show the figure's value, and the
+    # exports and feed that list every claim; nothing else (the other claims' proofs
+    # keep their first checkpoint)
     assert set(changed) == {
         "checkpoint", "checkpoints/84", "log.json", "tile/0/000.p/84",
         "tile/entries/000.p/84", f"claims/{ident}.json", f"claims/{ident}.tlog-proof",
         f"claims/{ident}.html", f"figures/{GRAVES}.json", f"figures/{GRAVES}.html",
-        "index.html", "sources.html"} | (set(changed) & {"discrepancies.html",
+        "index.html", "sources.html", "exports/claims.jsonld", f"exports/credentials/{ident}.json",
+        "exports/datapackage/claims.csv", "exports/datapackage/datapackage.json",
+        "feed.atom"} | (set(changed) & {"discrepancies.html",
                                                          "discrepancies.json"})
     assert grown["written"] == len(changed) and grown["previous_size"] == 83
     assert (site / "tile" / "0" / "000.p" / "83").exists()  # partial tiles are kept

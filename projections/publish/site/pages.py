@@ -47,6 +47,9 @@ class _Site:
         self.head = self._verified(checkpoint_note)
         self.base_url = None if base_url is None else base_url.rstrip("/") + "/"
         self._heads: dict[int, SignedHead] = {self.head.checkpoint.size: self.head}
+        from tally.projections.interop.site_exports import EmbeddedJsonLd  # imports site.paths
+
+        self.embedded = EmbeddedJsonLd(model, self.base_url)
 
     def _verified(self, note: str) -> SignedHead:
         checkpoint = verify_checkpoint(note, bytes.fromhex(self.operator_key), self.origin)
@@ -133,7 +136,8 @@ def _figure_page(site: _Site, found: FigureAnswers) -> tuple[str, bytes]:
                          in_force=in_force)
     return site.page("figure.html", paths.figure_page(figure.id), figure=figure, show=show,
                      history=found.history, claims=found.claims, chart=drawn,
-                     labels=chart.KIND_LABELS, totals=found.totals)
+                     labels=chart.KIND_LABELS, totals=found.totals,
+                     jsonld=site.embedded.figure(figure.id))
 
 
 def _claim_page(site: _Site, provenance: ProvenanceOut) -> tuple[str, bytes]:
@@ -142,4 +146,4 @@ def _claim_page(site: _Site, provenance: ProvenanceOut) -> tuple[str, bytes]:
     return site.page("claim.html", path, claim=provenance,
                      figure=site.figures[provenance.figure], covering=covering,
                      operator_key=site.operator_key, permalink=site.permalink(path),
-                     base_url=site.base_url)
+                     base_url=site.base_url, jsonld=site.embedded.claim(provenance.claim_id))
