@@ -65,12 +65,13 @@ step tally --db demo/replica.db clone demo/site --operator-key "$operator"
 # the claims in the formats other tools read (docs/interop.md), next to the site; the
 # QuickStatements map points every figure at the Wikidata sandbox item, not a real one
 rm -rf demo/exports && mkdir -p demo/exports
-step tally export --format jsonld -o demo/exports/izium.jsonld
-step tally export --format datapackage -o demo/exports/datapackage
-step tally export --format prov-json -o demo/exports/izium.prov.json
-step tally export --format quickstatements --map examples/izium/wikidata-map.json \
-  -o demo/exports/izium.quickstatements.txt
-step tally export --format vc -o demo/exports/izium.credentials.json
+# the Izium figures only: a rerun's ledger also holds the evidence example's
+step tally export --format jsonld --figure izium/ -o demo/exports/izium.jsonld
+step tally export --format datapackage --figure izium/ -o demo/exports/datapackage
+step tally export --format prov-json --figure izium/ -o demo/exports/izium.prov.json
+step tally export --format quickstatements --figure izium/ \
+  --map examples/izium/wikidata-map.json -o demo/exports/izium.quickstatements.txt
+step tally export --format vc --figure izium/ -o demo/exports/izium.credentials.json
 step tally --db demo/replica.db verify --operator-key "$operator"
 step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
 # the evidence path on the same ledger (an archived article, anchored quotes, a quote
