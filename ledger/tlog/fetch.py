@@ -59,24 +59,27 @@ class _DeadlineSocket:
         return getattr(self._sock, name)
 
 
-class _HttpConnection(http.client.HTTPConnection):
+class _Deadline:
+    """A connection whose socket reads and writes against the request's overall deadline
+    (mixed into HTTP and HTTPS connections alike)."""
+
+    sock: Any
+
     def __init__(self, host: str, *, deadline: float, **options: Any) -> None:
-        super().__init__(host, **options)
+        super().__init__(host, **options)  # type: ignore[call-arg]
         self.deadline = deadline
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         self.sock = _DeadlineSocket(self.sock, self.deadline)
 
 
-class _HttpsConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, *, deadline: float, **options: Any) -> None:
-        super().__init__(host, **options)
-        self.deadline = deadline
+class _HttpConnection(_Deadline, http.client.HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock, self.deadline)
+
+class _HttpsConnection(_Deadline, http.client.HTTPSConnection):
+    pass
 
 
 class _Http(urllib.request.HTTPHandler):
