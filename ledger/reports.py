@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from tally.ledger.commands import Context, Deferred, sign_or_verify
 from tally.ledger.errors import InputError, SignatureError, VerificationError
 from tally.ledger.evidence import anchors
@@ -23,6 +25,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.events import Claim, Signer
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.model.policy import check_dates, signer_may_sign, value_for
 from tally.ledger.model.statements import ClaimRecorded, parse_statement
@@ -115,7 +118,13 @@ def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
     assert isinstance(statement, ClaimRecorded)
     if statement.ledger != ctx.ledger_id:
         raise InputError("the line's body was signed for another ledger", field="body")
+    if record.signer is not None and record.signer != statement.signer:
+        raise SignatureError("the line's signer is not its body's", field="signer")
     fields = json.loads(record.body)
+    # the signature first: what a forged body says is never checked, only refused
+    line = record.model_copy(update={"signer": statement.signer})
+    signer, body, signature = sign_or_verify(registry, ctx, line, None,
+                                             lambda _: fields, defer)
     committed = disclosure.commitments(fields)
     given = {disclosure.commitment_of(t): t for t in record.disclosures or ()}
     if not set(given) <= set(committed.values()):
@@ -125,20 +134,19 @@ def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
         opened, _ = disclosure.open_body(fields, given)
     except VerificationError as e:
         raise InputError(e.message, field="disclosures") from None
-    as_read = ReportRecord(figure=statement.figure, value=statement.value,
-                           as_of=statement.as_of, source=statement.source,
-                           via=list(statement.via), published=statement.published)
+    try:
+        as_read = ReportRecord(figure=statement.figure, value=statement.value,
+                               as_of=statement.as_of, source=statement.source,
+                               via=list(statement.via), published=statement.published)
+    except ValidationError as e:
+        message, where = describe(e)
+        raise InputError(f"the line's body: {message}", field=where) from None
     value = _checked(registry, ctx, as_read)
     if value.written != statement.value:
         raise InputError(f"the value {statement.value!r} is not in its canonical written form",
                          field="body")
     if statement.anchor is not None:
         _anchor_in_place(registry, ctx, statement, opened)
-    if record.signer is not None and record.signer != statement.signer:
-        raise SignatureError("the line's signer is not its body's", field="signer")
-    line = record.model_copy(update={"signer": statement.signer})
-    signer, body, signature = sign_or_verify(registry, ctx, line, None,
-                                             lambda _: fields, defer)
     return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
                          tuple(given.values()))
 

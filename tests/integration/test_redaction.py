@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import InputError, NotAuthorisedError
+from tally.ledger.errors import InputError, NotAuthorisedError, SignatureError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
-from tally.ledger.integrity import disclosure
+from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import RedactionRecord, ReportRecord
 from tally.ledger.verify.audit import verify
@@ -163,3 +163,26 @@ def test_export_and_import_keep_redactions_and_signatures(
     assert verify(copy).ok
     assert sorted(export_lines(copy)) == sorted(lines)  # the copy defined its sources first
     assert copy.registry().claim(claim).body == ledger.registry().claim(claim).body
+
+
+def test_a_body_line_is_refused_for_its_signature_first_then_for_its_fields(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair) -> None:
+    """A line carrying a redacted claim's body: altered, its signature fails before any
+    field is read; re-signed with a body no report could have (the source in its own
+    via), a clear refusal, never a validation traceback."""
+    claim = ledger.report(ReportRecord(figure="izium/bodies", value="447",
+                                       as_of="2022-09-23", source="hromadske",
+                                       via=["suspilne"], quote=SECRET, url=SECRET_URL),
+                          alice).id
+    ledger.redact(RedactionRecord(claim=claim, field="quote", reason="names a witness"),
+                  operator)
+    line = next(json.loads(t) for t in export_lines(ledger) if json.loads(t).get("body"))
+    bad = json.loads(line["body"]) | {"source": "suspilne"}
+    forged = ReportRecord.model_validate(line | {"body": signing.canonical(bad)})
+    with pytest.raises(SignatureError):
+        ledger.report(forged, None)
+    resigned = ReportRecord.model_validate(
+        line | {"body": signing.canonical(bad),
+                "signature": signing.sign(alice.private_key, signing.canonical(bad))})
+    with pytest.raises(InputError, match="via names the source suspilne itself"):
+        ledger.report(resigned, None)
