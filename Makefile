@@ -36,9 +36,10 @@ lint: $(STAMP) $(TYPECHECK)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The whole suite, on SQLite and (through pg_virtualenv) on a throwaway PostgreSQL.
+# The whole suite, on SQLite and (through pg_virtualenv) on a throwaway PostgreSQL, spread
+# over one pytest-xdist worker per core; the 25 slowest tests are named at the end.
 test: $(STAMP) lint
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/with-postgres $(BIN)/pytest
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash .ci/with-postgres $(BIN)/pytest -n auto --durations=25
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest

@@ -20,6 +20,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# Answers are laid out for the terminal's width, or COLUMNS: the tests set the width they
+# mean, so none inherits one (pytest-xdist's workers export COLUMNS=80, a shell may too).
+os.environ.pop("COLUMNS", None)
+
 
 # --- database engines -------------------------------------------------------------------------
 # Tests that take `db_url` (or `new_db`) run once per engine: "sqlite" (a file in tmp_path) and
