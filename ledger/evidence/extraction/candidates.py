@@ -68,10 +68,12 @@ def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> tuple[str | 
 
 
 def candidates(text: str, *, sha256: str, source: str, published: str | None,
-               url: str | None, figures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The candidate report lines of a document's normalised text."""
+               url: str | None, figures: Sequence[dict[str, Any]],
+               money: bool = False) -> list[dict[str, Any]]:
+    """The candidate report lines of a document's normalised text (amounts of money too,
+    if `money`)."""
     lines = []
-    for mention in mentions(text):
+    for mention in mentions(text, money=money):
         start, end = clause(text, mention.start, mention.end)
         date, guessed = as_of(text, mention, published)
         figure, suggestions = _figure(mention.noun, figures)

@@ -39,7 +39,8 @@ def test_every_izium_report_is_a_candidate_of_its_article() -> None:
     articles = {p.name: normalise(p.read_text(encoding="utf-8"))
                 for p in sorted(SEEDS.glob("*.txt"))}
     proposed = {name: candidates(text, sha256="0" * 64, source="seed", published=None,
-                                 url=None, figures=[]) for name, text in articles.items()}
+                                 url=None, figures=[], money=True)
+                for name, text in articles.items()}
     found, missed = 0, []
     for report in _reports():
         where = [(name, at) for name, text in articles.items()
