@@ -60,8 +60,12 @@ _YEAR_BEFORE = re.compile(
     rf"|{MONTH}\s+\d{{1,2}},?)\s+|[-–/]|\bmid-)$", re.I)
 # a word after a number that makes it a count: a noun, not a function word or a verb
 _WORD_AFTER = re.compile(r"^\s+([a-z][a-z-]*)")
-_NOT_NOUNS = frozenset(
-    ["the", "a", "an", "and", "or", "but", "when", "as", "was", "were", "is", "are", "had", "has", "have", "to", "at", "on", "in", "for", "with", "by", "of", "from", "after", "before", "while", "during", "that", "this", "these", "those", "it", "its", "their", "his", "her", "there", "which", "who", "saw", "brought", "marked", "began", "ended", "became"])
+_NOT_NOUNS = frozenset([
+    "the", "a", "an", "and", "or", "but", "when", "as", "was", "were", "is", "are", "had",
+    "has", "have", "to", "at", "on", "in", "for", "with", "by", "of", "from", "after",
+    "before", "while", "during", "that", "this", "these", "those", "it", "its", "their",
+    "his", "her", "there", "which", "who", "saw", "brought", "marked", "began", "ended",
+    "became"])
 
 
 def currency(before: str, after: str) -> str | None:
