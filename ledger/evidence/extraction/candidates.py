@@ -11,6 +11,7 @@ ignores; a line whose figure is still null is refused there.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -53,12 +54,21 @@ def as_of(text: str, mention: Mention, published: str | None,
     never the as_of."""
     found = found or spans(text)
     s_left, s_right = _sentence(text, mention.start, mention.end, found)
+    # "310 people, up from 245 on Monday": the date after a comparison is the earlier
+    # figure's, so the search stops there
+    compared = _COMPARISON.search(text, mention.end, min(s_right, mention.end + _NEAR))
+    s_right = compared.start() if compared else s_right
     near = found.nearest_date(mention.start, mention.end, s_left, s_right,
                               with_year=published is None)
     date, inferred = (None, False) if near is None else near.edtf(published)
     if date is None:
         return published, "guessed"
     return date, "inferred" if inferred else "text"
+
+
+_COMPARISON = re.compile(r"\b(?:up|down)\s+from\b|\bcompared\s+(?:with|to)\b|\bagainst\b",
+                         re.I)
+_NEAR = 80  # characters after a number in which a comparison is looked for
 
 
 def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> str | None:
