@@ -52,12 +52,13 @@ _MONTH_AFTER = re.compile(rf"^\s+{MONTH}\b", re.I)
 _FURNITURE_AFTER = re.compile(r"^\s+(?:comments?|shares?|likes?|views?|replies|reactions?"
                               r"|min(?:ute)?s?\s+read|things\s+to|ways\s+to|reasons\s+to)\b",
                               re.I)
-# what makes a four-digit token a year: a date or a phrase that introduces one
+# what makes a four-digit token a year whatever follows it: a date, or a word that
+# introduces one ("in 2023", "since 1991", "the 2024 budget"); after any other word it is
+# a year unless a noun follows ("by 2030" is a year, "of 1950 people" a count)
 _YEAR_BEFORE = re.compile(
-    rf"(?:\b(?:in|since|by|of|from|until|till|to|before|after|during|through|year|the"
-    rf"|early|late|mid|spring|summer|autumn|fall|winter|end\s+of|start\s+of|and|or"
-    rf"|founded\s+in|built\s+in|established\s+in|{MONTH}|\d{{1,2}}\s+{MONTH}"
-    rf"|{MONTH}\s+\d{{1,2}},?)\s+|[-–/]|\bmid-)$", re.I)
+    rf"(?:\b(?:in|since|year|the|early|late|mid|spring|summer|autumn|fall|winter|end\s+of"
+    rf"|start\s+of|{MONTH}|\d{{1,2}}\s+{MONTH}|{MONTH}\s+\d{{1,2}},?)\s+|[-–/]|\bmid-)$",
+    re.I)
 # a word after a number that makes it a count: a noun, not a function word or a verb
 _WORD_AFTER = re.compile(r"^\s+([a-z][a-z-]*)")
 _NOT_NOUNS = frozenset([
@@ -99,8 +100,9 @@ def kind(text: str, start: int, end: int, token: str) -> Kind:
         return "ordinal"
     if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
         return "age"
-    if _TIME_AFTER.match(after):
-        return "time"
+    if _TIME_AFTER.match(after) or (re.fullmatch(r"\d{1,2}\.\d\d", token)
+                                    and re.search(r"\b(?:at|from|until|by)\s+$", before, re.I)):
+        return "time"  # 10:30, 9 am, "at 9.30"
     if plain.isdigit() and int(plain) <= 31 and (_MONTH_AFTER.match(after)
                                                  or _MONTH_BEFORE.search(before)):
         return "date"

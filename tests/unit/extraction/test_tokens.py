@@ -49,6 +49,7 @@ def test_counts_are_read_whole(sentence: str, expected: list[tuple[str, str]]) -
     "The siege lasted 36 days.",
     "The curfew starts at 23:00.",
     "The briefing started at 10:30 a.m. local time.",
+    "The ambulances arrived at 9.30.",
     "It was the 3rd mass grave found in the region.",
     "24 comments",
     "5 things to do in Kyiv this weekend",
