@@ -30,8 +30,8 @@ def count_sentence(draw: st.DrawFn) -> tuple[str, str, str]:
     intro = draw(st.sampled_from(["Officials said", "Police counted", "The agency reported",
                                   "By Friday, rescuers had moved"]))
     noun = draw(st.sampled_from(NOUNS))
-    date = draw(st.sampled_from(["", " on Monday", " in 2023",
-                                 f" on {draw(st.integers(1, 28))} {draw(st.sampled_from(MONTHS))}"]))
+    day = f" on {draw(st.integers(1, 28))} {draw(st.sampled_from(MONTHS))}"
+    date = draw(st.sampled_from(["", " on Monday", " in 2023", day]))
     return f"{intro} {words}{written} {noun}{date}.", f"{op}{n}", written
 
 
