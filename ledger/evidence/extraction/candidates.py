@@ -68,7 +68,9 @@ def as_of(text: str, mention: Mention, published: str | None,
 
 _COMPARISON = re.compile(r"\b(?:up|down)\s+from\b|\bcompared\s+(?:with|to)\b|\bagainst\b",
                          re.I)
-_NEAR = 80  # characters after a number in which a comparison is looked for
+# characters on each side of a number in which a comparison, and the words that rank
+# figures, are looked for (bounded: a sentence may be a megabyte long)
+_NEAR = 80
 
 
 def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> str | None:
@@ -107,8 +109,9 @@ def candidates(text: str, *, sha256: str, source: str, published: str | None,
                 "vague": mention.vague, "as_of_guessed": how == "guessed",
                 "as_of_inferred": how == "inferred",
                 "since": None if since is None else since.edtf(published)[0],
-                "suggestions": ranked(text[s_left:s_right], mention.noun, figures,
-                                      quotes or {}),
+                "suggestions": ranked(text[max(s_left, mention.start - _NEAR):
+                                           min(s_right, mention.end + _NEAR)],
+                                      mention.noun, figures, quotes or {}),
             },
         })
     return lines

@@ -47,6 +47,8 @@ _AGE_BEFORE = re.compile(r"\b(?:aged|age|ages|age\s+of)\s+(?:\d+\s+(?:to|and|or)
 _DURATION_AFTER = re.compile(r"^(?:\s+|-)(?:full\s+)?(?:years?|months?|weeks?|days?|hours?"
                              r"|minutes?|seconds?|decades?|centuries|nights?)\b", re.I)
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s*(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w)|\s+hrs\b)", re.I)
+_DOTTED_TIME = re.compile(r"\d{1,2}\.\d\d")
+_TIME_BEFORE = re.compile(r"\b(?:at|from|until|by)\s+$", re.I)
 _MONTH_BEFORE = re.compile(rf"\b{MONTH}\s+$", re.I)
 _MONTH_AFTER = re.compile(rf"^\s+{MONTH}\b", re.I)
 _FURNITURE_AFTER = re.compile(r"^\s+(?:comments?|shares?|likes?|views?|replies|reactions?"
@@ -67,6 +69,9 @@ _NOT_NOUNS = frozenset([
     "before", "while", "during", "that", "this", "these", "those", "it", "its", "their",
     "his", "her", "there", "which", "who", "saw", "brought", "marked", "began", "ended",
     "became"])
+
+
+_BEFORE, _AFTER = 24, 32
 
 
 def currency(before: str, after: str) -> str | None:
@@ -90,7 +95,9 @@ def _year(token: str, before: str, after: str) -> bool:
 
 def kind(text: str, start: int, end: int, token: str) -> Kind:
     """What the number text[start:end] (written `token`, hedge words excluded) is."""
-    before, after = text[max(0, start - 40):start], text[end:end + 40]
+    # the words that tell are the two or three next to the number: short windows keep a
+    # megabyte of mentions linear and quick
+    before, after = text[max(0, start - _BEFORE):start], text[end:end + _AFTER]
     plain = token.replace(",", "").replace("\u202f", "")
     if currency(before, after):
         return "money"
@@ -100,8 +107,8 @@ def kind(text: str, start: int, end: int, token: str) -> Kind:
         return "ordinal"
     if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
         return "age"
-    if _TIME_AFTER.match(after) or (re.fullmatch(r"\d{1,2}\.\d\d", token)
-                                    and re.search(r"\b(?:at|from|until|by)\s+$", before, re.I)):
+    if _TIME_AFTER.match(after) or (_DOTTED_TIME.fullmatch(token)
+                                    and _TIME_BEFORE.search(before)):
         return "time"  # 10:30, 9 am, "at 9.30"
     if plain.isdigit() and int(plain) <= 31 and (_MONTH_AFTER.match(after)
                                                  or _MONTH_BEFORE.search(before)):

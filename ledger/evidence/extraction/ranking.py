@@ -8,6 +8,7 @@ also hold words about other figures). Figures that share nothing are not suggest
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,13 +21,14 @@ _IGNORED = frozenset(["the", "a", "an", "of", "in", "on", "at", "and", "or", "to
 TOP = 5
 
 
-def words(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # the same ids, units and quotes, mention after mention
+def words(text: str) -> frozenset[str]:
     """The content words of `text`, lowercase, a final "s" dropped."""
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w
-            for w in _WORD.findall(text.lower()) if w not in _IGNORED}
+    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w
+                     for w in _WORD.findall(text.lower()) if w not in _IGNORED)
 
 
-def score(around: set[str], noun: str | None, figure: dict[str, Any],
+def score(around: frozenset[str], noun: str | None, figure: dict[str, Any],
           quotes: Sequence[str]) -> float:
     """How well `figure` fits a number with these words around it."""
     unit = words(figure["unit"])
@@ -39,6 +41,8 @@ def score(around: set[str], noun: str | None, figure: dict[str, Any],
 def ranked(around: str, noun: str | None, figures: Sequence[dict[str, Any]],
            quotes: Mapping[str, Sequence[str]]) -> list[str]:
     """The ids of the quantity figures that fit, best first (ties by id), at most TOP."""
+    if not figures:
+        return []
     context = words(around)
     scored = [(score(context, noun, f, quotes.get(f["figure_id"], ())), f["figure_id"])
               for f in figures if f["kind"] == "quantity"]

@@ -13,9 +13,9 @@ from tally.ledger.evidence.extraction.dates import DATE, DatePhrase, phrase
 
 # a sentence ends before a capital, a digit ("… completed. 447 bodies …"), a quote or
 # a bracket, or at the end of the text; not after a title or "No." ("Mr. Smith")
-_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
-                           r"(?<!\bGen)(?<!\bCol)(?<!\bLt)(?<!\bSgt)(?<!\bProf)(?<!\bvs)"
-                           r"[.!?](?=\s+[A-Z0-9“\"(]|\s*$)")
+_SENTENCE_END = re.compile(r"[.!?](?<!\bMr.)(?<!\bMrs.)(?<!\bMs.)(?<!\bDr.)(?<!\bSt.)"
+                           r"(?<!\bNo.)(?<!\bGen.)(?<!\bCol.)(?<!\bLt.)(?<!\bSgt.)"
+                           r"(?<!\bProf.)(?<!\bvs.)(?=\s+[A-Z0-9“\"(]|\s*$)")
 # a comma, colon or dash between two digits is inside a number (2,700; 10:30; 440–451)
 _CLAUSE_BREAK = re.compile(r"[;()]|\s-\s|[,:—–](?!(?<=\d[,:—–])\d)")
 
