@@ -83,3 +83,16 @@ def test_report_warns_when_the_quote_does_not_state_the_value(tally: Tally) -> N
     assert "does not state" not in quiet.stderr
     refused = tally(*args, "--quote", "700 homes were flooded", code=1)
     assert "starts inside a word or number" in refused.output
+
+
+def test_suggestions_are_ranked_by_the_figures_recent_quotes(tally: Tally) -> None:
+    tally("figures", "define", "site/evacuated", "--unit", "people")
+    tally("figures", "define", "site/sheltered", "--unit", "people")
+    tally("report", "site/sheltered", "300", "--as-of", "2025-03", "--source", "news",
+          "--quote", "300 people spent the night in schools", "--key", "alice")
+    (tally.tmp / "night.txt").write_text("Officials said 1,950 people spent the night in "
+                                         "schools.")
+    [line] = tally.json("extract", str(tally.tmp / "night.txt"), "--source", "news",
+                        "--dry-run")["lines"]
+    assert line["figure"] is None  # two figures count people: the recorder chooses
+    assert line["candidate"]["suggestions"][:2] == ["site/sheltered", "site/evacuated"]
