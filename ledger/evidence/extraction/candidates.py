@@ -85,14 +85,15 @@ def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> str | None:
 
 def candidates(text: str, *, sha256: str, source: str, published: str | None,
                url: str | None, figures: Sequence[dict[str, Any]], money: bool = False,
-               paragraph_ends: tuple[int, ...] = (),
+               paragraph_ends: tuple[int, ...] = (), body_end: int | None = None,
                quotes: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """The candidate report lines of a document's normalised text (amounts of money too,
-    if `money`), each quote within its paragraph; `quotes` are each figure's recent
-    quotes, to rank the suggested figures by."""
+    if `money`), each quote within its paragraph, none after `body_end` (a list of
+    related articles); `quotes` are each figure's recent quotes, to rank the suggested
+    figures by."""
     found = spans(text, paragraph_ends)
     lines = []
-    for mention in mentions(text, money=money):
+    for mention in mentions(text[:body_end], money=money):
         start, end = clause(text, mention.start, mention.end, found)
         date, how = as_of(text, mention, published, found)
         s_left, s_right = _sentence(text, mention.start, mention.end, found)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tally.ledger.errors import InputError
 from tally.ledger.evidence import documents, extractors
 from tally.ledger.evidence.extraction.candidates import candidates
-from tally.ledger.evidence.extraction.paragraphs import paragraph_ends
+from tally.ledger.evidence.extraction.paragraphs import body_end, paragraph_ends
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.dates import parse_edtf_date
 
@@ -56,4 +56,4 @@ def extract(ledger: Ledger, ref: str, *, source: str, published: str | None,
     sha, url, text, ends = _read(ledger, ref, source, key, dry_run)
     return candidates(text, sha256=sha, source=source, published=published, url=url,
                       figures=ledger.directory.figures(), money=money,
-                      paragraph_ends=ends, quotes=quotes)
+                      paragraph_ends=ends, body_end=body_end(text, ends), quotes=quotes)

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from text_to_num import text2num
 
-from tally.ledger.evidence.extraction.kinds import MONTHS, currency, kind
+from tally.ledger.evidence.extraction.kinds import currency, kind
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
           "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
@@ -29,7 +29,6 @@ _WORDS = rf"{_WORD}(?:(?:[- ]|\s+and\s+){_WORD})*(?:\s+dozen)?"
 _DIGITS = (r"(?:\d{1,3}(?:[,\u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?)"
            r"(?:\s+(?:thousand|million|billion)\b)?")
 _NUMBER = rf"(?:{_DIGITS}|a\s+dozen|{_WORDS})"
-_MONTHS = MONTHS
 
 _HEDGES = [  # (rule, regex prefix, operator)
     ("more-than", r"(?:more\s+than|over|in\s+excess\s+of)", ">"),

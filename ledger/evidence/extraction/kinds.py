@@ -19,6 +19,9 @@ Kind = Literal["count", "year", "date", "money", "identifier", "age", "duration"
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december"]
 MONTH = "(?:{})".format("|".join(MONTHS))
+# a day of a month may follow an abbreviated month too ("Feb 27", "Sept. 3")
+_MONTH_OR_ABBREVIATION = "(?:{}|(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\\.?)".format(
+    "|".join(MONTHS))
 
 # currency before the number ($1.2 billion, UAH 3.5 million) or after it (40,000 euros)
 CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH"}
@@ -49,8 +52,8 @@ _DURATION_AFTER = re.compile(r"^(?:\s+|-)(?:full\s+)?(?:years?|months?|weeks?|da
 _TIME_AFTER = re.compile(r"^(?::\d\d|\s*(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w)|\s+hrs\b)", re.I)
 _DOTTED_TIME = re.compile(r"\d{1,2}\.\d\d")
 _TIME_BEFORE = re.compile(r"\b(?:at|from|until|by)\s+$", re.I)
-_MONTH_BEFORE = re.compile(rf"\b{MONTH}\s+$", re.I)
-_MONTH_AFTER = re.compile(rf"^\s+{MONTH}\b", re.I)
+_MONTH_BEFORE = re.compile(rf"\b{_MONTH_OR_ABBREVIATION}\s+$", re.I)
+_MONTH_AFTER = re.compile(rf"^\s+{_MONTH_OR_ABBREVIATION}(?!\w)", re.I)
 _FURNITURE_AFTER = re.compile(r"^\s+(?:comments?|shares?|likes?|views?|replies|reactions?"
                               r"|min(?:ute)?s?\s+read|things\s+to|ways\s+to|reasons\s+to)\b",
                               re.I)

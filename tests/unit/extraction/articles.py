@@ -21,7 +21,7 @@ from typing import Any
 
 from tally.ledger.evidence.anchors import inside
 from tally.ledger.evidence.extraction.candidates import candidates
-from tally.ledger.evidence.extraction.paragraphs import paragraph_ends
+from tally.ledger.evidence.extraction.paragraphs import body_end, paragraph_ends
 from tally.ledger.evidence.extractors import extract, sniff
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "extraction"
@@ -32,9 +32,10 @@ def read(name: str, published: str | None) -> tuple[str, list[dict[str, Any]]]:
     data = (DATA / name).read_bytes()
     media_type = sniff(data, name)
     text = extract(data, media_type).text
+    ends = paragraph_ends(data, media_type, None, text)
     return text, candidates(text, sha256="0" * 64, source="s", published=published,
-                            url=None, figures=[],
-                            paragraph_ends=paragraph_ends(data, media_type, None, text))
+                            url=None, figures=[], paragraph_ends=ends,
+                            body_end=body_end(text, ends))
 
 
 def span(text: str, at: str) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tally.ledger.evidence.extraction.candidates import candidates
-from tally.ledger.evidence.extraction.paragraphs import paragraph_ends
+from tally.ledger.evidence.extraction.paragraphs import body_end, paragraph_ends
 from tally.ledger.evidence.extractors import extract, sniff
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -83,3 +83,22 @@ def test_dates_from_the_text(text: str, value: str, as_of: str, how: str) -> Non
 def test_a_weekday_needs_a_day_precise_publication_date() -> None:
     [line] = _lines("Rescuers found 12 survivors on Monday.", published="2025-03")
     assert line["as_of"] == "2025-03" and line["candidate"]["as_of_guessed"]
+
+
+def test_a_hard_wrapped_first_paragraph_is_not_taken_for_a_headline() -> None:
+    data = b"Officials said on Monday that\n300 people had left the\ntown by bus.\n"
+    text = extract(data, "text/plain").text
+    [line] = _lines(text, ends=paragraph_ends(data, "text/plain", None, text))
+    assert line["quote"] == "Officials said on Monday that 300 people had left the town by bus"
+
+
+def test_a_list_of_related_articles_is_not_read() -> None:
+    raw = ("Rescuers moved 300 people on Monday.\n\nExplore more\n\n4 people killed, "
+           "including 2 children\n\nRead More\n")
+    data = raw.encode()
+    text = extract(data, "text/plain").text
+    ends = paragraph_ends(data, "text/plain", None, text)
+    assert [c["value"] for c in _lines(text, ends=ends)] == ["300", "4", "2"]
+    lines = candidates(text, sha256="0" * 64, source="s", published=None, url=None,
+                       figures=[], paragraph_ends=ends, body_end=body_end(text, ends))
+    assert [c["value"] for c in lines] == ["300"]

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from tally.ledger.evidence.extraction.candidates import _sentence, as_of, clause
 from tally.ledger.evidence.extraction.dates import DATE as _DATE
 from tally.ledger.evidence.extraction.dates import phrase
-from tally.ledger.evidence.extraction.grammar import _MONTHS, mentions
+from tally.ledger.evidence.extraction.grammar import mentions
+from tally.ledger.evidence.extraction.kinds import MONTHS as _MONTHS
 from tally.ledger.evidence.extraction.spans import _CLAUSE_BREAK
 
 

@@ -34,6 +34,8 @@ def test_counts_are_read_whole(sentence: str, expected: list[tuple[str, str]]) -
     "The town has been contested since 1991.",
     "The 2024 budget was cut.",
     "Exhumations began on 16 September 2022.",
+    "Matthew Parish • Feb 27 • 1 min read",
+    "Updated 3 Sept. 2024",
     "The fund paid $1.2 billion to the region.",
     "Donors pledged UAH 3.5 million for the hospital.",
     "Repairs will cost 40,000 euros.",
