@@ -110,6 +110,33 @@ def _hedged(m: re.Match[str]) -> str:
 def mentions(text: str, money: bool = False) -> list[Mention]:
     """Every numeric mention in `text`, in order; amounts of money too (rule `money`, the
     currency as the noun) if `money`."""
+    return _ranges(text, _read(text, money))
+
+
+_PLAIN = ("digits", "number-words")
+_TO = re.compile(r"\s+to\s+")
+_CHANGE_BEFORE = re.compile(r"\b(?:from|rose|fell|grew|dropped|increased|decreased|up|down"
+                            r"|risen|fallen|climbed)\s+$", re.I)
+
+
+def _ranges(text: str, found: list[Mention]) -> list[Mention]:
+    """Two plain counts joined by "to" ("6 to 8 people") are one range, `6..8`, unless
+    they are a change ("rose from 6 to 8")."""
+    merged: list[Mention] = []
+    for m in found:
+        low = merged[-1] if merged else None
+        if low is not None and low.rule in _PLAIN and m.rule in _PLAIN \
+                and _TO.fullmatch(text, low.end, m.start) \
+                and not _CHANGE_BEFORE.search(text, max(0, low.start - 12), low.start) \
+                and Decimal(low.value) < Decimal(m.value):
+            merged[-1] = Mention(low.start, m.end, f"{low.value}..{m.value}", "range",
+                                 m.noun)
+            continue
+        merged.append(m)
+    return merged
+
+
+def _read(text: str, money: bool) -> list[Mention]:
     found: list[Mention] = []
     for m in _PATTERN.finditer(text):
         if m.group("between"):

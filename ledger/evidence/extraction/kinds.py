@@ -1,6 +1,6 @@
 """What a number token is, read from the words around it: a count, or one of the things
 that are never counts (a year, a day of a month, money, an identifier, an age, a
-duration, a clock time, an ordinal, page furniture).
+duration, a clock time, an ordinal, a ratio, page furniture).
 
 Hand-written: price-parser reads one price string and text2num one number, but neither
 says what a number in running text stands for; these are the few English patterns news
@@ -14,7 +14,7 @@ import re
 from typing import Literal
 
 Kind = Literal["count", "year", "date", "money", "identifier", "age", "duration", "time",
-               "ordinal", "furniture", "share-of-money"]
+               "ordinal", "furniture", "share-of-money", "ratio"]
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december"]
@@ -41,6 +41,11 @@ _IDENTIFIER_BEFORE = re.compile(
     r"|extension|section|paragraph|chapter|resolution|decree|unit|brigade|regiment"
     r"|battalion|school|lyceum|gymnasium|hospital|ward|block|item|version|model)\.?"
     r"\s*(?:no\.?\s*|number\s*|#\s*)?|[#+№]\s*|\d[\s-])$", re.I)
+# "one in ten farms": a share, not two counts
+_SMALL = (r"(?:\d{1,3}(?![\d,])|one|two|three|four|five|six|seven|eight|nine|ten"
+          r"|a\s+hundred|hundred)")
+_RATIO_AFTER = re.compile(rf"^\s+in\s+(?:every\s+)?{_SMALL}\b", re.I)
+_RATIO_BEFORE = re.compile(rf"\b{_SMALL}\s+in\s+(?:every\s+)?$", re.I)
 _DIGIT_GROUP_AFTER = re.compile(r"^[\s/-]\d")  # 0 800 500 335, 12/345, 044-123
 _ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b", re.I)
 _AGE_AFTER = re.compile(r"^(?:-|\s)(?:year|yr|month|week|day)s?(?:-|\s)old\b"
@@ -108,6 +113,8 @@ def kind(text: str, start: int, end: int, token: str) -> Kind:
         return "share-of-money"
     if _ORDINAL_AFTER.match(after):
         return "ordinal"
+    if _RATIO_AFTER.match(after) or _RATIO_BEFORE.search(before):
+        return "ratio"
     if _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
         return "age"
     if _TIME_AFTER.match(after) or (_DOTTED_TIME.fullmatch(token)

@@ -23,6 +23,9 @@ def _found(sentence: str, money: bool = False) -> list[tuple[str, str]]:
     ("Two dozen houses burned.", [("Two dozen", "24")]),
     ("The census found 3.5 million residents.", [("3.5 million", "3500000")]),
     ("The region lost 1.2 million trees.", [("1.2 million", "1200000")]),
+    ("Teams of 6 to 8 people work in shifts.", [("6 to 8", "6..8")]),
+    ("Teams of six to eight people work in shifts.", [("six to eight", "6..8")]),
+    ("The count rose from 6 to 8 people.", [("6", "6"), ("8", "8")]),
 ])
 def test_counts_are_read_whole(sentence: str, expected: list[tuple[str, str]]) -> None:
     assert _found(sentence) == expected
@@ -56,6 +59,8 @@ def test_counts_are_read_whole(sentence: str, expected: list[tuple[str, str]]) -
     "24 comments",
     "5 things to do in Kyiv this weekend",
     "Only 2% of the budget was spent.",
+    "Fewer than one in ten farms are insured.",
+    "One in five homes was damaged.",
 ])
 def test_not_counts(sentence: str) -> None:
     assert _found(sentence) == []
