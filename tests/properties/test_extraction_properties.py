@@ -1,6 +1,7 @@
-"""Property: an article made from a template, filled with random counts, years, amounts
-of money, identifiers, ages, durations and dates, gives back exactly its counts, in
-order, each with a quote that holds it and is cut inside no word or number."""
+"""Property: an article made from a template, filled with random counts and ranges,
+years, amounts of money, identifiers, ages, durations, ratios and dates, gives back
+exactly its counts, in order, each with a quote that holds it and is cut inside no word
+or number."""
 
 from __future__ import annotations
 
@@ -51,10 +52,20 @@ def other_sentence(draw: st.DrawFn) -> str:
         f"See page {ident} of the report.", f"A {small}-year-old man was hurt.",
         f"The siege lasted {small} days.", f"The curfew starts at {small % 24}:00.",
         f"It was the {small}th attempt.", f"Work began on {small % 28 + 1} March.",
+        f"One in {small} homes was damaged.",
     ]))
 
 
-articles = st.lists(st.one_of(count_sentence(), other_sentence()), min_size=1, max_size=12)
+@st.composite
+def range_sentence(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A sentence with a range of counts: "teams of 6 to 8 people"."""
+    low = draw(st.integers(min_value=2, max_value=999))
+    high = draw(st.integers(min_value=low + 1, max_value=1000))
+    return f"Teams of {low} to {high} people worked.", f"{low}..{high}", f"{low} to {high}"
+
+
+articles = st.lists(st.one_of(count_sentence(), range_sentence(), other_sentence()),
+                    min_size=1, max_size=12)
 
 
 @settings(max_examples=examples(100), deadline=None)
