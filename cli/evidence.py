@@ -119,11 +119,18 @@ def extract(
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Review each candidate in the terminal (accept, edit, "
         "skip, quit); the accepted ones are appended, signed with --key.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Try it: a file not yet archived is read but not archived, and "
+        "nothing is signed.")] = False,
+    money: Annotated[bool, typer.Option(
+        "--money", help="Propose amounts of money too (rule money, the currency as the "
+        "noun); they are never proposed as counts.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write candidate report lines (JSONL), one per numeric mention, for review: fill in
-    each null figure, edit or delete lines, then 'tally import' them. With --interactive,
-    review them here instead: only the ones you accept are appended.
+    """Propose candidate report lines, one per numeric mention, for review: with -o, write
+    them (JSONL) to fill in each null figure, edit or delete lines, then 'tally import'
+    them; without, print a summary table. With --interactive, review them here instead:
+    only the ones you accept are appended.
 
     Example: tally extract article.html --source suspilne --published 2025-02-03
     --key alice -o candidates.jsonl
@@ -140,8 +147,13 @@ def extract(
     if interactive and output is not None:
         raise typer.BadParameter("--interactive appends what you accept: it writes no file",
                                  param_hint="--output")
-    lines = run(state.ledger(), document, source=source, published=published,
-                key=state.key(key) if key else None)
+    if interactive and dry_run:
+        raise typer.BadParameter("--interactive appends what you accept: it cannot be a dry "
+                                 "run", param_hint="--dry-run")
+    ledger = state.ledger()
+    lines = run(ledger, document, source=source, published=published,
+                key=state.key(key) if key and not dry_run else None, dry_run=dry_run,
+                money=money, quotes=state.read_model().recent_quotes())
     if interactive:
         from tally.cli.output import console, err_console
         from tally.cli.review import review
@@ -156,11 +168,16 @@ def extract(
                         f"recorded, {summary.skipped} skipped"
                         + (" (stopped early)" if summary.stopped else "")))
         return
-    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     if output is None:
-        typer.echo(text, nl=False)
+        from tally.cli.candidates_view import candidates_table
+
+        if state.json:
+            emit_json({"candidates": len(lines), "lines": lines})
+        else:
+            emit(candidates_table(lines))
         return
-    output.write_text(text, encoding="utf-8")
+    output.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
+                      encoding="utf-8")
     if state.json:
         emit_json({"candidates": len(lines), "output": str(output)})
         return

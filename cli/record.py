@@ -85,6 +85,13 @@ def report(
         document_sha256=document_sha256,
         occurrence=occurrence,
     )
+    if quote is not None:
+        from tally.cli.output import warn
+        from tally.ledger.evidence.extraction.stated import states_value
+
+        if not states_value(quote, value):
+            warn(f"the quote does not state the value {value}: is it the right passage?",
+                 "warning")
     show_appended(state, state.ledger().report(record, state.key(key)), "claim")
 
 

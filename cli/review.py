@@ -1,6 +1,8 @@
 """`tally extract --interactive`: the candidates walked one by one in the terminal (rich
-prompts). A candidate is appended only when the recorder answers `a` (accept) to it;
-`e` edits its value, as_of or figure, `s` skips it, `q` (or the end of input) stops."""
+prompts), each with its number highlighted in its quote and the three best figures it
+may be about. A candidate is appended only when the recorder answers `a` (accept) to
+it; `e` edits its value, as_of or figure (no figure is ever taken by default), `s`
+skips it, `q` (or the end of input) stops."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from rich.prompt import Prompt
 from rich.table import Table
 from rich.text import Text
 
+from tally.cli.candidates_view import as_of, figure, highlighted
 from tally.cli.safe_text import literal
 from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
-from tally.ledger.evidence.anchors import in_context
 from tally.ledger.evidence.extraction.review import accept, edited
 from tally.ledger.integrity.signing import KeyPair
 
@@ -33,22 +35,28 @@ class ReviewSummary(BaseModel):
 
 def _card(number: int, total: int, line: dict[str, Any]) -> Panel:
     notes = line["candidate"]
+    anchor = line["anchor"]["quote"]
     table = Table(show_header=False, box=None)
-    table.add_row("quote", literal(in_context(line["anchor"])))
+    table.add_row("quote", Text.assemble("… ", literal(anchor["prefix"]), "**",
+                                         highlighted(line), "**", literal(anchor["suffix"]),
+                                         " …"))
     table.add_row("value", literal(line["value"]))
-    guessed = notes["as_of_guessed"] and line["as_of"] is not None \
-        and line["as_of"] == line["published"]
-    as_of = (Text.assemble(literal(line["as_of"]), " (the published date: a guess)" if guessed
-                           else "") if line["as_of"] is not None
-             else Text("none found: edit it", "bold red"))
-    table.add_row("as_of", as_of)
-    figure = (literal(line["figure"]) if line["figure"] else Text.assemble(
-        ("none", "bold red"), literal(f" (close: {', '.join(notes['suggestions'])})"
-                                      if notes["suggestions"] else "")))
-    table.add_row("figure", figure)
+    table.add_row("as_of", as_of(line) if line["as_of"] is not None
+                  else Text("none found: edit it", "bold red"))
+    table.add_row("figure", figure(line))
     return Panel(table, title=f"candidate {number} of {total}",
                  subtitle=literal(f"rule {notes['rule']}" + (", vague" if notes["vague"]
                                                              else "")))
+
+
+def _figure(console: Console, line: dict[str, Any]) -> str | None:
+    """The figure the recorder names: an id, or 1 to 3 for a suggestion shown; nothing
+    keeps the line's own (no suggestion is ever taken by default)."""
+    answer = _ask(console, "figure (an id, or 1-3 for a suggestion)").strip()
+    picks = line["candidate"]["suggestions"][:3]
+    if answer in {str(n) for n in range(1, len(picks) + 1)}:
+        return str(picks[int(answer) - 1])
+    return answer or line["figure"]
 
 
 def _ask(console: Console, question: str, default: str | None = None,
@@ -73,11 +81,9 @@ def review(console: Console, ledger: Ledger, lines: list[dict[str, Any]],
                     summary.skipped += 1
                     break
                 if answer == "e":
-                    suggestion = line["figure"] or next(iter(line["candidate"]["suggestions"]),
-                                                        None)
                     line = edited(line, value=_ask(console, "value", line["value"]),
                                   as_of=_ask(console, "as_of", line["as_of"]),
-                                  figure=_ask(console, "figure", suggestion) or None)
+                                  figure=_figure(console, line))
                     continue
                 if line["figure"] is None or line["as_of"] is None:
                     console.print(Text("no figure or as_of yet: (e)dit it first", "bold red"))

@@ -105,6 +105,16 @@ class Views:
         with reading(self.engine) as conn:
             return queries.claim_rows(conn, self._signed(conn))
 
+    def recent_quotes(self, per_figure: int = 3) -> dict[str, list[str]]:
+        """Each figure's latest quotes (by position, at most `per_figure`): what `tally
+        extract` ranks the figures it suggests by."""
+        found: dict[str, list[str]] = {}
+        for row in sorted(self.claim_rows(), key=lambda r: -int(str(r["position"]))):
+            quotes = found.setdefault(str(row["figure"]), [])
+            if row["quote"] and len(quotes) < per_figure:
+                quotes.append(str(row["quote"]))
+        return found
+
     def discrepancies(self, figure: str | None = None, kind: str | None = None,
                       known_at: int | dt.datetime | None = None, limit: int | None = None,
                       offset: int = 0) -> DiscrepancyList:

@@ -63,11 +63,34 @@ def closest(text: str, quote: str) -> str:
     return text[best_at:best_at + len(needle)]
 
 
+def inside(text: str, at: int) -> bool:
+    """Whether position `at` of `text` falls inside a word or a number ("2,|700", "3.|5")."""
+    if at <= 0 or at >= len(text):
+        return False
+    left, right = text[at - 1], text[at]
+    if left.isalnum() and right.isalnum():
+        return True
+    return (left in ",." and right.isdigit() and at >= 2 and text[at - 2].isdigit()) or (
+        right in ",." and left.isdigit() and at + 1 < len(text) and text[at + 1].isdigit())
+
+
+def _whole(text: str, start: int, end: int, whole: bool = True) -> dict[str, Any]:
+    """The anchor of text[start:end]; InputError, if `whole`, when it starts or ends
+    inside a word or a number (a quote cut there says what the source did not)."""
+    for at, where in ((start, "starts"), (end, "ends")) if whole else ():
+        if inside(text, at):
+            raise InputError(f"the quote {where} inside a word or number (\"{text[start:end]}\" "
+                             f"in \"{text[max(0, start - 12):end + 12]}\"): quote whole words",
+                             field="quote")
+    return selector(text, start, end)
+
+
 def anchor(text: str, quote: str, occurrence: int | None = None,
-           position: tuple[int, int] | None = None) -> dict[str, Any]:
+           position: tuple[int, int] | None = None, whole: bool = True) -> dict[str, Any]:
     """The anchor of `quote` in `text`: the one occurrence, the `occurrence`-th (from 1) or
     the one at `position`; InputError, naming the closest passage or every context, if
-    that is not exactly one place."""
+    that is not exactly one place, or (if `whole`) if the quote starts or ends inside a
+    word or number."""
     found = occurrences(text, quote)
     length = len(normalise(quote))
     if not found:
@@ -77,20 +100,20 @@ def anchor(text: str, quote: str, occurrence: int | None = None,
         if position[0] not in found or position[1] != position[0] + length:
             raise InputError(f"the quote is not at {position[0]}..{position[1]} in the "
                              "document", field="quote")
-        return selector(text, *position)
+        return _whole(text, *position, whole)
     if occurrence is not None:
         if not 1 <= occurrence <= len(found):
             raise InputError(f"the quote occurs {len(found)} time(s); --occurrence "
                              f"{occurrence} is not one of them", field="occurrence")
         start = found[occurrence - 1]
-        return selector(text, start, start + length)
+        return _whole(text, start, start + length, whole)
     if len(found) > 1:
         contexts = "; ".join(f"{n}: {in_context(selector(text, s, s + length))}"
                              for n, s in enumerate(found, start=1))
         raise InputError(f"the quote occurs {len(found)} times in the document, pick one "
                          f"with --occurrence N (or \"occurrence\" in a line): {contexts}",
                          field="quote")
-    return selector(text, found[0], found[0] + length)
+    return _whole(text, found[0], found[0] + length, whole)
 
 
 def check_position(text: str, anchor_fields: dict[str, Any]) -> tuple[int, int]:

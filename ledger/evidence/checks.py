@@ -50,6 +50,7 @@ class AnchoredReport(Protocol):
     document_sha256: str | None
     occurrence: int | None
     anchor: dict[str, Any] | None
+    signature: str | None
 
 
 def check_digests(signed: SignedDocument, digests: tuple[str, str] | None) -> None:
@@ -111,7 +112,8 @@ def _position(anchor: dict[str, Any]) -> tuple[int, int]:
 
 def anchored_quote(record: AnchoredReport, text: str | None) -> dict[str, Any] | None:
     """The anchor a report's quote gets in its document's text (None: the document is not
-    archived, so the quote stays unanchored, as before documents existed)."""
+    archived, so the quote stays unanchored, as before documents existed). A quote to be
+    signed here must start and end on a word's or number's edge."""
     picked = record.occurrence is not None or record.anchor is not None
     if text is None or record.quote is None:
         if picked:
@@ -119,7 +121,10 @@ def anchored_quote(record: AnchoredReport, text: str | None) -> dict[str, Any] |
                              "(tally documents add)", field="document_sha256")
         return None
     position = None if record.anchor is None else _position(record.anchor)
-    found = anchors.anchor(text, record.quote, record.occurrence, position)
+    # a line signed elsewhere (an export read back) keeps the quote its signer chose; a
+    # quote signed here must be whole words
+    found = anchors.anchor(text, record.quote, record.occurrence, position,
+                           whole=record.signature is None)
     if record.anchor is not None and found != record.anchor:
         raise InputError("the line's anchor is not the quote's place in the document",
                          field="anchor")

@@ -115,19 +115,25 @@ def _warc_payload(data: bytes, url: str | None) -> tuple[str, bytes]:
     raise InputError(f"the WARC file holds no response record for {url}", field="url")
 
 
-def extract(data: bytes, media_type: MediaType, url: str | None = None) -> Extracted:
-    """The normalised text of a document of `media_type`; InputError if it has none."""
+def read(data: bytes, media_type: MediaType, url: str | None = None) -> tuple[str, str, str]:
+    """The reader's name and version and the text it returns for a document of
+    `media_type`, not yet normalised (its line breaks still there)."""
     if len(data) > MAX_BYTES:
         raise InputError(f"the document is larger than {MAX_BYTES // 2**20} MiB",
                          field="document")
     if media_type == "application/warc":
         inner_type, body = _warc_payload(data, url)
         known = next((m for m in _READERS if m == inner_type), None)
-        inner = extract(body, known or sniff(body))
-        return Extracted(media_type, f"warcio+{inner.extractor}",
-                         f"{version('warcio')}+{inner.extractor_version}", inner.text)
-    name, read = _READERS[media_type]
-    text = normalise(read(data))
+        name, inner_version, raw = read(body, known or sniff(body))
+        return f"warcio+{name}", f"{version('warcio')}+{inner_version}", raw
+    name, reader = _READERS[media_type]
+    return name, _version(name), reader(data)
+
+
+def extract(data: bytes, media_type: MediaType, url: str | None = None) -> Extracted:
+    """The normalised text of a document of `media_type`; InputError if it has none."""
+    name, reader_version, raw = read(data, media_type, url)
+    text = normalise(raw)
     if not text:
         raise InputError("no text could be extracted from the document", field="document")
-    return Extracted(media_type, name, _version(name), text)
+    return Extracted(media_type, name, reader_version, text)

@@ -42,3 +42,13 @@ def test_the_demo_runs_and_writes_plain_text_to_a_pipe(tmp_path: Path) -> None:
     assert report.valid, report.flatten(["type", "message"])
     assert json.loads((ROOT / "demo" / "site" / "log.json").read_text())["base_url"] == (
         "https://tally.example/izium/")
+    # the evidence example's reviewed import: every date read from the text, no quote
+    # fused with the headline or byline, the running total dated when it was told
+    reviewed = [json.loads(line) for line in
+                (ROOT / "demo" / "reviewed.jsonl").read_text().splitlines()]
+    assert len(reviewed) == 3
+    assert not any(c["candidate"]["as_of_guessed"] for c in reviewed)
+    assert not any("second week" in c["quote"] or "staff reporter" in c["quote"]
+                   for c in reviewed)
+    graves = next(c for c in reviewed if c["value"] == "126")
+    assert (graves["as_of"], graves["candidate"]["since"]) == ("2025-03-13", "2025-03-03")

@@ -1,34 +1,39 @@
 """Candidate `report` lines from an archived document's text, for a recorder to review.
 
-One line per numeric mention (`grammar`): its value, an `as_of` from a date phrase in
-the same sentence (or the published date, marked as a guess), the shortest clause that
-holds it as the quote, anchored (`anchors.selector`), and a figure whose unit or id
-matches the noun, or null with suggestions. The review notes sit under `candidate`,
-which `tally import` ignores; a line whose figure is still null is refused there.
+One line per numeric mention (`grammar`): its value, an `as_of` from the date phrase
+nearest it in its sentence (a weekday or relative phrase read against the published
+date is marked inferred; with none, the published date is marked as a guess), the
+shortest clause that holds it as the quote, anchored (`anchors.selector`), and the
+figure whose unit is its noun, or null; the figures it may be about are suggested,
+best first (`ranking`). The review notes sit under `candidate`, which `tally import`
+ignores; a line whose figure is still null is refused there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tally.ledger.evidence.anchors import selector
 from tally.ledger.evidence.extraction.grammar import Mention, mentions
-from tally.ledger.evidence.extraction.spans import spans
+from tally.ledger.evidence.extraction.ranking import ranked
+from tally.ledger.evidence.extraction.spans import Spans, spans
 
 
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    left, right = spans(text).sentence(start, end)
+def _sentence(text: str, start: int, end: int, found: Spans | None = None) -> tuple[int, int]:
+    left, right = (found or spans(text)).sentence(start, end)
     while left < start and text[left] == " ":
         left += 1
     return left, right
 
 
-def clause(text: str, start: int, end: int) -> tuple[int, int]:
-    """The shortest clause around text[start:end]: within its sentence, between the
-    nearest clause breaks (commas, semicolons, colons, brackets, dashes) outside it."""
-    s_left, s_right = _sentence(text, start, end)
-    found = spans(text)
+def clause(text: str, start: int, end: int, found: Spans | None = None) -> tuple[int, int]:
+    """The shortest clause around text[start:end]: within its sentence (a paragraph
+    ends one), between the nearest clause breaks (commas, semicolons, colons, brackets,
+    dashes; never one inside a number) outside it."""
+    found = found or spans(text)
+    s_left, s_right = _sentence(text, start, end, found)
     left = found.break_before(s_left, start)
     right = found.break_after(end, s_right)
     left = s_left if left is None else left
@@ -40,51 +45,74 @@ def clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, right
 
 
-def as_of(text: str, mention: Mention, published: str | None) -> tuple[str | None, bool]:
-    """The EDTF date of the date phrase nearest the mention in its sentence (a phrase with
-    no year takes the published date's), or the published date as a guess (True)."""
-    s_left, s_right = _sentence(text, mention.start, mention.end)
-    found = spans(text).nearest_date(mention.start, mention.end, s_left, s_right,
-                                     with_year=published is None)
-    if found is None:
-        return published, True
-    return found.edtf(found.year or (published or "")[:4]), False
+def as_of(text: str, mention: Mention, published: str | None,
+          found: Spans | None = None) -> tuple[str | None, str]:
+    """The EDTF date of the date phrase nearest the mention in its sentence, and how it
+    was found: `text` (an absolute date; one with no year takes the published date's),
+    `inferred` (a weekday or relative phrase read against the published date), or the
+    published date as a guess (`guessed`). A running total's start ("since 3 March") is
+    never the as_of."""
+    found = found or spans(text)
+    s_left, s_right = _sentence(text, mention.start, mention.end, found)
+    # "310 people, up from 245 on Monday": the date after a comparison is the earlier
+    # figure's, so the search stops there
+    compared = _COMPARISON.search(text, mention.end, min(s_right, mention.end + _NEAR))
+    s_right = compared.start() if compared else s_right
+    near = found.nearest_date(mention.start, mention.end, s_left, s_right,
+                              with_year=published is None)
+    date, inferred = (None, False) if near is None else near.edtf(published)
+    if date is None:
+        return published, "guessed"
+    return date, "inferred" if inferred else "text"
 
 
-def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> tuple[str | None,
-                                                                          list[str]]:
-    """The one figure whose unit or last id segment is the noun, else None with the
-    figures whose unit or id mentions it."""
+_COMPARISON = re.compile(r"\b(?:up|down)\s+from\b|\bcompared\s+(?:with|to)\b|\bagainst\b",
+                         re.I)
+# characters on each side of a number in which a comparison, and the words that rank
+# figures, are looked for (bounded: a sentence may be a megabyte long)
+_NEAR = 80
+
+
+def _figure(noun: str | None, figures: Sequence[dict[str, Any]]) -> str | None:
+    """The one quantity figure whose unit is the noun, else None."""
     if noun is None:
-        return None, []
+        return None
     stem = noun.rstrip("s")
     exact = [f["figure_id"] for f in figures
              if f["unit"].rstrip("s") == stem and f["kind"] == "quantity"]
-    if len(exact) == 1:
-        return exact[0], []
-    close = [f["figure_id"] for f in figures if stem and (stem in f["figure_id"]
-                                                         or f["unit"].rstrip("s") == stem)]
-    return None, sorted(close)[:5]
+    return exact[0] if len(exact) == 1 else None
 
 
 def candidates(text: str, *, sha256: str, source: str, published: str | None,
-               url: str | None, figures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The candidate report lines of a document's normalised text."""
+               url: str | None, figures: Sequence[dict[str, Any]], money: bool = False,
+               paragraph_ends: tuple[int, ...] = (), body_end: int | None = None,
+               quotes: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
+    """The candidate report lines of a document's normalised text (amounts of money too,
+    if `money`), each quote within its paragraph, none after `body_end` (a list of
+    related articles); `quotes` are each figure's recent quotes, to rank the suggested
+    figures by."""
+    found = spans(text, paragraph_ends)
     lines = []
-    for mention in mentions(text):
-        start, end = clause(text, mention.start, mention.end)
-        date, guessed = as_of(text, mention, published)
-        figure, suggestions = _figure(mention.noun, figures)
+    for mention in mentions(text[:body_end], money=money):
+        start, end = clause(text, mention.start, mention.end, found)
+        date, how = as_of(text, mention, published, found)
+        s_left, s_right = _sentence(text, mention.start, mention.end, found)
+        since = found.since_in(s_left, s_right)
         anchor = selector(text, start, end)
         lines.append({
-            "type": "report", "figure": figure, "value": mention.value, "as_of": date,
+            "type": "report", "figure": _figure(mention.noun, figures),
+            "value": mention.value, "as_of": date,
             "source": source, "via": [], "url": url, "published": published,
             "quote": anchor["quote"]["exact"], "document_sha256": sha256, "anchor": anchor,
             "candidate": {
                 "noun": mention.noun, "span": [mention.start, mention.end],
                 "text": text[mention.start:mention.end], "rule": mention.rule,
-                "vague": mention.vague, "as_of_guessed": guessed,
-                "suggestions": suggestions,
+                "vague": mention.vague, "as_of_guessed": how == "guessed",
+                "as_of_inferred": how == "inferred",
+                "since": None if since is None else since.edtf(published)[0],
+                "suggestions": ranked(text[max(s_left, mention.start - _NEAR):
+                                           min(s_right, mention.end + _NEAR)],
+                                      mention.noun, figures, quotes or {}),
             },
         })
     return lines

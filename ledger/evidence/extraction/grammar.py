@@ -3,29 +3,32 @@
 Hand-written because no maintained library maps English hedges ("more than", "at
 least", "between … and …", "hundreds of") to Tally's value grammar; number words are
 read by `text2num`. Each mention names the rule that matched, so precision and recall
-can be measured per rule (docs/extraction.md). Years, dates, ages, clock times and
-ordinals are never mentions.
+can be measured per rule (docs/extraction.md). What a number stands for is read first
+(`kinds`): years, dates, money, identifiers, ages, durations, clock times, ordinals and
+page furniture are never counts.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from text_to_num import text2num
+
+from tally.ledger.evidence.extraction.kinds import currency, kind
 
 _UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
           "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
           "seventeen", "eighteen", "nineteen"]
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_WORD = "(?:{})".format("|".join(sorted(_UNITS + _TENS + ["hundred", "thousand", "million"],
+_MULTIPLIERS = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+_WORD = "(?:{})".format("|".join(sorted(_UNITS + _TENS + ["hundred", *_MULTIPLIERS],
                                          key=len, reverse=True)))
-_WORDS = rf"{_WORD}(?:(?:[- ]|\s+and\s+){_WORD})*"
-_DIGITS = r"\d{1,3}(?:[,\u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?"
+_WORDS = rf"{_WORD}(?:(?:[- ]|\s+and\s+){_WORD})*(?:\s+dozen)?"
+_DIGITS = (r"(?:\d{1,3}(?:[,\u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?)"
+           r"(?:\s+(?:thousand|million|billion)\b)?")
 _NUMBER = rf"(?:{_DIGITS}|a\s+dozen|{_WORDS})"
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
-_MONTH = "(?:{})".format("|".join(_MONTHS))
 
 _HEDGES = [  # (rule, regex prefix, operator)
     ("more-than", r"(?:more\s+than|over|in\s+excess\s+of)", ">"),
@@ -47,14 +50,10 @@ _PATTERN = re.compile(
     rf"|at\s+least|less\s+than|under)\s+)?"
     rf"\b(?P<share>half|a\s+quarter|three\s+quarters|a\s+third|two\s+thirds)\s+of)\b"
     rf"|(?:\b(?P<hedge>{_HEDGE})"
-    rf"\s+)?(?P<number>(?<![\w.,:/-])(?:{_DIGITS}|\ba\s+dozen\b|\b{_WORDS}\b))"
+    rf"\s+)?(?P<currency>[$€£₴]\s?|\b(?:UAH|USD|EUR|GBP|US\$)\s?)?"
+    rf"(?P<number>(?<![\w.,:/+#№-])(?:{_DIGITS}|\ba\s+dozen\b|\b{_WORDS}\b))"
     rf"(?P<percent>\s*(?:%|per\s*cent\b|percent\b))?",
     re.IGNORECASE)
-_ORDINAL_AFTER = re.compile(r"^(?:st|nd|rd|th)\b", re.IGNORECASE)
-_AGE_AFTER = re.compile(r"^(?:-|\s)(?:year|yr)s?(?:-|\s)old\b|^\s+years?\s+old\b", re.I)
-_AGE_BEFORE = re.compile(r"\b(?:aged|age|ages)\s+$", re.IGNORECASE)
-_TIME_AFTER = re.compile(r"^(?::\d\d|\s*(?:a\.?m\.?|p\.?m\.?|o'clock)(?!\w))", re.I)
-_MONTH_BEFORE = re.compile(rf"\b{_MONTH}\s+$", re.IGNORECASE)
 _NOUN = re.compile(r"^\s*(?:of\s+(?:the\s+|them\s+|these\s+)?)?"
                    r"(?:(?:more|further|additional|new|other)\s+)?([a-z][a-z-]*)", re.I)
 
@@ -75,36 +74,27 @@ class Mention:
 MAX_DIGITS = 16
 
 
-def number_value(text: str) -> int | float:
-    """The number a token of `_NUMBER` writes: digits with separators, or words;
-    ValueError if it has more than MAX_DIGITS digits or does not read as a number."""
+def number_value(text: str) -> int | Decimal:
+    """The number a token of `_NUMBER` writes: digits with separators and a multiplier
+    ("3.5 million"), or words ("two dozen"); ValueError if it has more than MAX_DIGITS
+    digits or does not read as a number."""
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
         raise ValueError("too many digits for a count")
     token = " ".join(text.lower().split())
-    if token[0].isdigit():
-        plain = token.replace(",", "").replace("\u202f", "")
-        return float(plain) if "." in plain else int(plain)
     if token == "a dozen":
         return 12
+    if token.endswith(" dozen"):
+        return 12 * int(number_value(token.removesuffix(" dozen")))
+    if token[0].isdigit():
+        digits, _, multiplier = token.partition(" ")
+        plain = Decimal(digits.replace(",", "").replace("\u202f", ""))
+        value = plain * _MULTIPLIERS.get(multiplier, 1)
+        return int(value) if value == value.to_integral_value() else value
     return int(text2num(token.replace(" and ", " "), "en"))
 
 
-def _written(number: int | float) -> str:
+def _written(number: int | Decimal) -> str:
     return str(number) if isinstance(number, int) else f"{number:f}".rstrip("0").rstrip(".")
-
-
-def _excluded(text: str, start: int, end: int, token: str) -> bool:
-    """A year, a date, an age, a clock time or an ordinal: not a quantity."""
-    before, after = text[max(0, start - 12):start], text[end:end + 16]
-    if _ORDINAL_AFTER.match(after) or _AGE_AFTER.match(after) or _AGE_BEFORE.search(before):
-        return True
-    if _TIME_AFTER.match(after):
-        return True
-    if token.isdigit() and 1800 <= int(token) <= 2100:  # a year
-        return True
-    # a day of a month
-    return token.isdigit() and int(token) <= 31 and bool(
-        re.match(rf"^\s+{_MONTH}\b", after, re.I) or _MONTH_BEFORE.search(before))
 
 
 def _noun(text: str, end: int) -> str | None:
@@ -112,8 +102,41 @@ def _noun(text: str, end: int) -> str | None:
     return found.group(1).lower() if found else None
 
 
-def mentions(text: str) -> list[Mention]:
-    """Every numeric mention in `text`, in order."""
+def _hedged(m: re.Match[str]) -> str:
+    """The operator of the hedge before the number, or ""."""
+    return next((op for i, (_, _, op) in enumerate(_HEDGES) if m.group(f"h_{i}")), "")
+
+
+def mentions(text: str, money: bool = False) -> list[Mention]:
+    """Every numeric mention in `text`, in order; amounts of money too (rule `money`, the
+    currency as the noun) if `money`."""
+    return _ranges(text, _read(text, money))
+
+
+_PLAIN = ("digits", "number-words")
+_TO = re.compile(r"\s+to\s+")
+_CHANGE_BEFORE = re.compile(r"\b(?:from|rose|fell|grew|dropped|increased|decreased|up|down"
+                            r"|risen|fallen|climbed)\s+$", re.I)
+
+
+def _ranges(text: str, found: list[Mention]) -> list[Mention]:
+    """Two plain counts joined by "to" ("6 to 8 people") are one range, `6..8`, unless
+    they are a change ("rose from 6 to 8")."""
+    merged: list[Mention] = []
+    for m in found:
+        low = merged[-1] if merged else None
+        if low is not None and low.rule in _PLAIN and m.rule in _PLAIN \
+                and _TO.fullmatch(text, low.end, m.start) \
+                and not _CHANGE_BEFORE.search(text, max(0, low.start - 12), low.start) \
+                and Decimal(low.value) < Decimal(m.value):
+            merged[-1] = Mention(low.start, m.end, f"{low.value}..{m.value}", "range",
+                                 m.noun)
+            continue
+        merged.append(m)
+    return merged
+
+
+def _read(text: str, money: bool) -> list[Mention]:
     found: list[Mention] = []
     for m in _PATTERN.finditer(text):
         if m.group("between"):
@@ -147,12 +170,18 @@ def mentions(text: str) -> list[Mention]:
             number = number_value(token)
         except ValueError:
             continue
-        if _excluded(text, m.start("number"), m.end("number"), token.replace(",", "")):
+        what = kind(text, m.start("number"), m.end("number"), token)
+        if what == "money" and money:
+            before = text[max(0, m.start("number") - 40):m.start("number")]
+            found.append(Mention(m.start(), m.end(), f"{_hedged(m)}{_written(number)}",
+                                 "money", currency(before, text[m.end("number"):][:40])))
             continue
-        rule, op = "number-words" if token[0].isalpha() else "digits", ""
-        for i, (name, _, operator) in enumerate(_HEDGES):
+        if what != "count":
+            continue
+        rule, op = "number-words" if token[0].isalpha() else "digits", _hedged(m)
+        for i, (name, _, _) in enumerate(_HEDGES):
             if m.group(f"h_{i}"):
-                rule, op = name, operator
+                rule = name
         percent = bool(m.group("percent"))
         if percent:
             rule = "percent" if not op else rule

@@ -8,47 +8,33 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
 
-from tally.ledger.evidence.extraction.grammar import _MONTHS
+from tally.ledger.evidence.extraction.dates import DATE, DatePhrase, phrase
 
 # a sentence ends before a capital, a digit ("… completed. 447 bodies …"), a quote or
-# a bracket, or at the end of the text
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9“\"(]|\s*$)")
-_CLAUSE_BREAK = re.compile(r"[,;:()—–]|\s-\s")
-_DATE = re.compile(
-    r"\b(?:(?P<d1>\d{1,2})\s+(?P<m1>%s)|(?P<m2>%s)\s+(?P<d2>\d{1,2})(?!\d))(?:,?\s+(?P<y1>\d{4}))?"
-    r"|\b(?:in|since|by|of)\s+(?P<m3>%s)\s+(?P<y2>\d{4})\b"
-    r"|\bin\s+(?P<m4>%s)\b"
-    r"|\bin\s+(?P<y3>(?:19|20)\d\d)\b" % ((("|".join(_MONTHS)),) * 4),
-    re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class DatePhrase:
-    start: int
-    end: int
-    year: str | None  # None: the phrase names no year ("in May")
-    month: int | None
-    day: int | None
-
-    def edtf(self, year: str) -> str:
-        if self.month is None:
-            return year
-        return f"{year}-{self.month:02d}" + (f"-{self.day:02d}" if self.day is not None else "")
+# a bracket, or at the end of the text; not after a title or "No." ("Mr. Smith")
+_SENTENCE_END = re.compile(r"[.!?](?<!\bMr.)(?<!\bMrs.)(?<!\bMs.)(?<!\bDr.)(?<!\bSt.)"
+                           r"(?<!\bNo.)(?<!\bGen.)(?<!\bCol.)(?<!\bLt.)(?<!\bSgt.)"
+                           r"(?<!\bProf.)(?<!\bvs.)(?=\s+[A-Z0-9“\"(]|\s*$)")
+# a comma, colon or dash between two digits is inside a number (2,700; 10:30; 440–451)
+_CLAUSE_BREAK = re.compile(r"[;()]|\s-\s|[,:—–](?!(?<=\d[,:—–])\d)")
 
 
 class Spans:
     """The positions in one text; `spans(text)` builds them once per text."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, paragraph_ends: tuple[int, ...] = ()) -> None:
         self.length = len(text)
-        self.sentence_ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        self.sentence_ends = sorted({m.end() for m in _SENTENCE_END.finditer(text)}
+                                    | set(paragraph_ends))
         breaks = list(_CLAUSE_BREAK.finditer(text))
         self.break_starts = [m.start() for m in breaks]
         self.break_ends = [m.end() for m in breaks]
-        self.dates = [_phrase(m) for m in _DATE.finditer(text)]
+        phrases = [phrase(text, m) for m in DATE.finditer(text)]
+        # the date a figure was told: a running total's start ("since 3 March") is not one
+        self.dates = [d for d in phrases if not d.since]
         self.dated = [d for d in self.dates if d.year is not None]
+        self.since = [d for d in phrases if d.since]
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around [start, end): from the end of the one before it (spaces not
@@ -69,6 +55,12 @@ class Spans:
         at = bisect.bisect_left(self.break_starts, end)
         ok = at < len(self.break_starts) and self.break_ends[at] <= high
         return self.break_starts[at] if ok else None
+
+    def since_in(self, low: int, high: int) -> DatePhrase | None:
+        """The first running total's start ("since 3 March") within [low, high]."""
+        at = bisect.bisect_left(self.since, low, key=_start)
+        ok = at < len(self.since) and self.since[at].end <= high
+        return self.since[at] if ok else None
 
     def nearest_date(self, start: int, end: int, low: int, high: int,
                      with_year: bool) -> DatePhrase | None:
@@ -101,15 +93,7 @@ def _end(d: DatePhrase) -> int:
     return d.end
 
 
-def _phrase(m: re.Match[str]) -> DatePhrase:
-    g = m.groupdict()
-    month_name = g["m1"] or g["m2"] or g["m3"] or g["m4"]
-    day = g["d1"] or g["d2"]
-    return DatePhrase(m.start(), m.end(), g["y1"] or g["y2"] or g["y3"],
-                      None if month_name is None else _MONTHS.index(month_name.lower()) + 1,
-                      int(day) if day else None)
-
-
 @functools.lru_cache(maxsize=4)
-def spans(text: str) -> Spans:
-    return Spans(text)
+def spans(text: str, paragraph_ends: tuple[int, ...] = ()) -> Spans:
+    """The spans of `text`; a sentence also ends where a paragraph does."""
+    return Spans(text, paragraph_ends)

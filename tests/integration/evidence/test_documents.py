@@ -117,8 +117,20 @@ def test_quote_not_found_or_ambiguous_is_refused(ledger: Ledger, alice: KeyPair,
     assert "1: … " in e.value.message and "3: … " in e.value.message
     with nothing_written(), pytest.raises(InputError, match="not one of them"):
         ledger.report(_report("the", sha, occurrence=4), alice)
-    claim = ledger.report(_report("the", sha, occurrence=2), alice).id  # in "them"
-    assert _anchor_of(ledger, claim)["position"]["start"] == ARTICLE.index("them")
+    with nothing_written(), pytest.raises(InputError, match="ends inside a word"):
+        ledger.report(_report("the", sha, occurrence=2), alice)  # in "them"
+    claim = ledger.report(_report("the", sha, occurrence=1), alice).id
+    assert _anchor_of(ledger, claim)["position"]["start"] == ARTICLE.index("the site.")
+
+
+def test_a_quote_cut_inside_a_word_or_number_is_refused(ledger: Ledger, alice: KeyPair,
+                                                         nothing_written: Any) -> None:
+    sha = _add(ledger, alice, b"Officials said 2,700 homes were flooded in 24 settlements.")
+    for quote, where in [("700 homes were flooded", "starts"), ("Officials said 2,7", "ends"),
+                         ("fficials said", "starts"), ("homes were flood", "ends")]:
+        with nothing_written(), pytest.raises(InputError, match=f"{where} inside a word"):
+            ledger.report(_report(quote, sha), alice)
+    ledger.report(_report("2,700 homes were flooded", sha), alice)
 
 
 def test_unanchored_quotes_keep_working(ledger: Ledger, alice: KeyPair) -> None:

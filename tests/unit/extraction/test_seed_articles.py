@@ -19,6 +19,8 @@ import pytest
 
 from tally.ledger.evidence.anchors import occurrences
 from tally.ledger.evidence.extraction.candidates import candidates
+from tally.ledger.evidence.extraction.paragraphs import body_end, paragraph_ends
+from tally.ledger.evidence.extractors import extract
 from tally.ledger.evidence.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,10 +38,14 @@ def _reports() -> list[dict[str, Any]]:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed articles are not beside the repo")
 def test_every_izium_report_is_a_candidate_of_its_article() -> None:
-    articles = {p.name: normalise(p.read_text(encoding="utf-8"))
-                for p in sorted(SEEDS.glob("*.txt"))}
-    proposed = {name: candidates(text, sha256="0" * 64, source="seed", published=None,
-                                 url=None, figures=[]) for name, text in articles.items()}
+    articles, proposed = {}, {}
+    for path in sorted(SEEDS.glob("*.txt")):  # read as `tally extract --money` reads them
+        data = path.read_bytes()
+        text = articles[path.name] = extract(data, "text/plain").text
+        ends = paragraph_ends(data, "text/plain", None, text)
+        proposed[path.name] = candidates(text, sha256="0" * 64, source="seed",
+                                         published=None, url=None, figures=[], money=True,
+                                         paragraph_ends=ends, body_end=body_end(text, ends))
     found, missed = 0, []
     for report in _reports():
         where = [(name, at) for name, text in articles.items()
