@@ -84,6 +84,9 @@ class Context:
     today: dt.date
     documents: Lookup = lambda _: None
     operator_key_id: str = ""  # the genesis operator's: it alone signs signers and witnesses
+    # an import: the documents that came without their bytes, whose withholding order
+    # must follow in the file (the import is refused at its end otherwise)
+    withholding_follows: Callable[[str], bool] = lambda _: False
 
 
 def check_name(name: str, what: str) -> None:

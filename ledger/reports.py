@@ -24,7 +24,7 @@ from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import claim_body
-from tally.ledger.model.events import Claim, Signer
+from tally.ledger.model.events import Claim, Document, Signer
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.model.policy import check_dates, signer_may_sign, value_for
@@ -54,8 +54,7 @@ def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
     value = _checked(registry, ctx, record)
     document = (None if record.document_sha256 is None
                 else registry.find_document(record.document_sha256))
-    anchor = anchored_quote(record, None if document is None else stored_text(
-        document.sha256, document.text_sha256, ctx.documents))
+    anchor = _anchor(ctx, record, document)
     disclosures: list[str] = []
 
     def build(signer: str) -> dict[str, Any]:
@@ -69,6 +68,24 @@ def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
     signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
     return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
                          tuple(disclosures))
+
+
+def _anchor(ctx: Context, record: ReportRecord, document: Document | None
+            ) -> dict[str, Any] | None:
+    """The anchor the report's quote gets in its document. In a document whose bytes an
+    order withheld (or, in an import, whose withholding follows in the file), no new
+    quote is anchored; a line signed elsewhere keeps its own anchor, whose place can no
+    longer be read (its signature still covers it, and the audit says the document is
+    withheld), as `_anchor_in_place` does for a body line."""
+    if document is not None and ctx.documents(document.sha256) is None and (
+            document.withheld or ctx.withholding_follows(document.sha256)):
+        if record.signature is None:
+            raise InputError(f"document {document.sha256} was withheld by the operator's "
+                             "order: no new quote can be anchored in it",
+                             field="document_sha256")
+        return record.anchor
+    return anchored_quote(record, None if document is None else stored_text(
+        document.sha256, document.text_sha256, ctx.documents))
 
 
 def _checked(registry: Registry, ctx: Context, record: ReportRecord) -> Quantity | Status:

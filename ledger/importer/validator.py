@@ -104,7 +104,9 @@ class Validator:
         self.registry = ImportRegistry(ledger)
         # documents of this file are found by the report lines after them
         self.documents = StagedDocuments(staging.db, ledger.archive.get)
-        self.ctx: Context = dataclasses.replace(ledger.context(), documents=self.documents.get)
+        self.ctx: Context = dataclasses.replace(
+            ledger.context(), documents=self.documents.get,
+            withholding_follows=lambda sha: sha in self.unordered)
         self.summary = ImportSummary()
         self.problems: list[ImportFileError] = []
         self.to_store = ledger.events.to_stored

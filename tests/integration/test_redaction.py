@@ -12,11 +12,17 @@ from sqlalchemy import text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, NotAuthorisedError, SignatureError
+from tally.ledger.evidence import documents
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.model.inputs import RedactionRecord, ReportRecord
+from tally.ledger.model.inputs import (
+    RedactionRecord,
+    ReportRecord,
+    SourceRecord,
+    WithholdingRecord,
+)
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.citation import verify_proof_file
 from tally.projections.readmodel import ReadModel
@@ -186,3 +192,49 @@ def test_a_body_line_is_refused_for_its_signature_first_then_for_its_fields(
                 "signature": signing.sign(alice.private_key, signing.canonical(bad))})
     with pytest.raises(InputError, match="via names the source suspilne itself"):
         ledger.report(resigned, None)
+
+
+def test_a_document_withheld_before_a_checkpoint_stops_no_later_check(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, db_url: str) -> None:
+    """The rules' state before the events a check reads is rebuilt from the registry
+    events (the sealed ones of the last checkpoint, then those since): a document archived
+    there whose bytes an order withheld is no missing document. Neither the next
+    checkpoint's recheck nor another process's check of new events may say so."""
+    sha = documents.archive(ledger, b"A notice to come down.\n", name="notice.txt",
+                            key=operator).id
+    ledger.withhold(WithholdingRecord(sha256=sha, reason="take-down notice"), operator)
+    ledger.add_source(SourceRecord(id="suspilne", name="Suspilne", kind="media"), operator)
+    # another process appends: this one checks its events from the registry's state
+    with Ledger.open(db_url) as other:
+        other.add_source(SourceRecord(id="wire", name="Wire", kind="media"), operator)
+    ledger.checkpoint(operator)  # the order sealed in no registry: before the fix, refused
+    ledger.add_source(SourceRecord(id="gwara", name="Gwara", kind="media"), operator)
+    ledger.checkpoint(operator)
+    with Ledger.open(db_url) as other:
+        other.add_source(SourceRecord(id="other", name="Other", kind="media"), operator)
+    ledger.checkpoint(operator)
+    assert verify(ledger).ok
+
+
+def test_claims_anchored_in_a_withheld_document_export_and_import_again(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, make_ledger) -> None:
+    """A claim anchored in a document an order withheld keeps its signed anchor in the
+    export: the import reads it back (into the same ledger, a no-op; into a copy, the same
+    body), though the text it points into is gone. No new quote is anchored there."""
+    sha = documents.archive(ledger, (b"Officials said 447 bodies had been exhumed at the "
+                                     b"site.\n"), name="a.txt", key=alice).id
+    anchored = ReportRecord(figure="izium/bodies", value="447", as_of="2022-09-23",
+                            source="hromadske", quote="447 bodies had been exhumed",
+                            document_sha256=sha)
+    claim = ledger.report(anchored, alice).id
+    ledger.withhold(WithholdingRecord(sha256=sha, reason="court order"), operator)
+    lines = list(export_lines(ledger))
+    again = import_lines(ledger, [line.encode() for line in lines], None)
+    assert again.added == 0
+    copy = make_ledger("copy.db", operator, [])
+    import_lines(copy, [line.encode() for line in lines], None)
+    assert copy.registry().claim(claim).body == ledger.registry().claim(claim).body
+    assert verify(copy).ok and verify(ledger).ok
+    with pytest.raises(InputError, match="withheld by the operator's order") as refused:
+        ledger.report(anchored.model_copy(update={"value": "448"}), alice)
+    assert refused.value.field == "document_sha256"
