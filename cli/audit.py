@@ -197,25 +197,6 @@ def read_policy(policy_file: Path) -> Policy:
     return parse_policy(read_text_file(policy_file, "policy"))
 
 
-def _policy_checks(policy_file: Path, notes: list[str], origin: str,
-                   log_key: bytes) -> list[str]:
-    """The policy witnesses that cosigned every note (VerificationError if one is short)."""
-    from tally.ledger.integrity.tlog_policy import check_notes
-
-    checks = check_notes(read_policy(policy_file), notes, origin, log_key)
-    return sorted(set.intersection(*(set(c.cosigned) for c in checks))) if checks else []
-
-
-def witnessed_by(policy: Policy, note: str, log_key: bytes) -> list[str]:
-    """The policy witnesses that cosigned a checkpoint the operator signed (VerificationError
-    if it is short of the quorum)."""
-    from tally.ledger.integrity.checkpoints import verify_checkpoint
-    from tally.ledger.integrity.tlog_policy import check_notes
-
-    origin = verify_checkpoint(note, log_key).origin
-    return sorted(check_notes(policy, [note], origin, log_key)[0].cosigned)
-
-
 def verify(
     ctx: typer.Context,
     operator_key: Annotated[
@@ -246,21 +227,12 @@ def verify(
     state = state_of(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
-    ledger = state.ledger()
+    required = None if policy is None else read_policy(policy)
     with progress_bar("verifying") as progress:
-        report = run_verify(ledger, operator_key=expected, kept=notes, progress=progress)
+        report = run_verify(state.ledger(), operator_key=expected, kept=notes,
+                            progress=progress, policy=required)
     differences = state.read_model().diff_against_rebuild() if report.ok else []
-    witnessed: list[str] = []
-    if policy is not None and report.ok:
-        from tally.ledger.errors import VerificationError
-
-        info = ledger.info()
-        stored = ledger.log.checkpoints()
-        try:
-            witnessed = _policy_checks(policy, [n for _, n, _ in stored[-1:]] + notes,
-                                       info.origin, bytes.fromhex(info.operator_public_key))
-        except VerificationError as e:
-            report.problem = e.message
+    witnessed = report.witnessed_by
     result = VerifyAnswer(
         ok=report.ok and not differences, events=report.events, signatures=report.signatures,
         checkpoints=report.checkpoints, kept_checkpoints=report.kept, pending=report.pending,
@@ -341,42 +313,39 @@ def verify_proof(
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.verify.citation import require_claim, verify_proof_file
+    from tally.ledger.verify.citation import ProvenConsistency, require_claim, verify_proof_file
 
     state = state_of(ctx, as_json)
-    trusted_note, key = _read(checkpoint_file), parse_public_key(operator_key)
     checked = verify_proof_file(
         _read(proof_file),
-        trusted_note,
-        key,
+        _read(checkpoint_file),
+        parse_public_key(operator_key),
         None if consistency_file is None else _read(consistency_file),
+        None if policy is None else read_policy(policy),
     )
     if claim is not None:
         require_claim(checked, claim)
-    if policy is not None:
-        checked["witnessed_by"] = _policy_checks(policy, [trusted_note], checked["origin"], key)
     if state.json:
-        emit_json({"ok": True, **checked})
-    elif "old_size" in checked:
+        emit_json(checked)
+    elif isinstance(checked, ProvenConsistency):
         success(Text.assemble(
-            ("ok", "green"), f": checkpoint {checked['new_size']} extends checkpoint "
-            f"{checked['old_size']} of ", literal(checked["origin"]), " append-only"
+            ("ok", "green"), f": checkpoint {checked.new_size} extends checkpoint "
+            f"{checked.old_size} of ", literal(checked.origin), " append-only"
         ))
     else:
         through = (
-            f", which the trusted checkpoint of size {checked['trusted_tree_size']} "
-            "extends append-only" if "trusted_tree_size" in checked else ""
+            f", which the trusted checkpoint of size {checked.trusted_tree_size} "
+            "extends append-only" if checked.trusted_tree_size is not None else ""
         )
-        of_claim = ("" if checked["kind"] == "claim"
-                    else f"{checked['kind']} {checked['event_id']} of ")
+        of_claim = "" if checked.kind == "claim" else f"{checked.kind} {checked.event_id} of "
         success(Text.assemble(
-            ("ok", "green"), ": ", literal(of_claim), "claim ", literal(checked["claim_id"]),
-            f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
-            literal(checked["origin"]), through,
+            ("ok", "green"), ": ", literal(of_claim), "claim ", literal(checked.claim_id),
+            f" is leaf {checked.leaf_index} of the {checked.tree_size}-event log signed by ",
+            literal(checked.origin), through,
         ))
-    if checked.get("witnessed_by") and not state.json:
+    if checked.witnessed_by and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
-                              literal(", ".join(checked["witnessed_by"]))))
+                              literal(", ".join(checked.witnessed_by))))
 
 
 def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
