@@ -53,7 +53,9 @@ def checkpoint(
         note, answers = gather_cosignatures(ledger, size, note)
         write(note)
     if state.json:
-        emit_json({"size": size, "note": note, "witnesses": answers})
+        from tally.cli.answers import SignedCheckpoint
+
+        emit_json(SignedCheckpoint(size=size, note=note, witnesses=answers))
     else:
         for answer in answers:
             err_console.print(witness_answer(answer), soft_wrap=True)
@@ -128,6 +130,8 @@ def proof(
     proven: verify-proof ignores them).
     Example: tally proof 69cec0ff -o proof.json
     """
+    from tally.cli.answers import ProofAnswer, ProofWritten, TlogProof
+
     state = state_of(ctx, as_json)
     cited = state.read_model().cite(claim, checkpoint_size)
     made = cited.proof
@@ -135,22 +139,22 @@ def proof(
         warn(cited.warning, "warning")
     text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
     # what stands now: beside the proof, never in it (verify-proof drops these keys)
-    status = {"status": cited.status, "warning": cited.warning}
+    status, warning = cited.status, cited.warning
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
-                       "leaf_index": made.leaf_index, "tree_size": made.tree_size,
-                       "output": str(output), **status})
+            emit_json(ProofWritten(claim_id=made.claim_id, kind=cited.kind, id=cited.id,
+                                   leaf_index=made.leaf_index, tree_size=made.tree_size,
+                                   output=str(output), status=status, warning=warning))
         else:
             success(Text.assemble(
                 f"proof for {cited.kind} ", literal(cited.id), f" at leaf {made.leaf_index} "
                 f"of {made.tree_size} written to ", literal(output)
             ))
     elif state.json:
-        emit_json({**made.model_dump(), **status} if not tlog
-                  else {"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
-                        "tlog_proof": text, **status})
+        emit_json(ProofAnswer(**made.model_dump(), status=status, warning=warning) if not tlog
+                  else TlogProof(claim_id=made.claim_id, kind=cited.kind, id=cited.id,
+                                 tlog_proof=text, status=status, warning=warning))
     elif tlog:
         typer.echo("\n".join(visible(line) for line in text.split("\n")), nl=False)
     else:
@@ -175,7 +179,9 @@ def consistency(
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({"old_size": old, "new_size": new, "output": str(output)})
+            from tally.cli.answers import ConsistencyWritten
+
+            emit_json(ConsistencyWritten(old_size=old, new_size=new, output=str(output)))
         else:
             success(Text.assemble(f"consistency proof {old} -> {new} written to ",
                                   literal(output)))
@@ -358,7 +364,9 @@ def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     with progress_bar("rebuilding") as progress:
         views.rebuild(progress=progress)
     if state.json:
-        emit_json({"position": views.position()})
+        from tally.cli.answers import Rebuilt
+
+        emit_json(Rebuilt(position=views.position()))
     else:
         success(f"read models rebuilt up to position {views.position()}")
 

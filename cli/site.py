@@ -51,10 +51,12 @@ def publish(
         done = run_publish(state.read_model(), directory, operator, progress=progress,
                            keep=keystore.home, base_url=base_url)
     if state.json:
-        emit_json({"directory": str(directory), "size": done.size,
-                   "previous_size": done.previous_size, "written": done.written,
-                   "unchanged": done.unchanged, "bytes_written": done.bytes_written,
-                   "read_model": done.read_model})
+        from tally.cli.answers import Published
+
+        emit_json(Published(directory=str(directory), size=done.size,
+                            previous_size=done.previous_size, written=done.written,
+                            unchanged=done.unchanged, bytes_written=done.bytes_written,
+                            read_model=done.read_model))
     else:
         success(Text.assemble(
             ("ok", "green"), f": checkpoint {done.size} published to ", literal(directory),

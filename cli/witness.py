@@ -62,7 +62,9 @@ def witness_init(
     vkey = witness.cosigner.vkey
     witness.close()
     if state.json:
-        emit_json({"name": name, "vkey": vkey, "dir": str(witness.folder), "created": created})
+        from tally.cli.answers import NewWitness
+
+        emit_json(NewWitness(name=name, vkey=vkey, dir=str(witness.folder), created=created))
     else:
         verb = "created" if created else "already exists:"
         success(Text.assemble(f"witness {verb} ", literal(name, "bold"), " in ",
