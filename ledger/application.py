@@ -19,13 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from tally.ledger import dispatch
+from tally.ledger.bootstrap import bootstrap
 from tally.ledger.commands import (
     Context,
     check_name,
     correct_claim,
     retract_claim,
 )
-from tally.ledger.directory import Directory
 from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
@@ -34,18 +34,14 @@ from tally.ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
-from tally.ledger.evidence.archive import Archive
 from tally.ledger.infra.access import open_store
-from tally.ledger.infra.disclosure_store import Disclosures
-from tally.ledger.infra.eventstore import EventStore
-from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
+from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.infra.storage import Store, reading
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.integrity.tree_head_signer import TreeHeadSigner
-from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
@@ -76,7 +72,6 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.kinds import Role
 from tally.ledger.orders import redact_claim
 from tally.ledger.reports import record_claim
-from tally.ledger.verify.tailcheck import TailCheck
 
 
 @dataclass(frozen=True)
@@ -119,17 +114,17 @@ class Ledger:
     def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.engine = store.engine()
+        self.parts = bootstrap(store)
+        self.engine = self.parts.engine
         # the event store, behind its adapter: the ledger's own modules and the read side's
         # catch-up read through it; commands go through this class
-        self.events = EventStore(store, self.engine)
-        with self.events.errors():
-            self.log = MerkleLog(self.engine, self.events)
-        self.archive = Archive(self.engine)
-        self.disclosures = Disclosures(self.engine)
-        self.tail_check = TailCheck(self.events, self.log, self.archive, self.disclosures)
-        self.journal = Journal(self.events, self.log, self.tail_check, self.disclosures)
-        self.directory = Directory(self.events)
+        self.events = self.parts.events
+        self.log = self.parts.log
+        self.archive = self.parts.archive
+        self.disclosures = self.parts.disclosures
+        self.tail_check = self.parts.tail_check
+        self.journal = self.parts.journal
+        self.directory = self.parts.directory
         self._info: LedgerInfo | None = None
 
     @classmethod

@@ -35,7 +35,6 @@ from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.verify.replay import Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
-from tally.ledger.verify.tailcheck import TailCheck
 
 BATCH = 2000
 
@@ -202,7 +201,7 @@ def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) ->
     while more := ledger.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
-        TailCheck(ledger.events, ledger.log, ledger.archive, ledger.disclosures)(tail)
+        ledger.parts.new_tail_check()(tail)
     except VerificationError as e:
         raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
                                 position=e.position) from None
