@@ -13,12 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tally.ledger.errors import InputError
+from tally.ledger.errors import InputError, SiteError
 from tally.ledger.infra.bounded_files import read_regular
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.progress import Progress
-from tally.ledger.tlog.checked_site import SiteError
 from tally.ledger.tlog.monitor import MonitorState, evidence, note_size, watch
 from tally.ledger.tlog.replica_update import record_refusal, update
 from tally.ledger.tlog.source import SiteSource
