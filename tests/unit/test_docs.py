@@ -95,7 +95,8 @@ def dotted_exists(name: str) -> bool:
 
 
 def defined_names(source: Path) -> set[str]:
-    """The names a module binds at its top level: definitions, assignments, imports."""
+    """The names a module binds at its top level: definitions, assignments, imports, and
+    what its `__all__` exports."""
     names: set[str] = set()
     for node in ast.parse(source.read_text()).body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -103,6 +104,8 @@ def defined_names(source: Path) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
+            if "__all__" in names and isinstance(node.value, ast.List):  # lazy exports
+                names |= {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names
