@@ -104,7 +104,8 @@ def defined_names(source: Path) -> set[str]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {t.id for t in targets if isinstance(t, ast.Name)}
-            if "__all__" in names and isinstance(node.value, ast.List):  # lazy exports
+            exports = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+            if exports and isinstance(node.value, ast.List):  # lazy exports
                 names |= {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
