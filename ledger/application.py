@@ -20,12 +20,6 @@ from sqlalchemy import Connection
 
 from tally.ledger import dispatch
 from tally.ledger.bootstrap import bootstrap
-from tally.ledger.commands import (
-    Context,
-    check_name,
-    correct_claim,
-    retract_claim,
-)
 from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
@@ -33,6 +27,12 @@ from tally.ledger.errors import (
     StorageError,
     UnknownClaimError,
     VerificationError,
+)
+from tally.ledger.handlers import (
+    Context,
+    check_name,
+    correct_claim,
+    retract_claim,
 )
 from tally.ledger.infra.access import open_store
 from tally.ledger.infra.merkle_log import leaf_bytes

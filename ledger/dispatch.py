@@ -6,7 +6,7 @@ A handler checks a record against the registry with the rules of `ledger.model.p
 and returns the aggregate whose new events to save, or None when the same thing is
 recorded already. A report, a correction, a retraction, a redaction and a document need
 more than the record (the claim they refer to, the document's bytes): their handlers,
-in `ledger.reports`, `ledger.commands`, `ledger.orders` and `ledger.evidence.transfer`,
+in `ledger.reports`, `ledger.handlers`, `ledger.orders` and `ledger.evidence.transfer`,
 are called by name.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tally.ledger.commands import (
+from tally.ledger.handlers import (
     Context,
     Deferred,
     add_signer,

@@ -11,13 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from tally.ledger.application import Ledger
-from tally.ledger.commands import (
-    BAD_SIGNATURE,
-    Context,
-    Deferred,
-    prepare_correction,
-    prepare_retraction,
-)
 from tally.ledger.dispatch import handle
 from tally.ledger.errors import (
     ImportFileError,
@@ -26,6 +19,13 @@ from tally.ledger.errors import (
     UnknownClaimError,
 )
 from tally.ledger.evidence.transfer import StagedDocuments, archive_record
+from tally.ledger.handlers import (
+    BAD_SIGNATURE,
+    Context,
+    Deferred,
+    prepare_correction,
+    prepare_retraction,
+)
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
@@ -216,7 +216,7 @@ class Validator:
             already_recorded(claim_uuid, existing.signature, signature)
             self._skipped()
             return
-        # the body names this figure and this signer (see commands._sign_or_verify)
+        # the body names this figure and this signer (see handlers.sign_or_verify)
         state = ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state

@@ -1,6 +1,6 @@
 """The ledger's rules, as pure functions over small facts: one copy for every path.
 
-`tally report` and the other commands (through `ledger.commands`), the bulk
+`tally report` and the other commands (through `ledger.handlers`), the bulk
 import, the check of a tail another process left unlogged, and the full audit
 (`ledger.verify.replay`) all call these, each with facts from its own source (the
 aggregates, the import's staging file, the audit's running state).

@@ -1,4 +1,5 @@
-"""Turning validated input records into new signed events, or refusing them.
+"""The command handlers: validated input records (the commands) turned into new signed
+events, or refused.
 
 Each function checks one record against the registry with the rules of
 `ledger.model.policy` and either returns the aggregate whose pending events should be
