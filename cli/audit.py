@@ -46,7 +46,7 @@ def checkpoint(
     if list_:
         _list_checkpoints(state)
         return
-    from tally.ledger.witnessing import gather_cosignatures
+    from tally.ledger.cosigned_checkpoint import gather_cosignatures
 
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from tally.ledger.application import Ledger
+from tally.ledger.cosigned_checkpoint import gather_cosignatures
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
@@ -38,7 +39,6 @@ from tally.ledger.progress import Progress
 from tally.ledger.tlog import log_files
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
-from tally.ledger.witnessing import gather_cosignatures
 from tally.projections import tables as t
 from tally.projections.interop.site_interop import SiteInterop
 from tally.projections.publish.files import SiteFiles
