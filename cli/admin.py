@@ -36,7 +36,9 @@ def init(
     operator = store.load(key) if store.exists(key) else store.create(key)
     info, created = ledger.init(name, operator)
     if state.json:
-        emit_json({**info.__dict__, "created": created})
+        from tally.cli.answers import Initialised
+
+        emit_json(Initialised(**info.__dict__, created=created))
     else:
         verb = "created" if created else "already exists:"
         success(
@@ -64,7 +66,9 @@ def keys_new(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NA
     state = state_of(ctx, as_json)
     pair = state.keystore().create(name)
     if state.json:
-        emit_json({"name": name, "key_id": pair.key_id, "public_key": pair.public_key.hex()})
+        from tally.cli.answers import NewKey
+
+        emit_json(NewKey(name=name, key_id=pair.key_id, public_key=pair.public_key.hex()))
     else:
         success(Text.assemble("key ", literal(name, "bold"),
                               f" {pair.key_id}; public key {pair.public_key.hex()}"))

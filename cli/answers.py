@@ -1,12 +1,18 @@
-"""The JSON answers of the audit commands that are not read-model queries: `verify` and
-`checkpoint --list` (the read model's answers are `tally.projections.models`).
+"""The `--json` answers the commands compose from a library call and their options (where
+a file was written, whether a thing was created): the read model's answers are
+`tally.projections.models`, the library's typed results are answers of their own
+(`ProvenEvent`, `Cloned`, `Monitored`, ...).
 
 Keys may be added, never renamed or dropped (docs/cli.md).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from tally.ledger.evidence.documents import DocumentInfo
+from tally.ledger.infra.cosigning import WitnessAnswer
+from tally.ledger.integrity.proofs import InclusionProof
 
 
 class _Answer(BaseModel):
@@ -43,3 +49,132 @@ class StoredCheckpoint(_Answer):
 
 class CheckpointList(_Answer):
     checkpoints: list[StoredCheckpoint]
+
+
+class Initialised(_Answer):
+    """`tally init`."""
+
+    ledger_id: str
+    origin: str
+    operator_public_key: str
+    operator_key_id: str
+    database: str
+    created: bool
+
+
+class NewKey(_Answer):
+    """`tally keys new`."""
+
+    name: str
+    key_id: str
+    public_key: str
+
+
+class NewWitness(_Answer):
+    """`tally witness init`: the witness's key name, vkey and folder."""
+
+    name: str
+    vkey: str
+    dir: str
+    created: bool
+
+
+class ConfiguredWitness(_Answer):
+    name: str
+    url: str
+    vkey: str
+
+
+class WitnessList(_Answer):
+    """`tally witnesses list`: this log's origin and vkey, and the witnesses it asks."""
+
+    origin: str
+    log_vkey: str
+    witnesses: list[ConfiguredWitness]
+
+
+class SignedCheckpoint(_Answer):
+    """`tally checkpoint`: the note, with the cosignatures gathered, and each witness's
+    answer."""
+
+    size: int
+    note: str
+    witnesses: list[WitnessAnswer]
+
+
+class ProofWritten(_Answer):
+    """`tally proof -o FILE`."""
+
+    claim_id: str
+    kind: str
+    id: str
+    leaf_index: int
+    tree_size: int
+    output: str
+    status: str
+    warning: str | None
+
+
+class TlogProof(_Answer):
+    """`tally proof --tlog`: the C2SP tlog-proof text."""
+
+    claim_id: str
+    kind: str
+    id: str
+    tlog_proof: str
+    status: str
+    warning: str | None
+
+
+class ProofAnswer(InclusionProof):
+    """`tally proof`: the proof, and beside it what stands now (`status`, `warning`)."""
+
+    status: str
+    warning: str | None
+
+
+class ConsistencyWritten(_Answer):
+    """`tally consistency -o FILE`."""
+
+    old_size: int
+    new_size: int
+    output: str
+
+
+class Rebuilt(_Answer):
+    """`tally rebuild`: the read models' position."""
+
+    position: int
+
+
+class Published(_Answer):
+    """`tally publish`."""
+
+    directory: str
+    size: int
+    previous_size: int
+    written: int
+    unchanged: int
+    bytes_written: int
+    read_model: str
+
+
+class Exported(_Answer):
+    """`tally export -o FILE` (jsonl or csv): how many lines it wrote."""
+
+    format: str
+    output: str
+    lines: int
+
+
+class CandidatesWritten(_Answer):
+    """`tally extract -o FILE`."""
+
+    candidates: int
+    output: str
+
+
+class DocumentShown(DocumentInfo):
+    """`tally documents show`: the signed facts, and with --text the normalised text."""
+
+    text: str | None = Field(default=None, exclude_if=lambda value: value is None)

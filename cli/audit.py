@@ -46,14 +46,16 @@ def checkpoint(
     if list_:
         _list_checkpoints(state)
         return
-    from tally.ledger.witnessing import gather_cosignatures
+    from tally.ledger.cosigned_checkpoint import gather_cosignatures
 
     with output_file(output) as write:  # a path that cannot be written fails before signing
         size, note = ledger.checkpoint(state.operator_key())
         note, answers = gather_cosignatures(ledger, size, note)
         write(note)
     if state.json:
-        emit_json({"size": size, "note": note, "witnesses": answers})
+        from tally.cli.answers import SignedCheckpoint
+
+        emit_json(SignedCheckpoint(size=size, note=note, witnesses=answers))
     else:
         for answer in answers:
             err_console.print(witness_answer(answer), soft_wrap=True)
@@ -128,6 +130,8 @@ def proof(
     proven: verify-proof ignores them).
     Example: tally proof 69cec0ff -o proof.json
     """
+    from tally.cli.answers import ProofAnswer, ProofWritten, TlogProof
+
     state = state_of(ctx, as_json)
     cited = state.read_model().cite(claim, checkpoint_size)
     made = cited.proof
@@ -135,22 +139,22 @@ def proof(
         warn(cited.warning, "warning")
     text = made.tlog_text() if tlog else made.model_dump_json(indent=2) + "\n"
     # what stands now: beside the proof, never in it (verify-proof drops these keys)
-    status = {"status": cited.status, "warning": cited.warning}
+    status, warning = cited.status, cited.warning
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
-                       "leaf_index": made.leaf_index, "tree_size": made.tree_size,
-                       "output": str(output), **status})
+            emit_json(ProofWritten(claim_id=made.claim_id, kind=cited.kind, id=cited.id,
+                                   leaf_index=made.leaf_index, tree_size=made.tree_size,
+                                   output=str(output), status=status, warning=warning))
         else:
             success(Text.assemble(
                 f"proof for {cited.kind} ", literal(cited.id), f" at leaf {made.leaf_index} "
                 f"of {made.tree_size} written to ", literal(output)
             ))
     elif state.json:
-        emit_json({**made.model_dump(), **status} if not tlog
-                  else {"claim_id": made.claim_id, "kind": cited.kind, "id": cited.id,
-                        "tlog_proof": text, **status})
+        emit_json(ProofAnswer(**made.model_dump(), status=status, warning=warning) if not tlog
+                  else TlogProof(claim_id=made.claim_id, kind=cited.kind, id=cited.id,
+                                 tlog_proof=text, status=status, warning=warning))
     elif tlog:
         typer.echo("\n".join(visible(line) for line in text.split("\n")), nl=False)
     else:
@@ -175,7 +179,9 @@ def consistency(
     if output:
         output.write_text(text, encoding="utf-8")
         if state.json:
-            emit_json({"old_size": old, "new_size": new, "output": str(output)})
+            from tally.cli.answers import ConsistencyWritten
+
+            emit_json(ConsistencyWritten(old_size=old, new_size=new, output=str(output)))
         else:
             success(Text.assemble(f"consistency proof {old} -> {new} written to ",
                                   literal(output)))
@@ -195,25 +201,6 @@ def read_policy(policy_file: Path) -> Policy:
     from tally.ledger.integrity.tlog_policy import parse_policy
 
     return parse_policy(read_text_file(policy_file, "policy"))
-
-
-def _policy_checks(policy_file: Path, notes: list[str], origin: str,
-                   log_key: bytes) -> list[str]:
-    """The policy witnesses that cosigned every note (VerificationError if one is short)."""
-    from tally.ledger.integrity.tlog_policy import check_notes
-
-    checks = check_notes(read_policy(policy_file), notes, origin, log_key)
-    return sorted(set.intersection(*(set(c.cosigned) for c in checks))) if checks else []
-
-
-def witnessed_by(policy: Policy, note: str, log_key: bytes) -> list[str]:
-    """The policy witnesses that cosigned a checkpoint the operator signed (VerificationError
-    if it is short of the quorum)."""
-    from tally.ledger.integrity.checkpoints import verify_checkpoint
-    from tally.ledger.integrity.tlog_policy import check_notes
-
-    origin = verify_checkpoint(note, log_key).origin
-    return sorted(check_notes(policy, [note], origin, log_key)[0].cosigned)
 
 
 def verify(
@@ -246,21 +233,12 @@ def verify(
     state = state_of(ctx, as_json)
     expected = parse_public_key(operator_key) if operator_key else None
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
-    ledger = state.ledger()
+    required = None if policy is None else read_policy(policy)
     with progress_bar("verifying") as progress:
-        report = run_verify(ledger, operator_key=expected, kept=notes, progress=progress)
+        report = run_verify(state.ledger(), operator_key=expected, kept=notes,
+                            progress=progress, policy=required)
     differences = state.read_model().diff_against_rebuild() if report.ok else []
-    witnessed: list[str] = []
-    if policy is not None and report.ok:
-        from tally.ledger.errors import VerificationError
-
-        info = ledger.info()
-        stored = ledger.log.checkpoints()
-        try:
-            witnessed = _policy_checks(policy, [n for _, n, _ in stored[-1:]] + notes,
-                                       info.origin, bytes.fromhex(info.operator_public_key))
-        except VerificationError as e:
-            report.problem = e.message
+    witnessed = report.witnessed_by
     result = VerifyAnswer(
         ok=report.ok and not differences, events=report.events, signatures=report.signatures,
         checkpoints=report.checkpoints, kept_checkpoints=report.kept, pending=report.pending,
@@ -341,42 +319,39 @@ def verify_proof(
     Example: tally verify-proof proof.json --checkpoint checkpoint.txt --operator-key 980468cb...
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.verify.citation import require_claim, verify_proof_file
+    from tally.ledger.verify.citation import ProvenConsistency, require_claim, verify_proof_file
 
     state = state_of(ctx, as_json)
-    trusted_note, key = _read(checkpoint_file), parse_public_key(operator_key)
     checked = verify_proof_file(
         _read(proof_file),
-        trusted_note,
-        key,
+        _read(checkpoint_file),
+        parse_public_key(operator_key),
         None if consistency_file is None else _read(consistency_file),
+        None if policy is None else read_policy(policy),
     )
     if claim is not None:
         require_claim(checked, claim)
-    if policy is not None:
-        checked["witnessed_by"] = _policy_checks(policy, [trusted_note], checked["origin"], key)
     if state.json:
-        emit_json({"ok": True, **checked})
-    elif "old_size" in checked:
+        emit_json(checked)
+    elif isinstance(checked, ProvenConsistency):
         success(Text.assemble(
-            ("ok", "green"), f": checkpoint {checked['new_size']} extends checkpoint "
-            f"{checked['old_size']} of ", literal(checked["origin"]), " append-only"
+            ("ok", "green"), f": checkpoint {checked.new_size} extends checkpoint "
+            f"{checked.old_size} of ", literal(checked.origin), " append-only"
         ))
     else:
         through = (
-            f", which the trusted checkpoint of size {checked['trusted_tree_size']} "
-            "extends append-only" if "trusted_tree_size" in checked else ""
+            f", which the trusted checkpoint of size {checked.trusted_tree_size} "
+            "extends append-only" if checked.trusted_tree_size is not None else ""
         )
-        of_claim = ("" if checked["kind"] == "claim"
-                    else f"{checked['kind']} {checked['event_id']} of ")
+        of_claim = "" if checked.kind == "claim" else f"{checked.kind} {checked.event_id} of "
         success(Text.assemble(
-            ("ok", "green"), ": ", literal(of_claim), "claim ", literal(checked["claim_id"]),
-            f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
-            literal(checked["origin"]), through,
+            ("ok", "green"), ": ", literal(of_claim), "claim ", literal(checked.claim_id),
+            f" is leaf {checked.leaf_index} of the {checked.tree_size}-event log signed by ",
+            literal(checked.origin), through,
         ))
-    if checked.get("witnessed_by") and not state.json:
+    if checked.witnessed_by and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
-                              literal(", ".join(checked["witnessed_by"]))))
+                              literal(", ".join(checked.witnessed_by))))
 
 
 def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -389,7 +364,9 @@ def rebuild(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     with progress_bar("rebuilding") as progress:
         views.rebuild(progress=progress)
     if state.json:
-        emit_json({"position": views.position()})
+        from tally.cli.answers import Rebuilt
+
+        emit_json(Rebuilt(position=views.position()))
     else:
         success(f"read models rebuilt up to position {views.position()}")
 

@@ -69,7 +69,9 @@ def documents_show(
     state = state_of(ctx, as_json)
     info, body = documents.show(state.ledger(), sha)
     if state.json:
-        emit_json({**info.model_dump(), **({"text": body} if text else {})})
+        from tally.cli.answers import DocumentShown
+
+        emit_json(DocumentShown(**info.model_dump(), text=body if text else None))
         return
     table = Table(title=f"document {info.sha256[:12]}", show_header=False)
     for name, value in info.model_dump().items():
@@ -179,7 +181,9 @@ def extract(
     output.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
                       encoding="utf-8")
     if state.json:
-        emit_json({"candidates": len(lines), "output": str(output)})
+        from tally.cli.answers import CandidatesWritten
+
+        emit_json(CandidatesWritten(candidates=len(lines), output=str(output)))
         return
     unfilled = sum(line["figure"] is None for line in lines)
     success(literal(f"{len(lines)} candidates written to {output} ({unfilled} need a "

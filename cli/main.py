@@ -25,7 +25,7 @@ from tally.cli import (
     read,
     record,
     site,
-    witness,
+    witness_service,
     witnesses,
 )
 from tally.cli.state import State
@@ -227,7 +227,7 @@ read.register(app)
 navigate.register(app)
 audit.register(app)
 evidence.register(app)
-witness.register(app)
+witness_service.register(app)
 witnesses.register(app)
 site.register(app)
 

@@ -270,7 +270,9 @@ def export(
         if output:
             out.close()
     if state.json:
-        emit_json({"format": format_, "output": str(output), "lines": count})
+        from tally.cli.answers import Exported
+
+        emit_json(Exported(format=format_, output=str(output), lines=count))
 
 
 def register(app: typer.Typer) -> None:

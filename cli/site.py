@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from tally.cli.audit import PolicyOpt, read_policy, witnessed_by
-from tally.cli.output import emit_json, progress_bar, read_text_file, success
+from tally.cli.audit import PolicyOpt, read_policy
+from tally.cli.output import emit_json, progress_bar, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
 
@@ -22,9 +19,6 @@ TimeoutOpt = Annotated[float | None, typer.Option(
 FollowRedirectsOpt = Annotated[bool, typer.Option(
     "--follow-redirects", help="Follow a redirect to another scheme or host too (never to "
     "anything but http or https).")]
-
-if TYPE_CHECKING:
-    from tally.ledger.tlog.monitor import MonitorState
 
 EvidenceOpt = Annotated[Path, typer.Option(
     "--evidence", help="Where to write the evidence of a refused site.")]
@@ -57,10 +51,12 @@ def publish(
         done = run_publish(state.read_model(), directory, operator, progress=progress,
                            keep=keystore.home, base_url=base_url)
     if state.json:
-        emit_json({"directory": str(directory), "size": done.size,
-                   "previous_size": done.previous_size, "written": done.written,
-                   "unchanged": done.unchanged, "bytes_written": done.bytes_written,
-                   "read_model": done.read_model})
+        from tally.cli.answers import Published
+
+        emit_json(Published(directory=str(directory), size=done.size,
+                            previous_size=done.previous_size, written=done.written,
+                            unchanged=done.unchanged, bytes_written=done.bytes_written,
+                            read_model=done.read_model))
     else:
         success(Text.assemble(
             ("ok", "green"), f": checkpoint {done.size} published to ", literal(directory),
@@ -87,18 +83,16 @@ def clone(
     Example: tally --db replica.db clone https://example.org/izium/ --operator-key 8fd6...
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.tlog.replica_update import update
+    from tally.ledger.tlog.following import clone as run_clone
     from tally.ledger.tlog.source import SiteSource
 
     state = state_of(ctx, as_json)
     key = parse_public_key(operator_key)
     site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
-    with _evidence_on_refusal(state.db, source, evidence_file), \
-            progress_bar("cloning") as progress:
-        done = update(state.db, site, key, create=True, progress=progress)
+    with progress_bar("cloning") as progress:
+        done = run_clone(state.db, site, key, evidence_file, progress)
     if state.json:
-        emit_json({"source": source, "size": done.size, "previous_size": done.previous_size,
-                   "checkpoint": done.checkpoint})
+        emit_json(done)
     else:
         success(Text.assemble(
             ("ok", "green"), f": {done.size - done.previous_size} entries taken from ",
@@ -134,82 +128,27 @@ def monitor(
     Example: tally --db replica.db monitor https://example.org/izium/
     """
     from tally.ledger.integrity.signing import parse_public_key
-    from tally.ledger.tlog.monitor import note_size, watch
-    from tally.ledger.tlog.replica_update import update
+    from tally.ledger.tlog.following import monitor as run_monitor
     from tally.ledger.tlog.source import SiteSource
 
     state = state_of(ctx, as_json)
     site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     key = None if operator_key is None else parse_public_key(operator_key)
+    if state.db is None and key is None and not state_file.exists():
+        raise typer.BadParameter("give the operator's key on the first look",
+                                 param_hint="--operator-key")
     required = None if policy is None else read_policy(policy)
-    seen = None
-    if state.db is None and state_file.exists():
-        seen = _seen(state_file)
-        key = key or bytes.fromhex(seen.operator_public_key)
-    with _evidence_on_refusal(state.db, source, evidence_file,
-                              None if seen is None else seen.checkpoint), \
-            progress_bar("monitoring") as progress:
-        if state.db is not None:
-            done = update(state.db, site, key, progress=progress, policy=required)
-            before, size, mode = done.previous_size, done.size, "replica"
-            note = done.checkpoint
-            key = bytes.fromhex(done.operator_public_key)
-        else:
-            if key is None:
-                raise typer.BadParameter("give the operator's key on the first look",
-                                         param_hint="--operator-key")
-            new = watch(site, key, seen, state_file, required, progress)
-            _replace(state_file, new.model_dump_json(indent=2) + "\n")
-            before = 0 if seen is None else note_size(seen.checkpoint) or 0
-            size, mode, note = note_size(new.checkpoint) or 0, "state", new.checkpoint
-    witnessed = [] if required is None else witnessed_by(required, note, key)
+    with progress_bar("monitoring") as progress:
+        done = run_monitor(state.db, site, key, state_file, evidence_file, required, progress)
     if state.json:
-        emit_json({"ok": True, "source": source, "mode": mode, "previous_size": before,
-                   "size": size, "witnessed_by": witnessed})
+        emit_json(done)
     else:
         success(Text.assemble(("ok", "green"), ": ", literal(source),
-                              f" grew from {before} to {size} entries, consistently"))
-        if witnessed:
+                              f" grew from {done.previous_size} to {done.size} entries, "
+                              "consistently"))
+        if done.witnessed_by:
             success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
-                                  literal(", ".join(witnessed))))
-
-
-@contextmanager
-def _evidence_on_refusal(db: str | None, source: str, evidence_file: Path,
-                         old_note: str | None = None) -> Iterator[None]:
-    """A refused site: the evidence file written, the refusal noted on the replica (every
-    read command repeats it), and one sentence naming both."""
-    from tally.ledger.tlog.checked_site import SiteError
-    from tally.ledger.tlog.monitor import evidence
-    from tally.ledger.tlog.replica_update import record_refusal
-
-    try:
-        yield
-    except SiteError as e:
-        _replace(evidence_file, evidence(e, source, old_note).model_dump_json(indent=2) + "\n")
-        if db is not None:
-            record_refusal(db, e.message, evidence_file)
-        raise SiteError(f"{e.message} (evidence written to {evidence_file})",
-                        entry=e.entry) from None
-
-
-def _seen(path: Path) -> MonitorState:
-    from pydantic import ValidationError
-
-    from tally.ledger.errors import InputError
-    from tally.ledger.tlog.monitor import MonitorState
-
-    try:
-        return MonitorState.model_validate_json(read_text_file(path, "state"))
-    except ValidationError:
-        raise InputError(f"{path} is not a monitor state file", field="state") from None
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write a whole file under a temporary name, then rename it: never half a state file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+                                  literal(", ".join(done.witnessed_by))))
 
 
 def register(app: typer.Typer) -> None:

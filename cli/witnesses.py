@@ -56,7 +56,10 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))
     rows = [w.__dict__ for w in ledger.directory.witnesses()]
     if state.json:
-        emit_json({"origin": info.origin, "log_vkey": log_vkey, "witnesses": rows})
+        from tally.cli.answers import ConfiguredWitness, WitnessList
+
+        emit_json(WitnessList(origin=info.origin, log_vkey=log_vkey,
+                              witnesses=[ConfiguredWitness(**row) for row in rows]))
         return
     emit(Text.assemble("log ", literal(info.origin, "bold"), " vkey ", literal(log_vkey)),
          soft_wrap=True)

@@ -18,16 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from tally.ledger import commands
-from tally.ledger.commands import (
-    Context,
-    check_name,
-    correct_claim,
-    define_figure,
-    define_source,
-    retract_claim,
-)
-from tally.ledger.directory import Directory
+from tally.ledger import dispatch
+from tally.ledger.bootstrap import bootstrap
 from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
@@ -36,25 +28,25 @@ from tally.ledger.errors import (
     UnknownClaimError,
     VerificationError,
 )
-from tally.ledger.evidence.archive import Archive
+from tally.ledger.handlers import (
+    Context,
+    check_name,
+    correct_claim,
+    retract_claim,
+)
 from tally.ledger.infra.access import open_store
-from tally.ledger.infra.cosigning import WitnessTarget
-from tally.ledger.infra.disclosure_store import Disclosures
-from tally.ledger.infra.eventstore import EventStore
-from tally.ledger.infra.merkle_log import MerkleLog, leaf_bytes
+from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.infra.storage import Store, reading
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.integrity.tree_head_signer import TreeHeadSigner
-from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
     ledger_id,
     signer_body,
-    witness_body,
 )
 from tally.ledger.model.events import (
     GENESIS_ID,
@@ -62,7 +54,6 @@ from tally.ledger.model.events import (
     Claim,
     Genesis,
     Signer,
-    Witness,
 )
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
@@ -75,12 +66,12 @@ from tally.ledger.model.inputs import (
     SignerRecord,
     SourceRecord,
     WithholdingRecord,
+    WitnessRecord,
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
-from tally.ledger.orders import redact_claim, withhold_document
+from tally.ledger.orders import redact_claim
 from tally.ledger.reports import record_claim
-from tally.ledger.verify.tailcheck import TailCheck
 
 
 @dataclass(frozen=True)
@@ -123,17 +114,17 @@ class Ledger:
     def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.engine = store.engine()
+        self.parts = bootstrap(store)
+        self.engine = self.parts.engine
         # the event store, behind its adapter: the ledger's own modules and the read side's
         # catch-up read through it; commands go through this class
-        self.events = EventStore(store, self.engine)
-        with self.events.errors():
-            self.log = MerkleLog(self.engine, self.events)
-        self.archive = Archive(self.engine)
-        self.disclosures = Disclosures(self.engine)
-        self.tail_check = TailCheck(self.events, self.log, self.archive, self.disclosures)
-        self.journal = Journal(self.events, self.log, self.tail_check, self.disclosures)
-        self.directory = Directory(self.events)
+        self.events = self.parts.events
+        self.log = self.parts.log
+        self.archive = self.parts.archive
+        self.disclosures = self.parts.disclosures
+        self.tail_check = self.parts.tail_check
+        self.journal = self.parts.journal
+        self.directory = self.parts.directory
         self._info: LedgerInfo | None = None
 
     @classmethod
@@ -168,7 +159,7 @@ class Ledger:
 
     def registry(self) -> Registry:
         return Registry(self.events.get, self.directory.figure_ids, self.directory.source_ids,
-                        self.directory.signer_names)
+                        self.directory.signer_names, self.directory.witnesses)
 
     def info(self) -> LedgerInfo:
         if self._info is None:
@@ -251,22 +242,23 @@ class Ledger:
     ) -> Appended:
         check_name(name, "signer")  # in the words of every name's refusal
         self._check_operator(operator)
-        record = SignerRecord(public_key=public_key.hex(), name=name,
-                              role=role)
-        return self._append(signing.key_id(public_key),
-                            commands.add_signer(self.registry(), self.context(), record,
-                                                operator))
+        record = SignerRecord(public_key=public_key.hex(), name=name, role=role)
+        return self._handle(signing.key_id(public_key), record, operator)
 
     def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
         self._check_operator(operator)
-        registry = self.registry()
-        registry.signer(key_id)  # an unknown one is refused with a did-you-mean
+        self.registry().signer(key_id)  # an unknown one is refused with a did-you-mean
         try:
             record = RevocationRecord(key_id=key_id, reason=reason)
         except ValidationError as e:
             raise InputError(describe(e)[0], field=describe(e)[1]) from None
-        return self._append(key_id, commands.revoke_signer(registry, self.context(), record,
-                                                           operator))
+        return self._handle(key_id, record, operator)
+
+    def _handle(self, ident: str, record: Any, key: KeyPair | None) -> Appended:
+        """Check and append a registration or an order through its one handler
+        (`ledger.dispatch`), as the import does."""
+        return self._append(ident, dispatch.handle(self.registry(), self.context(), record,
+                                                   key))
 
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
         if aggregate is None:
@@ -277,12 +269,10 @@ class Ledger:
     def add_source(self, record: SourceRecord, key: KeyPair | None) -> Appended:
         """Register a source, signed by `key` (any registered signer; the CLI's default is
         the operator key)."""
-        return self._append(record.id, define_source(self.registry(), self.context(), record,
-                                                     key))
+        return self._handle(record.id, record, key)
 
     def define_figure(self, record: FigureRecord, key: KeyPair | None) -> Appended:
-        return self._append(record.id, define_figure(self.registry(), self.context(), record,
-                                                     key))
+        return self._handle(record.id, record, key)
 
     def report(self, record: ReportRecord, key: KeyPair | None) -> Appended:
         return self._append(*record_claim(self.registry(), self.context(), record, key))
@@ -323,8 +313,7 @@ class Ledger:
         """Take down an archived document's bytes and text by a signed order, then erase
         them from the database; its signed hashes, leaves and proofs hold."""
         self._check_operator(operator)
-        order = withhold_document(self.registry(), self.context(), record, operator)
-        appended = self._append(record.sha256, order)
+        appended = self._handle(record.sha256, record, operator)
         self.archive.erase(record.sha256)
         return appended
 
@@ -374,20 +363,9 @@ class Ledger:
     def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
         """Configure a witness, as an event signed by the operator key."""
         self._check_operator(operator)
-        for known in self.directory.witnesses():
-            if known == WitnessTarget(name, url, vkey):
-                return Appended(name, "already recorded", None)
-            if known.name == name or known.vkey == vkey:
-                raise DuplicateDefinitionError(
-                    f"witness {known.name!r} is already configured with "
-                    + ("another URL or key" if known.name == name else "this key"),
-                    field="name" if known.name == name else "vkey")
-        lid = self.info().ledger_id
         try:
-            fields = witness_body(lid, operator.key_id, name, url, vkey)
+            record = WitnessRecord(name=name, url=url, vkey=vkey)
         except ValidationError as e:
             message, where = describe(e)
             raise InputError(f"invalid witness: {message}", field=where) from None
-        body = signing.canonical(fields)
-        return self._append(name, Witness(body=body,
-                                          signature=signing.sign(operator.private_key, body)))
+        return self._handle(name, record, operator)

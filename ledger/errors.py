@@ -18,11 +18,16 @@ LedgerError
 ├── ClaimStateError            a correction of a retracted claim, and the like
 ├── KeyStoreError              a local key that is missing, unreadable or too open
 ├── StorageError               a database that is missing, locked or not a ledger
+│   └── TrackingConflictError  a read model's tracking moved under a batch (caught: retried)
 └── VerificationError          a proof, checkpoint or log that fails verification
-    └── WitnessRefusalError    a checkpoint a witness will not cosign (with its HTTP status)
+    ├── WitnessRefusalError    a checkpoint a witness will not cosign (with its HTTP status)
+    ├── MissingFileError       a file a published site's checkpoint requires is not there
+    └── SiteError              a published site that fails a check (names the entry)
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class LedgerError(Exception):
@@ -157,6 +162,11 @@ class StorageError(LedgerError):
     field = "db"
 
 
+class TrackingConflictError(StorageError):
+    """Raised when another writer advanced a read model's tracking record first; the batch
+    was rolled back (the read model catches it and reads on from the new position)."""
+
+
 class VerificationError(LedgerError):
     """Raised when a proof, a checkpoint or the log fails verification; names what failed."""
 
@@ -173,3 +183,24 @@ class WitnessRefusalError(VerificationError):
         super().__init__(message)
         self.status = status
         self.size = size  # the witness's current size, with a 409
+
+
+class MissingFileError(VerificationError):
+    """Raised when a file the checkpoint requires is not on the site."""
+
+
+class SiteError(VerificationError):
+    """Raised when a published site fails a check: a bad checkpoint, a fork, a tampered or
+    missing tile or bundle, or an entry that fails the audit; `entry` is the leaf index
+    when one entry is to blame, `old_checkpoint` the other signed note of a fork found on
+    the site or in the replica (else the evidence names the one seen before)."""
+
+    def __init__(self, message: str, *, entry: int | None = None,
+                 new_checkpoint: str | None = None, proof: Sequence[bytes] | None = None,
+                 old_checkpoint: str | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.new_checkpoint = new_checkpoint
+        # the other signed checkpoint of a fork, when it is not the one seen before
+        self.old_checkpoint = old_checkpoint
+        self.proof = None if proof is None else list(proof)

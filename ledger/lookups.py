@@ -18,6 +18,7 @@ from tally.ledger.errors import (
     UnknownSignerError,
     UnknownSourceError,
 )
+from tally.ledger.infra.cosigning import WitnessTarget
 from tally.ledger.model.events import (
     Aggregate,
     Claim,
@@ -39,12 +40,15 @@ class Registry:
     def __init__(self, get: Callable[[UUID], Any | None],
                  figure_ids: Callable[[], list[str]],
                  source_ids: Callable[[], list[str]] = list,
-                 signer_names: Callable[[], dict[str, str]] = dict) -> None:
+                 signer_names: Callable[[], dict[str, str]] = dict,
+                 witnesses: Callable[[], list[WitnessTarget]] = list) -> None:
         self._read = get  # an aggregate by id, or None (`EventStore.get`)
         # what the refusals of unknown names suggest from (read only on that path)
         self._figure_ids = figure_ids
         self._source_ids = source_ids
         self._signer_names = signer_names  # key id -> name
+        self._witnesses = witnesses  # the configured ones, in order
+        self._configured: dict[str, tuple[str, str]] | None = None
         self._memo: dict[UUID, Any] = {}
         self.pending: dict[UUID, Aggregate] = {}
 
@@ -109,8 +113,13 @@ class Registry:
                 f"signer {key_id!r} is not registered in this ledger{suggestion}")
         return found
 
-    def find_witness(self, name: str) -> Witness | None:
-        return self._get(registry_uuid("witness", name), Witness)
+    def witnesses(self) -> dict[str, tuple[str, str]]:
+        """The configured witnesses' (url, vkey) by name, with those staged since."""
+        if self._configured is None:
+            self._configured = {w.name: (w.url, w.vkey) for w in self._witnesses()}
+        staged = {a.name: (a.url, a.vkey) for a in self.pending.values()
+                  if isinstance(a, Witness)}
+        return self._configured | staged
 
     def find_redaction(self, claim_id: str, field: str) -> Redaction | None:
         return self._get(redaction_uuid(claim_id, field), Redaction)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from tally.ledger.commands import Context, Deferred, operator_signed
 from tally.ledger.errors import InputError
+from tally.ledger.handlers import Context, Deferred, operator_signed
 from tally.ledger.integrity import disclosure
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry

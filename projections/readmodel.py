@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError
+from tally.ledger.errors import StorageError, TrackingConflictError
 from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
 from tally.ledger.progress import Progress
@@ -44,10 +44,6 @@ from tally.projections.rows import Coverage, Coverages, EventCheck, Signed
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
 PROJECTING, SETTLING = "projecting events", "settling figures"
-
-
-class TrackingConflictError(Exception):
-    """Another writer advanced the tracking record first; the batch was rolled back."""
 
 
 def _record(conn: Connection, name: str, position: int, previous: int | None) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from tally.ledger.witness.server import WitnessServer
-from tally.ledger.witness.service import Witness
+from tally.ledger.witness_service.server import WitnessServer
+from tally.ledger.witness_service.service import Witness
 
 
 class RunningWitness:

@@ -18,11 +18,11 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from tally.ledger.commands import Context, Deferred, sign_or_verify
 from tally.ledger.errors import DuplicateDefinitionError, InputError, VerificationError
 from tally.ledger.evidence.archive import Stored
 from tally.ledger.evidence.checks import Lookup, check_stored
 from tally.ledger.evidence.normalise import normalise
+from tally.ledger.handlers import Context, Deferred, sign_or_verify
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import document_body

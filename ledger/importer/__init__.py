@@ -12,7 +12,7 @@ The package: `lines` (a line's limits and validated record), `validator` (pass 1
 views), and this module (pass 2).
 
 - Pass 1 validates line by line, in file order, with the same checks as the single
-  commands (`ledger.commands`), and builds each new event directly (a claim's
+  commands (`ledger.handlers`), and builds each new event directly (a claim's
   `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the aggregate would) and
   maps it to its stored form at once. The stored events go to a private temporary
   SQLite file (the staging area), not to memory, nor to the ledger.

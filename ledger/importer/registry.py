@@ -44,7 +44,8 @@ class ImportRegistry(Registry):
 
     def __init__(self, ledger: Ledger) -> None:
         super().__init__(ledger.events.get, ledger.directory.figure_ids,
-                         ledger.directory.source_ids, ledger.directory.signer_names)
+                         ledger.directory.source_ids, ledger.directory.signer_names,
+                         ledger.directory.witnesses)
         self.figures: dict[str, FigureView | None] = {}
         self._by_name: dict[tuple[str, str], Any] = {}
         self._events = ledger.events

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from tally.ledger.application import Ledger
-from tally.ledger.commands import (
-    BAD_SIGNATURE,
-    Context,
-    Deferred,
-    add_signer,
-    add_witness,
-    define_figure,
-    define_source,
-    prepare_correction,
-    prepare_retraction,
-    revoke_signer,
-)
+from tally.ledger.dispatch import handle
 from tally.ledger.errors import (
     ImportFileError,
     LedgerError,
@@ -30,6 +19,13 @@ from tally.ledger.errors import (
     UnknownClaimError,
 )
 from tally.ledger.evidence.transfer import StagedDocuments, archive_record
+from tally.ledger.handlers import (
+    BAD_SIGNATURE,
+    Context,
+    Deferred,
+    prepare_correction,
+    prepare_retraction,
+)
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
@@ -43,18 +39,13 @@ from tally.ledger.model.events import (
 from tally.ledger.model.inputs import (
     CorrectionRecord,
     DocumentRecord,
-    FigureRecord,
     RedactionRecord,
     ReportRecord,
     RetractionRecord,
-    RevocationRecord,
-    SignerRecord,
-    SourceRecord,
     WithholdingRecord,
-    WitnessRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
-from tally.ledger.orders import redact_claim, withhold_document
+from tally.ledger.orders import redact_claim
 from tally.ledger.progress import Progress
 from tally.ledger.reports import already_recorded, prepare_claim
 
@@ -120,6 +111,11 @@ class Validator:
         self.redacted: list[str] = []
         self.withheld: list[str] = []
         self.unordered: dict[str, int] = {}
+        # the lines that take more than their handler (`_registration` takes the rest)
+        self._lines: dict[type[Any], Callable[[int, Any, Deferred], None]] = {
+            ReportRecord: self._report, CorrectionRecord: self._followup,
+            RetractionRecord: self._followup, DocumentRecord: self._document,
+            RedactionRecord: self._redaction, WithholdingRecord: self._withholding}
 
     def run(self, lines: Iterable[bytes]) -> ImportSummary:
         """Validate every line; refuses (ImportFileError) naming every bad line, up to
@@ -177,40 +173,15 @@ class Validator:
     def _line(self, number: int, record: Any) -> None:
         defer: Deferred = []
         try:
-            if isinstance(record, SignerRecord | RevocationRecord | WitnessRecord):
-                self._operator_line(number, record, defer)
-            elif isinstance(record, SourceRecord | FigureRecord):
-                self._definition(number, record, defer)
-            elif isinstance(record, ReportRecord):
-                self._report(number, record, defer)
-            elif isinstance(record, DocumentRecord):
-                self._document(number, record, defer)
-            elif isinstance(record, RedactionRecord | WithholdingRecord):
-                self._order(number, record, defer)
-            else:
-                self._followup(number, record, defer)
+            self._lines.get(type(record), self._registration)(number, record, defer)
         finally:
             for item in defer:
                 self.signatures.add(number, item)
 
-    def _definition(self, number: int, record: SourceRecord | FigureRecord,
-                    defer: Deferred) -> None:
-        made = (define_source(self.registry, self.ctx, record, self.key, defer)
-                if isinstance(record, SourceRecord)
-                else define_figure(self.registry, self.ctx, record, self.key, defer))
-        self._stage(number, record.type, made)
-
-    def _operator_line(self, number: int, record: SignerRecord | RevocationRecord | WitnessRecord,
-                       defer: Deferred) -> None:
-        """A signer, revocation or witness line: the operator key's statements."""
-        made: Aggregate | None
-        if isinstance(record, SignerRecord):
-            made = add_signer(self.registry, self.ctx, record, self.key, defer)
-        elif isinstance(record, RevocationRecord):
-            made = revoke_signer(self.registry, self.ctx, record, self.key, defer)
-        else:
-            made = add_witness(self.registry, self.ctx, record, self.key, defer)
-        self._stage(number, record.type, made)
+    def _registration(self, number: int, record: Any, defer: Deferred) -> None:
+        """A source, figure, signer, revocation or witness line, through its one handler
+        (`ledger.dispatch`), as the single commands take it."""
+        self._stage(number, record.type, handle(self.registry, self.ctx, record, self.key, defer))
 
     def _stage(self, number: int, kind: str, made: Aggregate | None) -> None:
         """Stage a definition's new events, or count the line as already recorded."""
@@ -247,7 +218,7 @@ class Validator:
             already_recorded(claim_uuid, existing.signature, signature)
             self._skipped()
             return
-        # the body names this figure and this signer (see commands._sign_or_verify)
+        # the body names this figure and this signer (see handlers.sign_or_verify)
         state = ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
@@ -257,15 +228,15 @@ class Validator:
         self.staging.add_disclosures(prepared.disclosures)
         self._added("report")
 
-    def _order(self, number: int, record: RedactionRecord | WithholdingRecord,
-               defer: Deferred) -> None:
+    def _withholding(self, number: int, record: WithholdingRecord, defer: Deferred) -> None:
         """A take-down order: what it takes down is erased once the file is appended."""
-        if isinstance(record, WithholdingRecord):
-            made = withhold_document(self.registry, self.ctx, record, self.key, defer)
-            self.unordered.pop(record.sha256, None)
-            self.withheld.append(record.sha256)
-            self._stage(number, record.type, made)
-            return
+        made = handle(self.registry, self.ctx, record, self.key, defer)
+        self.unordered.pop(record.sha256, None)
+        self.withheld.append(record.sha256)
+        self._stage(number, record.type, made)
+
+    def _redaction(self, number: int, record: RedactionRecord, defer: Deferred) -> None:
+        """A take-down order: what it takes down is erased once the file is appended."""
         claim_id = self.ledger.resolve_claim(record.claim) if len(record.claim) != 32 \
             else record.claim
         body = self._claim_body(UUID(hex=claim_id))

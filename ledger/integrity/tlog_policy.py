@@ -180,3 +180,10 @@ def check_notes(policy: Policy, notes: Iterable[str], origin: str,
     """Every note checked against the policy, the ledger's own key standing for the log
     when the policy lists no log; the first short one raises."""
     return [check_note(policy, note, [(origin, log_key)]) for note in notes]
+
+
+def witnessed_by(policy: Policy, notes: Iterable[str], origin: str, log_key: bytes) -> list[str]:
+    """The policy witnesses that cosigned every one of `notes` (checked as `check_notes`
+    does; VerificationError for the first short of the quorum), sorted."""
+    checks = check_notes(policy, notes, origin, log_key)
+    return sorted(set.intersection(*(set(c.cosigned) for c in checks))) if checks else []

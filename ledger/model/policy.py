@@ -1,6 +1,6 @@
 """The ledger's rules, as pure functions over small facts: one copy for every path.
 
-`tally report` and the other commands (through `ledger.commands`), the bulk
+`tally report` and the other commands (through `ledger.handlers`), the bulk
 import, the check of a tail another process left unlogged, and the full audit
 (`ledger.verify.replay`) all call these, each with facts from its own source (the
 aggregates, the import's staging file, the audit's running state).
@@ -9,12 +9,13 @@ aggregates, the import's staging file, the audit's running state).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Protocol
 
 from tally.ledger.errors import (
     ClaimStateError,
+    DuplicateDefinitionError,
     InputError,
     InvalidValueError,
     NotAuthorisedError,
@@ -91,6 +92,34 @@ def followup_is_new(claim: ClaimFacts, followup_id: str, signer: SignerFacts, *,
         if correcting:
             raise ClaimStateError(f"claim {claim.claim_id} is retracted and cannot be corrected")
         raise ClaimStateError(f"claim {claim.claim_id} is already retracted")
+    return True
+
+
+def defined_once(existing: object | None, wanted: object, refusal: str, field: str) -> bool:
+    """Each source, figure, signer and witness is defined once, under its id. True for an id
+    nothing defines yet; False when `existing` (what is recorded under it) is `wanted`
+    (appending the same definition twice is a no-op); another definition of a taken id is
+    refused with `refusal`, naming `field`."""
+    if existing is None:
+        return True
+    if existing == wanted:
+        return False
+    raise DuplicateDefinitionError(refusal, field=field)
+
+
+def witness_is_new(name: str, url: str, vkey: str,
+                   configured: Mapping[str, tuple[str, str]]) -> bool:
+    """A witness is configured once, and its key under one name only (one key cosigning
+    under two names would count twice toward a quorum). `configured`: (url, vkey) by name.
+    False when this one is configured already with this URL and key."""
+    if not defined_once(configured.get(name), (url, vkey),
+                        f"witness {name!r} is already configured with another URL or key",
+                        "name"):
+        return False
+    for other, (_, other_vkey) in configured.items():
+        if other_vkey == vkey:
+            raise DuplicateDefinitionError(f"witness {other!r} is already configured with "
+                                           "this key", field="vkey")
     return True
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import MissingFileError, SiteError, VerificationError
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.integrity import disclosure, merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
@@ -23,24 +23,7 @@ from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf
 from tally.ledger.integrity.signing import canonical
 from tally.ledger.integrity.tlog_policy import Policy, check_notes
 from tally.ledger.model.events import as_uuid
-from tally.ledger.tlog.source import MissingFileError, SiteSource
-
-
-class SiteError(VerificationError):
-    """Raised when a published site fails a check: a bad checkpoint, a fork, a tampered or
-    missing tile or bundle, or an entry that fails the audit; `entry` is the leaf index
-    when one entry is to blame, `old_checkpoint` the other signed note of a fork found on
-    the site or in the replica (else the evidence names the one seen before)."""
-
-    def __init__(self, message: str, *, entry: int | None = None,
-                 new_checkpoint: str | None = None, proof: Sequence[bytes] | None = None,
-                 old_checkpoint: str | None = None) -> None:
-        super().__init__(message)
-        self.entry = entry
-        self.new_checkpoint = new_checkpoint
-        # the other signed checkpoint of a fork, when it is not the one seen before
-        self.old_checkpoint = old_checkpoint
-        self.proof = None if proof is None else list(proof)
+from tally.ledger.tlog.source import SiteSource
 
 
 @contextmanager

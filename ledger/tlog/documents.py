@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import MissingFileError, SiteError, VerificationError
 from tally.ledger.evidence.archive import Archive
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.statements import DocumentArchived, parse_statement
-from tally.ledger.tlog.checked_site import SiteError
-from tally.ledger.tlog.source import MissingFileError, SiteSource
+from tally.ledger.tlog.source import SiteSource
 
 # a normalised text is at most 4 UTF-8 bytes a code point of what was read from the bytes
 MAX_TEXT_BYTES = 4 * MAX_DOCUMENT_BYTES

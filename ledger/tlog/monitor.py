@@ -26,13 +26,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import SiteError, VerificationError
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import checked_site
-from tally.ledger.tlog.checked_site import LeafTiles, SiteError
+from tally.ledger.tlog.checked_site import LeafTiles
 from tally.ledger.tlog.replica_update import update
 from tally.ledger.tlog.source import SiteSource
 

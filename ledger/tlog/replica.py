@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import InputError, VerificationError
+from tally.ledger.errors import InputError, SiteError, VerificationError
 from tally.ledger.infra import replica_mark
 from tally.ledger.infra.eventstore import StoredEvent
 from tally.ledger.infra.merkle_log import _Nodes, checkpoints
@@ -39,7 +39,6 @@ from tally.ledger.model.statements import LedgerCreated, parse_statement
 from tally.ledger.orders import taken_down
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import checked_site, documents
-from tally.ledger.tlog.checked_site import SiteError
 from tally.ledger.tlog.log_files import stored_hashes
 from tally.ledger.tlog.source import SiteSource
 

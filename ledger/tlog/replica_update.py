@@ -33,14 +33,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import InputError, LedgerError, StorageError
+from tally.ledger.errors import InputError, LedgerError, SiteError, StorageError
 from tally.ledger.infra import replica_mark
 from tally.ledger.infra.merkle_log import last_position
 from tally.ledger.infra.storage import LOCK_TIMEOUT_SECONDS, resolve, writing
 from tally.ledger.integrity.checkpoints import Checkpoint
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.progress import Progress
-from tally.ledger.tlog.checked_site import SiteError
 from tally.ledger.tlog.replica import Followed, follow, refuse_a_ledger_of_its_own
 from tally.ledger.tlog.source import SiteSource
 

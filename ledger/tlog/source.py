@@ -13,17 +13,13 @@ import time
 import urllib.error
 from pathlib import Path
 
-from tally.ledger.errors import StorageError, VerificationError
+from tally.ledger.errors import MissingFileError, StorageError, VerificationError
 from tally.ledger.infra.bounded_files import open_regular
 from tally.ledger.tlog.fetch import fetch
 
 TIMEOUT = 30.0  # seconds a read or a write may wait
 REQUEST_SECONDS = 120.0  # seconds a request may take in all (16 MiB at 140 kB/s)
 MAX_FILE = 16 * 2**20  # far above a bundle of 256 entries of 64 KiB
-
-
-class MissingFileError(VerificationError):
-    """Raised when a file the checkpoint requires is not on the site."""
 
 
 class SiteSource:

@@ -30,11 +30,11 @@ from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
 from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
 from tally.ledger.integrity.registry_seal import registry_sealed
+from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
 from tally.ledger.verify.replay import Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
-from tally.ledger.verify.tailcheck import TailCheck
 
 BATCH = 2000
 
@@ -54,6 +54,8 @@ class Report:
     problem: str | None = None
     position: int | None = None
     notes: list[str] = field(default_factory=list)
+    # with a policy: its witnesses that cosigned the latest stored and every kept checkpoint
+    witnessed_by: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,15 +73,25 @@ class _Signatures(SignatureQueue):
 
 
 def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
-           progress: Progress | None = None) -> Report:
+           progress: Progress | None = None, policy: Policy | None = None) -> Report:
     """Audit the whole ledger against its own checkpoints and the `kept` checkpoint notes;
-    the report names the first bad position, if any."""
+    the report names the first bad position, if any. With a C2SP tlog `policy`, the latest
+    stored checkpoint and the kept ones must also be cosigned to its quorum (the report
+    names the witnesses that did, or the problem)."""
     report = Report()
     with reading(ledger.engine) as conn:
         try:
             _audit(ledger, conn, operator_key, kept, report, progress)
         except VerificationError as e:
             report.problem, report.position = e.message, e.position
+    if policy is not None and report.ok:
+        info = ledger.info()
+        latest = [note for _, note, _ in ledger.log.checkpoints()[-1:]]
+        try:
+            report.witnessed_by = witnessed_by(policy, latest + list(kept), info.origin,
+                                               bytes.fromhex(info.operator_public_key))
+        except VerificationError as e:
+            report.problem = e.message
     return report
 
 
@@ -189,7 +201,7 @@ def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) ->
     while more := ledger.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
-        TailCheck(ledger.events, ledger.log, ledger.archive, ledger.disclosures)(tail)
+        ledger.parts.new_tail_check()(tail)
     except VerificationError as e:
         raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
                                 position=e.position) from None

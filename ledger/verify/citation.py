@@ -8,7 +8,9 @@ consistency proof, the trusted checkpoint may be newer than the proof's own.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.checkpoints import verify_checkpoint
@@ -25,6 +27,7 @@ from tally.ledger.integrity.proofs import (
     verify_tlog_proof,
 )
 from tally.ledger.integrity.signing import body_id
+from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.statements import parse_statement
 
@@ -45,6 +48,48 @@ def file_text(data: bytes, name: str) -> str:
 
 
 FOLLOW_UPS = {"claim.corrected": "correction", "claim.retracted": "retraction"}
+
+
+def _absent() -> Any:
+    """A key that only some checks give: left out of the answer, not null, without them."""
+    return Field(default=None, exclude_if=lambda value: value is None)
+
+
+class _Proven(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    ok: Literal[True] = True  # a check that fails raises VerificationError instead
+
+
+class ProvenEvent(_Proven):
+    """What an inclusion proof proved (`tally verify-proof --json`): the claim, what its
+    leaf records (`kind`: claim, correction or retraction, and its `event_id`), where, in
+    which signed tree, and the signed statement (`claim` too, for a claim)."""
+
+    claim_id: str
+    kind: Literal["claim", "correction", "retraction"]
+    event_id: str
+    leaf_index: int
+    tree_size: int
+    origin: str
+    root: str
+    claim: dict[str, Any] | None
+    statement: dict[str, Any]
+    # through a consistency proof: the newer, trusted checkpoint that extends the proof's
+    trusted_tree_size: int | None = _absent()
+    trusted_root: str | None = _absent()
+    # with a policy: its witnesses that cosigned the trusted checkpoint
+    witnessed_by: list[str] | None = _absent()
+
+
+class ProvenConsistency(_Proven):
+    """What a consistency proof proved: checkpoint `new_size` extends `old_size`."""
+
+    old_size: int
+    new_size: int
+    origin: str
+    old_root: str
+    new_root: str
+    witnessed_by: list[str] | None = _absent()  # as for `ProvenEvent`
 
 
 def _event_of_leaf(leaf: bytes) -> dict[str, Any]:
@@ -78,10 +123,12 @@ def verify_proof_file(
     checkpoint_note: str,
     operator_key: bytes,
     consistency_text: str | None = None,
-) -> dict[str, Any]:
-    """Verify a proof file against a checkpoint note; returns the claim id, what the leaf
-    records (`kind`: claim, correction or retraction, and its `event_id`), leaf index, size,
-    and the signed statement (`claim` too for a claim).
+    policy: Policy | None = None,
+) -> ProvenEvent | ProvenConsistency:
+    """Verify a proof file against a checkpoint note; VerificationError if it does not hold.
+
+    With a C2SP tlog `policy`, the checkpoint must also be cosigned to its quorum; the
+    answer names the policy's witnesses that cosigned it (`witnessed_by`).
 
     A consistency proof (JSON with `old_size`) is checked too: both of its checkpoints must
     be signed by the operator and the given checkpoint must be one of them.
@@ -90,6 +137,15 @@ def verify_proof_file(
     and the consistency proof from that checkpoint to the given (newer, trusted) one
     (`proofs.verify_extension`); the answer adds `trusted_tree_size` and `trusted_root`.
     """
+    proven = _verify(proof_text, checkpoint_note, operator_key, consistency_text)
+    if policy is None:
+        return proven
+    return proven.model_copy(update={"witnessed_by": witnessed_by(
+        policy, [checkpoint_note], proven.origin, operator_key)})
+
+
+def _verify(proof_text: str, checkpoint_note: str, operator_key: bytes,
+            consistency_text: str | None) -> ProvenEvent | ProvenConsistency:
     if proof_text.lstrip().startswith("{") and '"old_size"' in proof_text:
         if consistency_text is not None:
             raise VerificationError(
@@ -128,40 +184,30 @@ def verify_proof_file(
             what = "claim" if proof.event_id is None else "event"
             raise VerificationError(f"the proven leaf records {found['kind']} "
                                     f"{found['event_id']}, not {what} {named}")
-    result = {
-        "claim_id": found["claim_id"],
-        "kind": found["kind"],
-        "event_id": found["event_id"],
-        "leaf_index": index,
-        "tree_size": checkpoint.size,
-        "origin": checkpoint.origin,
-        "root": checkpoint.root_hash.hex(),
-        "claim": found["statement"] if found["kind"] == "claim" else None,
-        "statement": found["statement"],
-    }
-    if newer is not None:
-        result |= {"trusted_tree_size": newer.size, "trusted_root": newer.root_hash.hex()}
-    return result
+    return ProvenEvent(
+        claim_id=found["claim_id"], kind=found["kind"], event_id=found["event_id"],
+        leaf_index=index, tree_size=checkpoint.size, origin=checkpoint.origin,
+        root=checkpoint.root_hash.hex(),
+        claim=found["statement"] if found["kind"] == "claim" else None,
+        statement=found["statement"],
+        trusted_tree_size=None if newer is None else newer.size,
+        trusted_root=None if newer is None else newer.root_hash.hex())
 
 
 def _verify_consistency_file(
     proof_text: str, checkpoint_note: str, operator_key: bytes
-) -> dict[str, Any]:
+) -> ProvenConsistency:
     proof = load_consistency_proof(proof_text)
     trusted = verify_checkpoint(checkpoint_note, operator_key)
     verify_consistency_proof(proof, operator_key, trusted.origin)
     if trusted.root_hash.hex() not in (proof.old_root, proof.new_root):
         raise VerificationError("the given checkpoint is neither end of this consistency proof")
-    return {
-        "old_size": proof.old_size,
-        "new_size": proof.new_size,
-        "origin": trusted.origin,
-        "old_root": proof.old_root,
-        "new_root": proof.new_root,
-    }
+    return ProvenConsistency(old_size=proof.old_size, new_size=proof.new_size,
+                             origin=trusted.origin, old_root=proof.old_root,
+                             new_root=proof.new_root)
 
 
-def require_claim(checked: dict[str, Any], claim: str) -> None:
+def require_claim(checked: ProvenEvent | ProvenConsistency, claim: str) -> None:
     """Refuse a proof that proves another claim than the one cited (`claim`: its id, or a
     prefix of at least 4 hex digits, as a citation prints it; for a correction's or a
     retraction's proof, that follow-up's own id). A proof file renamed, or a
@@ -170,10 +216,10 @@ def require_claim(checked: dict[str, Any], claim: str) -> None:
     problem = claim_ref_problem(ref)
     if problem is not None:
         raise VerificationError(problem)
-    if checked.get("claim_id") is None:
+    if isinstance(checked, ProvenConsistency):
         raise VerificationError("this is a consistency proof: it proves no claim")
     # what the proof proves: the claim, or a correction or retraction of it by its own id
-    kind, proven = checked["kind"], checked["event_id"]
-    if not str(proven).startswith(ref):
-        of = "" if kind == "claim" else f" of claim {checked['claim_id']}"
+    kind, proven = checked.kind, checked.event_id
+    if not proven.startswith(ref):
+        of = "" if kind == "claim" else f" of claim {checked.claim_id}"
         raise VerificationError(f"the proof is of {kind} {proven}{of}, not of {claim}")

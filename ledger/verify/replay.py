@@ -90,6 +90,18 @@ class ClaimState:
 
 
 @dataclass(frozen=True)
+class _At:
+    """Where an event is replayed: its position, the aggregate and version it is stored as,
+    the decoded event, and its claim's other events."""
+
+    position: int
+    ident: UUID
+    version: int
+    event: Any
+    claim_events: ClaimEvents
+
+
+@dataclass(frozen=True)
 class Admitted:
     """An event that holds by the rules: its statement, and the signature still to check."""
 
@@ -124,7 +136,7 @@ class Replay:
         self.signers: dict[str, SignerState] = {}
         self.sources: set[str] = set()
         self.figures: dict[str, FigureState] = {}
-        self.witnesses: set[str] = set()
+        self.witnesses: dict[str, tuple[str, str]] = {}  # (url, vkey) by name
 
     def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
         """Check one event against the rules at `position`; VerificationError if it breaks one."""
@@ -167,75 +179,87 @@ class Replay:
 
     def _rules(self, position: int, s: Any, ident: UUID, version: int, event: Any,
                claim_events: ClaimEvents) -> bytes:
-        recorded: dt.datetime = event.timestamp
-        if isinstance(s, SignerAdded | SignerRevoked):
-            policy.operator_only(s.signer, self.operator_key_id, "signer changes")
-            assert self.operator_key is not None
-            _where(ident, version, registry_uuid("signer", s.key_id),
-                   1 if isinstance(s, SignerAdded) else 2)
-            if isinstance(s, SignerAdded):
-                if s.key_id in self.signers:
-                    raise VerificationError(f"signer {s.key_id} is registered twice")
-                if s.key_id != signing.key_id(bytes.fromhex(s.public_key)):
-                    raise VerificationError("the signer's key id is not derived from its key")
-                self.signers[s.key_id] = SignerState(s.key_id, bytes.fromhex(s.public_key),
-                                                     s.role)
-            else:
-                policy.may_revoke(s.key_id, self.operator_key_id)
-                self._signer(s.key_id).revoked = True
-            return self.operator_key
-        if isinstance(s, WitnessAdded):
-            policy.operator_only(s.signer, self.operator_key_id, "witness changes")
-            assert self.operator_key is not None
-            _where(ident, version, registry_uuid("witness", s.name), 1)
-            if s.name in self.witnesses:
-                raise VerificationError(f"witness {s.name!r} is added twice")
-            self.witnesses.add(s.name)
-            return self.operator_key
+        """The rules of the statement's type (`RULES`); the key its signature is checked with."""
+        return RULES[type(s)](self, s, _At(position, ident, version, event, claim_events))
+
+    def _operator_key(self) -> bytes:
+        assert self.operator_key is not None  # the genesis came first
+        return self.operator_key
+
+    def _signer_added(self, s: SignerAdded, at: _At) -> bytes:
+        policy.operator_only(s.signer, self.operator_key_id, "signer changes")
+        _where(at.ident, at.version, registry_uuid("signer", s.key_id), 1)
+        if s.key_id in self.signers:
+            raise VerificationError(f"signer {s.key_id} is registered twice")
+        if s.key_id != signing.key_id(bytes.fromhex(s.public_key)):
+            raise VerificationError("the signer's key id is not derived from its key")
+        self.signers[s.key_id] = SignerState(s.key_id, bytes.fromhex(s.public_key), s.role)
+        return self._operator_key()
+
+    def _signer_revoked(self, s: SignerRevoked, at: _At) -> bytes:
+        policy.operator_only(s.signer, self.operator_key_id, "signer changes")
+        _where(at.ident, at.version, registry_uuid("signer", s.key_id), 2)
+        policy.may_revoke(s.key_id, self.operator_key_id)
+        self._signer(s.key_id).revoked = True
+        return self._operator_key()
+
+    def _witness_added(self, s: WitnessAdded, at: _At) -> bytes:
+        policy.operator_only(s.signer, self.operator_key_id, "witness changes")
+        _where(at.ident, at.version, registry_uuid("witness", s.name), 1)
+        if s.name in self.witnesses:
+            raise VerificationError(f"witness {s.name!r} is added twice")
+        policy.witness_is_new(s.name, s.url, s.vkey, self.witnesses)
+        self.witnesses[s.name] = (s.url, s.vkey)
+        return self._operator_key()
+
+    def _source(self, s: SourceRegistered, at: _At) -> bytes:
         signer = self._signer(s.signer)
-        if isinstance(s, SourceRegistered):
-            _where(ident, version, registry_uuid("source", s.id), 1)
-            if s.id in self.sources:
-                raise VerificationError(f"source {s.id!r} is registered twice")
-            self.sources.add(s.id)
-        elif isinstance(s, FigureDefined):
-            _where(ident, version, registry_uuid("figure", s.id), 1)
-            if s.id in self.figures:
-                raise VerificationError(f"figure {s.id!r} is defined twice")
-            policy.check_figure_shape(s.id, s.kind, s.cumulative, s.parts, s.states,
-                                      self._figure)
-            self.figures[s.id] = FigureState(s.id, s.kind, list(s.states), bool(s.integer))
-        elif isinstance(s, ClaimRecorded):
-            _where(ident, version, signing.body_id(event.body), 1)
-            if any(p < position for p, *_ in claim_events(ident)):
-                raise VerificationError(f"claim {ident.hex} is recorded twice")
-            _canonical_value(self._figure(s.figure), s.value)
-            policy.check_dates(s.as_of, s.published, recorded.date())
-            for source in (s.source, *s.via):
-                if source not in self.sources:
-                    raise VerificationError(f"the claim names source {source!r}, not registered")
-            opened = self._disclosed(position, event.body)
-            if s.anchor is not None:
-                self._anchored(s, opened)
-        elif isinstance(s, DocumentArchived):
-            _where(ident, version, registry_uuid("document", s.sha256), 1)
-            if s.sha256 in self.archived:
-                raise VerificationError(f"document {s.sha256} is archived twice")
-            if s.source is not None and s.source not in self.sources:
-                raise VerificationError(f"the document names source {s.source!r}, not "
-                                        "registered")
-            digests = self.documents.digests(s.sha256)
-            if digests is None:  # withheld, if an order says so later
-                self.withheld.add(s.sha256)
-                self.pending["document:" + s.sha256] = position
-            else:
-                check_digests(s, digests)
-            self.archived[s.sha256] = s.text_sha256
-        elif isinstance(s, ClaimRedacted | DocumentWithheld):
-            policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
-            self._order(position, s, ident, version, claim_events)
+        _where(at.ident, at.version, registry_uuid("source", s.id), 1)
+        if s.id in self.sources:
+            raise VerificationError(f"source {s.id!r} is registered twice")
+        self.sources.add(s.id)
+        return signer.public_key
+
+    def _figure_defined(self, s: FigureDefined, at: _At) -> bytes:
+        signer = self._signer(s.signer)
+        _where(at.ident, at.version, registry_uuid("figure", s.id), 1)
+        if s.id in self.figures:
+            raise VerificationError(f"figure {s.id!r} is defined twice")
+        policy.check_figure_shape(s.id, s.kind, s.cumulative, s.parts, s.states, self._figure)
+        self.figures[s.id] = FigureState(s.id, s.kind, list(s.states), bool(s.integer))
+        return signer.public_key
+
+    def _claim(self, s: ClaimRecorded, at: _At) -> bytes:
+        signer = self._signer(s.signer)
+        recorded: dt.datetime = at.event.timestamp
+        _where(at.ident, at.version, signing.body_id(at.event.body), 1)
+        if any(p < at.position for p, *_ in at.claim_events(at.ident)):
+            raise VerificationError(f"claim {at.ident.hex} is recorded twice")
+        _canonical_value(self._figure(s.figure), s.value)
+        policy.check_dates(s.as_of, s.published, recorded.date())
+        for source in (s.source, *s.via):
+            if source not in self.sources:
+                raise VerificationError(f"the claim names source {source!r}, not registered")
+        opened = self._disclosed(at.position, at.event.body)
+        if s.anchor is not None:
+            self._anchored(s, opened)
+        return signer.public_key
+
+    def _document(self, s: DocumentArchived, at: _At) -> bytes:
+        signer = self._signer(s.signer)
+        _where(at.ident, at.version, registry_uuid("document", s.sha256), 1)
+        if s.sha256 in self.archived:
+            raise VerificationError(f"document {s.sha256} is archived twice")
+        if s.source is not None and s.source not in self.sources:
+            raise VerificationError(f"the document names source {s.source!r}, not "
+                                    "registered")
+        digests = self.documents.digests(s.sha256)
+        if digests is None:  # withheld, if an order says so later
+            self.withheld.add(s.sha256)
+            self.pending["document:" + s.sha256] = at.position
         else:
-            self._followup(position, s, event.body, ident, version, signer, claim_events)
+            check_digests(s, digests)
+        self.archived[s.sha256] = s.text_sha256
         return signer.public_key
 
     def _disclosed(self, position: int, body: str) -> dict[str, Any]:
@@ -282,20 +306,25 @@ class Replay:
             raise VerificationError(f"{thing}, and no signed order took it down: its bytes "
                                     "were lost or deleted", position=position)
 
-    def _order(self, position: int, s: ClaimRedacted | DocumentWithheld, ident: UUID,
-               version: int, claim_events: ClaimEvents) -> None:
-        """An order names what exists: a document archived before it, or a claim recorded
-        before it and exactly the commitments of the field it takes down."""
-        if isinstance(s, DocumentWithheld):
-            _where(ident, version, registry_uuid("document", s.sha256), 2)
-            if s.sha256 not in self.archived:
-                raise VerificationError(f"the order withholds document {s.sha256}, not "
-                                        "archived before it")
-            self.pending.pop("document:" + s.sha256, None)
-            return
-        _where(ident, version, redaction_uuid(s.claim, s.field), 1)
-        recorded = [b for p, _, t, b in claim_events(UUID(hex=s.claim))
-                    if p < position and t == "claim.recorded"]
+    def _withheld(self, s: DocumentWithheld, at: _At) -> bytes:
+        """An order names what exists: here a document archived before it."""
+        signer = self._signer(s.signer)
+        policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
+        _where(at.ident, at.version, registry_uuid("document", s.sha256), 2)
+        if s.sha256 not in self.archived:
+            raise VerificationError(f"the order withholds document {s.sha256}, not "
+                                    "archived before it")
+        self.pending.pop("document:" + s.sha256, None)
+        return signer.public_key
+
+    def _redacted(self, s: ClaimRedacted, at: _At) -> bytes:
+        """An order names what exists: here a claim recorded before it, and exactly the
+        commitments of the field it takes down."""
+        signer = self._signer(s.signer)
+        policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
+        _where(at.ident, at.version, redaction_uuid(s.claim, s.field), 1)
+        recorded = [b for p, _, t, b in at.claim_events(UUID(hex=s.claim))
+                    if p < at.position and t == "claim.recorded"]
         if not recorded:
             raise VerificationError(f"the order redacts claim {s.claim}, not recorded "
                                     "before it")
@@ -306,6 +335,7 @@ class Replay:
                                     f"{s.field}")
         for commitment in wanted:
             self.pending.pop(commitment, None)
+        return signer.public_key
 
     def _anchored(self, s: ClaimRecorded, opened: dict[str, Any]) -> None:
         """An anchored quote is in a document archived before it, at its signed place (its
@@ -342,12 +372,12 @@ class Replay:
             raise VerificationError(f"figure {figure_id!r} is not defined before it is used")
         return found
 
-    def _followup(self, position: int, s: ClaimCorrected | ClaimRetracted, body: str,
-                  ident: UUID, version: int, signer: SignerState,
-                  claim_events: ClaimEvents) -> None:
+    def _followup(self, s: ClaimCorrected | ClaimRetracted, at: _At) -> bytes:
+        signer = self._signer(s.signer)
+        position, body, ident, version = at.position, at.event.body, at.ident, at.version
         if ident.hex != s.claim:
             raise VerificationError("the follow-up is stored on another claim than it names")
-        earlier = sorted((v, p, t, b) for p, v, t, b in claim_events(ident) if p < position)
+        earlier = sorted((v, p, t, b) for p, v, t, b in at.claim_events(ident) if p < position)
         if [v for v, *_ in earlier] != list(range(1, version)) or not earlier \
                 or earlier[0][2] != "claim.recorded":
             raise VerificationError(
@@ -365,6 +395,24 @@ class Replay:
             raise VerificationError(f"the follow-up is recorded twice on claim {s.claim}")
         if isinstance(s, ClaimCorrected):
             _canonical_value(self._figure(first.figure), s.value)
+        return signer.public_key
+
+
+# The rules of each statement type but the genesis: one table, as the commands have theirs
+# (`ledger.dispatch`); each returns the key the event's signature is checked with.
+RULES: dict[type[Any], Callable[[Replay, Any, _At], bytes]] = {
+    SignerAdded: Replay._signer_added,
+    SignerRevoked: Replay._signer_revoked,
+    WitnessAdded: Replay._witness_added,
+    SourceRegistered: Replay._source,
+    FigureDefined: Replay._figure_defined,
+    ClaimRecorded: Replay._claim,
+    ClaimCorrected: Replay._followup,
+    ClaimRetracted: Replay._followup,
+    DocumentArchived: Replay._document,
+    ClaimRedacted: Replay._redacted,
+    DocumentWithheld: Replay._withheld,
+}
 
 
 class _NoDocuments:

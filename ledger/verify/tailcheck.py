@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from tally.ledger.infra.merkle_log import MerkleLog
 
 _END = 2**62  # past any position
+# What the rules' running state is built from past the last checkpoint: the registry events,
+# and the witnesses (a witness's key is configured under one name)
+STATE_TYPES = (*REGISTRY_TYPES, "witness.added")
 
 
 class TailCheck:
@@ -146,10 +149,12 @@ class TailCheck:
 
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position` (past the last checkpoint's
-        tree): the checkpointed state, then the registry events logged after that tree
-        (each is checked again, signature included, before the next checkpoint)."""
+        tree): the checkpointed state, then the registry events and witnesses logged after
+        that tree (each is checked again, signature included, before the next checkpoint).
+        The witnesses of the checkpointed tree are not in it: the operator's seal lists
+        registry events only."""
         replay, last = self.checkpointed_state(set())
-        return self.replay_of(self.events.all_notifications(last + 1, topics=REGISTRY_TYPES,
+        return self.replay_of(self.events.all_notifications(last + 1, topics=STATE_TYPES,
                                                             stop=position - 1), replay)
 
     def checkpointed_state(self, registry: set[int]) -> tuple[Replay, int]:

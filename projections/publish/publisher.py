@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from tally.ledger.application import Ledger
+from tally.ledger.cosigned_checkpoint import gather_cosignatures
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
@@ -37,9 +38,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import log_files
 from tally.ledger.verify.audit import verify
-from tally.ledger.verify.tailcheck import TailCheck
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
-from tally.ledger.witnessing import gather_cosignatures
 from tally.projections import tables as t
 from tally.projections.interop.site_interop import SiteInterop
 from tally.projections.publish.files import SiteFiles
@@ -210,7 +209,7 @@ def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
     """The audit of the events after the kept read model's tree: rules and signatures, from
     the rules' state its sealed registry events give (each checked against its leaf), and
     each event against its leaf. The events before were audited when it was built."""
-    tail = TailCheck(ledger.events, ledger.log, ledger.archive, ledger.disclosures)
+    tail = ledger.parts.new_tail_check()
     registry = list(ledger.events.at(seal.registry))
     trusted.check(registry)
     if len(registry) != len(seal.registry):

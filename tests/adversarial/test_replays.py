@@ -14,6 +14,9 @@ from insider import full_ledger, insert_row, relog, rows, state_of
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.cosignature import Cosigner
+from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.model.bodies import witness_body
 from tally.ledger.model.events import registry_uuid
 from tally.ledger.model.statements import SourceRegistered
 from tally.ledger.verify.audit import verify
@@ -175,3 +178,21 @@ def test_a_fraction_signed_for_a_figure_that_counts_fails(
     insert_row(db_url, body_uuid(text_body).hex, 1, "claim.recorded",
                state_of(text_body, sign(alice.private_key, text_body), stored["recorded"]))
     _fails_at_the_replay(db_url, relogged)
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+def test_two_witnesses_sharing_a_key_fail(ledger_db: str, keys: Any, relogged: bool) -> None:
+    """A second witness under another name with the first one's key, signed by the operator
+    (as an import once let through): the audit and the log refuse it, as `tally witnesses
+    add` does. (The first is configured after the last checkpoint: the tail check does not
+    know the witnesses of the checkpointed tree, which the operator's seal does not list.)"""
+    operator = keys[0]
+    vkey = Cosigner("w.example", bytes(range(32))).vkey
+    with Ledger.open(ledger_db) as ledger:
+        ledger.add_witness("w1", "http://127.0.0.1:9001", vkey, operator)
+        lid = ledger.info().ledger_id
+        recorded = json.loads(_last(ledger_db, "witness.added")[4])["recorded"]
+    body = witness_body(lid, operator.key_id, "w2", "http://127.0.0.1:9002", vkey)
+    insert_row(ledger_db, registry_uuid("witness", "w2").hex, 1, "witness.added",
+               state_of(body, sign(operator.private_key, canonical(body)), recorded))
+    _fails_at_the_replay(ledger_db, relogged)

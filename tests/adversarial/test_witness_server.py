@@ -26,8 +26,8 @@ from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, verifier_key
 from tally.ledger.integrity.witness_protocol import format_add_checkpoint
-from tally.ledger.witness.server import WitnessServer
-from tally.ledger.witness.service import Witness
+from tally.ledger.witness_service.server import WitnessServer
+from tally.ledger.witness_service.service import Witness
 
 ORIGIN = "example.org/forked"
 

@@ -263,7 +263,7 @@ def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
     tally: Tally, command: tuple[str, ...]
 ) -> None:
     from tally.ledger.application import Ledger
-    from tally.ledger.commands import define_figure
+    from tally.ledger.handlers import define_figure
     from tally.ledger.infra.keystore import KeyStore
     from tally.ledger.model.inputs import FigureRecord
 

@@ -11,6 +11,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.errors import ImportFileError
 from tally.ledger.importer import ImportSummary, import_lines
 from tally.ledger.integrity import disclosure
+from tally.ledger.integrity.cosignature import Cosigner
 from tally.ledger.integrity.signing import KeyPair, body_id, canonical
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import CorrectionRecord, ReportRecord, RetractionRecord
@@ -321,3 +322,16 @@ def test_a_forged_line_in_a_batch_checked_early_is_still_refused(
     with nothing_written(), pytest.raises(ImportFileError) as caught:
         import_lines(ledger, lines, None)
     assert caught.value.line == 22 and "signature does not verify" in caught.value.message
+
+
+def test_two_witnesses_sharing_a_key_are_refused(
+    ledger: Ledger, operator: KeyPair, nothing_written: Any
+) -> None:
+    """The rule `tally witnesses add` keeps holds on import too: one key cosigning under two
+    names would count as two witnesses."""
+    vkey = Cosigner("w.example", bytes(range(32))).vkey
+    lines = jsonl({"type": "witness", "name": "w1", "url": "http://127.0.0.1:9001", "vkey": vkey},
+                  {"type": "witness", "name": "w2", "url": "http://127.0.0.1:9002", "vkey": vkey})
+    with nothing_written(), pytest.raises(ImportFileError, match="this key") as caught:
+        import_lines(ledger, lines, operator)
+    assert (caught.value.line, caught.value.field) == (2, "vkey")

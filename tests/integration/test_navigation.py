@@ -216,14 +216,14 @@ def test_corrections_and_retractions_are_proven_and_verify_offline(
     for ident, kind in ((case["fix"], "correction"), (case["gone"], "retraction")):
         out = tally.json("proof", ident[:8])
         assert out["event_id"] == ident and out["status"] in ("corrected", "retracted")
-        assert verify_proof_file(json.dumps(out), checkpoint, key)["kind"] == kind
+        assert verify_proof_file(json.dumps(out), checkpoint, key).kind == kind
         written = tally.json("proof", ident, "-o", str(tmp_path / "q.json"))
         assert (written["kind"], written["id"]) == (kind, ident)
         tally("proof", ident, "-o", str(tmp_path / "p.json"))
         checked = verify_proof_file((tmp_path / "p.json").read_text(), checkpoint, key)
-        assert (checked["kind"], checked["event_id"]) == (kind, ident)
+        assert (checked.kind, checked.event_id) == (kind, ident)
         tlog = tally("proof", ident, "--tlog").stdout
-        assert verify_proof_file(tlog, checkpoint, key)["event_id"] == ident
+        assert verify_proof_file(tlog, checkpoint, key).event_id == ident
         shown = tally("verify-proof", str(tmp_path / "p.json"), "--checkpoint",
                       str(_write(tmp_path / "cp.txt", checkpoint)), "--operator-key",
                       key.hex()).stdout

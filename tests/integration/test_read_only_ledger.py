@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tally.ledger.application import Ledger
-from tally.ledger.commands import define_figure
+from tally.ledger.handlers import define_figure
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
 from tally.projections.readmodel import ReadModel

@@ -77,9 +77,9 @@ def test_redaction_keeps_signatures_and_proofs_and_removes_the_value(
                   operator)
     _, after = ledger.checkpoint(operator)
     key = operator.public_key
-    assert verify_proof_file(proof, before, key)["claim_id"] == claim
+    assert verify_proof_file(proof, before, key).claim_id == claim
     assert verify_proof_file(ledger.inclusion_proof(claim).model_dump_json(), after,
-                             key)["claim_id"] == claim
+                             key).claim_id == claim
     report = verify(ledger, operator_key=key, kept=[before, after])
     assert report.ok, report.problem
     served = _everything_served(ledger, claim)

@@ -91,7 +91,7 @@ def test_a_lagging_ledger_is_caught_up_and_answers_right(tmp_path: Path) -> None
     writer killed before logging): the read command opens the event store, catches up,
     and answers with what was written."""
     from tally.ledger.application import Ledger
-    from tally.ledger.commands import define_figure
+    from tally.ledger.handlers import define_figure
     from tally.ledger.infra.keystore import KeyStore
     from tally.ledger.model.inputs import FigureRecord, ReportRecord
 

@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tally.ledger.commands import check_name
 from tally.ledger.errors import InputError
+from tally.ledger.handlers import check_name
 from tally.ledger.model.inputs import FigureRecord, SourceRecord
 
 # Written out from the rule, not taken from the code under test: every C0 control (tab and

@@ -80,13 +80,43 @@ def file_exists(name: str) -> bool:
 
 
 def dotted_exists(name: str) -> bool:
-    """A dotted module path, the last part possibly a name inside the module."""
+    """A dotted module path, the last part possibly a name defined in the module (so
+    `ledger.verify.verify` is stale: the package `ledger.verify` defines no `verify`)."""
     parts = name.removeprefix("tally.").split(".")
-    for end in (len(parts), len(parts) - 1):
-        path = ROOT.joinpath(*parts[:end])
-        if end > 1 and (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
-            return True
-    return False
+    path = ROOT.joinpath(*parts)
+    if len(parts) > 1 and (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
+        return True
+    if len(parts) < 2:
+        return False
+    module = ROOT.joinpath(*parts[:-1])
+    source = module.with_suffix(".py") if module.with_suffix(".py").is_file() \
+        else module / "__init__.py"
+    return source.is_file() and parts[-1] in defined_names(source)
+
+
+def defined_names(source: Path) -> set[str]:
+    """The names a module binds at its top level: definitions, assignments, imports, and
+    what its `__all__` exports."""
+    names: set[str] = set()
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+            exports = any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
+            if exports and isinstance(node.value, ast.List):  # lazy exports
+                names |= {e.value for e in node.value.elts if isinstance(e, ast.Constant)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def test_a_name_in_a_module_is_checked_too() -> None:
+    assert dotted_exists("ledger.verify.audit.verify") and dotted_exists("ledger.verify.replay")
+    assert dotted_exists("ledger.verify.replay.RULES") and dotted_exists("tally.ledger.Ledger")
+    assert not dotted_exists("ledger.verify.verify")
+    assert not dotted_exists("tally.ledger.audit") and not dotted_exists("ledger.Nothing")
 
 
 def named_modules(text: str) -> set[str]:

@@ -11,6 +11,7 @@ import pytest
 
 from tally.ledger.errors import (
     ClaimStateError,
+    DuplicateDefinitionError,
     InputError,
     InvalidDateError,
     InvalidValueError,
@@ -163,3 +164,32 @@ def test_dates_parse_are_not_in_the_future_and_publication_follows() -> None:
         policy.check_dates("2022-09-23", "2022-09-01", TODAY)
     with pytest.raises(InvalidDateError):
         policy.check_dates("not a date", None, TODAY)
+
+
+def test_an_id_is_defined_once() -> None:
+    assert policy.defined_once(None, ("Hromadske", "media"), "taken", "id")
+    assert not policy.defined_once(("Hromadske", "media"), ("Hromadske", "media"), "taken", "id")
+    with pytest.raises(DuplicateDefinitionError, match="taken") as caught:
+        policy.defined_once(("Hromadske", "media"), ("Hromadske", "ngo"), "taken", "id")
+    assert caught.value.field == "id"
+
+
+W1 = ("http://127.0.0.1:9001", "w1.example+0a0b0c0d+AQ")
+
+
+def test_a_new_witness_or_the_same_again() -> None:
+    assert policy.witness_is_new("w2", "http://127.0.0.1:9002", "w2.example+1+AQ", {"w1": W1})
+    assert not policy.witness_is_new("w1", *W1, {"w1": W1})
+
+
+def test_a_witness_name_holds_one_url_and_key() -> None:
+    with pytest.raises(DuplicateDefinitionError, match="another URL or key") as caught:
+        policy.witness_is_new("w1", "http://127.0.0.1:9009", W1[1], {"w1": W1})
+    assert caught.value.field == "name"
+
+
+def test_a_witness_key_is_configured_under_one_name() -> None:
+    with pytest.raises(DuplicateDefinitionError, match="'w1' is already configured with this "
+                       "key") as caught:
+        policy.witness_is_new("w2", "http://127.0.0.1:9002", W1[1], {"w1": W1})
+    assert caught.value.field == "vkey"

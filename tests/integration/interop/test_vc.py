@@ -113,7 +113,7 @@ def test_every_izium_credential_verifies_and_carries_its_evidence(izium: Izium) 
         evidence = vc["evidence"][0]
         proof = evidence["inclusionProof"]
         checked = verify_proof_file(json.dumps(proof), proof["checkpoint"], operator_key)
-        assert checked["claim_id"] == vc["credentialSubject"]["id"].rsplit("/", 1)[1][:32]
+        assert checked.claim_id == vc["credentialSubject"]["id"].rsplit("/", 1)[1][:32]
         assert proof["leaf_hash"] == evidence["leafHash"]
         _assert_disclosed(vc["credentialSubject"])
         signature = vc["credentialSubject"]["recorderSignature"]

@@ -1,4 +1,5 @@
-"""Turning validated input records into new signed events, or refusing them.
+"""The command handlers: validated input records (the commands) turned into new signed
+events, or refused.
 
 Each function checks one record against the registry with the rules of
 `ledger.model.policy` and either returns the aggregate whose pending events should be
@@ -18,7 +19,6 @@ from pydantic import ValidationError
 
 from tally.ledger.errors import (
     ClaimStateError,
-    DuplicateDefinitionError,
     ForeignLedgerError,
     InputError,
     SignatureError,
@@ -55,11 +55,13 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import (
     ClaimFacts,
     check_figure_shape,
+    defined_once,
     followup_is_new,
     may_revoke,
     operator_only,
     signer_may_sign,
     value_for,
+    witness_is_new,
 )
 from tally.ledger.model.values import decimal_text
 
@@ -146,13 +148,12 @@ def sign_or_verify(
 def define_source(registry: Registry, ctx: Context, record: SourceRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Source | None:
     existing = registry.find_source(record.id)
-    if existing is not None:
-        if (existing.name, existing.kind, existing.key_id) == (record.name, record.kind,
-                                                               record.key_id):
-            return None
-        raise DuplicateDefinitionError(
-            f"source {record.id!r} is already registered with other attributes", field="id"
-        )
+    if not defined_once(None if existing is None else (existing.name, existing.kind,
+                                                       existing.key_id),
+                        (record.name, record.kind, record.key_id),
+                        f"source {record.id!r} is already registered with other attributes",
+                        "id"):
+        return None
     if record.key_id is not None:  # a first-party source signs with a registered key
         registry.signer(record.key_id)
     signer, body, signature = sign_or_verify(
@@ -189,10 +190,9 @@ def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyP
         if existing.revoked and record.signature is None:
             raise ClaimStateError(f"signer {key_id} was revoked; register a new key",
                                   field="key")
-        if (existing.name, existing.role) != (record.name, record.role):
-            raise DuplicateDefinitionError(
-                f"signer {key_id} is already registered as {existing.name!r} "
-                f"({existing.role})", field="name")
+        defined_once((existing.name, existing.role), (record.name, record.role),
+                     f"signer {key_id} is already registered as {existing.name!r} "
+                     f"({existing.role})", "name")
         return None
     body, signature = operator_signed(
         registry, ctx, record, key,
@@ -221,13 +221,8 @@ def revoke_signer(registry: Registry, ctx: Context, record: RevocationRecord,
 def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: KeyPair | None,
                 defer: Deferred | None = None) -> Witness | None:
     """A witness configuration, or None when this witness is configured already."""
-    existing = registry.find_witness(record.name)
-    if existing is not None:
-        if (existing.url, existing.vkey) == (record.url, record.vkey):
-            return None
-        raise DuplicateDefinitionError(
-            f"witness {record.name!r} is already configured with another URL or key",
-            field="name")
+    if not witness_is_new(record.name, record.url, record.vkey, registry.witnesses()):
+        return None
 
     def build(signer: str) -> dict[str, Any]:
         try:
@@ -255,13 +250,10 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
         "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
     }
     existing = registry.find_figure(record.id)
-    if existing is not None:
-        if existing.definition() == definition:
-            return None
-        raise DuplicateDefinitionError(
-            f"figure {record.id!r} is already defined differently; define a new id instead",
-            field="id",
-        )
+    if not defined_once(None if existing is None else existing.definition(), definition,
+                        f"figure {record.id!r} is already defined differently; define a new "
+                        "id instead", "id"):
+        return None
     signer, body, signature = sign_or_verify(
         registry, ctx, record, key,
         lambda s: figure_body(ctx.ledger_id, s, record, tolerance), defer)

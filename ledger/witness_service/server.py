@@ -25,7 +25,7 @@ from tally.ledger.integrity.witness_protocol import (
     SIZE_CONTENT_TYPE,
     format_size,
 )
-from tally.ledger.witness.service import Witness
+from tally.ledger.witness_service.service import Witness
 
 _CHECKPOINT_PATH = re.compile(r"/([0-9a-f]{64})/checkpoint")
 REQUEST_SECONDS = 10.0  # a request (or an idle keep-alive wait) holds a thread at most this

@@ -40,7 +40,7 @@ from tally.ledger.integrity.checkpoints import (
 from tally.ledger.integrity.cosignature import Cosigner, cosign
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.integrity.witness_protocol import AddCheckpoint, parse_add_checkpoint
-from tally.ledger.witness.state import DATABASE, identity, latest, logs, open_engine
+from tally.ledger.witness_service.state import DATABASE, identity, latest, logs, open_engine
 
 KEY_NAME = "witness"
 

@@ -16,7 +16,7 @@ from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, show_list, state_of
 
 if TYPE_CHECKING:
-    from tally.ledger.witness.service import Witness
+    from tally.ledger.witness_service.service import Witness
 
 witness_app = typer.Typer(
     help="Run a witness (C2SP tlog-witness): cosign logs' checkpoints, never two views.",
@@ -37,7 +37,7 @@ DirOpt = Annotated[
 
 
 def _open(folder: Path | None) -> Witness:
-    from tally.ledger.witness.service import Witness
+    from tally.ledger.witness_service.service import Witness
 
     return Witness.open(folder or _default_dir())
 
@@ -55,14 +55,16 @@ def witness_init(
     Give the vkey to the logs you witness ('tally witnesses add') and their readers.
     Example: tally witness init --name witness.example.org/w1 --dir ./w1
     """
-    from tally.ledger.witness.service import Witness
+    from tally.ledger.witness_service.service import Witness
 
     state = state_of(ctx, as_json)
     witness, created = Witness.init(folder or _default_dir(), name)
     vkey = witness.cosigner.vkey
     witness.close()
     if state.json:
-        emit_json({"name": name, "vkey": vkey, "dir": str(witness.folder), "created": created})
+        from tally.cli.answers import NewWitness
+
+        emit_json(NewWitness(name=name, vkey=vkey, dir=str(witness.folder), created=created))
     else:
         verb = "created" if created else "already exists:"
         success(Text.assemble(f"witness {verb} ", literal(name, "bold"), " in ",
@@ -129,7 +131,7 @@ def witness_serve(
     Example: tally witness serve --listen 127.0.0.1:7380 --dir ./w1
     """
     from tally.ledger.errors import InputError
-    from tally.ledger.witness.server import WitnessServer, parse_listen
+    from tally.ledger.witness_service.server import WitnessServer, parse_listen
 
     try:
         address = parse_listen(listen)
