@@ -247,8 +247,10 @@ def figures_list(
     if state.json:
         emit_json(out)
         return
+    # a status figure's unit and tolerance are signed defaults that measure nothing
     rows = [
-        {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
+        {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states),
+         **({"unit": None, "tolerance": None} if f.kind == "status" else {})}
         for f in out.figures
     ]
     show_list(

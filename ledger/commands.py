@@ -57,6 +57,7 @@ from tally.ledger.model.policy import (
     check_figure_shape,
     followup_is_new,
     may_revoke,
+    new_status_has_states,
     operator_only,
     signer_may_sign,
     value_for,
@@ -244,6 +245,8 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Figure | None:
     check_figure_shape(record.id, record.kind, record.cumulative, record.parts, record.states,
                        registry.figure)
+    if record.signature is None:
+        new_status_has_states(record.kind, record.states)
     # normalised, so "0.050" redefines "0.05" identically instead of being refused
     tolerance = decimal_text(Decimal(record.tolerance))
     definition: dict[str, Any] = {

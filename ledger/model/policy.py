@@ -112,6 +112,15 @@ def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Seque
         raise InputError("a figure's states must not repeat", field="states")
 
 
+def new_status_has_states(kind: str, states: Sequence[str]) -> None:
+    """A status figure signed now names its states, so a number or a typo cannot be reported
+    on it. Asked of definitions this ledger signs, not replayed: a status figure signed
+    without states before this rule stays valid, and its export re-imports."""
+    if kind == "status" and not states:
+        raise InputError("a status figure needs its states: give them with --states a,b",
+                         field="states")
+
+
 def value_for(figure: FigureFacts, written: str) -> Quantity | Status:
     value = _value(written, figure.kind, tuple(figure.states))
     if figure.integer and isinstance(value, Quantity) and not value.is_whole():

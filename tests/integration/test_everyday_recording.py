@@ -1,0 +1,43 @@
+"""What a new user tripped over while recording (issue 28): status figures, corrections that
+change nothing, revoking by name, documents' URLs, and the messages around them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from clirunner import Tally
+from factories import CUMULATIVE_BODIES, cli_ledger
+
+FIGURE = "izium/bodies"
+REPORT = ("--as-of", "2022-09", "--source", "hromadske", "--key", "alice")
+
+
+@pytest.fixture
+def tally(tmp_path: Path, db_url: str) -> Tally:
+    return cli_ledger(Tally(tmp_path, db_url), "test.example/everyday",
+                      figures={FIGURE: CUMULATIVE_BODIES})
+
+
+# --- point 6: status figures -----------------------------------------------------------------
+
+
+def test_a_status_figure_needs_its_states(tally: Tally) -> None:
+    tally.refused("figures", "define", "izium/stage", "--kind", "status",
+                  fragment="--states")
+    assert "izium/stage" not in [f["id"] for f in tally.json("figures", "list")["figures"]]
+
+
+def test_a_status_figure_refuses_a_number(tally: Tally) -> None:
+    tally("figures", "define", "izium/stage", "--kind", "status", "--states", "ongoing,done")
+    message = tally.refused("report", "izium/stage", "5", *REPORT, fragment="is a number")
+    assert "ongoing, done" in message
+    tally("report", "izium/stage", "ongoing", *REPORT)
+
+
+def test_figures_list_shows_no_unit_or_tolerance_for_a_status_figure(tally: Tally) -> None:
+    tally("figures", "define", "izium/stage", "--kind", "status", "--states", "ongoing,done")
+    table = tally("figures", "list").stdout
+    row = next(line for line in table.splitlines() if "izium/stage" in line)
+    assert "count" not in row and "0.05" not in row
+    assert "ongoing,done" in row
