@@ -55,6 +55,7 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import (
     ClaimFacts,
     check_figure_shape,
+    correction_changes,
     followup_is_new,
     may_revoke,
     new_status_has_states,
@@ -312,6 +313,9 @@ def correct_claim(
         registry, ctx, claim, record, key)
     if not followup_is_new(claim, correction_id, signer, correcting=True):
         return correction_id, None
+    if record.signature is None:
+        corrected = value_for(registry.figure(claim.figure), record.value).written
+        correction_changes(claim.claim_id, claim.value, corrected)
     claim.correct(body=body, signature=signature)
     return correction_id, claim
 

@@ -94,6 +94,15 @@ def followup_is_new(claim: ClaimFacts, followup_id: str, signer: SignerFacts, *,
     return True
 
 
+def correction_changes(claim_id: str, value_in_force: str, corrected: str) -> None:
+    """A correction signed now changes the claim's value; one that would not is refused, as
+    nothing would be recorded. Not replayed: such corrections signed before stay valid."""
+    if corrected == value_in_force:
+        raise ClaimStateError(
+            f"claim {claim_id} already has the value {corrected}: a correction must change "
+            "it; nothing was recorded")
+
+
 def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Sequence[str],
                        states: Sequence[str], defined: Callable[[str], object]) -> None:
     """A figure definition that can hold: its parts defined first, once each, and not itself;

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from clirunner import Tally
-from factories import CUMULATIVE_BODIES, cli_ledger
+from factories import CUMULATIVE_BODIES, cli_ledger, cli_report
 
 FIGURE = "izium/bodies"
 REPORT = ("--as-of", "2022-09", "--source", "hromadske", "--key", "alice")
@@ -41,3 +41,28 @@ def test_figures_list_shows_no_unit_or_tolerance_for_a_status_figure(tally: Tall
     row = next(line for line in table.splitlines() if "izium/stage" in line)
     assert "count" not in row and "0.05" not in row
     assert "ongoing,done" in row
+
+
+# --- point 7: corrections that change nothing ------------------------------------------------
+
+
+def test_a_correction_to_the_value_in_force_is_refused(tally: Tally) -> None:
+    claim = cli_report(tally, FIGURE, "440", "2022-09")
+    before = tally.json("log")
+    tally.refused("correct", claim, "440", "--reason", "same", "--key", "alice",
+                  fragment="already has the value 440")
+    assert tally.json("log") == before
+    tally("correct", claim, "3", "--reason", "typo", "--key", "alice")
+    before = tally.json("log")
+    message = tally.refused("correct", claim, "3", "--reason", "again", "--key", "alice",
+                            fragment="already has the value 3")
+    assert "nothing was recorded" in message
+    assert tally.json("log") == before
+    tally("correct", claim, "440", "--reason", "back", "--key", "alice")  # a change again
+
+
+def test_the_same_correction_twice_is_already_recorded(tally: Tally) -> None:
+    claim = cli_report(tally, FIGURE, "440", "2022-09")
+    first = tally.json("correct", claim, "3", "--reason", "typo", "--key", "alice")
+    again = tally.json("correct", claim, "3", "--reason", "typo", "--key", "alice")
+    assert again == {**first, "status": "already recorded", "position": again["position"]}

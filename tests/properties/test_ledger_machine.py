@@ -380,7 +380,8 @@ class LedgerMachine(RuleBasedStateMachine):
         record = CorrectionRecord(claim=claim, value=value, reason=reason)
         mark = ("correction", value, reason, key.key_id)
         error = self.follow_up_refusal(model, key, mark)
-        if error is None and mark not in model.followups and model.retracted:
+        if error is None and mark not in model.followups and (
+                model.retracted or value == model.value):  # a correction must change it
             error = ClaimStateError
         if error is not None:
             self.refused(error, lambda: self.ledger.correct(record, key))
