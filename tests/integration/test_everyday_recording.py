@@ -66,3 +66,15 @@ def test_the_same_correction_twice_is_already_recorded(tally: Tally) -> None:
     first = tally.json("correct", claim, "3", "--reason", "typo", "--key", "alice")
     again = tally.json("correct", claim, "3", "--reason", "typo", "--key", "alice")
     assert again == {**first, "status": "already recorded", "position": again["position"]}
+
+
+# --- point 8: revoking by name ---------------------------------------------------------------
+
+
+def test_signers_revoke_takes_the_signer_name(tally: Tally) -> None:
+    alice = next(s for s in tally.json("signers", "list")["signers"] if s["name"] == "alice")
+    out = tally.json("signers", "revoke", "alice", "--reason", "left")
+    assert out["id"] == alice["key_id"] and out["status"] == "recorded"
+    revoked = {s["name"]: s["revoked"] for s in tally.json("signers", "list")["signers"]}
+    assert revoked["alice"] is True
+    tally.refused("signers", "revoke", "alicia", fragment="not registered")
