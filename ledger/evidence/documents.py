@@ -53,12 +53,15 @@ class DocumentInfo(BaseModel):
 
 
 class ArchivedFile(BaseModel):
-    """`tally documents add --json`: `id` (the SHA-256), `status`, `position`, and `file`,
-    the file that was read, every link resolved (`linked`: the path given was a link)."""
+    """`tally documents add --json`: `id` (the SHA-256), `status`, `position`, `url`, the
+    URL the document is archived with (the first one given, when the same bytes were
+    archived before), and `file`, the file that was read, every link resolved (`linked`:
+    the path given was a link)."""
 
     id: str
     status: str
     position: int | None
+    url: str | None
     file: str
     linked: bool
 
@@ -77,7 +80,9 @@ def archive_file(ledger: Ledger, path: Path, *, url: str | None = None,
     data, resolved = read_document(path)
     done = archive(ledger, data, name=path.name, url=url, retrieved=retrieved,
                    source=source, key=key)
+    archived = ledger.registry().find_document(done.id)
     return ArchivedFile(id=done.id, status=done.status, position=done.position,
+                        url=None if archived is None else archived.url,
                         file=str(resolved), linked=resolved != _lexical(path))
 
 

@@ -78,3 +78,38 @@ def test_signers_revoke_takes_the_signer_name(tally: Tally) -> None:
     revoked = {s["name"]: s["revoked"] for s in tally.json("signers", "list")["signers"]}
     assert revoked["alice"] is True
     tally.refused("signers", "revoke", "alicia", fragment="not registered")
+
+
+# --- point 9: documents and URLs -------------------------------------------------------------
+
+
+def article(tally: Tally) -> str:
+    path = tally.tmp / "article.txt"
+    path.write_text("In Izium, 447 bodies were exhumed by 23 September 2022.\n")
+    return str(path)
+
+
+def test_documents_add_again_with_another_url_says_which_url_is_kept(tally: Tally) -> None:
+    first = tally.json("documents", "add", article(tally), "--url", "https://a.example/1",
+                       "--key", "alice")
+    assert first["url"] == "https://a.example/1"
+    again = tally("documents", "add", article(tally), "--url", "https://b.example/2",
+                  "--key", "alice")
+    assert "https://a.example/1" in again.stderr and "https://b.example/2" in again.stderr
+    assert "already recorded" in again.output
+    out = tally.json("documents", "add", article(tally), "--url", "https://b.example/2",
+                     "--key", "alice")
+    assert out["status"] == "already recorded" and out["url"] == "https://a.example/1"
+    assert [d["url"] for d in tally.json("documents", "list")["documents"]] == [
+        "https://a.example/1"]
+
+
+def test_a_report_on_a_document_takes_its_url(tally: Tally) -> None:
+    sha = tally.json("documents", "add", article(tally), "--url", "https://a.example/1",
+                     "--key", "alice")["id"]
+    claim = tally.json("report", FIGURE, "447", *REPORT, "--document", sha,
+                       "--quote", "447 bodies were exhumed")["id"]
+    assert tally.json("provenance", claim)["url"] == "https://a.example/1"
+    own = tally.json("report", FIGURE, "445", *REPORT, "--document", sha,
+                     "--url", "https://c.example/3")["id"]
+    assert tally.json("provenance", own)["url"] == "https://c.example/3"
