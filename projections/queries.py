@@ -77,9 +77,18 @@ def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int 
 
 def _definitions(conn: Connection, figure: str, known_at: int | None) -> dict[str, FigureDef]:
     """The figure's definition and those of the totals it is a part of (all of them only to
-    suggest a name when the figure is unknown)."""
+    suggest a name when the figure is unknown); one defined after `known_at` is refused
+    saying where it was defined."""
     defs = definitions_for(conn, [figure], known_at)
-    return defs if figure in defs else definitions(conn, known_at)
+    if figure in defs:
+        return defs
+    if known_at is not None:
+        defined = conn.execute(select(t.figures.c.position)
+                               .where(t.figures.c.figure_id == figure)).scalar_one_or_none()
+        if defined is not None:
+            raise UnknownFigureError(f"figure {figure!r} is not yet defined at position "
+                                     f"{known_at} (defined at position {defined})")
+    return definitions(conn, known_at)
 
 
 def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:

@@ -113,3 +113,17 @@ def test_a_report_on_a_document_takes_its_url(tally: Tally) -> None:
     own = tally.json("report", FIGURE, "445", *REPORT, "--document", sha,
                      "--url", "https://c.example/3")["id"]
     assert tally.json("provenance", own)["url"] == "https://c.example/3"
+
+
+# --- point 11: a figure not yet defined ------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["show", "history"])
+def test_known_at_before_a_figure_existed_says_when_it_was_defined(tally: Tally,
+                                                                   command: str) -> None:
+    defined = tally.json("figures", "define", "izium/graves", "--unit", "graves")["position"]
+    message = tally.refused(command, "izium/graves", "--known-at", "3",
+                            fragment=f"not yet defined at position 3 (defined at position "
+                                     f"{defined})")
+    assert "tally figures define" not in message
+    tally.refused(command, "izium/gravse", "--known-at", "3", fragment="is not defined")
