@@ -48,6 +48,8 @@ def _meaning(error: Any) -> str | None:
         return f"must be {what[kind]}"
     if kind == "missing":
         return "is required"
+    if kind == "value_error":  # a validator's own words, without pydantic's "Value error, "
+        return str(ctx["error"])
     return None
 
 

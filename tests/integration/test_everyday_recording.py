@@ -127,3 +127,50 @@ def test_known_at_before_a_figure_existed_says_when_it_was_defined(tally: Tally,
                                      f"{defined})")
     assert "tally figures define" not in message
     tally.refused(command, "izium/gravse", "--known-at", "3", fragment="is not defined")
+
+
+# --- point 12: import messages ---------------------------------------------------------------
+
+
+def test_an_import_signed_for_another_ledger_names_the_cause_once(tmp_path: Path,
+                                                                  db_url: str) -> None:
+    for folder in ("theirs", "ours"):
+        (tmp_path / folder).mkdir()
+    theirs = cli_ledger(Tally(tmp_path / "theirs"), "test.example/everyday",
+                        figures={FIGURE: CUMULATIVE_BODIES})
+    cli_report(theirs, FIGURE, "447", "2022-09")
+    export = tmp_path / "theirs.jsonl"
+    theirs("export", "-o", str(export))
+    ours = cli_ledger(Tally(tmp_path / "ours", db_url), "test.example/everyday", figures={})
+    message = ours.refused("import", str(export), "--key", "alice",
+                           fragment="signed for ledger")
+    assert message.count("signed for ledger") == 1
+    assert "operator key" in message and "--key" in message
+    assert "not defined" not in message
+    assert len(message) < 400
+
+
+def bad_import(tally: Tally, count: int) -> Path:
+    path = tally.tmp / "bad.jsonl"
+    path.write_text("".join(
+        f'{{"type": "report", "figure": "{FIGURE}", "value": "447", "as_of": "2022-09", '
+        f'"source": "nobody-{n}"}}\n' for n in range(count)), encoding="utf-8")
+    return path
+
+
+def test_an_import_prints_one_refused_line_per_line(tally: Tally) -> None:
+    err = tally("import", str(bad_import(tally, 3)), "--key", "alice", code=1).stderr
+    lines = err.strip().splitlines()
+    assert lines[0] == "error: 3 lines are refused and nothing was imported:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == ["line 1", "line 2", "line 3"]
+    assert "nobody-2" in lines[3]
+
+
+def test_an_import_caps_the_lines_it_prints_with_a_count(tally: Tally) -> None:
+    err = tally("import", str(bad_import(tally, 30)), "--key", "alice", code=1).stderr
+    lines = err.strip().splitlines()
+    assert lines[0] == "error: 20 lines are refused and nothing was imported:"
+    assert len(lines) == 1 + 10 + 1
+    assert "10 more" in lines[-1] and "--json" in lines[-1]
+    assert len(tally.json("import", str(bad_import(tally, 30)), "--key", "alice",
+                          code=1)["lines"]) == 20
