@@ -332,5 +332,12 @@ def resolve_claim(conn: Connection, claim_id: str) -> str:
             return str(found[0])
         if len(found) > 1:
             raise UnknownClaimError(f"claim prefix {claim_id!r} is ambiguous: give more digits")
+        h = t.history.c
+        followups = conn.execute(select(h.kind, h.claim_id).where(
+            h.event_id >= bounds[0], h.event_id < bounds[1]).limit(2)).all()
+        if len(followups) == 1:  # a correction's or retraction's id, given for its claim's
+            kind, claim = followups[0]
+            raise UnknownClaimError(f"{claim_id!r} is a {kind} of claim {claim}: run "
+                                    f"'tally provenance {claim}'")
     raise UnknownClaimError(f"no claim id starts with {claim_id!r}")
 

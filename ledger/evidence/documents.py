@@ -25,7 +25,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document
-from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
+from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES, id_ref_problem
 from tally.ledger.model.policy import signer_may_sign
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 
@@ -158,10 +158,14 @@ def withheld_note(recorded: dt.datetime, reason: str) -> str:
 
 
 def resolve(ledger: Ledger, ref: str) -> str:
-    """The full SHA-256 of an archived document from its hash or a unique prefix (≥ 6)."""
-    ref = ref.lower()
+    """The full SHA-256 of an archived document from its hash or a unique prefix of 4 or more
+    hex digits (the prefix rule of claims)."""
+    ref = ref.strip().lower()
+    problem = id_ref_problem(ref, "document hash", 64)
+    if problem is not None:
+        raise InputError(problem, field="document")
     matches = [d.sha256 for d in documents(ledger) if d.sha256.startswith(ref)]
-    if len(ref) < 6 or not matches:
+    if not matches:
         raise InputError(f"no archived document has a SHA-256 starting with {ref!r}",
                          field="document")
     if len(matches) > 1:

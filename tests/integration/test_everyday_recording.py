@@ -174,3 +174,21 @@ def test_an_import_caps_the_lines_it_prints_with_a_count(tally: Tally) -> None:
     assert "10 more" in lines[-1] and "--json" in lines[-1]
     assert len(tally.json("import", str(bad_import(tally, 30)), "--key", "alice",
                           code=1)["lines"]) == 20
+
+
+# --- point 14: one prefix rule ---------------------------------------------------------------
+
+
+def test_documents_take_the_prefix_rule_of_claims(tally: Tally) -> None:
+    sha = tally.json("documents", "add", article(tally), "--key", "alice")["id"]
+    assert tally.json("documents", "show", sha[:4].upper())["sha256"] == sha
+    tally.refused("documents", "show", sha[:3], fragment="too short: give at least 4 hex")
+    tally.refused("documents", "show", "zzzz", fragment="is not a document hash")
+    tally.refused("documents", "show", sha + "0", fragment="has 64 hex digits")
+
+
+def test_provenance_of_a_correction_names_its_claim(tally: Tally) -> None:
+    claim = cli_report(tally, FIGURE, "440", "2022-09")
+    correction = tally.json("correct", claim, "446", "--reason", "final", "--key", "alice")["id"]
+    tally.refused("provenance", correction[:8],
+                  fragment=f"is a correction of claim {claim}: run 'tally provenance {claim}'")
