@@ -126,6 +126,12 @@ def success(message: RenderableType) -> None:
     emit(message)
 
 
+def reported(message: Text) -> None:
+    """One line on stderr saying what a command did, when its stdout carries no answer (a
+    file written with -o)."""
+    err_console.print(message, soft_wrap=True)
+
+
 def warn(message: str, label: str = "note") -> None:
     """A note (or with `label` "warning", a warning) on stderr that does not change the
     outcome."""

@@ -15,6 +15,7 @@ from tally.cli.audit import PolicyOpt, read_policy, witnessed_by
 from tally.cli.output import emit_json, progress_bar, read_text_file, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
+from tally.cli.words import counted
 
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", metavar="SECONDS", min=0.001,
@@ -167,8 +168,9 @@ def monitor(
         emit_json({"ok": True, "source": source, "mode": mode, "previous_size": before,
                    "size": size, "witnessed_by": witnessed})
     else:
-        success(Text.assemble(("ok", "green"), ": ", literal(source),
-                              f" grew from {before} to {size} entries, consistently"))
+        growth = (f" unchanged at {counted(size, 'entry', 'entries')}" if size == before else
+                  f" grew from {before} to {counted(size, 'entry', 'entries')}, consistently")
+        success(Text.assemble(("ok", "green"), ": ", literal(source), growth))
         if witnessed:
             success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
                                   literal(", ".join(witnessed))))

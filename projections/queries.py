@@ -230,7 +230,8 @@ def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
             "as_of_latest": c.as_of.latest.isoformat(), "source": c.source,
             "via": ";".join(c.via), "url": c.url, "published": c.published, "quote": c.quote,
             "document_sha256": c.document_sha256, "signer": c.signer,
-            "corrections": ";".join(c.corrections), "retracted": c.retracted,
+            "corrections": ";".join(c.corrections),
+            "retracted": "yes" if c.retracted else "no",
             "position": c.position, "recorded_at": iso_utc(c.recorded_at),
         })
     return flat

@@ -108,7 +108,7 @@ def test_discrepancies_summary_kind_filter_and_ids(tally: Tally) -> None:
     assert only["kind"] == "contradiction" and only["discrepancies"] == [flag]
     assert tally.json("discrepancies", "--kind", "regression")["discrepancies"] == []
     lines = tally("discrepancies").stdout.splitlines()
-    assert lines[0] == "1 discrepancy: 1 contradiction, 0 regression, 0 sum_mismatch"
+    assert lines[0] == "1 discrepancy: 1 contradiction, 0 regressions, 0 sum mismatches"
     assert any(flag["id"] in line and "contradiction" in line for line in lines)
     assert "no regression discrepancies" in tally("discrepancies", "--kind", "regression").stdout
     assert "--kind" in tally("discrepancies", "--kind", "pair", code=2).stderr

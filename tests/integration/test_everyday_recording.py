@@ -192,3 +192,57 @@ def test_provenance_of_a_correction_names_its_claim(tally: Tally) -> None:
     correction = tally.json("correct", claim, "446", "--reason", "final", "--key", "alice")["id"]
     tally.refused("provenance", correction[:8],
                   fragment=f"is a correction of claim {claim}: run 'tally provenance {claim}'")
+
+
+# --- point 15: wording -----------------------------------------------------------------------
+
+
+def operator_key(tally: Tally) -> str:
+    return str(next(s["public_key"] for s in tally.json("signers", "list")["signers"]
+                    if s["role"] == "operator"))
+
+
+def test_counts_agree_with_their_nouns(tally: Tally) -> None:
+    cli_report(tally, FIGURE, "447", "2022-09")
+    tally("report", FIGURE, "451", "--as-of", "2022-09", "--source", "hromadske", "--key",
+          "alice", "--quote", "451 bodies")
+    tally("checkpoint")
+    assert "1 checkpoint verified" in tally("verify").stdout
+    summary = tally("discrepancies").stdout.splitlines()[0]
+    assert summary == "1 discrepancy: 1 contradiction, 0 regressions, 0 sum mismatches"
+
+
+def test_monitor_says_unchanged_when_nothing_grew(tally: Tally) -> None:
+    cli_report(tally, FIGURE, "447", "2022-09")
+    tally("checkpoint")
+    site, state = str(tally.tmp / "site"), ["--state", str(tally.tmp / "state.json")]
+    tally("publish", site)
+    key = operator_key(tally)
+    tally.env.pop("TALLY_DB")  # a monitor with a state file, and no database
+    tally("monitor", site, "--operator-key", key, *state)
+    again = tally("monitor", site, *state).stdout
+    assert "unchanged" in again and "grew" not in again
+
+
+def test_tables_and_csv_say_yes_or_no(tally: Tally) -> None:
+    claim = cli_report(tally, FIGURE, "447", "2022-09")
+    tally("retract", claim, "--reason", "duplicate", "--key", "alice")
+    row = next(line for line in tally("figures", "list").stdout.splitlines() if FIGURE in line)
+    assert "yes" in row and "no" in row and "True" not in row and "False" not in row
+    csv = tally.tmp / "claims.csv"
+    tally("export", "--format", "csv", "-o", str(csv))
+    header, line = csv.read_text().splitlines()
+    assert dict(zip(header.split(","), line.split(","), strict=True))["retracted"] == "yes"
+
+
+def test_export_to_a_file_says_what_it_wrote(tally: Tally) -> None:
+    out = tally.tmp / "ledger.jsonl"
+    err = tally("export", "-o", str(out)).stderr
+    lines = len(out.read_text().splitlines())
+    assert err.strip() == f"wrote {lines} lines of jsonl to {out}"
+
+
+def test_witness_init_says_how_to_serve_that_folder(tally: Tally) -> None:
+    folder = tally.tmp / "w1"
+    out = tally("witness", "init", "--name", "witness.example/w1", "--dir", str(folder)).stdout
+    assert f"tally witness serve --dir {folder}" in " ".join(out.split())
