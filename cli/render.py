@@ -185,6 +185,7 @@ def history(out: HistoryOut, full: bool = False) -> RenderableType:
 
 # projections.rules.KINDS, in words: (singular, plural)
 _KINDS = {"contradiction": ("contradiction", "contradictions"),
+          "possible_conflict": ("possible conflict", "possible conflicts"),
           "regression": ("regression", "regressions"),
           "sum_mismatch": ("sum mismatch", "sum mismatches")}
 

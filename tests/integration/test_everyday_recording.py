@@ -209,7 +209,8 @@ def test_counts_agree_with_their_nouns(tally: Tally) -> None:
     tally("checkpoint")
     assert "1 checkpoint verified" in tally("verify").stdout
     summary = tally("discrepancies").stdout.splitlines()[0]
-    assert summary == "1 discrepancy: 1 contradiction, 0 regressions, 0 sum mismatches"
+    assert summary == ("1 discrepancy: 1 contradiction, 0 possible conflicts, 0 regressions, "
+        "0 sum mismatches")
 
 
 def test_monitor_says_unchanged_when_nothing_grew(tally: Tally) -> None:
@@ -246,3 +247,20 @@ def test_witness_init_says_how_to_serve_that_folder(tally: Tally) -> None:
     folder = tally.tmp / "w1"
     out = tally("witness", "init", "--name", "witness.example/w1", "--dir", str(folder)).stdout
     assert f"tally witness serve --dir {folder}" in " ".join(out.split())
+
+
+# --- discrepancies on uncertain dates --------------------------------------------------------
+
+
+def test_a_conflict_only_uncertain_dates_make_is_a_possible_conflict(tally: Tally) -> None:
+    tally("report", FIGURE, "~480", "--as-of", "2023-04-15", "--source", "hromadske",
+          "--key", "alice")
+    tally("report", FIGURE, "510", "--as-of", "2023-05?", "--source", "hromadske",
+          "--key", "alice")
+    found = tally.json("discrepancies")
+    assert found["counts"]["contradiction"] == 0 and found["counts"]["possible_conflict"] == 1
+    (flag,) = tally.json("discrepancies", "--kind", "possible_conflict")["discrepancies"]
+    assert {m["value"] for m in flag["members"]} == {"~480", "510"}
+    assert tally.json("discrepancies", "--kind", "contradiction")["discrepancies"] == []
+    assert not tally.json("show", FIGURE)["disputed"]
+    assert "cannot all hold" not in tally("discrepancies").stdout
