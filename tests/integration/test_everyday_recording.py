@@ -264,3 +264,31 @@ def test_a_conflict_only_uncertain_dates_make_is_a_possible_conflict(tally: Tall
     assert tally.json("discrepancies", "--kind", "contradiction")["discrepancies"] == []
     assert not tally.json("show", FIGURE)["disputed"]
     assert "cannot all hold" not in tally("discrepancies").stdout
+
+
+# --- point 10: witnesses ---------------------------------------------------------------------
+
+
+def witness_vkey(tally: Tally, name: str) -> str:
+    return str(tally.json("witness", "init", "--name", f"{name}.example",
+                          "--dir", str(tally.tmp / name))["vkey"])
+
+
+def test_witnesses_policy_writes_the_tlog_policy_of_the_configured_witnesses(
+        tally: Tally) -> None:
+    vkeys = {name: witness_vkey(tally, name) for name in ("w1", "w2")}
+    for name, vkey in vkeys.items():
+        tally("witnesses", "add", name, "--url", f"http://127.0.0.1:9/{name}", "--vkey", vkey)
+    path = tally.tmp / "policy.txt"
+    out = tally.json("witnesses", "policy", "-o", str(path), "--quorum", "1")
+    assert out == {"output": str(path), "witnesses": ["w1", "w2"], "quorum": 1}
+    text = path.read_text()
+    log_vkey = tally.json("witnesses", "list")["log_vkey"]
+    assert text.splitlines()[0] == f"log {log_vkey}"
+    assert f"witness w1 {vkeys['w1']} http://127.0.0.1:9/w1" in text
+    assert "group witnesses 1 w1 w2\nquorum witnesses\n" in text
+    tally("checkpoint")  # the witnesses are unreachable: no cosignature
+    assert "no cosignature from w1, w2" in tally.json("verify", "--policy", str(path),
+                                                      code=1)["problem"]
+    tally.refused("witnesses", "policy", "-o", str(path), "--quorum", "3",
+                  fragment="between 1 and 2")
