@@ -3,11 +3,19 @@ change nothing, revoking by name, documents' URLs, and the messages around them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clirunner import Tally
 from factories import CUMULATIVE_BODIES, cli_ledger, cli_report
+
+from tally.ledger import KeyPair, Ledger
+from tally.ledger.integrity.signing import canonical, sign
+from tally.ledger.model.bodies import figure_body
+from tally.ledger.model.inputs import CorrectionRecord, FigureRecord, ReportRecord
+from tally.ledger.verify.audit import verify
 
 FIGURE = "izium/bodies"
 REPORT = ("--as-of", "2022-09", "--source", "hromadske", "--key", "alice")
@@ -292,3 +300,26 @@ def test_witnesses_policy_writes_the_tlog_policy_of_the_configured_witnesses(
                                                       code=1)["problem"]
     tally.refused("witnesses", "policy", "-o", str(path), "--quorum", "3",
                   fragment="between 1 and 2")
+
+
+# --- the new rules refuse no honest ledger ---------------------------------------------------
+
+
+def test_lines_signed_before_the_new_rules_still_append_and_verify(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair,
+        signed_elsewhere: Callable[..., Any]) -> None:
+    """A stateless status figure and a correction that changes nothing, signed when they
+    were allowed (an export's lines), are appended as they were and pass the audit."""
+    lid = ledger.info().ledger_id
+    stateless = FigureRecord(id="izium/stage", kind="status")
+    body = figure_body(lid, operator.key_id, stateless, "0.05")
+    signed = stateless.model_copy(update={"signer": operator.key_id,
+                                          "signature": sign(operator.private_key,
+                                                            canonical(body))})
+    assert ledger.define_figure(signed, None).status == "recorded"
+    claim = ledger.report(ReportRecord(figure="izium/stage", value="5", as_of="2022-09",
+                                       source="hromadske"), alice).id
+    same = signed_elsewhere(CorrectionRecord(claim=claim, value="5", reason="again"), alice,
+                            lid, claim_id=claim)
+    assert ledger.correct(same, None).status == "recorded"
+    assert verify(ledger).ok
