@@ -193,5 +193,5 @@ def test_figures_list_says_which_figures_count_things(tally: Tally) -> None:
              .split("┃")[1:-1]]
     rows = [dict(zip(names, (c.strip() for c in line.split("│")[1:-1]), strict=True))
             for line in lines if "izium/" in line]
-    assert {row["id"]: row["integer"] for row in rows} == {"izium/graves": "True",
-                                                            "izium/bodies": "False"}
+    assert {row["id"]: row["integer"] for row in rows} == {"izium/graves": "yes",
+                                                            "izium/bodies": "no"}
