@@ -192,8 +192,8 @@ _KINDS = {"contradiction": ("contradiction", "contradictions"),
 
 def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | None = None) -> str:
     """One line: how many discrepancies of each kind, e.g. "4 discrepancies: 3
-    contradictions, 0 regressions, 1 sum mismatch" (every kind named, so a zero is seen to
-    be a zero), and which of them a page lists ("showing 3-4")."""
+    contradictions, 0 possible conflicts, 0 regressions, 1 sum mismatch" (every kind named,
+    so a zero is seen to be a zero), and which of them a page lists ("showing 3-4")."""
     counts = {**dict.fromkeys(_KINDS, 0), **counts}
     total = sum(counts.values())
     per_kind = ", ".join(counted(n, *_KINDS[k]) for k, n in counts.items())
