@@ -121,14 +121,15 @@ def signers_add(
 @signers_app.command("revoke")
 def signers_revoke(
     ctx: typer.Context,
-    key_id: Annotated[str, typer.Argument(metavar="KEYID")],
+    key_id: Annotated[str, typer.Argument(metavar="KEYID|NAME")],
     reason: Annotated[str, typer.Option("--reason", metavar="REASON",
                                         help="Why the key is revoked.")] = "revoked",
     as_json: JsonOpt = False,
 ) -> None:
-    """Revoke signer KEYID; what it signed before stays valid.
+    """Revoke a signer, by key id or by its registered name; what it signed before stays
+    valid.
 
-    Example: tally signers revoke 33355b6a83352cf7 --reason "key lost"
+    Example: tally signers revoke bob --reason "key lost"
     """
     state = state_of(ctx, as_json)
     show_appended(state, state.ledger().revoke_signer(key_id, state.operator_key(), reason),
@@ -251,8 +252,10 @@ def figures_list(
     if state.json:
         emit_json(out)
         return
+    # a status figure's unit and tolerance are signed defaults that measure nothing
     rows = [
-        {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
+        {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states),
+         **({"unit": None, "tolerance": None} if f.kind == "status" else {})}
         for f in out.figures
     ]
     show_list(

@@ -23,6 +23,7 @@ from tally.cli.output import (
 from tally.cli.render import witness_answer
 from tally.cli.safe_text import json_text, literal, visible
 from tally.cli.state import JsonOpt, State, state_of
+from tally.cli.words import counted
 
 if TYPE_CHECKING:
     from tally.ledger.integrity.tlog_policy import Policy
@@ -250,17 +251,19 @@ def verify(
         emit_json(result)
     elif result.ok:
         success(
-            f"[green]ok[/]: {report.events} events, {report.signatures} signatures, "
-            f"{report.checkpoints} checkpoints"
-            + (f" and {report.kept} kept checkpoints" if report.kept else "")
+            f"[green]ok[/]: {counted(report.events, 'event')}, "
+            f"{counted(report.signatures, 'signature')}, "
+            f"{counted(report.checkpoints, 'checkpoint')}"
+            + (f" and {counted(report.kept, 'kept checkpoint')}" if report.kept else "")
             + f" verified; root {report.root}"
         )
         if witnessed:
             success(Text.assemble("latest checkpoint cosigned to the policy's quorum by ",
                                   literal(", ".join(witnessed))))
         if report.pending:
-            warn(f"{report.pending} events past the Merkle log's end were checked (rules and "
-                 "signatures) but are not in the root above: a writer is still logging them")
+            warn(f"{counted(report.pending, 'event')} past the Merkle log's end: checked "
+                 "(rules and signatures) but not in the root above; a writer is still logging "
+                 "them")
     elif report.problem:
         where = f"position {report.position}: " if report.position is not None else ""
         error(where + report.problem, as_json=False)

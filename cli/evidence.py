@@ -40,6 +40,9 @@ def documents_add(
                                     source=source, key=state.key(key))
     if result.linked and not state.json:
         warn(f"{file} is a link: archived the file {result.file}")
+    if url is not None and result.url != url and not state.json:
+        warn(f"these bytes are already archived with URL {result.url or 'none'}: "
+             f"kept it, --url {url} is not recorded")
     show_appended(state, result, "document")
 
 

@@ -132,7 +132,8 @@ class _Group(TyperGroup):
             problems = getattr(e, "problems", None)
             error(e.message, as_json=_wants_json(ctx), field=e.field, line=getattr(e, "line", None),
                   lines=None if problems is None or len(problems) < 2 else
-                  [{"line": p.line, "field": p.field, "error": p.message} for p in problems])
+                  [{"line": p.line, "field": p.field, "error": p.message} for p in problems],
+                  summary=getattr(e, "summary", None))
             raise typer.Exit(1) from None
         except OSError as e:
             where = f" {e.filename}" if e.filename else ""

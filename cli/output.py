@@ -87,13 +87,25 @@ def _plain(data: Any) -> Any:
     return data
 
 
+SHOWN_LINES = 10  # refused import lines listed on stderr; --json lists them all
+
+
 def error(
     message: str, *, as_json: bool, field: str | None = None, line: int | None = None,
-    lines: list[dict[str, Any]] | None = None,
+    lines: list[dict[str, Any]] | None = None, summary: str | None = None,
 ) -> None:
     """One sentence on stderr, or with `as_json` a JSON object on stdout: `error`, and
     `field`, `line` when known; `lines` (each `line`, `field`, `error`) when an import
-    refuses several lines."""
+    refuses several lines: on stderr then the `summary`, and one refused line a line."""
+    if lines and summary and not as_json:
+        err_console.print(Text.assemble(("error:", "bold red"), " ", literal(summary), ":"),
+                          soft_wrap=True)
+        for refused in lines[:SHOWN_LINES]:
+            err_console.print(Text.assemble("  ", literal(refused["error"])), soft_wrap=True)
+        if len(lines) > SHOWN_LINES:
+            err_console.print(f"  … and {len(lines) - SHOWN_LINES} more (--json lists "
+                              "them all)", soft_wrap=True, markup=False)
+        return
     if as_json:
         payload: dict[str, Any] = {"error": message}
         if field:
@@ -112,6 +124,12 @@ def error(
 def success(message: RenderableType) -> None:
     """A Text holding recorded text as `literal`s, or a markup string of our own words."""
     emit(message)
+
+
+def reported(message: Text) -> None:
+    """One line on stderr saying what a command did, when its stdout carries no answer (a
+    file written with -o)."""
+    err_console.print(message, soft_wrap=True)
 
 
 def warn(message: str, label: str = "note") -> None:

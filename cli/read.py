@@ -88,7 +88,8 @@ def discrepancies(
         help="Only this figure, or the figures of a case (an id prefix, e.g. izium).")] = None,
     kind: Annotated[str | None, typer.Option(
         "--kind", metavar="KIND",
-        help="Only this kind: contradiction, regression or sum_mismatch.")] = None,
+        help="Only this kind: contradiction, possible_conflict, regression or "
+             "sum_mismatch.")] = None,
     known_at: KnownAt = None,
     limit: Annotated[int | None, typer.Option(
         "--limit", metavar="COUNT", min=1, help="List at most COUNT discrepancies.")] = None,
@@ -96,9 +97,10 @@ def discrepancies(
         "--offset", metavar="COUNT", min=0, help="Skip the first COUNT discrepancies.")] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Contradictions, regressions and sum mismatches, grouped per figure, after a summary
-    line that counts them per kind. A contradiction is one group: every claim of it conflicts
-    with another whose as_of overlaps its own.
+    """Contradictions, possible conflicts, regressions and sum mismatches, grouped per
+    figure, after a summary line that counts them per kind. A contradiction is one group:
+    every claim of it conflicts with another whose as_of, as written, overlaps its own; a
+    possible conflict, one that only the uncertainty of the dates makes ("2023-05?").
 
     Example: tally discrepancies izium/burial-site/bodies-exhumed --kind contradiction
     """

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.output import emit_json, progress_bar, success
+from tally.cli.output import emit_json, progress_bar, reported, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, SigningKeyOpt, show_appended, state_of
+from tally.cli.words import counted
 
 
 def report(
@@ -186,7 +187,7 @@ def import_(
     if state.json:
         emit_json(summary)
     else:
-        kinds = ", ".join(f"{n} {t}{'es' if t.endswith('s') else 's'}"
+        kinds = ", ".join(counted(n, t, t + "es" if t.endswith("s") else None)
                           for t, n in sorted(summary.by_type.items()))
         success(Text.assemble(
             "imported ", literal(file), f": {summary.added} added (",
@@ -273,6 +274,9 @@ def export(
         from tally.cli.answers import Exported
 
         emit_json(Exported(format=format_, output=str(output), lines=count))
+    elif output:
+        reported(Text.assemble(f"wrote {counted(count, 'line')} of {format_} to ",
+                               literal(str(output))))
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tally.cli.safe_text import literal, visible
+from tally.cli.words import counted, yes_no
 
 if TYPE_CHECKING:
     from tally.ledger.infra.cosigning import WitnessAnswer
@@ -39,6 +40,10 @@ def _quote(text: str | None) -> str:
     return f"“{visible(text)}”" if text else ""
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None else yes_no(value) if isinstance(value, bool) else str(value)
+
+
 def listing(rows: list[dict[str, Any]], title: str, columns: list[str],
             width: int | None) -> RenderableType:
     """The admin lists: a table of `columns` of `rows` (None as an empty cell), in which
@@ -46,7 +51,7 @@ def listing(rows: list[dict[str, Any]], title: str, columns: list[str],
     free text is. When the ids alone do not fit in `width`, each row is a block of
     `column  value` lines instead, so nothing a reader may copy is ever shortened; with
     no `width` (off a terminal, see `output.emit`) the table is as wide as it needs."""
-    cells = [["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     by_column = [[row[i] for row in cells] for i in range(len(columns))]
     whole = [any(cell and " " not in cell for cell in column) and
              all(" " not in cell for cell in column) for column in by_column]
@@ -178,16 +183,20 @@ def history(out: HistoryOut, full: bool = False) -> RenderableType:
     return History(out, full)
 
 
-_KINDS = ("contradiction", "regression", "sum_mismatch")  # projections.rules.KINDS
+# projections.rules.KINDS, in words: (singular, plural)
+_KINDS = {"contradiction": ("contradiction", "contradictions"),
+          "possible_conflict": ("possible conflict", "possible conflicts"),
+          "regression": ("regression", "regressions"),
+          "sum_mismatch": ("sum mismatch", "sum mismatches")}
 
 
 def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | None = None) -> str:
-    """One line: how many discrepancies of each kind, e.g. "4 discrepancies: 3 contradiction,
-    0 regression, 1 sum_mismatch" (every kind named, so a zero is seen to be a zero), and
-    which of them a page lists ("showing 3-4")."""
+    """One line: how many discrepancies of each kind, e.g. "4 discrepancies: 3
+    contradictions, 0 possible conflicts, 0 regressions, 1 sum mismatch" (every kind named,
+    so a zero is seen to be a zero), and which of them a page lists ("showing 3-4")."""
     counts = {**dict.fromkeys(_KINDS, 0), **counts}
     total = sum(counts.values())
-    per_kind = ", ".join(f"{n} {k}" for k, n in counts.items())
+    per_kind = ", ".join(counted(n, *_KINDS[k]) for k, n in counts.items())
     line = f"{total} discrepanc{'y' if total == 1 else 'ies'}: {per_kind}"
     if shown is not None and (offset or shown < total):
         line += f"; showing {offset + 1}-{offset + shown}" if shown else f"; none past {offset}"

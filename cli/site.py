@@ -12,6 +12,7 @@ from tally.cli.audit import PolicyOpt, read_policy
 from tally.cli.output import emit_json, progress_bar, success
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
+from tally.cli.words import counted
 
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", metavar="SECONDS", min=0.001,
@@ -143,9 +144,10 @@ def monitor(
     if state.json:
         emit_json(done)
     else:
-        success(Text.assemble(("ok", "green"), ": ", literal(source),
-                              f" grew from {done.previous_size} to {done.size} entries, "
-                              "consistently"))
+        before, size = done.previous_size, done.size
+        growth = (f" unchanged at {counted(size, 'entry', 'entries')}" if size == before else
+                  f" grew from {before} to {counted(size, 'entry', 'entries')}, consistently")
+        success(Text.assemble(("ok", "green"), ": ", literal(source), growth))
         if done.witnessed_by:
             success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
                                   literal(", ".join(done.witnessed_by))))

@@ -68,7 +68,9 @@ def witness_init(
     else:
         verb = "created" if created else "already exists:"
         success(Text.assemble(f"witness {verb} ", literal(name, "bold"), " in ",
-                              literal(witness.folder), "\nvkey ", literal(vkey)))
+                              literal(witness.folder), "\nvkey ", literal(vkey),
+                              "\nserve it with: tally witness serve --dir ",
+                              literal(witness.folder)))
 
 
 @witness_app.command("add-log")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from tally.cli.output import emit, emit_json, layout_width, success
+from tally.cli.output import emit, emit_json, layout_width, reported, success
 from tally.cli.render import listing
 from tally.cli.safe_text import literal
 from tally.cli.state import JsonOpt, state_of
+from tally.cli.words import counted
 
 witnesses_app = typer.Typer(
     help="Witnesses that cosign this ledger's checkpoints (operator-signed configuration).",
@@ -64,6 +66,35 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     emit(Text.assemble("log ", literal(info.origin, "bold"), " vkey ", literal(log_vkey)),
          soft_wrap=True)
     emit(listing(rows, "witnesses", ["name", "url", "vkey"], layout_width()), soft_wrap=True)
+
+
+@witnesses_app.command("policy")
+def witnesses_policy(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE",
+                                         help="The policy file to write.")],
+    quorum: Annotated[int | None, typer.Option(
+        "--quorum", metavar="COUNT", help="How many witnesses must cosign (default all).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the C2SP tlog-policy file of this log and its configured witnesses, for
+    readers' --policy (verify, verify-proof, monitor).
+
+    Example: tally witnesses policy -o policy.txt --quorum 2
+    """
+    from tally.cli.files import output_file
+    from tally.ledger.cosigned_checkpoint import witness_policy
+
+    state = state_of(ctx, as_json)
+    with output_file(output) as write:
+        write(witness_policy(state.ledger(), quorum))
+    witnesses = [w.name for w in state.ledger().directory.witnesses()]
+    if state.json:
+        emit_json({"output": str(output), "witnesses": witnesses, "quorum": quorum})
+    else:
+        what = counted(len(witnesses), "witness", "witnesses")
+        reported(Text.assemble(f"wrote the policy of {what} to ", literal(str(output))))
 
 
 def register(app: typer.Typer) -> None:

@@ -245,9 +245,12 @@ class Ledger:
         record = SignerRecord(public_key=public_key.hex(), name=name, role=role)
         return self._handle(signing.key_id(public_key), record, operator)
 
-    def revoke_signer(self, key_id: str, operator: KeyPair, reason: str) -> Appended:
+    def revoke_signer(self, key_or_name: str, operator: KeyPair, reason: str) -> Appended:
+        """Revoke a signer named by its key id or its registered name; an unknown one is
+        refused with a did-you-mean."""
         self._check_operator(operator)
-        self.registry().signer(key_id)  # an unknown one is refused with a did-you-mean
+        registry = self.registry()
+        key_id = registry.signer_by_key_or_name(key_or_name).key_id
         try:
             record = RevocationRecord(key_id=key_id, reason=reason)
         except ValidationError as e:

@@ -1,4 +1,5 @@
-"""A new checkpoint, cosigned: ask the operator's witnesses, keep the cosignatures that verify.
+"""A new checkpoint, cosigned: ask the operator's witnesses, keep the cosignatures that verify;
+and the tlog-policy a reader can require of them (`tally witnesses policy`).
 
 The witnesses come from the ledger's signed `witness.added` events; each is sent a
 consistency proof from the largest checkpoint it cosigned before (`infra.cosigning`).
@@ -9,7 +10,18 @@ from __future__ import annotations
 from tally.ledger.application import Ledger
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.cosigning import WitnessAnswer, gather
+from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.integrity.cosignature import Cosigner, cosignatures, with_signatures
+from tally.ledger.integrity.tlog_policy import policy_text
+
+
+def witness_policy(ledger: Ledger, threshold: int | None) -> str:
+    """The C2SP tlog-policy for this log and its configured witnesses: `threshold` of them
+    (all when None) must cosign a checkpoint."""
+    info = ledger.info()
+    log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))
+    return policy_text(log_vkey, [(w.name, w.vkey, w.url) for w in ledger.directory.witnesses()],
+                       threshold)
 
 
 def last_cosigned_size(ledger: Ledger, cosigner: Cosigner) -> int:

@@ -92,11 +92,14 @@ class ImportFileError(InputError):
     """Raised when a line of an import file is refused; the message names the line."""
 
     def __init__(self, message: str, *, line: int, field: str | None = None,
-                 problems: list[ImportFileError] | None = None) -> None:
+                 problems: list[ImportFileError] | None = None,
+                 summary: str | None = None) -> None:
         super().__init__(message, field=field)
         self.line = line
         # every refused line an import found (up to MAX_PROBLEMS), this one first
         self.problems: list[ImportFileError] = problems or [self]
+        # the message without the lines it lists, for a reader who is shown them one a line
+        self.summary = summary or message
 
     @classmethod
     def of_lines(cls, problems: list[ImportFileError]) -> ImportFileError:
@@ -109,8 +112,9 @@ class ImportFileError(InputError):
         if len(ordered) == 1:
             return first
         listed = "; ".join(p.message for p in ordered)
-        return cls(f"{len(ordered)} lines are refused and nothing was imported: {listed}",
-                   line=first.line, field=first.field, problems=ordered)
+        summary = f"{len(ordered)} lines are refused and nothing was imported"
+        return cls(f"{summary}: {listed}", line=first.line, field=first.field,
+                   problems=ordered, summary=summary)
 
 
 class SignatureError(LedgerError):

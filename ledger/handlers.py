@@ -55,9 +55,11 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import (
     ClaimFacts,
     check_figure_shape,
+    correction_changes,
     defined_once,
     followup_is_new,
     may_revoke,
+    new_status_has_states,
     operator_only,
     signer_may_sign,
     value_for,
@@ -242,6 +244,8 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Figure | None:
     check_figure_shape(record.id, record.kind, record.cumulative, record.parts, record.states,
                        registry.figure)
+    if record.signature is None:
+        new_status_has_states(record.kind, record.states)
     # normalised, so "0.050" redefines "0.05" identically instead of being refused
     tolerance = decimal_text(Decimal(record.tolerance))
     definition: dict[str, Any] = {
@@ -304,6 +308,9 @@ def correct_claim(
         registry, ctx, claim, record, key)
     if not followup_is_new(claim, correction_id, signer, correcting=True):
         return correction_id, None
+    if record.signature is None:
+        corrected = value_for(registry.figure(claim.figure), record.value).written
+        correction_changes(claim.claim_id, claim.value, corrected)
     claim.correct(body=body, signature=signature)
     return correction_id, claim
 

@@ -121,6 +121,14 @@ class Registry:
                   if isinstance(a, Witness)}
         return self._configured | staged
 
+    def signer_by_key_or_name(self, key_or_name: str) -> Signer:
+        """The signer with this key id or, failing that, the only signer with this name."""
+        found = self.find_signer(key_or_name)
+        if found is not None:
+            return found
+        named = [k for k, name in self._signer_names().items() if name == key_or_name]
+        return self.signer(named[0] if len(named) == 1 else key_or_name)
+
     def find_redaction(self, claim_id: str, field: str) -> Redaction | None:
         return self._get(redaction_uuid(claim_id, field), Redaction)
 

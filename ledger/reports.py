@@ -54,6 +54,8 @@ def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
     value = _checked(registry, ctx, record)
     document = (None if record.document_sha256 is None
                 else registry.find_document(record.document_sha256))
+    if document is not None and record.url is None and record.signature is None:
+        record = record.model_copy(update={"url": document.url})  # where the quote is
     anchor = _anchor(ctx, record, document)
     disclosures: list[str] = []
 

@@ -96,10 +96,12 @@ class MemberOut(_Out):
 
 
 class DiscrepancyOut(_Out):
-    """Keys: `id` (hash of kind + sorted claim ids), `kind` (contradiction, regression,
-    sum_mismatch), `figure` (a sum_mismatch: the total), `claims` (sorted claim ids), `detail`,
-    `members` (each claim once, in the order of `claims`, with its value and source).
-    A contradiction is a group: every claim of one as_of group that conflicts with another."""
+    """Keys: `id` (hash of kind + sorted claim ids), `kind` (contradiction,
+    possible_conflict, regression, sum_mismatch), `figure` (a sum_mismatch: the total),
+    `claims` (sorted claim ids), `detail`, `members` (each claim once, in the order of
+    `claims`, with its value and source). A contradiction is a group: every claim of one
+    as_of group that conflicts with another; a possible conflict, the same when only the
+    uncertainty of the dates makes their as_of overlap."""
 
     id: str
     kind: str

@@ -77,9 +77,18 @@ def known_position(conn: Connection, known_at: int | dt.datetime | None) -> int 
 
 def _definitions(conn: Connection, figure: str, known_at: int | None) -> dict[str, FigureDef]:
     """The figure's definition and those of the totals it is a part of (all of them only to
-    suggest a name when the figure is unknown)."""
+    suggest a name when the figure is unknown); one defined after `known_at` is refused
+    saying where it was defined."""
     defs = definitions_for(conn, [figure], known_at)
-    return defs if figure in defs else definitions(conn, known_at)
+    if figure in defs:
+        return defs
+    if known_at is not None:
+        defined = conn.execute(select(t.figures.c.position)
+                               .where(t.figures.c.figure_id == figure)).scalar_one_or_none()
+        if defined is not None:
+            raise UnknownFigureError(f"figure {figure!r} is not yet defined at position "
+                                     f"{known_at} (defined at position {defined})")
+    return definitions(conn, known_at)
 
 
 def _definition(defs: dict[str, FigureDef], figure: str) -> FigureDef:
@@ -221,7 +230,8 @@ def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
             "as_of_latest": c.as_of.latest.isoformat(), "source": c.source,
             "via": ";".join(c.via), "url": c.url, "published": c.published, "quote": c.quote,
             "document_sha256": c.document_sha256, "signer": c.signer,
-            "corrections": ";".join(c.corrections), "retracted": c.retracted,
+            "corrections": ";".join(c.corrections),
+            "retracted": "yes" if c.retracted else "no",
             "position": c.position, "recorded_at": iso_utc(c.recorded_at),
         })
     return flat
@@ -323,5 +333,12 @@ def resolve_claim(conn: Connection, claim_id: str) -> str:
             return str(found[0])
         if len(found) > 1:
             raise UnknownClaimError(f"claim prefix {claim_id!r} is ambiguous: give more digits")
+        h = t.history.c
+        followups = conn.execute(select(h.kind, h.claim_id).where(
+            h.event_id >= bounds[0], h.event_id < bounds[1]).limit(2)).all()
+        if len(followups) == 1:  # a correction's or retraction's id, given for its claim's
+            kind, claim = followups[0]
+            raise UnknownClaimError(f"{claim_id!r} is a {kind} of claim {claim}: run "
+                                    f"'tally provenance {claim}'")
     raise UnknownClaimError(f"no claim id starts with {claim_id!r}")
 

@@ -14,7 +14,8 @@ from tally.cli.main import app
 
 class Tally:
     """`tally(*args, code=0)` runs one command and checks its exit code and that no
-    traceback or escaping exception got out; `json(*args)` parses its `--json` output."""
+    traceback or escaping exception got out; `json(*args)` parses its `--json` output;
+    `refused(*args, fragment=...)` checks a refusal in one sentence."""
 
     def __init__(self, tmp: Path, db: str | None = None, columns: int | None = 100) -> None:
         """`columns` None: no `COLUMNS`, so answers take the width they need (the runner's
@@ -36,3 +37,13 @@ class Tally:
 
     def json(self, *args: str, code: int = 0) -> Any:
         return json.loads(self("--json", *args, code=code).stdout)
+
+    def refused(self, *args: str, fragment: str) -> str:
+        """Runs a command that must fail: one line on stderr holding `fragment`, exit 1, and
+        the same with --json as {"error": ...} on stdout."""
+        result = self(*args, code=1)
+        message = result.stderr.strip()
+        assert message.startswith("error: ") and len(message.splitlines()) == 1, message
+        assert fragment in message, message
+        assert "error" in json.loads(self("--json", *args, code=1).stdout)
+        return str(message)

@@ -79,5 +79,5 @@ step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
 # followed by the replica; the witnesses stay up for its checkpoint
 bash examples/evidence/demo.sh
 stop_witnesses
-printf '\nThe ledger is in %s (keys in %s). Try: .venv/bin/tally show izium/burial-site/graves\n' \
-  "$TALLY_DB" "$TALLY_HOME"
+printf '\nThe ledger is in %s (keys in %s). Try:\n  export TALLY_HOME=%s TALLY_DB=%s\n  .venv/bin/tally show izium/burial-site/graves\nThe operator public key (--operator-key): %s\n' \
+  "$TALLY_DB" "$TALLY_HOME" "$TALLY_HOME" "$TALLY_DB" "$operator"

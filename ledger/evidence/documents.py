@@ -25,7 +25,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document
-from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
+from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES, id_ref_problem
 from tally.ledger.model.policy import signer_may_sign
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 
@@ -53,12 +53,15 @@ class DocumentInfo(BaseModel):
 
 
 class ArchivedFile(BaseModel):
-    """`tally documents add --json`: `id` (the SHA-256), `status`, `position`, and `file`,
-    the file that was read, every link resolved (`linked`: the path given was a link)."""
+    """`tally documents add --json`: `id` (the SHA-256), `status`, `position`, `url`, the
+    URL the document is archived with (the first one given, when the same bytes were
+    archived before), and `file`, the file that was read, every link resolved (`linked`:
+    the path given was a link)."""
 
     id: str
     status: str
     position: int | None
+    url: str | None
     file: str
     linked: bool
 
@@ -77,7 +80,9 @@ def archive_file(ledger: Ledger, path: Path, *, url: str | None = None,
     data, resolved = read_document(path)
     done = archive(ledger, data, name=path.name, url=url, retrieved=retrieved,
                    source=source, key=key)
+    archived = ledger.registry().find_document(done.id)
     return ArchivedFile(id=done.id, status=done.status, position=done.position,
+                        url=None if archived is None else archived.url,
                         file=str(resolved), linked=resolved != _lexical(path))
 
 
@@ -153,10 +158,14 @@ def withheld_note(recorded: dt.datetime, reason: str) -> str:
 
 
 def resolve(ledger: Ledger, ref: str) -> str:
-    """The full SHA-256 of an archived document from its hash or a unique prefix (≥ 6)."""
-    ref = ref.lower()
+    """The full SHA-256 of an archived document from its hash or a unique prefix of 4 or more
+    hex digits (the prefix rule of claims)."""
+    ref = ref.strip().lower()
+    problem = id_ref_problem(ref, "document hash", 64)
+    if problem is not None:
+        raise InputError(problem, field="document")
     matches = [d.sha256 for d in documents(ledger) if d.sha256.startswith(ref)]
-    if len(ref) < 6 or not matches:
+    if not matches:
         raise InputError(f"no archived document has a SHA-256 starting with {ref!r}",
                          field="document")
     if len(matches) > 1:

@@ -13,6 +13,7 @@ from uuid import UUID
 from tally.ledger.application import Ledger
 from tally.ledger.dispatch import handle
 from tally.ledger.errors import (
+    ForeignLedgerError,
     ImportFileError,
     LedgerError,
     SignatureError,
@@ -50,6 +51,8 @@ from tally.ledger.progress import Progress
 from tally.ledger.reports import already_recorded, prepare_claim
 
 CHUNK = 2000  # lines whose new claims are looked up in the store together
+FOREIGN = ("import the file into a ledger made with the same --name and operator key, or "
+           "drop its lines' ledger, signer and signature fields and import with --key NAME")
 MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
@@ -153,6 +156,13 @@ class Validator:
             except ImportFileError as e:
                 self._first_error_before(number)
                 self._refuse(e)
+            except ForeignLedgerError as e:
+                # the lines after it were signed for that ledger too, or build on one that
+                # was: the cause once, not once a line with what it brings down
+                self._first_error_before(number)
+                self.problems.append(ImportFileError(f"line {number}: {e.message}; {FOREIGN}",
+                                                     line=number, field=e.field))
+                raise _Enough from None
             except LedgerError as e:
                 self._first_error_before(number)
                 self._refuse(ImportFileError(f"line {number}: {e.message}", line=number,

@@ -19,7 +19,7 @@ enough to transcribe, and every rule above has a test.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tally.ledger.errors import VerificationError
@@ -139,6 +139,26 @@ def parse_policy(text: str) -> Policy:
     if quorum_lines != 1:
         raise VerificationError("a policy needs exactly one quorum line.")
     return policy
+
+
+def policy_text(log_vkey: str, witnesses: Sequence[tuple[str, str, str | None]],
+                threshold: int | None) -> str:
+    """A policy requiring `threshold` (all when None) of `witnesses` (name, cosignature vkey,
+    URL or None) to cosign the checkpoints of the log `log_vkey`; `parse_policy` reads it."""
+    lines = [f"log {log_vkey}"]
+    lines += [" ".join(filter(None, ("witness", name, vkey, url))) for name, vkey, url in witnesses]
+    names = [name for name, _, _ in witnesses]
+    if threshold is not None and not 1 <= threshold <= len(names):
+        raise VerificationError(
+            f"a quorum of {threshold} needs a number between 1 and {len(names)}, the "
+            "witnesses configured")
+    if not names:
+        return "\n".join([*lines, f"quorum {NONE}", ""])
+    group = "witnesses"
+    while group in names:  # witnesses and groups share one namespace
+        group += "-group"
+    needed = "all" if threshold is None else str(threshold)
+    return "\n".join([*lines, f"group {group} {needed} {' '.join(names)}", f"quorum {group}", ""])
 
 
 def _new_name(policy: Policy, name: str, number: int) -> str:

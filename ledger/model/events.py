@@ -234,6 +234,7 @@ class Document(Aggregate):
         self.body = body
         self.sha256: str = fields["sha256"]
         self.text_sha256: str = fields["text_sha256"]
+        self.url: str | None = fields["url"]
         self.withheld = False
 
     @event(Withheld)

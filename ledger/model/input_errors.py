@@ -18,6 +18,9 @@ LINE_TYPES = ("signer", "revocation", "witness", "source", "figure", "document",
               "correction", "retraction")
 
 
+_PYDANTIC = "Input should"
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
     # pydantic puts the union tag first ("report.value"): drop it; list items are "via[2]"
     parts = list(loc)
@@ -48,6 +51,8 @@ def _meaning(error: Any) -> str | None:
         return f"must be {what[kind]}"
     if kind == "missing":
         return "is required"
+    if kind == "value_error":  # a validator's own words, without pydantic's "Value error, "
+        return str(ctx["error"])
     return None
 
 
@@ -63,7 +68,10 @@ def describe(error: ValidationError) -> tuple[str, str | None]:
         return f"type must be one of {', '.join(LINE_TYPES)}", "type"
     if kind == "union_tag_not_found":
         return "the line has no 'type' field", "type"
-    meaning = _meaning(first) or (first["msg"] if first["msg"].startswith("must ") else None)
+    message = str(first["msg"])
+    if message.startswith(_PYDANTIC):  # "Input should be an object": "must be an object"
+        message = "must" + message.removeprefix(_PYDANTIC)
+    meaning = _meaning(first) or (message if message.startswith("must ") else None)
     if meaning is not None:
-        return (f"{loc} {meaning}" if loc else meaning), field
-    return (f"{loc}: {first['msg']}" if loc else first["msg"]), field
+        return (f"{loc} {meaning}" if loc else f"the line {meaning}"), field
+    return (f"{loc}: {message}" if loc else message), field

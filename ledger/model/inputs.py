@@ -47,16 +47,22 @@ PATTERN_MEANINGS = {
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=64)]
 FigureId = Annotated[str, StringConstraints(pattern=FIGURE_ID, max_length=200)]
-def claim_ref_problem(ref: str) -> str | None:
-    """Why `ref` cannot name a claim (its id, or a prefix of at least 4 hex digits), or
-    None: the one prefix rule of every command that takes a claim."""
+def id_ref_problem(ref: str, what: str, digits: int) -> str | None:
+    """Why `ref` cannot name a `what` (its id of `digits` hex digits, or a prefix of at
+    least 4), or None: the one prefix rule of every id a command takes (claims and their
+    follow-ups, documents)."""
     if not ref or any(c not in "0123456789abcdef" for c in ref.lower()):
-        return f"{ref!r} is not a claim id: claim ids are hex digits (0-9, a-f)"
+        return f"{ref!r} is not a {what}: a {what} is made of hex digits (0-9, a-f)"
     if len(ref) < 4:
-        return f"claim id prefix {ref!r} is too short: give at least 4 hex digits"
-    if len(ref) > 32:
-        return f"{ref!r} is not a claim id: claim ids have 32 hex digits"
+        return f"{what} prefix {ref!r} is too short: give at least 4 hex digits"
+    if len(ref) > digits:
+        return f"{ref!r} is not a {what}: a {what} has {digits} hex digits"
     return None
+
+
+def claim_ref_problem(ref: str) -> str | None:
+    """Why `ref` cannot name a claim (its id, or a prefix of at least 4 hex digits)."""
+    return id_ref_problem(ref, "claim id", 32)
 
 
 def _claim_ref(ref: str) -> str:

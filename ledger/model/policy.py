@@ -122,6 +122,14 @@ def witness_is_new(name: str, url: str, vkey: str,
                                            "this key", field="vkey")
     return True
 
+def correction_changes(claim_id: str, value_in_force: str, corrected: str) -> None:
+    """A correction signed now changes the claim's value; one that would not is refused, as
+    nothing would be recorded. Not replayed: such corrections signed before stay valid."""
+    if corrected == value_in_force:
+        raise ClaimStateError(
+            f"claim {claim_id} already has the value {corrected}: a correction must change "
+            "it; nothing was recorded")
+
 
 def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Sequence[str],
                        states: Sequence[str], defined: Callable[[str], object]) -> None:
@@ -139,6 +147,15 @@ def check_figure_shape(figure_id: str, kind: str, cumulative: bool, parts: Seque
         raise InputError("a figure's parts must not repeat", field="parts")
     if len(set(states)) != len(states):
         raise InputError("a figure's states must not repeat", field="states")
+
+
+def new_status_has_states(kind: str, states: Sequence[str]) -> None:
+    """A status figure signed now names its states, so a number or a typo cannot be reported
+    on it. Asked of definitions this ledger signs, not replayed: a status figure signed
+    without states before this rule stays valid, and its export re-imports."""
+    if kind == "status" and not states:
+        raise InputError("a status figure needs its states: give them with --states a,b",
+                         field="states")
 
 
 def value_for(figure: FigureFacts, written: str) -> Quantity | Status:

@@ -305,11 +305,23 @@ def parse_value(
     """Parse a written value of a figure of ``kind``; ``states`` is its vocabulary, if any."""
     if kind == "quantity":
         return parse_quantity(text, field=field)
+    if states and _is_quantity(text):
+        raise _refuse(field, text.strip(),
+                      f"is a number, but this figure records a state: write one of "
+                      f"{', '.join(states)}")
     state = _check_state(text.strip(), field)
     # An empty vocabulary is the same as none: the figure accepts any state name.
     if states and state not in states:
         raise _refuse(field, state, f"is not an allowed state: write one of {', '.join(states)}")
     return Status(state)
+
+
+def _is_quantity(text: str) -> bool:
+    try:
+        parse_quantity(text)
+    except InvalidValueError:
+        return False
+    return True
 
 
 def value_from_dict(data: Mapping[str, object]) -> Quantity | Status:

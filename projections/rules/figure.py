@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from tally.ledger.model.values import Interval, decimal_text
 from tally.projections.rules.claims import ClaimState, FigureDef
-from tally.projections.rules.groups import as_of_groups, conflicting
+from tally.projections.rules.groups import Span, as_of_groups, conflicting, widened, written
 from tally.projections.rules.regressions import regression_groups
 
 CONTRADICTION = "contradiction"
+POSSIBLE_CONFLICT = "possible_conflict"
 REGRESSION = "regression"
 SUM_MISMATCH = "sum_mismatch"
-KINDS = (CONTRADICTION, REGRESSION, SUM_MISMATCH)
+KINDS = (CONTRADICTION, POSSIBLE_CONFLICT, REGRESSION, SUM_MISMATCH)
 _SHOWN = 10  # claims named in a contradiction's detail; its claim ids list them all
 
 
@@ -123,29 +124,46 @@ def current(claims: Sequence[ClaimState], flags: Iterable[Flag]) -> Current:
 
 
 def contradictions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:
-    """One flag per as_of group of active claims in which some claims cannot all hold.
+    """One contradiction per as_of group of active claims in which some claims cannot all
+    hold, their as_of read as written; and one possible conflict per group, their as_of
+    widened by its uncertainty, holding a claim that conflicts only so (~480 on 15 April
+    and 510 in "2023-05?" both hold if the 510 is later).
 
-    The flag lists, once each, the claims of the group that conflict with at least
-    one other claim whose as_of overlaps theirs (see `groups` for the definitions
-    and the O(k log k) sweep): N competing claims make one flag of N claims, not
-    N²/2 pairs.
+    A contradiction lists, once each, the claims of the group that conflict with at least
+    one other claim whose as_of overlaps theirs (see `groups` for the definitions and the
+    O(k log k) sweep): N competing claims make one flag of N claims, not N²/2 pairs. A
+    possible conflict lists every claim of its group that conflicts when widened.
     """
     live = active(claims)
-    hit = conflicting(live)
+    flags = _groups(CONTRADICTION, figure, live, written, set())
+    certain = {c for f in flags for c in f.claim_ids}
+    return flags + _groups(POSSIBLE_CONFLICT, figure, live, widened, certain)
+
+
+def _groups(kind: str, figure: str, live: Sequence[ClaimState], span: Span,
+            certain: set[str]) -> list[Flag]:
+    """A flag of `kind` per as_of group (by `span`) of conflicting claims, unless every one
+    of them is already `certain`ly in conflict."""
+    hit = conflicting(live, span)
     flags: list[Flag] = []
-    for group in as_of_groups(live):
+    for group in as_of_groups(live, span):
         members = sorted((c for c in group if c.claim_id in hit), key=lambda c: c.claim_id)
-        if members:
-            flags.append(_flag(CONTRADICTION, figure, members, _conflict_text(members)))
+        if members and not {c.claim_id for c in members} <= certain:
+            flags.append(_flag(kind, figure, members, _conflict_text(kind, members)))
     return flags
 
 
-def _conflict_text(members: Sequence[ClaimState]) -> str:
+def _conflict_text(kind: str, members: Sequence[ClaimState]) -> str:
+    possible = kind == POSSIBLE_CONFLICT
     if len(members) == 2:
-        return f"{_ref(members[0])} and {_ref(members[1])} cannot both hold"
+        return f"{_ref(members[0])} and {_ref(members[1])} " + (
+            "may conflict: only the uncertainty of their dates makes them overlap" if possible
+            else "cannot both hold")
     shown = ", ".join(_ref(c) for c in members[:_SHOWN])
     more = f" and {len(members) - _SHOWN} more" if len(members) > _SHOWN else ""
-    return f"{len(members)} claims whose as_of overlap cannot all hold: {shown}{more}"
+    what = ("may conflict, only through the uncertainty of their dates" if possible
+            else "whose as_of overlap cannot all hold")
+    return f"{len(members)} claims {what}: {shown}{more}"
 
 
 def regressions(figure: str, claims: Iterable[ClaimState]) -> list[Flag]:

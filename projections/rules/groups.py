@@ -12,6 +12,9 @@ Definitions (pure, over active claims of one figure):
   each claim of the group that conflicts with at least one other claim, once.
   (Claims of the group that conflict with none, such as ">=200" beside 447 and 451,
   are not listed.)
+- Every definition takes a `span`: the as_of as written (`written`) or widened by its
+  uncertainty (`widened`, "2023-05?" read as April to June). Claims that conflict when
+  widened but not as written may both hold (`figure.contradictions`: a possible conflict).
 
 Finding the conflicting claims compares no pairs. A numeric claim c conflicts with
 some claim whose as_of overlaps it exactly when, over those claims (c included, as
@@ -31,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from tally.ledger.model.values import Interval
@@ -39,6 +42,18 @@ from tally.projections.rules.claims import ClaimState
 
 _WIDTH = 6  # threshold, -low, state, -state, is_status, -is_status
 Keys = tuple[int, ...]
+Span = Callable[[ClaimState], tuple[dt.date, dt.date]]
+
+
+def widened(c: ClaimState) -> tuple[dt.date, dt.date]:
+    """The as_of with its uncertainty: two reports of "2022-09?" and "2022-08-30" may be of
+    one day."""
+    return c.earliest, c.latest
+
+
+def written(c: ClaimState) -> tuple[dt.date, dt.date]:
+    """The as_of as written, before "?", "~" or "%" widen it."""
+    return c.start, c.end
 
 
 def low_key(i: Interval) -> tuple[Decimal, int] | None:
@@ -51,16 +66,18 @@ def threshold(i: Interval) -> tuple[Decimal, int] | None:
     return None if i.high is None else (i.high, 0 if i.high_open else 1)
 
 
-def as_of_groups(claims: Sequence[ClaimState]) -> list[list[ClaimState]]:
+def as_of_groups(claims: Sequence[ClaimState],
+                 span: Span = widened) -> list[list[ClaimState]]:
     """Connected components of as_of overlap, each sorted by (start, claim id)."""
     groups: list[list[ClaimState]] = []
     end = None
-    for c in sorted(claims, key=lambda c: (c.earliest, c.claim_id)):
-        if end is None or c.earliest > end:
+    for c in sorted(claims, key=lambda c: (span(c)[0], c.claim_id)):
+        first, last = span(c)
+        if end is None or first > end:
             groups.append([])
-            end = c.latest
+            end = last
         groups[-1].append(c)
-        end = max(end, c.latest)
+        end = max(end, last)
     return groups
 
 
@@ -105,31 +122,32 @@ def _range_min(table: list[list[Keys]], lo: int, hi: int) -> Keys:
     return _min(table[level][lo], table[level][hi - (1 << level)])
 
 
-def conflicting(claims: Sequence[ClaimState]) -> set[str]:
+def conflicting(claims: Sequence[ClaimState], span: Span = widened) -> set[str]:
     """The ids of the claims that conflict with at least one other claim (see module doc)."""
-    ordered = sorted(claims, key=lambda c: (c.earliest, c.claim_id))
+    ordered = sorted(claims, key=lambda c: (span(c)[0], c.claim_id))
     if len(ordered) < 2:
         return set()
     keys, none = _keys(ordered)
-    starts = [c.earliest for c in ordered]
+    spans = [span(c) for c in ordered]
+    starts = [first for first, _ in spans]
     table = _sparse_table(keys)
     heaps: list[list[tuple[int, dt.date]]] = [[] for _ in range(_WIDTH)]
     pushed = 0
     found: set[str] = set()
-    for i, c in enumerate(ordered):
+    for i, (c, (first, last)) in enumerate(zip(ordered, spans, strict=True)):
         # The claims that started strictly before c and are still open at its start...
-        while ordered[pushed].earliest < c.earliest:
+        while starts[pushed] < first:
             for h, value in zip(heaps, keys[pushed], strict=True):
-                heapq.heappush(h, (value, ordered[pushed].latest))
+                heapq.heappush(h, (value, spans[pushed][1]))
             pushed += 1
         before: list[int] = []
         for h in heaps:
-            while h and h[0][1] < c.earliest:
+            while h and h[0][1] < first:
                 heapq.heappop(h)
             before.append(h[0][0] if h else none)
         # ...and those starting inside c's as_of, c included.
-        inside = _range_min(table, bisect_left(starts, c.earliest, 0, i + 1),
-                            bisect_right(starts, c.latest))
+        inside = _range_min(table, bisect_left(starts, first, 0, i + 1),
+                            bisect_right(starts, last))
         if _conflicts(keys[i], _min(tuple(before), inside), none):
             found.add(c.claim_id)
     return found

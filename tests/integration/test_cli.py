@@ -108,7 +108,8 @@ def test_discrepancies_summary_kind_filter_and_ids(tally: Tally) -> None:
     assert only["kind"] == "contradiction" and only["discrepancies"] == [flag]
     assert tally.json("discrepancies", "--kind", "regression")["discrepancies"] == []
     lines = tally("discrepancies").stdout.splitlines()
-    assert lines[0] == "1 discrepancy: 1 contradiction, 0 regression, 0 sum_mismatch"
+    assert lines[0] == ("1 discrepancy: 1 contradiction, 0 possible conflicts, 0 regressions, "
+        "0 sum mismatches")
     assert any(flag["id"] in line and "contradiction" in line for line in lines)
     assert "no regression discrepancies" in tally("discrepancies", "--kind", "regression").stdout
     assert "--kind" in tally("discrepancies", "--kind", "pair", code=2).stderr
@@ -121,7 +122,8 @@ def test_discrepancies_known_at_limit_and_offset(tally: Tally) -> None:
     report(tally, "460", source="gwara", as_of="2022-10")
     report(tally, "470", as_of="2022-10")
     now = tally.json("discrepancies")
-    assert now["counts"] == {"contradiction": 2, "regression": 0, "sum_mismatch": 0}
+    assert now["counts"] == {"contradiction": 2, "possible_conflict": 0, "regression": 0,
+                             "sum_mismatch": 0}
     first, second = now["discrepancies"]
     then = tally.json("discrepancies", "--known-at", str(before))
     assert then["known_at"] == before and then["counts"]["contradiction"] == 0
@@ -129,7 +131,8 @@ def test_discrepancies_known_at_limit_and_offset(tally: Tally) -> None:
     assert page["discrepancies"] == [second] and page["counts"] == now["counts"]
     assert page["offset"] == 1
     assert tally.json("discrepancies", "--limit", "1")["discrepancies"] == [first]
-    assert tally("discrepancies", "--limit", "1").stdout.splitlines()[0].endswith("showing 1-1")
+    out = " ".join(tally("discrepancies", "--limit", "1").stdout.split())  # wrapped summary
+    assert out.startswith("2 discrepancies: ") and "sum mismatches; showing 1-1 " in out
     known = tally.json("discrepancies", "--known-at", "9999")
     assert known["discrepancies"] == now["discrepancies"]
     tally("discrepancies", "--limit", "0", code=2)

@@ -3,30 +3,14 @@ on stderr and exit code 1 (issue 12, part 8), with nothing signed or written."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from clirunner import Tally as BaseTally
+from clirunner import Tally
 from factories import CUMULATIVE_BODIES, cli_ledger
 
 FIGURE = "izium/bodies"
 HUGE = "99999999999999999999999"
-
-
-class Tally(BaseTally):
-    """`tally` run in-process, with a check for refusals."""
-
-    def refused(self, *args: str, fragment: str) -> str:
-        """Runs a command that must fail: one line on stderr holding `fragment`, exit 1, and
-        the same with --json as {"error": ...} on stdout."""
-        result = self(*args, code=1)
-        message = result.stderr.strip()
-        assert message.startswith("error: ") and len(message.splitlines()) == 1, message
-        assert fragment in message, message
-        assert "error" in json.loads(self("--json", *args, code=1).stdout)
-        return str(message)
-
 
 
 @pytest.fixture

@@ -37,9 +37,7 @@ def test_mistyped_names_get_a_did_you_mean(tally: Tally) -> None:
     assert "no key named 'alicee'" in (error := _error(
         tally, "report", "izium/bodies", "1", "--as-of", "2022", "--source", "suspilne",
         "--key", "alicee")) and "did you mean 'alice'?" in error
-    alice = next(s for s in tally.json("signers", "list")["signers"] if s["name"] == "alice")
-    error = _error(tally, "signers", "revoke", "alice")
-    assert f"did you mean {alice['key_id']} (the key id of signer 'alice')?" in error
+    assert "signer 'alicee' is not registered" in _error(tally, "signers", "revoke", "alicee")
     assert "did you mean 'izium/bodies'?" in _error(tally, "show", "izium/bodie")
 
 
@@ -195,5 +193,5 @@ def test_figures_list_says_which_figures_count_things(tally: Tally) -> None:
              .split("┃")[1:-1]]
     rows = [dict(zip(names, (c.strip() for c in line.split("│")[1:-1]), strict=True))
             for line in lines if "izium/" in line]
-    assert {row["id"]: row["integer"] for row in rows} == {"izium/graves": "True",
-                                                            "izium/bodies": "False"}
+    assert {row["id"]: row["integer"] for row in rows} == {"izium/graves": "yes",
+                                                            "izium/bodies": "no"}

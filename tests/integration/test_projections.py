@@ -308,7 +308,7 @@ def test_claims_and_flat_claim_rows(world: World) -> None:
     assert [c.claim_id for c in world.rm.claims(BODIES, known_at=listed[1].position)] == [a]
     rows = {r["claim_id"]: r for r in world.rm.claim_rows()}
     assert rows[a]["value"] == "449" and rows[a]["reported"] == "447"
-    assert rows[a]["via"] == "suspilne" and rows[b]["retracted"] is True
+    assert rows[a]["via"] == "suspilne" and rows[b]["retracted"] == "yes"
     assert rows[b]["low"] == "427.5" and rows[b]["high"] == "472.5"
 
 

@@ -95,7 +95,6 @@ SOURCE_POOL = [
 ]
 INITIAL_SOURCES = SOURCE_POOL[:2]
 QUANTITIES = ["447", "449", "451", "~450", ">=440", "440..451", "0", "22"]
-FREE_STATES = ["open", "closed", "completed"]
 DATES = ["2022-09-23", "2022-09", "2025-01", "2025-11-24", "2022-09-16/2022-09-23", "2022-09?"]
 REASONS = ["typo", "updated by the source"]
 QUOTES = [None, "447 bodies were exhumed", "Olena K. saw them"]
@@ -175,7 +174,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def values_for(self, figure: str) -> st.SearchStrategy[str]:
         definition = self.figures[figure]
         if definition.kind == "status":
-            return st.sampled_from(definition.states or FREE_STATES)
+            return st.sampled_from(definition.states)
         return st.sampled_from(QUANTITIES)
 
     def draw_report(self, data: st.DataObject) -> ReportRecord:
@@ -226,6 +225,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def define_figure(self, figure: FigureRecord) -> None:
         if any(part not in self.figures for part in figure.parts):
             self.refused(UnknownFigureError, lambda: self.ledger.define_figure(figure, OPERATOR))
+        elif figure.kind == "status" and not figure.states:
+            self.refused(InputError, lambda: self.ledger.define_figure(figure, OPERATOR))
         elif figure.id in self.figures and self.figures[figure.id] != figure:
             self.refused(DuplicateDefinitionError, lambda: self.ledger.define_figure(figure,
                                                                                      OPERATOR))
@@ -379,7 +380,8 @@ class LedgerMachine(RuleBasedStateMachine):
         record = CorrectionRecord(claim=claim, value=value, reason=reason)
         mark = ("correction", value, reason, key.key_id)
         error = self.follow_up_refusal(model, key, mark)
-        if error is None and mark not in model.followups and model.retracted:
+        if error is None and mark not in model.followups and (
+                model.retracted or value == model.value):  # a correction must change it
             error = ClaimStateError
         if error is not None:
             self.refused(error, lambda: self.ledger.correct(record, key))

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import LedgerError
+from tally.ledger.errors import LedgerError, UnknownFigureError
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
@@ -155,6 +155,10 @@ def outcome(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """A query's answer without its `known_at` echo, or the error it raised."""
     try:
         return query(*args, **kwargs).model_dump(exclude={"known_at"})
+    except UnknownFigureError as e:
+        # "not yet defined at position k (defined at position n)" with known_at, where a
+        # ledger of k events knows only "not defined": the same refusal of the same figure
+        return (type(e).__name__, str(e).split(" is not ")[0])
     except LedgerError as e:
         return (type(e).__name__, str(e))
 

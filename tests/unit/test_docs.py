@@ -144,3 +144,17 @@ def test_every_module_a_docstring_names_exists() -> None:
                    for name in named_modules(docstrings(path))
                    if not (file_exists(name) if name.endswith(".py") else dotted_exists(name)))
     assert not stale, stale
+
+
+def test_the_readme_says_how_to_go_on_after_the_demo() -> None:
+    """Where `tally` is, the TALLY_HOME and database the demo used, and where the operator
+    key for --operator-key comes from (issue 28)."""
+    readme = (ROOT / "README.md").read_text()
+    demo = (ROOT / "examples" / "izium" / "demo.sh").read_text()
+    home = re.search(r'TALLY_HOME="\$\{TALLY_HOME:-\$PWD/([^}]+)\}"', demo)
+    db = re.search(r'TALLY_DB="\$\{TALLY_DB:-\$PWD/([^}]+)\}"', demo)
+    assert home and db, "the demo no longer says which TALLY_HOME and database it uses"
+    assert f"export TALLY_HOME={home[1]} TALLY_DB={db[1]}" in readme
+    assert "source .venv/bin/activate" in readme and "`.venv/bin`" in readme
+    assert "`--operator-key`, is the `public_key` of the `operator` key in `tally keys list`" \
+        in " ".join(readme.split())

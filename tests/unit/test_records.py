@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tally.ledger.errors import LedgerError
+from tally.ledger.importer.lines import parse_line
+from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
     RECORD,
     CorrectionRecord,
@@ -235,3 +238,27 @@ def test_a_part_or_state_listed_twice_is_refused(field: str) -> None:
     error = caught.value.errors()[0]
     assert (error["type"], error["loc"]) == ("duplicate", (field,))
     assert error["msg"] == f"{items[0]} is listed more than once"
+
+
+def test_a_refusal_has_no_pydantic_wording() -> None:
+    """A validator's own sentence, without pydantic's "Value error, " before it."""
+    with pytest.raises(ValidationError) as caught:
+        ReportRecord(**{**REPORT, "figure": None})
+    message, field = describe(caught.value)
+    assert message.startswith("figure is null: choose the figure"), message
+    assert field == "figure"
+
+
+@pytest.mark.parametrize("line", [
+    {**REPORT, "type": "report", "occurrence": "x"},
+    {**REPORT, "type": "report", "occurrence": 0},
+    {**REPORT, "type": "report", "candidate": 5},
+    {**REPORT, "type": "report", "salts": [1]},
+    [1, 2],
+])
+def test_an_import_line_refusal_has_no_pydantic_wording(line: Any) -> None:
+    with pytest.raises(LedgerError) as caught:
+        parse_line(1, json.dumps(line).encode())
+    message = caught.value.message
+    assert "Input should" not in message and "Value error" not in message, message
+    assert " must " in message, message

@@ -16,6 +16,7 @@ from tally.ledger.model.values import Interval, parse_quantity
 from tally.projections.rules.claims import ClaimState, Entry, FigureDef, fold
 from tally.projections.rules.figure import (
     CONTRADICTION,
+    POSSIBLE_CONFLICT,
     REGRESSION,
     SUM_MISMATCH,
     contradictions,
@@ -84,6 +85,31 @@ def test_447_and_451_as_of_the_same_month_contradict_and_name_both_claims() -> N
 
 def test_disjoint_values_whose_as_of_do_not_overlap_are_no_contradiction() -> None:
     assert contradictions("f", [claim("447", "2022-09"), claim("451", "2022-10")]) == []
+
+
+def test_claims_that_overlap_only_through_uncertain_dates_are_a_possible_conflict() -> None:
+    """~480 on 15 April and 510 in May (uncertain, so read as April to June) can both hold
+    if the 510 is later: not a contradiction, a possible conflict (issue 28)."""
+    april, may = claim("~480", "2023-04-15"), claim("510", "2023-05?")
+    (flag,) = contradictions("f", [april, may])
+    assert flag.kind == POSSIBLE_CONFLICT
+    assert flag.claim_ids == tuple(sorted((april.claim_id, may.claim_id)))
+    assert "only the uncertainty of their dates" in flag.detail
+    assert not current([april, may], [flag]).disputed
+
+
+def test_uncertain_dates_that_overlap_as_written_still_contradict() -> None:
+    assert kinds(contradictions("f", [claim("447", "2022-09?"), claim("451", "2022-09-23")])) \
+        == [CONTRADICTION]
+
+
+def test_a_possible_conflict_beside_a_contradiction_names_the_claims_it_adds() -> None:
+    a, b = claim("447", "2022-09-23"), claim("451", "2022-09-23")
+    late = claim("470", "2022-10?")
+    flags = contradictions("f", [a, b, late])
+    assert sorted(kinds(flags)) == [CONTRADICTION, POSSIBLE_CONFLICT]
+    (possible,) = [f for f in flags if f.kind == POSSIBLE_CONFLICT]
+    assert late.claim_id in possible.claim_ids
 
 
 def test_day_inside_a_month_overlaps_it() -> None:
@@ -280,7 +306,7 @@ def test_retracted_claims_are_never_in_force() -> None:
 values = st.sampled_from(["440", "445", "447", "451", ">=440", ">447", "<447", "<=447",
                           "~450", "440..446", "0"])
 dates = st.sampled_from(["2022", "2022-09", "2022-09-16", "2022-09-23", "2022-10", "2023-01",
-                         "2022-09/2022-10", "2023"])
+                         "2022-09/2022-10", "2023", "2022-09?", "2022-10?", "2022-11-02~"])
 
 
 def _components(claims: list[ClaimState], edge: Callable[[ClaimState, ClaimState], bool],
@@ -307,9 +333,23 @@ def _components(claims: list[ClaimState], edge: Callable[[ClaimState, ClaimState
     return sorted(tuple(sorted(g)) for g in groups.values())
 
 
+def _written_overlap(a: ClaimState, b: ClaimState) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
 def _groups_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
-    return _components(claims, lambda a, b: a.as_of_overlaps(b) and a.disjoint_from(b),
-                       lambda a, b: a.as_of_overlaps(b))
+    """Contradictions: conflicts whose as_of, as written, overlap."""
+    return _components(claims, lambda a, b: _written_overlap(a, b) and a.disjoint_from(b),
+                       _written_overlap)
+
+
+def _possible_by_pairs(claims: list[ClaimState]) -> list[tuple[str, ...]]:
+    """Possible conflicts: the groups of conflicts whose as_of, widened, overlap, unless each
+    of their claims is in a contradiction."""
+    certain = {c for group in _groups_by_pairs(claims) for c in group}
+    return [g for g in _components(claims, lambda a, b: a.as_of_overlaps(b) and
+                                   a.disjoint_from(b), lambda a, b: a.as_of_overlaps(b))
+            if not set(g) <= certain]
 
 
 def _falls(a: ClaimState, b: ClaimState) -> bool:
@@ -321,9 +361,12 @@ def _falls(a: ClaimState, b: ClaimState) -> bool:
 @given(st.lists(st.tuples(values, dates), max_size=14))
 def test_sweeps_match_the_pairwise_definitions(pairs: list[tuple[str, str]]) -> None:
     claims = [claim(v, d) for v, d in pairs]
-    got_c = [f.claim_ids for f in contradictions("f", claims)]
+    flags = contradictions("f", claims)
+    got_c = [f.claim_ids for f in flags if f.kind == CONTRADICTION]
+    got_p = [f.claim_ids for f in flags if f.kind == POSSIBLE_CONFLICT]
     got_r = [f.claim_ids for f in regressions("f", claims)]
     assert sorted(got_c) == _groups_by_pairs(claims)
+    assert sorted(got_p) == _possible_by_pairs(claims)
     assert sorted(got_r) == _components(claims, _falls, _falls)
 
 
@@ -347,7 +390,11 @@ def test_status_and_mixed_groups_match_the_pairwise_definitions(
     pairs: list[tuple[str, str]],
 ) -> None:
     claims = [claim(v, d, status=v.isalpha()) for v, d in pairs]
-    assert sorted(f.claim_ids for f in contradictions("f", claims)) == _groups_by_pairs(claims)
+    flags = contradictions("f", claims)
+    assert sorted(f.claim_ids for f in flags if f.kind == CONTRADICTION) == (
+        _groups_by_pairs(claims))
+    assert sorted(f.claim_ids for f in flags if f.kind == POSSIBLE_CONFLICT) == (
+        _possible_by_pairs(claims))
 
 
 def test_competing_claims_make_one_group_listing_only_those_that_conflict() -> None:

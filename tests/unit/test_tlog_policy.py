@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.checkpoints import Checkpoint, sign_checkpoint, split_note, verifier_key
 from tally.ledger.integrity.cosignature import Cosigner, cosign, with_signatures
-from tally.ledger.integrity.tlog_policy import check_note, parse_policy
+from tally.ledger.integrity.tlog_policy import check_note, parse_policy, policy_text
 
 ORIGIN = "example.org/log"
 LOG = Ed25519PrivateKey.from_private_bytes(bytes([7]) * 32)
@@ -93,3 +93,29 @@ def test_malformed_policies_are_refused(rest: str, why: str) -> None:
     rest = rest.replace("{a}", COSIGNERS["a"].vkey).replace("{log}", LOG_VKEY)
     with pytest.raises(VerificationError, match=why):
         parse_policy(policy(rest))
+
+
+def test_a_written_policy_reads_back_and_requires_its_quorum() -> None:
+    witnesses = [(n, c.vkey, f"https://{n}.example/") for n, c in COSIGNERS.items()]
+    text = policy_text(LOG_VKEY, witnesses[:3], 2)
+    p = parse_policy(text)
+    assert p.logs == {ORIGIN: LOG.public_key().public_bytes_raw()}
+    assert list(p.witnesses) == ["a", "b", "c"] and p.urls["b"] == "https://b.example/"
+    assert check_note(p, cosigned("a", "c")).cosigned == ("a", "c")
+    with pytest.raises(VerificationError, match=r"no cosignature from b, c"):
+        check_note(p, cosigned("a"))
+    everyone = parse_policy(policy_text(LOG_VKEY, witnesses[:2], None))
+    with pytest.raises(VerificationError, match=r"no cosignature from b"):
+        check_note(everyone, cosigned("a"))
+    assert parse_policy(policy_text(LOG_VKEY, [], None)).quorum == "none"
+
+
+def test_a_written_policy_names_its_group_apart_from_every_witness() -> None:
+    named = [("witnesses", COSIGNERS["a"].vkey, None), ("b", COSIGNERS["b"].vkey, None)]
+    p = parse_policy(policy_text(LOG_VKEY, named, None))
+    assert set(p.witnesses) == {"witnesses", "b"} and p.quorum not in p.witnesses
+
+
+def test_a_written_policy_refuses_a_quorum_it_cannot_meet() -> None:
+    with pytest.raises(VerificationError, match="between 1 and 2"):
+        policy_text(LOG_VKEY, [(n, COSIGNERS[n].vkey, None) for n in ("a", "b")], 3)
