@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from tally.cli.citation_view import proven_statement
 from tally.cli.files import output_file
 from tally.cli.output import (
     emit,
@@ -374,6 +375,7 @@ def verify_proof(
             f" is leaf {checked['leaf_index']} of the {checked['tree_size']}-event log signed by ",
             literal(checked["origin"]), through,
         ))
+        emit(proven_statement(checked))
     if checked.get("witnessed_by") and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
                               literal(", ".join(checked["witnessed_by"]))))

@@ -11,16 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from tally.ledger.errors import VerificationError
-from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.ledger.integrity.disclosure import commitment_of, commitments, open_body
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.integrity.proofs import (
     TLOG_PROOF_HEADER,
+    FollowUpLeaf,
     load_consistency_proof,
     load_inclusion_proof,
     read_tlog_proof,
     verify_consistency_proof,
     verify_extended_inclusion,
     verify_extension,
+    verify_follow_up,
     verify_inclusion_proof,
     verify_tlog_proof,
 )
@@ -73,6 +76,50 @@ def _event_of_leaf(leaf: bytes) -> dict[str, Any]:
             "statement": statement.model_dump()}
 
 
+def _opened(statement: dict[str, Any], disclosures: list[str] | None) -> dict[str, Any]:
+    """The statement with its committed fields opened by the proof's disclosures, each
+    checked against its signed commitment (None where the proof discloses none)."""
+    given = {commitment_of(text): text for text in disclosures or []}
+    unknown = set(given) - set(commitments(statement).values())
+    if unknown:
+        raise VerificationError("a disclosure in the proof opens no commitment of the proven "
+                                "body")
+    return open_body(statement, given)[0]
+
+
+def _follow_ups(leaves: list[FollowUpLeaf], checkpoint: Checkpoint, proven: dict[str, Any],
+                index: int) -> list[dict[str, Any]]:
+    """The corrections and retractions of the proven claim that the proof carries, each
+    checked into the checkpoint's tree: kind, event id, leaf index, value, reason."""
+    found: list[dict[str, Any]] = []
+    for follow_up in leaves:
+        event = _event_of_leaf(verify_follow_up(follow_up, checkpoint))
+        if event["kind"] == "claim" or event["claim_id"] != proven["claim_id"]:
+            raise VerificationError(f"the follow-up at leaf {follow_up.leaf_index} is not a "
+                                    f"correction or retraction of claim {proven['claim_id']}")
+        if follow_up.leaf_index == index or (found and follow_up.leaf_index
+                                              <= found[-1]["leaf_index"]):
+            raise VerificationError("the proof's follow-ups are not in log order, once each")
+        found.append({"kind": event["kind"], "event_id": event["event_id"],
+                      "leaf_index": follow_up.leaf_index,
+                      "value": event["statement"].get("value"),
+                      "reason": event["statement"]["reason"]})
+    return found
+
+
+def _status(follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claim's status at the checkpoint as far as the proven follow-ups show it: a
+    retraction, else the last correction's value, else live. That no follow-up was left
+    out of the file is the ledger's word, not proven: a Merkle log proves presence only."""
+    retraction = next((f for f in follow_ups if f["kind"] == "retraction"), None)
+    corrections = [f for f in follow_ups if f["kind"] == "correction"]
+    if retraction is not None:
+        return {"status_at_checkpoint": "retracted", "corrected_to": None}
+    if corrections:
+        return {"status_at_checkpoint": "corrected", "corrected_to": corrections[-1]["value"]}
+    return {"status_at_checkpoint": "live", "corrected_to": None}
+
+
 def verify_proof_file(
     proof_text: str,
     checkpoint_note: str,
@@ -120,6 +167,9 @@ def verify_proof_file(
             )
         leaf, index, claimed = proof.leaf.encode("utf-8"), proof.leaf_index, proof.claim_id
     found = _event_of_leaf(leaf)
+    opened = _opened(found["statement"], None if claimed is None else proof.disclosures)
+    follow_ups = [] if claimed is None else _follow_ups(proof.follow_ups or [], checkpoint,
+                                                        found, index)
     if claimed is not None:
         # what the file names must be what its leaf records: a claim's proof (no event_id)
         # never passes for a correction's, nor one follow-up's for another's
@@ -138,6 +188,9 @@ def verify_proof_file(
         "root": checkpoint.root_hash.hex(),
         "claim": found["statement"] if found["kind"] == "claim" else None,
         "statement": found["statement"],
+        "opened": opened,
+        "follow_ups": follow_ups,
+        **_status(follow_ups),
     }
     if newer is not None:
         result |= {"trusted_tree_size": newer.size, "trusted_root": newer.root_hash.hex()}
