@@ -8,6 +8,8 @@ consistency proof, the trusted checkpoint may be newer than the proof's own.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from tally.ledger.errors import VerificationError
@@ -31,6 +33,7 @@ from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.statements import parse_statement
 
+_ID = re.compile(r"[0-9a-f]{32}")
 MAX_FILE_BYTES = 8 * 2**20  # far above any proof or checkpoint file `tally` writes
 
 
@@ -120,6 +123,29 @@ def _status(follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
     return {"status_at_checkpoint": "live", "corrected_to": None}
 
 
+def _same_size(own_note: str, given_note: str, operator_key: bytes,
+               cited: Callable[[], str]) -> None:
+    """Refuse a proof against a checkpoint of another size than the given one, naming the
+    commands that bridge the two (`cited`: the id the proof names, for the hint)."""
+    given = verify_checkpoint(given_note, operator_key)
+    own = verify_checkpoint(own_note, operator_key, given.origin)
+    if own.size == given.size:
+        return
+    try:
+        ident = cited()
+    except VerificationError:
+        ident = "ID"
+    ident = ident if _ID.fullmatch(ident) else "ID"
+    remake = f"'tally proof {ident} --checkpoint {given.size}'"
+    bridge = (f"make one against it with {remake}, or bridge the two with 'tally consistency "
+              f"{own.size} {given.size} -o link.json' and '--consistency link.json'"
+              if own.size < given.size else
+              f"make one against it with {remake} (if the claim is in that tree), or check "
+              f"this one against checkpoint {own.size} or a newer one you trust")
+    raise VerificationError(f"the proof's checkpoint (size {own.size}) is not the given "
+                            f"checkpoint (size {given.size}): {bridge}")
+
+
 def verify_proof_file(
     proof_text: str,
     checkpoint_note: str,
@@ -149,7 +175,10 @@ def verify_proof_file(
         parsed = read_tlog_proof(proof_text)
         if parsed.extra is None:
             raise VerificationError("this tlog-proof carries no leaf: use the JSON proof")
-        if link is not None:
+        if link is None:
+            _same_size(parsed.checkpoint, checkpoint_note, operator_key,
+                       lambda: _event_of_leaf(parsed.extra or b"")["event_id"])
+        else:
             _, newer = verify_extension(parsed.checkpoint, checkpoint_note, link, operator_key)
         anchor = checkpoint_note if link is None else parsed.checkpoint
         trusted = verify_checkpoint(anchor, operator_key)
@@ -160,6 +189,8 @@ def verify_proof_file(
     else:
         proof = load_inclusion_proof(proof_text)
         if link is None:
+            _same_size(proof.checkpoint, checkpoint_note, operator_key,
+                       lambda: proof.event_id or proof.claim_id)
             checkpoint = verify_inclusion_proof(proof, checkpoint_note, operator_key)
         else:
             checkpoint, newer = verify_extended_inclusion(

@@ -83,3 +83,48 @@ def test_a_disclosure_of_another_value_is_refused(cited: Tally) -> None:
     path.write_text(json.dumps(proof))
     result = _verify(cited, "0.json", code=1)
     assert "disclosure" in result.stderr, result.stderr
+
+
+@pytest.fixture
+def two_checkpoints(cited: Tally) -> Tally:
+    """`cited` with a later claim and a second, larger checkpoint in `new.txt`; `0.json`
+    is against the older one (`cp.txt`), `new-0.json` the same claim's against the newer."""
+    cli_report(cited, FIGURE, "452", "2022-10-01")
+    cited("checkpoint", "-o", str(cited.tmp / "new.txt"))
+    claim = json.loads((cited.tmp / "0.json").read_text())["claim_id"]
+    cited.env["CLAIM"] = claim
+    cited("proof", claim, "-o", str(cited.tmp / "new-0.json"))
+    return cited
+
+
+def _sizes(t: Tally) -> tuple[int, int]:
+    return (json.loads((t.tmp / "0.json").read_text())["tree_size"],
+            json.loads((t.tmp / "new-0.json").read_text())["tree_size"])
+
+
+@pytest.mark.parametrize("form", ["json", "tlog"])
+def test_a_newer_checkpoint_names_the_bridging_commands(two_checkpoints: Tally,
+                                                        form: str) -> None:
+    t = two_checkpoints
+    old, new = _sizes(t)
+    proof = "0.json"
+    if form == "tlog":
+        t("proof", t.env["CLAIM"], "--checkpoint", str(old), "--tlog", "-o",
+          str(t.tmp / "0.tlog"))
+        proof = "0.tlog"
+    result = t("verify-proof", str(t.tmp / proof), "--checkpoint", str(t.tmp / "new.txt"),
+               "--operator-key", t.env["KEY"], code=1)
+    said = " ".join(result.stderr.split())
+    assert f"(size {old})" in said and f"(size {new})" in said, said
+    assert f"tally proof {t.env['CLAIM']} --checkpoint {new}" in said, said
+    assert f"tally consistency {old} {new}" in said and "--consistency" in said, said
+
+
+def test_an_older_checkpoint_names_the_proof_to_make(two_checkpoints: Tally) -> None:
+    t = two_checkpoints
+    old, _ = _sizes(t)
+    result = t("verify-proof", str(t.tmp / "new-0.json"), "--checkpoint",
+               str(t.tmp / "cp.txt"), "--operator-key", t.env["KEY"], code=1)
+    said = " ".join(result.stderr.split())
+    assert f"tally proof {t.env['CLAIM']} --checkpoint {old}" in said, said
+    assert "tally consistency" not in said, said
