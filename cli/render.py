@@ -228,6 +228,14 @@ def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> Renderab
     return tree
 
 
+def _revoked_meaning(out: ProvenanceOut) -> str:
+    """What a revocation of the claim's signer means for the claim."""
+    if out.signer.revoked_at is not None and out.position < out.signer.revoked_at:
+        return (f"the claim, signed at position {out.position} before that, stays valid when "
+                "signed: the revocation refuses only what the key signs after it")
+    return "the claim was recorded after it: its signer was not entitled to sign"
+
+
 def provenance(out: ProvenanceOut) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
     root = Tree(
@@ -278,6 +286,10 @@ def provenance(out: ProvenanceOut) -> RenderableType:
     )
     signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
     details = root.add("details")
+    if out.signer.revoked_at is not None:
+        details.add(literal(f"signer revoked at position {out.signer.revoked_at}: "
+                            f"{out.signer.revoked_reason}; " + _revoked_meaning(out),
+                            style="yellow"))
     if out.anchor is not None:
         q, at = out.anchor.quote, out.anchor.position
         details.add(Text.assemble("… ", visible(q.prefix), (f"**{visible(q.exact)}**", "bold"),

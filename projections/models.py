@@ -88,11 +88,13 @@ class ClaimOut(_Out):
 
 
 class MemberOut(_Out):
-    """A claim in a discrepancy. Keys: `claim` (its id), `value` (as written), `source`."""
+    """A claim in a discrepancy. Keys: `claim` (its id), `value` (as written), `source`,
+    `figure` (the claim's: a part's, in a sum mismatch)."""
 
     claim: str
     value: str
     source: str
+    figure: str
 
 
 class DiscrepancyOut(_Out):
@@ -191,12 +193,16 @@ class SourceOut(_Out):
 
 
 class SignerOut(_Out):
-    """Keys: `key_id`, `name` (empty if unknown), `role` (operator, signer), `revoked`."""
+    """Keys: `key_id`, `name` (empty if unknown), `role` (operator, signer), `revoked`, and
+    for a revoked key `revoked_at` (the revocation's position) and `revoked_reason` (else
+    null)."""
 
     key_id: str
     name: str
     role: str
     revoked: bool
+    revoked_at: int | None = None
+    revoked_reason: str | None = None
 
 
 class FollowupOut(_Out):

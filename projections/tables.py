@@ -31,8 +31,9 @@ metadata = MetaData()
 # rebuilds itself. 6: a contradiction, regression or sum mismatch row is one group of claims,
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
 # written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
-# ids (`tally proof` takes them). 9: a figure's `integer` (it counts things).
-SCHEMA_VERSION = 9
+# ids (`tally proof` takes them). 9: a figure's `integer` (it counts things). 10: each
+# discrepancy member names its figure.
+SCHEMA_VERSION = 10
 
 
 def _ts(name: str) -> Column[dt.datetime]:

@@ -128,3 +128,20 @@ def test_an_older_checkpoint_names_the_proof_to_make(two_checkpoints: Tally) -> 
     said = " ".join(result.stderr.split())
     assert f"tally proof {t.env['CLAIM']} --checkpoint {old}" in said, said
     assert "tally consistency" not in said, said
+
+
+def test_provenance_names_a_signer_revoked_after_it_signed(tmp_path: Path) -> None:
+    """Point 5: the signature stays valid, and the answer says the signer was revoked
+    later, where and why, and what that means for this claim."""
+    t = cli_ledger(Tally(tmp_path))
+    claim = cli_report(t, FIGURE, "447", "2022-09-23")
+    key_id = next(s["key_id"] for s in t.json("signers", "list")["signers"]
+                  if s["name"] == "alice")
+    revoked_at = t.json("signers", "revoke", key_id, "--reason", "laptop stolen")["position"]
+    answer = t.json("provenance", claim)
+    assert answer["signature_status"] == "valid"
+    assert (answer["signer"]["revoked_at"], answer["signer"]["revoked_reason"]) == (
+        revoked_at, "laptop stolen")
+    out = " ".join(t("provenance", claim).stdout.split())
+    assert f"signer revoked at position {revoked_at}: laptop stolen" in out, out
+    assert "valid when signed" in out, out
