@@ -1,7 +1,9 @@
 """`tally history` as a table that fits the terminal: columns are chosen for the width rich
 gives it, so no header breaks and no id is split.
 
-From 72 columns: as of, value, chart, entry; narrower, the chart is dropped; under 48, the
+From 72 columns: as of, value, chart, entry; narrower (or when the chart's `CHART_CELLS`
+would squeeze the entry), the chart is dropped; its scale comes from the values alone, so it
+is the same at every width that shows it. Under 48, the
 as of and value are stacked into the entry. The entry stacks what a row says: its kind, id
 and position, the source chain (or the reason of a follow-up), the quote (wrapped), the
 published date and URL, and with `full` the full ids, the signer and the recording time.
@@ -22,6 +24,7 @@ from tally.cli import chart
 from tally.cli.safe_text import literal, visible
 
 CHART_FROM = 72  # narrower than this, the chart is dropped
+CHART_CELLS = 12  # the chart's width: its scale is chosen from the data alone
 STACK_BELOW = 48  # narrower than this, as of and value are stacked into the entry
 ENTRY_MIN = 30  # the entry column's least width: "correction 0123abcd #12345" fits
 ENTRY_MIN_FULL = 34  # ... and a whole 32-digit id with the cell's padding
@@ -119,8 +122,8 @@ class History:
         entry_min = ENTRY_MIN_FULL if self.full else ENTRY_MIN
         room = width - as_of_width - value_width - entry_min - 4 * 3
         scale = None
-        if not stacked and width >= CHART_FROM:
-            scale = chart.scale([e.value for e in out.entries], min(30, max(10, room)))
+        if not stacked and width >= CHART_FROM and room >= CHART_CELLS:
+            scale = chart.scale([e.value for e in out.entries], CHART_CELLS)
         table = Table(title=literal(f"history of {out.figure} ({out.unit})"), box=box.SIMPLE_HEAD,
                       expand=True, title_justify="left")
         if not stacked:
@@ -148,7 +151,8 @@ class History:
             notes += _fill([f"chart: {scale.describe(visible(out.unit))};",
                             *chart.legend(drawn)], width)
         elif not stacked and any(e.value and e.value.interval for e in out.entries):
-            notes.append(f"chart hidden below {CHART_FROM} columns")
+            needed = max(CHART_FROM, width - room + CHART_CELLS)
+            notes.append(f"chart hidden below {needed} columns")
         if not out.entries:
             notes.append("no entries" + (f" with as_of in {visible(out.period)}"
                                           if getattr(out, "period", None) else ""))
