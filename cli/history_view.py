@@ -53,6 +53,7 @@ class History:
     def __init__(self, out: Any, full: bool = False) -> None:
         self.out = out
         self.full = full
+        self.moved: dict[str, int] = {}  # URLs too long for the entry: listed under the table
         self.corrected = {e.claim_id for e in out.entries if e.kind == "correction"}
         self.retracted = {e.claim_id for e in out.entries if e.kind == "retraction"}
 
@@ -79,7 +80,9 @@ class History:
                 text.append(f"“{visible(e.quote)}”\n", style="italic")
             if e.published:
                 text.append(f"published {visible(e.published)}\n")
-            if e.url:
+            if e.url in self.moved:
+                text.append(f"url [{self.moved[e.url]}], under the table\n")
+            elif e.url:
                 text.append(f"{visible(e.url)}\n", style="underline")
         if e.claim_id in self.retracted and e.kind == "claim":
             text.append(f"{chart.RETRACTED} retracted since\n", style="red")
@@ -133,6 +136,8 @@ class History:
             table.add_column(scale.header(), no_wrap=True, min_width=scale.width + 1,
                              max_width=scale.width + 1)
         table.add_column("entry", overflow="fold", ratio=1, min_width=min(entry_min, width - 4))
+        self._move_long_urls(width - 4 if stacked else room + entry_min
+                             - (0 if scale is None else scale.width + 1 + 3))
         drawn = ""
         for e in out.entries:
             cells: list[Text] = []
@@ -156,4 +161,15 @@ class History:
         if not out.entries:
             notes.append("no entries" + (f" with as_of in {visible(out.period)}"
                                           if getattr(out, "period", None) else ""))
-        return parts + [Text(note, style="dim") for note in notes]
+        # a URL is never broken: one longer than the screen runs on, and the terminal wraps it
+        urls = [Text(f"[{n}] {visible(url)}", no_wrap=True, overflow="ignore")
+                for url, n in self.moved.items()]
+        return parts + urls + [Text(note, style="dim") for note in notes]
+
+    def _move_long_urls(self, entry_width: int) -> None:
+        """Number the URLs that do not fit on a line of the entry column, to be listed whole
+        under the table."""
+        self.moved = {}
+        for e in self.out.entries:
+            if e.url and len(visible(e.url)) > entry_width and e.url not in self.moved:
+                self.moved[e.url] = len(self.moved) + 1

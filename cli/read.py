@@ -79,7 +79,7 @@ def history(
     """
     state = state_of(ctx, as_json)
     out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
-    emit_json(out) if state.json else emit(render.history(out, full))
+    emit_json(out) if state.json else emit(render.history(out, full), soft_wrap=True)
 
 
 def discrepancies(

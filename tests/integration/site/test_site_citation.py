@@ -82,3 +82,13 @@ def test_figure_pages_name_the_sources(site) -> None:  # type: ignore[no-untyped
     assert "by source Izium City Military Administration (izium-cma)" in text, text
     claims = text[text.index("Every claim on this figure"):]
     assert "Izium City Military Administration (izium-cma)" in claims
+
+
+def test_history_tables_keep_dates_and_ids_whole(site) -> None:  # type: ignore[no-untyped-def]
+    """Point 13: the tables' dates and ids are cells that never break (`2022-`/`09?`)."""
+    html = _page(site, figure_page(TOTAL))
+    history = html[html.index('class="history"'):]
+    assert '<td class="date">2022-09-23</td>' in history, history[:600]
+    css = (site[0] / "static" / "style.css").read_text()
+    rule = re.search(r"td\.date, th code\.id, td code\.id \{([^}]*)\}", css)
+    assert rule is not None and "white-space: nowrap" in rule[1]
