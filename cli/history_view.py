@@ -127,7 +127,8 @@ class History:
         scale = None
         if not stacked and width >= CHART_FROM and room >= CHART_CELLS:
             scale = chart.scale([e.value for e in out.entries], CHART_CELLS)
-        table = Table(title=literal(f"history of {out.figure} ({out.unit})"), box=box.SIMPLE_HEAD,
+        named = f"{out.name} — {out.figure}" if out.name else out.figure
+        table = Table(title=literal(f"history of {named} ({out.unit})"), box=box.SIMPLE_HEAD,
                       expand=True, title_justify="left")
         if not stacked:
             table.add_column("as of", no_wrap=True, min_width=as_of_width)

@@ -94,7 +94,9 @@ def show(out: ShowOut) -> RenderableType:
     """The value in force (and what became of it), its source chain, the discrepancies that
     involve it, and the claims competing with it (the claim in force is not among them)."""
     head = Text()
-    head.append(visible(out.figure), style="bold")
+    if out.name:
+        head.append(visible(out.name) + "\n", style="bold")
+    head.append(visible(out.figure), style="dim" if out.name else "bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
     if out.claim is None or out.value is None or out.as_of is None:
         head.append("no active claim" + (f" as of {visible(out.query_as_of)}"

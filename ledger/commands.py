@@ -250,6 +250,7 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
         "figure_id": record.id, "kind": record.kind, "unit": record.unit,
         "cumulative": record.cumulative, "parts": list(record.parts),
         "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
+        "name": record.name, "description": record.description,
     }
     existing = registry.find_figure(record.id)
     if existing is not None:

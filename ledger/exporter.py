@@ -68,7 +68,7 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Witness.Added: ("witness", ("name", "url", "vkey")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
-                                "states", "integer")),
+                                "states", "integer", "name", "description")),
     Claim.Corrected: ("correction", ("claim", "value", "reason")),
     Claim.Retracted: ("retraction", ("claim", "reason")),
     Redaction.Ordered: ("redaction", ("claim", "field", "commitments", "reason")),

@@ -117,7 +117,8 @@ class ShowOut(_Out):
     as_of overlaps it), `disputed` (the claim in force is in a contradiction), `discrepancies`
     (flags on this figure, and sum_mismatch flags of totals it is a part of), `query_as_of`,
     `known_at` (the position the answer is as of; null = everything), `claim_discrepancies`
-    (ids of the `discrepancies` that involve the claim in force, of any kind)."""
+    (ids of the `discrepancies` that involve the claim in force, of any kind), `name` (the
+    figure's signed name, or null)."""
 
     figure: str
     kind: str
@@ -131,6 +132,7 @@ class ShowOut(_Out):
     query_as_of: str | None
     known_at: int | None
     claim_discrepancies: list[str] = []
+    name: str | None = None
 
 
 class HistoryEntryOut(_Out):
@@ -160,7 +162,7 @@ class HistoryEntryOut(_Out):
 class HistoryOut(_Out):
     """`tally history`. Keys: `figure`, `kind`, `unit`, `known_at`, `entries` (in valid-time
     order: as_of earliest, then latest, then position), `period` (the `--as-of FROM..TO` the
-    entries were limited to, or null)."""
+    entries were limited to, or null), `name` (the figure's signed name, or null)."""
 
     figure: str
     kind: str
@@ -168,6 +170,7 @@ class HistoryOut(_Out):
     known_at: int | None
     entries: list[HistoryEntryOut]
     period: str | None = None
+    name: str | None = None
 
 
 class DiscrepancyList(_Out):
@@ -297,7 +300,8 @@ class ProvenanceOut(_Out):
 class FigureOut(_Out):
     """Keys: `id`, `kind`, `unit`, `cumulative`, `integer` (it counts things: whole
     numbers only), `parts`, `tolerance` (decimal string), `states`, `position` (where it
-    was defined)."""
+    was defined), `name` and `description` (signed with the definition; null when not
+    given)."""
 
     id: str
     kind: str
@@ -308,6 +312,8 @@ class FigureOut(_Out):
     tolerance: str
     states: list[str]
     position: int
+    name: str | None = None
+    description: str | None = None
 
 
 class FigureList(_Out):

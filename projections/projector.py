@@ -160,6 +160,7 @@ class Projector:
             self._add(t.figures, figure_id, {
                 "figure_id": figure_id, "kind": body["kind"], "unit": body["unit"],
                 "cumulative": body["cumulative"], "integer": body.get("integer", False),
+                "name": body.get("name"), "description": body.get("description"),
                 "parts": dumps(list(body["parts"])),
                 "tolerance": body["tolerance"], "states": dumps(list(body["states"])),
                 "position": position})

@@ -32,7 +32,7 @@ metadata = MetaData()
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
 # written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
 # ids (`tally proof` takes them). 9: a figure's `integer` (it counts things). 10: each
-# discrepancy member names its figure.
+# discrepancy member names its figure; a figure's `name` and `description`.
 SCHEMA_VERSION = 10
 
 
@@ -56,6 +56,8 @@ figures = Table(
     Column("unit", String(32), nullable=False),
     Column("cumulative", Boolean, nullable=False),
     Column("integer", Boolean, nullable=False),  # counts things: whole numbers only
+    Column("name", String(200)),  # what a reader calls it (null: unnamed)
+    Column("description", Text),
     Column("parts", Text, nullable=False),  # JSON list of figure ids
     Column("tolerance", String(16), nullable=False),
     Column("states", Text, nullable=False),  # JSON list of state names

@@ -139,6 +139,8 @@ class Figure(Aggregate):
         self.parts: list[str] = list(fields["parts"])
         self.tolerance: str = fields["tolerance"]
         self.states: list[str] = list(fields["states"])
+        self.name: str | None = fields.get("name")
+        self.description: str | None = fields.get("description")
 
     def definition(self) -> dict[str, Any]:
         return {
@@ -150,6 +152,8 @@ class Figure(Aggregate):
             "tolerance": self.tolerance,
             "states": list(self.states),
             "integer": self.integer,
+            "name": self.name,
+            "description": self.description,
         }
 
 

@@ -96,7 +96,9 @@ def name_problem(text: str) -> str | None:
     return None if found is None else f"must not contain {REFUSED} (found {code_point(found)})"
 
 
-def _visible_name(value: str) -> str:
+def _visible_name(value: str | None) -> str | None:
+    if value is None:  # an optional name not given
+        return None
     problem = name_problem(value)
     if problem is not None:
         raise PydanticCustomError("hidden_character", problem.replace("{", "{{"))
@@ -142,8 +144,10 @@ class FigureRecord(_Signed):
     tolerance: Annotated[str, StringConstraints(pattern=TOLERANCE)] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
     integer: bool = False  # counts things: whole numbers only
+    name: ShortText | None = None  # what a reader calls it
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
 
-    _visible_unit = field_validator("unit", mode="after")(_visible_name)
+    _visible_unit = field_validator("unit", "name", mode="after")(_visible_name)
 
     @field_validator("parts", "states", mode="after")
     @classmethod

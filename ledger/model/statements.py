@@ -108,6 +108,18 @@ class FigureDefined(_Statement):
     # A figure that counts things (bodies, graves): whole numbers only. Present, as true,
     # only on such figures: the bodies of every other figure are as before (format v1).
     integer: Literal[True] | None = None
+    # What a reader calls it, and what it counts: absent (never null) when not given, so
+    # the bodies of unnamed figures are as before (format v1, additive).
+    name: Line | None = None
+    description: Reason | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_not_null(cls, data: object) -> object:
+        if isinstance(data, dict) and any(
+                k in data and data[k] is None for k in ("name", "description")):
+            raise ValueError("name and description are absent, never null")
+        return data
 
 
 class Commitment(BaseModel):

@@ -60,6 +60,11 @@ class _Site:
         return {f.id: f for f in self.model.figures().figures}
 
     @cached_property
+    def figure_names(self) -> dict[str, str | None]:
+        """Each figure's signed name by its id (None: unnamed): shown with the id beside."""
+        return {f.id: f.name for f in self.figures.values()}
+
+    @cached_property
     def source_names(self) -> dict[str, str]:
         """Each source's name by its id: the pages show names, the id beside them."""
         return {s.id: s.name for s in self.model.sources().sources}
@@ -79,7 +84,8 @@ class _Site:
         """A page; only `site_wide` ones (rewritten at every publish) may show the head."""
         return path, render(template, root=paths.root_of(path), path=path,
                             origin=self.origin, head=self.head, site_wide=site_wide,
-                            sources=self.source_names, **context)
+                            sources=self.source_names, figure_names=self.figure_names,
+                            **context)
 
     def permalink(self, path: str) -> str:
         """The URL a citation gives: absolute under the configured base URL, else relative
