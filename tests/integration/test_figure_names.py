@@ -76,3 +76,15 @@ def test_the_site_shows_the_name_with_the_id_beside_it(tmp_path: Path) -> None:
     assert DESCRIPTION in page
     index = (tmp_path / "site" / "index.html").read_text()
     assert NAME in index
+
+
+def test_the_interop_exports_carry_the_name_and_the_id(tmp_path: Path) -> None:
+    t = _named(tmp_path)
+    t("checkpoint")
+    t("export", "--format", "jsonld", "-o", str(tmp_path / "out.jsonld"))
+    graph = json.loads((tmp_path / "out.jsonld").read_text())
+    (variable,) = [v for v in graph["variableMeasured"] if v["identifier"] == FIGURE]
+    assert (variable["name"], variable["description"]) == (NAME, DESCRIPTION)
+    t("export", "--format", "datapackage", "-o", str(tmp_path / "package"))
+    figures = (tmp_path / "package" / "figures.csv").read_text()
+    assert f"{FIGURE}," in figures and NAME in figures
