@@ -240,11 +240,12 @@ def _revoked_meaning(out: ProvenanceOut) -> str:
 
 def provenance(out: ProvenanceOut) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
+    named = f"{out.figure_name} ({out.figure})" if out.figure_name else out.figure
     root = Tree(
         Text.assemble(
             ("claim ", "bold"),
             visible(out.claim_id),
-            f"  {visible(out.figure)} = ",
+            f"  {visible(named)} = ",
             (visible(out.value.written), "bold green"),
             f" as of {visible(out.as_of.text)}",
         )

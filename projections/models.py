@@ -268,7 +268,8 @@ class ProvenanceOut(_Out):
     of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
     `suffix`} and `position` {`start`, `end`}; null for an unanchored quote), `redacted`
     (RedactionOuts: the operator's take-down orders on its quote or URL, whose places
-    then read `[redacted on DATE by operator: REASON]`)."""
+    then read `[redacted on DATE by operator: REASON]`), `figure_name` (the figure's
+    signed name, or null)."""
 
     claim_id: str
     figure: str
@@ -295,6 +296,7 @@ class ProvenanceOut(_Out):
     status: Literal["active", "corrected", "retracted"] = "active"
     anchor: AnchorOut | None = None
     redacted: list[RedactionOut] = []
+    figure_name: str | None = None
 
 
 class FigureOut(_Out):

@@ -88,3 +88,11 @@ def test_the_interop_exports_carry_the_name_and_the_id(tmp_path: Path) -> None:
     t("export", "--format", "datapackage", "-o", str(tmp_path / "package"))
     figures = (tmp_path / "package" / "figures.csv").read_text()
     assert f"{FIGURE}," in figures and NAME in figures
+
+
+def test_provenance_names_the_figure(tmp_path: Path) -> None:
+    t = _named(tmp_path)
+    (claim,) = t.json("claims", "--figure", FIGURE)["claims"]
+    assert t.json("provenance", claim["claim_id"])["figure_name"] == NAME
+    out = " ".join(t("provenance", claim["claim_id"]).stdout.split())
+    assert NAME in out and FIGURE in out, out
