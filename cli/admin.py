@@ -259,9 +259,10 @@ def figures_list(
         {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states)}
         for f in out.figures
     ]
+    named = ["name"] if any(f.name for f in out.figures) else []  # a column only if used
     show_list(
         state, "figures", rows, "figures",
-        ["id", "name", "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
+        ["id", *named, "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
     )
 
 
