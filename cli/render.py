@@ -196,8 +196,11 @@ def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | No
     return line
 
 
-def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> RenderableType:
-    """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
+def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut],
+                  names: dict[str, str] | None = None) -> RenderableType:
+    """Discrepancies grouped per figure (by its signed name, the id beside, when it has
+    one), with the disagreeing sources and their quotes."""
+    names = names or {}
     if not any(out.counts.values()):
         what = f"no {out.kind} discrepancies" if out.kind else "no discrepancies"
         return literal(what + (f" for {out.figure}" if out.figure else ""))
@@ -206,7 +209,8 @@ def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> Renderab
         by_figure.setdefault(d.figure, []).append(d)
     tree = Tree(literal(discrepancy_summary(out.counts, out.offset, len(out.discrepancies))))
     for figure, items in sorted(by_figure.items()):
-        node = tree.add(literal(figure, style="bold"))
+        named = f"{names[figure]} ({figure})" if figure in names else figure
+        node = tree.add(literal(named, style="bold"))
         for d in items:
             flag = node.add(Text.assemble((visible(d.kind), "bold red"), " ",
                                           (visible(d.id), "dim"), f": {visible(d.detail)}"))

@@ -96,3 +96,11 @@ def test_provenance_names_the_figure(tmp_path: Path) -> None:
     assert t.json("provenance", claim["claim_id"])["figure_name"] == NAME
     out = " ".join(t("provenance", claim["claim_id"]).stdout.split())
     assert NAME in out and FIGURE in out, out
+
+
+def test_discrepancies_name_the_figure(tmp_path: Path) -> None:
+    t = _named(tmp_path)
+    t("report", FIGURE, "451", "--as-of", "2022-09-23", "--source", "hromadske", "--key",
+      "alice")
+    out = " ".join(t("discrepancies").stdout.split())
+    assert f"{NAME} ({FIGURE})" in out, out
