@@ -154,7 +154,11 @@ def verify_proof_file(
 ) -> dict[str, Any]:
     """Verify a proof file against a checkpoint note; returns the claim id, what the leaf
     records (`kind`: claim, correction or retraction, and its `event_id`), leaf index, size,
-    and the signed statement (`claim` too for a claim).
+    and the signed statement (`claim` too for a claim); `opened`, the statement with the
+    committed fields the proof discloses; `follow_ups`, the claim's corrections and
+    retractions the proof carries, each proven into the same tree, and from them
+    `status_at_checkpoint` and `corrected_to`. A checkpoint of another size than the
+    proof's is refused naming the commands that bridge them.
 
     A consistency proof (JSON with `old_size`) is checked too: both of its checkpoints must
     be signed by the operator and the given checkpoint must be one of them.
