@@ -209,7 +209,8 @@ def figures_define(
         "--name", metavar="NAME", help="What a reader calls it (signed): "
         "\"Bodies exhumed at the Izium burial site\".")] = None,
     description: Annotated[str | None, typer.Option(
-        "--description", metavar="TEXT", help="What it counts, in a sentence or two.")] = None,
+        "--description", metavar="DESCRIPTION",
+        help="What it counts, in a sentence or two.")] = None,
     key: DefaultKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
