@@ -136,7 +136,10 @@ def build_vectors() -> dict[str, Any]:
         ledger.add_source(SourceRecord(id=SOURCE, name="Example News", kind="media"), operator)
         at(3)
         ledger.define_figure(FigureRecord(id=FIGURE, kind="quantity", unit="graves",
-                                          cumulative=True, integer=True), operator)
+                                          cumulative=True, integer=True,
+                                          name="Graves at the example site",
+                                          description="Graves found at the site, by count."),
+                             operator)
         at(4)
         claim = ledger.report(ReportRecord(
             figure=FIGURE, value="~450", as_of="2025-01", source=SOURCE,

@@ -220,8 +220,9 @@ ERASABLE = {"quote": ("quote", "anchor.quote.exact", "anchor.quote.prefix",
 ANCHOR_KEYS = {"position": {"type", "start", "end"},
                "quote": {"type", "exact", "prefix", "suffix"}}
 # members that may be absent: a claim's `anchor`, and a figure's `integer` (present only as
-# true, on a figure that counts things)
-OPTIONAL_KEYS = {"figure.defined": {"integer"}, "claim.recorded": {"anchor"}}
+# true, on a figure that counts things), `name` and `description` (present only when given)
+OPTIONAL_KEYS = {"figure.defined": {"integer", "name", "description"},
+                 "claim.recorded": {"anchor"}}
 
 
 def normalised(text: str) -> str:
@@ -356,6 +357,10 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         require({"type", "ledger", "signer"} <= set(body)
                 and BODY_KEYS[kind] <= keys <= BODY_KEYS[kind] | optional, "body keys")
         require(body.get("integer", True) is True, "integer is true when present")
+        for member, most in (("name", 200), ("description", 1000)):
+            require(member not in body or (isinstance(body[member], str)
+                                           and 0 < len(body[member]) <= most),
+                    f"{member} is a non-empty string when present")
         require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
         body_id = sha256(text.encode("utf-8")).hex()[:32]
         require(e["body_id"] == body_id, "body id")
