@@ -158,7 +158,11 @@ def show(out: ShowOut) -> RenderableType:
 def case(out: CaseOut) -> RenderableType:
     """One row per figure of a case: its value in force, as_of and disputed flag."""
     case = out.prefix.strip().rstrip("/")
-    table = Table(title=literal(f"figures of {case}/ (value in force, as of, active claims)"),
+    lines = [f"figures of {case}/ (value in force, as of, active claims)"]
+    if out.case is not None:  # the case's signed definition first
+        c = out.case
+        lines[:0] = [f"{c.name} ({c.id}): {c.place}, {c.period}", c.description]
+    table = Table(title=Text("\n").join(literal(line) for line in lines),
                   title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("figure", overflow="fold")
     table.add_column("value", no_wrap=True, justify="right")

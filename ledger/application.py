@@ -23,6 +23,7 @@ from tally.ledger.commands import (
     Context,
     check_name,
     correct_claim,
+    define_case,
     define_figure,
     define_source,
     retract_claim,
@@ -66,6 +67,7 @@ from tally.ledger.model.events import (
 )
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -279,6 +281,11 @@ class Ledger:
         the operator key)."""
         return self._append(record.id, define_source(self.registry(), self.context(), record,
                                                      key))
+
+    def define_case(self, record: CaseRecord, key: KeyPair | None) -> Appended:
+        """Define a case (the first segment of its figures' ids), signed by `key`."""
+        return self._append(record.id, define_case(self.registry(), self.context(), record,
+                                                   key))
 
     def define_figure(self, record: FigureRecord, key: KeyPair | None) -> Appended:
         return self._append(record.id, define_figure(self.registry(), self.context(), record,

@@ -28,6 +28,7 @@ from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
+    case_body,
     correction_body,
     figure_body,
     retraction_body,
@@ -36,9 +37,10 @@ from tally.ledger.model.bodies import (
     source_body,
     witness_body,
 )
-from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
+from tally.ledger.model.events import Case, Claim, Figure, Signer, Source, Witness
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
@@ -55,6 +57,7 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import (
     ClaimFacts,
     check_figure_shape,
+    check_period,
     followup_is_new,
     may_revoke,
     operator_only,
@@ -72,7 +75,7 @@ BAD_SIGNATURE = (
 Deferred = list[tuple[bytes, str, str]]
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
           | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-          | WithholdingRecord)
+          | WithholdingRecord | CaseRecord)
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,26 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
     source = Source(body=body, signature=signature)
     registry.stage(source)
     return source
+
+
+def define_case(registry: Registry, ctx: Context, record: CaseRecord, key: KeyPair | None,
+                defer: Deferred | None = None) -> Case | None:
+    """A case's definition, signed by any registered signer; the same one again is None
+    (already recorded), another one for its id is refused."""
+    check_period(record.period)
+    wanted = (record.name, record.description, record.place, record.period)
+    existing = registry.find_case(record.id)
+    if existing is not None:
+        if existing.definition == wanted:
+            return None
+        raise DuplicateDefinitionError(
+            f"case {record.id!r} is already defined differently", field="id")
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key, lambda s: case_body(ctx.ledger_id, s, record), defer)
+    signer_may_sign(signer, signer.key_id)
+    case = Case(body=body, signature=signature)
+    registry.stage(case)
+    return case
 
 
 def operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,

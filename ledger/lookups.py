@@ -20,6 +20,7 @@ from tally.ledger.errors import (
 )
 from tally.ledger.model.events import (
     Aggregate,
+    Case,
     Claim,
     Document,
     Figure,
@@ -108,6 +109,9 @@ class Registry:
             raise UnknownSignerError(
                 f"signer {key_id!r} is not registered in this ledger{suggestion}")
         return found
+
+    def find_case(self, case_id: str) -> Case | None:
+        return self._get(registry_uuid("case", case_id), Case)
 
     def find_witness(self, name: str) -> Witness | None:
         return self._get(registry_uuid("witness", name), Witness)

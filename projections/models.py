@@ -339,12 +339,32 @@ class CaseFigureOut(_Out):
     active_claims: int
 
 
+class CaseDefinitionOut(_Out):
+    """A case's signed definition. Keys: `id` (the first segment of its figures' ids),
+    `name`, `description`, `place`, `period` (EDTF), `position`."""
+
+    id: str
+    name: str
+    description: str
+    place: str
+    period: str
+    position: int
+
+
+class CaseList(_Out):
+    """`tally cases list`. Keys: `cases` (CaseDefinitionOuts by id)."""
+
+    cases: list[CaseDefinitionOut]
+
+
 class CaseOut(_Out):
     """`tally show PREFIX` when PREFIX is not a figure id. Keys: `prefix`, `figures`
-    (CaseFigureOuts by id)."""
+    (CaseFigureOuts by id), `case` (the signed definition of the case PREFIX is in, or
+    null)."""
 
     prefix: str
     figures: list[CaseFigureOut]
+    case: CaseDefinitionOut | None = None
 
 
 class SourceList(_Out):

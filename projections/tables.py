@@ -32,7 +32,7 @@ metadata = MetaData()
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
 # written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
 # ids (`tally proof` takes them). 9: a figure's `integer` (it counts things). 10: each
-# discrepancy member names its figure; a figure's `name` and `description`.
+# discrepancy member names its figure; a figure's `name` and `description`; the cases.
 SCHEMA_VERSION = 10
 
 
@@ -48,6 +48,16 @@ POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
 # instead of as a rowid table plus an index repeating every key.
 CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
 
+
+cases = Table(
+    "tally_view_cases", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("period", String(64), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
 
 figures = Table(
     "tally_view_figures", metadata,

@@ -17,6 +17,7 @@ from tally.ledger.commands import (
     Deferred,
     add_signer,
     add_witness,
+    define_case,
     define_figure,
     define_source,
     prepare_correction,
@@ -41,6 +42,7 @@ from tally.ledger.model.events import (
     Claim,
 )
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
@@ -177,7 +179,7 @@ class Validator:
         try:
             if isinstance(record, SignerRecord | RevocationRecord | WitnessRecord):
                 self._operator_line(number, record, defer)
-            elif isinstance(record, SourceRecord | FigureRecord):
+            elif isinstance(record, SourceRecord | FigureRecord | CaseRecord):
                 self._definition(number, record, defer)
             elif isinstance(record, ReportRecord):
                 self._report(number, record, defer)
@@ -191,11 +193,15 @@ class Validator:
             for item in defer:
                 self.signatures.add(number, item)
 
-    def _definition(self, number: int, record: SourceRecord | FigureRecord,
+    def _definition(self, number: int, record: SourceRecord | FigureRecord | CaseRecord,
                     defer: Deferred) -> None:
-        made = (define_source(self.registry, self.ctx, record, self.key, defer)
-                if isinstance(record, SourceRecord)
-                else define_figure(self.registry, self.ctx, record, self.key, defer))
+        made: Aggregate | None
+        if isinstance(record, SourceRecord):
+            made = define_source(self.registry, self.ctx, record, self.key, defer)
+        elif isinstance(record, FigureRecord):
+            made = define_figure(self.registry, self.ctx, record, self.key, defer)
+        else:
+            made = define_case(self.registry, self.ctx, record, self.key, defer)
         self._stage(number, record.type, made)
 
     def _operator_line(self, number: int, record: SignerRecord | RevocationRecord | WitnessRecord,

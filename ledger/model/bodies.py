@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -21,6 +22,7 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.kinds import MediaType, Role
 from tally.ledger.model.statements import (
+    CaseDefined,
     ClaimCorrected,
     ClaimRecorded,
     ClaimRedacted,
@@ -65,6 +67,12 @@ def revocation_body(ledger: str, signer: str, key_id: str, reason: str) -> dict[
 def source_body(ledger: str, signer: str, record: SourceRecord) -> dict[str, Any]:
     return SourceRegistered(ledger=ledger, signer=signer, id=record.id, name=record.name,
                             kind=record.kind, key_id=record.key_id).model_dump()
+
+
+def case_body(ledger: str, signer: str, record: CaseRecord) -> dict[str, Any]:
+    return CaseDefined(ledger=ledger, signer=signer, id=record.id, name=record.name,
+                       description=record.description, place=record.place,
+                       period=record.period).model_dump()
 
 
 def figure_body(ledger: str, signer: str, record: FigureRecord, tolerance: str) -> dict[str, Any]:

@@ -134,6 +134,19 @@ class SourceRecord(_Signed):
     _visible_name = field_validator("name", mode="after")(_visible_name)
 
 
+class CaseRecord(_Signed):
+    """A case's definition: `id` is the first segment of its figures' ids."""
+
+    type: Literal["case"] = "case"
+    id: Slug
+    name: ShortText
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    place: ShortText
+    period: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+    _visible_names = field_validator("name", "place", mode="after")(_visible_name)
+
+
 class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
     id: FigureId
@@ -313,7 +326,7 @@ class WithholdingRecord(_Signed):
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
     | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-    | WithholdingRecord,
+    | WithholdingRecord | CaseRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

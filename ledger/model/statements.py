@@ -122,6 +122,18 @@ class FigureDefined(_Statement):
         return data
 
 
+class CaseDefined(_Statement):
+    """A case, the first segment of its figures' ids (`izium`): what a reader calls it, what
+    it is about, where and when."""
+
+    type: Literal["case.defined"] = "case.defined"
+    id: Slug
+    name: Line
+    description: Reason
+    place: Line
+    period: Edtf
+
+
 class Commitment(BaseModel):
     """Format v2: an erasable value signed as the SHA-256 of its salted disclosure
     (`ledger.integrity.disclosure`)."""
@@ -256,7 +268,7 @@ class WitnessAdded(_Statement):
 
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
              | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded
-             | DocumentArchived | ClaimRedacted | DocumentWithheld)
+             | DocumentArchived | ClaimRedacted | DocumentWithheld | CaseDefined)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
@@ -264,7 +276,7 @@ TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
         ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded,
-        DocumentArchived, ClaimRedacted, DocumentWithheld))
+        DocumentArchived, ClaimRedacted, DocumentWithheld, CaseDefined))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical

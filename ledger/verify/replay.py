@@ -34,6 +34,7 @@ from tally.ledger.model.bodies import ledger_id as derive_ledger_id
 from tally.ledger.model.events import GENESIS_ID, redaction_uuid, registry_uuid
 from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.statements import (
+    CaseDefined,
     ClaimCorrected,
     ClaimRecorded,
     ClaimRedacted,
@@ -193,7 +194,11 @@ class Replay:
             self.witnesses.add(s.name)
             return self.operator_key
         signer = self._signer(s.signer)
-        if isinstance(s, SourceRegistered):
+        if isinstance(s, CaseDefined):
+            # once: its aggregate is derived from its id, and stored at version 1 only
+            _where(ident, version, registry_uuid("case", s.id), 1)
+            policy.check_period(s.period)
+        elif isinstance(s, SourceRegistered):
             _where(ident, version, registry_uuid("source", s.id), 1)
             if s.id in self.sources:
                 raise VerificationError(f"source {s.id!r} is registered twice")

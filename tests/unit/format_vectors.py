@@ -46,6 +46,7 @@ from tally.ledger.integrity import disclosure, merkle, signing
 from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -185,6 +186,11 @@ def build_vectors() -> dict[str, Any]:
         ledger.withhold(WithholdingRecord(sha256=withheld, reason="take-down notice"),
                         operator)
         at(15)
+        ledger.define_case(CaseRecord(id="example", name="The example site",
+                                      description="Graves reported at an example site.",
+                                      place="Example town", period="2024-12/2025-02"),
+                           operator)
+        at(16)
         size, _ = ledger.checkpoint(operator)
 
         events = []

@@ -213,6 +213,7 @@ BODY_KEYS = {
                           "extractor_version", "text_sha256"},
     "claim.redacted": {"claim", "field", "commitments", "reason"},
     "document.withheld": {"sha256", "reason"},
+    "case.defined": {"id", "name", "description", "place", "period"},
 }
 # format v2: the paths a claim may commit to, by the field a redaction order names
 ERASABLE = {"quote": ("quote", "anchor.quote.exact", "anchor.quote.prefix",
@@ -399,8 +400,9 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         else:
             require(signer in signers and not signers[signer]["revoked"], "unknown signer")
             public_key = signers[signer]["key"]
-            if kind in ("source.registered", "figure.defined"):
-                prefix = "source:" if kind == "source.registered" else "figure:"
+            if kind in ("source.registered", "figure.defined", "case.defined"):
+                prefix = {"source.registered": "source:", "figure.defined": "figure:",
+                          "case.defined": "case:"}[kind]
                 where = (uuid5(TALLY_NAMESPACE, prefix + body["id"]).hex(), 1)
                 if kind == "source.registered":
                     sources.add(body["id"])

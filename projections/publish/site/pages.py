@@ -106,7 +106,7 @@ class HtmlPages:
         site, model = self.site, self.site.model
         yield from static_files()
         yield site.page("index.html", "index.html", cases=_cases(model.index()),
-                        site_wide=True)
+                        defined={c.id: c for c in model.cases().cases}, site_wide=True)
         yield site.page("discrepancies.html", "discrepancies.html",
                         listing=model.discrepancies(), site_wide=True)
         yield site.page("sources.html", "sources.html", listed=model.sources().sources,
