@@ -208,4 +208,4 @@ schema = Table(
 )
 
 VIEWS = (figures, parts, sources, signers, history, current, discrepancies, provenance, events,
-         dirty)
+         dirty, cases)

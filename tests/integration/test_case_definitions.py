@@ -73,3 +73,15 @@ def test_the_izium_demo_defines_its_case() -> None:
     define = demo[demo.index("tally cases define izium"):]
     for option in ("--name", "--description", "--place", "--period"):
         assert option in define.split("\n\n")[0], option
+
+
+def test_the_cases_table_is_rebuilt_and_compared(tmp_path: Path) -> None:
+    """A rebuild reproduces it, and an insider's edit of it makes `verify` fail."""
+    import sqlite3
+
+    t = _defined(tmp_path)
+    t("rebuild")
+    assert t.json("cases", "list")["cases"][0]["name"] == NAME
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE tally_view_cases SET name = 'Somewhere else'")
+    assert not t.json("verify", code=1)["ok"]
