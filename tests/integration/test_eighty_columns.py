@@ -48,3 +48,12 @@ def test_history_keeps_urls_and_dates_whole(narrow: Tally) -> None:
     assert _whole(out, URL), out
     assert re.search(r"(^|\s)2022-09\?(\s|$)", out, re.M), out
     assert all(len(line) <= 80 or URL in line for line in out.splitlines()), out
+
+
+def test_log_keeps_a_long_url_whole(tmp_path: Path) -> None:
+    t = cli_ledger(Tally(tmp_path, columns=80))
+    (tmp_path / "doc.txt").write_text("447 bodies were exhumed\n")
+    t("documents", "add", str(tmp_path / "doc.txt"), "--url", URL, "--key", "alice")
+    out = t("log").stdout
+    assert _whole(out, URL), out
+    assert all(len(line) <= 80 or URL in line for line in out.splitlines()), out
