@@ -18,16 +18,16 @@ DEFINE = ("cases", "define", "izium", "--name", NAME, "--description", DESCRIPTI
           "--place", PLACE, "--period", PERIOD)
 
 
-def _defined(tmp_path: Path) -> Tally:
-    t = cli_ledger(Tally(tmp_path))
+def _defined(tmp_path: Path, db_url: str | None = None) -> Tally:
+    t = cli_ledger(Tally(tmp_path, db_url))
     t(*DEFINE)
     t("report", FIGURE, "447", "--as-of", "2022-09-23", "--source", "hromadske", "--key",
       "alice")
     return t
 
 
-def test_a_case_is_defined_once_signed_and_listed(tmp_path: Path) -> None:
-    t = _defined(tmp_path)
+def test_a_case_is_defined_once_signed_and_listed(tmp_path: Path, db_url: str) -> None:
+    t = _defined(tmp_path, db_url)
     (case,) = t.json("cases", "list")["cases"]
     assert (case["id"], case["name"], case["description"], case["place"], case["period"]) == (
         "izium", NAME, DESCRIPTION, PLACE, PERIOD)
@@ -75,13 +75,17 @@ def test_the_izium_demo_defines_its_case() -> None:
         assert option in define.split("\n\n")[0], option
 
 
-def test_the_cases_table_is_rebuilt_and_compared(tmp_path: Path) -> None:
+def test_the_cases_table_is_rebuilt_and_compared(tmp_path: Path, db_url: str) -> None:
     """A rebuild reproduces it, and an insider's edit of it makes `verify` fail."""
-    import sqlite3
+    from sqlalchemy import create_engine, text
 
-    t = _defined(tmp_path)
+    from tally.ledger.infra.storage import resolve
+
+    t = _defined(tmp_path, db_url)
     t("rebuild")
     assert t.json("cases", "list")["cases"][0]["name"] == NAME
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        db.execute("UPDATE tally_view_cases SET name = 'Somewhere else'")
+    engine = create_engine(resolve(db_url).url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE tally_view_cases SET name = 'Somewhere else'"))
+    engine.dispose()
     assert not t.json("verify", code=1)["ok"]
