@@ -210,12 +210,19 @@ def figures_define(
     tolerance: Annotated[
         str, typer.Option("--tolerance", metavar="FRACTION", help="For ~values (0.05 = 5%).")
     ] = "0.05",
+    name: Annotated[str | None, typer.Option(
+        "--name", metavar="NAME", help="What a reader calls it (signed): "
+        "\"Bodies exhumed at the Izium burial site\".")] = None,
+    description: Annotated[str | None, typer.Option(
+        "--description", metavar="DESCRIPTION",
+        help="What it counts, in a sentence or two.")] = None,
     key: DefaultKeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Define a figure ID before reporting on it.
 
     Example: tally figures define izium/burial-site/bodies-exhumed --unit bodies --cumulative
+    --name "Bodies exhumed at the Izium burial site"
     """
     from tally.cli.validation import build, split_list
     from tally.ledger.model.inputs import FigureRecord
@@ -231,6 +238,8 @@ def figures_define(
         parts=split_list(parts),
         tolerance=tolerance,
         integer=integer,
+        name=name,
+        description=description,
     )
     show_appended(state, state.ledger().define_figure(record, state.signing_key(key)),
                   f"figure {figure_id}")
@@ -258,9 +267,10 @@ def figures_list(
          **({"unit": None, "tolerance": None} if f.kind == "status" else {})}
         for f in out.figures
     ]
+    named = ["name"] if any(f.name for f in out.figures) else []  # a column only if used
     show_list(
         state, "figures", rows, "figures",
-        ["id", "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
+        ["id", *named, "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
     )
 
 

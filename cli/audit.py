@@ -6,21 +6,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
+from tally.cli.citation_view import proven_statement
 from tally.cli.files import output_file
 from tally.cli.output import (
     emit,
     emit_json,
     err_console,
     error,
+    layout_width,
     progress_bar,
     read_text_file,
     success,
     warn,
 )
-from tally.cli.render import witness_answer
+from tally.cli.render import listing, witness_answer
 from tally.cli.safe_text import json_text, literal, visible
 from tally.cli.state import JsonOpt, State, state_of
 from tally.cli.words import counted
@@ -95,14 +96,12 @@ def _list_checkpoints(state: State) -> None:
     if state.json:
         emit_json(CheckpointList(checkpoints=rows))
         return
-    table = Table(title="checkpoints")
-    for column in ("size", "signed_at", "root (hex)"):
-        table.add_column(column)
-    for row in rows:
-        shown = literal(row.root) if row.root else literal(f"does not verify: {row.problem}",
-                                                           "bold red")
-        table.add_row(literal(row.size), literal(row.signed_at), shown)
-    emit(table)
+    # roots are never cut: the rows stack as `column  value` lines when they do not fit
+    failed = any(not row.verified for row in rows)
+    columns = ["size", "signed_at", "root"] + (["does not verify"] if failed else [])
+    shown = [{"size": row.size, "signed_at": row.signed_at, "root": row.root,
+              "does not verify": row.problem} for row in rows]
+    emit(listing(shown, "checkpoints", columns, layout_width()), soft_wrap=True)
 
 
 def proof(
@@ -352,6 +351,7 @@ def verify_proof(
             f" is leaf {checked.leaf_index} of the {checked.tree_size}-event log signed by ",
             literal(checked.origin), through,
         ))
+        emit(proven_statement(checked))
     if checked.witnessed_by and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
                               literal(", ".join(checked.witnessed_by))))

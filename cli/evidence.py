@@ -65,8 +65,8 @@ def documents_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show an archived document (checked against its signed hashes), and its text."""
-    from rich.table import Table
-
+    from tally.cli.output import layout_width
+    from tally.cli.render import listing
     from tally.ledger.evidence import documents
 
     state = state_of(ctx, as_json)
@@ -76,10 +76,10 @@ def documents_show(
 
         emit_json(DocumentShown(**info.model_dump(), text=body if text else None))
         return
-    table = Table(title=f"document {info.sha256[:12]}", show_header=False)
-    for name, value in info.model_dump().items():
-        table.add_row(name, literal(str(value) if value is not None else "-"))
-    emit(table)
+    # hashes are never cut: the fields stack as `name  value` lines when they do not fit
+    fields = info.model_dump()
+    emit(listing([fields], f"document {info.sha256[:12]}", list(fields), layout_width()),
+         soft_wrap=True)
     if text:
         emit(literal(body))
 

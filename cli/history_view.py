@@ -1,7 +1,9 @@
 """`tally history` as a table that fits the terminal: columns are chosen for the width rich
 gives it, so no header breaks and no id is split.
 
-From 72 columns: as of, value, chart, entry; narrower, the chart is dropped; under 48, the
+From 72 columns: as of, value, chart, entry; narrower (or when the chart's `CHART_CELLS`
+would squeeze the entry), the chart is dropped; its scale comes from the values alone, so it
+is the same at every width that shows it. Under 48, the
 as of and value are stacked into the entry. The entry stacks what a row says: its kind, id
 and position, the source chain (or the reason of a follow-up), the quote (wrapped), the
 published date and URL, and with `full` the full ids, the signer and the recording time.
@@ -22,6 +24,7 @@ from tally.cli import chart
 from tally.cli.safe_text import literal, visible
 
 CHART_FROM = 72  # narrower than this, the chart is dropped
+CHART_CELLS = 12  # the chart's width: its scale is chosen from the data alone
 STACK_BELOW = 48  # narrower than this, as of and value are stacked into the entry
 ENTRY_MIN = 30  # the entry column's least width: "correction 0123abcd #12345" fits
 ENTRY_MIN_FULL = 34  # ... and a whole 32-digit id with the cell's padding
@@ -50,6 +53,7 @@ class History:
     def __init__(self, out: Any, full: bool = False) -> None:
         self.out = out
         self.full = full
+        self.moved: dict[str, int] = {}  # URLs too long for the entry: listed under the table
         self.corrected = {e.claim_id for e in out.entries if e.kind == "correction"}
         self.retracted = {e.claim_id for e in out.entries if e.kind == "retraction"}
 
@@ -76,7 +80,9 @@ class History:
                 text.append(f"“{visible(e.quote)}”\n", style="italic")
             if e.published:
                 text.append(f"published {visible(e.published)}\n")
-            if e.url:
+            if e.url in self.moved:
+                text.append(f"url [{self.moved[e.url]}], under the table\n")
+            elif e.url:
                 text.append(f"{visible(e.url)}\n", style="underline")
         if e.claim_id in self.retracted and e.kind == "claim":
             text.append(f"{chart.RETRACTED} retracted since\n", style="red")
@@ -119,9 +125,10 @@ class History:
         entry_min = ENTRY_MIN_FULL if self.full else ENTRY_MIN
         room = width - as_of_width - value_width - entry_min - 4 * 3
         scale = None
-        if not stacked and width >= CHART_FROM:
-            scale = chart.scale([e.value for e in out.entries], min(30, max(10, room)))
-        table = Table(title=literal(f"history of {out.figure} ({out.unit})"), box=box.SIMPLE_HEAD,
+        if not stacked and width >= CHART_FROM and room >= CHART_CELLS:
+            scale = chart.scale([e.value for e in out.entries], CHART_CELLS)
+        named = f"{out.name} — {out.figure}" if out.name else out.figure
+        table = Table(title=literal(f"history of {named} ({out.unit})"), box=box.SIMPLE_HEAD,
                       expand=True, title_justify="left")
         if not stacked:
             table.add_column("as of", no_wrap=True, min_width=as_of_width)
@@ -130,6 +137,8 @@ class History:
             table.add_column(scale.header(), no_wrap=True, min_width=scale.width + 1,
                              max_width=scale.width + 1)
         table.add_column("entry", overflow="fold", ratio=1, min_width=min(entry_min, width - 4))
+        self._move_long_urls(width - 4 if stacked else room + entry_min
+                             - (0 if scale is None else scale.width + 1 + 3))
         drawn = ""
         for e in out.entries:
             cells: list[Text] = []
@@ -148,8 +157,20 @@ class History:
             notes += _fill([f"chart: {scale.describe(visible(out.unit))};",
                             *chart.legend(drawn)], width)
         elif not stacked and any(e.value and e.value.interval for e in out.entries):
-            notes.append(f"chart hidden below {CHART_FROM} columns")
+            needed = max(CHART_FROM, width - room + CHART_CELLS)
+            notes.append(f"chart hidden below {needed} columns")
         if not out.entries:
             notes.append("no entries" + (f" with as_of in {visible(out.period)}"
                                           if getattr(out, "period", None) else ""))
-        return parts + [Text(note, style="dim") for note in notes]
+        # a URL is never broken: one longer than the screen runs on, and the terminal wraps it
+        urls = [Text(f"[{n}] {visible(url)}", no_wrap=True, overflow="ignore")
+                for url, n in self.moved.items()]
+        return parts + urls + [Text(note, style="dim") for note in notes]
+
+    def _move_long_urls(self, entry_width: int) -> None:
+        """Number the URLs that do not fit on a line of the entry column, to be listed whole
+        under the table."""
+        self.moved = {}
+        for e in self.out.entries:
+            if e.url and len(visible(e.url)) > entry_width and e.url not in self.moved:
+                self.moved[e.url] = len(self.moved) + 1

@@ -20,6 +20,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from tally.cli import (
     admin,
     audit,
+    cases,
     evidence,
     navigate,
     read,
@@ -223,6 +224,7 @@ def main_options(
 
 
 admin.register(app)
+cases.register(app)
 record.register(app)
 read.register(app)
 navigate.register(app)

@@ -38,7 +38,7 @@ def log(
 
     state = state_of(ctx, as_json)
     out = Inspector(state.ledger()).log(first, last, types or [], limit)
-    emit_json(out) if state.json else emit(navigate_view.log(out))
+    emit_json(out) if state.json else emit(navigate_view.log(out), soft_wrap=True)
 
 
 def event(ctx: typer.Context, position: Position, as_json: JsonOpt = False) -> None:

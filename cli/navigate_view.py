@@ -8,7 +8,8 @@ import json
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -35,9 +36,40 @@ def _signature(status: str, word: bool = False) -> Text:
     return Text(f"{mark} {status}" if word or status != "valid" else mark, style=style)
 
 
+class _Log:
+    """`tally log` laid out for the width at hand: a URL longer than the event column is
+    listed whole under the table (`[1]` in its row), never broken mid-word."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield _log_parts(self.out, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, _log_parts(self.out, options.max_width))
+
+
 def log(out: Any) -> RenderableType:
     """One row per event: position, leaf, the signer (with the signature's status) above
     the recording time, and the event (type and id above its summary, wrapped)."""
+    return _Log(out)
+
+
+def _moved_urls(out: Any, width: int) -> dict[str, int]:
+    """The URLs of the summaries too long for the event column at `width`, numbered."""
+    widest = max([3, *(len(str(e.position)) for e in out.events)])
+    room = width - 2 * widest - 22 - 4 * 3 - 1  # pos, leaf (no wider), signer, padding
+    moved: dict[str, int] = {}
+    for e in out.events:
+        for word in e.summary.split():
+            if word.startswith(("http://", "https://")) and len(visible(word)) > room:
+                moved.setdefault(word, len(moved) + 1)
+    return moved
+
+
+def _log_parts(out: Any, width: int) -> Group:
+    moved = _moved_urls(out, width)
     table = Table(box=box.SIMPLE_HEAD, expand=True, title_justify="left",
                   title=literal(_log_title(out)))
     table.add_column("pos", no_wrap=True, justify="right")
@@ -49,11 +81,15 @@ def log(out: Any) -> RenderableType:
         signed.append_text(_signature(e.signature_status))
         signed.append("\n" + ("—" if e.recorded_at is None
                               else iso_utc(e.recorded_at, "seconds")), style="dim")
+        summary = " ".join(f"[{moved[w]}]" if w in moved else w for w in e.summary.split(" "))
         cell = Text.assemble((visible(e.type), "bold"), " ", _short(e.id), "\n",
-                             visible(e.summary))
+                             visible(summary))
         table.add_row(Text(str(e.position)), Text("—" if e.leaf_index is None
                                                   else str(e.leaf_index)), signed, cell)
     parts: list[RenderableType] = [table]
+    # a URL is never broken: one longer than the screen runs on, and the terminal wraps it
+    parts += [Text(f"[{n}] {visible(url)}", no_wrap=True, overflow="ignore")
+              for url, n in moved.items()]
     if not out.events:
         parts.append(Text("no events" + (" of these types" if out.types else "")
                           + " in these positions", style="dim"))

@@ -79,7 +79,7 @@ def history(
     """
     state = state_of(ctx, as_json)
     out = state.views().history(figure, known_at=_known_at(known_at), period=as_of)
-    emit_json(out) if state.json else emit(render.history(out, full))
+    emit_json(out) if state.json else emit(render.history(out, full), soft_wrap=True)
 
 
 def discrepancies(
@@ -114,12 +114,13 @@ def discrepancies(
     if state.json:
         emit_json(out)
         return
-    parts = {f.id: f.parts for f in views.figures().figures}
+    figures = views.figures().figures
+    parts = {f.id: f.parts for f in figures}
     involved = {d.figure for d in out.discrepancies}
     involved |= {p for d in out.discrepancies if d.kind == "sum_mismatch" for p in parts[d.figure]}
     claims = {c.claim_id: c for name in sorted(involved)
               for c in views.claims(name, known_at=out.known_at)}
-    emit(render.discrepancies(out, claims))
+    emit(render.discrepancies(out, claims, {f.id: f.name for f in figures if f.name}))
 
 
 def provenance(

@@ -99,7 +99,9 @@ def show(out: ShowOut) -> RenderableType:
     """The value in force (and what became of it), its source chain, the discrepancies that
     involve it, and the claims competing with it (the claim in force is not among them)."""
     head = Text()
-    head.append(visible(out.figure), style="bold")
+    if out.name:
+        head.append(visible(out.name) + "\n", style="bold")
+    head.append(visible(out.figure), style="dim" if out.name else "bold")
     head.append(f"  ({visible(out.kind)}, {visible(out.unit)})\n")
     if out.claim is None or out.value is None or out.as_of is None:
         head.append("no active claim" + (f" as of {visible(out.query_as_of)}"
@@ -161,7 +163,11 @@ def show(out: ShowOut) -> RenderableType:
 def case(out: CaseOut) -> RenderableType:
     """One row per figure of a case: its value in force, as_of and disputed flag."""
     case = out.prefix.strip().rstrip("/")
-    table = Table(title=literal(f"figures of {case}/ (value in force, as of, active claims)"),
+    lines = [f"figures of {case}/ (value in force, as of, active claims)"]
+    if out.case is not None:  # the case's signed definition first
+        c = out.case
+        lines[:0] = [f"{c.name} ({c.id}): {c.place}, {c.period}", c.description]
+    table = Table(title=Text("\n").join(literal(line) for line in lines),
                   title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("figure", overflow="fold")
     table.add_column("value", no_wrap=True, justify="right")
@@ -203,8 +209,11 @@ def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | No
     return line
 
 
-def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> RenderableType:
-    """Discrepancies grouped per figure, with the disagreeing sources and their quotes."""
+def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut],
+                  names: dict[str, str] | None = None) -> RenderableType:
+    """Discrepancies grouped per figure (by its signed name, the id beside, when it has
+    one), with the disagreeing sources and their quotes."""
+    names = names or {}
     if not any(out.counts.values()):
         what = f"no {out.kind} discrepancies" if out.kind else "no discrepancies"
         return literal(what + (f" for {out.figure}" if out.figure else ""))
@@ -213,7 +222,8 @@ def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> Renderab
         by_figure.setdefault(d.figure, []).append(d)
     tree = Tree(literal(discrepancy_summary(out.counts, out.offset, len(out.discrepancies))))
     for figure, items in sorted(by_figure.items()):
-        node = tree.add(literal(figure, style="bold"))
+        named = f"{names[figure]} ({figure})" if figure in names else figure
+        node = tree.add(literal(named, style="bold"))
         for d in items:
             flag = node.add(Text.assemble((visible(d.kind), "bold red"), " ",
                                           (visible(d.id), "dim"), f": {visible(d.detail)}"))
@@ -237,13 +247,22 @@ def discrepancies(out: DiscrepancyList, claims: dict[str, ClaimOut]) -> Renderab
     return tree
 
 
+def _revoked_meaning(out: ProvenanceOut) -> str:
+    """What a revocation of the claim's signer means for the claim."""
+    if out.signer.revoked_at is not None and out.position < out.signer.revoked_at:
+        return (f"the claim, signed at position {out.position} before that, stays valid when "
+                "signed: the revocation refuses only what the key signs after it")
+    return "the claim was recorded after it: its signer was not entitled to sign"
+
+
 def provenance(out: ProvenanceOut) -> RenderableType:
     """The claim's provenance as a tree: source → via → signer → signature → checkpoint."""
+    named = f"{out.figure_name} ({out.figure})" if out.figure_name else out.figure
     root = Tree(
         Text.assemble(
             ("claim ", "bold"),
             visible(out.claim_id),
-            f"  {visible(out.figure)} = ",
+            f"  {visible(named)} = ",
             (visible(out.value.written), "bold green"),
             f" as of {visible(out.as_of.text)}",
         )
@@ -287,6 +306,10 @@ def provenance(out: ProvenanceOut) -> RenderableType:
     )
     signature.add(Text.assemble(("log ", "bold"), f"{where}; {checkpoint}"))
     details = root.add("details")
+    if out.signer.revoked_at is not None:
+        details.add(literal(f"signer revoked at position {out.signer.revoked_at}: "
+                            f"{out.signer.revoked_reason}; " + _revoked_meaning(out),
+                            style="yellow"))
     if out.anchor is not None:
         q, at = out.anchor.quote, out.anchor.position
         details.add(Text.assemble("… ", visible(q.prefix), (f"**{visible(q.exact)}**", "bold"),

@@ -57,6 +57,7 @@ from tally.ledger.model.events import (
 )
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -272,6 +273,10 @@ class Ledger:
     def add_source(self, record: SourceRecord, key: KeyPair | None) -> Appended:
         """Register a source, signed by `key` (any registered signer; the CLI's default is
         the operator key)."""
+        return self._handle(record.id, record, key)
+
+    def define_case(self, record: CaseRecord, key: KeyPair | None) -> Appended:
+        """Define a case (the first segment of its figures' ids), signed by `key`."""
         return self._handle(record.id, record, key)
 
     def define_figure(self, record: FigureRecord, key: KeyPair | None) -> Appended:

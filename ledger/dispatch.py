@@ -20,6 +20,7 @@ from tally.ledger.handlers import (
     Deferred,
     add_signer,
     add_witness,
+    define_case,
     define_figure,
     define_source,
     revoke_signer,
@@ -28,6 +29,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import Aggregate
 from tally.ledger.model.inputs import (
+    CaseRecord,
     FigureRecord,
     RevocationRecord,
     SignerRecord,
@@ -42,6 +44,7 @@ Handler = Callable[[Registry, Context, Any, KeyPair | None, Deferred | None], Ag
 HANDLERS: dict[type[Any], Handler] = {
     SourceRecord: define_source,
     FigureRecord: define_figure,
+    CaseRecord: define_case,
     SignerRecord: add_signer,
     RevocationRecord: revoke_signer,
     WitnessRecord: add_witness,

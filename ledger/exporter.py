@@ -16,6 +16,7 @@ from tally.ledger.application import Ledger
 from tally.ledger.evidence.transfer import document_line
 from tally.ledger.integrity import disclosure
 from tally.ledger.model.events import (
+    Case,
     Claim,
     Document,
     Figure,
@@ -67,8 +68,9 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Signer.Revoked: ("revocation", ("key_id", "reason")),
     Witness.Added: ("witness", ("name", "url", "vkey")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
+    Case.Defined: ("case", ("id", "name", "description", "place", "period")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",
-                                "states", "integer")),
+                                "states", "integer", "name", "description")),
     Claim.Corrected: ("correction", ("claim", "value", "reason")),
     Claim.Retracted: ("retraction", ("claim", "reason")),
     Redaction.Ordered: ("redaction", ("claim", "field", "commitments", "reason")),

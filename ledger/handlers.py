@@ -28,6 +28,7 @@ from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
+    case_body,
     correction_body,
     figure_body,
     retraction_body,
@@ -36,9 +37,10 @@ from tally.ledger.model.bodies import (
     source_body,
     witness_body,
 )
-from tally.ledger.model.events import Claim, Figure, Signer, Source, Witness
+from tally.ledger.model.events import Case, Claim, Figure, Signer, Source, Witness
 from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     DocumentRecord,
     FigureRecord,
@@ -55,6 +57,7 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import (
     ClaimFacts,
     check_figure_shape,
+    check_period,
     correction_changes,
     defined_once,
     followup_is_new,
@@ -76,7 +79,7 @@ BAD_SIGNATURE = (
 Deferred = list[tuple[bytes, str, str]]
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
           | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-          | WithholdingRecord)
+          | WithholdingRecord | CaseRecord)
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,24 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
     return source
 
 
+def define_case(registry: Registry, ctx: Context, record: CaseRecord, key: KeyPair | None,
+                defer: Deferred | None = None) -> Case | None:
+    """A case's definition, signed by any registered signer; the same one again is None
+    (already recorded), another one for its id is refused."""
+    check_period(record.period)
+    wanted = (record.name, record.description, record.place, record.period)
+    existing = registry.find_case(record.id)
+    if not defined_once(None if existing is None else existing.definition, wanted,
+                        f"case {record.id!r} is already defined differently", "id"):
+        return None
+    signer, body, signature = sign_or_verify(
+        registry, ctx, record, key, lambda s: case_body(ctx.ledger_id, s, record), defer)
+    signer_may_sign(signer, signer.key_id)
+    case = Case(body=body, signature=signature)
+    registry.stage(case)
+    return case
+
+
 def operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
                      build: Callable[[str], dict[str, Any]], defer: Deferred | None,
                      what: str) -> tuple[str, str]:
@@ -252,6 +273,7 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
         "figure_id": record.id, "kind": record.kind, "unit": record.unit,
         "cumulative": record.cumulative, "parts": list(record.parts),
         "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
+        "name": record.name, "description": record.description,
     }
     existing = registry.find_figure(record.id)
     if not defined_once(None if existing is None else existing.definition(), definition,

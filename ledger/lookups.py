@@ -21,6 +21,7 @@ from tally.ledger.errors import (
 from tally.ledger.infra.cosigning import WitnessTarget
 from tally.ledger.model.events import (
     Aggregate,
+    Case,
     Claim,
     Document,
     Figure,
@@ -128,6 +129,9 @@ class Registry:
             return found
         named = [k for k, name in self._signer_names().items() if name == key_or_name]
         return self.signer(named[0] if len(named) == 1 else key_or_name)
+
+    def find_case(self, case_id: str) -> Case | None:
+        return self._get(registry_uuid("case", case_id), Case)
 
     def find_redaction(self, claim_id: str, field: str) -> Redaction | None:
         return self._get(redaction_uuid(claim_id, field), Redaction)

@@ -9,14 +9,15 @@ the read model knows it now: a proof says what was recorded, not that it still s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import UnknownClaimError
-from tally.ledger.integrity.proofs import InclusionProof
+from tally.ledger.infra.event_rows import SignedEvent
+from tally.ledger.integrity.proofs import FollowUpLeaf, InclusionProof
 from tally.ledger.integrity.signing import id_prefix_range
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.verify.inspector import Inspector
@@ -78,6 +79,30 @@ def _warning(kind: Kind, ident: str, claim: ClaimOut) -> str | None:
     return f"{proven} no longer stands: the claim was {how}"
 
 
+def _with_status_evidence(proof: InclusionProof, rows: list[dict[str, Any]], ledger: Ledger,
+                          ledger_conn: Connection | None,
+                          event: SignedEvent | None) -> InclusionProof:
+    """The proof with what a verifier needs to show the claim as it stood at the proof's
+    checkpoint: the proven claim's stored disclosures (its quote, URL), and the claim's
+    corrections and retractions in that tree, each proven by the ledger from its own log."""
+    inspector = Inspector(ledger)
+    follow_ups = []
+    for row in rows:
+        if row["kind"] == "claim" or row["event_id"] == proof.event_id:
+            continue
+        index, _ = ledger.log.coverage(int(row["position"]), ledger_conn)
+        if index is None or index >= proof.tree_size:
+            continue
+        made = inspector.prove(int(row["position"]), proof.claim_id, row["event_id"],
+                               proof.tree_size, ledger_conn)
+        follow_ups.append(FollowUpLeaf(leaf_index=made.leaf_index, leaf=made.leaf,
+                                       path=made.path))
+    disclosures = sorted(event.disclosed.values()) if event is not None else []
+    return proof.model_copy(update={
+        "disclosures": disclosures or None,
+        "follow_ups": sorted(follow_ups, key=lambda f: f.leaf_index) or None})
+
+
 def cite(conn: Connection, ledger: Ledger, ref: str, size: int | None, signed: Signed,
          ledger_conn: Connection | None) -> Cited:
     """Resolve `ref` (4+ hex digits of a claim's, a correction's or a retraction's id),
@@ -97,6 +122,8 @@ def cite(conn: Connection, ledger: Ledger, ref: str, size: int | None, signed: S
         proof = Inspector(ledger).prove(position, claim_id, ident, size, ledger_conn)
     rows = with_signed(conn.execute(select(t.history).where(
         t.history.c.claim_id == claim_id)).mappings(), signed)
+    proof = _with_status_evidence(proof, rows, ledger, ledger_conn,
+                                  signed([position]).get(position) if kind == "claim" else None)
     claim = claim_out(rows, signer_names(conn))
     status: Status = ("retracted" if claim.retracted else "corrected" if claim.corrections
                       else "active")

@@ -88,11 +88,13 @@ class ClaimOut(_Out):
 
 
 class MemberOut(_Out):
-    """A claim in a discrepancy. Keys: `claim` (its id), `value` (as written), `source`."""
+    """A claim in a discrepancy. Keys: `claim` (its id), `value` (as written), `source`,
+    `figure` (the claim's: a part's, in a sum mismatch)."""
 
     claim: str
     value: str
     source: str
+    figure: str
 
 
 class DiscrepancyOut(_Out):
@@ -117,7 +119,8 @@ class ShowOut(_Out):
     as_of overlaps it), `disputed` (the claim in force is in a contradiction), `discrepancies`
     (flags on this figure, and sum_mismatch flags of totals it is a part of), `query_as_of`,
     `known_at` (the position the answer is as of; null = everything), `claim_discrepancies`
-    (ids of the `discrepancies` that involve the claim in force, of any kind)."""
+    (ids of the `discrepancies` that involve the claim in force, of any kind), `name` (the
+    figure's signed name, or null)."""
 
     figure: str
     kind: str
@@ -131,6 +134,7 @@ class ShowOut(_Out):
     query_as_of: str | None
     known_at: int | None
     claim_discrepancies: list[str] = []
+    name: str | None = None
 
 
 class HistoryEntryOut(_Out):
@@ -160,7 +164,7 @@ class HistoryEntryOut(_Out):
 class HistoryOut(_Out):
     """`tally history`. Keys: `figure`, `kind`, `unit`, `known_at`, `entries` (in valid-time
     order: as_of earliest, then latest, then position), `period` (the `--as-of FROM..TO` the
-    entries were limited to, or null)."""
+    entries were limited to, or null), `name` (the figure's signed name, or null)."""
 
     figure: str
     kind: str
@@ -168,6 +172,7 @@ class HistoryOut(_Out):
     known_at: int | None
     entries: list[HistoryEntryOut]
     period: str | None = None
+    name: str | None = None
 
 
 class DiscrepancyList(_Out):
@@ -193,12 +198,16 @@ class SourceOut(_Out):
 
 
 class SignerOut(_Out):
-    """Keys: `key_id`, `name` (empty if unknown), `role` (operator, signer), `revoked`."""
+    """Keys: `key_id`, `name` (empty if unknown), `role` (operator, signer), `revoked`, and
+    for a revoked key `revoked_at` (the revocation's position) and `revoked_reason` (else
+    null)."""
 
     key_id: str
     name: str
     role: str
     revoked: bool
+    revoked_at: int | None = None
+    revoked_reason: str | None = None
 
 
 class FollowupOut(_Out):
@@ -261,7 +270,8 @@ class ProvenanceOut(_Out):
     of a quote anchored in the document `document_sha256`: `quote` {`exact`, `prefix`,
     `suffix`} and `position` {`start`, `end`}; null for an unanchored quote), `redacted`
     (RedactionOuts: the operator's take-down orders on its quote or URL, whose places
-    then read `[redacted on DATE by operator: REASON]`)."""
+    then read `[redacted on DATE by operator: REASON]`), `figure_name` (the figure's
+    signed name, or null)."""
 
     claim_id: str
     figure: str
@@ -288,12 +298,14 @@ class ProvenanceOut(_Out):
     status: Literal["active", "corrected", "retracted"] = "active"
     anchor: AnchorOut | None = None
     redacted: list[RedactionOut] = []
+    figure_name: str | None = None
 
 
 class FigureOut(_Out):
     """Keys: `id`, `kind`, `unit`, `cumulative`, `integer` (it counts things: whole
     numbers only), `parts`, `tolerance` (decimal string), `states`, `position` (where it
-    was defined)."""
+    was defined), `name` and `description` (signed with the definition; null when not
+    given)."""
 
     id: str
     kind: str
@@ -304,6 +316,8 @@ class FigureOut(_Out):
     tolerance: str
     states: list[str]
     position: int
+    name: str | None = None
+    description: str | None = None
 
 
 class FigureList(_Out):
@@ -327,12 +341,32 @@ class CaseFigureOut(_Out):
     active_claims: int
 
 
+class CaseDefinitionOut(_Out):
+    """A case's signed definition. Keys: `id` (the first segment of its figures' ids),
+    `name`, `description`, `place`, `period` (EDTF), `position`."""
+
+    id: str
+    name: str
+    description: str
+    place: str
+    period: str
+    position: int
+
+
+class CaseList(_Out):
+    """`tally cases list`. Keys: `cases` (CaseDefinitionOuts by id)."""
+
+    cases: list[CaseDefinitionOut]
+
+
 class CaseOut(_Out):
     """`tally show PREFIX` when PREFIX is not a figure id. Keys: `prefix`, `figures`
-    (CaseFigureOuts by id)."""
+    (CaseFigureOuts by id), `case` (the signed definition of the case PREFIX is in, or
+    null)."""
 
     prefix: str
     figures: list[CaseFigureOut]
+    case: CaseDefinitionOut | None = None
 
 
 class SourceList(_Out):

@@ -107,7 +107,8 @@ def claims_by_id(rows: Iterable[Row], names: Mapping[str, str] | None = None
 
 
 def flag_out(flag: Flag) -> DiscrepancyOut:
-    members = [MemberOut(claim=m.claim_id, value=m.value, source=m.source) for m in flag.members]
+    members = [MemberOut(claim=m.claim_id, value=m.value, source=m.source,
+                         figure=m.figure) for m in flag.members]
     return DiscrepancyOut(id=flag.id, kind=flag.kind, figure=flag.figure,
                           claims=list(flag.claim_ids), detail=flag.detail, members=members)
 
@@ -135,5 +136,8 @@ def source_out(source_id: str, sources: Mapping[str, Row]) -> SourceOut:
 def signer_out(key_id: str, signer: Row | None) -> SignerOut:
     if signer is None:
         return SignerOut(key_id=key_id, name="", role="", revoked=False)
+    revoked_at = signer["revoked_position"]
     return SignerOut(key_id=key_id, name=signer["name"], role=signer["role"],
-                     revoked=signer["revoked_position"] is not None)
+                     revoked=revoked_at is not None,
+                     revoked_at=None if revoked_at is None else int(revoked_at),
+                     revoked_reason=signer["revoked_reason"])

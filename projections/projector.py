@@ -23,7 +23,7 @@ from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
-from tally.ledger.model.events import Claim, Figure, Signer, Source
+from tally.ledger.model.events import Case, Claim, Figure, Signer, Source
 from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
@@ -151,6 +151,10 @@ class Projector:
                 signer.update(revoked_position=position, revoked_reason=body["reason"])
                 if (t.signers.name, signer["key_id"]) not in self._new:
                     self._dirty_signers[signer["key_id"]] = signer
+        elif isinstance(e, Case.Defined):
+            self._add(t.cases, body["id"], {
+                "case_id": body["id"], "name": body["name"], "description": body["description"],
+                "place": body["place"], "period": body["period"], "position": position})
         elif isinstance(e, Source.Registered):
             self._add(t.sources, body["id"], {
                 "source_id": body["id"], "name": body["name"], "kind": body["kind"],
@@ -160,6 +164,7 @@ class Projector:
             self._add(t.figures, figure_id, {
                 "figure_id": figure_id, "kind": body["kind"], "unit": body["unit"],
                 "cumulative": body["cumulative"], "integer": body.get("integer", False),
+                "name": body.get("name"), "description": body.get("description"),
                 "parts": dumps(list(body["parts"])),
                 "tolerance": body["tolerance"], "states": dumps(list(body["states"])),
                 "position": position})
@@ -226,7 +231,7 @@ class Projector:
 
     def flush(self) -> None:
         """Write the buffered rows and updates, and list the touched figures as dirty."""
-        for table in (t.events, t.signers, t.sources, t.figures, t.parts, t.history,
+        for table in (t.events, t.signers, t.sources, t.cases, t.figures, t.parts, t.history,
                       t.provenance):
             rows = self.inserts.get(table.name)
             if rows:

@@ -39,6 +39,13 @@ def _sources(conn: Connection, source_ids: set[str]) -> dict[str, Row]:
     return {r["source_id"]: r for r in rows.mappings()}
 
 
+def _figure_names(conn: Connection, figure_ids: set[str]) -> dict[str, str | None]:
+    """The signed names of these figures (None: unnamed), a chunk of ids a query."""
+    f = t.figures.c
+    return {r.figure_id: r.name for chunk in in_chunks(sorted(figure_ids))
+            for r in conn.execute(select(f.figure_id, f.name).where(f.figure_id.in_(chunk)))}
+
+
 def _followup(row: Row, signers: dict[str, Row]) -> FollowupOut:
     signer = signers.get(row["signer"])
     return FollowupOut(
@@ -67,7 +74,8 @@ def provenance(conn: Connection, claim_id: str, signed: Signed, coverage: Covera
     signers = _signers(conn, {r["signer"] for r in rows})
     sources = _sources(conn, {claim.source, *claim.via})
     return _provenance_out(prov, rows, claim, signers, sources,
-                           coverage(int(rows[0]["position"])))
+                           coverage(int(rows[0]["position"])),
+                           _figure_names(conn, {claim.figure}))
 
 
 def provenances(conn: Connection, claim_ids: Sequence[str], signed: Signed,
@@ -95,14 +103,17 @@ def provenances(conn: Connection, claim_ids: Sequence[str], signed: Signed,
     signers = _signers(conn, {r["signer"] for r in rows})
     sources = _sources(conn, {s for c in claims.values() for s in (c.source, *c.via)})
     covered = coverages([int(by_claim[c][0]["position"]) for c in wanted])
+    names = _figure_names(conn, {c.figure for c in claims.values()})
     made = {c: _provenance_out(found[c], by_claim[c], claims[c], signers, sources,
-                               covered[int(by_claim[c][0]["position"])]) for c in wanted}
+                               covered[int(by_claim[c][0]["position"])], names)
+            for c in wanted}
     return [made[c] for c in claim_ids]
 
 
 def _provenance_out(prov: Row, rows: list[dict[str, Any]], claim: ClaimOut,
                     signers: dict[str, Row], sources: dict[str, Row],
-                    covered: tuple[int | None, int | None]) -> ProvenanceOut:
+                    covered: tuple[int | None, int | None],
+                    figure_names: dict[str, str | None]) -> ProvenanceOut:
     """A claim's provenance from its row, its history rows (with their signed bodies, by
     position) and the claim they make, the signers and sources they name, and its leaf
     and first checkpoint."""
@@ -129,5 +140,5 @@ def _provenance_out(prov: Row, rows: list[dict[str, Any]], claim: ClaimOut,
         status="retracted" if any(f.kind == "retraction" for f in followups)
         else "corrected" if any(f.kind == "correction" for f in followups) else "active",
         anchor=claim_row["opened"].get("anchor"),  # the signed bytes, disclosures opened
-        redacted=claim_row["redacted"],
+        redacted=claim_row["redacted"], figure_name=figure_names.get(claim.figure),
     )

@@ -152,13 +152,19 @@ def show(conn: Connection, figure: str, signed: Signed, as_of: str | None = None
     claim = by_id.get(chosen) if chosen else None
     ordered = sorted_flags(flags)
     return ShowOut(
-        figure=figure, kind=definition.kind, unit=definition.unit,
-        value=None if claim is None else claim.value,
+        figure=figure, name=figure_name(conn, figure), kind=definition.kind,
+        unit=definition.unit, value=None if claim is None else claim.value,
         as_of=None if claim is None else claim.as_of, claim=claim,
         competing=[by_id[c] for c in competing], disputed=disputed,
         discrepancies=ordered, query_as_of=as_of, known_at=k,
         claim_discrepancies=[f.id for f in ordered if chosen is not None and chosen in f.claims],
     )
+
+
+def figure_name(conn: Connection, figure: str) -> str | None:
+    """The name signed with a figure's definition (None: unnamed)."""
+    return conn.execute(select(t.figures.c.name).where(
+        t.figures.c.figure_id == figure)).scalar_one_or_none()
 
 
 def signer_names(conn: Connection) -> dict[str, str]:
@@ -183,7 +189,8 @@ def history(conn: Connection, figure: str, signed: Signed,
     rows = [r for r in conn.execute(query.order_by(h.as_of_earliest, h.as_of_latest,
                                                    h.position)).mappings()
             if within is None or within.holds(r["as_of"])]
-    return HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit, known_at=k,
+    return HistoryOut(figure=figure, name=figure_name(conn, figure), kind=definition.kind,
+                      unit=definition.unit, known_at=k,
                       entries=[entry_out(r) for r in with_signed(rows, signed)],
                       period=None if within is None else within.text)
 
@@ -219,10 +226,13 @@ def _claims_in_order(conn: Connection, signed: Signed, chunk: int = 5000) -> Ite
 def claim_rows(conn: Connection, signed: Signed) -> list[dict[str, object]]:
     """One flat row per claim of every figure, for CSV export (lists joined with ';')."""
     flat: list[dict[str, object]] = []
+    f = t.figures.c
+    names = {r.figure_id: r.name for r in conn.execute(select(f.figure_id, f.name))}
     for c in _claims_in_order(conn, signed):
         interval = c.value.interval
         flat.append({
-            "claim_id": c.claim_id, "figure": c.figure, "value": c.value.written,
+            "claim_id": c.claim_id, "figure": c.figure, "figure_name": names.get(c.figure),
+            "value": c.value.written,
             "reported": c.reported.written, "kind": c.value.kind,
             "low": interval.low if interval else None,
             "high": interval.high if interval else None, "as_of": c.as_of.text,
@@ -308,6 +318,7 @@ def figure_out(row: Row) -> FigureOut:
     """A `figures` row as listed."""
     return FigureOut(id=row["figure_id"], kind=row["kind"], unit=row["unit"],
                      cumulative=bool(row["cumulative"]), integer=bool(row["integer"]),
+                     name=row["name"], description=row["description"],
                      parts=str_list(row["parts"]),
                      tolerance=row["tolerance"], states=str_list(row["states"]),
                      position=int(row["position"]))

@@ -28,9 +28,10 @@ from tally.ledger.infra.event_rows import APPLICATION, EventRow, EventRows
 from tally.ledger.infra.storage import reading
 from tally.projections import queries
 from tally.projections import tables as t
-from tally.projections.cases import overview
+from tally.projections.cases import definitions, overview
 from tally.projections.claim_search import ClaimFilters, ClaimList, search
 from tally.projections.models import (
+    CaseList,
     CaseOut,
     ClaimOut,
     DiscrepancyList,
@@ -172,6 +173,11 @@ class Views:
     def sources(self) -> SourceList:
         with reading(self.engine) as conn:
             return queries.sources(conn)
+
+    def cases(self) -> CaseList:
+        """`tally cases list`: the cases' signed definitions."""
+        with reading(self.engine) as conn:
+            return definitions(conn)
 
 
 def open_views(db: str | None) -> Views | None:

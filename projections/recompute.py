@@ -143,7 +143,7 @@ def recompute(conn: Connection, touched: Collection[str]) -> None:
 
 
 def member_json(m: Member) -> dict[str, str]:
-    return {"claim": m.claim_id, "value": m.value, "source": m.source}
+    return {"claim": m.claim_id, "value": m.value, "source": m.source, "figure": m.figure}
 
 
 def current_row(figure_id: str, now: Current, own: Sequence[ClaimState]) -> dict[str, object]:

@@ -109,10 +109,13 @@ def figure_answers(conn: Connection, figure_ids: Sequence[str], signed: Signed
         inputs = with_parts(defs, [figure, *totals[figure]])
         show = (_show(figure, definition, current.get(figure), own, claims)
                 if not unsettled & inputs else None)
+        if show is not None:
+            show = show.model_copy(update={"name": listed[figure].name})
         answers[figure] = FigureAnswers(
             figure=listed[figure], totals=totals[figure],
             show=show or queries.show(conn, figure, signed),
-            history=HistoryOut(figure=figure, kind=definition.kind, unit=definition.unit,
+            history=HistoryOut(figure=figure, name=listed[figure].name, kind=definition.kind,
+                               unit=definition.unit,
                                known_at=None, entries=[entry_out(r) for r in rows[figure]],
                                period=None),
             claims=list(claims.values()))

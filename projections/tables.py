@@ -32,7 +32,8 @@ metadata = MetaData()
 # not a pair or one total, with its members. 7: the value in force is ranked by its as_of as
 # written, before uncertainty widens it (docs/concepts.md). 8: an index on the follow-ups'
 # ids (`tally proof` takes them). 9: a figure's `integer` (it counts things). 10: a conflict
-# that only the uncertainty of the dates makes is a possible_conflict, not a contradiction.
+# that only the uncertainty of the dates makes is a possible_conflict, not a contradiction;
+# each discrepancy member names its figure; a figure's `name` and `description`; the cases.
 SCHEMA_VERSION = 10
 
 
@@ -49,6 +50,16 @@ POSITION_KEY = BigInteger().with_variant(Integer(), "sqlite")
 CLUSTERED: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
+cases = Table(
+    "tally_view_cases", metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("period", String(64), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
 figures = Table(
     "tally_view_figures", metadata,
     Column("figure_id", String(200), primary_key=True),
@@ -56,6 +67,8 @@ figures = Table(
     Column("unit", String(32), nullable=False),
     Column("cumulative", Boolean, nullable=False),
     Column("integer", Boolean, nullable=False),  # counts things: whole numbers only
+    Column("name", String(200)),  # what a reader calls it (null: unnamed)
+    Column("description", Text),
     Column("parts", Text, nullable=False),  # JSON list of figure ids
     Column("tolerance", String(16), nullable=False),
     Column("states", Text, nullable=False),  # JSON list of state names
@@ -196,4 +209,4 @@ schema = Table(
 )
 
 VIEWS = (figures, parts, sources, signers, history, current, discrepancies, provenance, events,
-         dirty)
+         dirty, cases)

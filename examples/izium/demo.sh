@@ -18,6 +18,9 @@ step tally init --name tally.example/izium
 tally keys list --json | grep -q '"name": "recorder"' || step tally keys new recorder
 step tally signers add recorder --key recorder
 step tally import examples/izium/izium.jsonl --key recorder
+step tally cases define izium --name "Izium mass burial site" \
+  --description "Bodies and graves found in the Pishchanske cemetery forest after the city's liberation, their exhumation, identification and reburial." \
+  --place "Izium, Kharkiv region, Ukraine" --period 2022-09-16/2025-11-24 --key recorder
 
 # Two witnesses on 127.0.0.1, each with its key and state under TALLY_HOME; stopped on
 # exit, whatever happens. A rerun serves them on the ports the ledger already names.

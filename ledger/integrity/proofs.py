@@ -55,10 +55,28 @@ class _ProofModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+class FollowUpLeaf(_ProofModel):
+    """A correction or retraction of the proven claim: its leaf at `leaf_index` in the same
+    tree, and the audit path to that tree's root."""
+
+    leaf_index: int = Field(ge=0, le=MAX_TREE_SIZE)
+    leaf: str  # the leaf bytes, as UTF-8 text
+    path: list[HexHash]
+
+
+# What an inclusion proof may leave out, absent (never null), so older proofs keep their bytes.
+_OPTIONAL = ("event_id", "disclosures", "follow_ups")
+
+
 class InclusionProof(_ProofModel):
     """That the leaf of claim `claim_id` is at `leaf_index` in the tree the checkpoint signs:
     the claim's recording event, or with `event_id` that correction or retraction of it.
-    `event_id` is absent (not null) from a claim's proof, so those keep their bytes."""
+    `event_id` is absent (not null) from a claim's proof, so those keep their bytes.
+
+    Optional: `disclosures`, format v2's disclosures of the proven body's committed fields
+    (its quote, URL), each checked against its commitment; `follow_ups`, the claim's
+    corrections and retractions in the same tree, each with its own audit path, from which
+    a verifier tells the claim's status at the checkpoint."""
 
     claim_id: str
     event_id: str | None = None
@@ -68,12 +86,16 @@ class InclusionProof(_ProofModel):
     leaf_hash: HexHash
     path: list[HexHash]
     checkpoint: str  # the signed checkpoint note
+    disclosures: list[str] | None = Field(default=None, max_length=8)
+    follow_ups: list[FollowUpLeaf] | None = Field(default=None, max_length=1000)
 
     @model_serializer(mode="wrap")
-    def _without_absent_event(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _without_absent_members(self, handler: SerializerFunctionWrapHandler
+                                ) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("event_id") is None:
-            data.pop("event_id", None)
+        for member in _OPTIONAL:
+            if data.get(member) is None:
+                data.pop(member, None)
         return data
 
     def tlog_text(self) -> str:
@@ -178,6 +200,23 @@ def verify_inclusion_proof(
     index = _integer(proof.leaf_index, "the leaf index")
     merkle.verify_inclusion(leaf_hash, index, tree_size, _path(proof.path), checkpoint.root_hash)
     return checkpoint
+
+
+def verify_follow_up(follow_up: FollowUpLeaf, checkpoint: Checkpoint) -> bytes:
+    """The leaf bytes of a follow-up, after checking its audit path to the root of the
+    (already verified) `checkpoint`; VerificationError otherwise."""
+    try:
+        leaf = follow_up.leaf.encode("utf-8")
+    except (AttributeError, UnicodeEncodeError):
+        raise VerificationError("a follow-up's leaf is not UTF-8 text.") from None
+    index = _integer(follow_up.leaf_index, "a follow-up's leaf index")
+    try:
+        merkle.verify_inclusion(merkle.leaf_hash(leaf), index, checkpoint.size,
+                                _path(follow_up.path), checkpoint.root_hash)
+    except VerificationError as e:
+        raise VerificationError(f"the follow-up at leaf {index} is not in the signed tree: "
+                                f"{e.message}") from None
+    return leaf
 
 
 def verify_consistency_proof(

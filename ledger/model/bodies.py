@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -21,6 +22,7 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.model.kinds import MediaType, Role
 from tally.ledger.model.statements import (
+    CaseDefined,
     ClaimCorrected,
     ClaimRecorded,
     ClaimRedacted,
@@ -67,13 +69,22 @@ def source_body(ledger: str, signer: str, record: SourceRecord) -> dict[str, Any
                             kind=record.kind, key_id=record.key_id).model_dump()
 
 
+def case_body(ledger: str, signer: str, record: CaseRecord) -> dict[str, Any]:
+    return CaseDefined(ledger=ledger, signer=signer, id=record.id, name=record.name,
+                       description=record.description, place=record.place,
+                       period=record.period).model_dump()
+
+
 def figure_body(ledger: str, signer: str, record: FigureRecord, tolerance: str) -> dict[str, Any]:
     """`tolerance` is the normalised form, so "0.050" defines "0.05" identically."""
-    statement = FigureDefined(ledger=ledger, signer=signer, id=record.id, kind=record.kind,
-                              unit=record.unit, cumulative=record.cumulative,
-                              parts=list(record.parts), tolerance=tolerance,
-                              states=list(record.states), integer=record.integer or None)
-    return statement.model_dump(exclude_none=True)  # `integer` only when true
+    named = {k: v for k, v in (("name", record.name), ("description", record.description))
+             if v is not None}  # absent, never null, when not given
+    statement = FigureDefined.model_validate(dict(
+        ledger=ledger, signer=signer, id=record.id, kind=record.kind, unit=record.unit,
+        cumulative=record.cumulative, parts=list(record.parts), tolerance=tolerance,
+        states=list(record.states), integer=record.integer or None, **named))
+    # `integer` only when true, `name` and `description` only when given
+    return statement.model_dump(exclude_none=True)
 
 
 def claim_body(ledger: str, signer: str, report: ReportRecord, value: str,

@@ -139,6 +139,8 @@ class Figure(Aggregate):
         self.parts: list[str] = list(fields["parts"])
         self.tolerance: str = fields["tolerance"]
         self.states: list[str] = list(fields["states"])
+        self.name: str | None = fields.get("name")
+        self.description: str | None = fields.get("description")
 
     def definition(self) -> dict[str, Any]:
         return {
@@ -150,6 +152,8 @@ class Figure(Aggregate):
             "tolerance": self.tolerance,
             "states": list(self.states),
             "integer": self.integer,
+            "name": self.name,
+            "description": self.description,
         }
 
 
@@ -263,6 +267,28 @@ class Redaction(Aggregate):
         self.commitments: list[str] = list(fields["commitments"])
 
 
+class Case(Aggregate):
+    """A case: the first segment of its figures' ids, with a name, a description, a place
+    and a period."""
+
+    @staticmethod
+    def create_id(body: str) -> UUID:
+        return registry_uuid("case", json.loads(body)["id"])
+
+    class Defined(Aggregate.Created):
+        TOPIC = "case.defined"
+        class_version = 1
+        body: str
+        signature: str
+
+    @event(Defined)
+    def __init__(self, body: str, signature: str) -> None:
+        fields = json.loads(body)
+        self.case_id: str = fields["id"]
+        self.definition: tuple[str, str, str, str] = (
+            fields["name"], fields["description"], fields["place"], fields["period"])
+
+
 class Witness(Aggregate):
     """A witness the operator configured: its name, submission URL and cosigning vkey."""
 
@@ -296,6 +322,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Document, (Document.Archived, Document.Withheld)),
         (Redaction, (Redaction.Ordered,)),
         (Witness, (Witness.Added,)),
+        (Case, (Case.Defined,)),
     )
     for cls in classes
 }

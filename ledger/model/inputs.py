@@ -102,7 +102,9 @@ def name_problem(text: str) -> str | None:
     return None if found is None else f"must not contain {REFUSED} (found {code_point(found)})"
 
 
-def _visible_name(value: str) -> str:
+def _visible_name(value: str | None) -> str | None:
+    if value is None:  # an optional name not given
+        return None
     problem = name_problem(value)
     if problem is not None:
         raise PydanticCustomError("hidden_character", problem.replace("{", "{{"))
@@ -138,6 +140,19 @@ class SourceRecord(_Signed):
     _visible_name = field_validator("name", mode="after")(_visible_name)
 
 
+class CaseRecord(_Signed):
+    """A case's definition: `id` is the first segment of its figures' ids."""
+
+    type: Literal["case"] = "case"
+    id: Slug
+    name: ShortText
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    place: ShortText
+    period: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+    _visible_names = field_validator("name", "place", mode="after")(_visible_name)
+
+
 class FigureRecord(_Signed):
     type: Literal["figure"] = "figure"
     id: FigureId
@@ -148,8 +163,10 @@ class FigureRecord(_Signed):
     tolerance: Annotated[str, StringConstraints(pattern=TOLERANCE)] = "0.05"
     states: list[Slug] = Field(default_factory=list, max_length=100)
     integer: bool = False  # counts things: whole numbers only
+    name: ShortText | None = None  # what a reader calls it
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
 
-    _visible_unit = field_validator("unit", mode="after")(_visible_name)
+    _visible_unit = field_validator("unit", "name", mode="after")(_visible_name)
 
     @field_validator("parts", "states", mode="after")
     @classmethod
@@ -315,7 +332,7 @@ class WithholdingRecord(_Signed):
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
     | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-    | WithholdingRecord,
+    | WithholdingRecord | CaseRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

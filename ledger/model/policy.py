@@ -179,3 +179,8 @@ def check_dates(as_of: str, published: str | None, today: dt.date) -> None:
     valid = parse_edtf_date(as_of, field="as_of", now=today)
     if published is not None:
         check_published(valid, parse_edtf_date(published, field="published", now=today))
+
+
+def check_period(period: str) -> None:
+    """A case's period is an EDTF date or interval (it may run on past today)."""
+    parse_edtf_date(period, field="period", now=dt.date.max)

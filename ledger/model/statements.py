@@ -108,6 +108,30 @@ class FigureDefined(_Statement):
     # A figure that counts things (bodies, graves): whole numbers only. Present, as true,
     # only on such figures: the bodies of every other figure are as before (format v1).
     integer: Literal[True] | None = None
+    # What a reader calls it, and what it counts: absent (never null) when not given, so
+    # the bodies of unnamed figures are as before (format v1, additive).
+    name: Line | None = None
+    description: Reason | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_not_null(cls, data: object) -> object:
+        if isinstance(data, dict) and any(
+                k in data and data[k] is None for k in ("name", "description")):
+            raise ValueError("name and description are absent, never null")
+        return data
+
+
+class CaseDefined(_Statement):
+    """A case, the first segment of its figures' ids (`izium`): what a reader calls it, what
+    it is about, where and when."""
+
+    type: Literal["case.defined"] = "case.defined"
+    id: Slug
+    name: Line
+    description: Reason
+    place: Line
+    period: Edtf
 
 
 class Commitment(BaseModel):
@@ -244,7 +268,7 @@ class WitnessAdded(_Statement):
 
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
              | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded
-             | DocumentArchived | ClaimRedacted | DocumentWithheld)
+             | DocumentArchived | ClaimRedacted | DocumentWithheld | CaseDefined)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
@@ -252,7 +276,7 @@ TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
         ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded,
-        DocumentArchived, ClaimRedacted, DocumentWithheld))
+        DocumentArchived, ClaimRedacted, DocumentWithheld, CaseDefined))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical

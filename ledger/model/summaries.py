@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.statements import (
+    CaseDefined,
     ClaimCorrected,
     ClaimRecorded,
     ClaimRedacted,
@@ -32,7 +33,7 @@ def subject(statement: Statement, body: str) -> str:
             return statement.ledger
         case SignerAdded() | SignerRevoked():
             return statement.key_id
-        case SourceRegistered() | FigureDefined():
+        case SourceRegistered() | FigureDefined() | CaseDefined():
             return statement.id
         case ClaimRecorded() | ClaimCorrected() | ClaimRetracted():
             return body_id(body)
@@ -78,3 +79,6 @@ def summary(statement: Statement) -> str:
             return f"document {statement.sha256[:12]} ({statement.media_type}){where}"
         case WitnessAdded():
             return f"witness {statement.name} at {statement.url}"
+        case CaseDefined():
+            return (f"case {statement.id}: {statement.name} ({statement.place}, "
+                    f"{statement.period})")

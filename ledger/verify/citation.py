@@ -8,21 +8,26 @@ consistency proof, the trusted checkpoint may be newer than the proof's own.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tally.ledger.errors import VerificationError
-from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
+from tally.ledger.integrity.disclosure import commitment_of, commitments, open_body
 from tally.ledger.integrity.envelope import parse_leaf
 from tally.ledger.integrity.proofs import (
     TLOG_PROOF_HEADER,
+    FollowUpLeaf,
     load_consistency_proof,
     load_inclusion_proof,
     read_tlog_proof,
     verify_consistency_proof,
     verify_extended_inclusion,
     verify_extension,
+    verify_follow_up,
     verify_inclusion_proof,
     verify_tlog_proof,
 )
@@ -31,6 +36,7 @@ from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.model.inputs import claim_ref_problem
 from tally.ledger.model.statements import parse_statement
 
+_ID = re.compile(r"[0-9a-f]{32}")
 MAX_FILE_BYTES = 8 * 2**20  # far above any proof or checkpoint file `tally` writes
 
 
@@ -63,7 +69,8 @@ class _Proven(BaseModel):
 class ProvenEvent(_Proven):
     """What an inclusion proof proved (`tally verify-proof --json`): the claim, what its
     leaf records (`kind`: claim, correction or retraction, and its `event_id`), where, in
-    which signed tree, and the signed statement (`claim` too, for a claim)."""
+    which signed tree, the signed statement (`claim` too, for a claim), and the claim's
+    status at that checkpoint as far as the follow-ups the proof carries show it."""
 
     claim_id: str
     kind: Literal["claim", "correction", "retraction"]
@@ -74,6 +81,13 @@ class ProvenEvent(_Proven):
     root: str
     claim: dict[str, Any] | None
     statement: dict[str, Any]
+    # the statement with the committed fields the proof discloses opened
+    opened: dict[str, Any]
+    # the claim's corrections and retractions the proof carries, each proven into the same
+    # tree, and the status they give at the checkpoint (`_status`)
+    follow_ups: list[dict[str, Any]]
+    status_at_checkpoint: Literal["live", "corrected", "retracted"]
+    corrected_to: str | None
     # through a consistency proof: the newer, trusted checkpoint that extends the proof's
     trusted_tree_size: int | None = _absent()
     trusted_root: str | None = _absent()
@@ -118,6 +132,73 @@ def _event_of_leaf(leaf: bytes) -> dict[str, Any]:
             "statement": statement.model_dump()}
 
 
+def _opened(statement: dict[str, Any], disclosures: list[str] | None) -> dict[str, Any]:
+    """The statement with its committed fields opened by the proof's disclosures, each
+    checked against its signed commitment (None where the proof discloses none)."""
+    given = {commitment_of(text): text for text in disclosures or []}
+    unknown = set(given) - set(commitments(statement).values())
+    if unknown:
+        raise VerificationError("a disclosure in the proof opens no commitment of the proven "
+                                "body")
+    return open_body(statement, given)[0]
+
+
+def _follow_ups(leaves: list[FollowUpLeaf], checkpoint: Checkpoint, proven: dict[str, Any],
+                index: int) -> list[dict[str, Any]]:
+    """The corrections and retractions of the proven claim that the proof carries, each
+    checked into the checkpoint's tree: kind, event id, leaf index, value, reason."""
+    found: list[dict[str, Any]] = []
+    for follow_up in leaves:
+        event = _event_of_leaf(verify_follow_up(follow_up, checkpoint))
+        if event["kind"] == "claim" or event["claim_id"] != proven["claim_id"]:
+            raise VerificationError(f"the follow-up at leaf {follow_up.leaf_index} is not a "
+                                    f"correction or retraction of claim {proven['claim_id']}")
+        if follow_up.leaf_index == index or (found and follow_up.leaf_index
+                                              <= found[-1]["leaf_index"]):
+            raise VerificationError("the proof's follow-ups are not in log order, once each")
+        found.append({"kind": event["kind"], "event_id": event["event_id"],
+                      "leaf_index": follow_up.leaf_index,
+                      "value": event["statement"].get("value"),
+                      "reason": event["statement"]["reason"]})
+    return found
+
+
+def _status(follow_ups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claim's status at the checkpoint as far as the proven follow-ups show it: a
+    retraction, else the last correction's value, else live. That no follow-up was left
+    out of the file is the ledger's word, not proven: a Merkle log proves presence only."""
+    retraction = next((f for f in follow_ups if f["kind"] == "retraction"), None)
+    corrections = [f for f in follow_ups if f["kind"] == "correction"]
+    if retraction is not None:
+        return {"status_at_checkpoint": "retracted", "corrected_to": None}
+    if corrections:
+        return {"status_at_checkpoint": "corrected", "corrected_to": corrections[-1]["value"]}
+    return {"status_at_checkpoint": "live", "corrected_to": None}
+
+
+def _same_size(own_note: str, given_note: str, operator_key: bytes,
+               cited: Callable[[], str]) -> None:
+    """Refuse a proof against a checkpoint of another size than the given one, naming the
+    commands that bridge the two (`cited`: the id the proof names, for the hint)."""
+    given = verify_checkpoint(given_note, operator_key)
+    own = verify_checkpoint(own_note, operator_key, given.origin)
+    if own.size == given.size:
+        return
+    try:
+        ident = cited()
+    except VerificationError:
+        ident = "ID"
+    ident = ident if _ID.fullmatch(ident) else "ID"
+    remake = f"'tally proof {ident} --checkpoint {given.size}'"
+    bridge = (f"make one against it with {remake}, or bridge the two with 'tally consistency "
+              f"{own.size} {given.size} -o link.json' and '--consistency link.json'"
+              if own.size < given.size else
+              f"make one against it with {remake} (if the claim is in that tree), or check "
+              f"this one against checkpoint {own.size} or a newer one you trust")
+    raise VerificationError(f"the proof's checkpoint (size {own.size}) is not the given "
+                            f"checkpoint (size {given.size}): {bridge}")
+
+
 def verify_proof_file(
     proof_text: str,
     checkpoint_note: str,
@@ -126,6 +207,8 @@ def verify_proof_file(
     policy: Policy | None = None,
 ) -> ProvenEvent | ProvenConsistency:
     """Verify a proof file against a checkpoint note; VerificationError if it does not hold.
+    A checkpoint of another size than the proof's is refused naming the commands that
+    bridge them.
 
     With a C2SP tlog `policy`, the checkpoint must also be cosigned to its quorum; the
     answer names the policy's witnesses that cosigned it (`witnessed_by`).
@@ -158,7 +241,10 @@ def _verify(proof_text: str, checkpoint_note: str, operator_key: bytes,
         parsed = read_tlog_proof(proof_text)
         if parsed.extra is None:
             raise VerificationError("this tlog-proof carries no leaf: use the JSON proof")
-        if link is not None:
+        if link is None:
+            _same_size(parsed.checkpoint, checkpoint_note, operator_key,
+                       lambda: _event_of_leaf(parsed.extra or b"")["event_id"])
+        else:
             _, newer = verify_extension(parsed.checkpoint, checkpoint_note, link, operator_key)
         anchor = checkpoint_note if link is None else parsed.checkpoint
         trusted = verify_checkpoint(anchor, operator_key)
@@ -169,6 +255,8 @@ def _verify(proof_text: str, checkpoint_note: str, operator_key: bytes,
     else:
         proof = load_inclusion_proof(proof_text)
         if link is None:
+            _same_size(proof.checkpoint, checkpoint_note, operator_key,
+                       lambda: proof.event_id or proof.claim_id)
             checkpoint = verify_inclusion_proof(proof, checkpoint_note, operator_key)
         else:
             checkpoint, newer = verify_extended_inclusion(
@@ -176,6 +264,9 @@ def _verify(proof_text: str, checkpoint_note: str, operator_key: bytes,
             )
         leaf, index, claimed = proof.leaf.encode("utf-8"), proof.leaf_index, proof.claim_id
     found = _event_of_leaf(leaf)
+    opened = _opened(found["statement"], None if claimed is None else proof.disclosures)
+    follow_ups = [] if claimed is None else _follow_ups(proof.follow_ups or [], checkpoint,
+                                                        found, index)
     if claimed is not None:
         # what the file names must be what its leaf records: a claim's proof (no event_id)
         # never passes for a correction's, nor one follow-up's for another's
@@ -189,7 +280,8 @@ def _verify(proof_text: str, checkpoint_note: str, operator_key: bytes,
         leaf_index=index, tree_size=checkpoint.size, origin=checkpoint.origin,
         root=checkpoint.root_hash.hex(),
         claim=found["statement"] if found["kind"] == "claim" else None,
-        statement=found["statement"],
+        statement=found["statement"], opened=opened, follow_ups=follow_ups,
+        **_status(follow_ups),
         trusted_tree_size=None if newer is None else newer.size,
         trusted_root=None if newer is None else newer.root_hash.hex())
 

@@ -34,6 +34,7 @@ from tally.ledger.model.bodies import ledger_id as derive_ledger_id
 from tally.ledger.model.events import GENESIS_ID, redaction_uuid, registry_uuid
 from tally.ledger.model.kinds import FigureKind, Role
 from tally.ledger.model.statements import (
+    CaseDefined,
     ClaimCorrected,
     ClaimRecorded,
     ClaimRedacted,
@@ -218,6 +219,13 @@ class Replay:
         if s.id in self.sources:
             raise VerificationError(f"source {s.id!r} is registered twice")
         self.sources.add(s.id)
+        return signer.public_key
+
+    def _case(self, s: CaseDefined, at: _At) -> bytes:
+        signer = self._signer(s.signer)
+        # once: its aggregate is derived from its id, and stored at version 1 only
+        _where(at.ident, at.version, registry_uuid("case", s.id), 1)
+        policy.check_period(s.period)
         return signer.public_key
 
     def _figure_defined(self, s: FigureDefined, at: _At) -> bytes:
@@ -406,6 +414,7 @@ RULES: dict[type[Any], Callable[[Replay, Any, _At], bytes]] = {
     WitnessAdded: Replay._witness_added,
     SourceRegistered: Replay._source,
     FigureDefined: Replay._figure_defined,
+    CaseDefined: Replay._case,
     ClaimRecorded: Replay._claim,
     ClaimCorrected: Replay._followup,
     ClaimRetracted: Replay._followup,

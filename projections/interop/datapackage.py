@@ -72,6 +72,7 @@ CLAIM_COLUMNS = [
 ]
 FIGURE_COLUMNS = [
     Column("id", "string", "the figure id", SDO + "identifier", True),
+    Column("name", "string", "its signed name (empty: unnamed)", SDO + "name"),
     Column("permalink", "string", "the figure's page", SDO + "url", True),
     Column("kind", "string", "quantity or status", None, True),
     Column("unit", "string", "its unit", SDO + "unitText", True),
@@ -183,7 +184,8 @@ def _csv(columns: list[Column], rows: list[dict[str, Any]]) -> bytes:
 
 def package_files(record: Record) -> dict[str, bytes]:
     """The package's files by name."""
-    figures = [{"id": f.id, "permalink": f.permalink, "kind": f.kind, "unit": f.unit,
+    figures = [{"id": f.id, "name": f.name or "", "permalink": f.permalink, "kind": f.kind,
+                "unit": f.unit,
                 "cumulative": str(f.cumulative).lower(), "integer": str(f.integer).lower(),
                 "parts": ";".join(f.parts)} for f in record.figures]
     sources = [{"id": s.id, "name": s.name, "kind": s.kind} for s in record.sources]

@@ -146,10 +146,14 @@ def claim_node(claim: ClaimRecord, figure: FigureRecord, base: str) -> dict[str,
 
 
 def variable_node(figure: FigureRecord) -> dict[str, Any]:
-    return {"@type": "StatisticalVariable", "@id": figure.permalink, "url": figure.permalink,
-            "identifier": figure.id, "name": figure.id,
+    """A figure: its signed name (its id when unnamed) and description, and its id."""
+    node = {"@type": "StatisticalVariable", "@id": figure.permalink, "url": figure.permalink,
+            "identifier": figure.id, "name": figure.name or figure.id,
             "measuredProperty": {"@id": "https://schema.org/value"},
             "statType": {"@id": "https://schema.org/measuredValue"}}
+    if figure.description:
+        node["description"] = figure.description
+    return node
 
 
 def dataset(record: Record) -> dict[str, Any]:

@@ -113,7 +113,8 @@ class ClaimRecord(_Model):
 
 
 class FigureRecord(_Model):
-    """A figure. Keys: `id`, `permalink`, `kind`, `unit`, `cumulative`, `integer`, `parts`."""
+    """A figure. Keys: `id`, `permalink`, `kind`, `unit`, `cumulative`, `integer`, `parts`,
+    `name` and `description` (signed with its definition; null when not given)."""
 
     id: str
     permalink: str
@@ -122,6 +123,8 @@ class FigureRecord(_Model):
     cumulative: bool
     integer: bool
     parts: list[str]
+    name: str | None = None
+    description: str | None = None
 
 
 class Record(_Model):
@@ -245,7 +248,8 @@ def gather(ledger: Ledger, views: ReadModel, *, figure: str | None = None,
     used = {c.figure for c in claims}
     figures = [FigureRecord(id=f.id, permalink=base + figure_page(f.id), kind=f.kind,
                             unit=f.unit, cumulative=f.cumulative, integer=f.integer,
-                            parts=f.parts) for f in defined.values() if f.id in used]
+                            parts=f.parts, name=f.name, description=f.description)
+               for f in defined.values() if f.id in used]
     sources = {a.id: a for c in claims for a in [c.source, *c.via]}
     note = ledger.log.checkpoint_note() if claims else ""
     return Record(origin=info.origin, ledger_id=info.ledger_id,

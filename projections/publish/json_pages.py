@@ -43,7 +43,8 @@ class FigurePage(BaseModel):
 
 class ClaimPage(BaseModel):
     """`claims/<id>.json`. Keys: `format`, `provenance` (as `tally provenance --json`),
-    `proof` (as `tally proof` writes it, against checkpoint `provenance.checkpoint`)."""
+    `proof` (as `tally proof` writes it, against checkpoint `provenance.checkpoint`, without
+    its optional `disclosures` and `follow_ups`)."""
 
     model_config = ConfigDict(frozen=True)
     format: int = PAGE_FORMAT

@@ -30,11 +30,13 @@ _SHOWN = 10  # claims named in a contradiction's detail; its claim ids list them
 
 @dataclass(frozen=True)
 class Member:
-    """A claim involved in a discrepancy, as it stands: its id, value as written, source."""
+    """A claim involved in a discrepancy, as it stands: its id, value as written, source,
+    and its figure (a part's, in a sum mismatch)."""
 
     claim_id: str
     value: str
     source: str
+    figure: str
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Current:
 def _flag(kind: str, figure: str, claims: Iterable[ClaimState], detail: str) -> Flag:
     unique = sorted({c.claim_id: c for c in claims}.values(), key=lambda c: c.claim_id)
     return Flag(kind, figure, tuple(c.claim_id for c in unique), detail,
-                tuple(Member(c.claim_id, c.written, c.source) for c in unique))
+                tuple(Member(c.claim_id, c.written, c.source, c.figure) for c in unique))
 
 
 def _ref(c: ClaimState) -> str:

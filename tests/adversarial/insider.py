@@ -29,6 +29,7 @@ from tally.ledger.infra.merkle_log import (
 )
 from tally.ledger.integrity.signing import KeyPair, body_id, canonical, sign
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -46,9 +47,10 @@ NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
                 origin: str = "test.example/insider") -> list[str]:
-    """A ledger with every event type (genesis, signers added and revoked, sources, figures,
-    claims with quotes (format v2), a correction, a retraction, a redaction, a document
-    archived and withheld) and two checkpoints; returns the claim ids."""
+    """A ledger with every event type (genesis, signers added and revoked, sources, a case,
+    figures (one named), claims with quotes (format v2), a correction, a retraction, a
+    redaction, a document archived and withheld) and two checkpoints; returns the claim
+    ids."""
     ticks = iter(range(10_000))
     with Ledger.open(db, create=True, clock=lambda: NOW + dt.timedelta(seconds=next(ticks))
                      ) as ledger:
@@ -58,7 +60,12 @@ def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
             ledger.add_signer(key.name, key.public_key, operator)
         for sid, name in (("hromadske", "Hromadske"), ("suspilne", "Suspilne")):
             ledger.add_source(SourceRecord(id=sid, name=name, kind="media"), operator)
-        ledger.define_figure(FigureRecord(id="izium/children", unit="bodies"), alice)
+        ledger.define_case(CaseRecord(id="izium", name="Izium burial site",
+                                      description="The mass burial site found in 2022.",
+                                      place="Izium, Ukraine", period="2022-09-16/2025-11-24"),
+                           alice)
+        ledger.define_figure(FigureRecord(id="izium/children", unit="bodies",
+                                          name="Children among the bodies"), alice)
         ledger.define_figure(FigureRecord(id="izium/bodies", unit="bodies", cumulative=True,
                                           parts=["izium/children"]), operator)
         ledger.define_figure(FigureRecord(id="izium/exhumation", kind="status", unit="status",

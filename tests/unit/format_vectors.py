@@ -46,6 +46,7 @@ from tally.ledger.integrity import disclosure, merkle, signing
 from tally.ledger.integrity.checkpoints import verifier_key
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.inputs import (
+    CaseRecord,
     CorrectionRecord,
     FigureRecord,
     RedactionRecord,
@@ -136,7 +137,10 @@ def build_vectors() -> dict[str, Any]:
         ledger.add_source(SourceRecord(id=SOURCE, name="Example News", kind="media"), operator)
         at(3)
         ledger.define_figure(FigureRecord(id=FIGURE, kind="quantity", unit="graves",
-                                          cumulative=True, integer=True), operator)
+                                          cumulative=True, integer=True,
+                                          name="Graves at the example site",
+                                          description="Graves found at the site, by count."),
+                             operator)
         at(4)
         claim = ledger.report(ReportRecord(
             figure=FIGURE, value="~450", as_of="2025-01", source=SOURCE,
@@ -182,6 +186,11 @@ def build_vectors() -> dict[str, Any]:
         ledger.withhold(WithholdingRecord(sha256=withheld, reason="take-down notice"),
                         operator)
         at(15)
+        ledger.define_case(CaseRecord(id="example", name="The example site",
+                                      description="Graves reported at an example site.",
+                                      place="Example town", period="2024-12/2025-02"),
+                           operator)
+        at(16)
         size, _ = ledger.checkpoint(operator)
 
         events = []

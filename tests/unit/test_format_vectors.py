@@ -213,6 +213,7 @@ BODY_KEYS = {
                           "extractor_version", "text_sha256"},
     "claim.redacted": {"claim", "field", "commitments", "reason"},
     "document.withheld": {"sha256", "reason"},
+    "case.defined": {"id", "name", "description", "place", "period"},
 }
 # format v2: the paths a claim may commit to, by the field a redaction order names
 ERASABLE = {"quote": ("quote", "anchor.quote.exact", "anchor.quote.prefix",
@@ -220,8 +221,9 @@ ERASABLE = {"quote": ("quote", "anchor.quote.exact", "anchor.quote.prefix",
 ANCHOR_KEYS = {"position": {"type", "start", "end"},
                "quote": {"type", "exact", "prefix", "suffix"}}
 # members that may be absent: a claim's `anchor`, and a figure's `integer` (present only as
-# true, on a figure that counts things)
-OPTIONAL_KEYS = {"figure.defined": {"integer"}, "claim.recorded": {"anchor"}}
+# true, on a figure that counts things), `name` and `description` (present only when given)
+OPTIONAL_KEYS = {"figure.defined": {"integer", "name", "description"},
+                 "claim.recorded": {"anchor"}}
 
 
 def normalised(text: str) -> str:
@@ -356,6 +358,10 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         require({"type", "ledger", "signer"} <= set(body)
                 and BODY_KEYS[kind] <= keys <= BODY_KEYS[kind] | optional, "body keys")
         require(body.get("integer", True) is True, "integer is true when present")
+        for member, most in (("name", 200), ("description", 1000)):
+            require(member not in body or (isinstance(body[member], str)
+                                           and 0 < len(body[member]) <= most),
+                    f"{member} is a non-empty string when present")
         require(body["type"] == kind and body["ledger"] == ledger, "body type or ledger")
         body_id = sha256(text.encode("utf-8")).hex()[:32]
         require(e["body_id"] == body_id, "body id")
@@ -394,8 +400,9 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
         else:
             require(signer in signers and not signers[signer]["revoked"], "unknown signer")
             public_key = signers[signer]["key"]
-            if kind in ("source.registered", "figure.defined"):
-                prefix = "source:" if kind == "source.registered" else "figure:"
+            if kind in ("source.registered", "figure.defined", "case.defined"):
+                prefix = {"source.registered": "source:", "figure.defined": "figure:",
+                          "case.defined": "case:"}[kind]
                 where = (uuid5(TALLY_NAMESPACE, prefix + body["id"]).hex(), 1)
                 if kind == "source.registered":
                     sources.add(body["id"])

@@ -1,7 +1,7 @@
 """A figure's chart, laid out at publish time: one mark per claim over valid time.
 
 Hand-written geometry rather than a plotting library: the chart must say things no
-general plot does (a bound is an arrow to the edge, an approximate value a dashed band,
+general plot does (a bound is a short arrow its way, an approximate value a dashed band,
 a range a solid bar, a correction a link from the value first reported, a retraction a
 cross that draws no bar), and must be byte-for-byte the same for the same ledger, which
 SVG writers that stamp dates or random ids into their output are not. This module only
@@ -21,6 +21,7 @@ from tally.projections.publish.site.scales import Tick, TimeScale, ValueScale, p
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, WIDTH - 16, 16, HEIGHT - 36
 STATUS_LEFT = 120  # room for state names on the axis
+ARROW = 36  # a bound's arrow, in pixels: it says "or more" without crossing other values
 
 KIND_LABELS = {
     "exact": "exact value",
@@ -116,17 +117,20 @@ class _Values:
         return self.scale.y(_centre(value))
 
     def ends(self, value: ValueOut) -> tuple[float, float]:
-        """(marker, end of its bar or arrow): bounds run to the edge of the plot."""
+        """(marker, end of its bar or arrow): a bound's arrow is `ARROW` long, clipped to the
+        plot, so it points the way without running through the values beyond it."""
         i = value.interval
         if i is None or value.kind == "exact":
             y = self.at(value)
             return y, y
         if value.kind in ("at_least", "more_than"):
             assert i.low is not None
-            return self.scale.y(Decimal(i.low)), TOP
+            y = self.scale.y(Decimal(i.low))
+            return y, max(float(TOP), px(y - ARROW))
         if value.kind in ("at_most", "fewer_than"):
             assert i.high is not None
-            return self.scale.y(Decimal(i.high)), BOTTOM
+            y = self.scale.y(Decimal(i.high))
+            return y, min(float(BOTTOM), px(y + ARROW))
         assert i.low is not None and i.high is not None  # about, range
         return self.scale.y(Decimal(i.low)), self.scale.y(Decimal(i.high))
 

@@ -59,6 +59,16 @@ class _Site:
     def figures(self) -> dict[str, FigureOut]:
         return {f.id: f for f in self.model.figures().figures}
 
+    @cached_property
+    def figure_names(self) -> dict[str, str | None]:
+        """Each figure's signed name by its id (None: unnamed): shown with the id beside."""
+        return {f.id: f.name for f in self.figures.values()}
+
+    @cached_property
+    def source_names(self) -> dict[str, str]:
+        """Each source's name by its id: the pages show names, the id beside them."""
+        return {s.id: s.name for s in self.model.sources().sources}
+
     def covering(self, provenance: ProvenanceOut) -> SignedHead | None:
         """The first checkpoint that covers the claim (its proof is against it), if the
         published head covers the claim too; None when the site does not prove it yet."""
@@ -73,7 +83,9 @@ class _Site:
              ) -> tuple[str, bytes]:
         """A page; only `site_wide` ones (rewritten at every publish) may show the head."""
         return path, render(template, root=paths.root_of(path), path=path,
-                            origin=self.origin, head=self.head, site_wide=site_wide, **context)
+                            origin=self.origin, head=self.head, site_wide=site_wide,
+                            sources=self.source_names, figure_names=self.figure_names,
+                            **context)
 
     def permalink(self, path: str) -> str:
         """The URL a citation gives: absolute under the configured base URL, else relative
@@ -94,10 +106,10 @@ class HtmlPages:
         site, model = self.site, self.site.model
         yield from static_files()
         yield site.page("index.html", "index.html", cases=_cases(model.index()),
-                        site_wide=True)
+                        defined={c.id: c for c in model.cases().cases}, site_wide=True)
         yield site.page("discrepancies.html", "discrepancies.html",
                         listing=model.discrepancies(), site_wide=True)
-        yield site.page("sources.html", "sources.html", sources=model.sources().sources,
+        yield site.page("sources.html", "sources.html", listed=model.sources().sources,
                         site_wide=True)
 
     def figure_pages(self, answers: Sequence[FigureAnswers]) -> Iterator[tuple[str, bytes]]:

@@ -39,9 +39,10 @@ class TimeScale:
 
     @classmethod
     def over(cls, earliest: dt.date, latest: dt.date, left: float, right: float) -> TimeScale:
-        """A scale showing every day from `earliest` to `latest` (inclusive), with margins."""
+        """A scale showing every day from `earliest` to `latest` (inclusive), with a margin
+        of a twentieth of that span on each side (at least a day): fitted to the claims."""
         days = (latest - earliest).days + 1
-        pad = dt.timedelta(days=max(15, days // 20))
+        pad = dt.timedelta(days=max(1, days // 20))
         return cls(max(dt.date.min, earliest - pad), min(dt.date.max, latest + ONE_DAY + pad),
                    left, right)
 
