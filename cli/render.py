@@ -202,7 +202,8 @@ def discrepancy_summary(counts: dict[str, int], offset: int = 0, shown: int | No
     so a zero is seen to be a zero), and which of them a page lists ("showing 3-4")."""
     counts = {**dict.fromkeys(_KINDS, 0), **counts}
     total = sum(counts.values())
-    per_kind = ", ".join(counted(n, *_KINDS[k]) for k, n in counts.items())
+    per_kind = ", ".join(counted(n, *_KINDS.get(k, (visible(k), visible(k))))
+                         for k, n in counts.items())
     line = f"{total} discrepanc{'y' if total == 1 else 'ies'}: {per_kind}"
     if shown is not None and (offset or shown < total):
         line += f"; showing {offset + 1}-{offset + shown}" if shown else f"; none past {offset}"
