@@ -1,6 +1,7 @@
 """The Tally benchmark: one run on the embedded SQLite default, one table.
 
     python benchmarks/run.py --claims 50000        (what `make bench` runs)
+    python benchmarks/run.py --claims 50000 --compare old.json   (then beside an earlier run)
 
 It generates (or reuses) a deterministic synthetic file (benchmarks/generate.py),
 creates a ledger in a temporary directory, registers the file's signers, then
@@ -206,6 +207,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the ledger here instead of a temporary directory")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--compare", type=Path, default=None, metavar="OLD_JSON",
+                        help="then print this run beside an earlier --json file "
+                             "(benchmarks/compare.py)")
     args = parser.parse_args()
 
     workload = Workload(args.claims, args.seed)
@@ -362,6 +366,11 @@ def main() -> None:
         print_table(args.claims, total_events, rows, history_entries)
         if args.json:
             args.json.write_text(json.dumps(figures_out, indent=2))
+        if args.compare:
+            from compare import print_comparison
+
+            print_comparison(json.loads(args.compare.read_text()), figures_out,
+                             f"{args.compare.name} -> this run")
     finally:
         if args.workdir is None:
             shutil.rmtree(tmp_root, ignore_errors=True)

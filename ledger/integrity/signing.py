@@ -61,7 +61,15 @@ def _jcs_plain(value: Any) -> bool:
 
 def canonical(body: Mapping[str, Any]) -> str:
     """The RFC 8785 canonical JSON of `body`, as text (JCS output is always UTF-8)."""
-    data = dict(body)
+    return _canonical(dict(body))
+
+
+def canonical_strings(values: list[str]) -> str:
+    """The RFC 8785 canonical JSON of a list of strings (format v2's disclosures)."""
+    return _canonical(list(values))
+
+
+def _canonical(data: dict[str, Any] | list[str]) -> str:
     if _jcs_plain(data):
         text: str = _FAST_ENCODE(data)
         if text.isascii():
