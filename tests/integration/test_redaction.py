@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, NotAuthorisedError, SignatureError
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
+from tally.ledger.infra.disclosure_store import Disclosures
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import RedactionRecord, ReportRecord
@@ -186,3 +187,16 @@ def test_a_body_line_is_refused_for_its_signature_first_then_for_its_fields(
                 "signature": signing.sign(alice.private_key, signing.canonical(bad))})
     with pytest.raises(InputError, match="via names the source suspilne itself"):
         ledger.report(resigned, None)
+
+
+def test_the_disclosures_are_clustered_on_their_commitment(tmp_path: Path) -> None:
+    """On SQLite the table is its key's own B-tree, with no second index repeating it."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    Disclosures(engine)
+    with engine.connect() as conn:
+        ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'tally_disclosures'")
+                           ).scalar_one()
+        indexes = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                    "tbl_name = 'tally_disclosures'")).scalars().all()
+    engine.dispose()
+    assert "WITHOUT ROWID" in ddl and indexes == []
