@@ -6,7 +6,9 @@ measured in the same run, so that a regression shows whatever the machine's load
 
 A throughput is divided by the run's 2-thread Ed25519 verify rate (`sig`) and a time by
 the run's import floor; "change" is the new ratio over the old one, oriented so that
-above 1 is better (a time that halved shows 2.00). Measures a run lacks are left out.
+above 1 is better (a time that halved shows 2.00). The CPU seconds each command used
+(its workers included) are compared as they are: on a machine other sessions share they
+move less than wall times do. Measures a run lacks are left out.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ MEASURES = (
     Measure("tally verify", "verify_events_s", "events/s", True, "sig"),
     Measure("tally rebuild", "rebuild_events_s", "events/s", True, "sig"),
     Measure("tally report", "report_ms", "ms", False, "floor"),
+    Measure("CPU time of the import", "cpu_s.import", "s", False, ""),
+    Measure("CPU time of the audit", "cpu_s.audit", "s", False, ""),
+    Measure("CPU time of tally verify", "cpu_s.verify", "s", False, ""),
+    Measure("CPU time of tally rebuild", "cpu_s.rebuild", "s", False, ""),
     Measure("disk per claim", "disk_per_claim", "B", False, ""),
     Measure("peak RSS import", "rss_mb.import", "MB", False, ""),
     Measure("peak RSS tally verify", "rss_mb.verify", "MB", False, ""),

@@ -57,16 +57,19 @@ LIBRARIES = ("import sqlalchemy, typer, pydantic, rich.console, eventsourcing.ap
              "cryptography.hazmat.primitives.asymmetric.ed25519")
 CORES = os.cpu_count() or 1
 
-# Run a command and report its wall time and peak RSS: ru_maxrss of RUSAGE_CHILDREN in a
-# wrapper process whose only child is the command, so each figure is that command's own.
+# Run a command and report its wall time, peak RSS and CPU time: RUSAGE_CHILDREN in a
+# wrapper process whose only child is the command, so each figure is that command's own
+# (the CPU time includes its signature workers; on a shared machine it moves less than
+# the wall time does).
 _WRAPPER = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
 done = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 wall = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 with open(sys.argv[1], "w") as f:
-    json.dump({"rc": done.returncode, "wall": wall, "rss_kb": rss,
+    json.dump({"rc": done.returncode, "wall": wall, "rss_kb": rss, "cpu": cpu,
                "stdout": done.stdout.decode(errors="replace")[-20000:],
                "stderr": done.stderr.decode(errors="replace")[-4000:]}, f)
 """
@@ -76,6 +79,7 @@ with open(sys.argv[1], "w") as f:
 class Child:
     wall: float
     rss_mb: float
+    cpu: float
     stdout: str
 
 
@@ -84,11 +88,11 @@ def measured(cmd: list[str], env: dict[str, str], tmp: Path) -> Child:
     subprocess.run([sys.executable, "-c", _WRAPPER, str(out), *cmd], env=env, check=True)
     result = json.loads(out.read_text())
     print(f"  {Path(cmd[0]).name} {cmd[-1] if len(cmd) < 6 else cmd[3]}: {result['wall']:.1f} s, "
-          f"{result['rss_kb'] / 1024:.0f} MB", flush=True)
+          f"{result['cpu']:.1f} s CPU, {result['rss_kb'] / 1024:.0f} MB", flush=True)
     if result["rc"] != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({result['rc']}):\n{result['stderr']}"
                          f"\n{result['stdout'][-2000:]}")
-    return Child(result["wall"], result["rss_kb"] / 1024, result["stdout"])
+    return Child(result["wall"], result["rss_kb"] / 1024, result["cpu"], result["stdout"])
 
 
 # -- references -----------------------------------------------------------------------
@@ -417,6 +421,8 @@ def main() -> None:
             history_entries_mean=history_entries, proof_ms=statistics.median(proof_ms),
             rss_mb={"import": imported.rss_mb, "audit": audit.rss_mb,
                     "verify": verified.rss_mb, "rebuild": rebuilt.rss_mb},
+            cpu_s={"import": imported.cpu, "audit": audit.cpu, "verify": verified.cpu,
+                   "rebuild": rebuilt.cpu},
             disk_bytes=disk, disk_per_claim=per_claim, ed25519=rates, bare_append=ref_append)
         print_table(args.claims, total_events, rows, history_entries, engine)
         if args.json:
