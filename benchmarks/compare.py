@@ -85,9 +85,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Row]:
         assert a is not None and b is not None and ra is not None and rb is not None
         ratio_a, ratio_b = a / ra, b / rb
         change = ratio_b / ratio_a if m.higher_is_better else ratio_a / ratio_b
-        label = f" x {m.reference}" if m.reference else ""
-        rows.append(Row(m.name, f"{a:,.0f} {m.unit}", f"{b:,.0f} {m.unit}",
-                        f"{ratio_a:.3g}{label}", f"{ratio_b:.3g}{label}", change))
+        shown = [f"{r:.3g} x {m.reference}" if m.reference else "" for r in (ratio_a, ratio_b)]
+        rows.append(Row(m.name, f"{a:,.0f} {m.unit}", f"{b:,.0f} {m.unit}", *shown, change))
     return rows
 
 
