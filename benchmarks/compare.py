@@ -86,8 +86,13 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Row]:
         ratio_a, ratio_b = a / ra, b / rb
         change = ratio_b / ratio_a if m.higher_is_better else ratio_a / ratio_b
         shown = [f"{r:.3g} x {m.reference}" if m.reference else "" for r in (ratio_a, ratio_b)]
-        rows.append(Row(m.name, f"{a:,.0f} {m.unit}", f"{b:,.0f} {m.unit}", *shown, change))
+        rows.append(Row(m.name, f"{_number(a)} {m.unit}", f"{_number(b)} {m.unit}", *shown,
+                        change))
     return rows
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
 def print_comparison(old: dict[str, Any], new: dict[str, Any], title: str) -> None:

@@ -263,6 +263,8 @@ def main() -> None:
                              "(benchmarks/compare.py)")
     args = parser.parse_args()
 
+    # read first: a missing file should stop the run before it starts, not after it
+    earlier = json.loads(args.compare.read_text()) if args.compare else None
     workload = Workload(args.claims, args.seed)
     source = cached(workload, args.cache)
     counts = {"report": 0, "correction": 0, "retraction": 0}
@@ -427,11 +429,10 @@ def main() -> None:
         print_table(args.claims, total_events, rows, history_entries, engine)
         if args.json:
             args.json.write_text(json.dumps(figures_out, indent=2))
-        if args.compare:
+        if earlier is not None:
             from compare import print_comparison
 
-            print_comparison(json.loads(args.compare.read_text()), figures_out,
-                             f"{args.compare.name} -> this run")
+            print_comparison(earlier, figures_out, f"{args.compare.name} -> this run")
     finally:
         if server:
             server.drop_all()
