@@ -2,7 +2,7 @@
 
     python benchmarks/run.py --claims 50000        (what `make bench` runs)
     python benchmarks/run.py --claims 50000 --compare old.json   (then beside an earlier run)
-    pg_virtualenv -v 15 python benchmarks/run.py --claims 50000 --postgres
+    pg_virtualenv -v 15 -t python benchmarks/run.py --claims 50000 --postgres
 
 It generates (or reuses) a deterministic synthetic file (benchmarks/generate.py),
 creates a ledger in a temporary directory, registers the file's signers, then
@@ -10,20 +10,21 @@ measures, each in its own process where memory matters:
 
 - bulk import of the pre-signed file with `tally import` (end to end: parsing,
   validation, every signature check, the event store, the Merkle log and the
-  read-model catch-up), in claims/s and events/s, and its peak RSS;
+  read-model catch-up), in claims/s and events/s, its peak RSS and its CPU time;
 - `tally verify` (the streaming audit alone, and the whole command, which also
   compares the read models with a fresh rebuild) and `tally rebuild`, in events/s,
-  with their peak RSS;
+  with their peak RSS and CPU time;
 - one `tally report` as a user runs it (process start included), median of 5, beside
   the start-up floor: a process that only imports the libraries it needs;
 - `show` and `history` in process (median and p99 over 200 figures), and the
   generation of an inclusion proof (median over 50 claims);
-- bytes on disk per claim.
+- bytes on disk per claim (the SQLite file, or `pg_database_size`).
 
 In the same run it measures two references on this machine: the raw Ed25519
 verify rate on 2 threads (the library Tally verifies with, and OpenSSL's through
 `cryptography` for comparison), and the bare `eventsourcing` batched append rate
-(an aggregate with a body of the same size, batches of 500, same SQLite module);
+(an aggregate with a body of the same size, batches of 500, the library's own SQLite or
+PostgreSQL module);
 every throughput is also printed as a ratio to them.
 """
 
