@@ -1,6 +1,8 @@
-"""The Tally benchmark: one run on the embedded SQLite default, one table.
+"""The Tally benchmark: one run on the embedded SQLite default (or PostgreSQL), one table.
 
     python benchmarks/run.py --claims 50000        (what `make bench` runs)
+    python benchmarks/run.py --claims 50000 --compare old.json   (then beside an earlier run)
+    pg_virtualenv -v 15 -t python benchmarks/run.py --claims 50000 --postgres
 
 It generates (or reuses) a deterministic synthetic file (benchmarks/generate.py),
 creates a ledger in a temporary directory, registers the file's signers, then
@@ -8,20 +10,21 @@ measures, each in its own process where memory matters:
 
 - bulk import of the pre-signed file with `tally import` (end to end: parsing,
   validation, every signature check, the event store, the Merkle log and the
-  read-model catch-up), in claims/s and events/s, and its peak RSS;
+  read-model catch-up), in claims/s and events/s, its peak RSS and its CPU time;
 - `tally verify` (the streaming audit alone, and the whole command, which also
   compares the read models with a fresh rebuild) and `tally rebuild`, in events/s,
-  with their peak RSS;
+  with their peak RSS and CPU time;
 - one `tally report` as a user runs it (process start included), median of 5, beside
   the start-up floor: a process that only imports the libraries it needs;
 - `show` and `history` in process (median and p99 over 200 figures), and the
   generation of an inclusion proof (median over 50 claims);
-- bytes on disk per claim.
+- bytes on disk per claim (the SQLite file, or `pg_database_size`).
 
 In the same run it measures two references on this machine: the raw Ed25519
 verify rate on 2 threads (the library Tally verifies with, and OpenSSL's through
 `cryptography` for comparison), and the bare `eventsourcing` batched append rate
-(an aggregate with a body of the same size, batches of 500, same SQLite module);
+(an aggregate with a body of the same size, batches of 500, the library's own SQLite or
+PostgreSQL module);
 every throughput is also printed as a ratio to them.
 """
 
@@ -55,16 +58,19 @@ LIBRARIES = ("import sqlalchemy, typer, pydantic, rich.console, eventsourcing.ap
              "cryptography.hazmat.primitives.asymmetric.ed25519")
 CORES = os.cpu_count() or 1
 
-# Run a command and report its wall time and peak RSS: ru_maxrss of RUSAGE_CHILDREN in a
-# wrapper process whose only child is the command, so each figure is that command's own.
+# Run a command and report its wall time, peak RSS and CPU time: RUSAGE_CHILDREN in a
+# wrapper process whose only child is the command, so each figure is that command's own
+# (the CPU time includes its signature workers; on a shared machine it moves less than
+# the wall time does).
 _WRAPPER = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
 done = subprocess.run(sys.argv[2:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 wall = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 with open(sys.argv[1], "w") as f:
-    json.dump({"rc": done.returncode, "wall": wall, "rss_kb": rss,
+    json.dump({"rc": done.returncode, "wall": wall, "rss_kb": rss, "cpu": cpu,
                "stdout": done.stdout.decode(errors="replace")[-20000:],
                "stderr": done.stderr.decode(errors="replace")[-4000:]}, f)
 """
@@ -74,6 +80,7 @@ with open(sys.argv[1], "w") as f:
 class Child:
     wall: float
     rss_mb: float
+    cpu: float
     stdout: str
 
 
@@ -82,11 +89,11 @@ def measured(cmd: list[str], env: dict[str, str], tmp: Path) -> Child:
     subprocess.run([sys.executable, "-c", _WRAPPER, str(out), *cmd], env=env, check=True)
     result = json.loads(out.read_text())
     print(f"  {Path(cmd[0]).name} {cmd[-1] if len(cmd) < 6 else cmd[3]}: {result['wall']:.1f} s, "
-          f"{result['rss_kb'] / 1024:.0f} MB", flush=True)
+          f"{result['cpu']:.1f} s CPU, {result['rss_kb'] / 1024:.0f} MB", flush=True)
     if result["rc"] != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({result['rc']}):\n{result['stderr']}"
                          f"\n{result['stdout'][-2000:]}")
-    return Child(result["wall"], result["rss_kb"] / 1024, result["stdout"])
+    return Child(result["wall"], result["rss_kb"] / 1024, result["cpu"], result["stdout"])
 
 
 # -- references -----------------------------------------------------------------------
@@ -125,8 +132,9 @@ def ed25519_rates(workload: Workload, bodies: list[str]) -> dict[str, float]:
     return rates
 
 
-def bare_append_rate(tmp: Path, n: int, body: str) -> float:
-    """eventsourcing alone: an aggregate event with a body and a signature, batches of 500."""
+def bare_append_rate(tmp: Path, n: int, body: str, postgres: str | None = None) -> float:
+    """eventsourcing alone: an aggregate event with a body and a signature, batches of 500
+    (in SQLite, or in the PostgreSQL database named `postgres`)."""
     from uuid import UUID
 
     from eventsourcing.application import Application
@@ -141,7 +149,14 @@ def bare_append_rate(tmp: Path, n: int, body: str) -> float:
         name = "Bare"
 
     path = tmp / "bare.db"
-    app = Bare(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    if postgres is not None:  # the server pg_virtualenv's PG* variables name
+        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": postgres,
+               "POSTGRES_HOST": os.environ.get("PGHOST", "localhost"),
+               "POSTGRES_PORT": os.environ.get("PGPORT", "5432"),
+               "POSTGRES_USER": os.environ.get("PGUSER", ""),
+               "POSTGRES_PASSWORD": os.environ.get("PGPASSWORD", "")}
+    app = Bare(env=env)
     value = {"kind": "exact", "low": "447", "high": None}
     started = time.perf_counter()
     for start in range(0, n, 500):
@@ -155,6 +170,41 @@ def bare_append_rate(tmp: Path, n: int, body: str) -> float:
 
 
 # -- setup ---------------------------------------------------------------------------
+
+class Postgres:
+    """Throwaway databases on the PostgreSQL server the PG* variables name (pg_virtualenv)."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def new(self, name: str) -> str:
+        import psycopg
+        from psycopg import sql
+
+        dbname = f"tally_bench_{name}_{os.getpid()}"
+        with psycopg.connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                         .format(sql.Identifier(dbname)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        self.created.append(dbname)
+        return dbname
+
+    def size(self, dbname: str) -> int:
+        import psycopg
+
+        with psycopg.connect(dbname=dbname) as conn:
+            found = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(found[0]) if found else 0
+
+    def drop_all(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(autocommit=True) as conn:
+            for dbname in self.created:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                             .format(sql.Identifier(dbname)))
+
 
 def write_key(home: Path, name: str, key: Any) -> None:
     from cryptography.hazmat.primitives import serialization
@@ -171,7 +221,7 @@ def write_key(home: Path, name: str, key: Any) -> None:
     (keys / f"{name}.pub").write_text(key.public_key.hex() + "\n")
 
 
-def create_ledger(db: Path, home: Path, workload: Workload) -> None:
+def create_ledger(db: Path | str, home: Path, workload: Workload) -> None:
     from tally.ledger.application import Ledger
     from tally.projections.readmodel import ReadModel
 
@@ -206,8 +256,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the ledger here instead of a temporary directory")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the ledger (and the bare append reference) in PostgreSQL, on "
+                             "the server the PG* variables name: run under pg_virtualenv")
+    parser.add_argument("--compare", type=Path, default=None, metavar="OLD_JSON",
+                        help="then print this run beside an earlier --json file "
+                             "(benchmarks/compare.py)")
     args = parser.parse_args()
 
+    # read first: a missing file should stop the run before it starts, not after it
+    earlier = json.loads(args.compare.read_text()) if args.compare else None
     workload = Workload(args.claims, args.seed)
     source = cached(workload, args.cache)
     counts = {"report": 0, "correction": 0, "retraction": 0}
@@ -228,10 +286,14 @@ def main() -> None:
     db, home = tmp_root / "tally.db", tmp_root / "home"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
+    server = Postgres() if args.postgres else None
+    ledger_db = f"postgresql:///{server.new('ledger')}" if server else str(db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TALLY_")}
     env["TALLY_HOME"] = str(home)
-    base = [TALLY, "--db", str(db)]
-    figures_out: dict[str, Any] = {"claims": args.claims, "cores": CORES, **counts}
+    base = [TALLY, "--db", ledger_db]
+    engine = "PostgreSQL" if server else "SQLite"
+    figures_out: dict[str, Any] = {"claims": args.claims, "cores": CORES, "engine": engine,
+                                   **counts}
     try:
         print(f"{CORES} cores; {counts['report']:,} reports, {counts['correction']:,} "
               f"corrections, {counts['retraction']:,} retractions, {len(figures):,} figures; "
@@ -239,10 +301,11 @@ def main() -> None:
 
         print("references ...", flush=True)
         rates = ed25519_rates(workload, bodies)
-        bare = bare_append_rate(tmp_root, min(args.claims, 50_000), bodies[0])
+        bare = bare_append_rate(tmp_root, min(args.claims, 50_000), bodies[0],
+                                server.new("bare") if server else None)
         ref_sig, ref_append = rates["sodium_2"], bare
 
-        create_ledger(db, home, workload)
+        create_ledger(ledger_db, home, workload)
 
         print("import ...", flush=True)
         # reports are pre-signed; the source and figure lines are signed by --key
@@ -254,13 +317,13 @@ def main() -> None:
         from tally.ledger.application import Ledger
         from tally.projections.readmodel import ReadModel
 
-        with Ledger.open(str(db)) as ledger:
+        with Ledger.open(ledger_db) as ledger:
             checkpoint_s = timed(lambda: ledger.checkpoint(workload.operator))
             total_events = ledger.events.max_position()
 
         print("verify ...", flush=True)
         audit = measured([sys.executable, str(Path(__file__).resolve()), "--audit-only",
-                          str(db)], env, tmp_root)
+                          ledger_db], env, tmp_root)
         verified = measured([*base, "--json", "verify"], env, tmp_root)
         assert json.loads(verified.stdout)["ok"], verified.stdout[:2000]
         print("rebuild ...", flush=True)
@@ -283,7 +346,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", LIBRARIES], env=env, check=True)
             floor_walls.append(time.perf_counter() - started)
 
-        with Ledger.open(str(db)) as ledger:
+        with Ledger.open(ledger_db) as ledger:
             views = ReadModel(ledger).attach()
             sample = [rng.choice(figures) for _ in range(200)]
             show_ms = [1000 * timed(lambda f=f: views.show(f)) for f in sample]
@@ -295,12 +358,15 @@ def main() -> None:
                     "SELECT claim_id FROM tally_view_history WHERE kind = 'claim' "
                     "ORDER BY random() LIMIT 50"))]
             proof_ms = [1000 * timed(lambda c=c: ledger.inclusion_proof(c)) for c in ids]
-        import sqlite3
+        if server:
+            disk = server.size(ledger_db.rsplit("/", 1)[1])
+        else:
+            import sqlite3
 
-        with sqlite3.connect(db) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        disk = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal", "-shm")
-                   if Path(str(db) + s).exists())
+            with sqlite3.connect(db) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            disk = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal", "-shm")
+                       if Path(str(db) + s).exists())
 
         import_rate = counts["report"] / imported.wall
         import_events = events / imported.wall
@@ -358,17 +424,25 @@ def main() -> None:
             history_entries_mean=history_entries, proof_ms=statistics.median(proof_ms),
             rss_mb={"import": imported.rss_mb, "audit": audit.rss_mb,
                     "verify": verified.rss_mb, "rebuild": rebuilt.rss_mb},
+            cpu_s={"import": imported.cpu, "audit": audit.cpu, "verify": verified.cpu,
+                   "rebuild": rebuilt.cpu},
             disk_bytes=disk, disk_per_claim=per_claim, ed25519=rates, bare_append=ref_append)
-        print_table(args.claims, total_events, rows, history_entries)
+        print_table(args.claims, total_events, rows, history_entries, engine)
         if args.json:
             args.json.write_text(json.dumps(figures_out, indent=2))
+        if earlier is not None:
+            from compare import print_comparison
+
+            print_comparison(earlier, figures_out, f"{args.compare.name} -> this run")
     finally:
+        if server:
+            server.drop_all()
         if args.workdir is None:
             shutil.rmtree(tmp_root, ignore_errors=True)
 
 
 def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, str]],
-                history_entries: float) -> None:
+                history_entries: float, engine: str) -> None:
     try:
         from rich.console import Console
         from rich.table import Table
@@ -376,7 +450,7 @@ def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, s
         for r in rows:
             print(" | ".join(r))
         return
-    table = Table(title=f"Tally at {claims:,} claims ({events:,} events), SQLite, {CORES} cores")
+    table = Table(title=f"Tally at {claims:,} claims ({events:,} events), {engine}, {CORES} cores")
     for column in ("measure", "result", "target", "", "ratio to references"):
         table.add_column(column)
     for r in rows:

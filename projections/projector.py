@@ -27,6 +27,7 @@ from tally.ledger.model.events import Case, Claim, Figure, Signer, Source
 from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
+from tally.projections.bulk import insert_rows
 from tally.projections.recompute import mark_dirty
 from tally.projections.rows import Row, dumps, interval_columns, str_list
 
@@ -233,9 +234,7 @@ class Projector:
         """Write the buffered rows and updates, and list the touched figures as dirty."""
         for table in (t.events, t.signers, t.sources, t.cases, t.figures, t.parts, t.history,
                       t.provenance):
-            rows = self.inserts.get(table.name)
-            if rows:
-                self.conn.execute(table.insert(), rows)
+            insert_rows(self.conn, table, self.inserts.get(table.name, []))
         _updates(self.conn, t.signers, t.signers.c.key_id, self._dirty_signers.items(),
                  ("revoked_position", "revoked_reason"))
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),

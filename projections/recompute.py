@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, select
 
 from tally.ledger.infra.storage import in_chunks
 from tally.projections import tables as t
+from tally.projections.bulk import insert_rows
 from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
 from tally.projections.rules.claims import ClaimState, Entry, FigureDef, fold
 from tally.projections.rules.figure import Current, Flag, Member, current, figure_flags
@@ -99,8 +100,7 @@ def mark_dirty(conn: Connection, touched: Collection[str]) -> None:
     for chunk in _chunks(touched):
         listed = set(conn.execute(select(d).where(d.in_(chunk))).scalars())
         fresh = [{"figure": f} for f in chunk if f not in listed]
-        if fresh:
-            conn.execute(t.dirty.insert(), fresh)
+        insert_rows(conn, t.dirty, fresh)
 
 
 def dirty(conn: Connection, figure_ids: Collection[str]) -> bool:
@@ -136,10 +136,8 @@ def recompute(conn: Connection, touched: Collection[str]) -> None:
     for chunk in _chunks(figs):
         conn.execute(delete(t.current).where(t.current.c.figure.in_(chunk)))
         conn.execute(delete(t.discrepancies).where(t.discrepancies.c.figure.in_(chunk)))
-    if current_rows:
-        conn.execute(t.current.insert(), current_rows)
-    if flag_rows:
-        conn.execute(t.discrepancies.insert(), flag_rows)
+    insert_rows(conn, t.current, current_rows)
+    insert_rows(conn, t.discrepancies, flag_rows)
 
 
 def member_json(m: Member) -> dict[str, str]:

@@ -18,6 +18,8 @@ from tally.ledger.model.events import (
     as_uuid,
 )
 
+DISCLOSURES_PER_WRITE = 1000
+
 
 @dataclass
 class ClaimState:
@@ -55,6 +57,7 @@ class Staging:
         self.db.execute("CREATE TABLE claims (id BLOB PRIMARY KEY, figure TEXT, signer TEXT, "
                         "signature TEXT, version INTEGER, retracted INTEGER, followups TEXT)")
         self.db.execute("CREATE TABLE disclosures (text TEXT PRIMARY KEY)")
+        self._disclosures: list[tuple[str]] = []  # not yet written
 
     def __enter__(self) -> Staging:
         return self
@@ -72,11 +75,18 @@ class Staging:
              for e in events])
 
     def add_disclosures(self, texts: Iterable[str]) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO disclosures VALUES (?)",
-                            [(t,) for t in texts])
+        """Keep these disclosures (written a thousand at a time: a claim has two or three)."""
+        self._disclosures.extend((t,) for t in texts)
+        if len(self._disclosures) >= DISCLOSURES_PER_WRITE:
+            self._write_disclosures()
+
+    def _write_disclosures(self) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO disclosures VALUES (?)", self._disclosures)
+        self._disclosures.clear()
 
     def disclosures(self, size: int) -> Iterator[list[str]]:
         """The disclosures of the file's v2 claims, in batches."""
+        self._write_disclosures()
         cursor = self.db.execute("SELECT text FROM disclosures")
         while rows := cursor.fetchmany(size):
             yield [r[0] for r in rows]

@@ -33,10 +33,13 @@ from tally.ledger.integrity.disclosure import commitment_of
 
 metadata = MetaData()
 
+# Clustered on the commitment on SQLite (WITHOUT ROWID): a rowid table would repeat every
+# 64-digit key in a second index, about 150 bytes a claim (docs/performance.md).
 disclosures = Table(
     "tally_disclosures", metadata,
     Column("commitment", String(64), primary_key=True),
     Column("disclosure", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 

@@ -107,18 +107,15 @@ BatchCheck = Callable[[Sequence["Notification"]], None]
 
 
 class _Nodes:
-    """Node reads for one transaction, with the nodes written in it not yet visible to SQL."""
+    """Stored node reads on one connection (in its snapshot)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.fresh: dict[tuple[int, int], bytes] = {}
 
     def get(self, level: int, index: int) -> bytes:
-        found = self.fresh.get((level, index))
-        if found is None:
-            found = self.conn.execute(
-                select(nodes.c.hash).where(nodes.c.level == level, nodes.c.idx == index)
-            ).scalar_one()
+        found = self.conn.execute(
+            select(nodes.c.hash).where(nodes.c.level == level, nodes.c.idx == index)
+        ).scalar_one()
         return bytes(found)
 
 
@@ -169,16 +166,13 @@ class MerkleLog:
                 raise refused
 
     def _append(self, conn: Connection, size: int, batch: Sequence[Notification]) -> None:
-        store = _Nodes(conn)
-        leaf_rows, node_rows = [], []
+        leaf_rows, hashes = [], []
         for offset, n in enumerate(batch):
-            index = size + offset
             ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
-            leaf_rows.append((index, n.id, ident, n.originator_version))
-            for level, idx, digest in merkle.new_nodes(index, merkle.leaf_hash(leaf_bytes(n)),
-                                                       store.get):
-                store.fresh[(level, idx)] = digest
-                node_rows.append((level, idx, digest))
+            leaf_rows.append((size + offset, n.id, ident, n.originator_version))
+            hashes.append(merkle.leaf_hash(leaf_bytes(n)))
+        # the batch's subtrees a level at a time (only nodes from before it are read)
+        node_rows = merkle.batch_nodes(size, hashes, _Nodes(conn).get)
         # Plain DB-API executemany: SQLAlchemy's per-row parameter processing cost more
         # than the inserts themselves (two rows a leaf).
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

@@ -17,7 +17,6 @@ an auditor's own verifier needs only this, `signing` and `merkle`.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import json
@@ -28,6 +27,7 @@ from typing import Any
 import rfc8785
 
 from tally.ledger.errors import VerificationError
+from tally.ledger.integrity.signing import canonical_strings
 
 # The fields a v2 claim body commits to, as dotted paths into the body.
 ERASABLE = ("quote", "url", "anchor.quote.exact", "anchor.quote.prefix",
@@ -46,7 +46,7 @@ SaltFor = Callable[[str], str]  # path -> salt
 
 def disclosure_text(salt: str, path: str, value: str) -> str:
     """The disclosure of one value: RFC 8785 JSON of [salt, path, value]."""
-    return rfc8785.dumps([salt, path, value]).decode("utf-8")
+    return canonical_strings([salt, path, value])
 
 
 def commitment_of(disclosure: str) -> str:
@@ -93,9 +93,12 @@ def _get(body: Mapping[str, Any], path: str) -> Any:
 
 
 def _set(body: dict[str, Any], path: str, value: Any) -> None:
+    """Set `value` at `path`, copying each object on the way first: the objects of the body
+    it came from stay as they were."""
     *parents, last = path.split(".")
     node = body
     for part in parents:
+        node[part] = dict(node[part])
         node = node[part]
     node[last] = value
 
@@ -103,8 +106,9 @@ def _set(body: dict[str, Any], path: str, value: Any) -> None:
 def commit(plain: Mapping[str, Any], salt_for: SaltFor,
            paths: tuple[str, ...] = ERASABLE) -> tuple[dict[str, Any], list[str]]:
     """The v2 body of a plain one (each string at an erasable path replaced by its
-    commitment) and the disclosures of those strings."""
-    body = copy.deepcopy(dict(plain))
+    commitment) and the disclosures of those strings; `plain` is left as it was (the new
+    body shares only the values it did not replace)."""
+    body = dict(plain)
     disclosures = []
     for path in paths:
         value = _get(body, path)
@@ -147,7 +151,7 @@ def open_body(body: Mapping[str, Any], disclosed: Mapping[str, str]
     found = commitments(body)
     if not found:
         return dict(body), []
-    opened = copy.deepcopy(dict(body))
+    opened = dict(body)  # `_set` copies what it changes: `body` stays as it was
     missing = []
     for path, commitment in found.items():
         text = disclosed.get(commitment)

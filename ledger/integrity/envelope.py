@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from json.encoder import encode_basestring as _json_string
 
 from tally.ledger.errors import VerificationError
@@ -67,6 +68,14 @@ def state_sha256(state: bytes) -> str:
     return hashlib.sha256(state).hexdigest()
 
 
+# Each stored event is decoded twice per write: by the Merkle log (its leaf) and then by
+# the read model (its rows), a batch apart at most. The same bytes always decode to the
+# same frozen `Stored` (a refusal is raised again, never kept), so the second decoding of
+# the last few thousand states is a look-up.
+DECODED_STATES = 4096
+
+
+@lru_cache(maxsize=DECODED_STATES)
 def decode_state(state: bytes) -> Stored:
     """The state's three fields; VerificationError unless it is exactly their canonical form."""
     try:

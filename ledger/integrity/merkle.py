@@ -66,6 +66,28 @@ def new_nodes(index: int, leaf: bytes, get_node: GetNode) -> list[tuple[int, int
     return rows
 
 
+def batch_nodes(start: int, leaves: Sequence[bytes], get_node: GetNode
+                ) -> list[tuple[int, int, bytes]]:
+    """The rows `new_nodes` gives for these leaf hashes appended at `start`, `start + 1`,
+    ... in turn, computed a level at a time: each level's new nodes pair up into the
+    next, and only a level's stored left neighbour (the subtree just before the batch)
+    is read."""
+    if start < 0:
+        raise ValueError(f"leaf index must be >= 0, not {start}")
+    for leaf in leaves:
+        _check_hash(leaf, "a leaf hash")
+    rows = [(0, start + i, leaf) for i, leaf in enumerate(leaves)]
+    level, first, current = 0, start, list(leaves)
+    while len(current) > 1 or (current and first & 1):
+        if first & 1:  # the level's first new node is a right child: its sibling is stored
+            current.insert(0, get_node(level, first - 1))
+            first -= 1
+        current = [node_hash(current[i], current[i + 1]) for i in range(0, len(current) - 1, 2)]
+        level, first = level + 1, first >> 1
+        rows.extend((level, first + i, node) for i, node in enumerate(current))
+    return rows
+
+
 def _subtree(start: int, end: int, get_node: GetNode) -> bytes:
     """MTH(D[start:end]) from stored nodes, for the ranges RFC 9162's recursion visits.
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 from uuid import UUID
 
@@ -64,15 +65,28 @@ def canonical(body: Mapping[str, Any]) -> str:
     data = dict(body)
     if _jcs_plain(data):
         text: str = _FAST_ENCODE(data)
-        if text.isascii():
-            return text
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: let rfc8785 refuse it in its own words
-            pass
-        else:
+        if text.isascii() or _utf8(text):  # a lone surrogate: rfc8785 refuses it in its words
             return text
     return rfc8785.dumps(data).decode("utf-8")
+
+
+def canonical_strings(values: list[str]) -> str:
+    """The RFC 8785 canonical JSON of a list of strings (format v2's disclosures): each
+    string as the C encoder writes it, as in `canonical` (differential test beside it)."""
+    if all(type(v) is str for v in values):
+        text = "[" + ",".join(map(_json_string, values)) + "]"
+        if text.isascii() or _utf8(text):
+            return text
+    return rfc8785.dumps(list(values)).decode("utf-8")
+
+
+def _utf8(text: str) -> bool:
+    """Whether `text` encodes to UTF-8 (a lone surrogate does not: rfc8785 refuses it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def canonical_of_plain(data: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from tally.ledger.application import Ledger
 from tally.ledger.importer import import_lines
+from tally.ledger.integrity.envelope import decode_state
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
     CorrectionRecord,
@@ -16,6 +17,7 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
+from tally.projections.readmodel import ReadModel
 
 SOURCE = {"type": "source", "id": "empr", "name": "EMPR", "kind": "media"}
 RELAY = {"type": "source", "id": "relay", "name": "Relay", "kind": "media"}
@@ -73,3 +75,17 @@ def test_imported_events_are_the_events_the_commands_store(
     summary = import_lines(by_file, lines, alice)
     assert summary.added == len(lines)
     assert stored(by_file, start) == stored(by_api, start)
+
+
+def test_the_read_model_reuses_the_states_the_merkle_log_decoded(
+    make_ledger: Any, operator: KeyPair, alice: KeyPair
+) -> None:
+    ledger: Ledger = make_ledger("decoded.db", operator, [alice])
+    ReadModel(ledger).attach().catch_up()
+    lines = [json.dumps(x, ensure_ascii=False).encode() for x in (SOURCE, RELAY, *FIGURES,
+                                                                  *REPORTS)]
+    decode_state.cache_clear()
+    import_lines(ledger, lines, alice)
+    # each appended event decoded once by the log, and found again by the read model
+    assert decode_state.cache_info().hits >= len(lines)
+    assert decode_state.cache_info().misses <= len(lines) + 1  # the staging's own read

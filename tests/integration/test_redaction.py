@@ -8,13 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import InputError, NotAuthorisedError, SignatureError
 from tally.ledger.evidence import documents
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
+from tally.ledger.infra.disclosure_store import Disclosures
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import (
@@ -238,3 +239,15 @@ def test_claims_anchored_in_a_withheld_document_export_and_import_again(
     with pytest.raises(InputError, match="withheld by the operator's order") as refused:
         ledger.report(anchored.model_copy(update={"value": "448"}), alice)
     assert refused.value.field == "document_sha256"
+
+def test_the_disclosures_are_clustered_on_their_commitment(tmp_path: Path) -> None:
+    """On SQLite the table is its key's own B-tree, with no second index repeating it."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    Disclosures(engine)
+    with engine.connect() as conn:
+        ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'tally_disclosures'")
+                           ).scalar_one()
+        indexes = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                    "tbl_name = 'tally_disclosures'")).scalars().all()
+    engine.dispose()
+    assert "WITHOUT ROWID" in ddl and indexes == []

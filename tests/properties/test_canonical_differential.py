@@ -8,6 +8,7 @@ refuse the input with the same error.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from typing import Any
@@ -17,7 +18,7 @@ from budgets import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tally.ledger.integrity import signing
+from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.envelope import Stored, format_time, leaf_from, version_of
 from tally.ledger.model.statements import (
     ClaimCorrected,
@@ -39,6 +40,7 @@ TRICKY = st.text(st.sampled_from(
      "\x7f", "\x80", "\u2028", "\u2029", "\ud800", "\udfff", "\ue000", "\uffff", "é",
      "\U0001f600", "\U0010ffff", "a", "Z", "0"]), max_size=20)
 STRINGS = TEXT | TRICKY
+VALID = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # what a body holds
 HEX = st.text("0123456789abcdef", min_size=16, max_size=16)
 NUMBERS = (st.integers() | st.integers(-(2**53) - 2, 2**53 + 2)
            | st.floats(allow_nan=True, allow_infinity=True))
@@ -145,3 +147,25 @@ def test_merkle_leaf_bytes_are_canonical(ident: str, version: int, topic: str, b
     leaf = outcome(lambda _: leaf_from(topic, ident, version, stored, digest), None)
     canonical = outcome(rfc8785.dumps, expected)
     assert leaf == canonical or leaf[0] == canonical[0] == "refused"
+
+
+@settings(max_examples=examples(300))
+@given(salt=STRINGS, path=STRINGS, value=STRINGS)
+def test_disclosures_are_canonicalised_as_rfc8785_does(salt: str, path: str, value: str) -> None:
+    assert outcome(lambda v: disclosure.disclosure_text(*v), (salt, path, value)) \
+        == outcome(lambda v: rfc8785.dumps(list(v)), (salt, path, value))
+
+
+@settings(max_examples=examples(200))
+@given(quote=VALID, url=VALID, exact=VALID, prefix=VALID)
+def test_a_commitment_leaves_the_plain_body_as_it_was(quote: str, url: str, exact: str,
+                                                       prefix: str) -> None:
+    plain = {"quote": quote, "url": url, "via": ["a"], "value": "447",
+             "anchor": {"quote": {"exact": exact, "prefix": prefix}, "position": {"start": 1}}}
+    before = copy.deepcopy(plain)
+    body, texts = disclosure.commit(plain, lambda path: "0" * 32)
+    assert plain == before
+    assert body["value"] == "447" and body["anchor"]["position"] == {"start": 1}
+    committed = disclosure.commitments(body)
+    assert set(committed) == {"quote", "url", "anchor.quote.exact", "anchor.quote.prefix"}
+    assert sorted(committed.values()) == sorted(map(disclosure.commitment_of, texts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from budgets import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -344,3 +345,18 @@ def test_consistency_with_swapped_path_hashes_is_refused(
     j = data.draw(st.integers(min_value=i + 1, max_value=len(audit) - 1))
     audit[i], audit[j] = audit[j], audit[i]
     refuse_consistency(m, n, root_at(m), root_at(n), audit)
+
+
+@settings(max_examples=examples(200))
+@given(before=st.integers(0, 300), count=st.integers(0, 300))
+def test_a_batch_stores_the_nodes_its_leaves_would_one_by_one(before: int, count: int) -> None:
+    """`batch_nodes` (level by level, one pass) = `new_nodes` for each leaf in turn."""
+    leaves = [merkle.leaf_hash(b"%d" % i) for i in range(before + count)]
+    one_by_one = merkle.MemoryNodes(leaves[:before])
+    expected = set()
+    for i, leaf in enumerate(leaves[before:], start=before):
+        expected.update(merkle.new_nodes(i, leaf, one_by_one.get))
+        one_by_one.append(leaf)
+    stored = merkle.MemoryNodes(leaves[:before])
+    rows = merkle.batch_nodes(before, leaves[before:], stored.get)
+    assert len(rows) == len(expected) and set(rows) == expected
