@@ -108,8 +108,10 @@ def monitor(
     operator_key: Annotated[str | None, typer.Option(
         "--operator-key", help="The operator's public key (hex); needed on the first look "
         "without a replica.")] = None,
-    state_file: Annotated[Path, typer.Option(
-        "--state", help="The state file kept without a replica.")] = Path("tally-monitor.json"),
+    state_file: Annotated[Path | None, typer.Option(
+        "--state", help="The state file kept without a replica (default "
+        "tally-monitor.json); given, the site is watched without one, whatever TALLY_DB "
+        "names.")] = None,
     evidence_file: EvidenceOpt = Path("tally-evidence.json"),
     policy: PolicyOpt = None,
     timeout: TimeoutOpt = None,
@@ -133,14 +135,16 @@ def monitor(
     from tally.ledger.tlog.source import SiteSource
 
     state = state_of(ctx, as_json)
+    replica = _replica(ctx, state.db, state_file)
+    state_file = state_file or Path("tally-monitor.json")
     site = SiteSource(source, run_seconds=timeout, follow_redirects=follow_redirects)
     key = None if operator_key is None else parse_public_key(operator_key)
-    if state.db is None and key is None and not state_file.exists():
+    if replica is None and key is None and not state_file.exists():
         raise typer.BadParameter("give the operator's key on the first look",
                                  param_hint="--operator-key")
     required = None if policy is None else read_policy(policy)
     with progress_bar("monitoring") as progress:
-        done = run_monitor(state.db, site, key, state_file, evidence_file, required, progress)
+        done = run_monitor(replica, site, key, state_file, evidence_file, required, progress)
     if state.json:
         emit_json(done)
     else:
@@ -151,6 +155,18 @@ def monitor(
         if done.witnessed_by:
             success(Text.assemble("checkpoint cosigned to the policy's quorum by ",
                                   literal(", ".join(done.witnessed_by))))
+
+
+def _replica(ctx: typer.Context, db: str | None, state_file: Path | None) -> str | None:
+    """The replica `monitor` updates: --db (or TALLY_DB), unless --state asks for the state
+    mode; --db given on the command line with --state is a malformed command line."""
+    if state_file is None:
+        return db
+    given = ctx.find_root().get_parameter_source("db")  # click's ParameterSource, by name:
+    if given is not None and given.name == "COMMANDLINE":  # typer vendors click privately
+        raise typer.BadParameter("--db updates a replica and --state watches without one: "
+                                 "give one of them", param_hint="--state")
+    return None
 
 
 def register(app: typer.Typer) -> None:

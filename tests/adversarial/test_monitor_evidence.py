@@ -127,3 +127,20 @@ def test_monitor_and_clone_refuse_the_operators_own_ledger(
     assert not list(tally.tmp.glob("t.db.staging*"))
     report(tally, "452", tally.tmp / "t.db")  # the ledger still takes writes
     assert tally.json("verify")["ok"]
+
+
+def test_an_explicit_state_file_watches_the_site_whatever_TALLY_DB_names(
+        site: tuple[Tally, Server]) -> None:
+    """`--state FILE` asks for the state mode: with TALLY_DB exported (as the demo does), the
+    site is watched without a replica, and the operator's ledger is left alone; `--db` on
+    the command line with `--state` is a malformed command line."""
+    tally, server = site
+    key = operator_key(tally.tmp / "site")
+    state = tally.tmp / "watch.json"
+    before = (tally.tmp / "t.db").read_bytes()
+    watched = tally.json("monitor", server.url, "--operator-key", key, "--state", str(state))
+    assert watched["mode"] == "state" and state.exists()
+    assert (tally.tmp / "t.db").read_bytes() == before
+    both = tally("--db", str(tally.tmp / "r.db"), "monitor", server.url, "--state",
+                 str(state), code=2)
+    assert "--state" in both.output and "--db" in both.output

@@ -239,22 +239,12 @@ def test_the_table_names_every_command() -> None:
     assert set(_tree()) == set(READ) | set(WRITE) | BY_FIXTURE
 
 
-def _runner(w: World, command: str) -> Tally:
-    """The ledger's runner; for `monitor` one with no ledger at all (TALLY_DB unset): its
-    state mode watches the site, and a ledger with history is never made a replica."""
-    if command != "monitor":
-        return w.tally
-    runner = Tally(w.tally.tmp)
-    runner.env.pop("TALLY_DB")
-    return runner
-
-
 @pytest.mark.parametrize("command", sorted(READ))
 def test_every_read_command_answers_alike_on_the_ledger_and_its_replica(
         world: World, command: str) -> None:
     t = world.tally
     args = READ[command](world)
-    on_ledger = _runner(world, command).json(*command.split(), *args)
+    on_ledger = t.json(*command.split(), *args)
     if command in ("witness logs", "keys list", "witnesses list"):
         return  # the key folder's and the witness's own answers: no replica involved
     args = ON_REPLICA.get(command, READ[command])(world)
