@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -77,6 +77,7 @@ BAD_SIGNATURE = (
 # Where a bulk import queues (public key, body, signature) to check them later, in the
 # signature worker processes (`ledger.infra.signature_pool`).
 Deferred = list[tuple[bytes, str, str]]
+_D = TypeVar("_D", Source, Case, Figure)  # what `_defined` makes
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
           | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
           | WithholdingRecord | CaseRecord)
@@ -161,12 +162,20 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
         return None
     if record.key_id is not None:  # a first-party source signs with a registered key
         registry.signer(record.key_id)
-    signer, body, signature = sign_or_verify(
-        registry, ctx, record, key, lambda s: source_body(ctx.ledger_id, s, record), defer)
+    return _defined(registry, ctx, record, key, defer, Source,
+                    lambda s: source_body(ctx.ledger_id, s, record))
+
+
+def _defined(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
+             defer: Deferred | None, make: type[_D],
+             build: Callable[[str], dict[str, Any]]) -> _D:
+    """A source's, case's or figure's definition signed (or its line's signature checked)
+    by a signer who may sign, staged for the next append."""
+    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
     signer_may_sign(signer, signer.key_id)
-    source = Source(body=body, signature=signature)
-    registry.stage(source)
-    return source
+    defined = make(body=body, signature=signature)
+    registry.stage(defined)
+    return defined
 
 
 def define_case(registry: Registry, ctx: Context, record: CaseRecord, key: KeyPair | None,
@@ -179,12 +188,8 @@ def define_case(registry: Registry, ctx: Context, record: CaseRecord, key: KeyPa
     if not defined_once(None if existing is None else existing.definition, wanted,
                         f"case {record.id!r} is already defined differently", "id"):
         return None
-    signer, body, signature = sign_or_verify(
-        registry, ctx, record, key, lambda s: case_body(ctx.ledger_id, s, record), defer)
-    signer_may_sign(signer, signer.key_id)
-    case = Case(body=body, signature=signature)
-    registry.stage(case)
-    return case
+    return _defined(registry, ctx, record, key, defer, Case,
+                    lambda s: case_body(ctx.ledger_id, s, record))
 
 
 def operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
@@ -280,13 +285,8 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
                         f"figure {record.id!r} is already defined differently; define a new "
                         "id instead", "id"):
         return None
-    signer, body, signature = sign_or_verify(
-        registry, ctx, record, key,
-        lambda s: figure_body(ctx.ledger_id, s, record, tolerance), defer)
-    signer_may_sign(signer, signer.key_id)
-    figure = Figure(body=body, signature=signature)
-    registry.stage(figure)
-    return figure
+    return _defined(registry, ctx, record, key, defer, Figure,
+                    lambda s: figure_body(ctx.ledger_id, s, record, tolerance))
 
 
 def prepare_correction(
