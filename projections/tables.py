@@ -157,7 +157,7 @@ discrepancies = Table(
     "tally_view_discrepancies", metadata,
     Column("figure", String(200), primary_key=True),  # a sum_mismatch: the total
     Column("id", String(16), primary_key=True),  # hash of kind + sorted claim ids
-    Column("kind", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
     Column("claim_ids", Text, nullable=False),  # JSON list, sorted; a contradiction: its group
     Column("detail", Text, nullable=False),
     # JSON list of {claim, value, source}, one per claim id, in the same order.
