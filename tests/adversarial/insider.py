@@ -78,13 +78,13 @@ def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
                       ("izium/bodies", "451", "2022-09-23", "suspilne", bob),
                       ("izium/children", "5", "2022-09-23", "hromadske", alice),
                       ("izium/exhumation", "completed", "2022-09-23", "suspilne", bob))]
-        for name, key in (("w1", alice), ("w2", bob)):  # keys as cosigners: never asked here
+        for name, key in (("wa", alice), ("wb", bob)):  # keys as cosigners: never asked here
             ledger.add_witness(name, f"http://127.0.0.1:9/{name}",
                                Cosigner(f"{name}.example", key.public_key).vkey, operator)
         ledger.checkpoint(operator)
         # format v2's witness changes, of witnesses the checkpoint's sealed registry omits
-        ledger.update_witness("w1", "http://127.0.0.1:10/w1", operator)
-        ledger.remove_witness("w2", "shut down", operator)
+        ledger.update_witness("wa", "http://127.0.0.1:10/wa", operator)
+        ledger.remove_witness("wb", "shut down", operator)
         ledger.correct(CorrectionRecord(claim=claims[0], value="449", reason="recount"), alice)
         ledger.retract(RetractionRecord(claim=claims[2], reason="misread"), operator)
         ledger.revoke_signer(bob.key_id, operator, "key rotated")
