@@ -229,6 +229,8 @@ def test_a_removed_witness_changed_again_fails_the_audit(
     audit refuses it (nothing follows a removal), as the commands do."""
     _witness_change(ledger_db, keys[0], {"name": "wb", **change}, 3)
     _fails_at_the_replay(ledger_db, True)
+    with Ledger.open(ledger_db) as ledger:
+        assert "'wb' was removed (shut down)" in str(verify(ledger).problem)
 
 
 @pytest.mark.parametrize("version", [4, 9])
@@ -239,3 +241,5 @@ def test_a_witness_change_stored_at_another_version_fails_the_audit(
     _witness_change(ledger_db, keys[0], {"name": "wa", "type": "witness.updated",
                                          "url": "http://127.0.0.1:11/wa"}, version)
     _fails_at_the_replay(ledger_db, True)
+    with Ledger.open(ledger_db) as ledger:
+        assert "not where its signed body puts it (version 3" in str(verify(ledger).problem)
