@@ -85,12 +85,20 @@ class ConfiguredWitness(_Answer):
     vkey: str
 
 
+class RemovedWitness(ConfiguredWitness):
+    """A witness the operator removed (never asked again), with the reason."""
+
+    reason: str
+
+
 class WitnessList(_Answer):
-    """`tally witnesses list`: this log's origin and vkey, and the witnesses it asks."""
+    """`tally witnesses list`: this log's origin and vkey, the witnesses it asks, and those
+    it no longer asks."""
 
     origin: str
     log_vkey: str
     witnesses: list[ConfiguredWitness]
+    removed: list[RemovedWitness]
 
 
 class SignedCheckpoint(_Answer):

@@ -57,15 +57,63 @@ def witnesses_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     info = ledger.info()
     log_vkey = verifier_key(info.origin, bytes.fromhex(info.operator_public_key))
     rows = [w.__dict__ for w in ledger.directory.witnesses()]
+    removed = [w.__dict__ | {"reason": reason} for w, reason in
+               ledger.directory.removed_witnesses()]
     if state.json:
-        from tally.cli.answers import ConfiguredWitness, WitnessList
+        from tally.cli.answers import ConfiguredWitness, RemovedWitness, WitnessList
 
         emit_json(WitnessList(origin=info.origin, log_vkey=log_vkey,
-                              witnesses=[ConfiguredWitness(**row) for row in rows]))
+                              witnesses=[ConfiguredWitness(**row) for row in rows],
+                              removed=[RemovedWitness(**row) for row in removed]))
         return
     emit(Text.assemble("log ", literal(info.origin, "bold"), " vkey ", literal(log_vkey)),
          soft_wrap=True)
     emit(listing(rows, "witnesses", ["name", "url", "vkey"], layout_width()), soft_wrap=True)
+    if removed:
+        emit(listing(removed, "removed witnesses", ["name", "url", "reason"], layout_width()),
+             soft_wrap=True)
+
+
+@witnesses_app.command("remove")
+def witnesses_remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The configured witness's name.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is no longer asked.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop asking witness NAME to cosign checkpoints (signed by the operator key). Its
+    name is not configured again: add the witness back under another name.
+
+    Example: tally witnesses remove w1 --reason "the witness was shut down"
+    """
+    state = state_of(ctx, as_json)
+    result = state.ledger().remove_witness(name, reason, state.operator_key())
+    if state.json:
+        emit_json(result)
+    else:
+        success(Text.assemble(f"witness removal {result.status}: ", literal(name, "bold")))
+
+
+@witnesses_app.command("update")
+def witnesses_update(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The configured witness's name.")],
+    url: Annotated[str, typer.Option("--url", help="Its new submission prefix, e.g. "
+                                     "http://127.0.0.1:7381.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask witness NAME at a new URL from now on; its name and key stay (signed by the
+    operator key).
+
+    Example: tally witnesses update w1 --url http://127.0.0.1:7381
+    """
+    state = state_of(ctx, as_json)
+    result = state.ledger().update_witness(name, url, state.operator_key())
+    if state.json:
+        emit_json(result)
+    else:
+        success(Text.assemble(f"witness move {result.status}: ", literal(name, "bold"),
+                              " at ", literal(url)))
 
 
 @witnesses_app.command("policy")

@@ -68,6 +68,8 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     WithholdingRecord,
     WitnessRecord,
+    WitnessRemovalRecord,
+    WitnessUpdateRecord,
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
@@ -376,4 +378,26 @@ class Ledger:
         except ValidationError as e:
             message, where = describe(e)
             raise InputError(f"invalid witness: {message}", field=where) from None
+        return self._handle(name, record, operator)
+
+    def remove_witness(self, name: str, reason: str, operator: KeyPair) -> Appended:
+        """Stop asking a configured witness to cosign, as an event signed by the operator key
+        (its name is never configured again)."""
+        self._check_operator(operator)
+        try:
+            record = WitnessRemovalRecord(name=name, reason=reason)
+        except ValidationError as e:
+            message, where = describe(e)
+            raise InputError(f"invalid witness removal: {message}", field=where) from None
+        return self._handle(name, record, operator)
+
+    def update_witness(self, name: str, url: str, operator: KeyPair) -> Appended:
+        """Move a configured witness to a new submission URL, as an event signed by the
+        operator key ("already recorded" when it is at this URL already)."""
+        self._check_operator(operator)
+        try:
+            record = WitnessUpdateRecord(name=name, url=url)
+        except ValidationError as e:
+            message, where = describe(e)
+            raise InputError(f"invalid witness update: {message}", field=where) from None
         return self._handle(name, record, operator)

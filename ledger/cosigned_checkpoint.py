@@ -1,7 +1,8 @@
 """A new checkpoint, cosigned: ask the operator's witnesses, keep the cosignatures that verify;
 and the tlog-policy a reader can require of them (`tally witnesses policy`).
 
-The witnesses come from the ledger's signed `witness.added` events; each is sent a
+The witnesses come from the ledger's signed `witness.added` events, as of now: at the URL
+of their latest `witness.updated`, and never one a `witness.removed` took out; each is sent a
 consistency proof from the largest checkpoint it cosigned before (`infra.cosigning`).
 """
 

@@ -58,5 +58,12 @@ class Directory:
                       key=lambda s: (s.role != "operator", s.name))
 
     def witnesses(self) -> list[WitnessTarget]:
-        """The witnesses the operator configured (signed `witness.added` events), in order."""
-        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)]
+        """The witnesses the operator configured (signed `witness.added` events), in order,
+        at their latest URL (`witness.updated`), without those removed since."""
+        return [WitnessTarget(w.name, w.url, w.vkey) for w in self._aggregates(Witness.Added)
+                if w.removed is None]
+
+    def removed_witnesses(self) -> list[tuple[WitnessTarget, str]]:
+        """The witnesses the operator removed (`witness.removed`), each with the reason."""
+        return [(WitnessTarget(w.name, w.url, w.vkey), w.removed)
+                for w in self._aggregates(Witness.Added) if w.removed is not None]

@@ -23,7 +23,9 @@ from tally.ledger.handlers import (
     define_case,
     define_figure,
     define_source,
+    remove_witness,
     revoke_signer,
+    update_witness,
 )
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
@@ -36,6 +38,8 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     WithholdingRecord,
     WitnessRecord,
+    WitnessRemovalRecord,
+    WitnessUpdateRecord,
 )
 from tally.ledger.orders import withhold_document
 
@@ -48,6 +52,8 @@ HANDLERS: dict[type[Any], Handler] = {
     SignerRecord: add_signer,
     RevocationRecord: revoke_signer,
     WitnessRecord: add_witness,
+    WitnessRemovalRecord: remove_witness,
+    WitnessUpdateRecord: update_witness,
     WithholdingRecord: withhold_document,
 }
 

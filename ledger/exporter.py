@@ -67,6 +67,8 @@ _LINES: dict[type, tuple[str, tuple[str, ...]]] = {
     Signer.Added: ("signer", ("key_id", "public_key", "name", "role")),
     Signer.Revoked: ("revocation", ("key_id", "reason")),
     Witness.Added: ("witness", ("name", "url", "vkey")),
+    Witness.Removed: ("witness-removal", ("name", "reason")),
+    Witness.Updated: ("witness-update", ("name", "url")),
     Source.Registered: ("source", ("id", "name", "kind", "key_id")),
     Case.Defined: ("case", ("id", "name", "description", "place", "period")),
     Figure.Defined: ("figure", ("id", "kind", "unit", "cumulative", "parts", "tolerance",

@@ -36,6 +36,8 @@ from tally.ledger.model.bodies import (
     signer_body,
     source_body,
     witness_body,
+    witness_removal_body,
+    witness_update_body,
 )
 from tally.ledger.model.events import Case, Claim, Figure, Signer, Source, Witness
 from tally.ledger.model.input_errors import describe
@@ -52,6 +54,8 @@ from tally.ledger.model.inputs import (
     SourceRecord,
     WithholdingRecord,
     WitnessRecord,
+    WitnessRemovalRecord,
+    WitnessUpdateRecord,
     name_problem,
 )
 from tally.ledger.model.policy import (
@@ -66,7 +70,9 @@ from tally.ledger.model.policy import (
     operator_only,
     signer_may_sign,
     value_for,
+    witness_configured,
     witness_is_new,
+    witness_url_changes,
 )
 from tally.ledger.model.values import decimal_text
 
@@ -79,8 +85,9 @@ BAD_SIGNATURE = (
 Deferred = list[tuple[bytes, str, str]]
 _D = TypeVar("_D", Source, Case, Figure)  # what `_defined` makes
 Signed = (SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-          | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-          | WithholdingRecord | CaseRecord)
+          | SignerRecord | RevocationRecord | WitnessRecord | WitnessRemovalRecord
+          | WitnessUpdateRecord | DocumentRecord | RedactionRecord | WithholdingRecord
+          | CaseRecord)
 
 
 @dataclass(frozen=True)
@@ -246,24 +253,95 @@ def revoke_signer(registry: Registry, ctx: Context, record: RevocationRecord,
     return signer
 
 
+def _witness_statement(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return build()
+    except ValidationError as e:
+        message, where = describe(e)
+        raise InputError(f"invalid witness: {message}", field=where) from None
+
+
+WitnessRecords = WitnessRecord | WitnessRemovalRecord | WitnessUpdateRecord
+
+
+def _witness_change(registry: Registry, ctx: Context, record: WitnessRecords,
+                    key: KeyPair | None, build: Callable[[str], dict[str, Any]],
+                    defer: Deferred | None) -> tuple[Witness | None, tuple[str, str] | None]:
+    """The witness the record names, and the (body, signature) of a signed line (an export
+    read back) that this witness recorded already, which is a no-op (else None): a
+    removal or a move replays history, so its addition is the same even after them."""
+    existing = registry.find_witness(record.name)
+    if existing is None or record.signature is None:
+        return existing, None
+    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+                                       "witness changes")
+    return existing, ((body, signature) if body in existing.bodies else None)
+
+
+def _removed(witness: Witness | None) -> dict[str, str]:
+    return {} if witness is None or witness.removed is None else {witness.name: witness.removed}
+
+
 def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: KeyPair | None,
                 defer: Deferred | None = None) -> Witness | None:
-    """A witness configuration, or None when this witness is configured already."""
-    if not witness_is_new(record.name, record.url, record.vkey, registry.witnesses()):
-        return None
-
+    """A witness configuration, or None when this witness is configured already (a removed
+    witness's name is refused: choose another)."""
     def build(signer: str) -> dict[str, Any]:
-        try:
-            return witness_body(ctx.ledger_id, signer, record.name, record.url, record.vkey)
-        except ValidationError as e:
-            message, where = describe(e)
-            raise InputError(f"invalid witness: {message}", field=where) from None
+        return _witness_statement(lambda: witness_body(ctx.ledger_id, signer, record.name,
+                                                       record.url, record.vkey))
 
+    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
+    if recorded is not None:
+        return None
+    if not witness_is_new(record.name, record.url, record.vkey, registry.witnesses(),
+                          _removed(existing)):
+        return None
     body, signature = operator_signed(registry, ctx, record, key, build, defer,
                                        "witness changes")
     witness = Witness(body=body, signature=signature)
     registry.stage(witness)
     return witness
+
+
+def remove_witness(registry: Registry, ctx: Context, record: WitnessRemovalRecord,
+                   key: KeyPair | None, defer: Deferred | None = None) -> Witness | None:
+    """A configured witness with its removal pending: never asked to cosign again."""
+    def build(signer: str) -> dict[str, Any]:
+        return _witness_statement(lambda: witness_removal_body(ctx.ledger_id, signer,
+                                                               record.name, record.reason))
+
+    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
+    if recorded is not None:
+        return None
+    witness_configured(record.name, registry.witnesses(), _removed(existing))
+    assert existing is not None  # configured
+    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+                                       "witness changes")
+    existing.remove(body=body, signature=signature)
+    registry.stage(existing)
+    return existing
+
+
+def update_witness(registry: Registry, ctx: Context, record: WitnessUpdateRecord,
+                   key: KeyPair | None, defer: Deferred | None = None) -> Witness | None:
+    """A configured witness with its move to a new URL pending, or None when it is at this
+    URL already."""
+    def build(signer: str) -> dict[str, Any]:
+        return _witness_statement(lambda: witness_update_body(ctx.ledger_id, signer,
+                                                              record.name, record.url))
+
+    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
+    if recorded is not None:
+        return None
+    url, _ = witness_configured(record.name, registry.witnesses(), _removed(existing))
+    if not witness_url_changes(url, record.url):
+        return None
+    assert existing is not None  # configured
+    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+                                       "witness changes")
+    existing.update(body=body, signature=signature)
+    registry.stage(existing)
+    return existing
 
 
 def define_figure(registry: Registry, ctx: Context, record: FigureRecord,

@@ -115,12 +115,22 @@ class Registry:
         return found
 
     def witnesses(self) -> dict[str, tuple[str, str]]:
-        """The configured witnesses' (url, vkey) by name, with those staged since."""
+        """The configured witnesses' (url, vkey) by name, with those staged since (added,
+        moved or removed)."""
         if self._configured is None:
             self._configured = {w.name: (w.url, w.vkey) for w in self._witnesses()}
-        staged = {a.name: (a.url, a.vkey) for a in self.pending.values()
-                  if isinstance(a, Witness)}
-        return self._configured | staged
+        configured = dict(self._configured)
+        for a in self.pending.values():
+            if isinstance(a, Witness):
+                if a.removed is None:
+                    configured[a.name] = (a.url, a.vkey)
+                else:
+                    configured.pop(a.name, None)
+        return configured
+
+    def find_witness(self, name: str) -> Witness | None:
+        """The witness of this name, configured or removed."""
+        return self._get(registry_uuid("witness", name), Witness)
 
     def signer_by_key_or_name(self, key_or_name: str) -> Signer:
         """The signer with this key id or, failing that, the only signer with this name."""

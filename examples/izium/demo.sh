@@ -23,13 +23,23 @@ step tally cases define izium --name "Izium mass burial site" \
   --place "Izium, Kharkiv region, Ukraine" --period 2022-09-16/2025-11-24 --key recorder
 
 # Two witnesses on 127.0.0.1, each with its key and state under TALLY_HOME; stopped on
-# exit, whatever happens. A rerun serves them on the ports the ledger already names.
+# exit, whatever happens, and removed from the ledger at the end.
 pids=()
 stop_witnesses() { if [ ${#pids[@]} -gt 0 ]; then kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; fi; pids=(); }
 trap stop_witnesses EXIT
 log_vkey=$(tally --json witnesses list | python3 -c 'import json,sys; print(json.load(sys.stdin)["log_vkey"])')
+# A removed witness's name is never configured again: a rerun, whose ledger removed the
+# last run's witnesses, names its own anew (w1-2, ...).
+started=()
 start_witness() {
-  local name=$1 dir="$TALLY_HOME/witnesses/$1" listen url vkey
+  local name dir listen url vkey
+  name=$(tally --json witnesses list | python3 -c 'import json,sys
+listed = json.load(sys.stdin); base = name = sys.argv[1]; n = 1
+removed = {w["name"] for w in listed["removed"]}
+while name in removed: n += 1; name = f"{base}-{n}"
+print(name)' "$1")
+  dir="$TALLY_HOME/witnesses/$name"
+  started+=("$name")
   vkey=$(tally --json witness init --name "$name.witness.example" --dir "$dir" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["vkey"])')
   tally witness add-log tally.example/izium --vkey "$log_vkey" --dir "$dir" >/dev/null
@@ -46,7 +56,7 @@ start_witness() {
 rm -f demo/policy.txt
 start_witness w1
 start_witness w2
-printf 'group both all w1 w2\nquorum both\n' >> demo/policy.txt
+printf 'group both all %s %s\nquorum both\n' "${started[@]}" >> demo/policy.txt
 step tally checkpoint --output demo/checkpoint.txt
 step tally show izium/burial-site/bodies-exhumed
 step tally history izium/burial-site/people-unidentified
@@ -82,5 +92,9 @@ step tally --db demo/replica.db show izium/burial-site/bodies-exhumed
 # followed by the replica; the witnesses stay up for its checkpoint
 bash examples/evidence/demo.sh
 stop_witnesses
+# stopped for good: removed, so later checkpoints and publishes do not ask them
+for name in "${started[@]}"; do
+  step tally witnesses remove "$name" --reason "the demo stopped this witness"
+done
 printf '\nThe ledger is in %s (keys in %s). Try:\n  export TALLY_HOME=%s TALLY_DB=%s\n  .venv/bin/tally show izium/burial-site/graves\nThe operator public key (--operator-key): %s\n' \
   "$TALLY_DB" "$TALLY_HOME" "$TALLY_HOME" "$TALLY_DB" "$operator"

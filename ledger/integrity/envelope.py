@@ -31,7 +31,8 @@ FORMAT_VERSION = 2  # the newest; a leaf carries the version its event is writte
 # Format v2's statements: the take-down orders, and a claim whose body commits to an
 # erasable value. In canonical JSON a string's quotes are escaped, so this text occurs in
 # a body only as a commitment object, never inside a value.
-V2_TYPES = frozenset({"claim.redacted", "document.withheld"})
+V2_TYPES = frozenset({"claim.redacted", "document.withheld", "witness.removed",
+                      "witness.updated"})
 _COMMITMENT = '{"commitment":"'
 MAX_LEAF_BYTES = 65535  # a C2SP tile entry carries a 2-byte length
 _SIGNATURE_CHARS = frozenset("0123456789abcdef")

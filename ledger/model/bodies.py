@@ -35,6 +35,8 @@ from tally.ledger.model.statements import (
     SignerRevoked,
     SourceRegistered,
     WitnessAdded,
+    WitnessRemoved,
+    WitnessUpdated,
 )
 
 
@@ -138,3 +140,11 @@ def withholding_body(ledger: str, signer: str, record: WithholdingRecord) -> dic
 def witness_body(ledger: str, signer: str, name: str, url: str, vkey: str) -> dict[str, Any]:
     return WitnessAdded(ledger=ledger, signer=signer, name=name, url=url,
                         vkey=vkey).model_dump()
+
+
+def witness_removal_body(ledger: str, signer: str, name: str, reason: str) -> dict[str, Any]:
+    return WitnessRemoved(ledger=ledger, signer=signer, name=name, reason=reason).model_dump()
+
+
+def witness_update_body(ledger: str, signer: str, name: str, url: str) -> dict[str, Any]:
+    return WitnessUpdated(ledger=ledger, signer=signer, name=name, url=url).model_dump()

@@ -302,12 +302,36 @@ class Witness(Aggregate):
         body: str
         signature: str
 
+    class Removed(Aggregate.Event):
+        TOPIC = "witness.removed"
+        class_version = 1
+        body: str
+        signature: str
+
+    class Updated(Aggregate.Event):
+        TOPIC = "witness.updated"
+        class_version = 1
+        body: str
+        signature: str
+
     @event(Added)
     def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.name: str = fields["name"]
         self.url: str = fields["url"]
         self.vkey: str = fields["vkey"]
+        self.removed: str | None = None  # the removal's reason
+        self.bodies: set[str] = {body}  # what it recorded: a signed line read back is a no-op
+
+    @event(Removed)
+    def remove(self, body: str, signature: str) -> None:
+        self.removed = json.loads(body)["reason"]
+        self.bodies.add(body)
+
+    @event(Updated)
+    def update(self, body: str, signature: str) -> None:
+        self.url = json.loads(body)["url"]
+        self.bodies.add(body)
 
 
 # The event store persists these names (see ledger.infra.eventstore); never a Python path.
@@ -321,7 +345,7 @@ EVENT_TYPES: dict[str, tuple[type[Aggregate.Event], type[Aggregate]]] = {
         (Claim, (Claim.Recorded, Claim.Corrected, Claim.Retracted)),
         (Document, (Document.Archived, Document.Withheld)),
         (Redaction, (Redaction.Ordered,)),
-        (Witness, (Witness.Added,)),
+        (Witness, (Witness.Added, Witness.Removed, Witness.Updated)),
         (Case, (Case.Defined,)),
     )
     for cls in classes

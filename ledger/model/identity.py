@@ -15,7 +15,7 @@ TYPE_NAMES = frozenset({
     "ledger.created", "signer.added", "signer.revoked", "source.registered",
     "figure.defined", "claim.recorded", "claim.corrected", "claim.retracted",
     "document.archived", "witness.added", "claim.redacted", "document.withheld",
-    "case.defined",
+    "case.defined", "witness.removed", "witness.updated",
 })
 
 

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from tally.ledger.model.inputs import PATTERN_MEANINGS
 
-LINE_TYPES = ("signer", "revocation", "witness", "source", "figure", "document", "report",
-              "correction", "retraction")
+LINE_TYPES = ("signer", "revocation", "witness", "witness-removal", "witness-update", "source",
+              "figure", "document", "report", "correction", "retraction")
 
 
 _PYDANTIC = "Input should"

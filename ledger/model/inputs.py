@@ -310,6 +310,22 @@ class WitnessRecord(_Signed):
     vkey: Annotated[str, StringConstraints(min_length=1, max_length=400)]
 
 
+class WitnessRemovalRecord(_Signed):
+    """The operator's removal of a configured witness: it is no longer asked to cosign."""
+
+    type: Literal["witness-removal"] = "witness-removal"
+    name: ShortText
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class WitnessUpdateRecord(_Signed):
+    """A configured witness's new submission URL."""
+
+    type: Literal["witness-update"] = "witness-update"
+    name: ShortText
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
 class RedactionRecord(_Signed):
     """The operator's order taking down a v2 claim's quote (with its anchor's text) or URL."""
 
@@ -331,8 +347,8 @@ class WithholdingRecord(_Signed):
 
 Record = Annotated[
     SourceRecord | FigureRecord | ReportRecord | CorrectionRecord | RetractionRecord
-    | SignerRecord | RevocationRecord | WitnessRecord | DocumentRecord | RedactionRecord
-    | WithholdingRecord | CaseRecord,
+    | SignerRecord | RevocationRecord | WitnessRecord | WitnessRemovalRecord
+    | WitnessUpdateRecord | DocumentRecord | RedactionRecord | WithholdingRecord | CaseRecord,
     Field(discriminator="type"),
 ]
 RECORD = TypeAdapter(Record)

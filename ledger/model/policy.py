@@ -24,6 +24,7 @@ from tally.ledger.errors import (
 )
 from tally.ledger.model.dates import check_published, parse_edtf_date
 from tally.ledger.model.kinds import FigureKind, Role
+from tally.ledger.model.suggest import hint
 from tally.ledger.model.values import Quantity, Status, parse_value
 
 
@@ -108,10 +109,17 @@ def defined_once(existing: object | None, wanted: object, refusal: str, field: s
 
 
 def witness_is_new(name: str, url: str, vkey: str,
-                   configured: Mapping[str, tuple[str, str]]) -> bool:
+                   configured: Mapping[str, tuple[str, str]],
+                   removed: Mapping[str, str] | None = None) -> bool:
     """A witness is configured once, and its key under one name only (one key cosigning
-    under two names would count twice toward a quorum). `configured`: (url, vkey) by name.
-    False when this one is configured already with this URL and key."""
+    under two names would count twice toward a quorum). `configured`: (url, vkey) by name;
+    `removed`: the removal's reason by name (a removed name is never configured again: its
+    aggregate is derived from the name). False when this one is configured already with
+    this URL and key."""
+    if removed and name in removed:
+        raise DuplicateDefinitionError(
+            f"witness {name!r} was removed ({removed[name]}): choose another name",
+            field="name")
     if not defined_once(configured.get(name), (url, vkey),
                         f"witness {name!r} is already configured with another URL or key",
                         "name"):
@@ -121,6 +129,26 @@ def witness_is_new(name: str, url: str, vkey: str,
             raise DuplicateDefinitionError(f"witness {other!r} is already configured with "
                                            "this key", field="vkey")
     return True
+
+def witness_configured(name: str, configured: Mapping[str, tuple[str, str]],
+                       removed: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """A witness removed or updated is configured (added, and not removed since): its
+    (url, vkey)."""
+    if removed and name in removed:
+        raise ClaimStateError(f"witness {name!r} was removed ({removed[name]})", field="name")
+    found = configured.get(name)
+    if found is None:
+        raise InputError(f"witness {name!r} is not configured"
+                                  + hint(name, list(configured), "see 'tally witnesses list'"),
+                                  field="name")
+    return found
+
+
+def witness_url_changes(url_in_force: str, url: str) -> bool:
+    """An update moves the witness: False (already recorded, nothing appended) when it is
+    at this URL already."""
+    return url != url_in_force
+
 
 def correction_changes(claim_id: str, value_in_force: str, corrected: str) -> None:
     """A correction signed now changes the claim's value; one that would not is refused, as

@@ -266,9 +266,26 @@ class WitnessAdded(_Statement):
     vkey: Vkey
 
 
+class WitnessRemoved(_Statement):
+    """The operator's order that a configured witness is no longer asked to cosign."""
+
+    type: Literal["witness.removed"] = "witness.removed"
+    name: WitnessName
+    reason: Reason
+
+
+class WitnessUpdated(_Statement):
+    """A configured witness's new submission URL (its name and key stay)."""
+
+    type: Literal["witness.updated"] = "witness.updated"
+    name: WitnessName
+    url: WitnessUrl
+
+
 Statement = (LedgerCreated | SignerAdded | SignerRevoked | SourceRegistered | FigureDefined
              | ClaimRecorded | ClaimCorrected | ClaimRetracted | WitnessAdded
-             | DocumentArchived | ClaimRedacted | DocumentWithheld | CaseDefined)
+             | WitnessRemoved | WitnessUpdated | DocumentArchived | ClaimRedacted
+             | DocumentWithheld | CaseDefined)
 _STATEMENT: TypeAdapter[Statement] = TypeAdapter(
     Annotated[Statement, Field(discriminator="type")])
 
@@ -276,7 +293,8 @@ TYPES: tuple[str, ...] = tuple(
     m.model_fields["type"].default for m in (
         LedgerCreated, SignerAdded, SignerRevoked, SourceRegistered, FigureDefined,
         ClaimRecorded, ClaimCorrected, ClaimRetracted, WitnessAdded,
-        DocumentArchived, ClaimRedacted, DocumentWithheld, CaseDefined))
+        WitnessRemoved, WitnessUpdated, DocumentArchived, ClaimRedacted, DocumentWithheld,
+        CaseDefined))
 
 def parse_statement(text: str, expected_type: str | None = None) -> Statement:
     """The statement a body holds; VerificationError unless `text` is exactly the canonical

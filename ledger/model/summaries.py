@@ -21,6 +21,8 @@ from tally.ledger.model.statements import (
     SourceRegistered,
     Statement,
     WitnessAdded,
+    WitnessRemoved,
+    WitnessUpdated,
 )
 
 
@@ -41,7 +43,7 @@ def subject(statement: Statement, body: str) -> str:
             return statement.sha256
         case ClaimRedacted():
             return statement.claim
-        case WitnessAdded():
+        case WitnessAdded() | WitnessRemoved() | WitnessUpdated():
             return statement.name
 
 
@@ -79,6 +81,10 @@ def summary(statement: Statement) -> str:
             return f"document {statement.sha256[:12]} ({statement.media_type}){where}"
         case WitnessAdded():
             return f"witness {statement.name} at {statement.url}"
+        case WitnessRemoved():
+            return f"witness {statement.name} removed: {statement.reason}"
+        case WitnessUpdated():
+            return f"witness {statement.name} moved to {statement.url}"
         case CaseDefined():
             return (f"case {statement.id}: {statement.name} ({statement.place}, "
                     f"{statement.period})")

@@ -34,6 +34,8 @@ from tally.ledger.model.statements import (
     SignerRevoked,
     Statement,
     WitnessAdded,
+    WitnessRemoved,
+    WitnessUpdated,
     parse_statement,
 )
 from tally.ledger.model.summaries import subject, summary
@@ -136,7 +138,8 @@ class _Keys:
             key = bytes.fromhex(statement.operator_public_key)
             own = _Key(key, "operator", "operator", position)
             return "valid", own, "self-signed by the operator key it names (the trust root)"
-        if isinstance(statement, SignerAdded | SignerRevoked | WitnessAdded):
+        if isinstance(statement, SignerAdded | SignerRevoked | WitnessAdded | WitnessRemoved
+                                  | WitnessUpdated):
             if self.operator is None or statement.signer != self.operator_id:
                 return "invalid", None, "only the genesis operator key signs this"
             return "valid", _Key(self.operator, "operator", "operator", 1), \

@@ -47,6 +47,8 @@ from tally.ledger.model.statements import (
     SignerRevoked,
     SourceRegistered,
     WitnessAdded,
+    WitnessRemoved,
+    WitnessUpdated,
     parse_statement,
 )
 
@@ -138,6 +140,13 @@ class Replay:
         self.sources: set[str] = set()
         self.figures: dict[str, FigureState] = {}
         self.witnesses: dict[str, tuple[str, str]] = {}  # (url, vkey) by name
+        self.removed_witnesses: dict[str, str] = {}  # the removal's reason by name
+        self.witness_versions: dict[str, int] = {}  # the witness aggregate's last version
+        # False for the state a tail check builds from a checkpoint's sealed registry, which
+        # holds no witness events: a removal or move of a witness added before it is then
+        # checked for its operator signature and place only (the full audit checks it all)
+        self.witnesses_known = True
+        self.unknown_witnesses: set[str] = set()
 
     def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
         """Check one event against the rules at `position`; VerificationError if it breaks one."""
@@ -209,8 +218,34 @@ class Replay:
         _where(at.ident, at.version, registry_uuid("witness", s.name), 1)
         if s.name in self.witnesses:
             raise VerificationError(f"witness {s.name!r} is added twice")
-        policy.witness_is_new(s.name, s.url, s.vkey, self.witnesses)
+        policy.witness_is_new(s.name, s.url, s.vkey, self.witnesses, self.removed_witnesses)
         self.witnesses[s.name] = (s.url, s.vkey)
+        self.witness_versions[s.name] = 1
+        return self._operator_key()
+
+    def _witness_changed(self, s: WitnessRemoved | WitnessUpdated, at: _At) -> bytes:
+        """A removal or a move (format v2): of a configured witness, at its next version."""
+        policy.operator_only(s.signer, self.operator_key_id, "witness changes")
+        uuid = registry_uuid("witness", s.name)
+        if s.name in self.unknown_witnesses or (
+                not self.witnesses_known and s.name not in self.witness_versions
+                and s.name not in self.removed_witnesses):
+            _where(at.ident, at.version, uuid, max(at.version, 2))
+            self.unknown_witnesses.add(s.name)
+            if isinstance(s, WitnessRemoved):
+                self.unknown_witnesses.discard(s.name)
+                self.removed_witnesses[s.name] = s.reason
+        else:
+            url, _ = policy.witness_configured(s.name, self.witnesses, self.removed_witnesses)
+            _where(at.ident, at.version, uuid, self.witness_versions.get(s.name, 1) + 1)
+            if isinstance(s, WitnessUpdated):
+                if not policy.witness_url_changes(url, s.url):
+                    raise VerificationError(f"witness {s.name!r} is moved to the URL it has")
+                self.witnesses[s.name] = (s.url, self.witnesses[s.name][1])
+            else:
+                self.removed_witnesses[s.name] = s.reason
+                del self.witnesses[s.name]
+        self.witness_versions[s.name] = at.version
         return self._operator_key()
 
     def _source(self, s: SourceRegistered, at: _At) -> bytes:
@@ -412,6 +447,8 @@ RULES: dict[type[Any], Callable[[Replay, Any, _At], bytes]] = {
     SignerAdded: Replay._signer_added,
     SignerRevoked: Replay._signer_revoked,
     WitnessAdded: Replay._witness_added,
+    WitnessRemoved: Replay._witness_changed,
+    WitnessUpdated: Replay._witness_changed,
     SourceRegistered: Replay._source,
     FigureDefined: Replay._figure_defined,
     CaseDefined: Replay._case,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _END = 2**62  # past any position
 # What the rules' running state is built from past the last checkpoint: the registry events,
 # and the witnesses (a witness's key is configured under one name)
-STATE_TYPES = (*REGISTRY_TYPES, "witness.added")
+STATE_TYPES = (*REGISTRY_TYPES, "witness.added", "witness.removed", "witness.updated")
 
 
 class TailCheck:
@@ -220,7 +220,9 @@ class TailCheck:
         `replay`). What they miss is not pending: each was checked when it was appended,
         and the order that withheld a document's bytes since is no registry event, so it
         is not among them (a full audit still finds bytes lost without an order)."""
-        replay = replay or Replay(evidence=evidence(self.archive, self.disclosures))
+        if replay is None:
+            replay = Replay(evidence=evidence(self.archive, self.disclosures))
+            replay.witnesses_known = False  # a seal lists no witness events
         for n in registry:
             _admit(replay, n, self.events.decode(n), _no_claims)
         replay.pending.clear()

@@ -27,6 +27,7 @@ from tally.ledger.infra.merkle_log import (
     nodes,
     registry_seals,
 )
+from tally.ledger.integrity.cosignature import Cosigner
 from tally.ledger.integrity.signing import KeyPair, body_id, canonical, sign
 from tally.ledger.model.inputs import (
     CaseRecord,
@@ -48,9 +49,9 @@ NOW = dt.datetime(2025, 12, 1, 12, 0, tzinfo=dt.UTC)
 def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
                 origin: str = "test.example/insider") -> list[str]:
     """A ledger with every event type (genesis, signers added and revoked, sources, a case,
-    figures (one named), claims with quotes (format v2), a correction, a retraction, a
-    redaction, a document archived and withheld) and two checkpoints; returns the claim
-    ids."""
+    figures (one named), claims with quotes (format v2), witnesses added, moved and removed,
+    a correction, a retraction, a redaction, a document archived and withheld) and two
+    checkpoints; returns the claim ids."""
     ticks = iter(range(10_000))
     with Ledger.open(db, create=True, clock=lambda: NOW + dt.timedelta(seconds=next(ticks))
                      ) as ledger:
@@ -77,7 +78,13 @@ def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
                       ("izium/bodies", "451", "2022-09-23", "suspilne", bob),
                       ("izium/children", "5", "2022-09-23", "hromadske", alice),
                       ("izium/exhumation", "completed", "2022-09-23", "suspilne", bob))]
+        for name, key in (("wa", alice), ("wb", bob)):  # keys as cosigners: never asked here
+            ledger.add_witness(name, f"http://127.0.0.1:9/{name}",
+                               Cosigner(f"{name}.example", key.public_key).vkey, operator)
         ledger.checkpoint(operator)
+        # format v2's witness changes, of witnesses the checkpoint's sealed registry omits
+        ledger.update_witness("wa", "http://127.0.0.1:10/wa", operator)
+        ledger.remove_witness("wb", "shut down", operator)
         ledger.correct(CorrectionRecord(claim=claims[0], value="449", reason="recount"), alice)
         ledger.retract(RetractionRecord(claim=claims[2], reason="misread"), operator)
         ledger.revoke_signer(bob.key_id, operator, "key rotated")

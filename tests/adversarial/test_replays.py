@@ -196,3 +196,50 @@ def test_two_witnesses_sharing_a_key_fail(ledger_db: str, keys: Any, relogged: b
     insert_row(ledger_db, registry_uuid("witness", "w2").hex, 1, "witness.added",
                state_of(body, sign(operator.private_key, canonical(body)), recorded))
     _fails_at_the_replay(ledger_db, relogged)
+
+
+def _witness_change(db: str, key: Any, body: dict[str, Any], version: int) -> None:
+    """A witness.removed or witness.updated of witness `body["name"]`, signed with `key`,
+    appended by SQL at `version` of its aggregate."""
+    _, _, _, _, state = _last(db, "source.registered")
+    stored = json.loads(state)
+    body = {"ledger": json.loads(stored["body"])["ledger"], "signer": key.key_id, **body}
+    text_body = canonical(body)
+    insert_row(db, registry_uuid("witness", body["name"]).hex, version, body["type"],
+               state_of(text_body, sign(key.private_key, text_body), stored["recorded"]))
+
+
+@pytest.mark.parametrize("relogged", [False, True])
+@pytest.mark.parametrize("change", [{"type": "witness.removed", "reason": "forged"},
+                                    {"type": "witness.updated", "url": "http://evil.example"}])
+def test_a_witness_change_by_a_key_that_is_not_the_operators_fails(
+        ledger_db: str, keys: Any, relogged: bool, change: dict[str, str]) -> None:
+    """A recorder's key, validly signing the removal or the move of witness `wa` (added,
+    then moved, in the full ledger): only the operator may. The tail check, which does not
+    know `wa` (added before the last checkpoint), refuses it too."""
+    _witness_change(ledger_db, keys[1], {"name": "wa", **change}, 3)
+    _fails_at_the_replay(ledger_db, relogged)
+
+
+@pytest.mark.parametrize("change", [{"type": "witness.removed", "reason": "again"},
+                                    {"type": "witness.updated", "url": "http://back.example"}])
+def test_a_removed_witness_changed_again_fails_the_audit(
+        ledger_db: str, keys: Any, change: dict[str, str]) -> None:
+    """The operator's own signature on a change of witness `wb`, which it removed: the
+    audit refuses it (nothing follows a removal), as the commands do."""
+    _witness_change(ledger_db, keys[0], {"name": "wb", **change}, 3)
+    _fails_at_the_replay(ledger_db, True)
+    with Ledger.open(ledger_db) as ledger:
+        assert "'wb' was removed (shut down)" in str(verify(ledger).problem)
+
+
+@pytest.mark.parametrize("version", [4, 9])
+def test_a_witness_change_stored_at_another_version_fails_the_audit(
+        ledger_db: str, keys: Any, version: int) -> None:
+    """The operator's valid move of `wa` (at version 2 already), stored where its place in
+    the aggregate's history is not: the audit refuses it."""
+    _witness_change(ledger_db, keys[0], {"name": "wa", "type": "witness.updated",
+                                         "url": "http://127.0.0.1:11/wa"}, version)
+    _fails_at_the_replay(ledger_db, True)
+    with Ledger.open(ledger_db) as ledger:
+        assert "not where its signed body puts it (version 3" in str(verify(ledger).problem)

@@ -225,6 +225,8 @@ WRITE: dict[str, Row] = {
     "signers revoke": lambda w: ["carol", "--reason", "left"],
     "witnesses add": lambda w: ["w2", "--url", "http://127.0.0.1:9", "--vkey", w.tally.json(
         "witness", "init", "--name", "w.example/w2", "--dir", str(w.files / "w2"))["vkey"]],
+    "witnesses update": lambda w: ["w2", "--url", "http://127.0.0.1:10"],
+    "witnesses remove": lambda w: ["w2", "--reason", "never ran"],
     "checkpoint": lambda w: [],
     "export": lambda w: ["-o", str(w.files / "all.jsonl")],
     "publish": lambda w: [w.site],

@@ -1,7 +1,7 @@
 """`tally export` then `tally import` into a fresh ledger with the same name and operator key
 gives the identical ledger: the same events (bodies and signatures) in the same order, so
 the same ids, and `verify` ok. Small random ledgers, with every kind of event a ledger can
-hold: signers (operators too), revocations, witnesses, sources, figures, claims,
+hold: signers (operators too), revocations, witnesses (moved and removed), sources, figures, claims,
 corrections and retractions, including refused commands along the way."""
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ OPERATIONS = st.lists(st.one_of(
     st.tuples(st.just("signer"), KEYS, st.booleans()),
     st.tuples(st.just("revoke"), KEYS),
     st.tuples(st.just("witness"), st.integers(0, 1)),
+    st.tuples(st.just("move witness"), st.integers(0, 1), st.integers(0, 2)),
+    st.tuples(st.just("remove witness"), st.integers(0, 1)),
     st.tuples(st.just("source"), st.integers(0, 1)),
     st.tuples(st.just("figure"), st.integers(0, 1), st.booleans()),
     st.tuples(st.just("report"), KEYS, st.integers(0, 1), st.integers(0, 1),
@@ -62,6 +64,10 @@ def _apply(ledger: Ledger, operator: KeyPair, keys: list[KeyPair], op: tuple[Any
         ledger.add_witness(f"w{op[1]}", f"http://127.0.0.1:{9000 + op[1]}",
                            WITNESS if op[1] == 0 else Cosigner("v.example", bytes(32)).vkey,
                            operator)
+    elif kind == "move witness":
+        ledger.update_witness(f"w{op[1]}", f"http://127.0.0.1:{9100 + op[2]}", operator)
+    elif kind == "remove witness":
+        ledger.remove_witness(f"w{op[1]}", "gone", operator)
     elif kind == "source":
         ledger.add_source(SourceRecord(id=f"s{op[1]}", name=f"Source {op[1]}", kind="media"),
                           operator)
@@ -113,6 +119,7 @@ def test_export_then_import_rebuilds_the_same_ledger(operations: list[tuple[Any,
         assert "".join(line + "\n" for line in export_lines(copy)) == exported
         assert copy.directory.signers() == original.directory.signers()
         assert copy.directory.witnesses() == original.directory.witnesses()
+        assert copy.directory.removed_witnesses() == original.directory.removed_witnesses()
         report = verify(copy)
         assert report.ok, report.problem
         original.close()

@@ -55,6 +55,7 @@ from tally.ledger.errors import (
 from tally.ledger.exporter import report_line
 from tally.ledger.importer import import_lines
 from tally.ledger.integrity import signing
+from tally.ledger.integrity.cosignature import Cosigner
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.events import Claim, Signer, redaction_uuid
 from tally.ledger.model.inputs import (
@@ -75,6 +76,9 @@ OPERATOR = KeyPair("operator", Ed25519PrivateKey.generate())
 SIGNERS = [KeyPair("s1", Ed25519PrivateKey.generate()), KeyPair("s2", Ed25519PrivateKey.generate())]
 STRANGER = KeyPair("stranger", Ed25519PrivateKey.generate())
 KEYS = {k.key_id: k for k in [OPERATOR, *SIGNERS, STRANGER]}
+WITNESS_NAMES = ["w1", "w2"]
+WITNESS_VKEYS = {name: Cosigner(f"{name}.example", bytes([n]) * 32).vkey
+                 for n, name in enumerate(WITNESS_NAMES, start=1)}
 
 VOCABULARY = ["planned", "in-progress", "completed"]
 FIGURE_POOL = [
@@ -137,6 +141,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.figures: dict[str, FigureRecord] = {f.id: f for f in INITIAL_FIGURES}
         self.sources: dict[str, SourceRecord] = {s.id: s for s in INITIAL_SOURCES}
         self.revoked: set[str] = set()
+        self.witnesses: dict[str, str] = {}  # configured: URL by name
+        self.removed_witnesses: set[str] = set()
         self.model: dict[str, ModelClaim] = {}
         self.reported: dict[tuple[Any, ...], str] = {}
         # what the ledger returned so far, and the keys revoked as of the last event seen
@@ -254,6 +260,51 @@ class LedgerMachine(RuleBasedStateMachine):
         assert appended.status == ("already recorded" if key.key_id in self.revoked
                                    else "recorded")
         self.revoked.add(key.key_id)
+
+    # -- witnesses -------------------------------------------------------------------------------
+
+    @rule(name=st.sampled_from(WITNESS_NAMES), port=st.integers(0, 2))
+    def add_witness(self, name: str, port: int) -> None:
+        url = f"http://127.0.0.1:{9000 + port}"
+
+        def add() -> Any:
+            return self.ledger.add_witness(name, url, WITNESS_VKEYS[name], OPERATOR)
+        if name in self.removed_witnesses:
+            assert "choose another name" in self.refused(DuplicateDefinitionError, add).message
+        elif name in self.witnesses and self.witnesses[name] != url:
+            self.refused(DuplicateDefinitionError, add)
+        else:
+            assert add().status == ("already recorded" if name in self.witnesses
+                                    else "recorded")
+            self.witnesses[name] = url
+
+    @rule(name=st.sampled_from(WITNESS_NAMES), port=st.integers(0, 2))
+    def move_witness(self, name: str, port: int) -> None:
+        url = f"http://127.0.0.1:{9000 + port}"
+
+        def move() -> Any:
+            return self.ledger.update_witness(name, url, OPERATOR)
+        if name in self.removed_witnesses:
+            self.refused(ClaimStateError, move)
+        elif name not in self.witnesses:
+            self.refused(InputError, move)
+        else:
+            assert move().status == ("already recorded" if self.witnesses[name] == url
+                                     else "recorded")
+            self.witnesses[name] = url
+
+    @rule(name=st.sampled_from(WITNESS_NAMES))
+    def remove_witness(self, name: str) -> None:
+        def remove() -> Any:
+            return self.ledger.remove_witness(name, "shut down", OPERATOR)
+        if name in self.removed_witnesses:
+            self.refused(ClaimStateError, remove)
+        elif name not in self.witnesses:
+            self.refused(InputError, remove)
+        else:
+            assert remove().status == "recorded"
+            del self.witnesses[name]
+            self.removed_witnesses.add(name)
 
     # -- reports ---------------------------------------------------------------------------------
 
@@ -553,6 +604,9 @@ class LedgerMachine(RuleBasedStateMachine):
         assert set(self.ledger.directory.figure_ids()) == set(self.figures)
         assert {s.id: s for s in self.ledger.directory.sources()} == self.sources
         assert {s.key_id for s in self.ledger.directory.signers() if s.revoked} == self.revoked
+        assert {w.name: w.url for w in self.ledger.directory.witnesses()} == self.witnesses
+        assert {w.name for w, _ in self.ledger.directory.removed_witnesses()} == (
+            self.removed_witnesses)
 
 
 LedgerMachine.TestCase.settings = settings(

@@ -190,7 +190,11 @@ def build_vectors() -> dict[str, Any]:
                                       description="Graves reported at an example site.",
                                       place="Example town", period="2024-12/2025-02"),
                            operator)
-        at(16)
+        at(16)  # format v2's witness changes: moved, then removed
+        ledger.update_witness("w1", "https://witness.example/w1/v2", operator)
+        at(17)
+        ledger.remove_witness("w1", "the witness was shut down", operator)
+        at(18)
         size, _ = ledger.checkpoint(operator)
 
         events = []

@@ -209,6 +209,8 @@ BODY_KEYS = {
     "claim.corrected": {"claim", "value", "reason"},
     "claim.retracted": {"claim", "reason"},
     "witness.added": {"name", "url", "vkey"},
+    "witness.removed": {"name", "reason"},
+    "witness.updated": {"name", "url"},
     "document.archived": {"sha256", "media_type", "url", "retrieved", "source", "extractor",
                           "extractor_version", "text_sha256"},
     "claim.redacted": {"claim", "field", "commitments", "reason"},
@@ -347,6 +349,7 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
     hashes = []
     undisclosed: dict[str, int] = {}  # commitments without a disclosure -> leaf index
     withheld: dict[str, int] = {}  # documents archived without their bytes -> leaf index
+    witnesses: dict[str, dict[str, Any]] = {}  # by name: its URL, version, and removal
     for index, e in enumerate(vectors["events"]):
         keys_v = EVENT_KEYS if vectors["v"] == 1 else EVENT_KEYS | {"disclosures"}
         require(set(e) == keys_v and e["leaf_index"] == index, "event keys")
@@ -395,7 +398,20 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
             require(witness_key[:1] == b"\x04" and len(witness_key) == 33, "a cosigner vkey")
             require(sha256(name.encode() + b"\n" + witness_key).hex()[:8] == kid,
                     "witness key id")
+            require(body["name"] not in witnesses, "a witness name is added once")
+            witnesses[body["name"]] = {"url": body["url"], "version": 1, "removed": False}
             where = (uuid5(TALLY_NAMESPACE, "witness:" + body["name"]).hex(), 1)
+            public_key = operator_key
+        elif kind in ("witness.removed", "witness.updated"):
+            require(signer == operator, "witness changes are the operator's")
+            witness = witnesses[body["name"]]
+            require(not witness["removed"], "a removed witness is not changed")
+            if kind == "witness.updated":
+                require(body["url"] != witness["url"], "a move changes the URL")
+                witness["url"] = body["url"]
+            witness["removed"] = kind == "witness.removed"
+            witness["version"] += 1
+            where = (uuid5(TALLY_NAMESPACE, "witness:" + body["name"]).hex(), witness["version"])
             public_key = operator_key
         else:
             require(signer in signers and not signers[signer]["revoked"], "unknown signer")
@@ -470,10 +486,11 @@ def check_events(vectors: dict[str, Any], operator_key: bytes, origin: str, ledg
 
 
 def leaf_version(kind: str, body: dict[str, Any]) -> int:
-    """A leaf's `v`: 2 for format v2's statements (a take-down order, or a claim with a
-    commitment), else 1."""
+    """A leaf's `v`: 2 for format v2's statements (a take-down order, a witness's removal or
+    move, or a claim with a commitment), else 1."""
     committed = any(isinstance(_at(body, p), dict) for ps in ERASABLE.values() for p in ps)
-    return 2 if kind in ("claim.redacted", "document.withheld") or committed else 1
+    return 2 if kind in ("claim.redacted", "document.withheld", "witness.removed",
+                         "witness.updated") or committed else 1
 
 
 def check(vectors: dict[str, Any]) -> None:

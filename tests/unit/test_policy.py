@@ -193,3 +193,27 @@ def test_a_witness_key_is_configured_under_one_name() -> None:
                        "key") as caught:
         policy.witness_is_new("w2", "http://127.0.0.1:9002", W1[1], {"w1": W1})
     assert caught.value.field == "vkey"
+
+
+def test_a_removed_witness_name_is_not_configured_again() -> None:
+    with pytest.raises(DuplicateDefinitionError, match=r"'w1' was removed \(shut down\): "
+                       "choose another name") as caught:
+        policy.witness_is_new("w1", *W1, {}, {"w1": "shut down"})
+    assert caught.value.field == "name"
+    # its key, no longer asked, may be configured under another name
+    assert policy.witness_is_new("w1b", *W1, {}, {"w1": "shut down"})
+
+
+def test_only_a_configured_witness_is_removed_or_moved() -> None:
+    assert policy.witness_configured("w1", {"w1": W1}) == W1
+    with pytest.raises(ClaimStateError, match=r"'w1' was removed \(shut down\)"):
+        policy.witness_configured("w1", {}, {"w1": "shut down"})
+    with pytest.raises(InputError, match="'w2' is not configured: see 'tally witnesses list'"):
+        policy.witness_configured("w2", {"w1": W1})
+    with pytest.raises(InputError, match="did you mean 'w1'"):
+        policy.witness_configured("w11", {"w1": W1})
+
+
+def test_a_move_changes_the_url() -> None:
+    assert policy.witness_url_changes(W1[0], "http://127.0.0.1:9009")
+    assert not policy.witness_url_changes(W1[0], W1[0])
