@@ -110,8 +110,8 @@ def monitor(
         "without a replica.")] = None,
     state_file: Annotated[Path | None, typer.Option(
         "--state", help="The state file kept without a replica (default "
-        "tally-monitor.json); given, the site is watched without one, whatever TALLY_DB "
-        "names.")] = None,
+        "tally-monitor.json); given without --db, the site is watched without one, "
+        "whatever TALLY_DB names.")] = None,
     evidence_file: EvidenceOpt = Path("tally-evidence.json"),
     policy: PolicyOpt = None,
     timeout: TimeoutOpt = None,
@@ -158,15 +158,12 @@ def monitor(
 
 
 def _replica(ctx: typer.Context, db: str | None, state_file: Path | None) -> str | None:
-    """The replica `monitor` updates: --db (or TALLY_DB), unless --state asks for the state
-    mode; --db given on the command line with --state is a malformed command line."""
+    """The replica `monitor` updates: --db, or TALLY_DB unless --state asks for the state
+    mode (the demo exports TALLY_DB, naming the operator's own ledger)."""
     if state_file is None:
         return db
     given = ctx.find_root().get_parameter_source("db")  # click's ParameterSource, by name:
-    if given is not None and given.name == "COMMANDLINE":  # typer vendors click privately
-        raise typer.BadParameter("--db updates a replica and --state watches without one: "
-                                 "give one of them", param_hint="--state")
-    return None
+    return db if given is not None and given.name == "COMMANDLINE" else None  # (vendored)
 
 
 def register(app: typer.Typer) -> None:
