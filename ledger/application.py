@@ -372,32 +372,31 @@ class Ledger:
 
     def add_witness(self, name: str, url: str, vkey: str, operator: KeyPair) -> Appended:
         """Configure a witness, as an event signed by the operator key."""
-        self._check_operator(operator)
-        try:
-            record = WitnessRecord(name=name, url=url, vkey=vkey)
-        except ValidationError as e:
-            message, where = describe(e)
-            raise InputError(f"invalid witness: {message}", field=where) from None
-        return self._handle(name, record, operator)
+        return self._witness_change(operator, "witness", WitnessRecord, name=name, url=url,
+                                    vkey=vkey)
 
     def remove_witness(self, name: str, reason: str, operator: KeyPair) -> Appended:
         """Stop asking a configured witness to cosign, as an event signed by the operator key
         (its name is never configured again)."""
-        self._check_operator(operator)
-        try:
-            record = WitnessRemovalRecord(name=name, reason=reason)
-        except ValidationError as e:
-            message, where = describe(e)
-            raise InputError(f"invalid witness removal: {message}", field=where) from None
-        return self._handle(name, record, operator)
+        return self._witness_change(operator, "witness removal", WitnessRemovalRecord,
+                                    name=name, reason=reason)
 
     def update_witness(self, name: str, url: str, operator: KeyPair) -> Appended:
         """Move a configured witness to a new submission URL, as an event signed by the
         operator key ("already recorded" when it is at this URL already)."""
+        return self._witness_change(operator, "witness update", WitnessUpdateRecord,
+                                    name=name, url=url)
+
+    def _witness_change(self, operator: KeyPair, what: str,
+                        record_type: type[WitnessRecord | WitnessRemovalRecord
+                                          | WitnessUpdateRecord],
+                        **fields: str) -> Appended:
+        """A witness record from these fields (one sentence naming `what` if invalid),
+        signed by the operator key and handled as every record is."""
         self._check_operator(operator)
         try:
-            record = WitnessUpdateRecord(name=name, url=url)
+            record = record_type.model_validate(fields)
         except ValidationError as e:
             message, where = describe(e)
-            raise InputError(f"invalid witness update: {message}", field=where) from None
-        return self._handle(name, record, operator)
+            raise InputError(f"invalid {what}: {message}", field=where) from None
+        return self._handle(fields["name"], record, operator)
