@@ -215,6 +215,17 @@ def test_a_document_withheld_before_a_checkpoint_stops_no_later_check(
         other.add_source(SourceRecord(id="other", name="Other", kind="media"), operator)
     ledger.checkpoint(operator)
     assert verify(ledger).ok
+    # an insider deletes the bytes of a document, archived before a checkpoint, with no
+    # order: the next checkpoint's recheck does not look back that far, the full audit does
+    kept = documents.archive(ledger, b"A report that stays.\n", name="kept.txt",
+                             key=operator).id
+    position = ledger.events.max_position()
+    ledger.checkpoint(operator)
+    with ledger.engine.begin() as conn:
+        conn.execute(text("DELETE FROM tally_documents WHERE sha256 = :s"), {"s": kept})
+    report = verify(ledger)
+    assert not report.ok and report.position == position
+    assert "no signed order took it down" in (report.problem or "")
 
 
 def test_claims_anchored_in_a_withheld_document_export_and_import_again(
