@@ -27,6 +27,7 @@ from tally.ledger.handlers import (
     prepare_correction,
     prepare_retraction,
 )
+from tally.ledger.importer.line_workers import Refused, Setting, read_lines
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
@@ -48,7 +49,13 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
 from tally.ledger.orders import redact_claim
 from tally.ledger.progress import Progress
-from tally.ledger.reports import already_recorded, prepare_claim
+from tally.ledger.reports import (
+    Draft,
+    PreparedClaim,
+    already_recorded,
+    claim_from_draft,
+    prepare_claim,
+)
 
 CHUNK = 2000  # lines whose new claims are looked up in the store together
 FOREIGN = ("import the file into a ledger made with the same --name and operator key, or "
@@ -137,22 +144,20 @@ class Validator:
 
     def _validate(self, lines: Iterable[bytes]) -> None:
         number = 0
-        for number, raw in enumerate(lines, start=1):
-            try:
-                record = parse_line(number, raw)
-            except ImportFileError as e:
+        for number, raw, read in read_lines(lines, Setting.of(self.ctx, self.key)):
+            if isinstance(read, Refused):
                 # this line has nothing pending: settle every line before it, the one just
                 # before included (a new claim there may be refused, e.g. a revoked signer's)
                 self._first_error_before(number)
-                self._refuse(e)
+                self._refuse(read.error(number))
                 continue
             if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
                 self.progress("validating", number, self.total)
-            if record is None:
+            if read is None:
                 continue
             self.summary.lines += 1
             try:
-                self._line(number, record)
+                self._line(number, raw, read)
             except ImportFileError as e:
                 self._first_error_before(number)
                 self._refuse(e)
@@ -180,10 +185,13 @@ class Validator:
 
     # -- one line -----------------------------------------------------------------------
 
-    def _line(self, number: int, record: Any) -> None:
+    def _line(self, number: int, raw: bytes, read: Any) -> None:
         defer: Deferred = []
         try:
-            self._lines.get(type(record), self._registration)(number, record, defer)
+            if isinstance(read, Draft):
+                self._drafted(number, raw, read, defer)
+            else:
+                self._lines.get(type(read), self._registration)(number, read, defer)
         finally:
             for item in defer:
                 self.signatures.add(number, item)
@@ -216,8 +224,22 @@ class Validator:
             self.staged.append(_Staged(number, "document", event))
         self._added("document")
 
+    def _drafted(self, number: int, raw: bytes, draft: Draft, defer: Deferred) -> None:
+        """A report drafted in a worker process: the registry's checks here, in file order,
+        or the whole line again when the draft's assumptions do not hold."""
+        prepared = claim_from_draft(self.registry, self.ctx, draft, defer)
+        if prepared is None:
+            record = parse_line(number, raw)
+            assert isinstance(record, ReportRecord)
+            self._report(number, record, defer)
+        else:
+            self._new_claim(number, draft.figure, prepared)
+
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        prepared = prepare_claim(self.registry, self.ctx, record, self.key, defer)
+        self._new_claim(number, record.figure, prepare_claim(self.registry, self.ctx, record,
+                                                         self.key, defer))
+
+    def _new_claim(self, number: int, figure: str, prepared: PreparedClaim) -> None:
         claim_uuid, body, signature, signer = (prepared.uuid, prepared.body,
                                                prepared.signature, prepared.signer)
         # a claim new to this chunk is looked up in this file and the ledger with the
@@ -229,7 +251,7 @@ class Validator:
             self._skipped()
             return
         # the body names this figure and this signer (see handlers.sign_or_verify)
-        state = ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
+        state = ClaimState(claim_uuid, figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
         event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=CLAIM_TOPIC,

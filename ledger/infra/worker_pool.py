@@ -161,9 +161,11 @@ def run_async(fn: Callable[[_A], _R], arg: _A, *, in_place: bool = False
 
     def wait() -> _R:
         try:
-            return future.result()  # type: ignore[no-any-return]
+            done, result = future.result()
         except Exception:  # the worker stopped: its job is done here instead
             return fn(arg)
+        # a job that raised there raises here, where its error can be seen
+        return result if done else fn(arg)  # type: ignore[no-any-return]
 
     return wait
 
@@ -175,7 +177,11 @@ def _main() -> None:
             fn, arg = _read(stdin)
         except EOFError:
             return
-        _write(stdout, fn(arg))
+        try:
+            answer = (True, fn(arg))
+        except Exception:  # the caller runs it again, and sees the error
+            answer = (False, None)
+        _write(stdout, answer)
 
 
 if __name__ == "__main__":
