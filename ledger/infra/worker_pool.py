@@ -165,7 +165,7 @@ def run_async(fn: Callable[[_A], _R], arg: _A, *, in_place: bool = False
         except Exception:  # the worker stopped: its job is done here instead
             return fn(arg)
         # a job that raised there raises here, where its error can be seen
-        return result if done else fn(arg)  # type: ignore[no-any-return]
+        return result if done else fn(arg)
 
     return wait
 
