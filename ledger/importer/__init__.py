@@ -9,7 +9,8 @@ How a million lines stay fast and flat in memory:
 
 The package: `lines` (a line's limits and validated record), `line_workers` (pass 1's
 work on each line alone), `validator` (pass 1), `staging` (the staging file), `registry`
-(what validation looks up, figures as small views), and this module (pass 2).
+(what validation looks up, figures as small views), `summary` (what an import did), and
+this module (pass 2).
 
 - The worker processes read the lines a few chunks ahead (`line_workers`): each line is
   parsed and validated, and a report's body is built (and signed, with `--key`) without
@@ -38,14 +39,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tally.ledger.application import Ledger
 from tally.ledger.importer import lines as line_limits
 from tally.ledger.importer.lines import parse_line
-from tally.ledger.importer.staging import Staging
-from tally.ledger.importer.validator import ImportSummary, Validator
-from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.progress import Progress
+from tally.ledger.importer.summary import ImportSummary
+
+if TYPE_CHECKING:
+    from tally.ledger.application import Ledger
+    from tally.ledger.integrity.signing import KeyPair
+    from tally.ledger.progress import Progress
 
 BATCH = 1000  # events per append transaction
 
@@ -73,6 +76,11 @@ def import_lines(
     total: int = 0,
 ) -> ImportSummary:
     """Validate every line, then append; raises ImportFileError before writing anything."""
+    # loaded here, not with the package: the worker processes load the package for its
+    # lines alone (`line_workers`), and the write side would cost each a second to load
+    from tally.ledger.importer.staging import Staging
+    from tally.ledger.importer.validator import Validator
+
     with Staging() as staging:
         validator = Validator(ledger, key, staging, progress, total)
         summary = validator.run(lines)

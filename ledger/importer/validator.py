@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from tally.ledger.importer.line_workers import Refused, Setting, read_lines
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
+from tally.ledger.importer.summary import ImportSummary
 from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.events import (
@@ -63,14 +64,6 @@ FOREIGN = ("import the file into a ledger made with the same --name and operator
 MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
-
-
-@dataclass
-class ImportSummary:
-    lines: int = 0
-    added: int = 0
-    skipped: int = 0
-    by_type: dict[str, int] = field(default_factory=dict)
 
 
 def _claim_event(cls: Any, claim: UUID, version: int, **fields: Any) -> Any:
