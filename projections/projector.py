@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,9 +22,10 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from tally.ledger.errors import InvalidDateError, VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
+from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
-from tally.ledger.model.events import Case, Claim, Figure, Signer, Source
+from tally.ledger.model.events import Case, Claim, Figure, Redaction, Signer, Source
 from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
@@ -119,6 +121,8 @@ class Projector:
     def _decode(self, n: Notification) -> Any:
         try:
             return self.decode(n)
+        except Withheld as w:  # its rows went with the order that withheld it
+            return _WithheldEvent(dt.datetime.fromisoformat(w.recorded_text))
         except Exception as e:  # a tampered event: say where, let verify say the rest
             raise VerificationError(
                 f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
@@ -139,6 +143,8 @@ class Projector:
                     self._cache[(table.name, claim_id)] = found.get(claim_id)
 
     def _apply(self, position: int, recorded: dt.datetime, e: Any) -> None:
+        if isinstance(e, _WithheldEvent):
+            return
         # every column comes from the signed body (checked before the event was logged)
         body = json.loads(e.body)
         if isinstance(e, Signer.Added):
@@ -176,6 +182,22 @@ class Projector:
             self._claim(position, recorded, e.originator_id.hex, body)
         elif isinstance(e, Claim.Corrected | Claim.Retracted):
             self._followup(position, recorded, e.originator_id.hex, e, body)
+        elif isinstance(e, Redaction.Ordered) and body["field"] == "body":
+            self._withhold(body["claim"])
+
+    def _withhold(self, claim_id: str) -> None:
+        """An order took the claim's body down: its rows go, and its figure is recomputed
+        without it (a rebuild never made them: the events are stubs by then)."""
+        claim = self._row(t.history, "claim_id", claim_id)
+        if claim is None:
+            return
+        self.touched.add(claim["figure"])
+        for table in (t.history, t.provenance):
+            pending = self.inserts.get(table.name, [])
+            pending[:] = [r for r in pending if r["claim_id"] != claim_id]
+            self.conn.execute(table.delete().where(table.c.claim_id == claim_id))
+            self._cache[(table.name, claim_id)] = None
+        self._dirty_provenance.pop(claim_id, None)
 
     def _value_columns(self, figure_id: str, written: str) -> dict[str, Any]:
         figure = self.figure(figure_id)
@@ -240,6 +262,13 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         mark_dirty(self.conn, self.touched)
+
+
+@dataclass(frozen=True)
+class _WithheldEvent:
+    """The stub of a withheld event: its recording time is all it shows."""
+
+    timestamp: dt.datetime
 
 
 @lru_cache(maxsize=8192)

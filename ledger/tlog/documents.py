@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from tally.ledger.errors import MissingFileError, SiteError, VerificationError
 from tally.ledger.evidence.archive import Archive
-from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.envelope import parse_leaf, parse_stub_entry
 from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.statements import DocumentArchived, parse_statement
 from tally.ledger.tlog.source import SiteSource
@@ -46,6 +46,8 @@ def page_path(sha256: str) -> str:
 
 def archived_document(entry: bytes) -> DocumentArchived | None:
     """The signed `document.archived` statement a published entry holds, or None."""
+    if parse_stub_entry(entry) is not None:
+        return None
     fields = parse_leaf(entry)
     if fields.get("type") != "document.archived":
         return None

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import VerificationError
-from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
+from tally.ledger.errors import ClaimStateError, VerificationError
+from tally.ledger.infra.merkle_log import _Nodes, entry_hash, entry_of, leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
-from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.envelope import parse_leaf, parse_stub_entry
 from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.model.statements import (
     ClaimCorrected,
@@ -59,7 +59,7 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
     found: dict[int, bytes] = {}
     for n in ledger.events.all_notifications(positions[0], stop=positions[-1], conn=conn):
         if n.id in wanted:
-            found[n.id] = leaf_bytes(n)
+            found[n.id] = entry_of(n)
     if len(found) != count:
         raise VerificationError(f"events of leaves {first}.. are missing from the event store: "
                                 "run 'tally verify'")
@@ -104,7 +104,7 @@ def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
                 if tile.level == 0:
                     bundled = entries(ledger, conn, tile.start, tile.width)
                     for offset, (leaf, digest) in enumerate(zip(bundled, hashes, strict=True)):
-                        if merkle.leaf_hash(leaf) != digest:
+                        if entry_hash(leaf) != digest:
                             raise VerificationError(
                                 f"the event of leaf {tile.start + offset} differs from its "
                                 "Merkle leaf: run 'tally verify'")
@@ -176,17 +176,23 @@ def changes(ledger: Ledger, old_size: int, new_size: int,
         for first in range(old_size, new_size, 1000):
             bundled = entries(ledger, conn, first, min(1000, new_size - first))
             for index, leaf in enumerate(bundled, start=first):
-                if trusted is not None and merkle.leaf_hash(leaf) != trusted(index):
+                if trusted is not None and entry_hash(leaf) != trusted(index):
                     raise VerificationError(f"the event of leaf {index} differs from its leaf "
                                             "in the signed tree: run 'tally verify'")
                 _touch(leaf, found, followed)
-    if followed:
-        registry = ledger.registry()
-        found.figures.update(registry.claim(c).figure for c in followed)
+    registry = ledger.registry()
+    for claim in followed:
+        try:
+            found.figures.add(registry.claim(claim).figure)
+        except ClaimStateError:  # withheld whole since: which figure it left is not known
+            found.everything = True
     return found
 
 
 def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
+    if parse_stub_entry(leaf) is not None:  # a claim withheld since: its figure is unknown
+        found.everything = True
+        return
     fields = parse_leaf(leaf)
     kind, body = str(fields["type"]), str(fields["body"])
     found.taken_down = found.taken_down or kind in ("claim.redacted", "document.withheld")

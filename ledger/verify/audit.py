@@ -28,12 +28,12 @@ from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
-from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
+from tally.ledger.integrity.envelope import Withheld, decode_state, leaf_from, state_sha256
 from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
-from tally.ledger.verify.replay import Replay
+from tally.ledger.verify.replay import Admitted, ClaimEvents, Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
 
 BATCH = 2000
@@ -127,23 +127,16 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
                 report.pending = _pending(ledger, conn, batch[i:])
                 break
             try:
-                # the state is decoded once, for the leaf and for the event
-                state = state_bytes(n.state)
-                stored = decode_state(state)
-                leaf = merkle.leaf_hash(leaf_from(
-                    str(n.topic), check_type_and_id(n).hex, n.originator_version, stored,
-                    state_sha256(state)))
-                _check_logged(row, n, leaf)
-                event = ledger.events.event_from(n, stored)
-                admitted = replay.admit(n.id, event, lookup)
+                leaf, admitted = _replayed(ledger, replay, n, row, lookup)
             except VerificationError as e:
                 signatures.check(before=e.position or n.id)
                 raise VerificationError(e.message, position=e.position or n.id) from None
             if kept and replay.origin is not None:  # the genesis names the operator key
                 _schedule_kept(kept, replay, due)
                 kept = ()
-            signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
-            report.signatures += 1
+            if admitted is not None:
+                signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
+                report.signatures += 1
             frontier.append(leaf)
             report.events += 1
             if n.topic in REGISTRY_TYPES:
@@ -177,6 +170,23 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
             f"({frontier.size}): events were deleted or the ledger was rewritten")
     report.size = frontier.size
     report.root = frontier.root().hex()
+
+
+def _replayed(ledger: Ledger, replay: Replay, n: Notification, logged: Any,
+              lookup: ClaimEvents) -> tuple[bytes, Admitted | None]:
+    """The event's leaf hash, checked against the log's, and the event admitted by the
+    rules; a withheld event's stub keeps a leaf hash and nothing to admit."""
+    state = state_bytes(n.state)
+    try:
+        stored = decode_state(state)  # decoded once, for the leaf and for the event
+    except Withheld as w:
+        _check_logged(logged, n, w.leaf_hash)
+        replay.withheld_event(n.id, check_type_and_id(n), str(n.topic), w.leaf_hash)
+        return w.leaf_hash, None
+    leaf = merkle.leaf_hash(leaf_from(str(n.topic), check_type_and_id(n).hex,
+                                      n.originator_version, stored, state_sha256(state)))
+    _check_logged(logged, n, leaf)
+    return leaf, replay.admit(n.id, ledger.events.event_from(n, stored), lookup)
 
 
 def _schedule_kept(notes: Sequence[str], replay: Replay,

@@ -17,13 +17,14 @@ from uuid import UUID
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
-from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.infra.merkle_log import leaf_hash_of
 from tally.ledger.infra.signature_pool import SignatureQueue
-from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import Withheld
+from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.verify.replay import Replay
+from tally.ledger.verify.replay import Admitted, ClaimEvents, Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
@@ -116,7 +117,7 @@ class TailCheck:
                                         "(run 'tally verify')", position=missing)
             batch = [n for n in batch if n.id in hashes]  # logged ones: what is signed
             for n in batch:
-                digest = merkle.leaf_hash(leaf_bytes(n))
+                digest = leaf_hash_of(n)
                 if hashes[n.id] != digest:
                     raise VerificationError(f"the event at position {n.id} differs from its "
                                             "Merkle leaf: run 'tally verify'", position=n.id)
@@ -139,11 +140,11 @@ class TailCheck:
         signatures = SignatureQueue()
         for n in batch:
             try:
-                admitted = _admit(replay, n, self.events.decode(n), lookup)
+                admitted = _admit(replay, n, lookup, self.events.decode)
             except VerificationError:
                 _signatures(signatures)  # one before it that fails is the first bad
                 raise
-            if n.id in untrusted:
+            if admitted is not None and n.id in untrusted:
                 signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
         _signatures(signatures)
 
@@ -224,7 +225,7 @@ class TailCheck:
             replay = Replay(evidence=evidence(self.archive, self.disclosures))
             replay.witnesses_known = False  # a seal lists no witness events
         for n in registry:
-            _admit(replay, n, self.events.decode(n), _no_claims)
+            _admit(replay, n, _no_claims, self.events.decode)
         replay.pending.clear()
         return replay
 
@@ -240,8 +241,16 @@ def _no_claims(_: UUID) -> list[tuple[int, int, str, str]]:
     return []
 
 
-def _admit(replay: Replay, n: Notification, event: Any, lookup: Any) -> Any:
+def _admit(replay: Replay, n: Notification, lookup: ClaimEvents,
+           decode: Callable[[Notification], Any]) -> Admitted | None:
+    """The event admitted by the rules, or None for a withheld event's stub (its leaf hash
+    is checked against the log by the caller, where the log has it already)."""
     try:
+        try:
+            event = decode(n)
+        except Withheld as w:
+            replay.withheld_event(n.id, as_uuid(n.originator_id), str(n.topic), w.leaf_hash)
+            return None
         return replay.admit(n.id, event, lookup)
     except VerificationError as e:
         raise VerificationError(f"the event at position {n.id} fails the audit: {e.message}",

@@ -33,7 +33,7 @@ from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
-from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf
+from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf, parse_stub_entry
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import log_files
@@ -114,6 +114,14 @@ class _Site:
         self.result.bytes_written += len(data)
         if self.progress and self.result.written % 100 == 0:
             self.progress("writing", self.result.written, 0)
+
+    def partial_widths(self, partial_path: str) -> list[int]:
+        """The widths of the partial tiles or bundles held beside `partial_path` (one of
+        them: `…/<N>.p/<W>`)."""
+        folder = self.directory / partial_path.rsplit("/", 1)[0]
+        if not folder.is_dir():
+            return []
+        return sorted(int(f.name) for f in folder.iterdir() if f.name.isdigit())
 
     def remove(self, relative: str) -> None:
         """Take a file off the site, if it is there (what a take-down order erased)."""
@@ -283,6 +291,8 @@ def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
         for number in range(first, -(-size // tiles.WIDTH)):
             start = number * tiles.WIDTH
             bundled = log_files.entries(ledger, conn, start, min(tiles.WIDTH, size - start))
+            if taken_down:
+                _entry_bundles(site, number, bundled)
             wanted = [c for leaf in bundled for c in _commitments(leaf)]
             held = ledger.disclosures.get(wanted, conn)
             path = tiles.disclosures_path(number)
@@ -296,7 +306,22 @@ def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
             site.write(path, disclosure.bundle_bytes(held.values()))
 
 
+def _entry_bundles(site: _Site, number: int, bundled: list[bytes]) -> None:
+    """Write the entry bundles of level-0 tile `number` the site holds (full, and the
+    partial ones of earlier checkpoints) again from the events as they are now: an order
+    that withheld a claim's body since leaves its stub entries there, and no body. (The
+    tiles, which hold leaf hashes, never change.)"""
+    widths = [tiles.WIDTH] if len(bundled) == tiles.WIDTH else []
+    widths += site.partial_widths(tiles.entries_path(number, 1))
+    for width in widths:
+        path = tiles.entries_path(number, width)
+        if width <= len(bundled) and site.files.read(path, 1) is not None:
+            site.write(path, tiles.bundle(bundled[:width]))
+
+
 def _commitments(leaf: bytes) -> list[str]:
+    if parse_stub_entry(leaf) is not None:  # withheld whole: nothing of it is published
+        return []
     fields = parse_leaf(leaf)
     if fields["type"] != "claim.recorded":
         return []
