@@ -44,11 +44,11 @@ def claim_leaves(claim_id: str, events: Sequence[tuple[int, int, str, bytes]]
         try:
             stored = envelope.decode_state(state)
         except envelope.Withheld as w:
-            found[w.leaf_hash.hex()] = Stub(version, None, w.leaf_hash, w.recorded_text)
+            found[w.leaf_hash.hex()] = Stub(version, None, w.leaf_hash)
             continue
         leaf = merkle.leaf_hash(envelope.leaf_from(type_name, claim_id, version, stored,
                                                    envelope.state_sha256(state)))
-        found[leaf.hex()] = Stub(version, stored.body, leaf, stored.time_text())
+        found[leaf.hex()] = Stub(version, stored.body, leaf)
     return found
 
 
@@ -60,10 +60,9 @@ class Stub:
     version: int
     body: str | None
     leaf_hash: bytes
-    recorded_text: str
 
     def state(self) -> bytes:
-        return envelope.encode_stub(self.leaf_hash, self.recorded_text)
+        return envelope.encode_stub(self.leaf_hash)
 
 
 def redact_claim(registry: Registry, ctx: Context, commitments: list[str],

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -114,6 +113,8 @@ class Projector:
         self._prefetch_claims({e.originator_id.hex for _, e in events
                                if isinstance(e, Claim.Corrected | Claim.Retracted)})
         for position, event in events:
+            if event is None:  # withheld: no row, not even its recording time
+                continue
             recorded = event.timestamp
             self._add(t.events, str(position), {"position": position, "recorded_at": recorded})
             self._apply(position, recorded, event)
@@ -121,8 +122,8 @@ class Projector:
     def _decode(self, n: Notification) -> Any:
         try:
             return self.decode(n)
-        except Withheld as w:  # its rows went with the order that withheld it
-            return _WithheldEvent(dt.datetime.fromisoformat(w.recorded_text))
+        except Withheld:  # its rows went with the order that withheld it
+            return None
         except Exception as e:  # a tampered event: say where, let verify say the rest
             raise VerificationError(
                 f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
@@ -143,8 +144,6 @@ class Projector:
                     self._cache[(table.name, claim_id)] = found.get(claim_id)
 
     def _apply(self, position: int, recorded: dt.datetime, e: Any) -> None:
-        if isinstance(e, _WithheldEvent):
-            return
         # every column comes from the signed body (checked before the event was logged)
         body = json.loads(e.body)
         if isinstance(e, Signer.Added):
@@ -192,6 +191,13 @@ class Projector:
         if claim is None:
             return
         self.touched.add(claim["figure"])
+        h = t.history.c
+        positions = [*self.conn.execute(select(h.position).where(h.claim_id == claim_id))
+                     .scalars(), *(r["position"] for r in self.inserts.get(t.history.name, [])
+                                   if r["claim_id"] == claim_id)]
+        self.inserts[t.events.name] = [r for r in self.inserts.get(t.events.name, [])
+                                       if r["position"] not in positions]
+        self.conn.execute(t.events.delete().where(t.events.c.position.in_(positions)))
         for table in (t.history, t.provenance):
             pending = self.inserts.get(table.name, [])
             pending[:] = [r for r in pending if r["claim_id"] != claim_id]
@@ -262,13 +268,6 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         mark_dirty(self.conn, self.touched)
-
-
-@dataclass(frozen=True)
-class _WithheldEvent:
-    """The stub of a withheld event: its recording time is all it shows."""
-
-    timestamp: dt.datetime
 
 
 @lru_cache(maxsize=8192)

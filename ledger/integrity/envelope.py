@@ -42,20 +42,19 @@ _RECORDED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.
 
 class Withheld(VerificationError):
     """A stored event whose body an operator's order took down (format v2, `tally redact
-    --field body`): its state is a stub that keeps the recording time and the Merkle leaf
-    hash the event had, and nothing signed. Readers that show or replay bodies catch it;
-    anything else refuses the stub as it refuses a state it cannot decode."""
+    --field body`): its state is a stub that keeps the Merkle leaf hash the event had and
+    nothing else (not even its recording time, which nothing could vouch for any more).
+    Readers that show or replay bodies catch it; anything else refuses the stub as it
+    refuses a state it cannot decode."""
 
-    def __init__(self, leaf_hash: bytes, recorded_text: str) -> None:
+    def __init__(self, leaf_hash: bytes) -> None:
         super().__init__("the event's body was withheld by an order of the operator")
         self.leaf_hash = leaf_hash
-        self.recorded_text = recorded_text
 
 
-def encode_stub(leaf_hash: bytes, recorded_text: str) -> bytes:
-    """The state that replaces a withheld event's: canonical JSON of its recording time (as
-    stored) and its leaf hash (hex)."""
-    return canonical({"recorded": recorded_text, "withheld": leaf_hash.hex()}).encode("utf-8")
+def encode_stub(leaf_hash: bytes) -> bytes:
+    """The state that replaces a withheld event's: canonical JSON of its leaf hash (hex)."""
+    return canonical({"withheld": leaf_hash.hex()}).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def decode_state(state: bytes) -> Stored:
         fields = json.loads(text)
     except (UnicodeDecodeError, ValueError, TypeError):
         raise VerificationError("the stored state is not UTF-8 JSON") from None
-    if isinstance(fields, dict) and set(fields) == {"recorded", "withheld"}:
+    if isinstance(fields, dict) and set(fields) == {"withheld"}:
         raise _stub(fields, text)
     if not isinstance(fields, dict) or set(fields) != {"body", "recorded", "signature"} \
             or not all(type(v) is str for v in fields.values()):
@@ -126,23 +125,21 @@ def decode_state(state: bytes) -> Stored:
 
 def _stub(fields: dict[str, object], text: str) -> VerificationError:
     """A withheld event's stub as `Withheld`, if it is exactly one; else the refusal."""
-    leaf, recorded = fields["withheld"], fields["recorded"]
-    if not (isinstance(leaf, str) and len(leaf) == 64 and set(leaf) <= _HEX
-            and isinstance(recorded, str) and _RECORDED.fullmatch(recorded)):
+    leaf = fields["withheld"]
+    if not (isinstance(leaf, str) and len(leaf) == 64 and set(leaf) <= _HEX):
         return VerificationError("the stored stub of a withheld event is malformed")
-    if encode_stub(bytes.fromhex(leaf), recorded).decode("utf-8") != text:
+    if encode_stub(bytes.fromhex(leaf)).decode("utf-8") != text:
         return VerificationError("the stored stub of a withheld event is not in canonical form")
-    return Withheld(bytes.fromhex(leaf), recorded)
+    return Withheld(bytes.fromhex(leaf))
 
 
-_STUB_ENTRY_KEYS = {"id", "recorded", "type", "version", "withheld"}
+_STUB_ENTRY_KEYS = {"id", "type", "version", "withheld"}
 
 
 def stub_entry(type_name: str, aggregate_id: str, version: int, withheld: Withheld) -> bytes:
     """What a published entry bundle carries for a withheld event in place of its leaf:
-    canonical JSON of where the event is, its recording time and the leaf hash it keeps."""
-    return canonical({"id": aggregate_id, "recorded": withheld.recorded_text,
-                      "type": type_name, "version": version,
+    canonical JSON of where the event is and the leaf hash it keeps."""
+    return canonical({"id": aggregate_id, "type": type_name, "version": version,
                       "withheld": withheld.leaf_hash.hex()}).encode("utf-8")
 
 
@@ -157,14 +154,13 @@ def parse_stub_entry(entry: bytes) -> tuple[dict[str, object], Withheld] | None:
         return None
     if not isinstance(fields, dict) or set(fields) != _STUB_ENTRY_KEYS \
             or type(fields["version"]) is not int or not all(
-                isinstance(fields[k], str) for k in ("id", "recorded", "type", "withheld")):
+                isinstance(fields[k], str) for k in ("id", "type", "withheld")):
         return None
-    leaf, recorded = fields["withheld"], fields["recorded"]
+    leaf = fields["withheld"]
     if len(leaf) != 64 or not set(leaf) <= _HEX:
         return None
-    withheld = _stub({"recorded": recorded, "withheld": leaf},
-                     encode_stub(bytes.fromhex(leaf), recorded).decode("utf-8"))
-    if not isinstance(withheld, Withheld) or stub_entry(
+    withheld = Withheld(bytes.fromhex(leaf))
+    if stub_entry(
             fields["type"], fields["id"], fields["version"], withheld) != entry:
         return None
     return fields, withheld

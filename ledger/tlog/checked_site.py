@@ -198,7 +198,7 @@ def stored_event(entry: bytes, index: int) -> StoredEvent:
         return StoredEvent(originator_id=as_uuid(str(fields["id"])),
                            originator_version=int(str(fields["version"])),
                            topic=str(fields["type"]),
-                           state=encode_stub(withheld.leaf_hash, withheld.recorded_text))
+                           state=encode_stub(withheld.leaf_hash))
     try:
         fields = parse_leaf(entry)
         body, signature = str(fields["body"]), str(fields["signature"])

@@ -163,6 +163,7 @@ class Changes:
     figures: set[str] = field(default_factory=set)
     everything: bool = False
     taken_down: bool = False  # a take-down order is among them
+    withheld: set[str] = field(default_factory=set)  # claims an order withheld whole
 
 
 def changes(ledger: Ledger, old_size: int, new_size: int,
@@ -200,6 +201,8 @@ def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
         found.everything = True
         return
     statement = parse_statement(body, kind) if kind != "ledger.created" else None
+    if isinstance(statement, ClaimRedacted) and statement.field == "body":
+        found.withheld.add(statement.claim)
     if isinstance(statement, FigureDefined):
         found.figures.add(statement.id)
     elif isinstance(statement, ClaimRecorded):

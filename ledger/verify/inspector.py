@@ -210,7 +210,7 @@ class Inspector:
             claim = base["aggregate_id"]
             note = self.ledger.events.rows.withholdings(conn, [claim]).get(claim)
             line = EventLine(**base, id=claim, signer=None, signer_name=None,
-                             recorded_at=dt.datetime.fromisoformat(w.recorded_text),
+                             recorded_at=None,
                              summary=note or "[withheld]", signature_status="withheld")
             return line, {"problem": None if note else "its body is withheld, and no order of "
                           "the operator says so: run 'tally verify'", "event": None,

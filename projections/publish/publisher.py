@@ -40,6 +40,7 @@ from tally.ledger.tlog import log_files
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 from tally.projections import tables as t
+from tally.projections.interop.site_exports import credential_path
 from tally.projections.interop.site_interop import SiteInterop
 from tally.projections.publish.files import SiteFiles
 from tally.projections.publish.json_pages import JsonPages
@@ -47,6 +48,7 @@ from tally.projections.publish.page_renderer import PageRenderer, render
 from tally.projections.publish.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.publish.site import HtmlPages
 from tally.projections.publish.site.documents import document_files
+from tally.projections.publish.site.paths import claim_page
 from tally.projections.readmodel import ReadModel, scratch_engine
 
 SITE_FORMAT = 1
@@ -260,6 +262,10 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     claims: set[str] | None = None
     changed = log_files.changes(ledger, result.previous_size, head.size, trusted.leaf)
     _disclosures(ledger, site, result.previous_size, head.size, changed.taken_down)
+    for claim in changed.withheld:  # its pages of earlier publishes go
+        for path in (claim_page(claim), claim_page(claim, ".json"),
+                     claim_page(claim, ".tlog-proof"), credential_path(claim)):
+            site.remove(path)
     if before is not None and not changed.everything:
         figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
         claims = changed.claims
