@@ -471,6 +471,10 @@ class Replay:
                 f"the follow-up is version {version} of claim {s.claim}, whose earlier "
                 "events are not all before it")
         if any(not b for *_, b in earlier):
+            unordered = [p for leaf, claim in self.stubs.items() if claim == s.claim
+                         for p in [self.pending.get("leaf:" + leaf)] if p is not None]
+            if unordered:  # the stub is the edit: say so where it is
+                self.unresolved()
             raise VerificationError(f"the follow-up is on claim {s.claim}, whose body is "
                                     "withheld: it can be neither corrected nor retracted")
         first = parse_statement(earlier[0][3], "claim.recorded")
