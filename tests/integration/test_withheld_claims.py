@@ -6,10 +6,10 @@ and the exports; and a stub nobody ordered fails verify at its position."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from uuid import UUID
 
 import pytest
+
 from tally.ledger.application import Ledger
 from tally.ledger.errors import ClaimStateError, NotAuthorisedError, VerificationError
 from tally.ledger.exporter import export_lines
