@@ -196,6 +196,8 @@ def import_(
         success(Text.assemble(
             "imported ", literal(file), f": {summary.added} added (",
             literal(kinds or "nothing new"), f"), {summary.skipped} already recorded",
+            f"; {counted(summary.not_held, 'order')} withholding a claim this ledger does not "
+            "hold skipped" if summary.not_held else "",
         ))
 
 

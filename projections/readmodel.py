@@ -222,10 +222,13 @@ class ReadModel(Views):
             return self.ledger.log.coverages
         return lambda positions: self.ledger.log.coverages(positions, conn)
 
+    def events_engine(self) -> Engine:
+        return self.ledger.engine
+
     def cite(self, ref: str, size: int | None = None) -> Cited:
         """`tally proof`: a claim's, correction's or retraction's proof, and its claim's
         status now (see `citing`)."""
-        with reading(self.engine) as conn:
+        with self.withheld_named(ref), reading(self.engine) as conn:
             same = conn if self.engine is self.ledger.engine else None
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
 

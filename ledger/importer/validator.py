@@ -65,6 +65,8 @@ class ImportSummary:
     added: int = 0
     skipped: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    # orders withholding a claim this ledger does not hold (an export's, read into a copy)
+    not_held: int = 0
 
 
 def _claim_event(cls: Any, claim: UUID, version: int, **fields: Any) -> Any:
@@ -275,7 +277,7 @@ class Validator:
                 raise InputError(f"the order withholds claim {record.claim}, recorded in "
                                  "this same file: import the file first, then the order",
                                  field="claim")
-            self._skipped()
+            self.summary.not_held += 1
             return
         commitments, order = redact_claim(self.registry, self.ctx, list(leaves), record,
                                           self.key, defer)

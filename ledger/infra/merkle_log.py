@@ -263,16 +263,8 @@ class MerkleLog:
 
     def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""
-        bounds = id_prefix_range(prefix)
-        if bounds is None:
-            return []
-        ident = leaves.c.originator_id
         with self._connected(conn) as conn:
-            rows = conn.execute(
-                select(ident).where(ident >= bounds[0], ident < bounds[1],
-                                    leaves.c.originator_version == 1).limit(2)
-            ).scalars()
-            return list(rows)
+            return claims_with_prefix(conn, prefix)
 
     def positions(self) -> list[tuple[int, int]]:
         with self.engine.connect() as conn:
@@ -444,6 +436,17 @@ class MerkleLog:
 def last_position(conn: Connection) -> int:
     """The position of the last event in the log (0 when it is empty)."""
     return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+
+
+def claims_with_prefix(conn: Connection, prefix: str) -> list[str]:
+    """Up to two aggregate ids logged at version 1 that start with `prefix` (lowercase hex)."""
+    bounds = id_prefix_range(prefix)
+    if bounds is None:
+        return []
+    ident = leaves.c.originator_id
+    return list(conn.execute(select(ident).where(
+        ident >= bounds[0], ident < bounds[1], leaves.c.originator_version == 1).limit(2))
+        .scalars())
 
 
 def coverage(conn: Connection, position: int) -> tuple[int | None, int | None]:

@@ -11,7 +11,12 @@ from uuid import UUID
 import pytest
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import ClaimStateError, NotAuthorisedError, VerificationError
+from tally.ledger.errors import (
+    ClaimStateError,
+    NotAuthorisedError,
+    UnknownClaimError,
+    VerificationError,
+)
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
 from tally.ledger.integrity.envelope import encode_stub
@@ -87,6 +92,11 @@ def test_withholding_a_v1_claim_keeps_every_proof_and_takes_the_body_away(
         ledger.redact(RedactionRecord(claim=claim, field="quote", reason="x"), operator)
     with pytest.raises(VerificationError):
         ledger.inclusion_proof(claim)
+    views = ReadModel(ledger)
+    for ask in (views.provenance, views.cite):
+        with pytest.raises(UnknownClaimError) as named:
+            ask(claim[:8])
+        assert "withheld whole [withheld on " in named.value.message
 
 
 def _history(ledger: Ledger) -> str:
@@ -133,5 +143,5 @@ def test_an_export_of_a_withheld_claim_imports_into_a_copy_and_again(
     assert again.added == 0
     copy = make_ledger("copy.db", operator, [alice])
     summary = import_lines(copy, lines, None)
-    assert summary.skipped >= 1  # the order: the copy has no claim to withhold
+    assert summary.not_held == 1  # the order: the copy has no claim to withhold
     assert verify(copy).ok
