@@ -145,3 +145,21 @@ def test_an_export_of_a_withheld_claim_imports_into_a_copy_and_again(
     summary = import_lines(copy, lines, None)
     assert summary.not_held == 1  # the order: the copy has no claim to withhold
     assert verify(copy).ok
+
+
+def test_checkpoint_refuses_a_stub_nobody_ordered_since_the_last_one(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, signed_elsewhere: object) -> None:
+    """The check before signing (`recheck_from`) sees the stub as the audit does."""
+    ledger.checkpoint(operator)
+    claim = _v1_claim(ledger, alice, signed_elsewhere)
+    position = ledger.events.max_position() - 1
+    stubs = {s.version: s.state() for s in ledger.claim_leaves(claim).values()}
+    with ledger.engine.begin() as conn:
+        ledger.events.rows.replace_states(conn, UUID(hex=claim), stubs)
+    with pytest.raises(VerificationError) as refused:
+        ledger.checkpoint(operator)
+    assert refused.value.position == position
+    ledger.redact(RedactionRecord(claim=claim, field="body", reason="a court order"),
+                  operator)
+    ledger.checkpoint(operator)  # with the order, the same stubs hold
+    assert verify(ledger).ok
