@@ -207,16 +207,14 @@ def _audit_all(ledger: Ledger, key: bytes) -> None:
 
 def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
     """The audit of the events after the kept read model's tree: rules and signatures, from
-    the rules' state its sealed registry events give (each checked against its leaf), and
-    each event against its leaf. The events before were audited when it was built."""
+    the rules' state its sealed registry events and its witness events give (each checked
+    against its leaf), and each event against its leaf. The events before were audited
+    when it was built."""
     tail = ledger.parts.new_tail_check()
-    registry = list(ledger.events.at(seal.registry))
-    trusted.check(registry)
-    if len(registry) != len(seal.registry):
-        raise trusted.deleted(min(set(seal.registry) - {n.id for n in registry}))
+    state = tail.sealed_state(seal.registry, trusted, trusted.position_of(seal.size - 1))
     if seal.size < trusted.size:
         tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,
-                          lambda _: None, tail.replay_of(registry))
+                          lambda _: None, state)
 
 
 def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
