@@ -136,7 +136,7 @@ def witnesses_policy(
 
     state = state_of(ctx, as_json)
     with output_file(output) as write:
-        write(witness_policy(state.ledger(), quorum))
+        write(witness_policy(state.ledger().parts, quorum))
     witnesses = [w.name for w in state.ledger().directory.witnesses()]
     if state.json:
         emit_json({"output": str(output), "witnesses": witnesses, "quorum": quorum})

@@ -31,7 +31,7 @@ def test_a_deleted_revocation_does_not_let_the_leaked_key_publish(
     full_ledger(db_url, *keys)
     site, home = tmp_path / "site", tmp_path / "home"
     with Ledger.open(db_url) as ledger:
-        first = publish(ReadModel(ledger), site, operator, keep=home)
+        first = publish(ledger.parts, ReadModel(ledger), site, operator, keep=home)
     assert first.read_model.startswith("rebuilt")
     revocation = next(r for r in rows(db_url) if r[3] == "signer.revoked")
     delete_row(db_url, revocation[0])
@@ -39,5 +39,5 @@ def test_a_deleted_revocation_does_not_let_the_leaked_key_publish(
     published = _files(site)
     with Ledger.open(db_url) as ledger, pytest.raises(VerificationError,
                                                       match=f"position {revocation[0]}"):
-        publish(ReadModel(ledger), site, operator, keep=home)
+        publish(ledger.parts, ReadModel(ledger), site, operator, keep=home)
     assert _files(site) == published

@@ -37,7 +37,7 @@ def _fails_at_the_replay(db: str, relogged: bool) -> None:
     if relogged:
         relog(db)
     with Ledger.open(db) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
         assert not report.ok and report.position == position, report
         if not relogged:  # what every command meets first: the log refuses to take it
             with pytest.raises(VerificationError, match=f"position {position}"):
@@ -152,7 +152,7 @@ def test_a_witness_added_twice_fails(ledger_db: str, keys: Any) -> None:
     insert_row(ledger_db, registry_uuid("witness", "w1").hex, 1, "witness.added", row)
     relog(ledger_db)
     with Ledger.open(ledger_db) as ledger:
-        assert verify(ledger).ok  # the operator's own, once: it holds
+        assert verify(ledger.parts).ok  # the operator's own, once: it holds
     insert_row(ledger_db, uuid.uuid4().hex, 1, "witness.added", row)
     _fails_at_the_replay(ledger_db, True)
 
@@ -231,7 +231,7 @@ def test_a_removed_witness_changed_again_fails_the_audit(
     _witness_change(ledger_db, keys[0], {"name": "wb", **change}, 3)
     _fails_at_the_replay(ledger_db, relogged)
     with Ledger.open(ledger_db) as ledger:
-        assert "'wb' was removed (shut down)" in str(verify(ledger).problem)
+        assert "'wb' was removed (shut down)" in str(verify(ledger.parts).problem)
 
 
 @pytest.mark.parametrize("relogged", [False, True])
@@ -244,7 +244,7 @@ def test_a_witness_change_stored_at_another_version_fails_the_audit(
                                          "url": "http://127.0.0.1:11/wa"}, version)
     _fails_at_the_replay(ledger_db, relogged)
     with Ledger.open(ledger_db) as ledger:
-        assert "not where its signed body puts it (version 3" in str(verify(ledger).problem)
+        assert "not where its signed body puts it (version 3" in str(verify(ledger.parts).problem)
 
 
 def test_a_witness_reusing_a_checkpointed_witness_key_is_refused_by_the_next_checkpoint(
