@@ -111,7 +111,7 @@ class Ledger:
         self.log = self.parts.log
         self.archive = self.parts.archive
         self.disclosures = self.parts.disclosures
-        self.tail_check = self.parts.tail_check
+        self.tail_audit = self.parts.tail_audit
         self.journal = self.parts.journal
         self.directory = self.parts.directory
 

@@ -23,7 +23,7 @@ from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.journal import Journal
 from tally.ledger.lookups import Registry
 from tally.ledger.model.events import GENESIS_ID, Genesis
-from tally.ledger.verify.tailcheck import TailCheck
+from tally.ledger.verify.tail_audit import TailAudit
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,14 @@ class Collaborators:
     log: MerkleLog
     archive: Archive
     disclosures: Disclosures
-    tail_check: TailCheck  # what the log checks before it takes events it did not append
+    tail_audit: TailAudit  # what the log checks before it takes events it did not append
     journal: Journal  # the write path: append, log, listeners
     directory: Directory
     _info: LedgerInfo | None = field(default=None, init=False, repr=False)
 
-    def new_tail_check(self) -> TailCheck:
-        """A tail check with no state of its own yet (the audit's, a publish's)."""
-        return TailCheck(self.events, self.log, self.archive, self.disclosures)
+    def new_tail_audit(self) -> TailAudit:
+        """A tail audit with no state of its own yet (the audit's, a publish's)."""
+        return TailAudit(self.events, self.log, self.archive, self.disclosures)
 
     def info(self) -> LedgerInfo:
         """What the genesis says (read once); StorageError before `tally init`."""
@@ -83,6 +83,6 @@ def bootstrap(store: Store, clock: Callable[[], dt.datetime]) -> Collaborators:
     with events.errors():
         log = MerkleLog(engine, events)
     archive, disclosures = Archive(engine), Disclosures(engine)
-    tail_check = TailCheck(events, log, archive, disclosures)
-    return Collaborators(store, clock, engine, events, log, archive, disclosures, tail_check,
-                         Journal(events, log, tail_check, disclosures), Directory(events))
+    tail_audit = TailAudit(events, log, archive, disclosures)
+    return Collaborators(store, clock, engine, events, log, archive, disclosures, tail_audit,
+                         Journal(events, log, tail_audit, disclosures), Directory(events))

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 def sign(parts: Collaborators, operator: KeyPair) -> tuple[int, str]:
     """Sign the current tree head with the operator key; returns (size, signed note)."""
     parts.check_operator(operator)
-    log, tail_check = parts.log, parts.tail_check
+    log, tail_audit = parts.log, parts.tail_audit
     with parts.events.errors():
-        log.catch_up(tail_check)
+        log.catch_up(tail_audit)
         # never sign over events that fail the audit, nor over a root read from nodes
         # an insider could have written: the events since the last checkpoint are
         # checked again (rules, signatures, leaves) and the root recomputed from them
@@ -39,8 +39,8 @@ def sign(parts: Collaborators, operator: KeyPair) -> tuple[int, str]:
         if first is not None:
             # the rules' state from the registry events the last checkpoint sealed, each
             # checked against its signed leaf: never from what the database holds now
-            state, _ = tail_check.checkpointed_state(registry)
-            tail_check.recheck_from(first, log.leaf_hashes, frontier.append, state, registry)
+            state, _ = tail_audit.checkpointed_state(registry)
+            tail_audit.recheck_from(first, log.leaf_hashes, frontier.append, state, registry)
         return log.sign_checkpoint(TreeHeadSigner(info.origin, operator), parts.clock(),
                                    frontier, sorted(registry))
 

@@ -23,7 +23,7 @@ from tally.ledger.errors import (
     InputError,
     SignatureError,
 )
-from tally.ledger.evidence.checks import Lookup
+from tally.ledger.evidence.document_checks import Lookup
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry

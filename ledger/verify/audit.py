@@ -201,7 +201,7 @@ def _pending(parts: Collaborators, conn: Connection, first: Sequence[Notificatio
     while more := parts.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
-        parts.new_tail_check()(tail)
+        parts.new_tail_audit()(tail)
     except VerificationError as e:
         raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
                                 position=e.position) from None

@@ -11,7 +11,7 @@ and dates parse as the commands parse them. It returns the (key, body,
 signature) whose check the caller runs, at once or in worker processes.
 
 The audit (`ledger.verify`) replays the whole ledger; the Merkle log replays a
-tail that no process of ours checked (`ledger.verify.tailcheck`). Claims are looked up
+tail that no process of ours checked (`ledger.verify.tail_audit`). Claims are looked up
 through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
 """
 
@@ -26,7 +26,7 @@ from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import DocumentReader, check_digests
+from tally.ledger.evidence.document_checks import DocumentReader, check_digests
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.model import policy
@@ -323,7 +323,7 @@ class Replay:
 
     def take_pending(self, position: int, type_name: str, body: str) -> None:
         """Note what an event already checked misses, and what an order takes down, without
-        replaying its rules (`TailCheck.carry_pending`)."""
+        replaying its rules (`TailAudit.carry_pending`)."""
         fields = json.loads(body)
         if type_name == "claim.recorded":
             self._disclosed(position, body)

@@ -210,7 +210,7 @@ def _audit_after(parts: Collaborators, seal: Seal, trusted: TrustedLeaves) -> No
     the rules' state its sealed registry events and its witness events give (each checked
     against its leaf), and each event against its leaf. The events before were audited
     when it was built."""
-    tail = parts.new_tail_check()
+    tail = parts.new_tail_audit()
     state = tail.sealed_state(seal.registry, trusted, trusted.position_of(seal.size - 1))
     if seal.size < trusted.size:
         tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,

@@ -1,7 +1,7 @@
 """An insider with the database and a revoked (leaked) key, against a re-publish.
 
 They delete the revocation and append a claim signed with the leaked key. The ledger's
-tail check and `tally checkpoint` replay the rules from the registry events the
+tail audit and `tally checkpoint` replay the rules from the registry events the
 database holds now, so they take the claim in; a re-publish must not: it audits the
 events after its kept read model from the sealed registry events, and one of those
 is gone.

@@ -215,7 +215,7 @@ def _witness_change(db: str, key: Any, body: dict[str, Any], version: int) -> No
 def test_a_witness_change_by_a_key_that_is_not_the_operators_fails(
         ledger_db: str, keys: Any, relogged: bool, change: dict[str, str]) -> None:
     """A recorder's key, validly signing the removal or the move of witness `wa` (added,
-    then moved, in the full ledger): only the operator may. The tail check refuses it too."""
+    then moved, in the full ledger): only the operator may. The tail audit refuses it too."""
     _witness_change(ledger_db, keys[1], {"name": "wa", **change}, 3)
     _fails_at_the_replay(ledger_db, relogged)
 
@@ -227,7 +227,7 @@ def test_a_removed_witness_changed_again_fails_the_audit(
         ledger_db: str, keys: Any, change: dict[str, str], relogged: bool) -> None:
     """The operator's own signature on a change of witness `wb`, which it removed: the
     audit refuses it (nothing follows a removal), as the commands do, and so does the
-    log's tail check, which reads the checkpointed tree's witness events."""
+    log's tail audit, which reads the checkpointed tree's witness events."""
     _witness_change(ledger_db, keys[0], {"name": "wb", **change}, 3)
     _fails_at_the_replay(ledger_db, relogged)
     with Ledger.open(ledger_db) as ledger:

@@ -3,7 +3,7 @@ text and its page, at content-addressed paths (`ledger.tlog.documents`).
 
 Only documents archived by events of the published tree are written, each event checked
 against its leaf (`TrustedLeaves`), and each document's bytes and text against the signed
-hashes (`checks.check_stored`): the site never carries a document the ledger did not
+hashes (`document_checks.check_stored`): the site never carries a document the ledger did not
 sign. A document an order withheld keeps its page, which says so; its bytes and text
 leave the site.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from tally.ledger.bootstrap import Collaborators
 from tally.ledger.errors import VerificationError
-from tally.ledger.evidence.checks import check_stored
+from tally.ledger.evidence.document_checks import check_stored
 from tally.ledger.evidence.documents import withheld_note
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 from tally.ledger.tlog.documents import bytes_path, page_path, text_path

@@ -1,4 +1,5 @@
-"""Checking events that no process of ours checked, before the Merkle log takes them.
+"""The audit of the log's tail: events that no process of ours checked, before the Merkle
+log takes them.
 
 An event this process appended went through the commands' rules and signature
 checks already; it is trusted once, and not checked again on its way into the
@@ -40,8 +41,8 @@ WITNESS_TYPES = ("witness.added", "witness.removed", "witness.updated")
 STATE_TYPES = (*REGISTRY_TYPES, *WITNESS_TYPES)
 
 
-class TailCheck:
-    """The check of events no process of ours checked, on the stores it reads: the event
+class TailAudit:
+    """The audit of events no process of ours checked, on the stores it reads: the event
     store, the Merkle log (its checkpoints and sealed registry), and what the replay reads
     beside the events."""
 
