@@ -77,7 +77,7 @@ def keys_new(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NA
 @keys_app.command("list")
 def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the local keys (names, key ids, public keys)."""
-    from tally.cli.answers import KeyList
+    from tally.cli.offline_answers import KeyList
 
     state = state_of(ctx, as_json)
     store = state.keystore()

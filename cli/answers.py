@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from tally.ledger.directory import SignerInfo
 from tally.ledger.evidence.documents import DocumentInfo
 from tally.ledger.infra.cosigning import WitnessAnswer
-from tally.ledger.infra.keystore import KeyInfo
 from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.witness_service.service import LogEntry
 
@@ -204,13 +203,6 @@ class WitnessPolicyWritten(_Answer):
 
 # The list commands: each answer is an object whose one list is named after what it lists,
 # so that keys can be added beside it (`cli.state.show_list`)
-
-class KeyList(_Answer):
-    """`tally keys list`: the key folder and the keys in it."""
-
-    dir: str
-    keys: list[KeyInfo]
-
 
 class SignerList(_Answer):
     """`tally signers list`."""
