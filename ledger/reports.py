@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from tally.ledger.errors import InputError, SignatureError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import anchored_quote, stored_text
+from tally.ledger.evidence.document_checks import anchored_quote, stored_text
 from tally.ledger.handlers import Context, Deferred, sign_or_verify
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair

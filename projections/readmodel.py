@@ -91,6 +91,11 @@ class ReadModel(Views):
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
         create_tables(self.engine, _create_current_schema)
 
+    def apart(self, engine: Engine, check: EventCheck) -> ReadModel:
+        """The same ledger's read model kept in `engine`, every event it projects or shows
+        passing `check` first (what a publish renders from)."""
+        return ReadModel(self.ledger, engine, check)
+
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
         if self._listener not in self.ledger.journal.listeners:

@@ -5,7 +5,7 @@ its normalised text (UTF-8) at `documents/<sha256>.txt`, both content-addressed,
 replica can fetch them and check them against the signed `document.archived` body alone:
 the bytes must hash to its `sha256`, the text to its `text_sha256`. `tally clone` and
 `tally monitor` store them in the replica's archive before the events that sign them are
-appended, so the tail check (and later `tally verify`) re-checks every document and every
+appended, so the tail audit (and later `tally verify`) re-checks every document and every
 anchored quote on the replica as on the operator's ledger.
 
 A document the site lacks is left out: the replay then accepts its absence only where

@@ -11,7 +11,7 @@ and dates parse as the commands parse them. It returns the (key, body,
 signature) whose check the caller runs, at once or in worker processes.
 
 The audit (`ledger.verify`) replays the whole ledger; the Merkle log replays a
-tail that no process of ours checked (`ledger.verify.tailcheck`). Claims are looked up
+tail that no process of ours checked (`ledger.verify.tail_audit`). Claims are looked up
 through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
 """
 
@@ -26,7 +26,7 @@ from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import DocumentReader, check_digests
+from tally.ledger.evidence.document_checks import DocumentReader, check_digests
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.model import policy
@@ -148,11 +148,6 @@ class Replay:
         self.witnesses: dict[str, tuple[str, str]] = {}  # (url, vkey) by name
         self.removed_witnesses: dict[str, str] = {}  # the removal's reason by name
         self.witness_versions: dict[str, int] = {}  # the witness aggregate's last version
-        # False for the state a tail check builds from a checkpoint's sealed registry, which
-        # holds no witness events: a removal or move of a witness added before it is then
-        # checked for its operator signature and place only (the full audit checks it all)
-        self.witnesses_known = True
-        self.unknown_witnesses: set[str] = set()
 
     def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
         """Check one event against the rules at `position`; VerificationError if it breaks one."""
@@ -245,25 +240,16 @@ class Replay:
     def _witness_changed(self, s: WitnessRemoved | WitnessUpdated, at: _At) -> bytes:
         """A removal or a move (format v2): of a configured witness, at its next version."""
         policy.operator_only(s.signer, self.operator_key_id, "witness changes")
-        uuid = registry_uuid("witness", s.name)
-        if s.name in self.unknown_witnesses or (
-                not self.witnesses_known and s.name not in self.witness_versions
-                and s.name not in self.removed_witnesses):
-            _where(at.ident, at.version, uuid, max(at.version, 2))
-            self.unknown_witnesses.add(s.name)
-            if isinstance(s, WitnessRemoved):
-                self.unknown_witnesses.discard(s.name)
-                self.removed_witnesses[s.name] = s.reason
+        url, _ = policy.witness_configured(s.name, self.witnesses, self.removed_witnesses)
+        _where(at.ident, at.version, registry_uuid("witness", s.name),
+               self.witness_versions.get(s.name, 1) + 1)
+        if isinstance(s, WitnessUpdated):
+            if not policy.witness_url_changes(url, s.url):
+                raise VerificationError(f"witness {s.name!r} is moved to the URL it has")
+            self.witnesses[s.name] = (s.url, self.witnesses[s.name][1])
         else:
-            url, _ = policy.witness_configured(s.name, self.witnesses, self.removed_witnesses)
-            _where(at.ident, at.version, uuid, self.witness_versions.get(s.name, 1) + 1)
-            if isinstance(s, WitnessUpdated):
-                if not policy.witness_url_changes(url, s.url):
-                    raise VerificationError(f"witness {s.name!r} is moved to the URL it has")
-                self.witnesses[s.name] = (s.url, self.witnesses[s.name][1])
-            else:
-                self.removed_witnesses[s.name] = s.reason
-                del self.witnesses[s.name]
+            self.removed_witnesses[s.name] = s.reason
+            del self.witnesses[s.name]
         self.witness_versions[s.name] = at.version
         return self._operator_key()
 
@@ -342,7 +328,7 @@ class Replay:
 
     def take_pending(self, position: int, type_name: str, body: str) -> None:
         """Note what an event already checked misses, and what an order takes down, without
-        replaying its rules (`TailCheck.carry_pending`)."""
+        replaying its rules (`TailAudit.carry_pending`)."""
         fields = json.loads(body)
         if type_name == "claim.recorded":
             self._disclosed(position, body)
