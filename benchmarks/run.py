@@ -467,7 +467,7 @@ def audit_only(db: str) -> None:
     from tally.ledger.verify.audit import verify
 
     with Ledger.open(db) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
     print(json.dumps({"ok": report.ok, "events": report.events, "problem": report.problem}))
     if not report.ok:
         raise SystemExit(1)

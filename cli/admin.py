@@ -77,11 +77,12 @@ def keys_new(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NA
 @keys_app.command("list")
 def keys_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the local keys (names, key ids, public keys)."""
+    from tally.cli.offline_answers import KeyList
+
     state = state_of(ctx, as_json)
     store = state.keystore()
-    rows = [k.__dict__ for k in store.list()]
-    show_list(state, "keys", rows, f"keys in {store.dir}", ["name", "key_id", "public_key"],
-              {"dir": str(store.dir)})
+    show_list(state, KeyList(dir=str(store.dir), keys=store.list()), "keys",
+              f"keys in {store.dir}", ["name", "key_id", "public_key"])
 
 
 signers_app = typer.Typer(
@@ -139,10 +140,11 @@ def signers_revoke(
 @signers_app.command("list")
 def signers_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List the ledger's signers and whether they are revoked."""
+    from tally.cli.answers import SignerList
+
     state = state_of(ctx, as_json)
-    rows = [s.__dict__ for s in state.ledger().directory.signers()]
-    show_list(state, "signers", rows, "signers", ["key_id", "name", "role", "revoked",
-                                                  "public_key"])
+    show_list(state, SignerList(signers=state.ledger().directory.signers()), "signers",
+              "signers", ["key_id", "name", "role", "revoked", "public_key"])
 
 sources_app = typer.Typer(help="Sources: who said it.", no_args_is_help=True)
 
@@ -180,8 +182,7 @@ def sources_add(
 def sources_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List registered sources."""
     state = state_of(ctx, as_json)
-    out = state.views().sources()
-    show_list(state, "sources", [s.model_dump(mode="json") for s in out.sources], "sources",
+    show_list(state, state.views().sources(), "sources", "sources",
               ["id", "name", "kind", "key_id"])
 
 
@@ -258,9 +259,6 @@ def figures_list(
     """
     state = state_of(ctx, as_json)
     out = state.views().figures(prefix)
-    if state.json:
-        emit_json(out)
-        return
     # a status figure's unit and tolerance are signed defaults that measure nothing
     rows = [
         {**f.model_dump(), "parts": ",".join(f.parts), "states": ",".join(f.states),
@@ -269,8 +267,9 @@ def figures_list(
     ]
     named = ["name"] if any(f.name for f in out.figures) else []  # a column only if used
     show_list(
-        state, "figures", rows, "figures",
+        state, out, "figures", "figures",
         ["id", *named, "kind", "unit", "cumulative", "integer", "parts", "tolerance", "states"],
+        rows,
     )
 
 

@@ -8,11 +8,15 @@ Keys may be added, never renamed or dropped (docs/cli.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from tally.ledger.directory import SignerInfo
 from tally.ledger.evidence.documents import DocumentInfo
 from tally.ledger.infra.cosigning import WitnessAnswer
 from tally.ledger.integrity.proofs import InclusionProof
+from tally.ledger.witness_service.service import LogEntry
 
 
 class _Answer(BaseModel):
@@ -180,6 +184,43 @@ class CandidatesWritten(_Answer):
 
     candidates: int
     output: str
+
+
+class Candidates(_Answer):
+    """`tally extract` without `-o`: the candidate report lines themselves."""
+
+    candidates: int
+    lines: list[dict[str, Any]]
+
+
+class WitnessPolicyWritten(_Answer):
+    """`tally witnesses policy -o FILE`: the witnesses it names, and the quorum (None: all)."""
+
+    output: str
+    witnesses: list[str]
+    quorum: int | None
+
+
+# The list commands: each answer is an object whose one list is named after what it lists,
+# so that keys can be added beside it (`cli.state.show_list`)
+
+class SignerList(_Answer):
+    """`tally signers list`."""
+
+    signers: list[SignerInfo]
+
+
+class DocumentList(_Answer):
+    """`tally documents list`."""
+
+    documents: list[DocumentInfo]
+
+
+class WitnessedLogs(_Answer):
+    """`tally witness logs`: the logs a witness follows, each with the size it last
+    cosigned."""
+
+    logs: list[LogEntry]
 
 
 class DocumentShown(DocumentInfo):

@@ -48,11 +48,10 @@ def checkpoint(
     if list_:
         _list_checkpoints(state)
         return
-    from tally.ledger.cosigned_checkpoint import gather_cosignatures
+    from tally.ledger.cosigned_checkpoint import sign_cosigned
 
     with output_file(output) as write:  # a path that cannot be written fails before signing
-        size, note = ledger.checkpoint(state.operator_key())
-        note, answers = gather_cosignatures(ledger, size, note)
+        size, note, answers = sign_cosigned(ledger.parts, state.operator_key())
         write(note)
     if state.json:
         from tally.cli.answers import SignedCheckpoint
@@ -235,7 +234,7 @@ def verify(
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
     required = None if policy is None else read_policy(policy)
     with progress_bar("verifying") as progress:
-        report = run_verify(state.ledger(), operator_key=expected, kept=notes,
+        report = run_verify(state.ledger().parts, operator_key=expected, kept=notes,
                             progress=progress, policy=required)
     differences = state.read_model().diff_against_rebuild() if report.ok else []
     witnessed = report.witnessed_by

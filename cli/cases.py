@@ -51,8 +51,7 @@ def cases_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     Example: tally cases list
     """
     state = state_of(ctx, as_json)
-    rows = [c.model_dump() for c in state.views().cases().cases]
-    show_list(state, "cases", rows, "cases",
+    show_list(state, state.views().cases(), "cases", "cases",
               ["id", "name", "place", "period", "description", "position"])
 
 

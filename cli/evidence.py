@@ -49,11 +49,12 @@ def documents_add(
 @documents_app.command("list")
 def documents_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List archived documents."""
+    from tally.cli.answers import DocumentList
     from tally.ledger.evidence import documents
 
     state = state_of(ctx, as_json)
-    found = documents.documents(state.ledger())
-    show_list(state, "documents", [d.model_dump(mode="json") for d in found], "documents",
+    found = DocumentList(documents=documents.documents(state.ledger()))
+    show_list(state, found, "documents", "documents",
               ["sha256", "media_type", "url", "retrieved", "source", "extractor", "withheld"])
 
 
@@ -177,7 +178,9 @@ def extract(
         from tally.cli.candidates_view import candidates_table
 
         if state.json:
-            emit_json({"candidates": len(lines), "lines": lines})
+            from tally.cli.answers import Candidates
+
+            emit_json(Candidates(candidates=len(lines), lines=lines))
         else:
             emit(candidates_table(lines))
         return

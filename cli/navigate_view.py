@@ -17,7 +17,7 @@ from tally.cli.render import amended
 from tally.cli.safe_text import literal, visible
 from tally.ledger.model.moments import iso_utc
 
-_MARK = {"valid": ("✓", "green")}
+_MARK = {"valid": ("✓", "green"), "withheld": ("⊘", "yellow")}
 
 
 def _short(ident: str | None) -> str:
@@ -112,7 +112,10 @@ def event(out: Any) -> RenderableType:
     who signed it and how that was checked, its leaf and checkpoint, and the signed body
     as stored (pretty-printed JSON) with its signature."""
     verdict = Text()
-    if out.verified:
+    if out.verified and out.signature_status == "withheld":
+        verdict.append("✓ withheld", style="bold green")
+        verdict.append(": by an order of the operator; its leaf is as logged")
+    elif out.verified:
         verdict.append("✓ verified", style="bold green")
         verdict.append(": signature, leaf" + (" and inclusion in its checkpoint"
                                               if out.inclusion else ""))

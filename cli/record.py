@@ -141,15 +141,19 @@ def redact(
     ctx: typer.Context,
     claim: Annotated[str, typer.Argument(metavar="CLAIM", help="Claim id or a unique prefix.")],
     field: Annotated[str, typer.Option("--field", metavar="FIELD",
-                                       help="quote (with its anchor's text) or url.")],
+                                       help="quote (with its anchor's text), url, or body "
+                                            "(the whole claim and its follow-ups).")],
     reason: Annotated[str, typer.Option("--reason", metavar="REASON",
                                         help="Why it comes down (an order, a danger).")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Take down a claim's quote or URL by an operator-signed order (format v2 claims).
+    """Take down a claim's quote or URL, or its whole body, by an operator-signed order.
 
     The value leaves the database, the read model, exports and the next publish; the
     claim, its signature and every proof stay valid, and views show the order instead.
+    A claim signed before format v2 commits to no field apart: only its whole body can
+    come down (--field body). Its events then keep their leaf hashes and nothing else,
+    so every other entry's proofs hold; the claim leaves its figure.
 
     Example: tally redact 69cec0ff --field quote --reason "names a witness"
     """
@@ -192,6 +196,8 @@ def import_(
         success(Text.assemble(
             "imported ", literal(file), f": {summary.added} added (",
             literal(kinds or "nothing new"), f"), {summary.skipped} already recorded",
+            f"; {counted(summary.not_held, 'order')} withholding a claim this ledger does not "
+            "hold skipped" if summary.not_held else "",
         ))
 
 

@@ -49,8 +49,8 @@ def publish(
     keystore = state.keystore()
     operator = keystore.find_by_public_key(bytes.fromhex(ledger.info().operator_public_key))
     with progress_bar("publishing") as progress:
-        done = run_publish(state.read_model(), directory, operator, progress=progress,
-                           keep=keystore.home, base_url=base_url)
+        done = run_publish(ledger.parts, state.read_model(), directory, operator,
+                           progress=progress, keep=keystore.home, base_url=base_url)
     if state.json:
         from tally.cli.answers import Published
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from tally.ledger import KeyPair, KeyStore, Ledger
     from tally.projections.reader import Views
     from tally.projections.readmodel import ReadModel
@@ -137,17 +139,19 @@ def state_of(ctx: typer.Context, as_json: bool = False) -> State:
     return state
 
 
-def show_list(state: State, key: str, rows: list[dict[str, Any]], title: str,
-              columns: list[str], extra: dict[str, Any] | None = None) -> None:
-    """A list answer: with --json always an object, `{key: [rows...], **extra}` (every list
-    command has this one shape, so keys can be added beside the list), else a table."""
+def show_list(state: State, answer: BaseModel, key: str, title: str, columns: list[str],
+              rows: list[dict[str, Any]] | None = None) -> None:
+    """A list answer: with --json the `answer` (every list command's is an object whose list
+    is `key`, so keys can be added beside it), else a table of that list (or of `rows`,
+    when the table shows them otherwise)."""
     from tally.cli.output import emit, emit_json, layout_width
     from tally.cli.render import listing
 
     if state.json:
-        emit_json({**(extra or {}), key: rows})
+        emit_json(answer)
         return
-    emit(listing(rows, title, columns, layout_width()), soft_wrap=True)
+    shown = answer.model_dump(mode="json")[key] if rows is None else rows
+    emit(listing(shown, title, columns, layout_width()), soft_wrap=True)
 
 
 def show_appended(state: State, result: Any, what: str) -> None:

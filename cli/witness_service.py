@@ -110,11 +110,13 @@ def witness_logs(ctx: typer.Context, folder: DirOpt = None, as_json: JsonOpt = F
     """List the logs this witness follows and the size it last cosigned for each."""
     state = state_of(ctx, as_json)
     witness = _open(folder)
+    from tally.cli.answers import WitnessedLogs
+
     try:
-        rows = [entry.__dict__ for entry in witness.logs()]
+        answer = WitnessedLogs(logs=witness.logs())
     finally:
         witness.close()
-    show_list(state, "logs", rows, f"logs witnessed by {witness.name}",
+    show_list(state, answer, "logs", f"logs witnessed by {witness.name}",
               ["origin", "size", "vkey"])
 
 

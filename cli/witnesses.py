@@ -136,10 +136,12 @@ def witnesses_policy(
 
     state = state_of(ctx, as_json)
     with output_file(output) as write:
-        write(witness_policy(state.ledger(), quorum))
+        write(witness_policy(state.ledger().parts, quorum))
     witnesses = [w.name for w in state.ledger().directory.witnesses()]
     if state.json:
-        emit_json({"output": str(output), "witnesses": witnesses, "quorum": quorum})
+        from tally.cli.answers import WitnessPolicyWritten
+
+        emit_json(WitnessPolicyWritten(output=str(output), witnesses=witnesses, quorum=quorum))
     else:
         what = counted(len(witnesses), "witness", "witnesses")
         reported(Text.assemble(f"wrote the policy of {what} to ", literal(str(output))))

@@ -11,7 +11,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tally.ledger.application import Appended, Ledger, LedgerInfo
+    from tally.ledger.application import Appended, Ledger
+    from tally.ledger.bootstrap import LedgerInfo
     from tally.ledger.directory import SignerInfo
     from tally.ledger.errors import LedgerError
     from tally.ledger.infra.keystore import KeyStore
@@ -22,7 +23,7 @@ __all__ = ["Appended", "KeyPair", "KeyStore", "Ledger", "LedgerError", "LedgerIn
 _HOMES = {
     "Appended": "tally.ledger.application",
     "Ledger": "tally.ledger.application",
-    "LedgerInfo": "tally.ledger.application",
+    "LedgerInfo": "tally.ledger.bootstrap",
     "SignerInfo": "tally.ledger.directory",
     "LedgerError": "tally.ledger.errors",
     "KeyPair": "tally.ledger.integrity.signing",

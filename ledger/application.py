@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from tally.ledger import dispatch
-from tally.ledger.bootstrap import bootstrap
+from tally.ledger import cosigned_checkpoint, dispatch
+from tally.ledger.bootstrap import LedgerInfo, bootstrap
 from tally.ledger.errors import (
     DuplicateDefinitionError,
     InputError,
-    NotAuthorisedError,
     StorageError,
     UnknownClaimError,
     VerificationError,
@@ -35,13 +35,13 @@ from tally.ledger.handlers import (
     retract_claim,
 )
 from tally.ledger.infra.access import open_store
+from tally.ledger.infra.disclosure_store import scrub
 from tally.ledger.infra.merkle_log import leaf_bytes
-from tally.ledger.infra.storage import Store, reading
+from tally.ledger.infra.storage import Store, reading, writing
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.integrity.tree_head_signer import TreeHeadSigner
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import (
     genesis_body,
@@ -49,7 +49,6 @@ from tally.ledger.model.bodies import (
     signer_body,
 )
 from tally.ledger.model.events import (
-    GENESIS_ID,
     Aggregate,
     Claim,
     Genesis,
@@ -73,19 +72,8 @@ from tally.ledger.model.inputs import (
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
-from tally.ledger.orders import redact_claim
+from tally.ledger.orders import Stub, claim_leaves, field_commitments, redact_claim
 from tally.ledger.reports import record_claim
-
-
-@dataclass(frozen=True)
-class LedgerInfo:
-    ledger_id: str
-    origin: str
-    operator_public_key: str
-    operator_key_id: str
-    database: str
-
-
 
 
 @dataclass(frozen=True)
@@ -117,7 +105,7 @@ class Ledger:
     def __init__(self, store: Store, *, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.store = store
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
-        self.parts = bootstrap(store)
+        self.parts = bootstrap(store, self.clock)
         self.engine = self.parts.engine
         # the event store, behind its adapter: the ledger's own modules and the read side's
         # catch-up read through it; commands go through this class
@@ -125,10 +113,9 @@ class Ledger:
         self.log = self.parts.log
         self.archive = self.parts.archive
         self.disclosures = self.parts.disclosures
-        self.tail_check = self.parts.tail_check
+        self.tail_audit = self.parts.tail_audit
         self.journal = self.parts.journal
         self.directory = self.parts.directory
-        self._info: LedgerInfo | None = None
 
     @classmethod
     def open(
@@ -161,25 +148,10 @@ class Ledger:
     # -- reading the event store ------------------------------------------------
 
     def registry(self) -> Registry:
-        return Registry(self.events.get, self.directory.figure_ids, self.directory.source_ids,
-                        self.directory.signer_names, self.directory.witnesses)
+        return self.parts.registry()
 
     def info(self) -> LedgerInfo:
-        if self._info is None:
-            genesis: Genesis | None = self.events.get(GENESIS_ID)
-            if genesis is None:
-                raise StorageError(
-                    f"{self.store.describe()} is not a Tally ledger: run 'tally init --name ORIGIN'"
-                ) from None
-            public_key = bytes.fromhex(genesis.operator_public_key)
-            self._info = LedgerInfo(
-                genesis.ledger_id,
-                genesis.origin,
-                genesis.operator_public_key,
-                signing.key_id(public_key),
-                self.store.describe(),
-            )
-        return self._info
+        return self.parts.info()
 
     def context(self) -> Context:
         info = self.info()
@@ -223,7 +195,6 @@ class Ledger:
         genesis = Genesis(body=body, signature=signing.sign(operator.private_key, body))
         operator_signer = self._signed_signer(lid, operator, operator, "operator", "operator")
         self.journal.save([genesis, operator_signer])
-        self._info = None
         return self.info(), True
 
     def _signed_signer(
@@ -234,24 +205,18 @@ class Ledger:
         body = signing.canonical(signer_body(lid, operator.key_id, kid, public_key, name, role))
         return Signer(body=body, signature=signing.sign(operator.private_key, body))
 
-    def _check_operator(self, operator: KeyPair) -> None:
-        if operator.public_key.hex() != self.info().operator_public_key:
-            raise NotAuthorisedError(
-                f"key {operator.name!r} is not this ledger's operator key", field="key"
-            )
-
     def add_signer(
         self, name: str, public_key: bytes, operator: KeyPair, role: Role = "signer"
     ) -> Appended:
         check_name(name, "signer")  # in the words of every name's refusal
-        self._check_operator(operator)
+        self.parts.check_operator(operator)
         record = SignerRecord(public_key=public_key.hex(), name=name, role=role)
         return self._handle(signing.key_id(public_key), record, operator)
 
     def revoke_signer(self, key_or_name: str, operator: KeyPair, reason: str) -> Appended:
         """Revoke a signer named by its key id or its registered name; an unknown one is
         refused with a did-you-mean."""
-        self._check_operator(operator)
+        self.parts.check_operator(operator)
         registry = self.registry()
         key_id = registry.signer_by_key_or_name(key_or_name).key_id
         try:
@@ -309,20 +274,49 @@ class Ledger:
     def redact(self, record: RedactionRecord, operator: KeyPair) -> Appended:
         """Take down a claim's quote (with its anchor's text) or URL by a signed order, then
         erase the disclosures from the database; signatures, leaves and proofs hold."""
-        self._check_operator(operator)
+        self.parts.check_operator(operator)
         registry = self.registry()
-        claim = registry.claim(self.resolve_claim(record.claim))
-        record = record.model_copy(update={"claim": claim.claim_id})
-        commitments, order = redact_claim(registry, self.context(), claim.body, record,
+        record = record.model_copy(update={"claim": self.resolve_claim(record.claim)})
+        if record.field == "body":
+            committed = list(self.claim_leaves(record.claim))
+        else:
+            committed = field_commitments(record.claim, registry.claim(record.claim).body,
+                                          record.field)
+        commitments, order = redact_claim(registry, self.context(), committed, record,
                                           operator)
-        appended = self._append(claim.claim_id, order)
-        self.disclosures.erase(commitments)
+        appended = self._append(record.claim, order)
+        if record.field == "body":
+            self.withhold_bodies(record.claim, commitments)
+        else:
+            self.disclosures.erase(commitments)
         return appended
+
+    def claim_leaves(self, claim_id: str) -> dict[str, Stub]:
+        """The leaf hash of each of a claim's stored events, with what its stub keeps."""
+        uuid = UUID(hex=claim_id)
+        return claim_leaves(claim_id, self.events.aggregate_events([uuid]).get(uuid, []))
+
+    def withhold_bodies(self, claim_id: str, leaves: Collection[str]) -> None:
+        """Replace the claim's events of these leaf hashes by their stubs, erase their v2
+        disclosures, and rewrite the database so that no byte of them is left (the order
+        that names them is in the log already; again, this finishes what a crash cut)."""
+        held = [stub for leaf, stub in self.claim_leaves(claim_id).items()
+                if leaf in leaves and stub.body is not None]
+        if not held:
+            return
+        with self.events.errors(), writing(self.engine) as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("PRAGMA secure_delete = ON"))
+            self.events.rows.replace_states(conn, UUID(hex=claim_id),
+                                            {stub.version: stub.state() for stub in held})
+        self.disclosures.erase([c for stub in held if stub.body is not None
+                                for c in disclosure.commitments(json.loads(stub.body)).values()])
+        scrub(self.engine, self.events.store.events_table)
 
     def withhold(self, record: WithholdingRecord, operator: KeyPair) -> Appended:
         """Take down an archived document's bytes and text by a signed order, then erase
         them from the database; its signed hashes, leaves and proofs hold."""
-        self._check_operator(operator)
+        self.parts.check_operator(operator)
         appended = self._handle(record.sha256, record, operator)
         self.archive.erase(record.sha256)
         return appended
@@ -331,25 +325,7 @@ class Ledger:
 
     def checkpoint(self, operator: KeyPair) -> tuple[int, str]:
         """Sign the current tree head with the operator key; returns (size, signed note)."""
-        self._check_operator(operator)
-        with self.events.errors():
-            self.log.catch_up(self.tail_check)
-            # never sign over events that fail the audit, nor over a root read from nodes
-            # an insider could have written: the events since the last checkpoint are
-            # checked again (rules, signatures, leaves) and the root recomputed from them
-            info = self.info()
-            frontier = self.log.trusted_frontier(bytes.fromhex(info.operator_public_key),
-                                                 info.origin)
-            first = self.log.position_of_leaf(frontier.size)
-            registry: set[int] = set()
-            if first is not None:
-                # the rules' state from the registry events the last checkpoint sealed, each
-                # checked against its signed leaf: never from what the database holds now
-                state, _ = self.tail_check.checkpointed_state(registry)
-                self.tail_check.recheck_from(first, self.log.leaf_hashes, frontier.append,
-                                             state, registry)
-            return self.log.sign_checkpoint(TreeHeadSigner(info.origin, operator), self.clock(),
-                                            frontier, sorted(registry))
+        return cosigned_checkpoint.sign(self.parts, operator)
 
     def inclusion_proof(self, claim_ref: str, size: int | None = None) -> InclusionProof:
         """Proof that a claim's recording event is in a checkpoint's tree (latest by default);
@@ -393,7 +369,7 @@ class Ledger:
                         **fields: str) -> Appended:
         """A witness record from these fields (one sentence naming `what` if invalid),
         signed by the operator key and handled as every record is."""
-        self._check_operator(operator)
+        self.parts.check_operator(operator)
         try:
             record = record_type.model_validate(fields)
         except ValidationError as e:

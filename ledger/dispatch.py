@@ -20,12 +20,11 @@ from tally.ledger.handlers import (
     Deferred,
     add_signer,
     add_witness,
+    change_witness,
     define_case,
     define_figure,
     define_source,
-    remove_witness,
     revoke_signer,
-    update_witness,
 )
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
@@ -52,8 +51,8 @@ HANDLERS: dict[type[Any], Handler] = {
     SignerRecord: add_signer,
     RevocationRecord: revoke_signer,
     WitnessRecord: add_witness,
-    WitnessRemovalRecord: remove_witness,
-    WitnessUpdateRecord: update_witness,
+    WitnessRemovalRecord: change_witness,
+    WitnessUpdateRecord: change_witness,
     WithholdingRecord: withhold_document,
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 from tally.ledger.application import Ledger
 from tally.ledger.evidence.transfer import document_line
 from tally.ledger.integrity import disclosure
+from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.model.events import (
     Case,
     Claim,
@@ -86,14 +87,37 @@ def export_lines(ledger: Ledger) -> Iterator[str]:
     and operator key needs to become this one. The genesis and the operator's own
     registration are not lines: `tally init` makes them, identically."""
     operator = ledger.info().operator_key_id
+    withheld = _withheld_claims(ledger)
     for n in ledger.events.all_notifications():
-        event: Any = ledger.events.decode(n)
+        try:
+            event: Any = ledger.events.decode(n)
+        except Withheld:  # a claim's event taken down: its order says so, not a line
+            continue
         line = _LINES.get(type(event))
         if isinstance(event, Signer.Added) and json.loads(event.body)["key_id"] == operator:
             continue
+        if isinstance(event, Redaction.Ordered) and _names(event.body, withheld):
+            continue  # a field of a claim whose whole body an order took down since
         if isinstance(event, Document.Archived):
             yield _line(document_line(ledger, event.body, event.signature))
         if isinstance(event, Claim.Recorded):
             yield _line(report_line(ledger, event.body, event.signature))
         if line is not None:
             yield _line(_signed(line[0], event.body, event.signature, line[1]))
+
+
+def _withheld_claims(ledger: Ledger) -> set[str]:
+    """The claims whose whole body an order of the operator took down: their lines, and
+    those of the orders that took down a field of them first, are left out (a copy cannot
+    recreate them; the order withholding the body is a line, skipped by such a copy)."""
+    found = set()
+    for n in ledger.events.all_notifications(topics=("claim.redacted",)):
+        order = json.loads(ledger.events.decode(n).body)
+        if order["field"] == "body":
+            found.add(str(order["claim"]))
+    return found
+
+
+def _names(order_body: str, withheld: set[str]) -> bool:
+    order = json.loads(order_body)
+    return order["field"] != "body" and order["claim"] in withheld

@@ -23,7 +23,7 @@ from tally.ledger.errors import (
     InputError,
     SignatureError,
 )
-from tally.ledger.evidence.checks import Lookup
+from tally.ledger.evidence.document_checks import Lookup
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
@@ -330,45 +330,36 @@ def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: Ke
     return witness
 
 
-def remove_witness(registry: Registry, ctx: Context, record: WitnessRemovalRecord,
-                   key: KeyPair | None, defer: Deferred | None = None) -> Witness | None:
-    """A configured witness with its removal pending: never asked to cosign again."""
+def change_witness(registry: Registry, ctx: Context,
+                   record: WitnessRemovalRecord | WitnessUpdateRecord, key: KeyPair | None,
+                   defer: Deferred | None = None) -> Witness | None:
+    """A configured witness with its removal pending (never asked to cosign again), or its
+    move to a new URL; None when it is at this URL already."""
     def build(signer: str) -> dict[str, Any]:
-        return _witness_statement(lambda: witness_removal_body(ctx.ledger_id, signer,
-                                                               record.name, record.reason))
-
-    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
-    if recorded is not None:
-        return None
-    witness_configured(record.name, registry.witnesses(), _removed(existing))
-    assert existing is not None  # configured
-    body, signature = operator_signed(registry, ctx, record, key, build, defer,
-                                       "witness changes")
-    existing.remove(body=body, signature=signature)
-    registry.stage(existing)
-    return existing
-
-
-def update_witness(registry: Registry, ctx: Context, record: WitnessUpdateRecord,
-                   key: KeyPair | None, defer: Deferred | None = None) -> Witness | None:
-    """A configured witness with its move to a new URL pending, or None when it is at this
-    URL already."""
-    def build(signer: str) -> dict[str, Any]:
-        return _witness_statement(lambda: witness_update_body(ctx.ledger_id, signer,
-                                                              record.name, record.url))
+        return _witness_statement(lambda: _change_body(ctx.ledger_id, signer, record))
 
     existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
     if recorded is not None:
         return None
     url, _ = witness_configured(record.name, registry.witnesses(), _removed(existing))
-    if not witness_url_changes(url, record.url):
+    if isinstance(record, WitnessUpdateRecord) and not witness_url_changes(url, record.url):
         return None
     assert existing is not None  # configured
     body, signature = operator_signed(registry, ctx, record, key, build, defer,
                                        "witness changes")
-    existing.update(body=body, signature=signature)
+    if isinstance(record, WitnessRemovalRecord):
+        existing.remove(body=body, signature=signature)
+    else:
+        existing.update(body=body, signature=signature)
     registry.stage(existing)
     return existing
+
+
+def _change_body(ledger_id: str, signer: str,
+                 record: WitnessRemovalRecord | WitnessUpdateRecord) -> dict[str, Any]:
+    if isinstance(record, WitnessRemovalRecord):
+        return witness_removal_body(ledger_id, signer, record.name, record.reason)
+    return witness_update_body(ledger_id, signer, record.name, record.url)
 
 
 def define_figure(registry: Registry, ctx: Context, record: FigureRecord,

@@ -17,7 +17,7 @@ from tally.ledger.infra.eventstore import EventStore, StoredEvent
 from tally.ledger.infra.merkle_log import MerkleLog
 from tally.ledger.model.events import Aggregate
 from tally.ledger.progress import Progress
-from tally.ledger.verify.tailcheck import TailCheck
+from tally.ledger.verify.tail_audit import TailAudit
 
 # called after every write with `settle` (False while a bulk write has more to come) and
 # a progress callback for the work settling does, or None
@@ -25,12 +25,12 @@ Listener = Callable[[bool, Progress | None], None]
 
 
 class Journal:
-    def __init__(self, events: EventStore, log: MerkleLog, tail_check: TailCheck,
+    def __init__(self, events: EventStore, log: MerkleLog, tail_audit: TailAudit,
                  disclosures: Disclosures) -> None:
         self.events = events
         self.disclosures = disclosures
         self.log = log
-        self.tail_check = tail_check
+        self.tail_audit = tail_audit
         self.listeners: list[Listener] = []
         self._replica_of: str | bool | None = False  # not looked up yet
 
@@ -52,7 +52,7 @@ class Journal:
         # between leaves a disclosure nothing commits to, which nothing reads)
         self.disclosures.put(d for a in aggregates for d in getattr(a, "disclosures", ()))
         positions = self.events.save(aggregates)
-        self.tail_check.trust(positions)
+        self.tail_audit.trust(positions)
         self.after_write()
         return positions
 
@@ -64,7 +64,7 @@ class Journal:
         The bulk import builds its events and maps them while it validates the file, so
         that the append needs neither the aggregates nor the file any more; the stored
         rows are the same as `save` would write for the same events. Events the caller
-        did not check (`checked` False: a replica's, from a site) go through the tail check
+        did not check (`checked` False: a replica's, from a site) go through the tail audit
         (rules and signatures) before the Merkle log takes them.
         """
         if not events:
@@ -73,7 +73,7 @@ class Journal:
             self.refuse_on_a_replica()
         positions = self.events.insert(events)
         if checked:
-            self.tail_check.trust(positions)
+            self.tail_audit.trust(positions)
         self.after_write(settle=settle)
         return positions
 
@@ -81,7 +81,7 @@ class Journal:
         """Log the new events and let the listeners catch up; with `settle` False (a bulk
         write with more batches to come) they may leave work for the last call."""
         with self.events.errors():
-            self.log.catch_up(self.tail_check)
+            self.log.catch_up(self.tail_audit)
             for listener in self.listeners:
                 listener(settle, progress)
 
@@ -100,7 +100,7 @@ class Journal:
                     raise lag_error(store, f"Merkle log stops at position {logged} of {last}")
                 return 0
             before = self.log.size()
-            return self.log.catch_up(self.tail_check) - before
+            return self.log.catch_up(self.tail_audit) - before
 
     def logged_position(self) -> int:
         """The position of the last event in the Merkle log: checked, and safe to serve."""

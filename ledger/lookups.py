@@ -13,12 +13,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from tally.ledger.errors import (
+    ClaimStateError,
     UnknownClaimError,
     UnknownFigureError,
     UnknownSignerError,
     UnknownSourceError,
 )
 from tally.ledger.infra.cosigning import WitnessTarget
+from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.model.events import (
     Aggregate,
     Case,
@@ -147,10 +149,22 @@ class Registry:
         return self._get(redaction_uuid(claim_id, field), Redaction)
 
     def find_claim(self, uuid: UUID) -> Claim | None:
-        return self._get(uuid, Claim)
+        try:
+            return self._get(uuid, Claim)
+        except Withheld:
+            raise _withheld(uuid.hex) from None
+
 
     def claim(self, claim_id: str) -> Claim:
-        found = self._get(UUID(hex=claim_id), Claim)
+        """A claim to follow up or redact: refused once an order withholds its body."""
+        if self.find_redaction(claim_id, "body") is not None:
+            raise _withheld(claim_id)
+        found = self.find_claim(UUID(hex=claim_id))
         if found is None:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
         return found
+
+
+def _withheld(claim_id: str) -> ClaimStateError:
+    return ClaimStateError(f"claim {claim_id} is withheld by an order of the operator: it "
+                           "can be neither recorded again, corrected, retracted nor redacted")

@@ -7,11 +7,12 @@ stays valid, because what was signed and logged is the commitment or the hash.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from tally.ledger.errors import InputError
 from tally.ledger.handlers import Context, Deferred, operator_signed
-from tally.ledger.integrity import disclosure
+from tally.ledger.integrity import disclosure, envelope, merkle
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
 from tally.ledger.model.bodies import redaction_body, withholding_body
@@ -27,23 +28,57 @@ def field_commitments(claim_id: str, claim_body: str, field: str) -> list[str]:
     if not found:
         raise InputError(
             f"claim {claim_id} has no committed {field}: it has none, or it was signed "
-            "before format v2 (whose fields can only come down with the whole claim)",
+            "before format v2, whose fields can only come down with the whole claim "
+            "(--field body)",
             field="field")
     return found
 
 
-def redact_claim(registry: Registry, ctx: Context, claim_body: str, record: RedactionRecord,
-                 key: KeyPair | None, defer: Deferred | None = None
+def claim_leaves(claim_id: str, events: Sequence[tuple[int, int, str, bytes]]
+                 ) -> dict[str, Stub]:
+    """The leaf hash (hex) of each stored event of a claim (position, version, type, state:
+    `EventStore.aggregate_events`), with what withholding its body writes in its place
+    (`body` None for one withheld already)."""
+    found: dict[str, Stub] = {}
+    for _, version, type_name, state in sorted(events):
+        try:
+            stored = envelope.decode_state(state)
+        except envelope.Withheld as w:
+            found[w.leaf_hash.hex()] = Stub(version, None, w.leaf_hash)
+            continue
+        leaf = merkle.leaf_hash(envelope.leaf_from(type_name, claim_id, version, stored,
+                                                   envelope.state_sha256(state)))
+        found[leaf.hex()] = Stub(version, stored.body, leaf)
+    return found
+
+
+@dataclass(frozen=True)
+class Stub:
+    """One event of a claim whose body an order withholds: its version, its body while the
+    database still holds it, and what its stub keeps."""
+
+    version: int
+    body: str | None
+    leaf_hash: bytes
+
+    def state(self) -> bytes:
+        return envelope.encode_stub(self.leaf_hash)
+
+
+def redact_claim(registry: Registry, ctx: Context, commitments: list[str],
+                 record: RedactionRecord, key: KeyPair | None, defer: Deferred | None = None
                  ) -> tuple[list[str], Redaction | None]:
-    """The commitments to erase, and the order (None when this field was redacted already:
-    erasing again is harmless, and finishes an erasure a crash interrupted). `record.claim`
-    is the claim's full id, `claim_body` its signed body."""
-    commitments = field_commitments(record.claim, claim_body, record.field)
+    """The commitments to erase (for the field `body`, the leaf hashes of the claim's events
+    whose bodies go), and the order (None when this field was redacted already: erasing
+    again is harmless, and finishes an erasure a crash interrupted, of what that order
+    names). `record.claim` is the claim's full id; `commitments` what its field has now
+    (`field_commitments`, `claim_leaves`)."""
     if record.commitments is not None and sorted(record.commitments) != sorted(commitments):
         raise InputError(f"the order's commitments are not those of the claim's "
                          f"{record.field}", field="commitments")
-    if registry.find_redaction(record.claim, record.field) is not None:
-        return commitments, None
+    existing = registry.find_redaction(record.claim, record.field)
+    if existing is not None:
+        return existing.commitments, None
     body, signature = operator_signed(
         registry, ctx, record, key,
         lambda s: redaction_body(ctx.ledger_id, s, record, commitments), defer,
@@ -80,3 +115,12 @@ def taken_down(events: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]
         elif type_name == "document.withheld":
             documents.append(json.loads(body)["sha256"])
     return commitments, documents
+
+
+def withheld_bodies(orders: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """(claim id, leaf hashes) of each of these checked `claim.redacted` bodies that
+    withholds a claim's whole body (a replica erases what the site's orders name)."""
+    for body in orders:
+        order = json.loads(body)
+        if order["field"] == "body":
+            yield str(order["claim"]), list(order["commitments"])

@@ -24,7 +24,7 @@ from tally.ledger.errors import (
     VerificationError,
 )
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import anchored_quote, stored_text
+from tally.ledger.evidence.document_checks import anchored_quote, stored_text
 from tally.ledger.handlers import (
     Context,
     Deferred,

@@ -21,9 +21,10 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from tally.ledger.errors import InvalidDateError, VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
+from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.integrity.signing import body_id
 from tally.ledger.model.dates import parse_edtf_date
-from tally.ledger.model.events import Case, Claim, Figure, Signer, Source
+from tally.ledger.model.events import Case, Claim, Figure, Redaction, Signer, Source
 from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
@@ -112,6 +113,8 @@ class Projector:
         self._prefetch_claims({e.originator_id.hex for _, e in events
                                if isinstance(e, Claim.Corrected | Claim.Retracted)})
         for position, event in events:
+            if event is None:  # withheld: no row, not even its recording time
+                continue
             recorded = event.timestamp
             self._add(t.events, str(position), {"position": position, "recorded_at": recorded})
             self._apply(position, recorded, event)
@@ -119,6 +122,8 @@ class Projector:
     def _decode(self, n: Notification) -> Any:
         try:
             return self.decode(n)
+        except Withheld:  # its rows went with the order that withheld it
+            return None
         except Exception as e:  # a tampered event: say where, let verify say the rest
             raise VerificationError(
                 f"the event at position {n.id} cannot be decoded ({type(e).__name__}): "
@@ -176,6 +181,29 @@ class Projector:
             self._claim(position, recorded, e.originator_id.hex, body)
         elif isinstance(e, Claim.Corrected | Claim.Retracted):
             self._followup(position, recorded, e.originator_id.hex, e, body)
+        elif isinstance(e, Redaction.Ordered) and body["field"] == "body":
+            self._withhold(body["claim"])
+
+    def _withhold(self, claim_id: str) -> None:
+        """An order took the claim's body down: its rows go, and its figure is recomputed
+        without it (a rebuild never made them: the events are stubs by then)."""
+        claim = self._row(t.history, "claim_id", claim_id)
+        if claim is None:
+            return
+        self.touched.add(claim["figure"])
+        h = t.history.c
+        positions = [*self.conn.execute(select(h.position).where(h.claim_id == claim_id))
+                     .scalars(), *(r["position"] for r in self.inserts.get(t.history.name, [])
+                                   if r["claim_id"] == claim_id)]
+        self.inserts[t.events.name] = [r for r in self.inserts.get(t.events.name, [])
+                                       if r["position"] not in positions]
+        self.conn.execute(t.events.delete().where(t.events.c.position.in_(positions)))
+        for table in (t.history, t.provenance):
+            pending = self.inserts.get(table.name, [])
+            pending[:] = [r for r in pending if r["claim_id"] != claim_id]
+            self.conn.execute(table.delete().where(table.c.claim_id == claim_id))
+            self._cache[(table.name, claim_id)] = None
+        self._dirty_provenance.pop(claim_id, None)
 
     def _value_columns(self, figure_id: str, written: str) -> dict[str, Any]:
         figure = self.figure(figure_id)

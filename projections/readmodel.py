@@ -91,6 +91,11 @@ class ReadModel(Views):
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
         create_tables(self.engine, _create_current_schema)
 
+    def apart(self, engine: Engine, check: EventCheck) -> ReadModel:
+        """The same ledger's read model kept in `engine`, every event it projects or shows
+        passing `check` first (what a publish renders from)."""
+        return ReadModel(self.ledger, engine, check)
+
     def attach(self) -> ReadModel:
         """Catch up after every write to the ledger (idempotent)."""
         if self._listener not in self.ledger.journal.listeners:
@@ -222,10 +227,13 @@ class ReadModel(Views):
             return self.ledger.log.coverages
         return lambda positions: self.ledger.log.coverages(positions, conn)
 
+    def events_engine(self) -> Engine:
+        return self.ledger.engine
+
     def cite(self, ref: str, size: int | None = None) -> Cited:
         """`tally proof`: a claim's, correction's or retraction's proof, and its claim's
         status now (see `citing`)."""
-        with reading(self.engine) as conn:
+        with self.withheld_named(ref), reading(self.engine) as conn:
             same = conn if self.engine is self.ledger.engine else None
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
 

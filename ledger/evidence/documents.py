@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from tally.ledger.errors import InputError, SignatureError, VerificationError
-from tally.ledger.evidence.checks import check_stored, stored_text
+from tally.ledger.evidence.document_checks import check_stored, stored_text
 from tally.ledger.evidence.extractors import extract, sniff
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.infra.bounded_files import read_regular

@@ -5,7 +5,7 @@ signature, the document's bytes (base64) and its normalised text, so that import
 file into a ledger created with the same name and operator key rebuilds the archive, and
 the quotes anchored in it, identically. The import trusts none of it: the bytes must hash
 to the signed `sha256`, the text to the signed `text_sha256` (and be what the same reader
-version reads from the bytes: `checks.check_stored`), and the signature must verify.
+version reads from the bytes: `document_checks.check_stored`), and the signature must verify.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tally.ledger.errors import DuplicateDefinitionError, InputError, VerificationError
 from tally.ledger.evidence.archive import Stored
-from tally.ledger.evidence.checks import Lookup, check_stored
+from tally.ledger.evidence.document_checks import Lookup, check_stored
 from tally.ledger.evidence.normalise import normalise
 from tally.ledger.handlers import Context, Deferred, sign_or_verify
 from tally.ledger.integrity.signing import KeyPair

@@ -101,6 +101,8 @@ def import_lines(
             ledger.journal.after_write(progress=progress)
         # what the file's take-down orders name leaves the database (it may have held it)
         ledger.disclosures.erase(validator.redacted)
+        for claim_id, leaves in validator.bodies.items():
+            ledger.withhold_bodies(claim_id, leaves)
         for sha in validator.withheld:
             ledger.archive.erase(sha)
     return summary

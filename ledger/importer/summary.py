@@ -11,3 +11,5 @@ class ImportSummary:
     added: int = 0
     skipped: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    # orders withholding a claim this ledger does not hold (an export's, read into a copy)
+    not_held: int = 0

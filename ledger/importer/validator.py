@@ -15,6 +15,7 @@ from tally.ledger.dispatch import handle
 from tally.ledger.errors import (
     ForeignLedgerError,
     ImportFileError,
+    InputError,
     LedgerError,
     SignatureError,
     UnknownClaimError,
@@ -48,7 +49,7 @@ from tally.ledger.model.inputs import (
     WithholdingRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
-from tally.ledger.orders import redact_claim
+from tally.ledger.orders import field_commitments, redact_claim
 from tally.ledger.progress import Progress
 from tally.ledger.reports import (
     Draft,
@@ -112,6 +113,7 @@ class Validator:
         # take-down orders: what the ledger erases once the file is in, and the withheld
         # documents (line numbers) whose order has not come yet
         self.redacted: list[str] = []
+        self.bodies: dict[str, list[str]] = {}  # claim id -> leaf hashes whose bodies go
         self.withheld: list[str] = []
         self.unordered: dict[str, int] = {}
         # the lines that take more than their handler (`_registration` takes the rest)
@@ -264,13 +266,35 @@ class Validator:
         """A take-down order: what it takes down is erased once the file is appended."""
         claim_id = self.ledger.resolve_claim(record.claim) if len(record.claim) != 32 \
             else record.claim
+        record = record.model_copy(update={"claim": claim_id})
+        if record.field == "body":
+            self._body_withholding(number, record, defer)
+            return
         body = self._claim_body(UUID(hex=claim_id))
         if body is None:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
-        record = record.model_copy(update={"claim": claim_id})
-        commitments, order = redact_claim(self.registry, self.ctx, body, record, self.key,
-                                          defer)
+        commitments, order = redact_claim(
+            self.registry, self.ctx, field_commitments(claim_id, body, record.field), record,
+            self.key, defer)
         self.redacted.extend(commitments)
+        self._stage(number, record.type, order)
+
+    def _body_withholding(self, number: int, record: RedactionRecord,
+                          defer: Deferred) -> None:
+        """An order withholding a claim's whole body, of a claim this ledger holds: its
+        events become stubs once the file is in. An export of a ledger carries such an
+        order but not the claim, so a copy the export is imported into skips it."""
+        leaves = self.ledger.claim_leaves(record.claim)
+        if not leaves:
+            if self._claim(UUID(hex=record.claim), resolve=False) is not None:
+                raise InputError(f"the order withholds claim {record.claim}, recorded in "
+                                 "this same file: import the file first, then the order",
+                                 field="claim")
+            self.summary.not_held += 1
+            return
+        commitments, order = redact_claim(self.registry, self.ctx, list(leaves), record,
+                                          self.key, defer)
+        self.bodies[record.claim] = commitments
         self._stage(number, record.type, order)
 
     def _claim_body(self, uuid: UUID) -> str | None:

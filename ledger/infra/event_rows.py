@@ -71,6 +71,17 @@ class EventRows:
                             {"p": position})
         return int(done.rowcount or 0)
 
+    def replace_states(self, conn: Connection, ident: UUID, states: Mapping[int, bytes]) -> None:
+        """Overwrite the states of this aggregate's events at these versions: only the stubs
+        of a withheld claim's events (`envelope.encode_stub`), as an operator's order takes
+        their bodies down. The eventsourcing library has no erase: its recorder only
+        appends, so this is the one UPDATE of the event table."""
+        key = ident.hex if self.is_sqlite else ident
+        for version, state in sorted(states.items()):
+            conn.execute(text(f"UPDATE {self.table} SET state = :state WHERE originator_id = "
+                              ":ident AND originator_version = :version"),
+                         {"state": state, "ident": key, "version": version})
+
     def select(self, conn: Connection, start: int, limit: int, stop: int | None,
                topics: Sequence[str], make: Make[R]) -> list[R]:
         """Rows from position `start`, at most `limit`, up to `stop`, of these `topics` (all
@@ -162,6 +173,27 @@ class EventRows:
                                       if c in disclosed},
                                tuple(orders.get(body_id(b), ()) if p in undisclosed else ()))
                 for p, (b, s) in found.items()}
+
+
+    def withholdings(self, conn: Connection, claim_ids: Collection[str]) -> dict[str, str]:
+        """The note a view shows for each of these claims that an order of the operator
+        withheld whole (`[withheld on DATE by operator: REASON]`); a tampered order is
+        passed over here and flagged by verify at its position."""
+        found: dict[str, str] = {}
+        wanted = [redaction_uuid(c, "body") for c in claim_ids]
+        for row in self.of_aggregates(conn, wanted, EventRow):
+            try:
+                stored = checked(row)
+                order = json.loads(stored.body)
+                found[str(order["claim"])] = withheld_note(stored.time_text(),
+                                                           str(order["reason"]))
+            except (VerificationError, ValueError, KeyError, TypeError):
+                continue
+        return found
+
+
+def withheld_note(recorded: str, reason: str) -> str:
+    return f"[withheld on {recorded[:10]} by operator: {reason}]"
 
 
 class SignedEvent(NamedTuple):

@@ -52,7 +52,7 @@ from tally.ledger.infra.event_rows import (
     state_bytes,
 )
 from tally.ledger.infra.storage import Store, create_tables, in_chunks, prepare_sqlite
-from tally.ledger.integrity.envelope import Stored, decode_state, encode_state
+from tally.ledger.integrity.envelope import Stored, Withheld, decode_state, encode_state
 from tally.ledger.model.events import CREATED_TOPICS, EVENT_TYPES
 
 __all__ = ["EventStore", "Notification", "StoredEvent", "storage_error"]
@@ -180,6 +180,8 @@ class EventStore:
         """The domain event at a position; VerificationError naming it if it is not valid."""
         try:
             return self._app.mapper.to_domain_event(n)
+        except Withheld:
+            raise
         except VerificationError as e:
             raise _at(n, e) from None
 

@@ -91,14 +91,51 @@ BATCH = 1000
 
 def leaf_bytes(n: Notification) -> bytes:
     """The Merkle leaf of a stored event (`ledger.integrity.envelope`); VerificationError naming the
-    position if the event does not decode."""
-    ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
+    position if the event does not decode (a withheld event's stub included: it has none)."""
     try:
-        state = state_bytes(n.state)
-        return envelope.leaf_bytes(str(n.topic), ident, n.originator_version, state)
+        return _leaf(n)
     except VerificationError as e:
-        raise VerificationError(f"the event at position {n.id} is not a valid Tally event: "
-                                f"{e.message}", position=n.id) from None
+        raise _invalid(n, e) from None
+
+
+def leaf_hash_of(n: Notification) -> bytes:
+    """The Merkle leaf hash of a stored event: its leaf's, or the one the stub of a withheld
+    event keeps (the caller checks it against the log, and that an order took it down)."""
+    try:
+        return merkle.leaf_hash(_leaf(n))
+    except envelope.Withheld as w:
+        return w.leaf_hash
+    except VerificationError as e:
+        raise _invalid(n, e) from None
+
+
+def entry_of(n: Notification) -> bytes:
+    """What a published entry bundle carries for a stored event: its leaf, or a withheld
+    event's stub entry (`envelope.stub_entry`)."""
+    try:
+        return _leaf(n)
+    except envelope.Withheld as w:
+        ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
+        return envelope.stub_entry(str(n.topic), ident, n.originator_version, w)
+    except VerificationError as e:
+        raise _invalid(n, e) from None
+
+
+def entry_hash(entry: bytes) -> bytes:
+    """The leaf hash an entry stands for: its own, or the one a stub entry keeps (which only
+    a tile hash, and an order in the log, make worth anything)."""
+    stub = envelope.parse_stub_entry(entry)
+    return merkle.leaf_hash(entry) if stub is None else stub[1].leaf_hash
+
+
+def _leaf(n: Notification) -> bytes:
+    ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
+    return envelope.leaf_bytes(str(n.topic), ident, n.originator_version, state_bytes(n.state))
+
+
+def _invalid(n: Notification, e: VerificationError) -> VerificationError:
+    return VerificationError(f"the event at position {n.id} is not a valid Tally event: "
+                             f"{e.message}", position=n.id)
 
 
 # Checks a batch of events before they are logged: raises VerificationError at the first
@@ -170,7 +207,7 @@ class MerkleLog:
         for offset, n in enumerate(batch):
             ident = n.originator_id.hex if hasattr(n.originator_id, "hex") else str(n.originator_id)
             leaf_rows.append((size + offset, n.id, ident, n.originator_version))
-            hashes.append(merkle.leaf_hash(leaf_bytes(n)))
+            hashes.append(leaf_hash_of(n))
         # the batch's subtrees a level at a time (only nodes from before it are read)
         node_rows = merkle.batch_nodes(size, hashes, _Nodes(conn).get)
         # Plain DB-API executemany: SQLAlchemy's per-row parameter processing cost more
@@ -226,16 +263,8 @@ class MerkleLog:
 
     def claims_with_prefix(self, prefix: str, conn: Connection | None = None) -> list[str]:
         """Up to two claim ids that start with `prefix` (lowercase hex)."""
-        bounds = id_prefix_range(prefix)
-        if bounds is None:
-            return []
-        ident = leaves.c.originator_id
         with self._connected(conn) as conn:
-            rows = conn.execute(
-                select(ident).where(ident >= bounds[0], ident < bounds[1],
-                                    leaves.c.originator_version == 1).limit(2)
-            ).scalars()
-            return list(rows)
+            return claims_with_prefix(conn, prefix)
 
     def positions(self) -> list[tuple[int, int]]:
         with self.engine.connect() as conn:
@@ -407,6 +436,17 @@ class MerkleLog:
 def last_position(conn: Connection) -> int:
     """The position of the last event in the log (0 when it is empty)."""
     return int(conn.execute(select(func.max(leaves.c.position))).scalar_one() or 0)
+
+
+def claims_with_prefix(conn: Connection, prefix: str) -> list[str]:
+    """Up to two aggregate ids logged at version 1 that start with `prefix` (lowercase hex)."""
+    bounds = id_prefix_range(prefix)
+    if bounds is None:
+        return []
+    ident = leaves.c.originator_id
+    return list(conn.execute(select(ident).where(
+        ident >= bounds[0], ident < bounds[1], leaves.c.originator_version == 1).limit(2))
+        .scalars())
 
 
 def coverage(conn: Connection, position: int) -> tuple[int | None, int | None]:

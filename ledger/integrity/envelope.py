@@ -35,9 +35,26 @@ V2_TYPES = frozenset({"claim.redacted", "document.withheld", "witness.removed",
                       "witness.updated"})
 _COMMITMENT = '{"commitment":"'
 MAX_LEAF_BYTES = 65535  # a C2SP tile entry carries a 2-byte length
-_SIGNATURE_CHARS = frozenset("0123456789abcdef")
+_HEX = frozenset("0123456789abcdef")
 # the one form `format_time` writes: UTC, microseconds, "+00:00"
 _RECORDED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+
+
+class Withheld(VerificationError):
+    """A stored event whose body an operator's order took down (format v2, `tally redact
+    --field body`): its state is a stub that keeps the Merkle leaf hash the event had and
+    nothing else (not even its recording time, which nothing could vouch for any more).
+    Readers that show or replay bodies catch it; anything else refuses the stub as it
+    refuses a state it cannot decode."""
+
+    def __init__(self, leaf_hash: bytes) -> None:
+        super().__init__("the event's body was withheld by an order of the operator")
+        self.leaf_hash = leaf_hash
+
+
+def encode_stub(leaf_hash: bytes) -> bytes:
+    """The state that replaces a withheld event's: canonical JSON of its leaf hash (hex)."""
+    return canonical({"withheld": leaf_hash.hex()}).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -84,11 +101,13 @@ def decode_state(state: bytes) -> Stored:
         fields = json.loads(text)
     except (UnicodeDecodeError, ValueError, TypeError):
         raise VerificationError("the stored state is not UTF-8 JSON") from None
+    if isinstance(fields, dict) and set(fields) == {"withheld"}:
+        raise _stub(fields, text)
     if not isinstance(fields, dict) or set(fields) != {"body", "recorded", "signature"} \
             or not all(type(v) is str for v in fields.values()):
         raise VerificationError("the stored state must hold exactly body, recorded, signature")
     signature = fields["signature"]
-    if len(signature) != 128 or not set(signature) <= _SIGNATURE_CHARS:
+    if len(signature) != 128 or not set(signature) <= _HEX:
         raise VerificationError("the stored signature is not 128 lowercase hex digits")
     if _RECORDED.fullmatch(fields["recorded"]) is None:
         raise VerificationError("the stored recording time is not in its one ISO 8601 form")
@@ -102,6 +121,49 @@ def decode_state(state: bytes) -> Stored:
             f'"signature":"{signature}"}}') != text:
         raise VerificationError("the stored state is not in canonical form (RFC 8785)")
     return Stored(fields["body"], signature, recorded, fields["recorded"])
+
+
+def _stub(fields: dict[str, object], text: str) -> VerificationError:
+    """A withheld event's stub as `Withheld`, if it is exactly one; else the refusal."""
+    leaf = fields["withheld"]
+    if not (isinstance(leaf, str) and len(leaf) == 64 and set(leaf) <= _HEX):
+        return VerificationError("the stored stub of a withheld event is malformed")
+    if encode_stub(bytes.fromhex(leaf)).decode("utf-8") != text:
+        return VerificationError("the stored stub of a withheld event is not in canonical form")
+    return Withheld(bytes.fromhex(leaf))
+
+
+_STUB_ENTRY_KEYS = {"id", "type", "version", "withheld"}
+
+
+def stub_entry(type_name: str, aggregate_id: str, version: int, withheld: Withheld) -> bytes:
+    """What a published entry bundle carries for a withheld event in place of its leaf:
+    canonical JSON of where the event is and the leaf hash it keeps."""
+    return canonical({"id": aggregate_id, "type": type_name, "version": version,
+                      "withheld": withheld.leaf_hash.hex()}).encode("utf-8")
+
+
+def parse_stub_entry(entry: bytes) -> tuple[dict[str, object], Withheld] | None:
+    """A withheld event's stub entry (`stub_entry`) as its fields and the `Withheld` it
+    stands for; None for anything else (a leaf, or bytes that are neither)."""
+    if not entry.startswith(b"{") or b'"withheld":"' not in entry:
+        return None
+    try:
+        fields = json.loads(entry.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(fields, dict) or set(fields) != _STUB_ENTRY_KEYS \
+            or type(fields["version"]) is not int or not all(
+                isinstance(fields[k], str) for k in ("id", "type", "withheld")):
+        return None
+    leaf = fields["withheld"]
+    if len(leaf) != 64 or not set(leaf) <= _HEX:
+        return None
+    withheld = Withheld(bytes.fromhex(leaf))
+    if stub_entry(
+            fields["type"], fields["id"], fields["version"], withheld) != entry:
+        return None
+    return fields, withheld
 
 
 def leaf_bytes(type_name: str, aggregate_id: str, version: int, state: bytes) -> bytes:

@@ -250,8 +250,9 @@ def _library_parse(text: str, field: str) -> _Parsed:
     lib = _edtf()
     try:
         node = lib.parse_edtf(text)
-    # the library raises TypeError on some malformed intervals ("../"): a refusal all the same
-    except (lib.EDTFParseException, TypeError):
+    # the library raises TypeError on some malformed intervals ("../") and AttributeError on
+    # some partly unspecified ones ("0000-0X", a bug in its PartialUnspecified): refusals
+    except (lib.EDTFParseException, TypeError, AttributeError):
         if _DATE_SHAPED.fullmatch(text):  # e.g. 2022-13-45, 2022-02-30: say what is wrong
             raise _refuse(field, text, f"is not a date in the calendar: {_CALENDAR}") from None
         raise _refuse(field, text, f"is not an EDTF date: write e.g. {_EXAMPLES}") from None

@@ -264,6 +264,7 @@ class Redaction(Aggregate):
     def __init__(self, body: str, signature: str) -> None:
         fields = json.loads(body)
         self.claim: str = fields["claim"]
+        self.field: str = fields["field"]
         self.commitments: list[str] = list(fields["commitments"])
 
 

@@ -326,15 +326,19 @@ class WitnessUpdateRecord(_Signed):
     url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 
 
+MAX_WITHHELD_EVENTS = 1000  # a claim's events one order may withhold: it and its follow-ups
+
+
 class RedactionRecord(_Signed):
-    """The operator's order taking down a v2 claim's quote (with its anchor's text) or URL."""
+    """The operator's order taking down a v2 claim's quote (with its anchor's text) or URL,
+    or the whole body of a claim of either format and of its follow-ups (`body`)."""
 
     type: Literal["redaction"] = "redaction"
     claim: ClaimRef
-    field: Literal["quote", "url"]
+    field: Literal["quote", "url", "body"]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     # as `tally export` writes a signed order: checked against the claim's
-    commitments: list[Hex64] | None = Field(default=None, max_length=4)
+    commitments: list[Hex64] | None = Field(default=None, max_length=MAX_WITHHELD_EVENTS)
 
 
 class WithholdingRecord(_Signed):

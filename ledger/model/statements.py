@@ -29,7 +29,7 @@ from pydantic import (
 from tally.ledger.errors import VerificationError
 from tally.ledger.integrity.cosignature import parse_cosigner_vkey
 from tally.ledger.integrity.signing import canonical_of_plain
-from tally.ledger.model.inputs import FigureId, Hex64, KeyId, Slug
+from tally.ledger.model.inputs import MAX_WITHHELD_EVENTS, FigureId, Hex64, KeyId, Slug
 from tally.ledger.model.kinds import FigureKind, MediaType, Role, SourceKind
 from tally.ledger.model.text import REFUSED, code_point, hidden_character
 
@@ -55,7 +55,8 @@ Reason = Annotated[str, StringConstraints(pattern=_SAFE, min_length=1, max_lengt
 Quote = Annotated[str, StringConstraints(pattern=_SAFE, max_length=1000)]
 Url = Annotated[str, StringConstraints(pattern=_SAFE, max_length=2048)]
 Unit = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_visible)]
-RedactableField = Literal["quote", "url"]  # `ledger.integrity.disclosure.FIELDS`
+# `ledger.integrity.disclosure.FIELDS`, and the whole body of the claim's events
+RedactableField = Literal["quote", "url", "body"]
 Tolerance = Annotated[str, StringConstraints(pattern=r"^0(\.[0-9]{0,5}[1-9])?$|^1$")]
 
 
@@ -224,12 +225,15 @@ class ClaimRetracted(_Statement):
 
 class ClaimRedacted(_Statement):
     """The operator's order to take down one erasable field of a v2 claim (its quote, with
-    the anchor's text, or its URL): the commitments stay signed, the disclosures go."""
+    the anchor's text, or its URL): the commitments stay signed, the disclosures go. For
+    the field `body` (a claim of either format), the "commitments" are the Merkle leaf
+    hashes of the claim's events: the leaves stay logged, the stored events become stubs
+    that keep only their leaf hash (`integrity.envelope.Withheld`)."""
 
     type: Literal["claim.redacted"] = "claim.redacted"
     claim: ClaimId
     field: RedactableField
-    commitments: list[Hex64] = Field(min_length=1, max_length=4)
+    commitments: list[Hex64] = Field(min_length=1, max_length=MAX_WITHHELD_EVENTS)
     reason: Reason
 
 

@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 
 from tally.ledger.errors import MissingFileError, SiteError, VerificationError
 from tally.ledger.infra.eventstore import StoredEvent
+from tally.ledger.infra.merkle_log import entry_hash
 from tally.ledger.integrity import disclosure, merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
-from tally.ledger.integrity.envelope import decode_state, leaf_bytes, parse_leaf, state_sha256
+from tally.ledger.integrity.envelope import (
+    Withheld,
+    decode_state,
+    encode_stub,
+    leaf_bytes,
+    parse_leaf,
+    parse_stub_entry,
+    state_sha256,
+)
 from tally.ledger.integrity.signing import canonical
 from tally.ledger.integrity.tlog_policy import Policy, check_notes
 from tally.ledger.model.events import as_uuid
@@ -170,7 +179,7 @@ def _checked(data: bytes, path: str, tile: tiles.Tile, leaf_tiles: LeafTiles) ->
         if len(entries) == tile.width:
             raise SiteError(f"{path} holds more than {tile.width} entries: the bundle was "
                             "changed", entry=index - 1)
-        if merkle.leaf_hash(entry) != leaf_tiles.hash(index):
+        if entry_hash(entry) != leaf_tiles.hash(index):
             raise SiteError(f"entry {index} does not hash to its tile: the bundle or the "
                             "tile was changed", entry=index)
         entries.append(entry)
@@ -183,6 +192,13 @@ def _checked(data: bytes, path: str, tile: tiles.Tile, leaf_tiles: LeafTiles) ->
 def stored_event(entry: bytes, index: int) -> StoredEvent:
     """The stored event a published entry (a Tally envelope) was made from, rebuilt byte
     for byte; SiteError naming the entry if it cannot be."""
+    stub = parse_stub_entry(entry)
+    if stub is not None:  # withheld: the replica's audit wants the order that says so
+        fields, withheld = stub
+        return StoredEvent(originator_id=as_uuid(str(fields["id"])),
+                           originator_version=int(str(fields["version"])),
+                           topic=str(fields["type"]),
+                           state=encode_stub(withheld.leaf_hash))
     try:
         fields = parse_leaf(entry)
         body, signature = str(fields["body"]), str(fields["signature"])
@@ -210,8 +226,7 @@ def fetch_disclosures(source: SiteSource, tile: int, events: Sequence[StoredEven
     """Format v2: the published disclosures of these events' claims (entries of level-0
     tile `tile`), each checked against its commitment. One the site lacks is left out: the
     replay accepts its absence only where a signed order took it down."""
-    wanted = {c for e in events if e.topic == "claim.recorded"
-              for c in disclosure.commitments(json.loads(decode_state(e.state).body)).values()}
+    wanted = {c for e in events if e.topic == "claim.recorded" for c in _committed(e.state)}
     if not wanted:
         return []
     path = tiles.disclosures_path(tile)
@@ -224,3 +239,12 @@ def fetch_disclosures(source: SiteSource, tile: int, events: Sequence[StoredEven
         raise SiteError(f"{path} (the disclosures of entries {first}..): {e.message}: the "
                         "site changed it", entry=first) from None
     return [found[c] for c in sorted(wanted) if c in found]
+
+
+def _committed(state: bytes) -> list[str]:
+    """The commitments of a claim's stored body (none once it is withheld)."""
+    try:
+        body = decode_state(state).body
+    except Withheld:
+        return []
+    return list(disclosure.commitments(json.loads(body)).values())

@@ -5,7 +5,7 @@ its normalised text (UTF-8) at `documents/<sha256>.txt`, both content-addressed,
 replica can fetch them and check them against the signed `document.archived` body alone:
 the bytes must hash to its `sha256`, the text to its `text_sha256`. `tally clone` and
 `tally monitor` store them in the replica's archive before the events that sign them are
-appended, so the tail check (and later `tally verify`) re-checks every document and every
+appended, so the tail audit (and later `tally verify`) re-checks every document and every
 anchored quote on the replica as on the operator's ledger.
 
 A document the site lacks is left out: the replay then accepts its absence only where
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from tally.ledger.errors import MissingFileError, SiteError, VerificationError
 from tally.ledger.evidence.archive import Archive
-from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.envelope import parse_leaf, parse_stub_entry
 from tally.ledger.model.inputs import MAX_DOCUMENT_BYTES
 from tally.ledger.model.statements import DocumentArchived, parse_statement
 from tally.ledger.tlog.source import SiteSource
@@ -46,6 +46,8 @@ def page_path(sha256: str) -> str:
 
 def archived_document(entry: bytes) -> DocumentArchived | None:
     """The signed `document.archived` statement a published entry holds, or None."""
+    if parse_stub_entry(entry) is not None:
+        return None
     fields = parse_leaf(entry)
     if fields.get("type") != "document.archived":
         return None

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from tally.ledger.application import Ledger
-from tally.ledger.errors import VerificationError
-from tally.ledger.infra.merkle_log import _Nodes, leaf_bytes, leaves, nodes
+from tally.ledger.bootstrap import Collaborators
+from tally.ledger.errors import ClaimStateError, VerificationError
+from tally.ledger.infra.merkle_log import _Nodes, entry_hash, entry_of, leaf_bytes, leaves, nodes
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import merkle, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verify_checkpoint
-from tally.ledger.integrity.envelope import parse_leaf
+from tally.ledger.integrity.envelope import parse_leaf, parse_stub_entry
 from tally.ledger.integrity.proofs import InclusionProof
 from tally.ledger.model.statements import (
     ClaimCorrected,
@@ -47,7 +47,7 @@ def stored_hashes(conn: Connection, height: int, start: int, count: int) -> list
     return found
 
 
-def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[bytes]:
+def entries(parts: Collaborators, conn: Connection, first: int, count: int) -> list[bytes]:
     """The leaves (Tally envelopes) at indices first .. first + count - 1, from the events."""
     positions = [int(p) for (p,) in conn.execute(
         select(leaves.c.position).where(leaves.c.leaf_index >= first,
@@ -57,16 +57,16 @@ def entries(ledger: Ledger, conn: Connection, first: int, count: int) -> list[by
         raise VerificationError(f"the Merkle log lacks leaves from {first}: run 'tally verify'")
     wanted = set(positions)
     found: dict[int, bytes] = {}
-    for n in ledger.events.all_notifications(positions[0], stop=positions[-1], conn=conn):
+    for n in parts.events.all_notifications(positions[0], stop=positions[-1], conn=conn):
         if n.id in wanted:
-            found[n.id] = leaf_bytes(n)
+            found[n.id] = entry_of(n)
     if len(found) != count:
         raise VerificationError(f"events of leaves {first}.. are missing from the event store: "
                                 "run 'tally verify'")
     return [found[p] for p in positions]
 
 
-def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[int, bytes]:
+def leaves_at(parts: Collaborators, conn: Connection, indexes: Sequence[int]) -> dict[int, bytes]:
     """The leaves (Tally envelopes) at these indexes, in a query a chunk of indexes and a
     read a run of consecutive positions."""
     wanted = sorted(set(indexes))
@@ -75,7 +75,7 @@ def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[
         at.update((int(p), int(i)) for i, p in conn.execute(
             select(leaves.c.leaf_index, leaves.c.position)
             .where(leaves.c.leaf_index.in_(chunk))))
-    found = {at[n.id]: leaf_bytes(n) for n in ledger.events.at(at, conn)}
+    found = {at[n.id]: leaf_bytes(n) for n in parts.events.at(at, conn)}
     if len(found) != len(wanted):
         missing = min(set(wanted) - set(found))
         raise VerificationError(f"the Merkle log or the event store lacks leaf {missing}: "
@@ -83,13 +83,13 @@ def leaves_at(ledger: Ledger, conn: Connection, indexes: Sequence[int]) -> dict[
     return found
 
 
-def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
+def log_files(parts: Collaborators, old_size: int, checkpoint: Checkpoint,
               sizes: Sequence[int]) -> Iterator[tuple[str, bytes]]:
     """(path, bytes) of the tiles and bundles to add to a site of `old_size` for the signed
     `checkpoint`; `sizes` are the stored checkpoint sizes (their partial tiles are kept)."""
     steps = [s for s in sorted(set(sizes)) if old_size < s < checkpoint.size]
     steps.append(checkpoint.size)
-    with reading(ledger.engine) as conn:
+    with reading(parts.engine) as conn:
         if merkle.root(checkpoint.size, _Nodes(conn).get) != checkpoint.root_hash:
             raise VerificationError(f"the Merkle log does not give the root of checkpoint "
                                     f"{checkpoint.size}: run 'tally verify'")
@@ -102,9 +102,9 @@ def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
                 done.add(tile.path)
                 hashes = stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width)
                 if tile.level == 0:
-                    bundled = entries(ledger, conn, tile.start, tile.width)
+                    bundled = entries(parts, conn, tile.start, tile.width)
                     for offset, (leaf, digest) in enumerate(zip(bundled, hashes, strict=True)):
-                        if merkle.leaf_hash(leaf) != digest:
+                        if entry_hash(leaf) != digest:
                             raise VerificationError(
                                 f"the event of leaf {tile.start + offset} differs from its "
                                 "Merkle leaf: run 'tally verify'")
@@ -113,17 +113,17 @@ def log_files(ledger: Ledger, old_size: int, checkpoint: Checkpoint,
             previous = size
 
 
-def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
+def inclusion_proofs(parts: Collaborators, wanted: Sequence[tuple[str, int, int]]
                      ) -> Iterator[InclusionProof]:
     """The inclusion proof of each (claim id, leaf index, checkpoint size), as
     `Ledger.inclusion_proof` makes it, with the nodes read a tile at a time (one query for
     256 hashes, kept for the next claims) instead of one query a node."""
-    with reading(ledger.engine) as conn:
+    with reading(parts.engine) as conn:
         trees: dict[int, tuple[tiles.TileNodes, str, bytes]] = {}
-        found = leaves_at(ledger, conn, [index for _, index, _ in wanted])
+        found = leaves_at(parts, conn, [index for _, index, _ in wanted])
         for claim_id, index, size in wanted:
             if size not in trees:
-                trees[size] = _tree(ledger, conn, size)
+                trees[size] = _tree(parts, conn, size)
             nodes, note, signed_root = trees[size]
             leaf = found[index]
             digest = merkle.leaf_hash(leaf)
@@ -138,15 +138,15 @@ def inclusion_proofs(ledger: Ledger, wanted: Sequence[tuple[str, int, int]]
                 leaf_hash=digest.hex(), path=[h.hex() for h in path], checkpoint=note)
 
 
-def _tree(ledger: Ledger, conn: Connection, size: int) -> tuple[tiles.TileNodes, str, bytes]:
+def _tree(parts: Collaborators, conn: Connection, size: int) -> tuple[tiles.TileNodes, str, bytes]:
     """Tile-cached nodes of the tree of `size`, its checkpoint and signed root, checked to
     match."""
     def fetch(tile: tiles.Tile) -> bytes:
         return b"".join(stored_hashes(conn, tiles.HEIGHT * tile.level, tile.start, tile.width))
 
     nodes = tiles.TileNodes(size, fetch)
-    note = ledger.log.checkpoint_note(size, conn)
-    info = ledger.info()
+    note = parts.log.checkpoint_note(size, conn)
+    info = parts.info()
     signed = verify_checkpoint(note, bytes.fromhex(info.operator_public_key), info.origin)
     if merkle.root(size, nodes.get) != signed.root_hash:
         raise VerificationError(f"the Merkle log does not give the root of checkpoint {size}: "
@@ -163,30 +163,37 @@ class Changes:
     figures: set[str] = field(default_factory=set)
     everything: bool = False
     taken_down: bool = False  # a take-down order is among them
+    withheld: set[str] = field(default_factory=set)  # claims an order withheld whole
 
 
-def changes(ledger: Ledger, old_size: int, new_size: int,
+def changes(parts: Collaborators, old_size: int, new_size: int,
             trusted: Callable[[int], bytes] | None = None) -> Changes:
     """The claims recorded, corrected or retracted and the figures defined or reported on
     by the leaves old_size .. new_size - 1 (a follow-up's figure is its claim's); each
     leaf must hash to `trusted(index)` when given."""
     found = Changes()
     followed: set[str] = set()
-    with reading(ledger.engine) as conn:
+    with reading(parts.engine) as conn:
         for first in range(old_size, new_size, 1000):
-            bundled = entries(ledger, conn, first, min(1000, new_size - first))
+            bundled = entries(parts, conn, first, min(1000, new_size - first))
             for index, leaf in enumerate(bundled, start=first):
-                if trusted is not None and merkle.leaf_hash(leaf) != trusted(index):
+                if trusted is not None and entry_hash(leaf) != trusted(index):
                     raise VerificationError(f"the event of leaf {index} differs from its leaf "
                                             "in the signed tree: run 'tally verify'")
                 _touch(leaf, found, followed)
-    if followed:
-        registry = ledger.registry()
-        found.figures.update(registry.claim(c).figure for c in followed)
+    registry = parts.registry()
+    for claim in followed:
+        try:
+            found.figures.add(registry.claim(claim).figure)
+        except ClaimStateError:  # withheld whole since: which figure it left is not known
+            found.everything = True
     return found
 
 
 def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
+    if parse_stub_entry(leaf) is not None:  # a claim withheld since: its figure is unknown
+        found.everything = True
+        return
     fields = parse_leaf(leaf)
     kind, body = str(fields["type"]), str(fields["body"])
     found.taken_down = found.taken_down or kind in ("claim.redacted", "document.withheld")
@@ -194,6 +201,8 @@ def _touch(leaf: bytes, found: Changes, followed: set[str]) -> None:
         found.everything = True
         return
     statement = parse_statement(body, kind) if kind != "ledger.created" else None
+    if isinstance(statement, ClaimRedacted) and statement.field == "body":
+        found.withheld.add(statement.claim)
     if isinstance(statement, FigureDefined):
         found.figures.add(statement.id)
     elif isinstance(statement, ClaimRecorded):

@@ -8,7 +8,7 @@ and its export equals the original's. Following a site:
 2. the level-0 tiles from the replica's size on must extend the replica's own tree to
    the signed root, and agree with its last leaves (else a fork, named at its entry);
 3. each bundle must hash to its tiles; its events are appended, one transaction per
-   bundle, and the Merkle log takes them only through the tail check (`ledger.verify.tailcheck`:
+   bundle, and the Merkle log takes them only through the tail audit (`ledger.verify.tail_audit`:
    the rules and signatures of `ledger.verify.replay`), the first that fails naming its entry
    (eight bundles a transaction);
 4. the higher tiles must equal the replica's own nodes; the published checkpoints are
@@ -36,7 +36,7 @@ from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_ch
 from tally.ledger.integrity.envelope import decode_state, parse_leaf
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.orders import taken_down
+from tally.ledger.orders import taken_down, withheld_bodies
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import checked_site, documents
 from tally.ledger.tlog.log_files import stored_hashes
@@ -83,7 +83,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
     kept = ledger.log.checkpoints()
     resumed = ledger.log.position_of_leaf(kept[-1][0]) if kept else 1
     if resumed is not None and local:
-        ledger.tail_check.carry_pending(resumed)
+        ledger.tail_audit.carry_pending(resumed)
     replica_mark.mark(ledger.engine, source.location)
     _same_size_same_root(ledger, note, head)
     if head.size < local:
@@ -121,7 +121,7 @@ def follow(ledger: Ledger, source: SiteSource, operator_key: bytes,
                 pending = []
         _append(ledger, pending, note)
         try:  # what the site lacks is what its orders took down, or the site is refused
-            ledger.tail_check.unresolved()
+            ledger.tail_audit.unresolved()
         except VerificationError as e:
             raise SiteError(f"entry {(e.position or 1) - 1} fails the audit: {e.message}",
                             entry=(e.position or 1) - 1, new_checkpoint=note) from None
@@ -152,7 +152,7 @@ def _same_size_same_root(ledger: Ledger, note: str, head: Checkpoint) -> None:
 
 
 def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
-    """One transaction; the tail check (rules, signatures) runs before the log takes them,
+    """One transaction; the tail audit (rules, signatures) runs before the log takes them,
     and re-reads the registry once a call: batches of several bundles keep that cheap."""
     if not events:
         return
@@ -169,6 +169,9 @@ def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
     ledger.disclosures.erase(commitments)
     for sha in documents:
         ledger.archive.erase(sha)
+    for claim_id, leaves in withheld_bodies(decode_state(e.state).body for e in events
+                                            if e.topic == "claim.redacted"):
+        ledger.withhold_bodies(claim_id, leaves)
 
 
 def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, select
 
-from tally.ledger.application import Ledger
+from tally.ledger.bootstrap import Collaborators
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.event_rows import check_type_and_id, state_bytes
 from tally.ledger.infra.eventstore import Notification
@@ -28,12 +28,12 @@ from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
-from tally.ledger.integrity.envelope import decode_state, leaf_from, state_sha256
+from tally.ledger.integrity.envelope import Withheld, decode_state, leaf_from, state_sha256
 from tally.ledger.integrity.registry_seal import registry_sealed
 from tally.ledger.integrity.tlog_policy import Policy, witnessed_by
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.progress import Progress
-from tally.ledger.verify.replay import Replay
+from tally.ledger.verify.replay import Admitted, ClaimEvents, Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
 
 BATCH = 2000
@@ -72,21 +72,21 @@ class _Signatures(SignatureQueue):
             raise VerificationError("the event's signature does not verify", position=bad)
 
 
-def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
+def verify(parts: Collaborators, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
            progress: Progress | None = None, policy: Policy | None = None) -> Report:
     """Audit the whole ledger against its own checkpoints and the `kept` checkpoint notes;
     the report names the first bad position, if any. With a C2SP tlog `policy`, the latest
     stored checkpoint and the kept ones must also be cosigned to its quorum (the report
     names the witnesses that did, or the problem)."""
     report = Report()
-    with reading(ledger.engine) as conn:
+    with reading(parts.engine) as conn:
         try:
-            _audit(ledger, conn, operator_key, kept, report, progress)
+            _audit(parts, conn, operator_key, kept, report, progress)
         except VerificationError as e:
             report.problem, report.position = e.message, e.position
     if policy is not None and report.ok:
-        info = ledger.info()
-        latest = [note for _, note, _ in ledger.log.checkpoints()[-1:]]
+        info = parts.info()
+        latest = [note for _, note, _ in parts.log.checkpoints()[-1:]]
         try:
             report.witnessed_by = witnessed_by(policy, latest + list(kept), info.origin,
                                                bytes.fromhex(info.operator_public_key))
@@ -95,9 +95,9 @@ def verify(ledger: Ledger, *, operator_key: bytes | None = None, kept: Sequence[
     return report
 
 
-def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
+def _audit(parts: Collaborators, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
            report: Report, progress: Progress | None) -> None:
-    replay = Replay(operator_key, evidence(ledger.archive, ledger.disclosures, conn))
+    replay = Replay(operator_key, evidence(parts.archive, parts.disclosures, conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
     due: dict[int, list[tuple[str, bool]]] = {}  # size -> [(note, kept by the auditor)]
@@ -105,45 +105,38 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
         due.setdefault(int(size), []).append((str(note), False))
     seals = _registry_seals(conn)
     registry: list[int] = []  # positions of the registry events so far
-    total = ledger.events.max_position(conn)
+    total = parts.events.max_position(conn)
     if total == 0:
         raise VerificationError("the database holds no events: it is not a Tally ledger, "
                                 "or it was wiped")
-    repeated = ledger.events.repeated_places(conn)
+    repeated = parts.events.repeated_places(conn)
     logged = iter(conn.execute(
         select(leaves.c.leaf_index, leaves.c.position, nodes.c.hash)
         .join(nodes, (nodes.c.level == 0) & (nodes.c.idx == leaves.c.leaf_index))
         .order_by(leaves.c.leaf_index)).yield_per(BATCH))
-    for batch in ledger.events.batches(batch=BATCH, conn=conn):
+    for batch in parts.events.batches(batch=BATCH, conn=conn):
         # the batch before the last has had time to be checked by the workers
         signatures.check(keep=1)
-        lookup = claim_lookup(ledger.events, batch, conn, repeated)
-        replay.prefetched = prefetch(ledger.disclosures, batch, conn)
+        lookup = claim_lookup(parts.events, batch, conn, repeated)
+        replay.prefetched = prefetch(parts.disclosures, batch, conn)
         for i, n in enumerate(batch):
             report.position = n.id
             row = next(logged, None)
             if row is None:  # past the log's end: checked as the log would check them
                 signatures.check(before=n.id)
-                report.pending = _pending(ledger, conn, batch[i:])
+                report.pending = _pending(parts, conn, batch[i:])
                 break
             try:
-                # the state is decoded once, for the leaf and for the event
-                state = state_bytes(n.state)
-                stored = decode_state(state)
-                leaf = merkle.leaf_hash(leaf_from(
-                    str(n.topic), check_type_and_id(n).hex, n.originator_version, stored,
-                    state_sha256(state)))
-                _check_logged(row, n, leaf)
-                event = ledger.events.event_from(n, stored)
-                admitted = replay.admit(n.id, event, lookup)
+                leaf, admitted = _replayed(parts, replay, n, row, lookup)
             except VerificationError as e:
                 signatures.check(before=e.position or n.id)
                 raise VerificationError(e.message, position=e.position or n.id) from None
             if kept and replay.origin is not None:  # the genesis names the operator key
                 _schedule_kept(kept, replay, due)
                 kept = ()
-            signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
-            report.signatures += 1
+            if admitted is not None:
+                signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
+                report.signatures += 1
             frontier.append(leaf)
             report.events += 1
             if n.topic in REGISTRY_TYPES:
@@ -179,6 +172,23 @@ def _audit(ledger: Ledger, conn: Connection, operator_key: bytes | None, kept: S
     report.root = frontier.root().hex()
 
 
+def _replayed(parts: Collaborators, replay: Replay, n: Notification, logged: Any,
+              lookup: ClaimEvents) -> tuple[bytes, Admitted | None]:
+    """The event's leaf hash, checked against the log's, and the event admitted by the
+    rules; a withheld event's stub keeps a leaf hash and nothing to admit."""
+    state = state_bytes(n.state)
+    try:
+        stored = decode_state(state)  # decoded once, for the leaf and for the event
+    except Withheld as w:
+        _check_logged(logged, n, w.leaf_hash)
+        replay.withheld_event(n.id, check_type_and_id(n), str(n.topic), w.leaf_hash)
+        return w.leaf_hash, None
+    leaf = merkle.leaf_hash(leaf_from(str(n.topic), check_type_and_id(n).hex,
+                                      n.originator_version, stored, state_sha256(state)))
+    _check_logged(logged, n, leaf)
+    return leaf, replay.admit(n.id, parts.events.event_from(n, stored), lookup)
+
+
 def _schedule_kept(notes: Sequence[str], replay: Replay,
                    due: dict[int, list[tuple[str, bool]]]) -> None:
     """Schedule the auditor's own checkpoints: each must be signed by this ledger's operator
@@ -193,15 +203,15 @@ def _schedule_kept(notes: Sequence[str], replay: Replay,
         due.setdefault(checkpoint.size, []).append((note, True))
 
 
-def _pending(ledger: Ledger, conn: Connection, first: Sequence[Notification]) -> int:
+def _pending(parts: Collaborators, conn: Connection, first: Sequence[Notification]) -> int:
     """Events of this snapshot past the Merkle log's end: a writer commits its events, then
     logs them. Each is checked as the log checks an event no process of ours appended
     (rules and signature); one that fails is reported at its position, as unlogged."""
     tail = list(first)
-    while more := ledger.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
+    while more := parts.events.notifications(tail[-1].id + 1, BATCH, conn=conn):
         tail.extend(more)
     try:
-        ledger.parts.new_tail_check()(tail)
+        parts.new_tail_audit()(tail)
     except VerificationError as e:
         raise VerificationError(f"this event is not in the Merkle log, and {e.message}",
                                 position=e.position) from None

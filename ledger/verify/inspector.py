@@ -26,6 +26,7 @@ from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import leaf_bytes
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle, signing
+from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.integrity.proofs import InclusionProof, verify_inclusion_proof
 from tally.ledger.model.statements import (
     TYPES,
@@ -43,7 +44,8 @@ from tally.ledger.model.summaries import subject, summary
 if TYPE_CHECKING:
     from tally.ledger.application import Ledger
 
-SignatureStatus = Literal["valid", "invalid", "unknown signer", "revoked signer", "unreadable"]
+SignatureStatus = Literal["valid", "invalid", "unknown signer", "revoked signer", "unreadable",
+                          "withheld"]
 REGISTRATIONS = ("ledger.created", "signer.added", "signer.revoked")
 MAX_LIMIT = 10_000
 
@@ -195,7 +197,7 @@ class Inspector:
                                                found.registered, n.id)
         return keys
 
-    def _line(self, n: Notification, leaf_index: int | None, keys: _Keys
+    def _line(self, conn: Connection, n: Notification, leaf_index: int | None, keys: _Keys
               ) -> tuple[EventLine, dict[str, Any]]:
         """The log line of a stored event, and what `event` adds to it."""
         base: dict[str, Any] = {
@@ -204,6 +206,16 @@ class Inspector:
             "version": n.originator_version}
         try:
             event, s = _statement(self.ledger, n)
+        except Withheld as w:
+            claim = base["aggregate_id"]
+            note = self.ledger.events.rows.withholdings(conn, [claim]).get(claim)
+            line = EventLine(**base, id=claim, signer=None, signer_name=None,
+                             recorded_at=None,
+                             summary=note or "[withheld]", signature_status="withheld")
+            return line, {"problem": None if note else "its body is withheld, and no order of "
+                          "the operator says so: run 'tally verify'", "event": None,
+                          "key": None, "leaf_hash": w.leaf_hash,
+                          "detail": "its body was taken down: the stub keeps its leaf hash"}
         except VerificationError as e:
             problem = e.message
             line = EventLine(**base, id=None, signer=None, signer_name=None, recorded_at=None,
@@ -238,7 +250,7 @@ class Inspector:
             found = list(self.ledger.events.notifications(first, limit + 1, last, conn, topics))
             page = found[:limit]
             covered = self.ledger.log.coverages([n.id for n in page], conn)
-            lines = [self._line(n, covered[n.id][0], keys)[0] for n in page]
+            lines = [self._line(conn, n, covered[n.id][0], keys)[0] for n in page]
         return EventLog(from_position=first, to_position=last, types=list(types), limit=limit,
                         events=lines, next_position=found[limit].id if len(found) > limit
                         else None)
@@ -257,21 +269,21 @@ class Inspector:
             n = found[0]
             keys = self._keys(conn)
             index, size = self.ledger.log.coverage(position, conn)
-            line, extra = self._line(n, index, keys)
+            line, extra = self._line(conn, n, index, keys)
             return self._view(conn, n, line, extra, keys, index, size)
 
     def _view(self, conn: Connection, n: Notification, line: EventLine,
               extra: dict[str, Any], keys: _Keys, index: int | None,
               size: int | None) -> EventView:
         problems = [] if extra["problem"] is None else [extra["problem"]]
-        if line.signature_status not in ("valid", "unreadable"):
+        if line.signature_status not in ("valid", "unreadable", "withheld"):
             problems.append(f"signature: {line.signature_status} ({extra['detail']})")
         try:
             leaf: bytes | None = leaf_bytes(n)
         except VerificationError:
             leaf = None
         logged = None if index is None else self.ledger.log.logged_leaf_hash(index, conn)
-        leaf_hash = None if leaf is None else merkle.leaf_hash(leaf)
+        leaf_hash = extra.get("leaf_hash") if leaf is None else merkle.leaf_hash(leaf)
         leaf_status: Any = ("unreadable" if leaf_hash is None else "not logged yet"
                             if logged is None else "matches the log" if logged == leaf_hash
                             else "differs from the log")
@@ -299,7 +311,8 @@ class Inspector:
             leaf_hash=None if leaf_hash is None else leaf_hash.hex(),
             logged_leaf_hash=None if logged is None else logged.hex(), leaf_status=leaf_status,
             checkpoint=size, inclusion=inclusion, inclusion_detail=inclusion_detail,
-            verified=not problems and line.signature_status == "valid", problems=problems)
+            verified=not problems and line.signature_status in ("valid", "withheld"),
+            problems=problems)
 
     def _proven(self, conn: Connection, n: Notification, leaf: bytes, index: int, size: int,
                 keys: _Keys) -> tuple[Literal["verified", "fails"], str]:

@@ -11,7 +11,7 @@ and dates parse as the commands parse them. It returns the (key, body,
 signature) whose check the caller runs, at once or in worker processes.
 
 The audit (`ledger.verify`) replays the whole ledger; the Merkle log replays a
-tail that no process of ours checked (`ledger.verify.tailcheck`). Claims are looked up
+tail that no process of ours checked (`ledger.verify.tail_audit`). Claims are looked up
 through `ClaimEvents`, so memory stays flat: signers, sources and figures only.
 """
 
@@ -26,7 +26,7 @@ from uuid import UUID
 
 from tally.ledger.errors import LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.checks import DocumentReader, check_digests
+from tally.ledger.evidence.document_checks import DocumentReader, check_digests
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.model import policy
@@ -52,7 +52,8 @@ from tally.ledger.model.statements import (
     parse_statement,
 )
 
-# (position, version, type name, body) of a claim's events, in any order
+# (position, version, type name, body) of a claim's events, in any order; the body is
+# empty for an event withheld (or one that does not decode: it fails at its own position)
 ClaimEvents = Callable[[UUID], Sequence[tuple[int, int, str, str]]]
 # format v2: the stored disclosures of these commitments (commitment -> disclosure)
 Disclosed = Callable[[Collection[str]], Mapping[str, str]]
@@ -65,6 +66,9 @@ class Evidence:
 
     documents: DocumentReader = field(default_factory=lambda: _NoDocuments())
     disclosed: Disclosed = lambda _: {}
+
+
+CLAIM_TYPES = ("claim.recorded", "claim.corrected", "claim.retracted")
 
 
 @dataclass
@@ -131,6 +135,8 @@ class Replay:
         # Format v2: what is missing (a disclosure's commitment, "document:" + a hash) and
         # where, until an operator's order, which comes later, names it (`unresolved`)
         self.pending: dict[str, int] = {}
+        # withheld events whose order is still to come: leaf hash (hex) -> claim id
+        self.stubs: dict[str, str] = {}
         self.prefetched: Mapping[str, str] = {}  # a batch's disclosures, read at once
         self.ledger_id: str | None = None
         self.origin: str | None = None
@@ -142,11 +148,6 @@ class Replay:
         self.witnesses: dict[str, tuple[str, str]] = {}  # (url, vkey) by name
         self.removed_witnesses: dict[str, str] = {}  # the removal's reason by name
         self.witness_versions: dict[str, int] = {}  # the witness aggregate's last version
-        # False for the state a tail check builds from a checkpoint's sealed registry, which
-        # holds no witness events: a removal or move of a witness added before it is then
-        # checked for its operator signature and place only (the full audit checks it all)
-        self.witnesses_known = True
-        self.unknown_witnesses: set[str] = set()
 
     def admit(self, position: int, event: Any, claim_events: ClaimEvents) -> Admitted:
         """Check one event against the rules at `position`; VerificationError if it breaks one."""
@@ -166,6 +167,19 @@ class Replay:
         except LedgerError as e:  # a rule of ledger.model.policy, in the words the commands use
             raise VerificationError(f"the {topic} breaks a rule: {e.message}") from None
         return Admitted(statement, key, event.body, event.signature)
+
+    def withheld_event(self, position: int, ident: UUID, type_name: str,
+                       leaf_hash: bytes) -> None:
+        """A stored event whose body was taken down (`integrity.envelope.Withheld`): only a
+        claim's events may be, and it is pending until an order of the operator names its
+        leaf hash, which the caller has checked against the log (`unresolved`)."""
+        if type_name not in CLAIM_TYPES:
+            raise VerificationError(f"the stored {type_name} is a stub with its body withheld, "
+                                    "but only a claim's events can be withheld")
+        if self.ledger_id is None:
+            raise VerificationError("the first event is not the ledger's genesis")
+        self.stubs[leaf_hash.hex()] = ident.hex
+        self.pending["leaf:" + leaf_hash.hex()] = position
 
     def _genesis(self, position: int, s: LedgerCreated, ident: UUID, version: int,
                  event: Any) -> Admitted:
@@ -226,25 +240,16 @@ class Replay:
     def _witness_changed(self, s: WitnessRemoved | WitnessUpdated, at: _At) -> bytes:
         """A removal or a move (format v2): of a configured witness, at its next version."""
         policy.operator_only(s.signer, self.operator_key_id, "witness changes")
-        uuid = registry_uuid("witness", s.name)
-        if s.name in self.unknown_witnesses or (
-                not self.witnesses_known and s.name not in self.witness_versions
-                and s.name not in self.removed_witnesses):
-            _where(at.ident, at.version, uuid, max(at.version, 2))
-            self.unknown_witnesses.add(s.name)
-            if isinstance(s, WitnessRemoved):
-                self.unknown_witnesses.discard(s.name)
-                self.removed_witnesses[s.name] = s.reason
+        url, _ = policy.witness_configured(s.name, self.witnesses, self.removed_witnesses)
+        _where(at.ident, at.version, registry_uuid("witness", s.name),
+               self.witness_versions.get(s.name, 1) + 1)
+        if isinstance(s, WitnessUpdated):
+            if not policy.witness_url_changes(url, s.url):
+                raise VerificationError(f"witness {s.name!r} is moved to the URL it has")
+            self.witnesses[s.name] = (s.url, self.witnesses[s.name][1])
         else:
-            url, _ = policy.witness_configured(s.name, self.witnesses, self.removed_witnesses)
-            _where(at.ident, at.version, uuid, self.witness_versions.get(s.name, 1) + 1)
-            if isinstance(s, WitnessUpdated):
-                if not policy.witness_url_changes(url, s.url):
-                    raise VerificationError(f"witness {s.name!r} is moved to the URL it has")
-                self.witnesses[s.name] = (s.url, self.witnesses[s.name][1])
-            else:
-                self.removed_witnesses[s.name] = s.reason
-                del self.witnesses[s.name]
+            self.removed_witnesses[s.name] = s.reason
+            del self.witnesses[s.name]
         self.witness_versions[s.name] = at.version
         return self._operator_key()
 
@@ -323,7 +328,7 @@ class Replay:
 
     def take_pending(self, position: int, type_name: str, body: str) -> None:
         """Note what an event already checked misses, and what an order takes down, without
-        replaying its rules (`TailCheck.carry_pending`)."""
+        replaying its rules (`TailAudit.carry_pending`)."""
         fields = json.loads(body)
         if type_name == "claim.recorded":
             self._disclosed(position, body)
@@ -333,6 +338,7 @@ class Replay:
         elif type_name == "claim.redacted":
             for commitment in fields["commitments"]:
                 self.pending.pop(commitment, None)
+                self.pending.pop("leaf:" + commitment, None)
         elif type_name == "document.withheld":
             self.pending.pop("document:" + fields["sha256"], None)
 
@@ -345,6 +351,8 @@ class Replay:
             what, position = min(self.pending.items(), key=lambda item: item[1])
             thing = (f"document {what.removeprefix('document:')} is not in the archive"
                      if what.startswith("document:") else
+                     f"the event of leaf hash {what.removeprefix('leaf:')} is a stub with "
+                     "its body withheld" if what.startswith("leaf:") else
                      f"the disclosure of commitment {what} is missing")
             raise VerificationError(f"{thing}, and no signed order took it down: its bytes "
                                     "were lost or deleted", position=position)
@@ -366,11 +374,17 @@ class Replay:
         signer = self._signer(s.signer)
         policy.operator_only(s.signer, self.operator_key_id, "take-down orders")
         _where(at.ident, at.version, redaction_uuid(s.claim, s.field), 1)
-        recorded = [b for p, _, t, b in at.claim_events(UUID(hex=s.claim))
-                    if p < at.position and t == "claim.recorded"]
+        earlier = [(v, b) for p, v, _, b in at.claim_events(UUID(hex=s.claim))
+                   if p < at.position]
+        recorded = [b for v, b in earlier if v == 1]
         if not recorded:
             raise VerificationError(f"the order redacts claim {s.claim}, not recorded "
                                     "before it")
+        if s.field == "body":
+            self._withheld_claim(s, len(earlier))
+            return signer.public_key
+        if not recorded[0]:  # withheld since: a later order names its stub (`unresolved`)
+            return signer.public_key
         committed = disclosure.commitments(json.loads(recorded[0]))
         wanted = [committed[p] for p in disclosure.FIELDS[s.field] if p in committed]
         if sorted(wanted) != sorted(s.commitments) or not wanted:
@@ -379,6 +393,22 @@ class Replay:
         for commitment in wanted:
             self.pending.pop(commitment, None)
         return signer.public_key
+
+    def _withheld_claim(self, s: ClaimRedacted, events: int) -> None:
+        """An order withholding a claim's body names the leaf hashes of some of its events
+        before it (all of them, unless a follow-up was appended while it was being made),
+        and every stub seen so far whose leaf it names is one of this claim's. A named
+        event whose body is still held is one whose erasure a crash interrupted: it is
+        checked as any event is, and shown as withheld."""
+        if len(set(s.commitments)) > events:
+            raise VerificationError(f"the order names {len(set(s.commitments))} leaves, but "
+                                    f"claim {s.claim} has {events} events before it")
+        for leaf in s.commitments:
+            claim = self.stubs.pop(leaf, s.claim)
+            if claim != s.claim:
+                raise VerificationError(f"the order withholding claim {s.claim} names the "
+                                        f"leaf of an event of claim {claim}")
+            self.pending.pop("leaf:" + leaf, None)
 
     def _anchored(self, s: ClaimRecorded, opened: dict[str, Any]) -> None:
         """An anchored quote is in a document archived before it, at its signed place (its
@@ -426,6 +456,13 @@ class Replay:
             raise VerificationError(
                 f"the follow-up is version {version} of claim {s.claim}, whose earlier "
                 "events are not all before it")
+        if any(not b for *_, b in earlier):
+            unordered = [p for leaf, claim in self.stubs.items() if claim == s.claim
+                         for p in [self.pending.get("leaf:" + leaf)] if p is not None]
+            if unordered:  # the stub is the edit: say so where it is
+                self.unresolved()
+            raise VerificationError(f"the follow-up is on claim {s.claim}, whose body is "
+                                    "withheld: it can be neither corrected nor retracted")
         first = parse_statement(earlier[0][3], "claim.recorded")
         assert isinstance(first, ClaimRecorded)
         claim = ClaimState(s.claim, first.figure, first.signer)

@@ -1,7 +1,7 @@
 """What the replay reads beside the events, read a batch at a time: the stored events of
 the claims a batch records or follows up (`claim_lookup`), the disclosures of its v2 claims
 (`prefetch`), and the archived documents and disclosures (`evidence`). The audit and the
-tail check read them alike.
+tail audit read them alike.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
-from tally.ledger.infra.merkle_log import leaf_bytes, leaves, nodes
+from tally.ledger.infra.merkle_log import leaf_hash_of, leaves, nodes
 from tally.ledger.infra.storage import reading
 from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import Checkpoint
@@ -124,7 +124,7 @@ class TrustedLeaves:
             if index is None:
                 raise VerificationError(f"the event at position {n.id} is not in checkpoint "
                                         f"{self.size}'s tree", position=n.id)
-            if merkle.leaf_hash(leaf_bytes(n)) != self.leaf(index):
+            if leaf_hash_of(n) != self.leaf(index):
                 raise VerificationError(
                     f"the event at position {n.id} differs from its leaf in checkpoint "
                     f"{self.size}: it was changed after it was signed (run 'tally verify')",

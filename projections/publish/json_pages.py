@@ -84,7 +84,7 @@ class JsonPages:
                 raise VerificationError(f"claim {claim} is not covered by a checkpoint")
             pages[claim] = provenance
             wanted.append((claim, provenance.leaf_index, provenance.checkpoint))
-        for proof in log_files.inclusion_proofs(self.model.ledger, wanted):
+        for proof in log_files.inclusion_proofs(self.model.ledger.parts, wanted):
             yield (claim_page(proof.claim_id, ".json"),
                    _json(ClaimPage(provenance=pages[proof.claim_id], proof=proof)))
             yield (claim_page(proof.claim_id, ".tlog-proof"),

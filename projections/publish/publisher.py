@@ -13,7 +13,7 @@ a checkpoint whose tiles are missing. Tiles and bundles are immutable: a site
 that holds different bytes at one of their paths, or a checkpoint this ledger does
 not extend, is refused, never overwritten. Nothing is published beyond a signed
 checkpoint, and a checkpoint is signed only over events that pass the audit
-(`Ledger.checkpoint`).
+(`cosigned_checkpoint.sign`).
 """
 
 from __future__ import annotations
@@ -27,19 +27,20 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from tally.ledger.application import Ledger
-from tally.ledger.cosigned_checkpoint import gather_cosignatures
+from tally.ledger.bootstrap import Collaborators
+from tally.ledger.cosigned_checkpoint import sign_cosigned
 from tally.ledger.errors import StorageError, VerificationError
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
-from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf
+from tally.ledger.integrity.envelope import FORMAT_VERSION, parse_leaf, parse_stub_entry
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import log_files
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 from tally.projections import tables as t
+from tally.projections.interop.site_exports import credential_path
 from tally.projections.interop.site_interop import SiteInterop
 from tally.projections.publish.files import SiteFiles
 from tally.projections.publish.json_pages import JsonPages
@@ -47,6 +48,7 @@ from tally.projections.publish.page_renderer import PageRenderer, render
 from tally.projections.publish.sealed_readmodel import Seal, SealedReadModels
 from tally.projections.publish.site import HtmlPages
 from tally.projections.publish.site.documents import document_files
+from tally.projections.publish.site.paths import claim_page
 from tally.projections.readmodel import ReadModel, scratch_engine
 
 SITE_FORMAT = 1
@@ -115,6 +117,14 @@ class _Site:
         if self.progress and self.result.written % 100 == 0:
             self.progress("writing", self.result.written, 0)
 
+    def partial_widths(self, partial_path: str) -> list[int]:
+        """The widths of the partial tiles or bundles held beside `partial_path` (one of
+        them: `…/<N>.p/<W>`)."""
+        folder = self.directory / partial_path.rsplit("/", 1)[0]
+        if not folder.is_dir():
+            return []
+        return sorted(int(f.name) for f in folder.iterdir() if f.name.isdigit())
+
     def remove(self, relative: str) -> None:
         """Take a file off the site, if it is there (what a take-down order erased)."""
         if self.files.remove(relative):
@@ -132,57 +142,57 @@ class _Site:
                                     "ledger's own site") from None
 
 
-def _signed_head(model: ReadModel, operator: KeyPair | None) -> str:
+def _signed_head(parts: Collaborators, operator: KeyPair | None) -> str:
     """The latest stored checkpoint, signed now (which audits the events since the one
-    before) if events came after it; nothing past a checkpoint is ever published."""
-    ledger = model.ledger
-    stored = ledger.log.checkpoints()
+    before) and cosigned by the witnesses configured, if any, if events came after it;
+    nothing past a checkpoint is ever published."""
+    stored = parts.log.checkpoints()
     last = stored[-1][0] if stored else 0
-    if ledger.log.size() > last:
+    if parts.log.size() > last:
         if operator is None:
-            raise StorageError(f"{ledger.log.size() - last} events came after the last "
+            raise StorageError(f"{parts.log.size() - last} events came after the last "
                                "checkpoint: sign one with 'tally checkpoint', or publish where "
                                "the operator key is at hand")
-        size, note = ledger.checkpoint(operator)
-        gather_cosignatures(ledger, size, note)  # the witnesses configured, if any
-    return ledger.log.checkpoint_note()
+        sign_cosigned(parts, operator)
+    return parts.log.checkpoint_note()
 
 
-def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
+def publish(parts: Collaborators, model: ReadModel, directory: Path,
+            operator: KeyPair | None = None,
             renderers: Sequence[PageRenderer] = DEFAULT_RENDERERS,
             progress: Progress | None = None, keep: Path | None = None,
             base_url: str | None = None) -> Published:
-    """Write or update the site of `model.ledger` in `directory` up to its latest checkpoint.
-    With `keep` (the key home), the read model the pages come from is kept there, sealed
-    with the operator key, for the next publish (`sealed_readmodel`). The archived
-    documents are published, but for those an order withheld (taken off the site).
-    `base_url` (else the one the site's `log.json` keeps) makes permalinks and the exports
-    absolute (`site_interop`)."""
-    ledger = model.ledger
-    info = ledger.info()
+    """Write or update the site of the ledger whose collaborators are `parts` (`bootstrap`)
+    in `directory` up to its latest checkpoint, its pages from a read model `model` makes
+    apart (`ReadModel.apart`). With `keep` (the key home), the read model the pages come
+    from is kept there, sealed with the operator key, for the next publish
+    (`sealed_readmodel`). The archived documents are published, but for those an order
+    withheld (taken off the site). `base_url` (else the one the site's `log.json` keeps)
+    makes permalinks and the exports absolute (`site_interop`)."""
+    info = parts.info()
     key = bytes.fromhex(info.operator_public_key)
-    note = _signed_head(model, operator)
+    note = _signed_head(parts, operator)
     head = verify_checkpoint(note, key, info.origin)
     # Nothing reaches the site that the audit has not passed, and nothing an insider
     # changed after it: every event read from here on (projected, shown, bundled) must
     # hash to its leaf in the signed tree (`trusted_leaves`), and the pages come from a read
     # model built from those events, never from the live tables.
-    trusted = TrustedLeaves.load(ledger.engine, head)
+    trusted = TrustedLeaves.load(parts.engine, head)
     sealed = None if keep is None else SealedReadModels(keep, info.ledger_id, key)
     with tempfile.TemporaryDirectory(prefix="tally-publish-") as scratch:
         path = Path(scratch) / "readmodel.db"
         seal, why = (None, "none is kept") if sealed is None else sealed.take(trusted, path)
         if seal is None:
-            _audit_all(ledger, key)
+            _audit_all(parts, key)
         else:
-            _audit_after(ledger, seal, trusted)
+            _audit_after(parts, seal, trusted)
         engine = scratch_engine(path)
         try:
-            fresh = ReadModel(ledger, engine, trusted.check)
+            fresh = model.apart(engine, trusted.check)
             fresh.catch_up(stop=trusted.last_position, progress=progress)
             trusted.check_reached(fresh.position())
-            result = _publish(fresh, directory, note, head, trusted, renderers, progress,
-                              SiteInterop(base_url, operator))
+            result = _publish(parts, fresh, directory, note, head, trusted, renderers,
+                              progress, SiteInterop(base_url, operator))
         finally:
             engine.dispose()
         result.read_model = (f"kept at checkpoint {seal.size}" if seal is not None
@@ -195,35 +205,32 @@ def publish(model: ReadModel, directory: Path, operator: KeyPair | None = None,
     return result
 
 
-def _audit_all(ledger: Ledger, key: bytes) -> None:
+def _audit_all(parts: Collaborators, key: bytes) -> None:
     """The full audit: every rule, signature, leaf and checkpoint from position 1 (an
     insider may have edited an event a checkpoint covers)."""
-    audit = verify(ledger, operator_key=key)
+    audit = verify(parts, operator_key=key)
     if not audit.ok:
         where = f" at position {audit.position}" if audit.position is not None else ""
         raise VerificationError(f"the ledger fails the audit{where}: {audit.problem}; "
                                 "nothing was published (run 'tally verify')")
 
 
-def _audit_after(ledger: Ledger, seal: Seal, trusted: TrustedLeaves) -> None:
+def _audit_after(parts: Collaborators, seal: Seal, trusted: TrustedLeaves) -> None:
     """The audit of the events after the kept read model's tree: rules and signatures, from
-    the rules' state its sealed registry events give (each checked against its leaf), and
-    each event against its leaf. The events before were audited when it was built."""
-    tail = ledger.parts.new_tail_check()
-    registry = list(ledger.events.at(seal.registry))
-    trusted.check(registry)
-    if len(registry) != len(seal.registry):
-        raise trusted.deleted(min(set(seal.registry) - {n.id for n in registry}))
+    the rules' state its sealed registry events and its witness events give (each checked
+    against its leaf), and each event against its leaf. The events before were audited
+    when it was built."""
+    tail = parts.new_tail_audit()
+    state = tail.sealed_state(seal.registry, trusted, trusted.position_of(seal.size - 1))
     if seal.size < trusted.size:
         tail.recheck_from(trusted.position_of(seal.size), trusted.by_position,
-                          lambda _: None, tail.replay_of(registry))
+                          lambda _: None, state)
 
 
-def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
-             trusted: TrustedLeaves, renderers: Sequence[PageRenderer],
+def _publish(parts: Collaborators, model: ReadModel, directory: Path, note: str,
+             head: Checkpoint, trusted: TrustedLeaves, renderers: Sequence[PageRenderer],
              progress: Progress | None, interop: SiteInterop) -> Published:
-    ledger = model.ledger
-    info = ledger.info()
+    info = parts.info()
     key = bytes.fromhex(info.operator_public_key)
     directory.mkdir(parents=True, exist_ok=True)
     result = Published(size=head.size, previous_size=0)
@@ -235,23 +242,27 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
                 f"the site in {directory} is at checkpoint {before.size}, which this ledger "
                 "does not extend: it was published from another log")
         result.previous_size = before.size
-    stored = ledger.log.checkpoints()
-    for path, data in log_files.log_files(ledger, result.previous_size, head,
+    stored = parts.log.checkpoints()
+    for path, data in log_files.log_files(parts, result.previous_size, head,
                                         [size for size, _, _ in stored]):
         site.write(path, data, immutable=True)
     for size, stored_note, _ in stored:
         if size <= head.size:
             # not immutable: a witness may cosign it later (the same note, more lines)
             site.write(checkpoint_path(size), stored_note.encode("utf-8"))
-    for document in document_files(ledger, trusted, info.origin):
+    for document in document_files(parts, trusted, info.origin):
         if document.data is None:
             site.remove(document.path)
         else:
             site.write(document.path, document.data, immutable=document.immutable)
     figures: set[str] | None = None
     claims: set[str] | None = None
-    changed = log_files.changes(ledger, result.previous_size, head.size, trusted.leaf)
-    _disclosures(ledger, site, result.previous_size, head.size, changed.taken_down)
+    changed = log_files.changes(parts, result.previous_size, head.size, trusted.leaf)
+    _disclosures(parts, site, result.previous_size, head.size, changed.taken_down)
+    for claim in changed.withheld:  # its pages of earlier publishes go
+        for path in (claim_page(claim), claim_page(claim, ".json"),
+                     claim_page(claim, ".tlog-proof"), credential_path(claim)):
+            site.remove(path)
     if before is not None and not changed.everything:
         figures = _with_totals(model, changed.figures | _figures_of(model, changed.claims))
         claims = changed.claims
@@ -273,18 +284,20 @@ def _publish(model: ReadModel, directory: Path, note: str, head: Checkpoint,
     return result
 
 
-def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
+def _disclosures(parts: Collaborators, site: _Site, old_size: int, size: int,
                  taken_down: bool) -> None:
     """Format v2: `disclosures/<N>`, the disclosures of the claims under level-0 tile N, for
     every tile with entries new to the site; with `taken_down` (an order among them), every
     bundle of the site again, so that what an order erased leaves it."""
     first = 0 if taken_down else old_size // tiles.WIDTH
-    with reading(ledger.engine) as conn:
+    with reading(parts.engine) as conn:
         for number in range(first, -(-size // tiles.WIDTH)):
             start = number * tiles.WIDTH
-            bundled = log_files.entries(ledger, conn, start, min(tiles.WIDTH, size - start))
+            bundled = log_files.entries(parts, conn, start, min(tiles.WIDTH, size - start))
+            if taken_down:
+                _entry_bundles(site, number, bundled)
             wanted = [c for leaf in bundled for c in _commitments(leaf)]
-            held = ledger.disclosures.get(wanted, conn)
+            held = parts.disclosures.get(wanted, conn)
             path = tiles.disclosures_path(number)
             if not held:
                 site.remove(path)
@@ -296,7 +309,22 @@ def _disclosures(ledger: Ledger, site: _Site, old_size: int, size: int,
             site.write(path, disclosure.bundle_bytes(held.values()))
 
 
+def _entry_bundles(site: _Site, number: int, bundled: list[bytes]) -> None:
+    """Write the entry bundles of level-0 tile `number` the site holds (full, and the
+    partial ones of earlier checkpoints) again from the events as they are now: an order
+    that withheld a claim's body since leaves its stub entries there, and no body. (The
+    tiles, which hold leaf hashes, never change.)"""
+    widths = [tiles.WIDTH] if len(bundled) == tiles.WIDTH else []
+    widths += site.partial_widths(tiles.entries_path(number, 1))
+    for width in widths:
+        path = tiles.entries_path(number, width)
+        if width <= len(bundled) and site.files.read(path, 1) is not None:
+            site.write(path, tiles.bundle(bundled[:width]))
+
+
 def _commitments(leaf: bytes) -> list[str]:
+    if parse_stub_entry(leaf) is not None:  # withheld whole: nothing of it is published
+        return []
     fields = parse_leaf(leaf)
     if fields["type"] != "claim.recorded":
         return []

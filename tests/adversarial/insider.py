@@ -82,7 +82,7 @@ def full_ledger(db: str, operator: KeyPair, alice: KeyPair, bob: KeyPair,
             ledger.add_witness(name, f"http://127.0.0.1:9/{name}",
                                Cosigner(f"{name}.example", key.public_key).vkey, operator)
         ledger.checkpoint(operator)
-        # format v2's witness changes, of witnesses the checkpoint's sealed registry omits
+        # format v2's witness changes, of witnesses added in the checkpointed tree
         ledger.update_witness("wa", "http://127.0.0.1:10/wa", operator)
         ledger.remove_witness("wb", "shut down", operator)
         ledger.correct(CorrectionRecord(claim=claims[0], value="449", reason="recount"), alice)

@@ -39,7 +39,7 @@ def test_a_forged_event_in_the_log_is_not_signed(db_url: str, keys: Any) -> None
     with Ledger.open(db_url) as ledger:
         with pytest.raises(VerificationError, match=f"position {position}"):
             ledger.checkpoint(keys[0])
-        assert not verify(ledger).ok
+        assert not verify(ledger.parts).ok
     assert _stored(db_url) == before
 
 

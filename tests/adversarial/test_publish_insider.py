@@ -1,7 +1,7 @@
 """An insider with the database and a revoked (leaked) key, against a re-publish.
 
 They delete the revocation and append a claim signed with the leaked key. The ledger's
-tail check and `tally checkpoint` replay the rules from the registry events the
+tail audit and `tally checkpoint` replay the rules from the registry events the
 database holds now, so they take the claim in; a re-publish must not: it audits the
 events after its kept read model from the sealed registry events, and one of those
 is gone.
@@ -31,7 +31,7 @@ def test_a_deleted_revocation_does_not_let_the_leaked_key_publish(
     full_ledger(db_url, *keys)
     site, home = tmp_path / "site", tmp_path / "home"
     with Ledger.open(db_url) as ledger:
-        first = publish(ReadModel(ledger), site, operator, keep=home)
+        first = publish(ledger.parts, ReadModel(ledger), site, operator, keep=home)
     assert first.read_model.startswith("rebuilt")
     revocation = next(r for r in rows(db_url) if r[3] == "signer.revoked")
     delete_row(db_url, revocation[0])
@@ -39,5 +39,5 @@ def test_a_deleted_revocation_does_not_let_the_leaked_key_publish(
     published = _files(site)
     with Ledger.open(db_url) as ledger, pytest.raises(VerificationError,
                                                       match=f"position {revocation[0]}"):
-        publish(ReadModel(ledger), site, operator, keep=home)
+        publish(ledger.parts, ReadModel(ledger), site, operator, keep=home)
     assert _files(site) == published

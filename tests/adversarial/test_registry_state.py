@@ -84,7 +84,7 @@ def test_a_hidden_revocation_does_not_let_the_leaked_key_be_signed(
         with pytest.raises(VerificationError):
             ledger.checkpoint(operator)
         assert ledger.log.position_of_leaf(ledger.log.size() - 1) != leaked
-        assert not verify(ledger).ok
+        assert not verify(ledger.parts).ok
     assert _stored(db_url) == before
 
 
@@ -94,7 +94,7 @@ def test_verify_names_an_edited_registry_seal_and_accepts_none(
     full_ledger(db_url, *keys)
     _change_seal(db_url, seal)
     with Ledger.open(db_url) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
     if seal == "dropped":  # a ledger whose checkpoints were signed before seals existed
         assert report.ok, report.problem
     else:

@@ -37,7 +37,7 @@ def _fails_at_the_replay(db: str, relogged: bool) -> None:
     if relogged:
         relog(db)
     with Ledger.open(db) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
         assert not report.ok and report.position == position, report
         if not relogged:  # what every command meets first: the log refuses to take it
             with pytest.raises(VerificationError, match=f"position {position}"):
@@ -152,7 +152,7 @@ def test_a_witness_added_twice_fails(ledger_db: str, keys: Any) -> None:
     insert_row(ledger_db, registry_uuid("witness", "w1").hex, 1, "witness.added", row)
     relog(ledger_db)
     with Ledger.open(ledger_db) as ledger:
-        assert verify(ledger).ok  # the operator's own, once: it holds
+        assert verify(ledger.parts).ok  # the operator's own, once: it holds
     insert_row(ledger_db, uuid.uuid4().hex, 1, "witness.added", row)
     _fails_at_the_replay(ledger_db, True)
 
@@ -184,8 +184,8 @@ def test_a_fraction_signed_for_a_figure_that_counts_fails(
 def test_two_witnesses_sharing_a_key_fail(ledger_db: str, keys: Any, relogged: bool) -> None:
     """A second witness under another name with the first one's key, signed by the operator
     (as an import once let through): the audit and the log refuse it, as `tally witnesses
-    add` does. (The first is configured after the last checkpoint: the tail check does not
-    know the witnesses of the checkpointed tree, which the operator's seal does not list.)"""
+    add` does. (The first is configured after the last checkpoint here; one configured
+    before it is the next test's.)"""
     operator = keys[0]
     vkey = Cosigner("w.example", bytes(range(32))).vkey
     with Ledger.open(ledger_db) as ledger:
@@ -215,31 +215,56 @@ def _witness_change(db: str, key: Any, body: dict[str, Any], version: int) -> No
 def test_a_witness_change_by_a_key_that_is_not_the_operators_fails(
         ledger_db: str, keys: Any, relogged: bool, change: dict[str, str]) -> None:
     """A recorder's key, validly signing the removal or the move of witness `wa` (added,
-    then moved, in the full ledger): only the operator may. The tail check, which does not
-    know `wa` (added before the last checkpoint), refuses it too."""
+    then moved, in the full ledger): only the operator may. The tail audit refuses it too."""
     _witness_change(ledger_db, keys[1], {"name": "wa", **change}, 3)
     _fails_at_the_replay(ledger_db, relogged)
 
 
+@pytest.mark.parametrize("relogged", [False, True])
 @pytest.mark.parametrize("change", [{"type": "witness.removed", "reason": "again"},
                                     {"type": "witness.updated", "url": "http://back.example"}])
 def test_a_removed_witness_changed_again_fails_the_audit(
-        ledger_db: str, keys: Any, change: dict[str, str]) -> None:
+        ledger_db: str, keys: Any, change: dict[str, str], relogged: bool) -> None:
     """The operator's own signature on a change of witness `wb`, which it removed: the
-    audit refuses it (nothing follows a removal), as the commands do."""
+    audit refuses it (nothing follows a removal), as the commands do, and so does the
+    log's tail audit, which reads the checkpointed tree's witness events."""
     _witness_change(ledger_db, keys[0], {"name": "wb", **change}, 3)
-    _fails_at_the_replay(ledger_db, True)
+    _fails_at_the_replay(ledger_db, relogged)
     with Ledger.open(ledger_db) as ledger:
-        assert "'wb' was removed (shut down)" in str(verify(ledger).problem)
+        assert "'wb' was removed (shut down)" in str(verify(ledger.parts).problem)
 
 
+@pytest.mark.parametrize("relogged", [False, True])
 @pytest.mark.parametrize("version", [4, 9])
 def test_a_witness_change_stored_at_another_version_fails_the_audit(
-        ledger_db: str, keys: Any, version: int) -> None:
+        ledger_db: str, keys: Any, version: int, relogged: bool) -> None:
     """The operator's valid move of `wa` (at version 2 already), stored where its place in
-    the aggregate's history is not: the audit refuses it."""
+    the aggregate's history is not: the audit refuses it, and so does the log."""
     _witness_change(ledger_db, keys[0], {"name": "wa", "type": "witness.updated",
                                          "url": "http://127.0.0.1:11/wa"}, version)
-    _fails_at_the_replay(ledger_db, True)
+    _fails_at_the_replay(ledger_db, relogged)
     with Ledger.open(ledger_db) as ledger:
-        assert "not where its signed body puts it (version 3" in str(verify(ledger).problem)
+        assert "not where its signed body puts it (version 3" in str(verify(ledger.parts).problem)
+
+
+def test_a_witness_reusing_a_checkpointed_witness_key_is_refused_by_the_next_checkpoint(
+        ledger_db: str, keys: Any) -> None:
+    """Another process appends a witness under a new name with the key of `wa`, configured
+    before the last checkpoint, signed by the operator: the next `tally checkpoint` refuses
+    it at its position (the operator's seal lists no witnesses: their events are read from
+    the checkpointed tree, each checked against its leaf), as the audit does."""
+    operator, alice, _ = keys
+    with Ledger.open(ledger_db) as ledger:
+        lid = ledger.info().ledger_id
+    recorded = json.loads(_last(ledger_db, "witness.added")[4])["recorded"]
+    vkey = Cosigner("wa.example", alice.public_key).vkey
+    body = witness_body(lid, operator.key_id, "wc", "http://127.0.0.1:9/wc", vkey)
+    insert_row(ledger_db, registry_uuid("witness", "wc").hex, 1, "witness.added",
+               state_of(body, sign(operator.private_key, canonical(body)), recorded))
+    position = rows(ledger_db)[-1][0]
+    with Ledger.open(ledger_db) as ledger:
+        with pytest.raises(VerificationError, match="'wa' is already configured with this "
+                                                    "key") as refused:
+            ledger.checkpoint(operator)
+        assert refused.value.position == position
+    _fails_at_the_replay(ledger_db, True)

@@ -3,7 +3,8 @@
 Features built apart break together. The ledger here holds every event type: signers
 added and revoked, sources, figures (a sum with its part, a status figure), claims with
 anchored quotes in an archived document (format v2), a correction, a retraction, a
-redacted quote, a withheld document, and checkpoints cosigned by a witness that is a real
+redacted quote, a claim withheld whole with its correction, a withheld document, and
+checkpoints cosigned by a witness that is a real
 `tally witness serve` process on 127.0.0.1. It is published, and cloned into a replica.
 
 Then every leaf command of the typer tree is run with `--json`, from the table below
@@ -135,6 +136,9 @@ def world(tmp_path_factory: pytest.TempPathFactory,
     t("correct", claims["bodies"], "449", "--reason", "recount", "--key", "alice")
     t("retract", claims["children"], "--reason", "misread", "--key", "alice")
     t("redact", claims["other"], "--field", "quote", "--reason", "names a witness")
+    gone = report(CHILDREN, "6", "suspilne", "bob", "--quote", "Olena saw six")
+    t("correct", gone, "7", "--reason", "Olena recounted", "--key", "bob")
+    t("redact", gone, "--field", "body", "--reason", "a court order")  # withheld whole
     t("documents", "withhold", withheld, "--reason", "take-down notice")
     t("signers", "revoke", "bob", "--reason", "key rotated")
     t("checkpoint")
@@ -266,6 +270,9 @@ def test_what_the_views_show_is_what_was_signed_and_ordered(world: World) -> Non
         assert NOTICE.strip() not in json.dumps(shown)
         retracted = t.json(*where, "history", CHILDREN)
         assert "retract" in json.dumps(retracted)
+        assert "Olena" not in json.dumps(retracted)  # the claim withheld whole
+        log = json.dumps(t.json(*where, "log", "--type", "claim", "--limit", "1000"))
+        assert "Olena" not in log and "by operator: a court order]" in log
 
 
 def test_every_write_command_leaves_a_ledger_that_verifies_and_a_replica_that_follows(

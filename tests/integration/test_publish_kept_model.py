@@ -20,6 +20,7 @@ from clirunner import Tally
 from factories import GRAVES, copy_of, izium_ledger, report_graves, site_files
 
 from tally.ledger.infra.keystore import KeyStore
+from tally.ledger.integrity.cosignature import Cosigner
 from tally.projections.publish.sealed_readmodel import Seal
 
 
@@ -145,3 +146,15 @@ def test_a_read_model_that_cannot_be_kept_does_not_fail_the_publish(tally: Tally
     assert out["read_model"].endswith("read-models: File exists")
     assert (site / "checkpoint").exists()
     assert tally.json("publish", str(site))["read_model"].startswith("rebuilt")
+
+
+def test_a_witness_removed_after_the_kept_model_is_audited_from_its_tree(tally: Tally) -> None:
+    """A witness configured before the kept read model's tree and removed after it: the
+    re-publish audits the removal from the witnesses of that tree (read from its events,
+    each against its leaf: the seal lists none), and renders from the kept model."""
+    vkey = Cosigner("w1.example", bytes(32)).vkey
+    tally("witnesses", "add", "w1", "--url", "http://127.0.0.1:9/w1", "--vkey", vkey)
+    site = tally.tmp / "site"
+    tally("publish", str(site))
+    tally("witnesses", "remove", "w1", "--reason", "shut down")
+    assert tally.json("publish", str(site))["read_model"].startswith("kept at checkpoint")

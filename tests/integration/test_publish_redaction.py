@@ -150,3 +150,39 @@ def test_a_stopped_clone_resumes_and_still_needs_the_order(
     assert tally.json("--db", replica, "clone", server.url, "--operator-key", key)["size"]
     assert tally.json("--db", replica, "verify")["ok"]
     assert SECRET.encode() not in Path(replica).read_bytes()
+
+
+def test_a_claim_withheld_whole_leaves_the_site_every_bundle_and_the_replica(
+        tally: Tally, server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim's whole body (`--field body`) comes down after the site and a replica took
+    it: the next publish rewrites the entry bundles of earlier publishes with its stub and
+    takes its pages off, the replica that follows stubs its copy, and both verify."""
+    from tally.ledger.tlog import replica as following
+
+    claim = _claim_with_secret(tally)
+    tally("correct", claim, "453", "--reason", "a recount by Olena K.", "--key", "recorder")
+    site = tally.tmp / "site"
+    tally("checkpoint")
+    tally("publish", str(site))
+    assert SECRET.encode() in _bytes_under(site)
+    assert b"a recount by Olena K." in _bytes_under(site / "tile" / "entries")
+    replica, key = str(tally.tmp / "replica.db"), site_operator(tally)
+    tally("--db", replica, "clone", server.url, "--operator-key", key)
+    tally("redact", claim[:8], "--field", "body", "--reason", "a court order")
+    monkeypatch.setattr(following, "BATCH", 1)
+    tally("checkpoint")
+    tally("publish", str(site))
+    assert SECRET.encode() not in _bytes_under(site)
+    assert b"a recount by Olena K." not in _bytes_under(site)
+    assert not list(site.rglob(f"{claim}.*"))
+    tally("--db", replica, "monitor", server.url)
+    for db in (replica, tally.env["TALLY_DB"]):
+        assert tally.json("--db", db, "verify")["ok"]
+        assert SECRET.encode() not in Path(db).read_bytes()
+        assert b"a recount by Olena K." not in Path(db).read_bytes()
+        shown = tally("--db", db, "log", "--type", "claim").stdout
+        assert "[withheld on " in shown and "a court order" in shown
+    fresh = str(tally.tmp / "fresh.db")
+    tally("--db", fresh, "clone", server.url, "--operator-key", key)
+    assert tally.json("--db", fresh, "verify")["ok"]
+    assert tally("--db", fresh, "export").stdout == tally("export").stdout

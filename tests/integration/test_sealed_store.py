@@ -45,7 +45,7 @@ def test_library_settings_in_the_environment_change_nothing(
         assert set(json.loads(bytes(state))) == {"body", "recorded", "signature"}
         assert "." in topic and ":" not in topic
     with Ledger.open(db) as ledger:
-        assert verify(ledger).ok
+        assert verify(ledger.parts).ok
         assert raw_events(ledger) == events
 
 
@@ -57,7 +57,7 @@ def test_a_stored_topic_naming_a_python_object_is_refused_not_imported(
         with ledger.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE stored_events SET topic = 'antigravity:fly' "
                                  "WHERE rowid = 3")
-        report = verify(ledger)
+        report = verify(ledger.parts)
         with pytest.raises(VerificationError, match="unknown type 'antigravity:fly'"):
             ledger.events.decode(ledger.events.notifications(3, 1)[0])
     assert not report.ok and report.position == 3

@@ -44,7 +44,8 @@ def test_a_removed_witness_is_listed_as_removed_and_left_out_of_the_policy(
     assert "removed witnesses" in t("witnesses", "list").stdout
     written = t.json("witnesses", "policy", "-o", str(tmp_path / "policy.txt"))
     assert written["witnesses"] == ["w1"]
-    assert "w2" not in (tmp_path / "policy.txt").read_text()
+    policy = (tmp_path / "policy.txt").read_text()  # (a random vkey may hold "w2")
+    assert "witness w2 " not in policy and "group witnesses all w1\n" in policy
     (event,) = t.json("log", "--type", "witness.removed")["events"]
     assert t.json("event", str(event["position"]))["verified"]
     assert t.json("verify")["ok"]

@@ -51,7 +51,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
                   for c in claims[::7]]
         import_lines(ledger, [json.dumps(x).encode() for x in follow], alice)
         ledger.checkpoint(operator)
-        assert verify(ledger).ok
+        assert verify(ledger.parts).ok
         events = ledger.events.max_position()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -131,6 +131,6 @@ def test_verify_names_the_faulted_position(
     shutil.copyfile(big[0], path)
     expected = _fault(path, kind, position, other, events)
     with Ledger.open(str(path)) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
     assert not report.ok, f"verify accepted a {kind} at {position}"
     assert report.position == expected, (kind, report.problem)

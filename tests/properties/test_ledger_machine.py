@@ -48,6 +48,7 @@ from tally.ledger.errors import (
     NotAuthorisedError,
     RevokedSignerError,
     SignatureError,
+    UnknownClaimError,
     UnknownFigureError,
     UnknownSignerError,
     UnknownSourceError,
@@ -117,6 +118,7 @@ class ModelClaim:
     retracted: bool = False
     followups: set[tuple[str, ...]] = field(default_factory=set)
     redacted: set[str] = field(default_factory=set)  # fields an order took down
+    withheld: bool = False  # an order took its whole body down
 
 
 Row = tuple[Any, ...]
@@ -173,6 +175,12 @@ class LedgerMachine(RuleBasedStateMachine):
             command()
         assert self.raw() == before
         return caught.value
+
+    def refused_if_withheld(self, claim: str, command: Callable[[], Any]) -> bool:
+        """Invariant 13 for a claim withheld whole: every command on it is refused."""
+        if self.model[claim].withheld:
+            self.refused(ClaimStateError, command)
+        return self.model[claim].withheld
 
     def active_keys(self) -> list[KeyPair]:
         return [OPERATOR, *(k for k in SIGNERS if k.key_id not in self.revoked)]
@@ -313,6 +321,8 @@ class LedgerMachine(RuleBasedStateMachine):
         record = self.draw_report(data)
         key = data.draw(st.sampled_from(self.active_keys()), label="key")
         known, status = self.expect_report(record, key)
+        if known and self.refused_if_withheld(known, lambda: self.ledger.report(record, key)):
+            return known
         before = self.ledger.events.max_position()
         appended = self.ledger.report(record, key)
         assert appended.status == status
@@ -331,6 +341,8 @@ class LedgerMachine(RuleBasedStateMachine):
         after its signer was revoked."""
         model = self.model[claim]
         key = KEYS[model.signer]
+        if self.refused_if_withheld(claim, lambda: self.ledger.report(model.record, key)):
+            return
         before = self.raw()
         appended = self.ledger.report(model.record, key)
         assert (appended.id, appended.status) == (claim, "already recorded")
@@ -375,6 +387,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def pre_signed_copy(self, claim: str, altered: str | None) -> None:
         """A line carrying a stored claim's signature: verifies as is, refused if altered."""
         model = self.model[claim]
+        if self.refused_if_withheld(claim, lambda: self.ledger.claim(claim)):
+            return
         stored = self.ledger.claim(claim)
         # as `tally export` writes it: a v2 claim's fields opened, with their salts, or
         # its signed body where an order took a field down
@@ -407,6 +421,8 @@ class LedgerMachine(RuleBasedStateMachine):
         model = self.model[claim]
         value = getattr(model.record, field)
         order = RedactionRecord(claim=claim, field=field, reason="names a witness")
+        if self.refused_if_withheld(claim, lambda: self.ledger.redact(order, OPERATOR)):
+            return
         if value is None:
             self.refused(InputError, lambda: self.ledger.redact(order, OPERATOR))
             return
@@ -417,8 +433,30 @@ class LedgerMachine(RuleBasedStateMachine):
         shown = self.views.provenance(claim).model_dump_json()
         assert "[redacted on" in shown
         if not any(getattr(m.record, field) == value and field not in m.redacted
-                   for m in self.model.values()):
+                   and not m.withheld for m in self.model.values()):
             assert json.dumps(value)[1:-1] not in shown
+
+    @rule(claim=claims)
+    def withhold(self, claim: str) -> None:
+        """Invariant 13, whole: a signed order takes a claim and its follow-ups down. Their
+        stored events, and only those, become stubs that keep their leaf hashes; the audit
+        (an invariant) still passes with every checkpoint kept; no view shows the claim."""
+        model = self.model[claim]
+        order = RedactionRecord(claim=claim, field="body", reason="a court order")
+        appended = self.ledger.redact(order, OPERATOR)
+        assert appended.status == ("already recorded" if model.withheld else "recorded")
+        model.withheld = True
+        now = [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+               for n in self.ledger.events.notifications(1, 100_000)]
+        for i, (before, after) in enumerate(zip(self.seen, now, strict=False)):
+            if before != after:
+                assert before[:4] == after[:4] and after[1].hex == claim
+                assert json.loads(after[4]) == {"withheld": after[4][13:-2].decode()}
+                self.seen[i] = after
+        assert all(r[4].startswith(b'{"withheld"') for r in self.seen if r[1].hex == claim)
+        assert claim not in self.views.history(model.figure).model_dump_json()
+        with pytest.raises(UnknownClaimError):
+            self.views.provenance(claim)
 
     # -- follow-ups ------------------------------------------------------------------------------
 
@@ -429,6 +467,8 @@ class LedgerMachine(RuleBasedStateMachine):
         value = data.draw(self.values_for(model.figure), label="value")
         reason = data.draw(st.sampled_from(REASONS), label="reason")
         record = CorrectionRecord(claim=claim, value=value, reason=reason)
+        if self.refused_if_withheld(claim, lambda: self.ledger.correct(record, key)):
+            return
         mark = ("correction", value, reason, key.key_id)
         error = self.follow_up_refusal(model, key, mark)
         if error is None and mark not in model.followups and (
@@ -445,11 +485,11 @@ class LedgerMachine(RuleBasedStateMachine):
             model.followups.add(mark)
             model.value = value
 
-    @precondition(lambda self: any(c.retracted for c in self.model.values()))
+    @precondition(lambda self: any(c.retracted and not c.withheld for c in self.model.values()))
     @rule(data=st.data())
     def correct_retracted(self, data: st.DataObject) -> None:
         """A retracted claim stays retracted: rare by chance, so a rule of its own."""
-        retracted = sorted(i for i, c in self.model.items() if c.retracted)
+        retracted = sorted(i for i, c in self.model.items() if c.retracted and not c.withheld)
         claim = data.draw(st.sampled_from(retracted), label="claim")
         model = self.model[claim]
         key = OPERATOR if model.signer in self.revoked else KEYS[model.signer]
@@ -466,6 +506,8 @@ class LedgerMachine(RuleBasedStateMachine):
         model = self.model[claim]
         key = self.follow_up_key(model, who)
         record = RetractionRecord(claim=claim[:8], reason=reason)
+        if self.refused_if_withheld(claim, lambda: self.ledger.retract(record, key)):
+            return
         mark = ("retraction", reason, key.key_id)
         error = self.follow_up_refusal(model, key, mark)
         if error is None and mark not in model.followups and model.retracted:
@@ -496,9 +538,14 @@ class LedgerMachine(RuleBasedStateMachine):
         # a revoked key may not sign a new claim; one it signed before is skipped
         revoked_at = next((3 + i for i, r in enumerate(reports) if key.key_id in self.revoked
                            and not self.expect_report(r, key)[0]), None)
-        if source_conflicts or revoked_at or bad_last_line:
+        # a report of a claim withheld whole since is refused (invariant 13)
+        withheld_at = next((3 + i for i, r in enumerate(reports)
+                            if (known := self.expect_report(r, key)[0])
+                            and self.model[known].withheld), None)
+        if source_conflicts or revoked_at or withheld_at or bad_last_line:
             # invariant 9 for files: the first bad line stops it, and nothing is written
-            first_bad = 1 if source_conflicts else revoked_at or len(lines)
+            first_bad = 1 if source_conflicts else min(
+                (at for at in (revoked_at, withheld_at) if at), default=len(lines))
             error = self.refused(ImportFileError, lambda: import_lines(self.ledger, lines, key))
             assert error.line == first_bad
             return multiple()
@@ -540,7 +587,7 @@ class LedgerMachine(RuleBasedStateMachine):
             conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?",
                          (bytes(state), position))
         with Ledger.open(str(copy)) as tampered:
-            report = verify(tampered, kept=self.kept)
+            report = verify(tampered.parts, kept=self.kept)
         assert not report.ok and report.position == position, report
         copy.unlink()
 
@@ -584,7 +631,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def the_audit_passes(self) -> None:
         """Every rule, signature, leaf, stored checkpoint and kept checkpoint holds."""
-        report = verify(self.ledger, kept=self.kept)
+        report = verify(self.ledger.parts, kept=self.kept)
         assert report.ok, report
         assert report.kept == len(self.kept)
 
@@ -594,6 +641,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert recorded == set(self.model)
         registry = self.ledger.registry()
         for claim_id, model in self.model.items():
+            if model.withheld:
+                continue
             claim = registry.claim(claim_id)
             assert claim.signer == model.signer
             assert claim.retracted == model.retracted

@@ -41,7 +41,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
         ledger.checkpoint(operator)
         ledger.correct(CorrectionRecord(claim=claims[0], value="447", reason="recount"), alice)
         ledger.checkpoint(operator)
-        assert verify(ledger).ok
+        assert verify(ledger.parts).ok
         events = ledger.events.max_position()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -57,7 +57,7 @@ def _tampered(
         for statement, params in sql:
             db.execute(statement, params)
     with Ledger.open(str(path)) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
     assert not report.ok, "verify accepted a tampered ledger"
     return report.position
 
@@ -148,5 +148,5 @@ def test_the_untampered_copy_verifies(pristine, tmp_path_factory) -> None:
     path = tmp_path_factory.mktemp("clean") / "copy.db"
     shutil.copyfile(pristine[0], path)
     with Ledger.open(str(path)) as ledger:
-        report = verify(ledger)
+        report = verify(ledger.parts)
     assert report.ok and report.checkpoints == 2 and report.events == pristine[1]

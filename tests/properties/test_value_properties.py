@@ -211,6 +211,7 @@ def test_edtf_intervals_and_overlap(a: dt.date, b: dt.date) -> None:
 @settings(deadline=None)
 @given(st.text(alphabet="0123456789-/?~%X.{}[],TSY ", max_size=14))
 @example("../")  # the edtf library raised TypeError on it
+@example("0000-0X")  # and AttributeError on this one
 def test_any_text_is_a_date_or_refused_with_the_field(text: str) -> None:
     try:
         date = parse_edtf_date(text, field="published", now=NOW)

@@ -232,7 +232,7 @@ def build_vectors() -> dict[str, Any]:
         consistency = ledger.consistency_proof(first_checkpoint, size)
         # The vectors describe a ledger the audit accepts, kept checkpoints included, and
         # proofs that `tally verify-proof` accepts.
-        audit = verify(ledger, operator_key=operator.public_key,
+        audit = verify(ledger.parts, operator_key=operator.public_key,
                        kept=[note for _, note, _ in ledger.log.checkpoints()])
         if not audit.ok or audit.kept != 3 or audit.events != len(events):
             raise RuntimeError(f"the vector ledger fails the audit: {audit}")

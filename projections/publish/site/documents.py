@@ -3,7 +3,7 @@ text and its page, at content-addressed paths (`ledger.tlog.documents`).
 
 Only documents archived by events of the published tree are written, each event checked
 against its leaf (`TrustedLeaves`), and each document's bytes and text against the signed
-hashes (`checks.check_stored`): the site never carries a document the ledger did not
+hashes (`document_checks.check_stored`): the site never carries a document the ledger did not
 sign. A document an order withheld keeps its page, which says so; its bytes and text
 leave the site.
 """
@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tally.ledger.application import Ledger
+from tally.ledger.bootstrap import Collaborators
 from tally.ledger.errors import VerificationError
-from tally.ledger.evidence.checks import check_stored
+from tally.ledger.evidence.document_checks import check_stored
 from tally.ledger.evidence.documents import withheld_note
 from tally.ledger.model.statements import DocumentArchived, DocumentWithheld, parse_statement
 from tally.ledger.tlog.documents import bytes_path, page_path, text_path
@@ -33,17 +33,17 @@ class DocumentFile:
     immutable: bool
 
 
-def document_files(ledger: Ledger, trusted: TrustedLeaves, origin: str
+def document_files(parts: Collaborators, trusted: TrustedLeaves, origin: str
                    ) -> Iterator[DocumentFile]:
     """The bytes, text and page of every document archived in the trusted tree, in ledger
     order; for one an order in that tree withheld, its page and the removal of the rest."""
     archived: dict[str, tuple[DocumentArchived, int]] = {}
     withheld: dict[str, str] = {}
-    for batch in ledger.events.batches(stop=trusted.last_position,
+    for batch in parts.events.batches(stop=trusted.last_position,
                                        topics=["document.archived", "document.withheld"]):
         trusted.check(batch)
         for n in batch:
-            event = ledger.events.decode(n)
+            event = parts.events.decode(n)
             signed = parse_statement(event.body, n.topic)
             if isinstance(signed, DocumentArchived):
                 archived[signed.sha256] = (signed, n.id)
@@ -55,7 +55,7 @@ def document_files(ledger: Ledger, trusted: TrustedLeaves, origin: str
             yield DocumentFile(bytes_path(sha), None, False)
             yield DocumentFile(text_path(sha), None, False)
         else:
-            stored = ledger.archive.get(sha)
+            stored = parts.archive.get(sha)
             try:
                 check_stored(signed, stored)
             except VerificationError as e:

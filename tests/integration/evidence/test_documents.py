@@ -55,7 +55,7 @@ def test_archive_is_content_addressed_and_idempotent(ledger: Ledger, alice: KeyP
                                                            "https://example.org/a")
     _, text = documents.show(ledger, first.id[:8])
     assert text.startswith("Investigators said") and "\n" not in text and "  " not in text
-    assert verify(ledger).ok
+    assert verify(ledger.parts).ok
 
 
 def test_html_main_text_only(ledger: Ledger, alice: KeyPair) -> None:
@@ -92,7 +92,7 @@ def test_pdf_and_warc(ledger: Ledger, alice: KeyPair) -> None:
     info, text = documents.show(ledger, sha)
     assert info.media_type == "application/warc" and info.extractor == "warcio+trafilatura"
     assert "more than 440 bodies" in text
-    assert verify(ledger).ok
+    assert verify(ledger.parts).ok
 
 
 def test_anchored_quote(ledger: Ledger, alice: KeyPair) -> None:
@@ -103,7 +103,7 @@ def test_anchored_quote(ledger: Ledger, alice: KeyPair) -> None:
     assert anchor["quote"]["prefix"] == "odies had been exhumed at the site. "[-32:]
     assert anchor["position"]["end"] - anchor["position"]["start"] == len(
         anchor["quote"]["exact"]) == 33
-    assert verify(ledger).ok
+    assert verify(ledger.parts).ok
 
 
 def test_quote_not_found_or_ambiguous_is_refused(ledger: Ledger, alice: KeyPair,
@@ -147,7 +147,7 @@ def _tamper(ledger: Ledger, sha: str, **values: Any) -> None:
 
 
 def _fails(ledger: Ledger, words: str) -> None:
-    report = verify(ledger)
+    report = verify(ledger.parts)
     assert not report.ok and words in (report.problem or ""), report.problem
 
 
@@ -224,4 +224,4 @@ def test_pdf_text(ledger: Ledger, alice: KeyPair) -> None:
     claim = ledger.report(_report("At least 30 graves", sha), alice).id
     assert _anchor_of(ledger, claim)["position"] == {
         "type": "TextPositionSelector", "start": 0, "end": 18}
-    assert verify(ledger).ok
+    assert verify(ledger.parts).ok

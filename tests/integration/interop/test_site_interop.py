@@ -29,7 +29,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture(scope="module")
 def site(izium: Izium, tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("site")
-    publish(izium.views, directory, izium.operator, base_url=BASE)
+    publish(izium.ledger.parts, izium.views, directory, izium.operator, base_url=BASE)
     return directory
 
 

@@ -1,4 +1,5 @@
-"""Checking events that no process of ours checked, before the Merkle log takes them.
+"""The audit of the log's tail: events that no process of ours checked, before the Merkle
+log takes them.
 
 An event this process appended went through the commands' rules and signature
 checks already; it is trusted once, and not checked again on its way into the
@@ -17,13 +18,14 @@ from uuid import UUID
 
 from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
-from tally.ledger.infra.merkle_log import leaf_bytes
+from tally.ledger.infra.merkle_log import leaf_hash_of
 from tally.ledger.infra.signature_pool import SignatureQueue
-from tally.ledger.integrity import merkle
 from tally.ledger.integrity.checkpoints import verify_checkpoint
+from tally.ledger.integrity.envelope import Withheld
+from tally.ledger.model.events import as_uuid
 from tally.ledger.model.kinds import REGISTRY_TYPES
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.verify.replay import Replay
+from tally.ledger.verify.replay import Admitted, ClaimEvents, Replay
 from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
 from tally.ledger.verify.trusted_leaves import TrustedLeaves
 
@@ -34,13 +36,14 @@ if TYPE_CHECKING:
     from tally.ledger.infra.merkle_log import MerkleLog
 
 _END = 2**62  # past any position
-# What the rules' running state is built from past the last checkpoint: the registry events,
-# and the witnesses (a witness's key is configured under one name)
-STATE_TYPES = (*REGISTRY_TYPES, "witness.added", "witness.removed", "witness.updated")
+WITNESS_TYPES = ("witness.added", "witness.removed", "witness.updated")
+# What the rules' running state is built from: the registry events, and the witnesses (a
+# witness's key is configured under one name)
+STATE_TYPES = (*REGISTRY_TYPES, *WITNESS_TYPES)
 
 
-class TailCheck:
-    """The check of events no process of ours checked, on the stores it reads: the event
+class TailAudit:
+    """The audit of events no process of ours checked, on the stores it reads: the event
     store, the Merkle log (its checkpoints and sealed registry), and what the replay reads
     beside the events."""
 
@@ -116,7 +119,7 @@ class TailCheck:
                                         "(run 'tally verify')", position=missing)
             batch = [n for n in batch if n.id in hashes]  # logged ones: what is signed
             for n in batch:
-                digest = merkle.leaf_hash(leaf_bytes(n))
+                digest = leaf_hash_of(n)
                 if hashes[n.id] != digest:
                     raise VerificationError(f"the event at position {n.id} differs from its "
                                             "Merkle leaf: run 'tally verify'", position=n.id)
@@ -139,65 +142,81 @@ class TailCheck:
         signatures = SignatureQueue()
         for n in batch:
             try:
-                admitted = _admit(replay, n, self.events.decode(n), lookup)
+                admitted = _admit(replay, n, lookup, self.events.decode)
             except VerificationError:
                 _signatures(signatures)  # one before it that fails is the first bad
                 raise
-            if n.id in untrusted:
+            if admitted is not None and n.id in untrusted:
                 signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
         _signatures(signatures)
 
     def _state_before(self, position: int) -> Replay:
         """The rules' running state just before `position` (past the last checkpoint's
         tree): the checkpointed state, then the registry events and witnesses logged after
-        that tree (each is checked again, signature included, before the next checkpoint).
-        The witnesses of the checkpointed tree are not in it: the operator's seal lists
-        registry events only."""
+        that tree (each is checked again, signature included, before the next checkpoint)."""
         replay, last = self.checkpointed_state(set())
-        return self.replay_of(self.events.all_notifications(last + 1, topics=STATE_TYPES,
-                                                            stop=position - 1), replay)
+        return self._replay_of(self.events.all_notifications(last + 1, topics=STATE_TYPES,
+                                                             stop=position - 1), replay)
 
     def checkpointed_state(self, registry: set[int]) -> tuple[Replay, int]:
         """The rules' state after the last stored checkpoint's tree, and its last event's
-        position (0 without a checkpoint). The registry events it replays are the ones the
-        operator sealed with that checkpoint, each checked against its leaf in the signed
-        tree; for a checkpoint without a seal (signed by an older Tally), every event of
-        the tree is read and checked to find them. Their positions are added to
-        `registry`. VerificationError if one was changed or deleted."""
+        position (0 without a checkpoint): from the registry events the operator sealed
+        with that checkpoint and the tree's witness events (`sealed_state`); for a
+        checkpoint without a seal (signed by an older Tally, or a replica's), from every
+        event of the tree, each read and checked against its leaf. The positions of its
+        registry events are added to `registry`. VerificationError if one was changed or
+        deleted."""
         stored = self.log.checkpoints()
         if not stored:
             return Replay(evidence=evidence(self.archive, self.disclosures)), 0
         if self._checkpointed is None or self._checkpointed[0] != stored[-1][1]:
-            events, last = self._registry_of(stored[-1][1])
+            events, last = self._state_events_of(stored[-1][1])
             self._checkpointed = (stored[-1][1], events, last)
         _, events, last = self._checkpointed
-        registry.update(n.id for n in events)
-        return self.replay_of(events), last
+        registry.update(n.id for n in events if n.topic in REGISTRY_TYPES)
+        return self._replay_of(events), last
 
-    def _registry_of(self, note: str) -> tuple[list[Notification], int]:
-        """The registry events of the tree checkpoint `note` signs, each checked against its
-        leaf, and the tree's last position."""
+    def _state_events_of(self, note: str) -> tuple[list[Notification], int]:
+        """The registry and witness events of the tree checkpoint `note` signs, each checked
+        against its leaf, and the tree's last position."""
         key, origin = self._operator()
         head = verify_checkpoint(note, key, origin)
         trusted = TrustedLeaves.load(self.log.engine, head)
-        positions = self.log.sealed_registry(head, key, origin)
-        if positions is None:
-            events: list[Notification] = []
-            since = 0
-            for batch in self.events.batches(stop=trusted.last_position):
-                trusted.check(batch, since)
-                since = batch[-1].id
-                events.extend(n for n in batch if n.topic in REGISTRY_TYPES)
-            trusted.check_reached(since)
-        else:
-            events = list(self.events.at(positions))
-            trusted.check(events)
-            if len(events) != len(positions):
-                raise trusted.deleted(min(set(positions) - {n.id for n in events}))
-            if not {n.id for n in events if n.topic in REGISTRY_TYPES} == set(positions):
-                raise VerificationError("the sealed registry names an event that is not a "
-                                        "registry event: run 'tally verify'")
+        sealed = self.log.sealed_registry(head, key, origin)
+        if sealed is not None:
+            return self._sealed_events(sealed, trusted, trusted.last_position), \
+                trusted.last_position
+        events: list[Notification] = []
+        since = 0
+        for batch in self.events.batches(stop=trusted.last_position):
+            trusted.check(batch, since)
+            since = batch[-1].id
+            events.extend(n for n in batch if n.topic in STATE_TYPES)
+        trusted.check_reached(since)
         return events, trusted.last_position
+
+    def sealed_state(self, sealed: Sequence[int], trusted: TrustedLeaves, last: int) -> Replay:
+        """The rules' state after the events of `trusted`'s tree up to position `last`, whose
+        registry events the operator sealed at `sealed` (their positions): those events and
+        the witness events up to `last` (a seal lists no witnesses), each checked against
+        its leaf. VerificationError if one was changed or deleted, or the seal names an event
+        that is not a registry event."""
+        return self._replay_of(self._sealed_events(sealed, trusted, last))
+
+    def _sealed_events(self, sealed: Sequence[int], trusted: TrustedLeaves,
+                       last: int) -> list[Notification]:
+        registry = list(self.events.at(sealed))
+        trusted.check(registry)
+        if len(registry) != len(sealed):
+            raise trusted.deleted(min(set(sealed) - {n.id for n in registry}))
+        if not {n.id for n in registry if n.topic in REGISTRY_TYPES} == set(sealed):
+            raise VerificationError("the sealed registry names an event that is not a "
+                                    "registry event: run 'tally verify'")
+        # each witness event read is as the operator signed it; one deleted from the event
+        # store is missed here (its key is not known to be taken): the full audit names it
+        witnesses = list(self.events.all_notifications(topics=WITNESS_TYPES, stop=last))
+        trusted.check(witnesses)
+        return sorted(registry + witnesses, key=lambda n: n.id)
 
     def _operator(self) -> tuple[bytes, str]:
         """The operator key and origin the first stored event names, read as an event: not
@@ -214,17 +233,17 @@ class TailCheck:
         assert isinstance(genesis, LedgerCreated)
         return bytes.fromhex(genesis.operator_public_key), genesis.origin
 
-    def replay_of(self, registry: Iterable[Notification],
-                  replay: Replay | None = None) -> Replay:
-        """The rules' running state after these registry events, replayed in order (onto
-        `replay`). What they miss is not pending: each was checked when it was appended,
-        and the order that withheld a document's bytes since is no registry event, so it
-        is not among them (a full audit still finds bytes lost without an order)."""
+    def _replay_of(self, events: Iterable[Notification],
+                   replay: Replay | None = None) -> Replay:
+        """The rules' running state after these registry and witness events, replayed in
+        order (onto `replay`). What they miss is not pending: each was checked when it was
+        appended, and the order that withheld a document's bytes since is no registry
+        event, so it is not among them (a full audit still finds bytes lost without an
+        order)."""
         if replay is None:
             replay = Replay(evidence=evidence(self.archive, self.disclosures))
-            replay.witnesses_known = False  # a seal lists no witness events
-        for n in registry:
-            _admit(replay, n, self.events.decode(n), _no_claims)
+        for n in events:
+            _admit(replay, n, _no_claims, self.events.decode)
         replay.pending.clear()
         return replay
 
@@ -240,8 +259,16 @@ def _no_claims(_: UUID) -> list[tuple[int, int, str, str]]:
     return []
 
 
-def _admit(replay: Replay, n: Notification, event: Any, lookup: Any) -> Any:
+def _admit(replay: Replay, n: Notification, lookup: ClaimEvents,
+           decode: Callable[[Notification], Any]) -> Admitted | None:
+    """The event admitted by the rules, or None for a withheld event's stub (its leaf hash
+    is checked against the log by the caller, where the log has it already)."""
     try:
+        try:
+            event = decode(n)
+        except Withheld as w:
+            replay.withheld_event(n.id, as_uuid(n.originator_id), str(n.topic), w.leaf_hash)
+            return None
         return replay.admit(n.id, event, lookup)
     except VerificationError as e:
         raise VerificationError(f"the event at position {n.id} fails the audit: {e.message}",
