@@ -114,9 +114,10 @@ class Draft(NamedTuple):
 
 def draft_claim(ctx: Context, record: ReportRecord, key: KeyPair | None) -> Draft | None:
     """`prepare_claim`'s work that needs no registry, on two assumptions: the value is
-    written as a quantity (or else as a state) is its figure's, and the document the report
-    names, if any, is not archived. None for a line with a body (`_as_signed`), or one this
-    refuses: then `prepare_claim` refuses it, with the registry's checks in their order."""
+    written as its figure writes it (read as a quantity, or else as a state), and the
+    document the report names, if any, is not archived. None for a line with a body
+    (`_as_signed`), or one this refuses: then `prepare_claim` refuses it, with the
+    registry's checks in their order."""
     if record.body is not None:
         return None
     try:
@@ -138,6 +139,8 @@ def draft_claim(ctx: Context, record: ReportRecord, key: KeyPair | None) -> Draf
 
 
 def _guessed_value(written: str) -> Quantity | Status:
+    """The value as a quantity figure reads it, or else as a state figure without a list
+    of states (`claim_from_draft` compares it with what the figure reads)."""
     try:
         return parse_value(written, kind="quantity")
     except InvalidValueError:
@@ -184,7 +187,7 @@ def _anchor(ctx: Context, record: ReportRecord, document: Document | None
 
 
 class _Reported(Protocol):
-    """What `_checked` reads of a report (its record, or its `Draft`)."""
+    """What `_checked` and `_sources_known` read of a report (its record, or its `Draft`)."""
 
     @property
     def figure(self) -> str: ...
