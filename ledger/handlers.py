@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -129,6 +129,30 @@ def sign_or_verify(
     checked here: the caller checks it (refusing with BAD_SIGNATURE) before anything is
     written.
     """
+    signer = registry.signer(signing_key_id(ctx, record, key))
+    body = signing.canonical(build(signer.key_id))
+    if record.signature is None:
+        assert key is not None  # signing_key_id refused the line otherwise
+        return signer, body, signing.sign(key.private_key, body)
+    return signer, body, checked_signature(signer, body, record.signature, defer)
+
+
+class SignedLine(Protocol):
+    """What `signing_key_id` reads of a record (or of a report drafted in a worker process,
+    `ledger.reports.Draft`)."""
+
+    @property
+    def ledger(self) -> str | None: ...
+    @property
+    def signer(self) -> str | None: ...
+    @property
+    def signature(self) -> str | None: ...
+
+
+def signing_key_id(ctx: Context, record: SignedLine, key: KeyPair | None) -> str:
+    """The key id whose signer signs the record: the one its line names, with the line's
+    signature, or `key`'s, which signs it here; refused when the line was signed for
+    another ledger, or names no signer beside its signature, or when there is no key."""
     if record.ledger is not None and record.ledger != ctx.ledger_id:
         raise ForeignLedgerError(
             f"this line was signed for ledger {record.ledger}, not this ledger ({ctx.ledger_id})"
@@ -136,16 +160,7 @@ def sign_or_verify(
     if record.signature is not None:
         if record.signer is None:
             raise SignatureError("a line with a signature must name its signer", field="signer")
-        signer = registry.signer(record.signer)
-        body = signing.canonical(build(signer.key_id))
-        if defer is not None:
-            defer.append((bytes.fromhex(signer.public_key), body, record.signature))
-            return signer, body, record.signature
-        try:
-            signing.check_signature(bytes.fromhex(signer.public_key), body, record.signature)
-        except SignatureError:
-            raise SignatureError(BAD_SIGNATURE) from None
-        return signer, body, record.signature
+        return record.signer
     if key is None:
         raise SignatureError("no key to sign with: pass --key NAME", field="key")
     if record.signer is not None and record.signer != key.key_id:
@@ -153,9 +168,21 @@ def sign_or_verify(
             f"the line names signer {record.signer} but key {key.name!r} is {key.key_id}",
             field="signer",
         )
-    signer = registry.signer(key.key_id)
-    body = signing.canonical(build(signer.key_id))
-    return signer, body, signing.sign(key.private_key, body)
+    return key.key_id
+
+
+def checked_signature(signer: Signer, body: str, signature: str,
+                      defer: Deferred | None) -> str:
+    """The line's signature of `body`, checked against the signer's key (queued in `defer`
+    instead, for the caller to check before anything is written)."""
+    if defer is not None:
+        defer.append((bytes.fromhex(signer.public_key), body, signature))
+        return signature
+    try:
+        signing.check_signature(bytes.fromhex(signer.public_key), body, signature)
+    except SignatureError:
+        raise SignatureError(BAD_SIGNATURE) from None
+    return signature
 
 
 def define_source(registry: Registry, ctx: Context, record: SourceRecord,

@@ -11,15 +11,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from pydantic import ValidationError
 
-from tally.ledger.errors import InputError, SignatureError, VerificationError
+from tally.ledger.errors import (
+    InputError,
+    InvalidValueError,
+    LedgerError,
+    SignatureError,
+    VerificationError,
+)
 from tally.ledger.evidence import anchors
 from tally.ledger.evidence.document_checks import anchored_quote, stored_text
-from tally.ledger.handlers import Context, Deferred, sign_or_verify
+from tally.ledger.handlers import (
+    Context,
+    Deferred,
+    checked_signature,
+    sign_or_verify,
+    signing_key_id,
+)
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Registry
@@ -29,7 +41,7 @@ from tally.ledger.model.input_errors import describe
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.model.policy import check_dates, signer_may_sign, value_for
 from tally.ledger.model.statements import ClaimRecorded, parse_statement
-from tally.ledger.model.values import Quantity, Status
+from tally.ledger.model.values import Quantity, Status, parse_value
 
 
 @dataclass(frozen=True)
@@ -60,16 +72,100 @@ def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
     disclosures: list[str] = []
 
     def build(signer: str) -> dict[str, Any]:
-        plain = claim_body(ctx.ledger_id, signer, record, value.written, anchor)
-        salt_for = _salts(record, key, plain)
-        if salt_for is None:
-            return plain
-        body, disclosures[:] = disclosure.commit(plain, salt_for)
+        body, disclosures[:] = _committed(ctx, record, key, value.written, anchor, signer)
         return body
 
     signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
     return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
                          tuple(disclosures))
+
+
+def _committed(ctx: Context, record: ReportRecord, key: KeyPair | None, written: str,
+               anchor: dict[str, Any] | None, signer: str) -> tuple[dict[str, Any], list[str]]:
+    """The report's body as `signer` signs it, and its disclosures (format v2)."""
+    plain = claim_body(ctx.ledger_id, signer, record, written, anchor)
+    salt_for = _salts(record, key, plain)
+    if salt_for is None:
+        return plain, []
+    return disclosure.commit(plain, salt_for)
+
+
+class Draft(NamedTuple):
+    """A report's signed body built, and signed with the import's key, in a worker process
+    (`draft_claim`), without the registry. What `claim_from_draft` reads: the record's
+    fields the registry checks, and the body's assumptions it checks."""
+
+    figure: str
+    value: str
+    as_of: str
+    published: str | None
+    source: str
+    via: list[str]
+    document_sha256: str | None
+    ledger: str | None
+    signer: str | None
+    signature: str | None  # the line's own, to be checked
+    written: str  # assumed: the value as its figure writes it
+    key_id: str  # assumed: the signer's key id (the line's, or the import key's)
+    body: str
+    signed: str  # the line's signature, or the import key's
+    disclosures: tuple[str, ...]
+
+
+def draft_claim(ctx: Context, record: ReportRecord, key: KeyPair | None) -> Draft | None:
+    """`prepare_claim`'s work that needs no registry, on two assumptions: the value is
+    written as its figure writes it (read as a quantity, or else as a state), and the
+    document the report names, if any, is not archived. None for a line with a body
+    (`_as_signed`), or one this refuses: then `prepare_claim` refuses it, with the
+    registry's checks in their order."""
+    if record.body is not None:
+        return None
+    try:
+        value = _guessed_value(record.value)
+        check_dates(record.as_of, record.published, ctx.today)
+        anchor = _anchor(ctx, record, None)
+        key_id = signing_key_id(ctx, record, key)
+        fields, disclosures = _committed(ctx, record, key, value.written, anchor, key_id)
+    except LedgerError:
+        return None
+    body = signing.canonical(fields)
+    signed = record.signature
+    if signed is None:
+        assert key is not None  # signing_key_id refused the line otherwise
+        signed = signing.sign(key.private_key, body)
+    return Draft(record.figure, record.value, record.as_of, record.published, record.source,
+                 list(record.via), record.document_sha256, record.ledger, record.signer,
+                 record.signature, value.written, key_id, body, signed, tuple(disclosures))
+
+
+def _guessed_value(written: str) -> Quantity | Status:
+    """The value as a quantity figure reads it, or else as a state figure without a list
+    of states (`claim_from_draft` compares it with what the figure reads)."""
+    try:
+        return parse_value(written, kind="quantity")
+    except InvalidValueError:
+        return parse_value(written, kind="status")
+
+
+def claim_from_draft(registry: Registry, ctx: Context, draft: Draft,
+                     defer: Deferred | None) -> PreparedClaim | None:
+    """`prepare_claim` of a drafted report: the registry's checks in the same order, and the
+    draft's assumptions checked; None when one does not hold (`prepare_claim` then does it
+    all). The line's signature is queued in `defer` as `prepare_claim` queues it."""
+    value = value_for(registry.figure(draft.figure), draft.value)
+    if value.written != draft.written:
+        return None
+    _sources_known(registry, draft)  # the dates were checked in the draft, as here
+    if (draft.document_sha256 is not None
+            and registry.find_document(draft.document_sha256) is not None):
+        return None
+    signer = registry.signer(draft.key_id)
+    if signer.key_id != draft.key_id:
+        return None
+    signature = (draft.signed if draft.signature is None
+                 else checked_signature(signer, draft.body, draft.signature, defer))
+    return PreparedClaim(signing.body_uuid(draft.body), draft.body, signature, value, signer,
+                         draft.disclosures)
 
 
 def _anchor(ctx: Context, record: ReportRecord, document: Document | None
@@ -90,14 +186,35 @@ def _anchor(ctx: Context, record: ReportRecord, document: Document | None
         document.sha256, document.text_sha256, ctx.documents))
 
 
-def _checked(registry: Registry, ctx: Context, record: ReportRecord) -> Quantity | Status:
+class _Reported(Protocol):
+    """What `_checked` and `_sources_known` read of a report (its record, or its `Draft`)."""
+
+    @property
+    def figure(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def as_of(self) -> str: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def via(self) -> list[str]: ...
+
+
+def _checked(registry: Registry, ctx: Context, record: _Reported) -> Quantity | Status:
     """The report's value, after checking its figure, value, dates and sources."""
     value = value_for(registry.figure(record.figure), record.value)
     check_dates(record.as_of, record.published, ctx.today)
+    _sources_known(registry, record)
+    return value
+
+
+def _sources_known(registry: Registry, record: _Reported) -> None:
     registry.source(record.source)
     for hop in record.via:
         registry.source(hop, field="via")
-    return value
 
 
 def _salts(record: ReportRecord, key: KeyPair | None,

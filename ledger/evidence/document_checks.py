@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tally.ledger.errors import InputError, LedgerError, VerificationError
 from tally.ledger.evidence import anchors
-from tally.ledger.evidence.archive import Stored
-from tally.ledger.evidence.extractors import extract
 from tally.ledger.evidence.normalise import text_sha256
 from tally.ledger.model.kinds import MediaType
 
+if TYPE_CHECKING:  # the archive's module loads SQLAlchemy, which an import's workers need not
+    from tally.ledger.evidence.archive import Stored
+
 # The stored bytes and text of a document by its SHA-256, or None
-Lookup = Callable[[str], Stored | None]
+Lookup = Callable[[str], "Stored | None"]
 
 
 class DocumentReader(Protocol):
@@ -78,6 +79,8 @@ def check_stored(signed: SignedDocument, stored: Stored | None) -> str:
         hashlib.sha256(stored.data).hexdigest(), text_sha256(stored.text)))
     assert stored is not None
     sha = signed.sha256
+    from tally.ledger.evidence.extractors import extract  # the readers load slowly
+
     try:
         again = extract(stored.data, signed.media_type, signed.url)
     except LedgerError as e:

@@ -7,16 +7,22 @@ again skips what is already recorded.
 
 How a million lines stay fast and flat in memory:
 
-The package: `lines` (a line's limits and validated record), `validator` (pass 1),
-`staging` (the staging file), `registry` (what validation looks up, figures as small
-views), and this module (pass 2).
+The package: `lines` (a line's limits and validated record), `line_workers` (pass 1's
+work on each line alone), `validator` (pass 1), `staging` (the staging file), `registry`
+(what validation looks up, figures as small views), `summary` (what an import did), and
+this module (pass 2).
 
-- Pass 1 validates line by line, in file order, with the same checks as the single
-  commands (`ledger.handlers`), and builds each new event directly (a claim's
-  `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the aggregate would) and
-  maps it to its stored form at once. The stored events go to a private temporary
-  SQLite file (the staging area), not to memory, nor to the ledger.
-- Pre-signed lines have their signatures checked in worker processes
+- The worker processes read the lines a few chunks ahead (`line_workers`): each line is
+  parsed and validated, and a report's body is built (and signed, with `--key`) without
+  the ledger's state (`reports.draft_claim`).
+- Pass 1 then takes the lines in file order, with the same checks as the single
+  commands (`ledger.handlers`): what needs the registry is checked here (for a drafted
+  report, `reports.claim_from_draft`, which also checks the draft's assumptions and
+  sends the line back to `prepare_claim` when one fails). It builds each new event
+  directly (a claim's `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the
+  aggregate would) and maps it to its stored form at once. The stored events go to a
+  private temporary SQLite file (the staging area), not to memory, nor to the ledger.
+- Pre-signed lines have their signatures checked in the worker processes
   (`infra.signature_pool.SignatureQueue`), overlapping the validation of the next lines. Any
   refusal waits for the checks of the lines before it, so the error named is always
   that of the first bad line, as if every line were checked in turn.
@@ -33,14 +39,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tally.ledger.application import Ledger
 from tally.ledger.importer import lines as line_limits
 from tally.ledger.importer.lines import parse_line
-from tally.ledger.importer.staging import Staging
-from tally.ledger.importer.validator import ImportSummary, Validator
-from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.progress import Progress
+from tally.ledger.importer.summary import ImportSummary
+
+if TYPE_CHECKING:
+    from tally.ledger.application import Ledger
+    from tally.ledger.integrity.signing import KeyPair
+    from tally.ledger.progress import Progress
 
 BATCH = 1000  # events per append transaction
 
@@ -68,6 +76,11 @@ def import_lines(
     total: int = 0,
 ) -> ImportSummary:
     """Validate every line, then append; raises ImportFileError before writing anything."""
+    # loaded here, not with the package: the worker processes load the package for its
+    # lines alone (`line_workers`), and the write side would cost each a second to load
+    from tally.ledger.importer.staging import Staging
+    from tally.ledger.importer.validator import Validator
+
     with Staging() as staging:
         validator = Validator(ledger, key, staging, progress, total)
         summary = validator.run(lines)

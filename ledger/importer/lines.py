@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
+import re
+from typing import Any
+
 from pydantic import ValidationError
 
 from tally.ledger.errors import ImportFileError, InputError
@@ -11,6 +15,7 @@ from tally.ledger.model.inputs import RECORD, DocumentRecord, Record
 
 MAX_LINE_BYTES = 1 << 20
 MAX_DOCUMENT_LINE_BYTES = 256 << 20  # a `document` line carries a document of up to 50 MiB
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def parse_line(number: int, raw: bytes) -> Record | None:
@@ -27,11 +32,11 @@ def parse_line(number: int, raw: bytes) -> Record | None:
     except UnicodeDecodeError:
         raise ImportFileError(f"line {number} is not valid UTF-8", line=number) from None
     try:  # a key given twice: pydantic would take the last, a reader may see the first
-        strict_json.loads(raw, f"line {number}")
+        data = strict_json.loads(raw, f"line {number}")
     except InputError as e:
         raise ImportFileError(e.message, line=number) from None
     try:
-        record = RECORD.validate_json(raw)
+        record = _validated(raw, data)
     except ValidationError as e:
         if e.errors()[0]["type"] == "json_invalid":
             raise ImportFileError(f"line {number} is not valid JSON", line=number) from None
@@ -42,5 +47,20 @@ def parse_line(number: int, raw: bytes) -> Record | None:
     if len(raw) > MAX_LINE_BYTES and not isinstance(record, DocumentRecord):
         raise ImportFileError(f"line {number} is longer than 1 MiB", line=number)
     return record
+
+
+def _validated(raw: bytes, data: Any) -> Record:
+    """The line's record, from the JSON already read (`data`) where that gives what pydantic
+    reading `raw` gives, which it does but for a refusal's wording (an object is "a valid
+    dictionary" to one, "an object" to the other), a byte-order mark and an escaped lone
+    surrogate (Python's reader takes them, pydantic's refuses them as not JSON): those lines,
+    and every refusal, are read again from `raw`, so every answer is pydantic's reading of
+    the line, once for a valid one."""
+    if raw.startswith(codecs.BOM_UTF8) or _SURROGATE_ESCAPE.search(raw):
+        return RECORD.validate_json(raw)
+    try:
+        return RECORD.validate_python(data)
+    except ValidationError:
+        return RECORD.validate_json(raw)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -28,9 +28,11 @@ from tally.ledger.handlers import (
     prepare_correction,
     prepare_retraction,
 )
+from tally.ledger.importer.line_workers import Refused, Setting, read_lines
 from tally.ledger.importer.lines import parse_line
 from tally.ledger.importer.registry import ImportRegistry
 from tally.ledger.importer.staging import ClaimState, Staging
+from tally.ledger.importer.summary import ImportSummary
 from tally.ledger.infra.signature_pool import SignatureQueue
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.events import (
@@ -49,7 +51,13 @@ from tally.ledger.model.inputs import (
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
 from tally.ledger.orders import field_commitments, redact_claim
 from tally.ledger.progress import Progress
-from tally.ledger.reports import already_recorded, prepare_claim
+from tally.ledger.reports import (
+    Draft,
+    PreparedClaim,
+    already_recorded,
+    claim_from_draft,
+    prepare_claim,
+)
 
 CHUNK = 2000  # lines whose new claims are looked up in the store together
 FOREIGN = ("import the file into a ledger made with the same --name and operator key, or "
@@ -57,16 +65,6 @@ FOREIGN = ("import the file into a ledger made with the same --name and operator
 MAX_PROBLEMS = 20  # refused lines reported by one run before it stops looking
 SIGNATURES = 512  # pre-signed lines per job for the signature worker processes
 PROGRESS_EVERY = 1000
-
-
-@dataclass
-class ImportSummary:
-    lines: int = 0
-    added: int = 0
-    skipped: int = 0
-    by_type: dict[str, int] = field(default_factory=dict)
-    # orders withholding a claim this ledger does not hold (an export's, read into a copy)
-    not_held: int = 0
 
 
 def _claim_event(cls: Any, claim: UUID, version: int, **fields: Any) -> Any:
@@ -141,22 +139,20 @@ class Validator:
 
     def _validate(self, lines: Iterable[bytes]) -> None:
         number = 0
-        for number, raw in enumerate(lines, start=1):
-            try:
-                record = parse_line(number, raw)
-            except ImportFileError as e:
+        for number, raw, read in read_lines(lines, Setting.of(self.ctx, self.key)):
+            if isinstance(read, Refused):
                 # this line has nothing pending: settle every line before it, the one just
                 # before included (a new claim there may be refused, e.g. a revoked signer's)
                 self._first_error_before(number)
-                self._refuse(e)
+                self._refuse(read.error(number))
                 continue
             if self.progress and (number % PROGRESS_EVERY == 0 or number == 1):
                 self.progress("validating", number, self.total)
-            if record is None:
+            if read is None:
                 continue
             self.summary.lines += 1
             try:
-                self._line(number, record)
+                self._line(number, raw, read)
             except ImportFileError as e:
                 self._first_error_before(number)
                 self._refuse(e)
@@ -184,10 +180,13 @@ class Validator:
 
     # -- one line -----------------------------------------------------------------------
 
-    def _line(self, number: int, record: Any) -> None:
+    def _line(self, number: int, raw: bytes, read: Any) -> None:
         defer: Deferred = []
         try:
-            self._lines.get(type(record), self._registration)(number, record, defer)
+            if isinstance(read, Draft):
+                self._drafted(number, raw, read, defer)
+            else:
+                self._lines.get(type(read), self._registration)(number, read, defer)
         finally:
             for item in defer:
                 self.signatures.add(number, item)
@@ -220,8 +219,22 @@ class Validator:
             self.staged.append(_Staged(number, "document", event))
         self._added("document")
 
+    def _drafted(self, number: int, raw: bytes, draft: Draft, defer: Deferred) -> None:
+        """A report drafted in a worker process: the registry's checks here, in file order,
+        or the whole line again when the draft's assumptions do not hold."""
+        prepared = claim_from_draft(self.registry, self.ctx, draft, defer)
+        if prepared is None:
+            record = parse_line(number, raw)
+            assert isinstance(record, ReportRecord)
+            self._report(number, record, defer)
+        else:
+            self._new_claim(number, draft.figure, prepared)
+
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        prepared = prepare_claim(self.registry, self.ctx, record, self.key, defer)
+        self._new_claim(number, record.figure, prepare_claim(self.registry, self.ctx, record,
+                                                         self.key, defer))
+
+    def _new_claim(self, number: int, figure: str, prepared: PreparedClaim) -> None:
         claim_uuid, body, signature, signer = (prepared.uuid, prepared.body,
                                                prepared.signature, prepared.signer)
         # a claim new to this chunk is looked up in this file and the ledger with the
@@ -233,7 +246,7 @@ class Validator:
             self._skipped()
             return
         # the body names this figure and this signer (see handlers.sign_or_verify)
-        state = ClaimState(claim_uuid, record.figure, signer.key_id, signature, 1, False, [],
+        state = ClaimState(claim_uuid, figure, signer.key_id, signature, 1, False, [],
                             line=number, tentative=True, revoked=signer.revoked)
         self.claims[claim_uuid] = state
         event = _claim_event(Claim.Recorded, claim_uuid, 1, originator_topic=CLAIM_TOPIC,

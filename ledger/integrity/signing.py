@@ -214,3 +214,9 @@ class KeyPair:
     @property
     def key_id(self) -> str:
         return key_id(self.public_key)
+
+    @classmethod
+    def from_seed(cls, name: str, seed: bytes) -> KeyPair:
+        """The key whose 32-byte seed is `seed` (`private_seed`): how the import hands its
+        signing key to its worker processes, which pickle cannot do with the key itself."""
+        return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
