@@ -42,7 +42,7 @@ from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import (
     genesis_body,
     ledger_id,
@@ -147,8 +147,8 @@ class Ledger:
 
     # -- reading the event store ------------------------------------------------
 
-    def registry(self) -> Registry:
-        return self.parts.registry()
+    def lookups(self) -> Lookups:
+        return self.parts.lookups()
 
     def info(self) -> LedgerInfo:
         return self.parts.info()
@@ -171,7 +171,7 @@ class Ledger:
         return matches[0]
 
     def claim(self, ref: str) -> Claim:
-        return self.registry().claim(self.resolve_claim(ref))
+        return self.lookups().claim(self.resolve_claim(ref))
 
     # -- writing ------------------------------------------------------------------
 
@@ -217,8 +217,8 @@ class Ledger:
         """Revoke a signer named by its key id or its registered name; an unknown one is
         refused with a did-you-mean."""
         self.parts.check_operator(operator)
-        registry = self.registry()
-        key_id = registry.signer_by_key_or_name(key_or_name).key_id
+        lookups = self.lookups()
+        key_id = lookups.signer_by_key_or_name(key_or_name).key_id
         try:
             record = RevocationRecord(key_id=key_id, reason=reason)
         except ValidationError as e:
@@ -228,7 +228,7 @@ class Ledger:
     def _handle(self, ident: str, record: Any, key: KeyPair | None) -> Appended:
         """Check and append a registration or an order through its one handler
         (`ledger.dispatch`), as the import does."""
-        return self._append(ident, dispatch.handle(self.registry(), self.context(), record,
+        return self._append(ident, dispatch.handle(self.lookups(), self.context(), record,
                                                    key))
 
     def _append(self, ident: str, aggregate: Aggregate | None) -> Appended:
@@ -250,17 +250,17 @@ class Ledger:
         return self._handle(record.id, record, key)
 
     def report(self, record: ReportRecord, key: KeyPair | None) -> Appended:
-        return self._append(*record_claim(self.registry(), self.context(), record, key))
+        return self._append(*record_claim(self.lookups(), self.context(), record, key))
 
     def correct(self, record: CorrectionRecord, key: KeyPair | None) -> Appended:
-        registry = self.registry()
-        claim = registry.claim(self.resolve_claim(record.claim))
-        return self._append(*correct_claim(registry, self.context(), claim, record, key))
+        lookups = self.lookups()
+        claim = lookups.claim(self.resolve_claim(record.claim))
+        return self._append(*correct_claim(lookups, self.context(), claim, record, key))
 
     def retract(self, record: RetractionRecord, key: KeyPair | None) -> Appended:
-        registry = self.registry()
-        claim = registry.claim(self.resolve_claim(record.claim))
-        return self._append(*retract_claim(registry, self.context(), claim, record, key))
+        lookups = self.lookups()
+        claim = lookups.claim(self.resolve_claim(record.claim))
+        return self._append(*retract_claim(lookups, self.context(), claim, record, key))
 
     def opened(self, body: str) -> dict[str, Any]:
         """A signed body's fields, a v2 body's commitments opened with their stored
@@ -275,14 +275,14 @@ class Ledger:
         """Take down a claim's quote (with its anchor's text) or URL by a signed order, then
         erase the disclosures from the database; signatures, leaves and proofs hold."""
         self.parts.check_operator(operator)
-        registry = self.registry()
+        lookups = self.lookups()
         record = record.model_copy(update={"claim": self.resolve_claim(record.claim)})
         if record.field == "body":
             committed = list(self.claim_leaves(record.claim))
         else:
-            committed = field_commitments(record.claim, registry.claim(record.claim).body,
+            committed = field_commitments(record.claim, lookups.claim(record.claim).body,
                                           record.field)
-        commitments, order = redact_claim(registry, self.context(), committed, record,
+        commitments, order = redact_claim(lookups, self.context(), committed, record,
                                           operator)
         appended = self._append(record.claim, order)
         if record.field == "body":

@@ -21,7 +21,7 @@ from tally.ledger.infra.storage import Store
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.journal import Journal
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.events import GENESIS_ID, Genesis
 from tally.ledger.verify.tail_audit import TailAudit
 
@@ -72,8 +72,8 @@ class Collaborators:
             raise NotAuthorisedError(
                 f"key {operator.name!r} is not this ledger's operator key", field="key")
 
-    def registry(self) -> Registry:
-        return Registry(self.events.get, self.directory.figure_ids, self.directory.source_ids,
+    def lookups(self) -> Lookups:
+        return Lookups(self.events.get, self.directory.figure_ids, self.directory.source_ids,
                         self.directory.signer_names, self.directory.witnesses)
 
 

@@ -2,7 +2,7 @@
 and the import (`ledger.importer.validator`); the audit's replay has the same for events
 (`ledger.verify.replay.RULES`).
 
-A handler checks a record against the registry with the rules of `ledger.model.policy`
+A handler checks a record against the ledger's look-ups with the rules of `ledger.model.policy`
 and returns the aggregate whose new events to save, or None when the same thing is
 recorded already. A report, a correction, a retraction, a redaction and a document need
 more than the record (the claim they refer to, the document's bytes): their handlers,
@@ -27,7 +27,7 @@ from tally.ledger.handlers import (
     revoke_signer,
 )
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.events import Aggregate
 from tally.ledger.model.inputs import (
     CaseRecord,
@@ -42,7 +42,7 @@ from tally.ledger.model.inputs import (
 )
 from tally.ledger.orders import withhold_document
 
-Handler = Callable[[Registry, Context, Any, KeyPair | None, Deferred | None], Aggregate | None]
+Handler = Callable[[Lookups, Context, Any, KeyPair | None, Deferred | None], Aggregate | None]
 
 HANDLERS: dict[type[Any], Handler] = {
     SourceRecord: define_source,
@@ -57,7 +57,7 @@ HANDLERS: dict[type[Any], Handler] = {
 }
 
 
-def handle(registry: Registry, ctx: Context, record: Any, key: KeyPair | None,
+def handle(lookups: Lookups, ctx: Context, record: Any, key: KeyPair | None,
            defer: Deferred | None = None) -> Aggregate | None:
     """The record's handler, from `HANDLERS`."""
-    return HANDLERS[type(record)](registry, ctx, record, key, defer)
+    return HANDLERS[type(record)](lookups, ctx, record, key, defer)

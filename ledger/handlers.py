@@ -1,7 +1,7 @@
 """The command handlers: validated input records (the commands) turned into new signed
 events, or refused.
 
-Each function checks one record against the registry with the rules of
+Each function checks one record against the ledger's look-ups (`ledger.lookups`) with the rules of
 `ledger.model.policy` and either returns the aggregate whose pending events should be
 saved, or None when the exact same thing is already recorded (appending twice
 is a no-op), or raises a LedgerError naming the field. Nothing here writes.
@@ -26,7 +26,7 @@ from tally.ledger.errors import (
 from tally.ledger.evidence.document_checks import Lookup
 from tally.ledger.integrity import signing
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import (
     case_body,
     correction_body,
@@ -115,7 +115,7 @@ def check_name(name: str, what: str) -> None:
 
 
 def sign_or_verify(
-    registry: Registry,
+    lookups: Lookups,
     ctx: Context,
     record: Signed,
     key: KeyPair | None,
@@ -129,7 +129,7 @@ def sign_or_verify(
     checked here: the caller checks it (refusing with BAD_SIGNATURE) before anything is
     written.
     """
-    signer = registry.signer(signing_key_id(ctx, record, key))
+    signer = lookups.signer(signing_key_id(ctx, record, key))
     body = signing.canonical(build(signer.key_id))
     if record.signature is None:
         assert key is not None  # signing_key_id refused the line otherwise
@@ -185,9 +185,9 @@ def checked_signature(signer: Signer, body: str, signature: str,
     return signature
 
 
-def define_source(registry: Registry, ctx: Context, record: SourceRecord,
+def define_source(lookups: Lookups, ctx: Context, record: SourceRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Source | None:
-    existing = registry.find_source(record.id)
+    existing = lookups.find_source(record.id)
     if not defined_once(None if existing is None else (existing.name, existing.kind,
                                                        existing.key_id),
                         (record.name, record.kind, record.key_id),
@@ -195,47 +195,47 @@ def define_source(registry: Registry, ctx: Context, record: SourceRecord,
                         "id"):
         return None
     if record.key_id is not None:  # a first-party source signs with a registered key
-        registry.signer(record.key_id)
-    return _defined(registry, ctx, record, key, defer, Source,
+        lookups.signer(record.key_id)
+    return _defined(lookups, ctx, record, key, defer, Source,
                     lambda s: source_body(ctx.ledger_id, s, record))
 
 
-def _defined(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
+def _defined(lookups: Lookups, ctx: Context, record: Signed, key: KeyPair | None,
              defer: Deferred | None, make: type[_D],
              build: Callable[[str], dict[str, Any]]) -> _D:
     """A source's, case's or figure's definition signed (or its line's signature checked)
     by a signer who may sign, staged for the next append."""
-    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    signer, body, signature = sign_or_verify(lookups, ctx, record, key, build, defer)
     signer_may_sign(signer, signer.key_id)
     defined = make(body=body, signature=signature)
-    registry.stage(defined)
+    lookups.stage(defined)
     return defined
 
 
-def define_case(registry: Registry, ctx: Context, record: CaseRecord, key: KeyPair | None,
+def define_case(lookups: Lookups, ctx: Context, record: CaseRecord, key: KeyPair | None,
                 defer: Deferred | None = None) -> Case | None:
     """A case's definition, signed by any registered signer; the same one again is None
     (already recorded), another one for its id is refused."""
     check_period(record.period)
     wanted = (record.name, record.description, record.place, record.period)
-    existing = registry.find_case(record.id)
+    existing = lookups.find_case(record.id)
     if not defined_once(None if existing is None else existing.definition, wanted,
                         f"case {record.id!r} is already defined differently", "id"):
         return None
-    return _defined(registry, ctx, record, key, defer, Case,
+    return _defined(lookups, ctx, record, key, defer, Case,
                     lambda s: case_body(ctx.ledger_id, s, record))
 
 
-def operator_signed(registry: Registry, ctx: Context, record: Signed, key: KeyPair | None,
+def operator_signed(lookups: Lookups, ctx: Context, record: Signed, key: KeyPair | None,
                      build: Callable[[str], dict[str, Any]], defer: Deferred | None,
                      what: str) -> tuple[str, str]:
     """Sign or verify a statement only the genesis operator key may sign: (body, signature)."""
-    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    signer, body, signature = sign_or_verify(lookups, ctx, record, key, build, defer)
     operator_only(signer.key_id, ctx.operator_key_id, what)
     return body, signature
 
 
-def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyPair | None,
+def add_signer(lookups: Lookups, ctx: Context, record: SignerRecord, key: KeyPair | None,
                defer: Deferred | None = None) -> Signer | None:
     """A signer registration, or None when this key is registered already with this name and
     role (a revoked key is refused: register a new one)."""
@@ -245,7 +245,7 @@ def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyP
     if record.key_id is not None and record.key_id != key_id:
         raise InputError(f"key_id {record.key_id} is not the id of this public key ({key_id})",
                          field="key_id")
-    existing = registry.find_signer(key_id)
+    existing = lookups.find_signer(key_id)
     if existing is not None:
         # a signed line (an export read back) replays history: the same registration is a
         # no-op even after the revocation that followed it; asked anew, it is refused
@@ -257,23 +257,23 @@ def add_signer(registry: Registry, ctx: Context, record: SignerRecord, key: KeyP
                      f"({existing.role})", "name")
         return None
     body, signature = operator_signed(
-        registry, ctx, record, key,
+        lookups, ctx, record, key,
         lambda s: signer_body(ctx.ledger_id, s, key_id, public_key, record.name, record.role),
         defer, "signer changes")
     signer = Signer(body=body, signature=signature)
-    registry.stage(signer)
+    lookups.stage(signer)
     return signer
 
 
-def revoke_signer(registry: Registry, ctx: Context, record: RevocationRecord,
+def revoke_signer(lookups: Lookups, ctx: Context, record: RevocationRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Signer | None:
     """The signer with its revocation pending, or None when it is revoked already."""
-    signer = registry.signer(record.key_id)
+    signer = lookups.signer(record.key_id)
     if signer.revoked:
         return None
     may_revoke(record.key_id, ctx.operator_key_id)
     body, signature = operator_signed(
-        registry, ctx, record, key,
+        lookups, ctx, record, key,
         lambda s: revocation_body(ctx.ledger_id, s, record.key_id, record.reason),
         defer, "signer changes")
     signer.revoke(body=body, signature=signature)
@@ -291,16 +291,16 @@ def _witness_statement(build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 WitnessRecords = WitnessRecord | WitnessRemovalRecord | WitnessUpdateRecord
 
 
-def _witness_change(registry: Registry, ctx: Context, record: WitnessRecords,
+def _witness_change(lookups: Lookups, ctx: Context, record: WitnessRecords,
                     key: KeyPair | None, build: Callable[[str], dict[str, Any]],
                     defer: Deferred | None) -> tuple[Witness | None, tuple[str, str] | None]:
     """The witness the record names, and the (body, signature) of a signed line (an export
     read back) that this witness recorded already, which is a no-op (else None): a
     removal or a move replays history, so its addition is the same even after them."""
-    existing = registry.find_witness(record.name)
+    existing = lookups.find_witness(record.name)
     if existing is None or record.signature is None:
         return existing, None
-    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+    body, signature = operator_signed(lookups, ctx, record, key, build, defer,
                                        "witness changes")
     return existing, ((body, signature) if body in existing.bodies else None)
 
@@ -309,7 +309,7 @@ def _removed(witness: Witness | None) -> dict[str, str]:
     return {} if witness is None or witness.removed is None else {witness.name: witness.removed}
 
 
-def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: KeyPair | None,
+def add_witness(lookups: Lookups, ctx: Context, record: WitnessRecord, key: KeyPair | None,
                 defer: Deferred | None = None) -> Witness | None:
     """A witness configuration, or None when this witness is configured already (a removed
     witness's name is refused: choose another)."""
@@ -317,20 +317,20 @@ def add_witness(registry: Registry, ctx: Context, record: WitnessRecord, key: Ke
         return _witness_statement(lambda: witness_body(ctx.ledger_id, signer, record.name,
                                                        record.url, record.vkey))
 
-    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
+    existing, recorded = _witness_change(lookups, ctx, record, key, build, defer)
     if recorded is not None:
         return None
-    if not witness_is_new(record.name, record.url, record.vkey, registry.witnesses(),
+    if not witness_is_new(record.name, record.url, record.vkey, lookups.witnesses(),
                           _removed(existing)):
         return None
-    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+    body, signature = operator_signed(lookups, ctx, record, key, build, defer,
                                        "witness changes")
     witness = Witness(body=body, signature=signature)
-    registry.stage(witness)
+    lookups.stage(witness)
     return witness
 
 
-def change_witness(registry: Registry, ctx: Context,
+def change_witness(lookups: Lookups, ctx: Context,
                    record: WitnessRemovalRecord | WitnessUpdateRecord, key: KeyPair | None,
                    defer: Deferred | None = None) -> Witness | None:
     """A configured witness with its removal pending (never asked to cosign again), or its
@@ -338,20 +338,20 @@ def change_witness(registry: Registry, ctx: Context,
     def build(signer: str) -> dict[str, Any]:
         return _witness_statement(lambda: _change_body(ctx.ledger_id, signer, record))
 
-    existing, recorded = _witness_change(registry, ctx, record, key, build, defer)
+    existing, recorded = _witness_change(lookups, ctx, record, key, build, defer)
     if recorded is not None:
         return None
-    url, _ = witness_configured(record.name, registry.witnesses(), _removed(existing))
+    url, _ = witness_configured(record.name, lookups.witnesses(), _removed(existing))
     if isinstance(record, WitnessUpdateRecord) and not witness_url_changes(url, record.url):
         return None
     assert existing is not None  # configured
-    body, signature = operator_signed(registry, ctx, record, key, build, defer,
+    body, signature = operator_signed(lookups, ctx, record, key, build, defer,
                                        "witness changes")
     if isinstance(record, WitnessRemovalRecord):
         existing.remove(body=body, signature=signature)
     else:
         existing.update(body=body, signature=signature)
-    registry.stage(existing)
+    lookups.stage(existing)
     return existing
 
 
@@ -362,10 +362,10 @@ def _change_body(ledger_id: str, signer: str,
     return witness_update_body(ledger_id, signer, record.name, record.url)
 
 
-def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
+def define_figure(lookups: Lookups, ctx: Context, record: FigureRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> Figure | None:
     check_figure_shape(record.id, record.kind, record.cumulative, record.parts, record.states,
-                       registry.figure)
+                       lookups.figure)
     if record.signature is None:
         new_status_has_states(record.kind, record.states)
     # normalised, so "0.050" redefines "0.05" identically instead of being refused
@@ -376,17 +376,17 @@ def define_figure(registry: Registry, ctx: Context, record: FigureRecord,
         "tolerance": tolerance, "states": list(record.states), "integer": record.integer,
         "name": record.name, "description": record.description,
     }
-    existing = registry.find_figure(record.id)
+    existing = lookups.find_figure(record.id)
     if not defined_once(None if existing is None else existing.definition(), definition,
                         f"figure {record.id!r} is already defined differently; define a new "
                         "id instead", "id"):
         return None
-    return _defined(registry, ctx, record, key, defer, Figure,
+    return _defined(lookups, ctx, record, key, defer, Figure,
                     lambda s: figure_body(ctx.ledger_id, s, record, tolerance))
 
 
 def prepare_correction(
-    registry: Registry,
+    lookups: Lookups,
     ctx: Context,
     claim: ClaimFacts,
     record: CorrectionRecord,
@@ -395,16 +395,16 @@ def prepare_correction(
 ) -> tuple[str, str, str, Signer]:
     """Check a correction and build its signed body: (correction id, body, signature,
     signer); `followup_is_new` then checks the signer may add it."""
-    value = value_for(registry.figure(claim.figure), record.value)
+    value = value_for(lookups.figure(claim.figure), record.value)
     signer, body, signature = sign_or_verify(
-        registry, ctx, record, key,
+        lookups, ctx, record, key,
         lambda signer: correction_body(ctx.ledger_id, signer, claim.claim_id, record,
                                        value.written), defer)
     return signing.body_id(body), body, signature, signer
 
 
 def prepare_retraction(
-    registry: Registry,
+    lookups: Lookups,
     ctx: Context,
     claim: ClaimFacts,
     record: RetractionRecord,
@@ -414,30 +414,30 @@ def prepare_retraction(
     """Check a retraction and build its signed body: (retraction id, body, signature, signer);
     `followup_is_new` then checks the signer may add it."""
     signer, body, signature = sign_or_verify(
-        registry, ctx, record, key,
+        lookups, ctx, record, key,
         lambda signer: retraction_body(ctx.ledger_id, signer, claim.claim_id, record), defer)
     return signing.body_id(body), body, signature, signer
 
 
 def correct_claim(
-    registry: Registry, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
+    lookups: Lookups, ctx: Context, claim: Claim, record: CorrectionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
     correction_id, body, signature, signer = prepare_correction(
-        registry, ctx, claim, record, key)
+        lookups, ctx, claim, record, key)
     if not followup_is_new(claim, correction_id, signer, correcting=True):
         return correction_id, None
     if record.signature is None:
-        corrected = value_for(registry.figure(claim.figure), record.value).written
+        corrected = value_for(lookups.figure(claim.figure), record.value).written
         correction_changes(claim.claim_id, claim.value, corrected)
     claim.correct(body=body, signature=signature)
     return correction_id, claim
 
 
 def retract_claim(
-    registry: Registry, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
+    lookups: Lookups, ctx: Context, claim: Claim, record: RetractionRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
     retraction_id, body, signature, signer = prepare_retraction(
-        registry, ctx, claim, record, key)
+        lookups, ctx, claim, record, key)
     if not followup_is_new(claim, retraction_id, signer, correcting=False):
         return retraction_id, None
     claim.retract(body=body, signature=signature)

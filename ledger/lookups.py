@@ -2,7 +2,7 @@
 
 An import validates the whole file before writing anything, so definitions made
 earlier in the same file must be visible to later lines: they sit in the
-overlay until the file is written. Look-ups are memoised for the registry's
+overlay until the file is written. Look-ups are memoised for the look-ups'
 life (one command), so a million-line import reads each figure once.
 """
 
@@ -39,7 +39,7 @@ from tally.ledger.model.suggest import hint
 A = TypeVar("A", bound=Aggregate)
 
 
-class Registry:
+class Lookups:
     def __init__(self, get: Callable[[UUID], Any | None],
                  figure_ids: Callable[[], list[str]],
                  source_ids: Callable[[], list[str]] = list,
@@ -65,7 +65,7 @@ class Registry:
         return found if isinstance(found, cls) else None
 
     def stage(self, aggregate: Aggregate) -> None:
-        """Make a not-yet-saved aggregate visible to later look-ups in this registry."""
+        """Make a not-yet-saved aggregate visible to later look-ups in this lookups."""
         self.pending[aggregate.id] = aggregate
 
     def find_figure(self, figure_id: str) -> Figure | None:

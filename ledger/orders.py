@@ -14,7 +14,7 @@ from tally.ledger.errors import InputError
 from tally.ledger.handlers import Context, Deferred, operator_signed
 from tally.ledger.integrity import disclosure, envelope, merkle
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import redaction_body, withholding_body
 from tally.ledger.model.events import Document, Redaction
 from tally.ledger.model.inputs import RedactionRecord, WithholdingRecord
@@ -65,7 +65,7 @@ class Stub:
         return envelope.encode_stub(self.leaf_hash)
 
 
-def redact_claim(registry: Registry, ctx: Context, commitments: list[str],
+def redact_claim(lookups: Lookups, ctx: Context, commitments: list[str],
                  record: RedactionRecord, key: KeyPair | None, defer: Deferred | None = None
                  ) -> tuple[list[str], Redaction | None]:
     """The commitments to erase (for the field `body`, the leaf hashes of the claim's events
@@ -76,29 +76,29 @@ def redact_claim(registry: Registry, ctx: Context, commitments: list[str],
     if record.commitments is not None and sorted(record.commitments) != sorted(commitments):
         raise InputError(f"the order's commitments are not those of the claim's "
                          f"{record.field}", field="commitments")
-    existing = registry.find_redaction(record.claim, record.field)
+    existing = lookups.find_redaction(record.claim, record.field)
     if existing is not None:
         return existing.commitments, None
     body, signature = operator_signed(
-        registry, ctx, record, key,
+        lookups, ctx, record, key,
         lambda s: redaction_body(ctx.ledger_id, s, record, commitments), defer,
         "take-down orders")
     order = Redaction(body=body, signature=signature)
-    registry.stage(order)
+    lookups.stage(order)
     return commitments, order
 
 
-def withhold_document(registry: Registry, ctx: Context, record: WithholdingRecord,
+def withhold_document(lookups: Lookups, ctx: Context, record: WithholdingRecord,
                       key: KeyPair | None, defer: Deferred | None = None) -> Document | None:
     """The document with its withholding pending, or None when it is withheld already."""
-    document = registry.find_document(record.sha256)
+    document = lookups.find_document(record.sha256)
     if document is None:
         raise InputError(f"document {record.sha256} is not archived in this ledger",
                          field="sha256")
     if document.withheld:
         return None
     body, signature = operator_signed(
-        registry, ctx, record, key, lambda s: withholding_body(ctx.ledger_id, s, record),
+        lookups, ctx, record, key, lambda s: withholding_body(ctx.ledger_id, s, record),
         defer, "take-down orders")
     document.withhold(body=body, signature=signature)
     return document

@@ -34,7 +34,7 @@ from tally.ledger.handlers import (
 )
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import claim_body
 from tally.ledger.model.events import Claim, Document, Signer
 from tally.ledger.model.input_errors import describe
@@ -56,16 +56,16 @@ class PreparedClaim:
     disclosures: tuple[str, ...]  # format v2: stored beside the body
 
 
-def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
+def prepare_claim(lookups: Lookups, ctx: Context, record: ReportRecord,
                   key: KeyPair | None, defer: Deferred | None = None) -> PreparedClaim:
     """Check a report and build its signed body (format v2: its erasable fields committed).
 
     Unless the claim is already recorded, the caller must ask `signer_may_sign(signer)`."""
     if record.body is not None:
-        return _as_signed(registry, ctx, record, defer)
-    value = _checked(registry, ctx, record)
+        return _as_signed(lookups, ctx, record, defer)
+    value = _checked(lookups, ctx, record)
     document = (None if record.document_sha256 is None
-                else registry.find_document(record.document_sha256))
+                else lookups.find_document(record.document_sha256))
     if document is not None and record.url is None and record.signature is None:
         record = record.model_copy(update={"url": document.url})  # where the quote is
     anchor = _anchor(ctx, record, document)
@@ -75,7 +75,7 @@ def prepare_claim(registry: Registry, ctx: Context, record: ReportRecord,
         body, disclosures[:] = _committed(ctx, record, key, value.written, anchor, signer)
         return body
 
-    signer, body, signature = sign_or_verify(registry, ctx, record, key, build, defer)
+    signer, body, signature = sign_or_verify(lookups, ctx, record, key, build, defer)
     return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
                          tuple(disclosures))
 
@@ -92,8 +92,8 @@ def _committed(ctx: Context, record: ReportRecord, key: KeyPair | None, written:
 
 class Draft(NamedTuple):
     """A report's signed body built, and signed with the import's key, in a worker process
-    (`draft_claim`), without the registry. What `claim_from_draft` reads: the record's
-    fields the registry checks, and the body's assumptions it checks."""
+    (`draft_claim`), without the look-ups. What `claim_from_draft` reads: the record's
+    fields the look-ups check, and the body's assumptions it checks."""
 
     figure: str
     value: str
@@ -113,11 +113,11 @@ class Draft(NamedTuple):
 
 
 def draft_claim(ctx: Context, record: ReportRecord, key: KeyPair | None) -> Draft | None:
-    """`prepare_claim`'s work that needs no registry, on two assumptions: the value is
+    """`prepare_claim`'s work that needs no look-ups, on two assumptions: the value is
     written as its figure writes it (read as a quantity, or else as a state), and the
     document the report names, if any, is not archived. None for a line with a body
     (`_as_signed`), or one this refuses: then `prepare_claim` refuses it, with the
-    registry's checks in their order."""
+    look-ups' checks in their order."""
     if record.body is not None:
         return None
     try:
@@ -147,19 +147,19 @@ def _guessed_value(written: str) -> Quantity | Status:
         return parse_value(written, kind="status")
 
 
-def claim_from_draft(registry: Registry, ctx: Context, draft: Draft,
+def claim_from_draft(lookups: Lookups, ctx: Context, draft: Draft,
                      defer: Deferred | None) -> PreparedClaim | None:
-    """`prepare_claim` of a drafted report: the registry's checks in the same order, and the
+    """`prepare_claim` of a drafted report: the look-ups' checks in the same order, and the
     draft's assumptions checked; None when one does not hold (`prepare_claim` then does it
     all). The line's signature is queued in `defer` as `prepare_claim` queues it."""
-    value = value_for(registry.figure(draft.figure), draft.value)
+    value = value_for(lookups.figure(draft.figure), draft.value)
     if value.written != draft.written:
         return None
-    _sources_known(registry, draft)  # the dates were checked in the draft, as here
+    _sources_known(lookups, draft)  # the dates were checked in the draft, as here
     if (draft.document_sha256 is not None
-            and registry.find_document(draft.document_sha256) is not None):
+            and lookups.find_document(draft.document_sha256) is not None):
         return None
-    signer = registry.signer(draft.key_id)
+    signer = lookups.signer(draft.key_id)
     if signer.key_id != draft.key_id:
         return None
     signature = (draft.signed if draft.signature is None
@@ -203,18 +203,18 @@ class _Reported(Protocol):
     def via(self) -> list[str]: ...
 
 
-def _checked(registry: Registry, ctx: Context, record: _Reported) -> Quantity | Status:
+def _checked(lookups: Lookups, ctx: Context, record: _Reported) -> Quantity | Status:
     """The report's value, after checking its figure, value, dates and sources."""
-    value = value_for(registry.figure(record.figure), record.value)
+    value = value_for(lookups.figure(record.figure), record.value)
     check_dates(record.as_of, record.published, ctx.today)
-    _sources_known(registry, record)
+    _sources_known(lookups, record)
     return value
 
 
-def _sources_known(registry: Registry, record: _Reported) -> None:
-    registry.source(record.source)
+def _sources_known(lookups: Lookups, record: _Reported) -> None:
+    lookups.source(record.source)
     for hop in record.via:
-        registry.source(hop, field="via")
+        lookups.source(hop, field="via")
 
 
 def _salts(record: ReportRecord, key: KeyPair | None,
@@ -241,7 +241,7 @@ def salts_of(key: KeyPair, plain: dict[str, Any]) -> disclosure.SaltFor:
                                   signing.canonical(plain))
 
 
-def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
+def _as_signed(lookups: Lookups, ctx: Context, record: ReportRecord,
                defer: Deferred | None) -> PreparedClaim:
     """A v2 claim line that carries its signed body (some fields taken down by an order):
     the body is checked as a new report's fields are, and each disclosure against its
@@ -259,7 +259,7 @@ def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
     fields = json.loads(record.body)
     # the signature first: what a forged body says is never checked, only refused
     line = record.model_copy(update={"signer": statement.signer})
-    signer, body, signature = sign_or_verify(registry, ctx, line, None,
+    signer, body, signature = sign_or_verify(lookups, ctx, line, None,
                                              lambda _: fields, defer)
     committed = disclosure.commitments(fields)
     given = {disclosure.commitment_of(t): t for t in record.disclosures or ()}
@@ -277,21 +277,21 @@ def _as_signed(registry: Registry, ctx: Context, record: ReportRecord,
     except ValidationError as e:
         message, where = describe(e)
         raise InputError(f"the line's body: {message}", field=where) from None
-    value = _checked(registry, ctx, as_read)
+    value = _checked(lookups, ctx, as_read)
     if value.written != statement.value:
         raise InputError(f"the value {statement.value!r} is not in its canonical written form",
                          field="body")
     if statement.anchor is not None:
-        _anchor_in_place(registry, ctx, statement, opened)
+        _anchor_in_place(lookups, ctx, statement, opened)
     return PreparedClaim(signing.body_uuid(body), body, signature, value, signer,
                          tuple(given.values()))
 
 
-def _anchor_in_place(registry: Registry, ctx: Context, statement: ClaimRecorded,
+def _anchor_in_place(lookups: Lookups, ctx: Context, statement: ClaimRecorded,
                      opened: dict[str, Any]) -> None:
     """An anchored quote's document is archived, and the anchor is at its signed place
     (its text checked where it is still disclosed and the document still held)."""
-    document = registry.find_document(statement.document_sha256 or "")
+    document = lookups.find_document(statement.document_sha256 or "")
     if document is None:
         raise InputError("the claim anchors its quote in a document that is not archived",
                          field="document_sha256")
@@ -316,15 +316,15 @@ def already_recorded(claim_uuid: UUID, existing_signature: str, signature: str) 
 
 
 def record_claim(
-    registry: Registry, ctx: Context, record: ReportRecord, key: KeyPair | None
+    lookups: Lookups, ctx: Context, record: ReportRecord, key: KeyPair | None
 ) -> tuple[str, Claim | None]:
-    prepared = prepare_claim(registry, ctx, record, key)
-    existing = registry.find_claim(prepared.uuid)
+    prepared = prepare_claim(lookups, ctx, record, key)
+    existing = lookups.find_claim(prepared.uuid)
     if existing is not None:
         already_recorded(prepared.uuid, existing.signature, prepared.signature)
         return prepared.uuid.hex, None
     signer_may_sign(prepared.signer, prepared.signer.key_id)
     claim = Claim(body=prepared.body, signature=prepared.signature)
     claim.disclosures = prepared.disclosures  # not an event field: the store keeps them apart
-    registry.stage(claim)
+    lookups.stage(claim)
     return prepared.uuid.hex, claim

@@ -80,7 +80,7 @@ def archive_file(ledger: Ledger, path: Path, *, url: str | None = None,
     data, resolved = read_document(path)
     done = archive(ledger, data, name=path.name, url=url, retrieved=retrieved,
                    source=source, key=key)
-    archived = ledger.registry().find_document(done.id)
+    archived = ledger.lookups().find_document(done.id)
     return ArchivedFile(id=done.id, status=done.status, position=done.position,
                         url=None if archived is None else archived.url,
                         file=str(resolved), linked=resolved != _lexical(path))
@@ -98,18 +98,18 @@ def archive(ledger: Ledger, data: bytes, *, name: str = "", url: str | None = No
     from tally.ledger.application import Appended
 
     sha = hashlib.sha256(data).hexdigest()
-    registry = ledger.registry()
-    if registry.find_document(sha) is not None:
+    lookups = ledger.lookups()
+    if lookups.find_document(sha) is not None:
         return Appended(sha, "already recorded", None)
     ctx = ledger.context()
     if retrieved is not None:
         parse_edtf_date(retrieved, field="retrieved", now=ctx.today)
     if source is not None:
-        registry.source(source)
+        lookups.source(source)
     extracted = extract(data, sniff(data, name), url)
     if key is None:
         raise SignatureError("no key to sign with: pass --key NAME", field="key")
-    signer = registry.signer(key.key_id)
+    signer = lookups.signer(key.key_id)
     signer_may_sign(signer, signer.key_id)
     body = signing.canonical(document_body(
         ctx.ledger_id, signer.key_id, sha, extracted.media_type, url, retrieved, source,
@@ -180,7 +180,7 @@ def reference(ledger: Ledger, ref: str) -> str:
     path = Path(ref)
     if path.exists():
         sha = hashlib.sha256(read_document(path)[0]).hexdigest()
-        if ledger.registry().find_document(sha) is None:
+        if ledger.lookups().find_document(sha) is None:
             raise InputError(f"{ref} is not archived: add it first with 'tally documents add'",
                              field="document")
         return sha

@@ -24,7 +24,7 @@ from tally.ledger.evidence.document_checks import Lookup, check_stored
 from tally.ledger.evidence.normalise import normalise
 from tally.ledger.handlers import Context, Deferred, sign_or_verify
 from tally.ledger.integrity.signing import KeyPair
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import document_body
 from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Document
@@ -49,7 +49,7 @@ def document_line(ledger: Ledger, body: str, signature: str) -> dict[str, Any]:
     assert isinstance(statement, DocumentArchived)
     line = {"type": "document", **{k: fields[k] for k in _SIGNED}, "ledger": fields["ledger"],
             "signer": fields["signer"], "signature": signature}
-    found = ledger.registry().find_document(statement.sha256)
+    found = ledger.lookups().find_document(statement.sha256)
     if stored is None and found is not None and found.withheld:
         return {**line, "data": None, "text": None}  # its order follows in the export
     try:
@@ -94,7 +94,7 @@ def _stored(record: DocumentRecord) -> Stored | None:
     return stored
 
 
-def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
+def archive_record(lookups: Lookups, ctx: Context, record: DocumentRecord,
                    key: KeyPair | None, defer: Deferred | None = None
                    ) -> tuple[Document, Stored | None] | None:
     """Check a `document` line and build its signed event (None: the same document, with
@@ -104,13 +104,13 @@ def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
     if record.retrieved is not None:
         parse_edtf_date(record.retrieved, field="retrieved", now=ctx.today)
     if record.source is not None:
-        registry.source(record.source)
+        lookups.source(record.source)
     signer, body, signature = sign_or_verify(
-        registry, ctx, record, key, lambda s: document_body(
+        lookups, ctx, record, key, lambda s: document_body(
             ctx.ledger_id, s, record.sha256, record.media_type, record.url, record.retrieved,
             record.source, record.extractor, record.extractor_version, record.text_sha256),
         defer)
-    existing = registry.find_document(record.sha256)
+    existing = lookups.find_document(record.sha256)
     if existing is not None:
         if existing.body == body:
             return None
@@ -118,7 +118,7 @@ def archive_record(registry: Registry, ctx: Context, record: DocumentRecord,
                                        "other signed facts", field="sha256")
     signer_may_sign(signer, signer.key_id)
     document = Document(body=body, signature=signature)
-    registry.stage(document)
+    lookups.stage(document)
     return document, stored
 
 

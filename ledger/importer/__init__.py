@@ -8,7 +8,7 @@ again skips what is already recorded.
 How a million lines stay fast and flat in memory:
 
 The package: `lines` (a line's limits and validated record), `line_workers` (pass 1's
-work on each line alone), `validator` (pass 1), `staging` (the staging file), `registry`
+work on each line alone), `validator` (pass 1), `staging` (the staging file), `lookups`
 (what validation looks up, figures as small views), `summary` (what an import did), and
 this module (pass 2).
 
@@ -16,7 +16,7 @@ this module (pass 2).
   parsed and validated, and a report's body is built (and signed, with `--key`) without
   the ledger's state (`reports.draft_claim`).
 - Pass 1 then takes the lines in file order, with the same checks as the single
-  commands (`ledger.handlers`): what needs the registry is checked here (for a drafted
+  commands (`ledger.handlers`): what needs the look-ups is checked here (for a drafted
   report, `reports.claim_from_draft`, which also checks the draft's assumptions and
   sends the line back to `prepare_claim` when one fails). It builds each new event
   directly (a claim's `Claim.Recorded`, `Corrected` or `Retracted`, exactly as the

@@ -1,7 +1,7 @@
 """Pass 1's work on each line alone, in the worker processes (`ledger.infra.worker_pool`):
 the line read and validated (`lines.parse_line`), and a report's body built and signed
-without the registry (`reports.draft_claim`). The main process reads the answers back in
-file order and does what needs the ledger's state: the registry's checks, whether a claim
+without the look-ups (`reports.draft_claim`). The main process reads the answers back in
+file order and does what needs the ledger's state: the look-ups' checks, whether a claim
 is known, follow-ups, staging.
 
 Lines go to the workers a chunk at a time, a few chunks ahead of the main process, so the

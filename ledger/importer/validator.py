@@ -30,7 +30,7 @@ from tally.ledger.handlers import (
 )
 from tally.ledger.importer.line_workers import Refused, Setting, read_lines
 from tally.ledger.importer.lines import parse_line
-from tally.ledger.importer.registry import ImportRegistry
+from tally.ledger.importer.lookups import ImportLookups
 from tally.ledger.importer.staging import ClaimState, Staging
 from tally.ledger.importer.summary import ImportSummary
 from tally.ledger.infra.signature_pool import SignatureQueue
@@ -96,7 +96,7 @@ class Validator:
         self.staging = staging
         self.progress = progress
         self.total = total
-        self.registry = ImportRegistry(ledger)
+        self.lookups = ImportLookups(ledger)
         # documents of this file are found by the report lines after them
         self.documents = StagedDocuments(staging.db, ledger.archive.get)
         self.ctx: Context = dataclasses.replace(
@@ -194,7 +194,7 @@ class Validator:
     def _registration(self, number: int, record: Any, defer: Deferred) -> None:
         """A source, figure, signer, revocation or witness line, through its one handler
         (`ledger.dispatch`), as the single commands take it."""
-        self._stage(number, record.type, handle(self.registry, self.ctx, record, self.key, defer))
+        self._stage(number, record.type, handle(self.lookups, self.ctx, record, self.key, defer))
 
     def _stage(self, number: int, kind: str, made: Aggregate | None) -> None:
         """Stage a definition's new events, or count the line as already recorded."""
@@ -206,7 +206,7 @@ class Validator:
         self._added(kind)
 
     def _document(self, number: int, record: DocumentRecord, defer: Deferred) -> None:
-        made = archive_record(self.registry, self.ctx, record, self.key, defer)
+        made = archive_record(self.lookups, self.ctx, record, self.key, defer)
         if made is None:
             self._skipped()
             return
@@ -220,9 +220,9 @@ class Validator:
         self._added("document")
 
     def _drafted(self, number: int, raw: bytes, draft: Draft, defer: Deferred) -> None:
-        """A report drafted in a worker process: the registry's checks here, in file order,
+        """A report drafted in a worker process: the look-ups' checks here, in file order,
         or the whole line again when the draft's assumptions do not hold."""
-        prepared = claim_from_draft(self.registry, self.ctx, draft, defer)
+        prepared = claim_from_draft(self.lookups, self.ctx, draft, defer)
         if prepared is None:
             record = parse_line(number, raw)
             assert isinstance(record, ReportRecord)
@@ -231,7 +231,7 @@ class Validator:
             self._new_claim(number, draft.figure, prepared)
 
     def _report(self, number: int, record: ReportRecord, defer: Deferred) -> None:
-        self._new_claim(number, record.figure, prepare_claim(self.registry, self.ctx, record,
+        self._new_claim(number, record.figure, prepare_claim(self.lookups, self.ctx, record,
                                                          self.key, defer))
 
     def _new_claim(self, number: int, figure: str, prepared: PreparedClaim) -> None:
@@ -257,7 +257,7 @@ class Validator:
 
     def _withholding(self, number: int, record: WithholdingRecord, defer: Deferred) -> None:
         """A take-down order: what it takes down is erased once the file is appended."""
-        made = handle(self.registry, self.ctx, record, self.key, defer)
+        made = handle(self.lookups, self.ctx, record, self.key, defer)
         self.unordered.pop(record.sha256, None)
         self.withheld.append(record.sha256)
         self._stage(number, record.type, made)
@@ -274,7 +274,7 @@ class Validator:
         if body is None:
             raise UnknownClaimError(f"claim {claim_id} is not in this ledger")
         commitments, order = redact_claim(
-            self.registry, self.ctx, field_commitments(claim_id, body, record.field), record,
+            self.lookups, self.ctx, field_commitments(claim_id, body, record.field), record,
             self.key, defer)
         self.redacted.extend(commitments)
         self._stage(number, record.type, order)
@@ -292,7 +292,7 @@ class Validator:
                                  field="claim")
             self.summary.not_held += 1
             return
-        commitments, order = redact_claim(self.registry, self.ctx, list(leaves), record,
+        commitments, order = redact_claim(self.lookups, self.ctx, list(leaves), record,
                                           self.key, defer)
         self.bodies[record.claim] = commitments
         self._stage(number, record.type, order)
@@ -305,7 +305,7 @@ class Validator:
         found = self.staging.claim_body(uuid)
         if found is not None:
             return found
-        claim = self.registry.find_claim(uuid)
+        claim = self.lookups.find_claim(uuid)
         return None if claim is None else claim.body
 
     def _followup(self, number: int, record: CorrectionRecord | RetractionRecord,
@@ -318,7 +318,7 @@ class Validator:
         event: Any
         if isinstance(record, CorrectionRecord):
             followup_id, body, signature, signer = prepare_correction(
-                self.registry, self.ctx, claim, record, self.key, defer)
+                self.lookups, self.ctx, claim, record, self.key, defer)
             if not followup_is_new(claim, followup_id, signer, correcting=True):
                 self._skipped()
                 return
@@ -326,7 +326,7 @@ class Validator:
                                  body=body, signature=signature)
         else:
             followup_id, body, signature, signer = prepare_retraction(
-                self.registry, self.ctx, claim, record, self.key, defer)
+                self.lookups, self.ctx, claim, record, self.key, defer)
             if not followup_is_new(claim, followup_id, signer, correcting=False):
                 self._skipped()
                 return
@@ -387,7 +387,7 @@ class Validator:
                 if state.revoked:  # new, so its signer must not be revoked
                     self._check_signatures(state.line)
                     try:
-                        signer_may_sign(self.registry.signer(state.signer), state.signer)
+                        signer_may_sign(self.lookups.signer(state.signer), state.signer)
                     except LedgerError as e:
                         self._refuse(ImportFileError(f"line {state.line}: {e.message}",
                                                      line=state.line, field=e.field))

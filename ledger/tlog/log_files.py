@@ -181,10 +181,10 @@ def changes(parts: Collaborators, old_size: int, new_size: int,
                     raise VerificationError(f"the event of leaf {index} differs from its leaf "
                                             "in the signed tree: run 'tally verify'")
                 _touch(leaf, found, followed)
-    registry = parts.registry()
+    lookups = parts.lookups()
     for claim in followed:
         try:
-            found.figures.add(registry.claim(claim).figure)
+            found.figures.add(lookups.claim(claim).figure)
         except ClaimStateError:  # withheld whole since: which figure it left is not known
             found.everything = True
     return found

@@ -274,7 +274,7 @@ def test_every_command_says_when_it_logged_events_a_killed_writer_left_unlogged(
     operator = KeyStore(Path(tally.env["TALLY_HOME"])).find_by_public_key(
         bytes.fromhex(tally.json("signers", "list")["signers"][0]["public_key"]))
     with Ledger.open(tally.env["TALLY_DB"]) as ledger:  # appended, then "killed" before logging
-        figure = define_figure(ledger.registry(), ledger.context(),
+        figure = define_figure(ledger.lookups(), ledger.context(),
                                FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
         ledger.events.save([figure])

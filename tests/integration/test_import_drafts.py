@@ -88,14 +88,14 @@ def test_a_draft_is_prepared_as_in_one_go(
         if signed == "tampered":
             forged = ("0" if record.signature[0] != "0" else "1") + record.signature[1:]
             record = record.model_copy(update={"signature": forged})
-    whole = outcome(lambda defer: prepare_claim(ledger.registry(), ctx, record, key, defer))
+    whole = outcome(lambda defer: prepare_claim(ledger.lookups(), ctx, record, key, defer))
     draft = draft_claim(ctx, record, key)
     # only what needs no registry to refuse goes undrafted
     assert (draft is None) == (case in UNDRAFTED or signed == "foreign")
     if draft is None:  # the import prepares such a line in one go
         assert whole[0] is not None and issubclass(whole[0], LedgerError), whole
         return
-    assert outcome(lambda defer: claim_from_draft(ledger.registry(), ctx, draft, defer)) == whole
+    assert outcome(lambda defer: claim_from_draft(ledger.lookups(), ctx, draft, defer)) == whole
 
 
 def test_a_draft_of_a_report_in_an_archived_document_is_prepared_again(
@@ -106,8 +106,8 @@ def test_a_draft_of_a_report_in_an_archived_document_is_prepared_again(
     ctx = ledger.context()
     draft = draft_claim(ctx, record, alice)
     assert draft is not None
-    assert claim_from_draft(ledger.registry(), ctx, draft, []) is None
-    anchored = prepare_claim(ledger.registry(), ctx, record, alice)
+    assert claim_from_draft(ledger.lookups(), ctx, draft, []) is None
+    anchored = prepare_claim(ledger.lookups(), ctx, record, alice)
     assert anchored.body != draft.body  # the quote's anchor is signed with it
     line = json.dumps(record.model_dump(exclude_none=True)).encode()
     assert import_lines(ledger, [line], alice).added == 1

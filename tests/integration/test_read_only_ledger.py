@@ -178,7 +178,7 @@ def test_a_lagging_merkle_log_is_one_sentence(
 ) -> None:
     operator = KeyStore(data.parent / "home").load("operator")
     with Ledger.open(str(data / "t.db")) as ledger:  # appended, then "killed" before logging
-        figure = define_figure(ledger.registry(), ledger.context(),
+        figure = define_figure(ledger.lookups(), ledger.context(),
                                FigureRecord(id="izium/other", unit="x"), operator)
         assert figure is not None
         ledger.events.save([figure])

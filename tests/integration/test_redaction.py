@@ -57,7 +57,7 @@ def _database_bytes(ledger: Ledger) -> bytes:
 def test_a_v2_claim_signs_commitments_and_shows_its_disclosed_values(
         ledger: Ledger, alice: KeyPair) -> None:
     claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
-    body = json.loads(ledger.registry().claim(claim).body)
+    body = json.loads(ledger.lookups().claim(claim).body)
     assert set(disclosure.commitments(body)) == {"quote", "url"}
     assert SECRET not in json.dumps(body) and SECRET_URL not in json.dumps(body)
     served = _everything_served(ledger, claim)
@@ -169,7 +169,7 @@ def test_export_and_import_keep_redactions_and_signatures(
     import_lines(copy, [line.encode() for line in lines], None)
     assert verify(copy.parts).ok
     assert sorted(export_lines(copy)) == sorted(lines)  # the copy defined its sources first
-    assert copy.registry().claim(claim).body == ledger.registry().claim(claim).body
+    assert copy.lookups().claim(claim).body == ledger.lookups().claim(claim).body
 
 
 def test_a_body_line_is_refused_for_its_signature_first_then_for_its_fields(
@@ -245,7 +245,7 @@ def test_claims_anchored_in_a_withheld_document_export_and_import_again(
     assert again.added == 0
     copy = make_ledger("copy.db", operator, [])
     import_lines(copy, [line.encode() for line in lines], None)
-    assert copy.registry().claim(claim).body == ledger.registry().claim(claim).body
+    assert copy.lookups().claim(claim).body == ledger.lookups().claim(claim).body
     assert verify(copy.parts).ok and verify(ledger.parts).ok
     with pytest.raises(InputError, match="withheld by the operator's order") as refused:
         ledger.report(anchored.model_copy(update={"value": "448"}), alice)

@@ -108,7 +108,7 @@ def test_a_lagging_ledger_is_caught_up_and_answers_right(tmp_path: Path) -> None
     assert json.loads(printed)["value"]["written"] == "5"
     assert "eventsourcing" in loaded
     with Ledger.open(t.env["TALLY_DB"]) as ledger:  # appended, then "killed" before logging
-        figure = define_figure(ledger.registry(), ledger.context(),
+        figure = define_figure(ledger.lookups(), ledger.context(),
                                FigureRecord(id="case/other", unit="x"), operator)
         assert figure is not None
         ledger.events.save([figure])

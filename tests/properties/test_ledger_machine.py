@@ -639,7 +639,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def claims_agree(self) -> None:
         recorded = {row[1].hex for row in self.seen if row[3] == CLAIM_TOPIC}
         assert recorded == set(self.model)
-        registry = self.ledger.registry()
+        registry = self.ledger.lookups()
         for claim_id, model in self.model.items():
             if model.withheld:
                 continue

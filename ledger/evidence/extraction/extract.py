@@ -28,7 +28,7 @@ def _read(ledger: Ledger, ref: str, source: str, key: KeyPair | None,
     if path.exists():
         data, _ = documents.read_document(path)
         sha = hashlib.sha256(data).hexdigest()
-        if ledger.registry().find_document(sha) is None:
+        if ledger.lookups().find_document(sha) is None:
             if dry_run:  # read as archiving would, but keep nothing
                 media_type = extractors.sniff(data, path.name)
                 text = extractors.extract(data, media_type).text
@@ -50,7 +50,7 @@ def extract(ledger: Ledger, ref: str, *, source: str, published: str | None,
     """The candidate lines of the document `ref` (SHA-256, prefix, or a file: a file not
     yet archived is archived first, signed by `key`, unless `dry_run`); amounts of money
     too if `money`; `quotes`, each figure's recent quotes, rank the suggested figures."""
-    ledger.registry().source(source)
+    ledger.lookups().source(source)
     if published is not None:
         parse_edtf_date(published, field="published", now=ledger.context().today)
     sha, url, text, ends = _read(ledger, ref, source, key, dry_run)

@@ -1,4 +1,4 @@
-"""The registry of one import: figures kept as small views, not as aggregates, and the
+"""The look-ups of one import: figures kept as small views, not as aggregates, and the
 ledger's documents listed once (a claim's document hash is looked up per line)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from uuid import UUID
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import UnknownFigureError
-from tally.ledger.lookups import Registry
+from tally.ledger.lookups import Lookups
 from tally.ledger.model.events import (
     Aggregate,
     Document,
@@ -39,8 +39,8 @@ class FigureView:
         return d
 
 
-class ImportRegistry(Registry):
-    """The registry of one import: figures kept as small views, not as aggregates."""
+class ImportLookups(Lookups):
+    """The lookups of one import: figures kept as small views, not as aggregates."""
 
     def __init__(self, ledger: Ledger) -> None:
         super().__init__(ledger.events.get, ledger.directory.figure_ids,
@@ -85,7 +85,7 @@ class ImportRegistry(Registry):
     def figure(self, figure_id: str) -> Figure:
         found = self.find_figure(figure_id)
         if found is None:
-            # the same refusal and hint as Registry.figure, counting this file's figures
+            # the same refusal and hint as Lookups.figure, counting this file's figures
             known = self._figure_ids() + [f for f, v in self.figures.items() if v is not None]
             raise UnknownFigureError(f"figure {figure_id!r} is not defined"
                                      + hint(figure_id, known,
