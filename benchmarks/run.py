@@ -464,13 +464,16 @@ def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, s
 def audit_only(db: str) -> None:
     """Child mode: the streaming audit alone (ledger.verify), as `tally verify` runs it."""
     from tally.ledger.application import Ledger
+    from tally.ledger.errors import AuditError
     from tally.ledger.verify.audit import verify
 
     with Ledger.open(db) as ledger:
-        report = verify(ledger.parts)
-    print(json.dumps({"ok": report.ok, "events": report.events, "problem": report.problem}))
-    if not report.ok:
-        raise SystemExit(1)
+        try:
+            audited = verify(ledger.parts)
+        except AuditError as e:
+            print(json.dumps({"ok": False, "events": e.checked.events, "problem": e.message}))
+            raise SystemExit(1) from None
+    print(json.dumps({"ok": True, "events": audited.events, "problem": None}))
 
 
 if __name__ == "__main__":

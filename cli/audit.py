@@ -27,6 +27,10 @@ from tally.cli.state import JsonOpt, State, state_of
 from tally.cli.words import counted
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tally.cli.answers import VerifyAnswer
+    from tally.ledger.errors import AuditError, Checked
     from tally.ledger.integrity.tlog_policy import Policy
 
 
@@ -225,7 +229,7 @@ def verify(
     missing witnesses. Never repairs anything.
     Example: tally verify --operator-key 980468cb... --checkpoint checkpoint.txt
     """
-    from tally.cli.answers import VerifyAnswer
+    from tally.ledger.errors import AuditError
     from tally.ledger.integrity.signing import parse_public_key
     from tally.ledger.verify.audit import verify as run_verify
 
@@ -233,45 +237,61 @@ def verify(
     expected = parse_public_key(operator_key) if operator_key else None
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
     required = None if policy is None else read_policy(policy)
-    with progress_bar("verifying") as progress:
-        report = run_verify(state.ledger().parts, operator_key=expected, kept=notes,
-                            progress=progress, policy=required)
-    differences = state.read_model().diff_against_rebuild() if report.ok else []
-    witnessed = report.witnessed_by
-    result = VerifyAnswer(
-        ok=report.ok and not differences, events=report.events, signatures=report.signatures,
-        checkpoints=report.checkpoints, kept_checkpoints=report.kept, pending=report.pending,
-        tree_size=report.size, root=report.root, problem=report.problem,
-        position=report.position, projection_differences=differences[:20],
-        logged_on_open=state.logged_on_open, witnessed_by=witnessed,
-    )
+    try:
+        with progress_bar("verifying") as progress:
+            audited = run_verify(state.ledger().parts, operator_key=expected, kept=notes,
+                                 progress=progress, policy=required)
+    except AuditError as refused:
+        if state.json:
+            emit_json(_verify_answer(state, refused.checked, refused=refused))
+        else:
+            where = f"position {refused.position}: " if refused.position is not None else ""
+            error(where + refused.message, as_json=False)
+        raise typer.Exit(1) from None
+    differences = state.read_model().diff_against_rebuild()
     if state.json:
-        emit_json(result)
-    elif result.ok:
-        success(
-            f"[green]ok[/]: {counted(report.events, 'event')}, "
-            f"{counted(report.signatures, 'signature')}, "
-            f"{counted(report.checkpoints, 'checkpoint')}"
-            + (f" and {counted(report.kept, 'kept checkpoint')}" if report.kept else "")
-            + f" verified; root {report.root}"
-        )
-        if witnessed:
-            success(Text.assemble("latest checkpoint cosigned to the policy's quorum by ",
-                                  literal(", ".join(witnessed))))
-        if report.pending:
-            warn(f"{counted(report.pending, 'event')} past the Merkle log's end: checked "
-                 "(rules and signatures) but not in the root above; a writer is still logging "
-                 "them")
-    elif report.problem:
-        where = f"position {report.position}: " if report.position is not None else ""
-        error(where + report.problem, as_json=False)
-    else:
+        emit_json(_verify_answer(state, audited, differences=differences,
+                                 witnessed_by=audited.witnessed_by))
+    elif differences:
         error(
             f"read models differ from a rebuild: {differences[0]} (run 'tally rebuild')",
             as_json=False,
         )
-    if not result.ok:
+    else:
+        success(
+            f"[green]ok[/]: {counted(audited.events, 'event')}, "
+            f"{counted(audited.signatures, 'signature')}, "
+            f"{counted(audited.checkpoints, 'checkpoint')}"
+            + (f" and {counted(audited.kept, 'kept checkpoint')}" if audited.kept else "")
+            + f" verified; root {audited.root}"
+        )
+        if audited.witnessed_by:
+            success(Text.assemble("latest checkpoint cosigned to the policy's quorum by ",
+                                  literal(", ".join(audited.witnessed_by))))
+        if audited.pending:
+            warn(f"{counted(audited.pending, 'event')} past the Merkle log's end: checked "
+                 "(rules and signatures) but not in the root above; a writer is still logging "
+                 "them")
+    if differences:
         raise typer.Exit(1)
+
+
+def _verify_answer(state: State, checked: Checked, *, refused: AuditError | None = None,
+                   differences: Sequence[str] = (),
+                   witnessed_by: Sequence[str] = ()) -> VerifyAnswer:
+    """`verify --json`: what the audit checked, and its refusal or the read models'
+    differences from a rebuild."""
+    from tally.cli.answers import VerifyAnswer
+
+    return VerifyAnswer(
+        ok=refused is None and not differences, events=checked.events,
+        signatures=checked.signatures, checkpoints=checked.checkpoints,
+        kept_checkpoints=checked.kept, pending=checked.pending, tree_size=checked.size,
+        root=checked.root, problem=None if refused is None else refused.message,
+        position=None if refused is None else refused.position,
+        projection_differences=list(differences[:20]), logged_on_open=state.logged_on_open,
+        witnessed_by=list(witnessed_by),
+    )
 
 
 def _read(path: Path) -> str:

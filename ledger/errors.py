@@ -20,6 +20,7 @@ LedgerError
 ├── StorageError               a database that is missing, locked or not a ledger
 │   └── TrackingConflictError  a read model's tracking moved under a batch (caught: retried)
 └── VerificationError          a proof, checkpoint or log that fails verification
+    ├── AuditError             a ledger that fails the full audit (with how far it got)
     ├── WitnessRefusalError    a checkpoint a witness will not cosign (with its HTTP status)
     ├── MissingFileError       a file a published site's checkpoint requires is not there
     └── SiteError              a published site that fails a check (names the entry)
@@ -28,6 +29,7 @@ LedgerError
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class LedgerError(Exception):
@@ -177,6 +179,32 @@ class VerificationError(LedgerError):
     def __init__(self, message: str, *, position: int | None = None) -> None:
         super().__init__(message)
         self.position = position
+
+
+@dataclass(frozen=True)
+class Checked:
+    """How far the full audit got: the events it checked, their signatures, the stored and
+    the kept checkpoints that matched, the valid events past the Merkle log's end (a writer
+    was still logging them), and the tree it recomputed (size 0 and no root until the last
+    event is checked)."""
+
+    events: int = 0
+    signatures: int = 0
+    checkpoints: int = 0
+    kept: int = 0
+    pending: int = 0
+    size: int = 0
+    root: str = ""
+
+
+class AuditError(VerificationError):
+    """Raised when the ledger fails the full audit (`tally verify`): `position` is the first
+    bad one (None when no one event is to blame: a checkpoint past the ledger's end, a
+    witness missing from the policy's quorum), `checked` what the audit had checked."""
+
+    def __init__(self, message: str, *, position: int | None, checked: Checked) -> None:
+        super().__init__(message, position=position)
+        self.checked = checked
 
 
 class WitnessRefusalError(VerificationError):

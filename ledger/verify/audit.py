@@ -7,20 +7,20 @@ signed bodies, who may correct or retract, each id once), checks every
 signature, and compares the recomputed root with every stored checkpoint (and its
 registry seal, when it has one) and every checkpoint the auditor kept. Memory stays
 flat: a Merkle frontier, the registry and its events' positions, nothing per claim.
-It reports the first bad position and repairs nothing.
+It raises at the first bad position and repairs nothing.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Connection, inspect, select
 
 from tally.ledger.bootstrap import Collaborators
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import AuditError, Checked, VerificationError
 from tally.ledger.infra.event_rows import check_type_and_id, state_bytes
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.merkle_log import checkpoints, leaves, nodes, registry_seals
@@ -39,27 +39,25 @@ from tally.ledger.verify.replay_inputs import claim_lookup, evidence, prefetch
 BATCH = 2000
 
 
+@dataclass(frozen=True)
+class Audited(Checked):
+    """A ledger that passed the full audit: what was checked, and with a policy, its
+    witnesses that cosigned the latest stored and every kept checkpoint."""
 
-@dataclass
-class Report:
-    """What verify checked; `problem` is None when everything holds."""
+    witnessed_by: tuple[str, ...] = ()
 
-    events: int = 0
-    signatures: int = 0
-    checkpoints: int = 0
-    kept: int = 0
-    pending: int = 0  # valid events past the log's end: a writer was still logging them
-    size: int = 0
-    root: str = ""
-    problem: str | None = None
-    position: int | None = None
-    notes: list[str] = field(default_factory=list)
-    # with a policy: its witnesses that cosigned the latest stored and every kept checkpoint
-    witnessed_by: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
+class _Counts:
+    """What the audit has checked so far, counted as it goes."""
+
+    def __init__(self) -> None:
+        self.events = self.signatures = self.checkpoints = self.kept = self.pending = 0
+
+    def checked(self, frontier: merkle.Frontier | None = None) -> Checked:
+        """The counts, and the tree recomputed when the audit reached its end."""
+        size, root = (0, "") if frontier is None else (frontier.size, frontier.root().hex())
+        return Checked(self.events, self.signatures, self.checkpoints, self.kept, self.pending,
+                       size, root)
 
 
 class _Signatures(SignatureQueue):
@@ -73,30 +71,32 @@ class _Signatures(SignatureQueue):
 
 
 def verify(parts: Collaborators, *, operator_key: bytes | None = None, kept: Sequence[str] = (),
-           progress: Progress | None = None, policy: Policy | None = None) -> Report:
+           progress: Progress | None = None, policy: Policy | None = None) -> Audited:
     """Audit the whole ledger against its own checkpoints and the `kept` checkpoint notes;
-    the report names the first bad position, if any. With a C2SP tlog `policy`, the latest
-    stored checkpoint and the kept ones must also be cosigned to its quorum (the report
-    names the witnesses that did, or the problem)."""
-    report = Report()
+    AuditError names the first bad position. With a C2SP tlog `policy`, the latest stored
+    checkpoint and the kept ones must also be cosigned to its quorum (the answer names the
+    witnesses that did, the error the ones missing)."""
+    counts = _Counts()
     with reading(parts.engine) as conn:
         try:
-            _audit(parts, conn, operator_key, kept, report, progress)
+            checked = counts.checked(_audit(parts, conn, operator_key, kept, counts, progress))
         except VerificationError as e:
-            report.problem, report.position = e.message, e.position
-    if policy is not None and report.ok:
+            raise AuditError(e.message, position=e.position, checked=counts.checked()) from None
+    witnesses: list[str] = []
+    if policy is not None:
         info = parts.info()
         latest = [note for _, note, _ in parts.log.checkpoints()[-1:]]
         try:
-            report.witnessed_by = witnessed_by(policy, latest + list(kept), info.origin,
-                                               bytes.fromhex(info.operator_public_key))
+            witnesses = witnessed_by(policy, latest + list(kept), info.origin,
+                                     bytes.fromhex(info.operator_public_key))
         except VerificationError as e:
-            report.problem = e.message
-    return report
+            raise AuditError(e.message, position=None, checked=checked) from None
+    return Audited(**asdict(checked), witnessed_by=tuple(witnesses))
 
 
 def _audit(parts: Collaborators, conn: Connection, operator_key: bytes | None, kept: Sequence[str],
-           report: Report, progress: Progress | None) -> None:
+           counts: _Counts, progress: Progress | None) -> merkle.Frontier:
+    """Every event's rules, signature and leaf, and every checkpoint: the tree recomputed."""
     replay = Replay(operator_key, evidence(parts.archive, parts.disclosures, conn))
     signatures = _Signatures()
     frontier = merkle.Frontier()
@@ -120,11 +120,10 @@ def _audit(parts: Collaborators, conn: Connection, operator_key: bytes | None, k
         lookup = claim_lookup(parts.events, batch, conn, repeated)
         replay.prefetched = prefetch(parts.disclosures, batch, conn)
         for i, n in enumerate(batch):
-            report.position = n.id
             row = next(logged, None)
             if row is None:  # past the log's end: checked as the log would check them
                 signatures.check(before=n.id)
-                report.pending = _pending(parts, conn, batch[i:])
+                counts.pending = _pending(parts, conn, batch[i:])
                 break
             try:
                 leaf, admitted = _replayed(parts, replay, n, row, lookup)
@@ -136,21 +135,21 @@ def _audit(parts: Collaborators, conn: Connection, operator_key: bytes | None, k
                 kept = ()
             if admitted is not None:
                 signatures.add(n.id, (admitted.public_key, admitted.body, admitted.signature))
-                report.signatures += 1
+                counts.signatures += 1
             frontier.append(leaf)
-            report.events += 1
+            counts.events += 1
             if n.topic in REGISTRY_TYPES:
                 registry.append(n.id)
             for note, auditors in due.pop(frontier.size, []):
                 _check_checkpoint(note, frontier, replay, n.id, signatures)
-                report.kept += auditors
-                report.checkpoints += not auditors
+                counts.kept += auditors
+                counts.checkpoints += not auditors
             if frontier.size in seals:
                 _check_registry_seal(seals.pop(frontier.size), frontier, replay, registry,
                                      n.id, signatures)
             if progress:
                 progress("verifying", n.id, total)
-        if report.pending:
+        if counts.pending:
             break
     extra = next(logged, None)
     if extra is not None:
@@ -161,15 +160,13 @@ def _audit(parts: Collaborators, conn: Connection, operator_key: bytes | None, k
         signatures.check(before=min(replay.pending.values()) + 1)
         replay.unresolved()
     signatures.check()
-    report.position = None
     if due:
         size = min(due)
         who = "you kept" if any(k for _, k in due[size]) else "stored in the ledger"
         raise VerificationError(
             f"checkpoint {size} ({who}) covers more events than the ledger holds "
             f"({frontier.size}): events were deleted or the ledger was rewritten")
-    report.size = frontier.size
-    report.root = frontier.root().hex()
+    return frontier
 
 
 def _replayed(parts: Collaborators, replay: Replay, n: Notification, logged: Any,

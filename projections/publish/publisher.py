@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from tally.ledger.bootstrap import Collaborators
 from tally.ledger.cosigned_checkpoint import sign_cosigned
-from tally.ledger.errors import StorageError, VerificationError
+from tally.ledger.errors import AuditError, StorageError, VerificationError
 from tally.ledger.infra.storage import in_chunks, reading
 from tally.ledger.integrity import disclosure, tiles
 from tally.ledger.integrity.checkpoints import Checkpoint, verifier_key, verify_checkpoint
@@ -208,11 +208,12 @@ def publish(parts: Collaborators, model: ReadModel, directory: Path,
 def _audit_all(parts: Collaborators, key: bytes) -> None:
     """The full audit: every rule, signature, leaf and checkpoint from position 1 (an
     insider may have edited an event a checkpoint covers)."""
-    audit = verify(parts, operator_key=key)
-    if not audit.ok:
-        where = f" at position {audit.position}" if audit.position is not None else ""
-        raise VerificationError(f"the ledger fails the audit{where}: {audit.problem}; "
-                                "nothing was published (run 'tally verify')")
+    try:
+        verify(parts, operator_key=key)
+    except AuditError as e:
+        where = f" at position {e.position}" if e.position is not None else ""
+        raise VerificationError(f"the ledger fails the audit{where}: {e.message}; "
+                                "nothing was published (run 'tally verify')") from None
 
 
 def _audit_after(parts: Collaborators, seal: Seal, trusted: TrustedLeaves) -> None:

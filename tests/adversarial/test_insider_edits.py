@@ -30,7 +30,7 @@ from insider import (
 )
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError
+from tally.ledger.errors import AuditError, StorageError
 from tally.ledger.model.events import EVENT_TYPES
 from tally.ledger.verify.audit import verify
 
@@ -40,7 +40,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, keys: Any) -> tuple[Path,
     path = tmp_path_factory.mktemp("insider") / "pristine.db"
     claims = full_ledger(str(path), *keys)
     with Ledger.open(str(path)) as ledger:
-        assert verify(ledger.parts).ok
+        verify(ledger.parts)
     return path, claims, served(str(path), claims)
 
 
@@ -131,19 +131,19 @@ def _playbook(db: str, pristine: tuple[Any, list[str], Any], data: st.DataObject
         drop_checkpoints_from(db, position)
         rebuild(db)
         with Ledger.open(db) as ledger:
-            report = verify(ledger.parts)
+            verify(ledger.parts)
     except StorageError as e:  # the genesis no longer reads as one: nothing opens it at all
         assert "not a Tally ledger" in e.message and position == 1, (e.message, changes)
-        return
-    if report.ok and set(changes) == {"state"} and _only_the_time(original, changes["state"]):
-        with Ledger.open(db) as ledger:
-            caught = verify(ledger.parts, kept=kept)
-        assert not caught.ok and "checkpoint" in (caught.problem or ""), caught
-    elif report.ok:
-        assert served(db, pristine[1]) == pristine[2], f"served changed, verify passed: {changes}"
-    else:
-        assert report.position == position, (report.problem, changes)
+    except AuditError as e:
+        assert e.position == position, (e.message, changes)
         served(db, pristine[1])  # the reads without the event store answer as the others do
+    else:
+        if set(changes) == {"state"} and _only_the_time(original, changes["state"]):
+            with Ledger.open(db) as ledger, pytest.raises(AuditError, match="checkpoint"):
+                verify(ledger.parts, kept=kept)
+        else:
+            assert served(db, pristine[1]) == pristine[2], (
+                f"served changed, verify passed: {changes}")
 
 
 @settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture],
@@ -200,10 +200,8 @@ def test_an_edited_recording_time_is_caught_by_a_checkpoint(
     relog(db)
     if keep == "kept":
         drop_checkpoints_from(db, 1)
-    with Ledger.open(db) as ledger:
-        report = verify(ledger.parts, kept=notes if keep == "kept" else ())
-    assert not report.ok
-    assert "checkpoint" in (report.problem or "")
+    with Ledger.open(db) as ledger, pytest.raises(AuditError, match="checkpoint"):
+        verify(ledger.parts, kept=notes if keep == "kept" else ())
 
 
 def test_the_genesis_recording_time_moved_a_thousand_years_is_caught_by_a_kept_checkpoint(
@@ -220,6 +218,7 @@ def test_the_genesis_recording_time_moved_a_thousand_years_is_caught_by_a_kept_c
     relog(db)
     drop_checkpoints_from(db, 1)
     with Ledger.open(db) as ledger:
-        assert verify(ledger.parts).ok  # what the database alone can tell
-        caught = verify(ledger.parts, kept=kept)
-    assert not caught.ok and caught.position is not None and "checkpoint" in caught.problem
+        verify(ledger.parts)  # what the database alone can tell
+        with pytest.raises(AuditError, match="checkpoint") as caught:
+            verify(ledger.parts, kept=kept)
+    assert caught.value.position is not None

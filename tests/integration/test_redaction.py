@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import InputError, NotAuthorisedError, SignatureError
+from tally.ledger.errors import AuditError, InputError, NotAuthorisedError, SignatureError
 from tally.ledger.evidence import documents
 from tally.ledger.exporter import export_lines
 from tally.ledger.importer import import_lines
@@ -81,8 +81,7 @@ def test_redaction_keeps_signatures_and_proofs_and_removes_the_value(
     assert verify_proof_file(proof, before, key).claim_id == claim
     assert verify_proof_file(ledger.inclusion_proof(claim).model_dump_json(), after,
                              key).claim_id == claim
-    report = verify(ledger.parts, operator_key=key, kept=[before, after])
-    assert report.ok, report.problem
+    verify(ledger.parts, operator_key=key, kept=[before, after])
     served = _everything_served(ledger, claim)
     assert SECRET not in served and SECRET_URL not in served
     assert "[redacted on " in served and "by operator: names a witness]" in served
@@ -125,9 +124,9 @@ def test_a_disclosure_deleted_without_an_order_fails_verify_at_its_claim(
     claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
     position = ledger.events.max_position()
     _delete_disclosure(ledger, SECRET)
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position
-    assert "no signed order took it down" in report.problem
+    with pytest.raises(AuditError, match="no signed order took it down") as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position
     assert "[not disclosed" in _everything_served(ledger, claim)
 
 
@@ -138,8 +137,9 @@ def test_an_edited_disclosure_fails_verify_and_is_never_shown(
     with ledger.engine.begin() as conn:
         conn.execute(text("UPDATE tally_disclosures SET disclosure = "
                           "replace(disclosure, '447', '999')"))
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position
+    with pytest.raises(AuditError) as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position
     views = ReadModel(ledger)
     views.catch_up()
     shown = views.provenance(claim).model_dump_json()
@@ -151,10 +151,11 @@ def test_an_order_for_another_field_does_not_cover_a_deletion(
     claim = _report(ledger, alice, "447", SECRET, SECRET_URL)
     position = ledger.events.max_position()
     ledger.redact(RedactionRecord(claim=claim, field="url", reason="dox"), operator)
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
     _delete_disclosure(ledger, SECRET)  # the quote: no order names it
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position
+    with pytest.raises(AuditError) as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position
 
 
 def test_export_and_import_keep_redactions_and_signatures(
@@ -167,7 +168,7 @@ def test_export_and_import_keep_redactions_and_signatures(
     assert not any(SECRET in line for line in lines)
     copy = make_ledger("copy.db", operator, [])
     import_lines(copy, [line.encode() for line in lines], None)
-    assert verify(copy.parts).ok
+    verify(copy.parts)
     assert sorted(export_lines(copy)) == sorted(lines)  # the copy defined its sources first
     assert copy.lookups().claim(claim).body == ledger.lookups().claim(claim).body
 
@@ -214,7 +215,7 @@ def test_a_document_withheld_before_a_checkpoint_stops_no_later_check(
     with Ledger.open(db_url) as other:
         other.add_source(SourceRecord(id="other", name="Other", kind="media"), operator)
     ledger.checkpoint(operator)
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
     # an insider deletes the bytes of a document, archived before a checkpoint, with no
     # order: the next checkpoint's recheck does not look back that far, the full audit does
     kept = documents.archive(ledger, b"A report that stays.\n", name="kept.txt",
@@ -223,9 +224,9 @@ def test_a_document_withheld_before_a_checkpoint_stops_no_later_check(
     ledger.checkpoint(operator)
     with ledger.engine.begin() as conn:
         conn.execute(text("DELETE FROM tally_documents WHERE sha256 = :s"), {"s": kept})
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position
-    assert "no signed order took it down" in (report.problem or "")
+    with pytest.raises(AuditError, match="no signed order took it down") as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position
 
 
 def test_claims_anchored_in_a_withheld_document_export_and_import_again(
@@ -246,7 +247,8 @@ def test_claims_anchored_in_a_withheld_document_export_and_import_again(
     copy = make_ledger("copy.db", operator, [])
     import_lines(copy, [line.encode() for line in lines], None)
     assert copy.lookups().claim(claim).body == ledger.lookups().claim(claim).body
-    assert verify(copy.parts).ok and verify(ledger.parts).ok
+    verify(copy.parts)
+    verify(ledger.parts)
     with pytest.raises(InputError, match="withheld by the operator's order") as refused:
         ledger.report(anchored.model_copy(update={"value": "448"}), alice)
     assert refused.value.field == "document_sha256"

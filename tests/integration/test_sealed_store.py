@@ -12,7 +12,7 @@ import pytest
 from conftest import build_ledger, raw_events
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import VerificationError
+from tally.ledger.errors import AuditError, VerificationError
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import ReportRecord
 from tally.ledger.verify.audit import verify
@@ -45,7 +45,7 @@ def test_library_settings_in_the_environment_change_nothing(
         assert set(json.loads(bytes(state))) == {"body", "recorded", "signature"}
         assert "." in topic and ":" not in topic
     with Ledger.open(db) as ledger:
-        assert verify(ledger.parts).ok
+        verify(ledger.parts)
         assert raw_events(ledger) == events
 
 
@@ -57,8 +57,9 @@ def test_a_stored_topic_naming_a_python_object_is_refused_not_imported(
         with ledger.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE stored_events SET topic = 'antigravity:fly' "
                                  "WHERE rowid = 3")
-        report = verify(ledger.parts)
+        with pytest.raises(AuditError) as refused:
+            verify(ledger.parts)
         with pytest.raises(VerificationError, match="unknown type 'antigravity:fly'"):
             ledger.events.decode(ledger.events.notifications(3, 1)[0])
-    assert not report.ok and report.position == 3
+    assert refused.value.position == 3
     assert "antigravity" not in sys.modules

@@ -12,6 +12,7 @@ import pytest
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import (
+    AuditError,
     ClaimStateError,
     NotAuthorisedError,
     UnknownClaimError,
@@ -74,9 +75,8 @@ def test_withholding_a_v1_claim_keeps_every_proof_and_takes_the_body_away(
     assert ledger.redact(order, operator).status == "already recorded"
     _, after = ledger.checkpoint(operator)
     key = operator.public_key
-    report = verify(ledger.parts, operator_key=key, kept=[before, after])
-    assert report.ok, report.problem
-    assert report.signatures == report.events - 2  # the claim's two events are stubs
+    audited = verify(ledger.parts, operator_key=key, kept=[before, after])
+    assert audited.signatures == audited.events - 2  # the claim's two events are stubs
     assert verify_proof_file(proof, before, key).claim_id == other
     assert verify_proof_file(ledger.inclusion_proof(other).model_dump_json(), after,
                              key).claim_id == other
@@ -115,9 +115,9 @@ def test_a_stub_nobody_ordered_fails_verify_at_its_position(
     stubs = {s.version: s.state() for s in ledger.claim_leaves(claim).values() if s.version == 1}
     with ledger.engine.begin() as conn:
         ledger.events.rows.replace_states(conn, UUID(hex=claim), stubs)
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position, report
-    assert "no signed order took it down" in (report.problem or "")
+    with pytest.raises(AuditError, match="no signed order took it down") as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position, refused.value.message
 
 
 def test_a_stub_with_another_leaf_hash_fails_at_its_position(
@@ -127,8 +127,9 @@ def test_a_stub_with_another_leaf_hash_fails_at_its_position(
     ledger.redact(RedactionRecord(claim=claim, field="body", reason="x"), operator)
     with ledger.engine.begin() as conn:
         ledger.events.rows.replace_states(conn, UUID(hex=claim), {1: encode_stub(bytes(32))})
-    report = verify(ledger.parts)
-    assert not report.ok and report.position == position, report
+    with pytest.raises(AuditError) as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position, refused.value.message
 
 
 def test_an_export_of_a_withheld_claim_imports_into_a_copy_and_again(
@@ -144,7 +145,7 @@ def test_an_export_of_a_withheld_claim_imports_into_a_copy_and_again(
     copy = make_ledger("copy.db", operator, [alice])
     summary = import_lines(copy, lines, None)
     assert summary.not_held == 1  # the order: the copy has no claim to withhold
-    assert verify(copy.parts).ok
+    verify(copy.parts)
 
 
 def test_checkpoint_refuses_a_stub_nobody_ordered_since_the_last_one(
@@ -162,4 +163,4 @@ def test_checkpoint_refuses_a_stub_nobody_ordered_since_the_last_one(
     ledger.redact(RedactionRecord(claim=claim, field="body", reason="a court order"),
                   operator)
     ledger.checkpoint(operator)  # with the order, the same stubs hold
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)

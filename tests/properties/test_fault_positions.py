@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tally.ledger.application import Ledger
+from tally.ledger.errors import AuditError
 from tally.ledger.importer import import_lines
 from tally.ledger.infra.keystore import KeyStore
 from tally.ledger.infra.merkle_log import MerkleLog, leaves, nodes
@@ -51,7 +52,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
                   for c in claims[::7]]
         import_lines(ledger, [json.dumps(x).encode() for x in follow], alice)
         ledger.checkpoint(operator)
-        assert verify(ledger.parts).ok
+        verify(ledger.parts)
         events = ledger.events.max_position()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -130,7 +131,6 @@ def test_verify_names_the_faulted_position(
     path = tmp_path_factory.mktemp("fault") / "copy.db"
     shutil.copyfile(big[0], path)
     expected = _fault(path, kind, position, other, events)
-    with Ledger.open(str(path)) as ledger:
-        report = verify(ledger.parts)
-    assert not report.ok, f"verify accepted a {kind} at {position}"
-    assert report.position == expected, (kind, report.problem)
+    with Ledger.open(str(path)) as ledger, pytest.raises(AuditError) as refused:
+        verify(ledger.parts)
+    assert refused.value.position == expected, (kind, refused.value.message)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import InputError, VerificationError
+from tally.ledger.errors import AuditError, InputError, VerificationError
 from tally.ledger.evidence import documents
 from tally.ledger.evidence.archive import documents as archive_table
 from tally.ledger.integrity.signing import KeyPair
@@ -55,7 +55,7 @@ def test_archive_is_content_addressed_and_idempotent(ledger: Ledger, alice: KeyP
                                                            "https://example.org/a")
     _, text = documents.show(ledger, first.id[:8])
     assert text.startswith("Investigators said") and "\n" not in text and "  " not in text
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
 
 
 def test_html_main_text_only(ledger: Ledger, alice: KeyPair) -> None:
@@ -92,7 +92,7 @@ def test_pdf_and_warc(ledger: Ledger, alice: KeyPair) -> None:
     info, text = documents.show(ledger, sha)
     assert info.media_type == "application/warc" and info.extractor == "warcio+trafilatura"
     assert "more than 440 bodies" in text
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
 
 
 def test_anchored_quote(ledger: Ledger, alice: KeyPair) -> None:
@@ -103,7 +103,7 @@ def test_anchored_quote(ledger: Ledger, alice: KeyPair) -> None:
     assert anchor["quote"]["prefix"] == "odies had been exhumed at the site. "[-32:]
     assert anchor["position"]["end"] - anchor["position"]["start"] == len(
         anchor["quote"]["exact"]) == 33
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
 
 
 def test_quote_not_found_or_ambiguous_is_refused(ledger: Ledger, alice: KeyPair,
@@ -147,8 +147,9 @@ def _tamper(ledger: Ledger, sha: str, **values: Any) -> None:
 
 
 def _fails(ledger: Ledger, words: str) -> None:
-    report = verify(ledger.parts)
-    assert not report.ok and words in (report.problem or ""), report.problem
+    with pytest.raises(AuditError) as refused:
+        verify(ledger.parts)
+    assert words in refused.value.message, refused.value.message
 
 
 def test_verify_catches_changed_bytes(ledger: Ledger, alice: KeyPair) -> None:
@@ -224,4 +225,4 @@ def test_pdf_text(ledger: Ledger, alice: KeyPair) -> None:
     claim = ledger.report(_report("At least 30 graves", sha), alice).id
     assert _anchor_of(ledger, claim)["position"] == {
         "type": "TextPositionSelector", "start": 0, "end": 18}
-    assert verify(ledger.parts).ok
+    verify(ledger.parts)
