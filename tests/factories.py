@@ -1,5 +1,6 @@
-"""Test data built one way: ledgers set up through the CLI, reports (as the CLI records them
-and as input records), the Izium ledger and copies of it, and what a published site holds.
+"""Test data built one way: ledgers set up through the CLI or in-process, reports (as the
+CLI records them and as input records), the Izium ledger and copies of it, and what a
+published site holds.
 
 Test modules take their helpers from here (or from `clirunner`, `newsroom`), never from
 one another.
@@ -7,16 +8,20 @@ one another.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from clirunner import Tally
+from sqlalchemy import text
 from static_server import copy_db
 
-from tally.ledger.model.inputs import ReportRecord
+from tally.ledger.application import Ledger
+from tally.ledger.integrity.signing import KeyPair
+from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
@@ -106,3 +111,56 @@ def site_files(directory: Path) -> dict[str, bytes]:
     """Every file of a site, by its path in it."""
     return {str(p.relative_to(directory)): p.read_bytes()
             for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+# -- ledgers built in-process (the integration tests' `ledger` fixture builds one) ------
+
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+EXHUMATION = "izium/exhumation"
+STATES = ["planned", "in-progress", "completed"]
+SOURCES = [
+    SourceRecord(id="hromadske", name="Hromadske", kind="media"),
+    SourceRecord(id="suspilne", name="Suspilne", kind="media"),
+    SourceRecord(id="izium-cma", name="Izium City Military Administration", kind="official"),
+]
+FIGURES = [
+    FigureRecord(id=BODIES, unit="bodies", cumulative=True),
+    FigureRecord(id=EXHUMATION, kind="status", unit="state", states=STATES),
+]
+
+
+def fixed_clock() -> dt.datetime:
+    return NOW
+
+
+def build_ledger(
+    path: Path | str,
+    operator: KeyPair,
+    signers: list[KeyPair],
+    *,
+    origin: str = ORIGIN,
+    sources: list[SourceRecord] = SOURCES,
+    figures: list[FigureRecord] = FIGURES,
+    clock: Callable[[], dt.datetime] = fixed_clock,
+) -> Ledger:
+    """A new ledger at `path` (a SQLite path or a database URL), initialised, with the
+    signers, sources and figures."""
+    ledger = Ledger.open(str(path), create=True, clock=clock)
+    ledger.init(origin, operator)
+    for key in signers:
+        ledger.add_signer(key.name, key.public_key, operator)
+    for source in sources:
+        ledger.add_source(source, operator)
+    for figure in figures:
+        ledger.define_figure(figure, operator)
+    return ledger
+
+
+def raw_events(ledger: Ledger) -> list[tuple[Any, ...]]:
+    """Every row of the event store's table, as stored: position, id, version, topic, state."""
+    table = ledger.store.events_table
+    position = "rowid" if ledger.store.is_sqlite else "notification_id"
+    with ledger.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(
+            f"SELECT {position}, originator_id, originator_version, topic, state "
+            f"FROM {table} ORDER BY {position}"))]

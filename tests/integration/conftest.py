@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import BODIES, ORIGIN
-from sqlalchemy import text
+from factories import build_ledger, fixed_clock, raw_events
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import LedgerError
@@ -30,61 +29,9 @@ from tally.ledger.integrity.signing import KeyPair, canonical, sign
 from tally.ledger.model.bodies import claim_body, correction_body, retraction_body
 from tally.ledger.model.inputs import (
     CorrectionRecord,
-    FigureRecord,
     ReportRecord,
     RetractionRecord,
-    SourceRecord,
 )
-
-NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
-EXHUMATION = "izium/exhumation"
-STATES = ["planned", "in-progress", "completed"]
-SOURCES = [
-    SourceRecord(id="hromadske", name="Hromadske", kind="media"),
-    SourceRecord(id="suspilne", name="Suspilne", kind="media"),
-    SourceRecord(id="izium-cma", name="Izium City Military Administration", kind="official"),
-]
-FIGURES = [
-    FigureRecord(id=BODIES, unit="bodies", cumulative=True),
-    FigureRecord(id=EXHUMATION, kind="status", unit="state", states=STATES),
-]
-
-
-def fixed_clock() -> dt.datetime:
-    return NOW
-
-
-def build_ledger(
-    path: Path | str,
-    operator: KeyPair,
-    signers: list[KeyPair],
-    *,
-    origin: str = ORIGIN,
-    sources: list[SourceRecord] = SOURCES,
-    figures: list[FigureRecord] = FIGURES,
-    clock: Callable[[], dt.datetime] = fixed_clock,
-) -> Ledger:
-    """A new ledger at `path` (a SQLite path or a database URL), initialised, with the
-    signers, sources and figures."""
-    ledger = Ledger.open(str(path), create=True, clock=clock)
-    ledger.init(origin, operator)
-    for key in signers:
-        ledger.add_signer(key.name, key.public_key, operator)
-    for source in sources:
-        ledger.add_source(source, operator)
-    for figure in figures:
-        ledger.define_figure(figure, operator)
-    return ledger
-
-
-def raw_events(ledger: Ledger) -> list[tuple[Any, ...]]:
-    """Every row of the event store's table, as stored: position, id, version, topic, state."""
-    table = ledger.store.events_table
-    position = "rowid" if ledger.store.is_sqlite else "notification_id"
-    with ledger.engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(text(
-            f"SELECT {position}, originator_id, originator_version, topic, state "
-            f"FROM {table} ORDER BY {position}"))]
 
 
 def sign_elsewhere(

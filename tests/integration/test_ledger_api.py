@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import BODIES, ORIGIN, report_record
+from factories import BODIES, EXHUMATION, ORIGIN, report_record
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import (
@@ -45,8 +45,6 @@ from tally.ledger.model.inputs import (
     RetractionRecord,
     SourceRecord,
 )
-
-EXHUMATION = "izium/exhumation"
 
 
 def correction(claim: str, value: str = "449", reason: str = "typo in the article") -> Any:

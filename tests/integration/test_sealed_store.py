@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import build_ledger, raw_events
+from factories import build_ledger, raw_events
 
 from tally.ledger.application import Ledger
 from tally.ledger.errors import AuditError, VerificationError
