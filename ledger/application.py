@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from tally.ledger import cosigned_checkpoint, dispatch
 from tally.ledger.bootstrap import LedgerInfo, bootstrap
@@ -35,9 +34,8 @@ from tally.ledger.handlers import (
     retract_claim,
 )
 from tally.ledger.infra.access import open_store
-from tally.ledger.infra.disclosure_store import scrub
 from tally.ledger.infra.merkle_log import leaf_bytes
-from tally.ledger.infra.storage import Store, reading, writing
+from tally.ledger.infra.storage import Store, reading
 from tally.ledger.integrity import disclosure, signing
 from tally.ledger.integrity.checkpoints import is_valid_key_name
 from tally.ledger.integrity.proofs import ConsistencyProof, InclusionProof
@@ -72,7 +70,12 @@ from tally.ledger.model.inputs import (
     claim_ref_problem,
 )
 from tally.ledger.model.kinds import Role
-from tally.ledger.orders import Stub, claim_leaves, field_commitments, redact_claim
+from tally.ledger.orders import (
+    claim_leaves,
+    field_commitments,
+    redact_claim,
+    withhold_bodies,
+)
 from tally.ledger.reports import record_claim
 
 
@@ -278,7 +281,7 @@ class Ledger:
         lookups = self.lookups()
         record = record.model_copy(update={"claim": self.resolve_claim(record.claim)})
         if record.field == "body":
-            committed = list(self.claim_leaves(record.claim))
+            committed = list(claim_leaves(self.events, record.claim))
         else:
             committed = field_commitments(record.claim, lookups.claim(record.claim).body,
                                           record.field)
@@ -286,32 +289,10 @@ class Ledger:
                                           operator)
         appended = self._append(record.claim, order)
         if record.field == "body":
-            self.withhold_bodies(record.claim, commitments)
+            withhold_bodies(self.parts, record.claim, commitments)
         else:
             self.disclosures.erase(commitments)
         return appended
-
-    def claim_leaves(self, claim_id: str) -> dict[str, Stub]:
-        """The leaf hash of each of a claim's stored events, with what its stub keeps."""
-        uuid = UUID(hex=claim_id)
-        return claim_leaves(claim_id, self.events.aggregate_events([uuid]).get(uuid, []))
-
-    def withhold_bodies(self, claim_id: str, leaves: Collection[str]) -> None:
-        """Replace the claim's events of these leaf hashes by their stubs, erase their v2
-        disclosures, and rewrite the database so that no byte of them is left (the order
-        that names them is in the log already; again, this finishes what a crash cut)."""
-        held = [stub for leaf, stub in self.claim_leaves(claim_id).items()
-                if leaf in leaves and stub.body is not None]
-        if not held:
-            return
-        with self.events.errors(), writing(self.engine) as conn:
-            if conn.dialect.name == "sqlite":
-                conn.execute(text("PRAGMA secure_delete = ON"))
-            self.events.rows.replace_states(conn, UUID(hex=claim_id),
-                                            {stub.version: stub.state() for stub in held})
-        self.disclosures.erase([c for stub in held if stub.body is not None
-                                for c in disclosure.commitments(json.loads(stub.body)).values()])
-        scrub(self.engine, self.events.store.events_table)
 
     def withhold(self, record: WithholdingRecord, operator: KeyPair) -> Appended:
         """Take down an archived document's bytes and text by a signed order, then erase

@@ -7,17 +7,27 @@ stays valid, because what was signed and logged is the commitment or the hash.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from sqlalchemy import text
 
 from tally.ledger.errors import InputError
 from tally.ledger.handlers import Context, Deferred, operator_signed
+from tally.ledger.infra.disclosure_store import scrub
+from tally.ledger.infra.storage import writing
 from tally.ledger.integrity import disclosure, envelope, merkle
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.lookups import Lookups
 from tally.ledger.model.bodies import redaction_body, withholding_body
 from tally.ledger.model.events import Document, Redaction
 from tally.ledger.model.inputs import RedactionRecord, WithholdingRecord
+
+if TYPE_CHECKING:
+    from tally.ledger.bootstrap import Collaborators
+    from tally.ledger.infra.eventstore import EventStore
 
 
 def field_commitments(claim_id: str, claim_body: str, field: str) -> list[str]:
@@ -34,13 +44,12 @@ def field_commitments(claim_id: str, claim_body: str, field: str) -> list[str]:
     return found
 
 
-def claim_leaves(claim_id: str, events: Sequence[tuple[int, int, str, bytes]]
-                 ) -> dict[str, Stub]:
-    """The leaf hash (hex) of each stored event of a claim (position, version, type, state:
-    `EventStore.aggregate_events`), with what withholding its body writes in its place
-    (`body` None for one withheld already)."""
+def claim_leaves(events: EventStore, claim_id: str) -> dict[str, Stub]:
+    """The leaf hash (hex) of each stored event of a claim, with what withholding its body
+    writes in its place (`body` None for one withheld already)."""
+    uuid = UUID(hex=claim_id)
     found: dict[str, Stub] = {}
-    for _, version, type_name, state in sorted(events):
+    for _, version, type_name, state in sorted(events.aggregate_events([uuid]).get(uuid, [])):
         try:
             stored = envelope.decode_state(state)
         except envelope.Withheld as w:
@@ -63,6 +72,24 @@ class Stub:
 
     def state(self) -> bytes:
         return envelope.encode_stub(self.leaf_hash)
+
+
+def withhold_bodies(parts: Collaborators, claim_id: str, leaves: Collection[str]) -> None:
+    """Replace the claim's events of these leaf hashes by their stubs, erase their v2
+    disclosures, and rewrite the database so that no byte of them is left (the order that
+    names them is in the log already; run again, this finishes what a crash cut short)."""
+    held = [stub for leaf, stub in claim_leaves(parts.events, claim_id).items()
+            if leaf in leaves and stub.body is not None]
+    if not held:
+        return
+    with parts.events.errors(), writing(parts.engine) as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("PRAGMA secure_delete = ON"))
+        parts.events.rows.replace_states(conn, UUID(hex=claim_id),
+                                         {stub.version: stub.state() for stub in held})
+    parts.disclosures.erase([c for stub in held if stub.body is not None
+                             for c in disclosure.commitments(json.loads(stub.body)).values()])
+    scrub(parts.engine, parts.store.events_table)
 
 
 def redact_claim(lookups: Lookups, ctx: Context, commitments: list[str],

@@ -80,6 +80,7 @@ def import_lines(
     # lines alone (`line_workers`), and the write side would cost each a second to load
     from tally.ledger.importer.staging import Staging
     from tally.ledger.importer.validator import Validator
+    from tally.ledger.orders import withhold_bodies
 
     with Staging() as staging:
         validator = Validator(ledger, key, staging, progress, total)
@@ -102,7 +103,7 @@ def import_lines(
         # what the file's take-down orders name leaves the database (it may have held it)
         ledger.disclosures.erase(validator.redacted)
         for claim_id, leaves in validator.bodies.items():
-            ledger.withhold_bodies(claim_id, leaves)
+            withhold_bodies(ledger.parts, claim_id, leaves)
         for sha in validator.withheld:
             ledger.archive.erase(sha)
     return summary

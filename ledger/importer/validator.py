@@ -49,7 +49,7 @@ from tally.ledger.model.inputs import (
     WithholdingRecord,
 )
 from tally.ledger.model.policy import followup_is_new, signer_may_sign
-from tally.ledger.orders import field_commitments, redact_claim
+from tally.ledger.orders import claim_leaves, field_commitments, redact_claim
 from tally.ledger.progress import Progress
 from tally.ledger.reports import (
     Draft,
@@ -284,7 +284,7 @@ class Validator:
         """An order withholding a claim's whole body, of a claim this ledger holds: its
         events become stubs once the file is in. An export of a ledger carries such an
         order but not the claim, so a copy the export is imported into skips it."""
-        leaves = self.ledger.claim_leaves(record.claim)
+        leaves = claim_leaves(self.ledger.events, record.claim)
         if not leaves:
             if self._claim(UUID(hex=record.claim), resolve=False) is not None:
                 raise InputError(f"the order withholds claim {record.claim}, recorded in "

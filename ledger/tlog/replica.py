@@ -36,7 +36,7 @@ from tally.ledger.integrity.checkpoints import Checkpoint, split_note, verify_ch
 from tally.ledger.integrity.envelope import decode_state, parse_leaf
 from tally.ledger.integrity.tlog_policy import Policy
 from tally.ledger.model.statements import LedgerCreated, parse_statement
-from tally.ledger.orders import taken_down, withheld_bodies
+from tally.ledger.orders import taken_down, withheld_bodies, withhold_bodies
 from tally.ledger.progress import Progress
 from tally.ledger.tlog import checked_site, documents
 from tally.ledger.tlog.log_files import stored_hashes
@@ -171,7 +171,7 @@ def _append(ledger: Ledger, events: list[StoredEvent], note: str) -> None:
         ledger.archive.erase(sha)
     for claim_id, leaves in withheld_bodies(decode_state(e.state).body for e in events
                                             if e.topic == "claim.redacted"):
-        ledger.withhold_bodies(claim_id, leaves)
+        withhold_bodies(ledger.parts, claim_id, leaves)
 
 
 def _check_genesis(entry: bytes, operator_key: bytes, origin: str) -> None:

@@ -23,6 +23,7 @@ from tally.ledger.importer import import_lines
 from tally.ledger.integrity.envelope import encode_stub
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import CorrectionRecord, RedactionRecord, ReportRecord
+from tally.ledger.orders import claim_leaves
 from tally.ledger.verify.audit import verify
 from tally.ledger.verify.citation import verify_proof_file
 from tally.ledger.verify.inspector import Inspector
@@ -112,7 +113,8 @@ def test_a_stub_nobody_ordered_fails_verify_at_its_position(
     claim = _v1_claim(ledger, alice, signed_elsewhere)
     position = ledger.events.max_position() - 1
     ledger.checkpoint(operator)
-    stubs = {s.version: s.state() for s in ledger.claim_leaves(claim).values() if s.version == 1}
+    stubs = {s.version: s.state() for s in claim_leaves(ledger.events, claim).values()
+             if s.version == 1}
     with ledger.engine.begin() as conn:
         ledger.events.rows.replace_states(conn, UUID(hex=claim), stubs)
     with pytest.raises(AuditError, match="no signed order took it down") as refused:
@@ -154,7 +156,7 @@ def test_checkpoint_refuses_a_stub_nobody_ordered_since_the_last_one(
     ledger.checkpoint(operator)
     claim = _v1_claim(ledger, alice, signed_elsewhere)
     position = ledger.events.max_position() - 1
-    stubs = {s.version: s.state() for s in ledger.claim_leaves(claim).values()}
+    stubs = {s.version: s.state() for s in claim_leaves(ledger.events, claim).values()}
     with ledger.engine.begin() as conn:
         ledger.events.rows.replace_states(conn, UUID(hex=claim), stubs)
     with pytest.raises(VerificationError) as refused:
