@@ -118,12 +118,12 @@ def site_files(directory: Path) -> dict[str, bytes]:
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 EXHUMATION = "izium/exhumation"
 STATES = ["planned", "in-progress", "completed"]
-SOURCES = [
+SOURCE_RECORDS = [
     SourceRecord(id="hromadske", name="Hromadske", kind="media"),
     SourceRecord(id="suspilne", name="Suspilne", kind="media"),
     SourceRecord(id="izium-cma", name="Izium City Military Administration", kind="official"),
 ]
-FIGURES = [
+FIGURE_RECORDS = [
     FigureRecord(id=BODIES, unit="bodies", cumulative=True),
     FigureRecord(id=EXHUMATION, kind="status", unit="state", states=STATES),
 ]
@@ -139,8 +139,8 @@ def build_ledger(
     signers: list[KeyPair],
     *,
     origin: str = ORIGIN,
-    sources: list[SourceRecord] = SOURCES,
-    figures: list[FigureRecord] = FIGURES,
+    sources: list[SourceRecord] = SOURCE_RECORDS,
+    figures: list[FigureRecord] = FIGURE_RECORDS,
     clock: Callable[[], dt.datetime] = fixed_clock,
 ) -> Ledger:
     """A new ledger at `path` (a SQLite path or a database URL), initialised, with the
