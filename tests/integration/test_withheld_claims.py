@@ -166,3 +166,20 @@ def test_checkpoint_refuses_a_stub_nobody_ordered_since_the_last_one(
                   operator)
     ledger.checkpoint(operator)  # with the order, the same stubs hold
     verify(ledger.parts)
+
+
+def test_stubs_swapped_between_a_claims_events_fail_at_the_first(
+        ledger: Ledger, operator: KeyPair, alice: KeyPair, signed_elsewhere: object) -> None:
+    """Both hashes are named by the order, so only the log tells where each belongs: the
+    first swapped stub is reported, not the checkpoint after it."""
+    claim = _v1_claim(ledger, alice, signed_elsewhere)
+    position = ledger.events.max_position() - 1
+    ledger.redact(RedactionRecord(claim=claim, field="body", reason="a court order"),
+                  operator)
+    ledger.checkpoint(operator)
+    stubs = {s.version: s.state() for s in claim_leaves(ledger.events, claim).values()}
+    with ledger.engine.begin() as conn:
+        ledger.events.rows.replace_states(conn, UUID(hex=claim), {1: stubs[2], 2: stubs[1]})
+    with pytest.raises(AuditError, match="changed after it was appended") as refused:
+        verify(ledger.parts)
+    assert refused.value.position == position
