@@ -15,34 +15,30 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 
-from tally.ledger.errors import InvalidDateError, VerificationError
+from tally.ledger.errors import VerificationError
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
 from tally.ledger.integrity.envelope import Withheld
-from tally.ledger.integrity.signing import body_id
-from tally.ledger.model.dates import parse_edtf_date
 from tally.ledger.model.events import Case, Claim, Figure, Redaction, Signer, Source
 from tally.ledger.model.kinds import FigureKind
 from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
 from tally.projections.bulk import insert_rows
+from tally.projections.event_facts import (
+    ClaimFacts,
+    Facts,
+    FollowUpFacts,
+    claim_facts,
+    follow_up_facts,
+)
 from tally.projections.recompute import mark_dirty
 from tally.projections.rows import Row, dumps, interval_columns, str_list
 
 Decode = Callable[[Notification], Any]  # the ledger's `events.decode`
-
-
-def _as_of_dates(text: str, recorded: dt.datetime) -> tuple[dt.date, dt.date]:
-    try:
-        # An open end ("2022-09/..") runs to the recording date, as when it was appended.
-        parsed = parse_edtf_date(text, now=recorded.date())
-    except InvalidDateError:
-        # Only a writer whose clock ran ahead of the event's timestamp gets here.
-        parsed = parse_edtf_date(text, now=dt.date.max)
-    return parsed.earliest, parsed.latest
 
 
 class Projector:
@@ -108,12 +104,28 @@ class Projector:
 
     # -- events ------------------------------------------------------------------
 
-    def apply(self, notifications: Sequence[Notification]) -> None:
-        events = [(n.id, self._decode(n)) for n in notifications]
-        self._prefetch_claims({e.originator_id.hex for _, e in events
-                               if isinstance(e, Claim.Corrected | Claim.Retracted)})
-        for position, event in events:
+    def apply(self, notifications: Sequence[Notification],
+              facts: Sequence[Facts | None] | None = None) -> None:
+        """Project the events; `facts`, when given, are those `event_facts` worked out for
+        them in a worker (None for an event to decode here)."""
+        known = [None] * len(notifications) if facts is None else facts
+        events: list[tuple[int, str, Any]] = [
+            (n.id, n.originator_id.hex, f) if f is not None and type(n.originator_id) is UUID
+            else (n.id, "", self._decode(n)) for n, f in zip(notifications, known, strict=True)]
+        self._prefetch_claims(
+            {claim_id if isinstance(e, FollowUpFacts) else e.originator_id.hex
+             for _, claim_id, e in events
+             if isinstance(e, FollowUpFacts | Claim.Corrected | Claim.Retracted)})
+        for position, claim_id, event in events:
             if event is None:  # withheld: no row, not even its recording time
+                continue
+            if isinstance(event, ClaimFacts | FollowUpFacts):
+                self._add(t.events, str(position),
+                          {"position": position, "recorded_at": event.recorded})
+                if isinstance(event, ClaimFacts):
+                    self._claim(position, claim_id, event)
+                else:
+                    self._followup(position, claim_id, event)
                 continue
             recorded = event.timestamp
             self._add(t.events, str(position), {"position": position, "recorded_at": recorded})
@@ -178,9 +190,10 @@ class Projector:
                 self._add(t.parts, f"{part}\n{figure_id}", {"part": part, "total": figure_id})
             self.touched.add(figure_id)
         elif isinstance(e, Claim.Recorded):
-            self._claim(position, recorded, e.originator_id.hex, body)
+            self._claim(position, e.originator_id.hex, claim_facts(recorded, body))
         elif isinstance(e, Claim.Corrected | Claim.Retracted):
-            self._followup(position, recorded, e.originator_id.hex, e, body)
+            self._followup(position, e.originator_id.hex, follow_up_facts(
+                recorded, e.body, body, isinstance(e, Claim.Corrected)))
         elif isinstance(e, Redaction.Ordered) and body["field"] == "body":
             self._withhold(body["claim"])
 
@@ -215,31 +228,27 @@ class Projector:
         return {key: row for (table, key), row in self._cache.items()
                 if table == t.figures.name and row is not None}
 
-    def _claim(self, position: int, recorded: dt.datetime, claim_id: str,
-               body: dict[str, Any]) -> None:
-        figure, signer = body["figure"], body["signer"]
-        earliest, latest = _as_of_dates(body["as_of"], recorded)
+    def _claim(self, position: int, claim_id: str, c: ClaimFacts) -> None:
         row = {
             "position": position, "kind": "claim", "event_id": None, "claim_id": claim_id,
-            "figure": figure, **self._value_columns(figure, body["value"]),
-            "as_of": body["as_of"], "as_of_earliest": earliest, "as_of_latest": latest,
-            "source": body["source"], "via": dumps(list(body["via"])),
-            "signer": signer, "recorded_at": recorded,
+            "figure": c.figure, **self._value_columns(c.figure, c.value),
+            "as_of": c.as_of, "as_of_earliest": c.earliest, "as_of_latest": c.latest,
+            "source": c.source, "via": c.via, "signer": c.signer, "recorded_at": c.recorded,
         }
         self._add(t.history, claim_id, row)
-        source = self._row(t.sources, "source_id", body["source"])
+        source = self._row(t.sources, "source_id", c.source)
         self._add(t.provenance, claim_id, {
-            "claim_id": claim_id, "first_party": source is not None and source["key_id"] == signer,
+            "claim_id": claim_id,
+            "first_party": source is not None and source["key_id"] == c.signer,
             "corrections": dumps([]), "retraction_id": None,
         })
-        self.touched.add(figure)
+        self.touched.add(c.figure)
 
-    def _followup(self, position: int, recorded: dt.datetime, claim_id: str, e: Any,
-                  body: dict[str, Any]) -> None:
+    def _followup(self, position: int, claim_id: str, f: FollowUpFacts) -> None:
         claim = self.claim(claim_id)
-        correcting = isinstance(e, Claim.Corrected)
-        event_id = body_id(e.body)
-        value = (self._value_columns(claim["figure"], body["value"]) if correcting
+        correcting = f.value is not None
+        event_id = f.event_id
+        value = (self._value_columns(claim["figure"], f.value) if f.value is not None
                  else {"value": None, "value_kind": None, "low": None, "high": None,
                        "low_open": None, "high_open": None})
         copied = {k: claim[k] for k in ("figure", "as_of", "as_of_earliest", "as_of_latest",
@@ -247,7 +256,7 @@ class Projector:
         self._add(t.history, f"{claim_id}:{position}", {
             "position": position, "kind": "correction" if correcting else "retraction",
             "event_id": event_id, "claim_id": claim_id, **copied, **value,
-            "signer": body["signer"], "recorded_at": recorded,
+            "signer": f.signer, "recorded_at": f.recorded,
         })
         prov = self.provenance(claim_id)
         if correcting:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -29,13 +29,17 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tally.ledger.application import Ledger
-from tally.ledger.errors import StorageError, TrackingConflictError
+from tally.ledger.errors import StorageError, TrackingConflictError, VerificationError
 from tally.ledger.infra.access import lag_error
+from tally.ledger.infra.event_rows import state_bytes
+from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
+from tally.ledger.infra.worker_pool import run_async
 from tally.ledger.progress import Progress
 from tally.projections import tables as t
 from tally.projections.citing import Cited, cite
 from tally.projections.compare import compare
+from tally.projections.event_facts import Facts, event_facts
 from tally.projections.projector import Projector
 from tally.projections.reader import Views, read_model_lag, tracked
 from tally.projections.recompute import affected, definitions_for, settle
@@ -44,6 +48,19 @@ from tally.projections.rows import Coverage, Coverages, EventCheck, Signed
 LOCK = "tally_views"
 SETTLE_CHUNK = 2000  # dirty figures recomputed per transaction
 PROJECTING, SETTLING = "projecting events", "settling figures"
+# A catch-up at least this many events behind has each next batch's facts worked out in the
+# worker processes while it writes the batch before (`event_facts`); below it, starting the
+# workers (about 0.25 CPU s each) costs more than they save. Measured: docs/performance.md.
+READ_AHEAD_FROM = 5000
+SETTLE_IN_WORKERS_FROM = 500  # dirty figures, likewise for settling (`recompute._in_workers`)
+
+
+class _Ahead(NamedTuple):
+    """The batch read after the one being written, from `start`, its facts on their way."""
+
+    start: int
+    batch: Sequence[Notification]
+    facts: Callable[[], list[Facts | None]]
 
 
 def _record(conn: Connection, name: str, position: int, previous: int | None) -> None:
@@ -89,6 +106,7 @@ class ReadModel(Views):
         self.check = check
         self.name = ledger.events.name
         self._figures: dict[str, dict[str, Any]] = {}  # committed figure rows, by id
+        self._ahead: _Ahead | None = None
         create_tables(self.engine, _create_current_schema)
 
     def apart(self, engine: Engine, check: EventCheck) -> ReadModel:
@@ -120,10 +138,11 @@ class ReadModel(Views):
             self._require_caught_up()
             return self.position()
         total = self.ledger.events.max_position() if stop is None else stop
+        read_ahead = total - self.position() >= READ_AHEAD_FROM
         conflicts = 0
         while True:
             try:
-                last = self._batch(batch_size, stop)
+                last = self._batch(batch_size, stop, read_ahead)
             except (TrackingConflictError, IntegrityError):
                 # Someone else projected this batch first; read the tracking record again.
                 conflicts += 1
@@ -150,41 +169,57 @@ class ReadModel(Views):
     def settle(self, chunk: int = SETTLE_CHUNK, progress: Progress | None = None) -> None:
         """Recompute the figures the projected batches left dirty, `chunk` per transaction
         (a crash leaves the rest listed for the next catch-up)."""
-        total = done = 0
-        if progress is not None:
-            with self.engine.connect() as conn:
-                total = conn.execute(select(func.count()).select_from(t.dirty)).scalar_one()
+        done = 0
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(t.dirty)).scalar_one()
+        in_workers = total >= SETTLE_IN_WORKERS_FROM
         while True:
             with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
-                settled = settle(conn, chunk)
+                settled = settle(conn, chunk, in_workers)
             if not settled:
                 return
             done += settled
             if progress is not None:
                 progress(SETTLING, done, max(done, total))
 
-    def _batch(self, batch_size: int, stop: int | None) -> int | None:
+    def _batch(self, batch_size: int, stop: int | None, read_ahead: bool = False
+               ) -> int | None:
+        ahead, self._ahead = self._ahead, None
         with writing(self.engine) as conn:
                 lock_for_writing(conn, LOCK)
                 previous = tracked(conn, self.name)
                 # only what the Merkle log took: it checks what no process of ours checked
                 logged = self.ledger.journal.logged_position()
-                batch = self.ledger.events.notifications(
-                    (previous or 0) + 1, batch_size,
-                    stop=logged if stop is None else min(stop, logged))
+                limit = logged if stop is None else min(stop, logged)
+                start = (previous or 0) + 1
+                facts = None
+                if ahead is not None and ahead.start == start and ahead.batch[-1].id <= limit:
+                    batch, facts = ahead.batch, ahead.facts
+                else:  # none read ahead, or another process projected meanwhile
+                    batch = self.ledger.events.notifications(start, batch_size, stop=limit)
                 if not batch:
                     return None
                 if self.check is not None:
                     self.check(batch, previous or 0)
+                if read_ahead:
+                    self._ahead = self._read_ahead(batch[-1].id + 1, batch_size, limit)
                 projector = Projector(conn, self.ledger.events.decode,
                                       self._figures)
-                projector.apply(batch)
+                projector.apply(batch, None if facts is None else facts())
                 projector.flush()
                 _record(conn, self.name, batch[-1].id, previous)
         # committed: the figure rows it read or wrote hold from now on (never redefined)
         self._figures.update(projector.figure_rows())
         return batch[-1].id
+
+    def _read_ahead(self, start: int, batch_size: int, limit: int) -> _Ahead | None:
+        """The next batch, its facts started in the workers (logged events do not change,
+        but for a stub that replaces a body: its order, further on, takes the rows away)."""
+        batch = self.ledger.events.notifications(start, batch_size, stop=limit)
+        if not batch:
+            return None
+        return _Ahead(start, batch, run_async(event_facts, [(n.topic, _state(n)) for n in batch]))
 
     def rebuild(self, progress: Progress | None = None, batch_size: int = 2000) -> int:
         """Drop every projected row and the tracking record, then catch up from scratch."""
@@ -236,6 +271,13 @@ class ReadModel(Views):
         with self.withheld_named(ref), reading(self.engine) as conn:
             same = conn if self.engine is self.ledger.engine else None
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
+
+
+def _state(n: Notification) -> bytes:
+    try:
+        return state_bytes(n.state)
+    except VerificationError:  # no facts: the main process decodes it, and says what is wrong
+        return b""
 
 
 def scratch_engine(path: Path) -> Engine:

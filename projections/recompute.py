@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from sqlalchemy import Connection, delete, select
 
 from tally.ledger.infra.storage import in_chunks
+from tally.ledger.infra.worker_pool import run_async
 from tally.projections import tables as t
 from tally.projections.bulk import insert_rows
 from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
@@ -109,35 +110,87 @@ def dirty(conn: Connection, figure_ids: Collection[str]) -> bool:
     return conn.execute(select(d).where(d.in_(sorted(figure_ids))).limit(1)).first() is not None
 
 
-def settle(conn: Connection, limit: int) -> int:
+def settle(conn: Connection, limit: int, in_workers: bool = False) -> int:
     """Recompute up to `limit` dirty figures (and the totals they are parts of), then unlist
-    them; returns how many were settled (0 when none was dirty)."""
+    them; returns how many were settled (0 when none was dirty). `in_workers`: the rules run
+    in the worker processes (`evaluate_in_worker`) while this one reads the next figures."""
     d = t.dirty.c.figure
     touched = list(conn.execute(select(d).order_by(d).limit(limit)).scalars())
     if touched:
-        recompute(conn, touched)
+        recompute(conn, touched, in_workers)
         for chunk in _chunks(touched):
             conn.execute(delete(t.dirty).where(d.in_(chunk)))
     return len(touched)
 
 
-def recompute(conn: Connection, touched: Collection[str]) -> None:
+Rows = tuple[list[dict[str, object]], list[dict[str, object]]]  # current rows, flag rows
+
+
+def recompute(conn: Connection, touched: Collection[str], in_workers: bool = False) -> None:
     """Replace the `current` rows and flags of the figures affected by `touched`."""
     defs = definitions_for(conn, touched)
     figs = affected(defs, touched)
-    found = claims(conn, with_parts(defs, figs))
-    current_rows, flag_rows = [], []
+    if in_workers:
+        current_rows, flag_rows = _in_workers(conn, defs, sorted(figs))
+    else:
+        current_rows, flag_rows = evaluated(defs, claims(conn, with_parts(defs, figs)), figs)
+    for chunk in _chunks(figs):
+        conn.execute(delete(t.current).where(t.current.c.figure.in_(chunk)))
+        conn.execute(delete(t.discrepancies).where(t.discrepancies.c.figure.in_(chunk)))
+    insert_rows(conn, t.current, current_rows)
+    insert_rows(conn, t.discrepancies, flag_rows)
+
+
+def evaluated(defs: Mapping[str, FigureDef], found: Mapping[str, Sequence[ClaimState]],
+              figs: Collection[str]) -> Rows:
+    """The `current` row and the flag rows of each of `figs`, from their claims (and their
+    parts')."""
+    current_rows: list[dict[str, object]] = []
+    flag_rows: list[dict[str, object]] = []
     for figure_id in sorted(figs):
         flags, now = evaluate(defs, found, figure_id)
         flag_rows += [{"id": f.id, "kind": f.kind, "figure": f.figure,
                        "claim_ids": dumps(list(f.claim_ids)), "detail": f.detail,
                        "members": dumps([member_json(m) for m in f.members])} for f in flags]
         current_rows.append(current_row(figure_id, now, found.get(figure_id, [])))
-    for chunk in _chunks(figs):
-        conn.execute(delete(t.current).where(t.current.c.figure.in_(chunk)))
-        conn.execute(delete(t.discrepancies).where(t.discrepancies.c.figure.in_(chunk)))
-    insert_rows(conn, t.current, current_rows)
-    insert_rows(conn, t.discrepancies, flag_rows)
+    return current_rows, flag_rows
+
+
+# The history columns `entry_of` reads, sent to the workers as plain tuples.
+_ENTRY = tuple(t.history.c[name] for name in (
+    "kind", "claim_id", "figure", "position", "value", "value_kind", "low", "high",
+    "low_open", "high_open", "as_of", "as_of_earliest", "as_of_latest", "source"))
+WORKER_FIGURES = 250  # figures a worker job evaluates
+
+
+def _in_workers(conn: Connection, defs: Mapping[str, FigureDef], figs: Sequence[str]) -> Rows:
+    """`evaluated`, a job of WORKER_FIGURES figures at a time in the worker processes: this
+    process reads each job's history rows while the workers evaluate the jobs before."""
+    waiting = []
+    for start in range(0, len(figs), WORKER_FIGURES):
+        job = figs[start:start + WORKER_FIGURES]
+        rows = []
+        for chunk in _chunks(with_parts(defs, job)):
+            rows += [tuple(r) for r in conn.execute(
+                select(*_ENTRY).where(t.history.c.figure.in_(chunk)))]
+        waiting.append(run_async(evaluate_in_worker, ({f: defs[f] for f in job}, rows)))
+    current_rows, flag_rows = [], []
+    for wait in waiting:
+        current, flags = wait()
+        current_rows += current
+        flag_rows += flags
+    return current_rows, flag_rows
+
+
+def evaluate_in_worker(job: tuple[dict[str, FigureDef], list[tuple[object, ...]]]) -> Rows:
+    """A worker job: `evaluated` for the figures of `defs`, from their history rows."""
+    defs, rows = job
+    names = [c.name for c in _ENTRY]
+    found: dict[str, list[Entry]] = defaultdict(list)
+    for row in rows:
+        entry = entry_of(dict(zip(names, row, strict=True)))
+        found[entry.figure].append(entry)
+    return evaluated(defs, {f: fold(es) for f, es in found.items()}, defs)
 
 
 def member_json(m: Member) -> dict[str, str]:

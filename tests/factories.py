@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from static_server import copy_db
 from tally.ledger.application import Ledger
 from tally.ledger.integrity.signing import KeyPair
 from tally.ledger.model.inputs import FigureRecord, ReportRecord, SourceRecord
+from tally.projections import readmodel, recompute
 
 ROOT = Path(__file__).resolve().parents[1]
 IZIUM = ROOT / "examples" / "izium" / "izium.jsonl"
@@ -164,3 +166,19 @@ def raw_events(ledger: Ledger) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in conn.execute(text(
             f"SELECT {position}, originator_id, originator_version, topic, state "
             f"FROM {table} ORDER BY {position}"))]
+
+
+@contextmanager
+def projected_in_workers() -> Iterator[None]:
+    """Every catch-up takes its worker paths, whatever its size: each next batch's facts
+    worked out in the worker processes (`projections.event_facts`), the figures settled
+    there (`recompute._in_workers`), a figure a job, so that a total and its parts are
+    settled in different jobs. What it projects must not change."""
+    saved = readmodel.READ_AHEAD_FROM, readmodel.SETTLE_IN_WORKERS_FROM, recompute.WORKER_FIGURES
+    readmodel.READ_AHEAD_FROM = readmodel.SETTLE_IN_WORKERS_FROM = 0
+    recompute.WORKER_FIGURES = 1
+    try:
+        yield
+    finally:
+        (readmodel.READ_AHEAD_FROM, readmodel.SETTLE_IN_WORKERS_FROM,
+         recompute.WORKER_FIGURES) = saved

@@ -12,12 +12,17 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from tally.ledger.model.dates import as_written
 from tally.ledger.model.values import Interval
 
 EntryKind = Literal["claim", "correction", "retraction"]
+
+# The rules read each claim's days as written several times (every sweep and every pair);
+# a figure's claims share few as_of texts, and the parse is pure.
+_as_written = lru_cache(maxsize=4096)(as_written)
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,12 @@ class ClaimState:
     @property
     def start(self) -> dt.date:
         """The first day of the as_of as written, before uncertainty widens it."""
-        return as_written(self.as_of)[0]
+        return _as_written(self.as_of)[0]
 
     @property
     def end(self) -> dt.date:
         """The last day of the as_of as written (an open end: the day it was recorded)."""
-        return as_written(self.as_of)[1] or self.latest
+        return _as_written(self.as_of)[1] or self.latest
 
     def as_of_overlaps(self, other: ClaimState) -> bool:
         return self.earliest <= other.latest and other.earliest <= self.latest

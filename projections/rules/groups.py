@@ -71,8 +71,8 @@ def as_of_groups(claims: Sequence[ClaimState],
     """Connected components of as_of overlap, each sorted by (start, claim id)."""
     groups: list[list[ClaimState]] = []
     end = None
-    for c in sorted(claims, key=lambda c: (span(c)[0], c.claim_id)):
-        first, last = span(c)
+    spanned = sorted(((span(c), c.claim_id, c) for c in claims), key=lambda x: (x[0][0], x[1]))
+    for (first, last), _, c in spanned:
         if end is None or first > end:
             groups.append([])
             end = last
@@ -122,8 +122,37 @@ def _range_min(table: list[list[Keys]], lo: int, hi: int) -> Keys:
     return _min(table[level][lo], table[level][hi - (1 << level)])
 
 
+# Below this many claims, comparing every pair costs less than the sweep's tables and heaps
+# (a figure of the benchmark's 20 claims: 45 against 200 us); both give the same set
+# (tests/unit/test_rules.py compares them). Measured in docs/performance.md, round 3.
+PAIRS_BELOW = 48
+
+
 def conflicting(claims: Sequence[ClaimState], span: Span = widened) -> set[str]:
     """The ids of the claims that conflict with at least one other claim (see module doc)."""
+    if len(claims) < PAIRS_BELOW:
+        return paired(claims, span)
+    return swept(claims, span)
+
+
+def paired(claims: Sequence[ClaimState], span: Span = widened) -> set[str]:
+    """`conflicting` by the definition: every pair whose as_of overlap compared, O(k²)."""
+    spans = [span(c) for c in claims]
+    found: set[str] = set()
+    for i, a in enumerate(claims):
+        first, last = spans[i]
+        for j in range(i + 1, len(claims)):
+            other_first, other_last = spans[j]
+            if first <= other_last and other_first <= last:
+                b = claims[j]
+                if (a.interval is None) != (b.interval is None) or a.disjoint_from(b):
+                    found.add(a.claim_id)
+                    found.add(b.claim_id)
+    return found
+
+
+def swept(claims: Sequence[ClaimState], span: Span = widened) -> set[str]:
+    """`conflicting` by the sweep of the module doc, O(k log k)."""
     ordered = sorted(claims, key=lambda c: (span(c)[0], c.claim_id))
     if len(ordered) < 2:
         return set()

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from factories import projected_in_workers
 from sqlalchemy import text
 
 from tally.ledger.application import Ledger
@@ -226,6 +227,8 @@ def drop_checkpoints_from(db: str, position: int) -> None:
         conn.execute(registry_seals.delete().where(registry_seals.c.size >= position))
 
 
-def rebuild(db: str) -> None:
-    with Ledger.open(db) as ledger, contextlib.suppress(Exception):
+def rebuild(db: str, in_workers: bool = False) -> None:
+    """Rebuild the read model, in this process or with the workers' help."""
+    with Ledger.open(db) as ledger, contextlib.suppress(Exception), \
+            projected_in_workers() if in_workers else contextlib.nullcontext():
         ReadModel(ledger).rebuild()  # one that stops at a bad event serves the rest

@@ -129,7 +129,7 @@ def _playbook(db: str, pristine: tuple[Any, list[str], Any], data: st.DataObject
     try:
         relog(db)
         drop_checkpoints_from(db, position)
-        rebuild(db)
+        rebuild(db, in_workers=data.draw(st.booleans(), label="rebuilt with the workers"))
         with Ledger.open(db) as ledger:
             verify(ledger.parts)
     except StorageError as e:  # the genesis no longer reads as one: nothing opens it at all

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import projected_in_workers
 from sqlalchemy import select, update
 
 from tally.ledger.application import Ledger
@@ -244,6 +245,31 @@ def test_rebuild_equals_incremental_and_diff_detects_an_altered_row(world: World
     with world.ledger.engine.begin() as conn:
         conn.execute(t.discrepancies.delete())
     assert any("missing" in p for p in world.rm.diff_against_rebuild())
+
+
+def test_a_rebuild_with_the_workers_help_equals_one_made_here(world: World) -> None:
+    """The facts read ahead in the workers and the figures settled there, a figure a job (a
+    total and its parts in different jobs), give the rows this process gives."""
+    started = world.report("izium/exhumation", "started", "2022-09")
+    world.report("izium/exhumation", "completed", "2022-09-23")
+    early = world.report(BODIES, "447", "2022-09-23")
+    world.report(BODIES, "440", "2023-01")
+    parts = [world.report(p, v, "2022-09-23") for p, v in zip(PARTS, ["215", "194", "11", "5",
+                                                                      "20"], strict=True)]
+    world.ledger.correct(CorrectionRecord(claim=parts[0], value="216", reason="r"),
+                         world.alice)
+    world.ledger.correct(CorrectionRecord(claim=parts[1], value="190", reason="r"),
+                         world.alice)
+    world.ledger.retract(RetractionRecord(claim=started, reason="r"), world.alice)
+    world.rm.rebuild()
+    with world.ledger.engine.connect() as conn:
+        here = snapshot(conn)
+    assert any(f.kind == "sum_mismatch" and early in f.claims
+               for f in world.rm.discrepancies(BODIES).discrepancies)
+    with projected_in_workers():
+        world.rm.rebuild()
+    with world.ledger.engine.connect() as conn:
+        assert snapshot(conn) == here
 
 
 def test_catch_up_is_exactly_once_and_tracks_its_position(world: World) -> None:

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pytest
 from budgets import examples
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.utils import get_topic
+from factories import projected_in_workers
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -592,10 +594,12 @@ class LedgerMachine(RuleBasedStateMachine):
         assert refused.value.position == position, refused.value.message
         copy.unlink()
 
-    @rule()
-    def read_models_equal_a_rebuild(self) -> None:
-        """Invariant 2: caught up after every command, the read model equals a rebuild."""
-        assert self.views.diff_against_rebuild() == []
+    @rule(in_workers=st.booleans())
+    def read_models_equal_a_rebuild(self, in_workers: bool) -> None:
+        """Invariant 2: caught up after every command, the read model equals a rebuild, made
+        in this process or with the workers' help (`factories.projected_in_workers`)."""
+        with projected_in_workers() if in_workers else nullcontext():
+            assert self.views.diff_against_rebuild() == []
 
     # -- invariants --------------------------------------------------------------------------------
 

@@ -13,12 +13,14 @@ import random
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import pytest
 from budgets import examples
 from eventsourcing.persistence import StoredEvent
+from factories import projected_in_workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
@@ -118,10 +120,11 @@ def run(ledger: Ledger, alice: KeyPair, script: list[tuple[Any, ...]]) -> None:
             pass
 
 
-def memory_snapshot(ledger: Ledger, batch_size: int) -> Any:
+def memory_snapshot(ledger: Ledger, batch_size: int, in_workers: bool = False) -> Any:
     engine = create_engine("sqlite://", poolclass=StaticPool)
     try:
-        ReadModel(ledger, engine).catch_up(batch_size=batch_size)
+        with projected_in_workers() if in_workers else nullcontext():
+            ReadModel(ledger, engine).catch_up(batch_size=batch_size)
         with engine.connect() as conn:
             return snapshot(conn)
     finally:
@@ -143,6 +146,7 @@ def test_incremental_equals_rebuild_and_every_batch_size(
             "application_name": "Tally", "notification_id": ledger.events.max_position()}}
         for size in (1, 7, 500):
             assert memory_snapshot(ledger, size) == live, f"batch size {size}"
+            assert memory_snapshot(ledger, size, in_workers=True) == live, f"workers, {size}"
         assert rm.diff_against_rebuild() == []
         rm.rebuild()
         with ledger.engine.connect() as conn:

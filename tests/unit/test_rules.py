@@ -28,6 +28,7 @@ from tally.projections.rules.figure import (
     regressions,
     sum_mismatches,
 )
+from tally.projections.rules.groups import paired, swept, widened, written
 
 FIG = FigureDef("izium/bodies")
 CUMULATIVE = FigureDef("izium/bodies", cumulative=True)
@@ -395,6 +396,18 @@ def test_status_and_mixed_groups_match_the_pairwise_definitions(
         _groups_by_pairs(claims))
     assert sorted(f.claim_ids for f in flags if f.kind == POSSIBLE_CONFLICT) == (
         _possible_by_pairs(claims))
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.tuples(st.one_of(values, states_), dates), max_size=70))
+def test_the_sweep_and_the_pairs_find_the_same_conflicting_claims(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """`conflicting` compares pairs below PAIRS_BELOW claims and sweeps above: the two agree
+    on every list, under both spans (the definitions' tests above reach only the pairs)."""
+    claims = [claim(v, d, status=v.isalpha()) for v, d in pairs]
+    for span in (written, widened):
+        assert swept(claims, span) == paired(claims, span)
 
 
 def test_competing_claims_make_one_group_listing_only_those_that_conflict() -> None:
