@@ -17,8 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` (each with the same keys, all of them columns of `table`)."""
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+                *, unless_present: bool = False) -> None:
+    """Insert `rows` (each with the same keys, all of them columns of `table`); with
+    `unless_present`, skip each row whose primary key is in the table already (ON CONFLICT
+    DO NOTHING, which SQLite since 3.24 and PostgreSQL both take)."""
     if not rows:
         return
     dialect = conn.dialect
@@ -39,7 +42,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         params = converted
     quote = dialect.identifier_preparer
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    keys = ", ".join(quote.quote(c.name) for c in table.primary_key.columns)
     conn.exec_driver_sql(
         f"INSERT INTO {quote.format_table(table)} "
         f"({', '.join(quote.quote(c.name) for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})", params)
+        f"VALUES ({', '.join([mark] * len(columns))})"
+        + (f" ON CONFLICT ({keys}) DO NOTHING" if unless_present else ""), params)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -24,19 +22,20 @@ from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
 from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.model.events import Case, Claim, Figure, Redaction, Signer, Source
-from tally.ledger.model.kinds import FigureKind
-from tally.ledger.model.values import Quantity, parse_value
 from tally.projections import tables as t
 from tally.projections.bulk import insert_rows
 from tally.projections.event_facts import (
+    ASSUMED_FIGURE,
     ClaimFacts,
+    Columns,
     Facts,
     FollowUpFacts,
     claim_facts,
     follow_up_facts,
+    value_columns,
 )
 from tally.projections.recompute import mark_dirty
-from tally.projections.rows import Row, dumps, interval_columns, str_list
+from tally.projections.rows import Row, dumps, str_list
 
 Decode = Callable[[Notification], Any]  # the ledger's `events.decode`
 
@@ -218,10 +217,15 @@ class Projector:
             self._cache[(table.name, claim_id)] = None
         self._dirty_provenance.pop(claim_id, None)
 
-    def _value_columns(self, figure_id: str, written: str) -> dict[str, Any]:
+    def _value_columns(self, figure_id: str, written: str,
+                       assumed: Columns | None = None) -> dict[str, Any]:
+        """The value's columns under its figure; `assumed`, those a worker worked out for a
+        quantity of the default tolerance, when the figure is one."""
         figure = self.figure(figure_id)
-        return dict(_value_columns(written, str(figure["kind"]), str(figure["tolerance"]),
-                                   str(figure["states"])))
+        kind, tolerance = str(figure["kind"]), str(figure["tolerance"])
+        if assumed is not None and (kind, tolerance) == ASSUMED_FIGURE:
+            return dict(assumed)
+        return dict(value_columns(written, kind, tolerance, str(figure["states"])))
 
     def figure_rows(self) -> dict[str, dict[str, Any]]:
         """The figure rows this batch read or wrote (for the read model, once committed)."""
@@ -231,7 +235,7 @@ class Projector:
     def _claim(self, position: int, claim_id: str, c: ClaimFacts) -> None:
         row = {
             "position": position, "kind": "claim", "event_id": None, "claim_id": claim_id,
-            "figure": c.figure, **self._value_columns(c.figure, c.value),
+            "figure": c.figure, **self._value_columns(c.figure, c.value, c.columns),
             "as_of": c.as_of, "as_of_earliest": c.earliest, "as_of_latest": c.latest,
             "source": c.source, "via": c.via, "signer": c.signer, "recorded_at": c.recorded,
         }
@@ -248,7 +252,8 @@ class Projector:
         claim = self.claim(claim_id)
         correcting = f.value is not None
         event_id = f.event_id
-        value = (self._value_columns(claim["figure"], f.value) if f.value is not None
+        value = (self._value_columns(claim["figure"], f.value, f.columns)
+                 if f.value is not None
                  else {"value": None, "value_kind": None, "low": None, "high": None,
                        "low_open": None, "high_open": None})
         copied = {k: claim[k] for k in ("figure", "as_of", "as_of_earliest", "as_of_latest",
@@ -277,18 +282,6 @@ class Projector:
         _updates(self.conn, t.provenance, t.provenance.c.claim_id, self._dirty_provenance.items(),
                  ("corrections", "retraction_id"))
         mark_dirty(self.conn, self.touched)
-
-
-@lru_cache(maxsize=8192)
-def _value_columns(written: str, kind: FigureKind, tolerance: str, states: str) -> dict[str, Any]:
-    """A value's history columns under a figure's kind and tolerance, from its signed written
-    form; small counts repeat a lot, so each distinct one is parsed once (callers copy)."""
-    parsed = parse_value(written, kind=kind, states=json.loads(states) or None)
-    columns: dict[str, Any] = {"value": parsed.written, "value_kind": parsed.to_dict()["kind"]}
-    interval = None
-    if isinstance(parsed, Quantity):
-        interval = parsed.interval(Decimal(tolerance))
-    return columns | interval_columns(interval)
 
 
 def _updates(conn: Connection, table: Table, key: Any, rows: Iterable[tuple[str, dict[str, Any]]],

@@ -15,7 +15,7 @@ sum mismatches, and one indexed range scan of its history (and its parts').
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
 
@@ -97,11 +97,7 @@ def evaluate(
 
 def mark_dirty(conn: Connection, touched: Collection[str]) -> None:
     """List these figures for `settle` (those listed already stay listed once)."""
-    d = t.dirty.c.figure
-    for chunk in _chunks(touched):
-        listed = set(conn.execute(select(d).where(d.in_(chunk))).scalars())
-        fresh = [{"figure": f} for f in chunk if f not in listed]
-        insert_rows(conn, t.dirty, fresh)
+    insert_rows(conn, t.dirty, [{"figure": f} for f in sorted(touched)], unless_present=True)
 
 
 def dirty(conn: Connection, figure_ids: Collection[str]) -> bool:
@@ -164,16 +160,18 @@ WORKER_FIGURES = 250  # figures a worker job evaluates
 
 
 def _in_workers(conn: Connection, defs: Mapping[str, FigureDef], figs: Sequence[str]) -> Rows:
-    """`evaluated`, a job of WORKER_FIGURES figures at a time in the worker processes: this
-    process reads each job's history rows while the workers evaluate the jobs before."""
-    waiting = []
-    for start in range(0, len(figs), WORKER_FIGURES):
+    """`evaluated`, a job of WORKER_FIGURES figures at a time: this process reads each job's
+    history rows while the worker processes evaluate the jobs before, and evaluates every
+    third job itself (three processes share the two cores)."""
+    waiting: list[Callable[[], Rows]] = []
+    for number, start in enumerate(range(0, len(figs), WORKER_FIGURES)):
         job = figs[start:start + WORKER_FIGURES]
         rows = []
         for chunk in _chunks(with_parts(defs, job)):
             rows += [tuple(r) for r in conn.execute(
                 select(*_ENTRY).where(t.history.c.figure.in_(chunk)))]
-        waiting.append(run_async(evaluate_in_worker, ({f: defs[f] for f in job}, rows)))
+        work = ({f: defs[f] for f in job}, rows)
+        waiting.append(run_async(evaluate_in_worker, work, in_place=number % 3 == 2))
     current_rows, flag_rows = [], []
     for wait in waiting:
         current, flags = wait()
