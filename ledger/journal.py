@@ -57,7 +57,7 @@ class Journal:
         return positions
 
     def append_stored(self, events: Sequence[StoredEvent], *, settle: bool = True,
-                      checked: bool = True) -> list[int]:
+                      checked: bool = True, project: bool = True) -> list[int]:
         """Append already-mapped events (`EventStore.to_stored`) in one transaction, then
         catch up.
 
@@ -65,7 +65,8 @@ class Journal:
         that the append needs neither the aggregates nor the file any more; the stored
         rows are the same as `save` would write for the same events. Events the caller
         did not check (`checked` False: a replica's, from a site) go through the tail audit
-        (rules and signatures) before the Merkle log takes them.
+        (rules and signatures) before the Merkle log takes them. With `project` False the
+        listeners are left behind (a bulk write catches them up once, at its end).
         """
         if not events:
             return []
@@ -74,15 +75,17 @@ class Journal:
         positions = self.events.insert(events)
         if checked:
             self.tail_audit.trust(positions)
-        self.after_write(settle=settle)
+        self.after_write(settle=settle, project=project)
         return positions
 
-    def after_write(self, settle: bool = True, progress: Progress | None = None) -> None:
-        """Log the new events and let the listeners catch up; with `settle` False (a bulk
-        write with more batches to come) they may leave work for the last call."""
+    def after_write(self, settle: bool = True, progress: Progress | None = None,
+                    project: bool = True) -> None:
+        """Log the new events and let the listeners catch up (unless not `project`); with
+        `settle` False (a bulk write with more batches to come) they may leave work for the
+        last call."""
         with self.events.errors():
             self.log.catch_up(self.tail_audit)
-            for listener in self.listeners:
+            for listener in self.listeners if project else ():
                 listener(settle, progress)
 
     def catch_up_log(self) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Table, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import String
+from sqlalchemy.types import Date, DateTime, String
 
 from tally.projections import tables as t
 from tally.projections.rows import utc
@@ -160,7 +160,8 @@ def _merge(name: str, ours: Rows, theirs: Rows, found: _Found) -> None:
             found.add(_missing(name, b[1]))
             b = next(b_rows, None)
         else:
-            _rows_differ(name, a[1], a[2], b[2], found)
+            if a[2] != b[2]:
+                _rows_differ(name, a[1], a[2], b[2], found)
             a, b = next(a_rows, None), next(b_rows, None)
 
 
@@ -200,14 +201,24 @@ def _ordered_rows(conn: Connection, table: Table, unsettled: frozenset[str] = fr
     """Every row of `table`, normalised, in primary-key order, fetched BATCH at a time (but
     the rows of `unsettled` figures in the tables settling recomputes)."""
     keys = _keys(table)
-    names = [c.name for c in keys]
     query = (select(table).order_by(*(_ordering(conn, c) for c in keys))
              .execution_options(yield_per=BATCH))
     result = conn.execute(query)
+    names = list(result.keys())
+    at = {name: i for i, name in enumerate(names)}
+    key_at = [at[c.name] for c in keys]
+    # only a Date or DateTime column gives a value `_normal` changes (every other column
+    # comes back as the driver's str, int, bool or bytes): the others are taken as they are
+    timed = [at[c.name] for c in table.columns if isinstance(c.type, Date | DateTime)]
+    figure_at = at.get("figure") if table.name in SETTLED and unsettled else None
     try:
-        for row in result.mappings():
-            if not _skipped(table, row, unsettled):
-                yield _normal_row(row, names)
+        for row in result:
+            values = list(row)
+            if figure_at is not None and values[figure_at] in unsettled:
+                continue
+            for i in timed:
+                values[i] = _normal(values[i])
+            yield tuple(values[i] for i in key_at), dict(zip(names, values, strict=True))
     finally:
         result.close()
 

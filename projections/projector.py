@@ -18,12 +18,12 @@ from uuid import UUID
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from tally.ledger.errors import VerificationError
+from tally.ledger.infra.bulk_insert import insert_rows
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import in_chunks
 from tally.ledger.integrity.envelope import Withheld
 from tally.ledger.model.events import Case, Claim, Figure, Redaction, Signer, Source
 from tally.projections import tables as t
-from tally.projections.bulk import insert_rows
 from tally.projections.event_facts import (
     ASSUMED_FIGURE,
     ClaimFacts,

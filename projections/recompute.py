@@ -19,10 +19,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
 
+from tally.ledger.infra.bulk_insert import insert_rows
 from tally.ledger.infra.storage import in_chunks
 from tally.ledger.infra.worker_pool import run_async
 from tally.projections import tables as t
-from tally.projections.bulk import insert_rows
 from tally.projections.rows import dumps, entry_of, figure_def, interval_columns
 from tally.projections.rules.claims import ClaimState, Entry, FigureDef, fold
 from tally.projections.rules.figure import Current, Flag, Member, current, figure_flags

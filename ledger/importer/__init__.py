@@ -93,8 +93,9 @@ def import_lines(
         for texts in staging.disclosures(BATCH):  # as the documents: before their events
             ledger.disclosures.put(texts)
         for batch in staging.batches(BATCH):
-            # the read model recomputes the figures all batches touched once, at the end
-            ledger.journal.append_stored(batch, settle=False)
+            # the read model catches up once, at the end, over every batch: its next batch's
+            # facts worked out in the workers meanwhile, each figure settled once
+            ledger.journal.append_stored(batch, project=False)
             appended += len(batch)
             if progress:
                 progress("appending", appended, count)

@@ -26,8 +26,8 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError
 
+from tally.ledger.infra.bulk_insert import insert_rows
 from tally.ledger.infra.storage import create_tables, in_chunks, writing
 from tally.ledger.integrity.disclosure import commitment_of
 
@@ -55,20 +55,9 @@ class Disclosures:
         rows = {commitment_of(t): t for t in texts}
         if not rows:
             return
-        for attempt in (1, 2):
-            try:
-                with writing(self.engine) as conn:
-                    for chunk in in_chunks(sorted(rows)):
-                        have = set(conn.execute(select(disclosures.c.commitment).where(
-                            disclosures.c.commitment.in_(chunk))).scalars())
-                        new = [{"commitment": c, "disclosure": rows[c]} for c in chunk
-                               if c not in have]
-                        if new:
-                            conn.execute(disclosures.insert(), new)
-                return
-            except IntegrityError:  # another writer stored some of them at the same time
-                if attempt == 2:
-                    raise
+        with writing(self.engine) as conn:  # another writer's same rows are skipped too
+            insert_rows(conn, disclosures, [{"commitment": c, "disclosure": rows[c]}
+                                            for c in sorted(rows)], unless_present=True)
 
     def get(self, commitments: Collection[str], conn: Connection | None = None
             ) -> dict[str, str]:

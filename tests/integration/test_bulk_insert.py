@@ -1,5 +1,6 @@
-"""`projections.bulk.insert_rows` (the driver's executemany, with SQLAlchemy's bind processors
-applied by hand) stores exactly what SQLAlchemy's own `insert()` stores, on each engine."""
+"""`ledger.infra.bulk_insert.insert_rows` (the driver's executemany, with SQLAlchemy's bind
+processors applied by hand) stores exactly what SQLAlchemy's own `insert()` stores, on each
+engine."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, text
 
 from tally.ledger.application import Ledger
+from tally.ledger.infra.bulk_insert import insert_rows
 from tally.projections import tables as t
-from tally.projections.bulk import insert_rows
 from tally.projections.readmodel import ReadModel
 
 RECORDED = dt.datetime(2026, 1, 15, 12, 0, 0, 123456, tzinfo=dt.UTC)
@@ -59,3 +60,23 @@ def test_insert_rows_stores_what_sqlalchemy_stores(new_db: Callable[[str], str])
                 found.append(stored(conn))
     assert found[0] == found[1]
     assert all(found[1][table.name] for table in ROWS)
+
+
+def test_unless_present_skips_the_keys_the_table_holds_and_keeps_their_rows(
+        new_db: Callable[[str], str]) -> None:
+    with Ledger.open(new_db("present.db"), create=True) as ledger:
+        ReadModel(ledger)
+        first = [{"position": 1, "recorded_at": RECORDED}]
+        again = [{"position": 1, "recorded_at": RECORDED + dt.timedelta(days=1)},
+                 {"position": 2, "recorded_at": RECORDED}]
+        with ledger.engine.begin() as conn:
+            insert_rows(conn, t.events, first)
+            insert_rows(conn, t.events, again, unless_present=True)
+            insert_rows(conn, t.events, again, unless_present=True)  # all present: nothing
+        with ledger.engine.connect() as conn:
+            rows = [tuple(r) for r in conn.execute(text(
+                "SELECT position FROM tally_view_events ORDER BY 1"))]
+            kept = conn.execute(text(
+                "SELECT recorded_at FROM tally_view_events WHERE position = 1")).scalar_one()
+        assert rows == [(1,), (2,)]
+        assert "2026-01-15" in str(kept)  # the first row's, not the skipped one's
