@@ -83,10 +83,14 @@ def keyed_salts(seed: bytes, plain_body: str) -> SaltFor:
     return salt
 
 
+_PARTS = {path: tuple(path.split(".")) for path in ERASABLE}
+
+
 def _get(body: Mapping[str, Any], path: str) -> Any:
     node: Any = body
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+    for part in _PARTS.get(path) or path.split("."):
+        # a JSON object is a dict: the ABC check is for other mappings (hot in the audit)
+        if not (type(node) is dict or isinstance(node, Mapping)) or part not in node:
             return None
         node = node[part]
     return node
@@ -124,7 +128,7 @@ def commitments(body: Mapping[str, Any]) -> dict[str, str]:
     found = {}
     for path in ERASABLE:
         value = _get(body, path)
-        if isinstance(value, Mapping) and set(value) == {"commitment"} \
+        if (type(value) is dict or isinstance(value, Mapping)) and set(value) == {"commitment"} \
                 and isinstance(value["commitment"], str) \
                 and _HEX64.fullmatch(value["commitment"]):
             found[path] = value["commitment"]
@@ -143,12 +147,14 @@ def check_disclosure(path: str, commitment: str, text: str) -> str:
     return value
 
 
-def open_body(body: Mapping[str, Any], disclosed: Mapping[str, str]
-              ) -> tuple[dict[str, Any], list[str]]:
+def open_body(body: Mapping[str, Any], disclosed: Mapping[str, str],
+              found: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str]]:
     """The body as its signer wrote it: each commitment replaced by its disclosed value,
     checked, or by None where none is disclosed (returned: those paths, in order).
-    `disclosed` maps commitments to disclosure texts. A v1 body comes back as it is."""
-    found = commitments(body)
+    `disclosed` maps commitments to disclosure texts; `found`, the body's `commitments`
+    when the caller has them already. A v1 body comes back as it is."""
+    if found is None:
+        found = commitments(body)
     if not found:
         return dict(body), []
     opened = dict(body)  # `_set` copies what it changes: `body` stays as it was

@@ -321,7 +321,7 @@ class Replay:
         rest = [c for c in committed.values() if c not in held]
         if rest:  # none prefetched, or taken down
             held.update(self.evidence.disclosed(rest))
-        opened, missing = disclosure.open_body(fields, held)
+        opened, missing = disclosure.open_body(fields, held, committed)
         for path in missing:
             self.pending[committed[path]] = position
         return opened
