@@ -237,18 +237,22 @@ def verify(
     expected = parse_public_key(operator_key) if operator_key else None
     notes = [read_text_file(path, "checkpoint") for path in kept or []]
     required = None if policy is None else read_policy(policy)
-    try:
-        with progress_bar("verifying") as progress:
-            audited = run_verify(state.ledger().parts, operator_key=expected, kept=notes,
-                                 progress=progress, policy=required)
-    except AuditError as refused:
-        if state.json:
-            emit_json(_verify_answer(state, refused.checked, refused=refused))
-        else:
-            where = f"position {refused.position}: " if refused.position is not None else ""
-            error(where + refused.message, as_json=False)
-        raise typer.Exit(1) from None
-    differences = state.read_model().diff_against_rebuild()
+    # the read models against a rebuild, in a process of its own beside the audit
+    with state.read_model().diff_apart() as compared:
+        try:
+            with progress_bar("verifying") as progress:
+                audited = run_verify(state.ledger().parts, operator_key=expected,
+                                     kept=notes, progress=progress, policy=required)
+        except AuditError as refused:
+            compared.cancel()
+            if state.json:
+                emit_json(_verify_answer(state, refused.checked, refused=refused))
+            else:
+                where = (f"position {refused.position}: " if refused.position is not None
+                         else "")
+                error(where + refused.message, as_json=False)
+            raise typer.Exit(1) from None
+        differences = compared.wait()
     if state.json:
         emit_json(_verify_answer(state, audited, differences=differences,
                                  witnessed_by=audited.witnessed_by))

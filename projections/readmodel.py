@@ -34,7 +34,7 @@ from tally.ledger.infra.access import lag_error
 from tally.ledger.infra.event_rows import state_bytes
 from tally.ledger.infra.eventstore import Notification
 from tally.ledger.infra.storage import create_tables, lock_for_writing, read_only, reading, writing
-from tally.ledger.infra.worker_pool import run_async
+from tally.ledger.infra.worker_pool import Apart, run_apart, run_async
 from tally.ledger.progress import Progress
 from tally.projections import tables as t
 from tally.projections.citing import Cited, cite
@@ -242,6 +242,16 @@ class ReadModel(Views):
             with rebuilt(self.ledger, stop=position) as fresh, fresh.engine.connect() as copy:
                 return compare(live, copy, unsettled=unsettled)
 
+    def diff_apart(self) -> Apart:
+        """`diff_against_rebuild`, started in a process of its own, so that the caller's own
+        work (`tally verify`'s audit) runs beside it; `.wait()` gives the differences."""
+        store = self.ledger.store
+        if self.engine is not self.ledger.engine or (store.is_sqlite and
+                                                     store.sqlite_path is None):
+            # tables kept apart, or in memory: no other process can open them
+            return run_apart(ReadModel.diff_against_rebuild, self, in_place=True)
+        return run_apart(diff_of, store.url.render_as_string(hide_password=False))
+
     # -- queries: those of Views, with signed bodies read through the ledger's event store
     # (also when the tables are kept apart from it), and `cite`
 
@@ -271,6 +281,13 @@ class ReadModel(Views):
         with self.withheld_named(ref), reading(self.engine) as conn:
             same = conn if self.engine is self.ledger.engine else None
             return cite(conn, self.ledger, ref, size, self._signed(conn), same)
+
+
+def diff_of(db: str) -> list[str]:
+    """A job for a process of its own (`ReadModel.diff_apart`): the read model of the ledger
+    at `db` against a rebuild."""
+    with Ledger.open(db) as ledger:
+        return ReadModel(ledger).diff_against_rebuild()
 
 
 def _state(n: Notification) -> bytes:

@@ -170,6 +170,55 @@ def run_async(fn: Callable[[_A], _R], arg: _A, *, in_place: bool = False
     return wait
 
 
+class Apart:
+    """A job running in a process of its own (`run_apart`): `wait` for its result, or
+    `cancel` it."""
+
+    def __init__(self, fn: Callable[[Any], Any], arg: Any, in_place: bool) -> None:
+        self._job = (fn, arg)
+        self._worker: _Worker | None = None
+        if in_place:
+            return
+        try:
+            self._worker = _Worker()
+            self._future = self._worker.submit(self._job)
+        except OSError:  # no process to start: the job runs here, when waited for
+            self._worker = None
+
+    def wait(self) -> Any:
+        fn, arg = self._job
+        if self._worker is None:
+            return fn(arg)
+        try:
+            done, result = self._future.result()
+        except Exception:  # the process stopped: the job is done here instead
+            done, result = False, None
+        finally:
+            self._worker.close()
+        # a job that raised there raises here, where its error can be seen
+        return result if done else fn(arg)
+
+    def cancel(self) -> None:
+        """Stop the job, if it was not waited for already."""
+        if self._worker is not None and self._worker.proc.poll() is None:
+            self._worker.proc.kill()
+            self._worker.close()
+
+    def __enter__(self) -> Apart:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cancel()  # an error before `wait`: the job's process does not outlive it
+
+
+def run_apart(fn: Callable[[_A], _R], arg: _A, *, in_place: bool = False) -> Apart:
+    """Start `fn(arg)` in a process of its own, not one of the shared pool's (whose workers
+    the caller keeps busy meanwhile: a long job there would hold up every job queued behind
+    it): for a long job beside the caller's own work. `Apart.wait()` gives its result; with
+    `in_place` (`arg` cannot cross to another process) it is worked out here, then."""
+    return Apart(fn, arg, in_place)
+
+
 def _main() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:

@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from clirunner import Tally
 from factories import FIGURE, cli_ledger, cli_report
+from sqlalchemy import update
 from typer.main import get_command
 
 from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.projections import tables as t
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +45,21 @@ def test_from_init_to_a_verified_proof(tally: Tally) -> None:
           str(tally.tmp / "cp.txt"), "--operator-key", operator["public_key"])
     verified = tally.json("verify", "--operator-key", operator["public_key"])
     assert verified["ok"] and verified["checkpoints"] == 1
+
+
+def test_verify_names_a_read_model_row_that_differs_from_a_rebuild(tally: Tally) -> None:
+    """The comparison runs in a process of its own beside the audit: what it finds is still
+    the answer, in both forms, with exit 1."""
+    report(tally, "447")
+    report(tally, "451", source="gwara")
+    assert tally.json("verify")["projection_differences"] == []
+    with Ledger.open(tally.env["TALLY_DB"]) as ledger, ledger.engine.begin() as conn:
+        conn.execute(update(t.current).values(active_claims=7))
+    out = tally.json("verify", code=1)
+    assert not out["ok"] and out["problem"] is None
+    assert "tally_view_current" in out["projection_differences"][0]
+    assert "active_claims" in out["projection_differences"][0]
+    assert "read models differ from a rebuild" in tally("verify", code=1).stderr
 
 
 def test_a_forged_proof_is_refused(tally: Tally) -> None:
