@@ -4,11 +4,12 @@ measured in the same run, so that a regression shows whatever the machine's load
     python benchmarks/run.py --claims 50000 --compare old.json    (after the run)
     python benchmarks/compare.py old.json new.json                 (two saved runs)
 
-A throughput is divided by the run's 2-thread Ed25519 verify rate (`sig`) and a time by
-the run's import floor; "change" is the new ratio over the old one, oriented so that
-above 1 is better (a time that halved shows 2.00). The CPU seconds each command used
-(its workers included) are compared as they are: on a machine other sessions share they
-move less than wall times do. Measures a run lacks are left out.
+A throughput is divided by the run's 2-thread Ed25519 verify rate (`sig`; the import with
+`--key` by its 2-thread sign rate, `sign`) and a time by the run's import floor; "change" is
+the new ratio over the old one, oriented so that above 1 is better (a time that halved shows
+2.00). The CPU seconds each command used (its workers included) are compared as they are:
+on a machine other sessions share they move less than wall times do. Measures a run lacks
+are left out.
 """
 
 from __future__ import annotations
@@ -26,16 +27,18 @@ class Measure:
     key: str
     unit: str
     higher_is_better: bool
-    reference: str  # "sig", "floor" or "" (compared as is)
+    reference: str  # "sig", "sign", "floor" or "" (compared as is)
 
 
 MEASURES = (
     Measure("bulk import", "import_claims_s", "claims/s", True, "sig"),
+    Measure("import with --key", "keyed_claims_s", "claims/s", True, "sign"),
     Measure("streaming audit", "audit_events_s", "events/s", True, "sig"),
     Measure("tally verify", "verify_events_s", "events/s", True, "sig"),
     Measure("tally rebuild", "rebuild_events_s", "events/s", True, "sig"),
     Measure("tally report", "report_ms", "ms", False, "floor"),
     Measure("CPU time of the import", "cpu_s.import", "s", False, ""),
+    Measure("CPU time of the import with --key", "cpu_s.keyed", "s", False, ""),
     Measure("CPU time of the audit", "cpu_s.audit", "s", False, ""),
     Measure("CPU time of tally verify", "cpu_s.verify", "s", False, ""),
     Measure("CPU time of tally rebuild", "cpu_s.rebuild", "s", False, ""),
@@ -56,9 +59,12 @@ def _get(run: dict[str, Any], key: str) -> float | None:
 
 
 def reference(run: dict[str, Any], name: str) -> float | None:
-    """The run's own reference: its 2-thread Ed25519 verify rate, or its import floor."""
+    """The run's own reference: its 2-thread Ed25519 verify or sign rate, or its import
+    floor."""
     if name == "sig":
         return _get(run, "ed25519.sodium_2")
+    if name == "sign":
+        return _get(run, "ed25519.openssl_sign_2")
     if name == "floor":
         return _get(run, "import_floor_ms")
     return 1.0

@@ -11,6 +11,8 @@ measures, each in its own process where memory matters:
 - bulk import of the pre-signed file with `tally import` (end to end: parsing,
   validation, every signature check, the event store, the Merkle log and the
   read-model catch-up), in claims/s and events/s, its peak RSS and its CPU time;
+- `tally import --key` of the same reports without their signatures (the follow-ups left
+  out), into a ledger of its own: each body built, committed and signed at import;
 - `tally verify` (the streaming audit alone, and the whole command, which also
   compares the read models with a fresh rebuild) and `tally rebuild`, in events/s,
   with their peak RSS and CPU time;
@@ -20,9 +22,9 @@ measures, each in its own process where memory matters:
   generation of an inclusion proof (median over 50 claims);
 - bytes on disk per claim (the SQLite file, or `pg_database_size`).
 
-In the same run it measures two references on this machine: the raw Ed25519
-verify rate on 2 threads (the library Tally verifies with, and OpenSSL's through
-`cryptography` for comparison), and the bare `eventsourcing` batched append rate
+In the same run it measures the references on this machine: the raw Ed25519 verify and
+sign rates on 1 and 2 threads (libsodium, which Tally verifies with, and OpenSSL through
+`cryptography`, which it signs with), and the bare `eventsourcing` batched append rate
 (an aggregate with a body of the same size, batches of 500, the library's own SQLite or
 PostgreSQL module);
 every throughput is also printed as a ratio to them.
@@ -99,9 +101,11 @@ def measured(cmd: list[str], env: dict[str, str], tmp: Path) -> Child:
 # -- references -----------------------------------------------------------------------
 
 def ed25519_rates(workload: Workload, bodies: list[str]) -> dict[str, float]:
-    """Raw verify rate (verifications/s) with 1 and 2 threads, libsodium and OpenSSL."""
+    """Raw verify and sign rates (per second) with 1 and 2 threads, libsodium and OpenSSL
+    (Tally verifies with libsodium and signs with OpenSSL through `cryptography`)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from nacl.bindings import crypto_sign_open
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+    from nacl.bindings import crypto_sign, crypto_sign_open, crypto_sign_seed_keypair
 
     key = workload.signers[0]
     messages = [b.encode() for b in bodies]
@@ -117,10 +121,23 @@ def ed25519_rates(workload: Workload, bodies: list[str]) -> dict[str, float]:
         for i in r:
             openssl.verify(signatures[i], messages[i])
 
+    seed = key.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw,
+                                         NoEncryption())
+    _, secret = crypto_sign_seed_keypair(seed)
+
+    def sodium_sign_chunk(r: range) -> None:
+        for i in r:
+            crypto_sign(messages[i], secret)
+
+    def openssl_sign_chunk(r: range) -> None:
+        for i in r:
+            key.private_key.sign(messages[i])
+
     n = len(messages)
     chunks = [range(i, min(n, i + 256)) for i in range(0, n, 256)]
     rates: dict[str, float] = {}
-    for name, fn in (("sodium", sodium_chunk), ("openssl", openssl_chunk)):
+    for name, fn in (("sodium", sodium_chunk), ("openssl", openssl_chunk),
+                     ("sodium_sign", sodium_sign_chunk), ("openssl_sign", openssl_sign_chunk)):
         for threads in (1, 2):
             best = 0.0
             for _ in range(2):
@@ -170,6 +187,30 @@ def bare_append_rate(tmp: Path, n: int, body: str, postgres: str | None = None) 
 
 
 # -- setup ---------------------------------------------------------------------------
+
+UNSIGNED_DROPS = ("salts", "ledger", "signer", "signature")
+
+
+def unsigned_reports(source: Path, target: Path, limit: int | None = None) -> int:
+    """The workload's sources, figures and (at most `limit`) reports with the reports'
+    signatures (and their salts) taken out, for `tally import --key` to sign; follow-ups
+    name claims by ids the pre-signed bodies give, so they are left out. Returns the number
+    of reports."""
+    count = 0
+    with source.open("rb") as f, target.open("w", encoding="utf-8") as out:
+        for raw in f:
+            if raw.startswith(b'{"type":"report"'):
+                if limit is not None and count >= limit:
+                    continue
+                record = json.loads(raw)
+                for field in UNSIGNED_DROPS:
+                    record.pop(field, None)
+                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+                count += 1
+            elif raw.startswith((b'{"type":"source"', b'{"type":"figure"')):
+                out.write(raw.decode("utf-8"))
+    return count
+
 
 class Postgres:
     """Throwaway databases on the PostgreSQL server the PG* variables name (pg_virtualenv)."""
@@ -259,6 +300,9 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true",
                         help="the ledger (and the bare append reference) in PostgreSQL, on "
                              "the server the PG* variables name: run under pg_virtualenv")
+    parser.add_argument("--keyed-claims", type=int, default=None, metavar="N",
+                        help="import with --key at most N of the reports, unsigned (default: "
+                             "all of them)")
     parser.add_argument("--compare", type=Path, default=None, metavar="OLD_JSON",
                         help="then print this run beside an earlier --json file "
                              "(benchmarks/compare.py)")
@@ -303,7 +347,8 @@ def main() -> None:
         rates = ed25519_rates(workload, bodies)
         bare = bare_append_rate(tmp_root, min(args.claims, 50_000), bodies[0],
                                 server.new("bare") if server else None)
-        ref_sig, ref_append = rates["sodium_2"], bare
+        # Tally verifies with libsodium and signs with OpenSSL: each against its own library
+        ref_sig, ref_sign, ref_append = rates["sodium_2"], rates["openssl_sign_2"], bare
 
         create_ledger(ledger_db, home, workload)
 
@@ -328,6 +373,16 @@ def main() -> None:
         assert json.loads(verified.stdout)["ok"], verified.stdout[:2000]
         print("rebuild ...", flush=True)
         rebuilt = measured([*base, "--json", "rebuild"], env, tmp_root)
+
+        print("import with --key ...", flush=True)
+        unsigned = tmp_root / "unsigned.jsonl"
+        keyed_reports = unsigned_reports(source, unsigned, args.keyed_claims)
+        keyed_db = f"postgresql:///{server.new('keyed')}" if server else str(
+            tmp_root / "keyed.db")
+        create_ledger(keyed_db, home, workload)
+        keyed = measured([TALLY, "--db", keyed_db, "--json", "import", str(unsigned),
+                          "--key", "signer0"], env, tmp_root)
+        assert json.loads(keyed.stdout)["added"] >= keyed_reports, keyed.stdout[:2000]
 
         print("report, show, history, proof ...", flush=True)
         rng = random.Random(args.seed)
@@ -379,52 +434,61 @@ def main() -> None:
             mark = "" if ok is None else ("met" if ok else "MISSED")
             rows.append((name, value, target, mark, ratios))
 
+        # the targets of issue 26, each a ratio to a reference measured in this run
         row("bulk import", f"{import_rate:,.0f} claims/s ({import_events:,.0f} events/s)",
-            ">= 20,000 claims/s", import_rate >= 20_000, ratio(import_events))
-        row("  vs 0.5 x 2-thread Ed25519", f"{import_rate / ref_sig:.2f} x",
-            ">= 0.5 x", import_rate / ref_sig >= 0.5)
+            ">= 0.5 x sig", import_rate / ref_sig >= 0.5, ratio(import_rate))
+        keyed_rate = keyed_reports / keyed.wall
+        row("import with --key", f"{keyed_rate:,.0f} claims/s",
+            ">= 0.5 x sign", keyed_rate / ref_sign >= 0.5,
+            f"{keyed_rate / ref_sign:.2f} x sign")
         audit_rate = total_events / audit.wall
         verify_rate = total_events / verified.wall
         rebuild_rate = total_events / rebuilt.wall
-        row("verify (audit only)", f"{audit_rate:,.0f} events/s", ">= 30,000 events/s",
-            audit_rate >= 30_000, ratio(audit_rate))
+        row("verify (audit only)", f"{audit_rate:,.0f} events/s", ">= 0.8 x sig",
+            audit_rate / ref_sig >= 0.8, ratio(audit_rate))
         row("tally verify (+ read models vs rebuild)", f"{verify_rate:,.0f} events/s",
-            ">= 30,000 events/s", verify_rate >= 30_000, ratio(verify_rate))
-        row("tally rebuild", f"{rebuild_rate:,.0f} events/s", ">= 50,000 events/s",
-            rebuild_rate >= 50_000, ratio(rebuild_rate))
+            ">= 0.5 x sig", verify_rate / ref_sig >= 0.5, ratio(verify_rate))
+        row("tally rebuild", f"{rebuild_rate:,.0f} events/s", ">= 50,000/s, 2 x append",
+            rebuild_rate >= 50_000 and rebuild_rate >= 2 * ref_append, ratio(rebuild_rate))
         report_ms = 1000 * statistics.median(report_walls)
         floor_ms = 1000 * statistics.median(floor_walls)
-        row("tally report (wall, median of 5)", f"{report_ms:,.0f} ms", "<= 300 ms",
-            report_ms <= 300, f"{report_ms / floor_ms:.2f} x import floor")
+        row("tally report (wall, median of 5)", f"{report_ms:,.0f} ms", "<= 1.3 x floor",
+            report_ms <= 1.3 * floor_ms, f"{report_ms / floor_ms:.2f} x import floor")
         for name, values in (("show", show_ms), ("history", history_ms)):
             p50, p99 = statistics.median(values), percentile(values, 99)
             row(f"{name} in process (median / p99)", f"{p50:.1f} / {p99:.1f} ms", "<= 20 ms",
                 p99 <= 20)
         row("inclusion proof (median)", f"{statistics.median(proof_ms):.1f} ms", "", None)
         row("checkpoint", f"{1000 * checkpoint_s:,.0f} ms", "", None)
-        for name, child in (("import", imported), ("verify (audit only)", audit),
-                            ("tally verify", verified), ("rebuild", rebuilt)):
+        for name, child in (("import", imported), ("import with --key", keyed),
+                            ("verify (audit only)", audit), ("tally verify", verified),
+                            ("rebuild", rebuilt)):
             row(f"peak RSS {name}", f"{child.rss_mb:,.0f} MB", "<= 300 MB", child.rss_mb <= 300)
         per_claim = disk / counts["report"]
         row("disk per claim", f"{per_claim:,.0f} B ({disk / 2**20:,.0f} MiB)", "<= 2,048 B",
             per_claim <= 2048)
-        row("ref: Ed25519 verify, 2 threads", f"{ref_sig:,.0f} /s",
+        row("ref: Ed25519 verify, 2 threads (sig)", f"{ref_sig:,.0f} /s",
             f"1 thread {rates['sodium_1']:,.0f}", None,
             f"OpenSSL {rates['openssl_1']:,.0f} / {rates['openssl_2']:,.0f}")
+        row("ref: Ed25519 sign, 2 threads (sign)", f"{ref_sign:,.0f} /s",
+            f"1 thread {rates['openssl_sign_1']:,.0f}", None,
+            f"libsodium {rates['sodium_sign_1']:,.0f} / {rates['sodium_sign_2']:,.0f}")
         row("ref: eventsourcing batched append", f"{ref_append:,.0f} events/s", "batches of 500",
             None)
         row("ref: import floor (python + libraries)", f"{floor_ms:,.0f} ms", "median of 5", None)
 
         figures_out.update(
             events=total_events, import_claims_s=import_rate, import_events_s=import_events,
-            import_s=imported.wall, audit_events_s=audit_rate, verify_events_s=verify_rate,
+            import_s=imported.wall, keyed_claims=keyed_reports, keyed_claims_s=keyed_rate,
+            audit_events_s=audit_rate, verify_events_s=verify_rate,
             rebuild_events_s=rebuild_rate, report_ms=report_ms, import_floor_ms=floor_ms,
             show_ms=[statistics.median(show_ms), percentile(show_ms, 99)],
             history_ms=[statistics.median(history_ms), percentile(history_ms, 99)],
             history_entries_mean=history_entries, proof_ms=statistics.median(proof_ms),
-            rss_mb={"import": imported.rss_mb, "audit": audit.rss_mb,
+            rss_mb={"import": imported.rss_mb, "keyed": keyed.rss_mb, "audit": audit.rss_mb,
                     "verify": verified.rss_mb, "rebuild": rebuilt.rss_mb},
-            cpu_s={"import": imported.cpu, "audit": audit.cpu, "verify": verified.cpu,
+            cpu_s={"import": imported.cpu, "keyed": keyed.cpu, "audit": audit.cpu,
+                   "verify": verified.cpu,
                    "rebuild": rebuilt.cpu},
             disk_bytes=disk, disk_per_claim=per_claim, ed25519=rates, bare_append=ref_append)
         print_table(args.claims, total_events, rows, history_entries, engine)
@@ -458,7 +522,8 @@ def print_table(claims: int, events: int, rows: list[tuple[str, str, str, str, s
         table.add_row(*r, style=style)
     Console(width=160).print(table)
     print(f"(history queries return {history_entries:.1f} entries on average; "
-          "sig = 2-thread Ed25519 verify, append = bare eventsourcing append)")
+          "sig = 2-thread Ed25519 verify (libsodium), sign = 2-thread Ed25519 sign (OpenSSL), "
+          "append = bare eventsourcing append)")
 
 
 def audit_only(db: str) -> None:
