@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from tally.cli.citation_view import proven_statement
 from tally.cli.files import output_file
 from tally.cli.output import (
     emit,
@@ -374,6 +373,8 @@ def verify_proof(
             f" is leaf {checked.leaf_index} of the {checked.tree_size}-event log signed by ",
             literal(checked.origin), through,
         ))
+        from tally.cli.citation_view import proven_statement  # its models: only here
+
         emit(proven_statement(checked))
     if checked.witnessed_by and not state.json:
         success(Text.assemble("cosigned to the policy's quorum by ",
