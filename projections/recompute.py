@@ -14,7 +14,7 @@ sum mismatches, and one indexed range scan of its history (and its parts').
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, delete, select
@@ -157,13 +157,23 @@ _ENTRY = tuple(t.history.c[name] for name in (
     "kind", "claim_id", "figure", "position", "value", "value_kind", "low", "high",
     "low_open", "high_open", "as_of", "as_of_earliest", "as_of_latest", "source"))
 WORKER_FIGURES = 250  # figures a worker job evaluates
+JOBS_AHEAD = 3  # jobs read and sent before the oldest is waited for
 
 
 def _in_workers(conn: Connection, defs: Mapping[str, FigureDef], figs: Sequence[str]) -> Rows:
     """`evaluated`, a job of WORKER_FIGURES figures at a time: this process reads each job's
     history rows while the worker processes evaluate the jobs before, and evaluates every
-    third job itself (three processes share the two cores)."""
-    waiting: list[Callable[[], Rows]] = []
+    third job itself (three processes share the two cores). At most JOBS_AHEAD jobs wait at
+    a time: each holds its rows until it is answered."""
+    waiting: deque[Callable[[], Rows]] = deque()
+    current_rows: list[dict[str, object]] = []
+    flag_rows: list[dict[str, object]] = []
+
+    def collect() -> None:
+        current, flags = waiting.popleft()()
+        current_rows.extend(current)
+        flag_rows.extend(flags)
+
     for number, start in enumerate(range(0, len(figs), WORKER_FIGURES)):
         job = figs[start:start + WORKER_FIGURES]
         rows = []
@@ -172,11 +182,10 @@ def _in_workers(conn: Connection, defs: Mapping[str, FigureDef], figs: Sequence[
                 select(*_ENTRY).where(t.history.c.figure.in_(chunk)))]
         work = ({f: defs[f] for f in job}, rows)
         waiting.append(run_async(evaluate_in_worker, work, in_place=number % 3 == 2))
-    current_rows, flag_rows = [], []
-    for wait in waiting:
-        current, flags = wait()
-        current_rows += current
-        flag_rows += flags
+        if len(waiting) > JOBS_AHEAD:
+            collect()
+    while waiting:
+        collect()
     return current_rows, flag_rows
 
 
