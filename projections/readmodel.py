@@ -138,7 +138,8 @@ class ReadModel(Views):
             self._require_caught_up()
             return self.position()
         total = self.ledger.events.max_position() if stop is None else stop
-        read_ahead = total - self.position() >= READ_AHEAD_FROM
+        # (a ledger smaller than that needs no look at the tracking record to know)
+        read_ahead = total >= READ_AHEAD_FROM and total - self.position() >= READ_AHEAD_FROM
         conflicts = 0
         while True:
             try:

@@ -22,6 +22,7 @@ import select
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,14 @@ from typing import Any
 import pytest
 import typer
 from clirunner import Tally
+from factories import projected_in_workers
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
 
 from tally.cli.main import app
+from tally.ledger.application import Ledger
+from tally.projections.compare import snapshot
+from tally.projections.readmodel import ReadModel
 
 ORIGIN = "test.example/everything"
 BODIES, CHILDREN, WORK = "izium/bodies", "izium/children", "izium/exhumation"
@@ -258,6 +265,23 @@ def test_every_read_command_answers_alike_on_the_ledger_and_its_replica(
     if command in ("show", "history", "claims", "discrepancies", "figures list",
                    "sources list", "provenance", "documents show", "event", "cases list"):
         assert on_replica == on_ledger, command
+
+
+def test_a_rebuild_with_the_workers_help_equals_one_made_here(world: World) -> None:
+    """The read-ahead facts and the settling jobs of the workers, on a ledger with every
+    kind of event (stubs of a claim withheld whole, redactions, documents, witnesses): the
+    same rows as a rebuild in this process, and nothing of the withheld claim."""
+    snapshots = []
+    with Ledger.open(world.tally.env["TALLY_DB"]) as ledger:
+        for workers in (False, True):
+            engine = create_engine("sqlite://", poolclass=StaticPool)
+            with projected_in_workers() if workers else nullcontext():
+                ReadModel(ledger, engine).catch_up(batch_size=7)
+            with engine.connect() as conn:
+                snapshots.append(snapshot(conn))
+            engine.dispose()
+    assert snapshots[0] == snapshots[1]
+    assert "Olena" not in repr(snapshots[1])
 
 
 def test_what_the_views_show_is_what_was_signed_and_ordered(world: World) -> None:
